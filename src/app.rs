@@ -1,0 +1,155 @@
+//! The application: shared state, middleware and the routes of every domain. Tests start it
+//! exactly as `kyodo serve` does.
+
+use crate::db::{self, Pool, QueryCounter};
+use crate::error::{Error, Result};
+use crate::{plan, web as kweb};
+use actix_web::{dev::Server, middleware, web, App, HttpRequest, HttpResponse, HttpServer};
+use diesel::prelude::*;
+use std::net::TcpListener;
+use utoipa::OpenApi;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub pool: Pool,
+    /// SQL statements run so far (tests read it).
+    pub queries: QueryCounter,
+}
+
+impl AppState {
+    pub fn new(database_url: &str) -> AppState {
+        let queries = QueryCounter::default();
+        AppState {
+            pool: db::pool(database_url, queries.clone()),
+            queries,
+        }
+    }
+
+    /// Runs blocking database work off the async executor.
+    pub async fn db<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut PgConnection) -> Result<T> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await?
+    }
+}
+
+/// RFC 9457 problem details, the body of every API error.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    #[schema(example = "about:blank")]
+    pub r#type: String,
+    #[schema(example = "ページが見つかりません")]
+    pub title: String,
+    #[schema(example = 404)]
+    pub status: u16,
+    pub detail: String,
+    #[schema(example = "/api/v1/measures/9-9")]
+    pub instance: String,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Kyodo (協働) open data API", version = "1",
+        description = "Honjo City's comprehensive plan (総合振興計画 後期基本計画, chapters 5–7) as open data."),
+    paths(
+        plan::handlers::api_measures,
+        plan::handlers::api_measure,
+        plan::handlers::api_plans,
+        plan::handlers::api_plan,
+        healthz,
+        readyz,
+    ),
+    components(schemas(Problem)),
+    tags((name = "plan", description = "Chapters, measures, KPIs and cross-measure plans"),
+         (name = "operations", description = "Probes for orchestrators")),
+)]
+pub struct ApiDoc;
+
+async fn openapi(req: HttpRequest) -> Result<HttpResponse> {
+    kweb::json(&req, &ApiDoc::openapi())
+}
+
+/// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "Up")))]
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body("ok")
+}
+
+/// The database answers.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses((status = 200, description = "Ready"), (status = 503, description = "Database unavailable")))]
+async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse> {
+    state
+        .db(|conn| {
+            diesel::sql_query("SELECT 1")
+                .execute(conn)
+                .map_err(|e| Error::Unavailable(e.to_string()))
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body("ready"))
+}
+
+async fn not_found() -> Result<HttpResponse> {
+    Err(Error::NotFound)
+}
+
+/// Extractor failures (a malformed query string or path) are the user's to fix: 400.
+fn bad_input(message: &str) -> actix_web::Error {
+    Error::BadRequest(message.to_owned()).into()
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::QueryConfig::default().error_handler(|e, _| {
+        bad_input(&format!("URL のパラメータを読み取れませんでした（{e}）。"))
+    }))
+    .app_data(
+        web::PathConfig::default()
+            .error_handler(|_, _| bad_input("URL の形式が正しくありません。")),
+    )
+    .route("/healthz", web::get().to(healthz))
+    .route("/readyz", web::get().to(readyz))
+    .route("/api/v1/openapi.json", web::get().to(openapi))
+    .route("/static/{path:.*}", web::get().to(kweb::static_file))
+    .route(
+        "/favicon.ico",
+        web::get().to(|| async {
+            HttpResponse::MovedPermanently()
+                .insert_header(("location", "/static/favicon.svg"))
+                .finish()
+        }),
+    )
+    .route("/lang/{code}", web::get().to(kweb::switch_lang))
+    .configure(plan::handlers::routes);
+}
+
+/// Starts serving `state` on `listener`; the returned server runs until stopped or signalled.
+pub fn server(state: AppState, listener: TcpListener) -> Result<Server> {
+    let state = web::Data::new(state);
+    let templates = web::Data::new(kweb::templates()?);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(templates.clone())
+            .wrap(middleware::from_fn(kweb::errors::render_errors))
+            .wrap(middleware::Compress::default())
+            .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("kyodo::access"))
+            .configure(configure)
+            .default_service(web::to(not_found))
+    })
+    .listen(listener)
+    .map_err(|e| Error::Setup(format!("cannot listen: {e}")))?
+    .shutdown_timeout(10)
+    .run();
+    Ok(server)
+}

@@ -1,0 +1,51 @@
+//! What each command does: prepare the database, then serve or exit.
+
+use crate::app::{self, AppState};
+use crate::config::{Cli, Command};
+use crate::db::{self, Database};
+use crate::error::{Error, Result};
+use crate::plan::seed;
+use diesel::{Connection, PgConnection};
+
+/// Migrates and loads the seeds on the database `url`.
+pub fn prepare(url: &str, command: Command) -> Result<()> {
+    let mut conn = PgConnection::establish(url)?;
+    db::migrate(&mut conn)?;
+    if command != Command::Migrate {
+        let report = seed::load(&mut conn)?;
+        tracing::info!(
+            rows_changed = report.rows_changed,
+            "loaded the plan from seeds/"
+        );
+    }
+    Ok(())
+}
+
+pub async fn run(cli: Cli) -> Result<()> {
+    let settings = cli.settings.clone();
+    let command = cli.subcommand();
+    let database = {
+        let data_dir = settings.data_dir.clone();
+        let url = settings.database_url.clone();
+        actix_web::web::block(move || Database::open(url.as_deref(), &data_dir)).await??
+    };
+    let result = async {
+        let url = database.url.clone();
+        actix_web::web::block(move || prepare(&url, command)).await??;
+        if command == Command::Serve {
+            let listener = std::net::TcpListener::bind(settings.listen)
+                .map_err(|e| Error::Setup(format!("cannot listen on {}: {e}", settings.listen)))?;
+            let address = listener
+                .local_addr()
+                .map_err(|e| Error::Setup(e.to_string()))?;
+            let server = app::server(AppState::new(&database.url), listener)?;
+            tracing::info!("Kyodo is serving on http://{address}/");
+            println!("Kyodo (協働) is serving on http://{address}/ — press Ctrl+C to stop.");
+            server.await.map_err(|e| Error::Internal(e.to_string()))?;
+        }
+        Ok(())
+    }
+    .await;
+    actix_web::web::block(move || database.close()).await?;
+    result
+}

@@ -1,0 +1,78 @@
+//! Command line and settings. Every setting comes from the environment with a default that
+//! runs out of the box; the flags override them.
+
+use clap::{Args, Parser, Subcommand};
+use std::{net::SocketAddr, path::PathBuf};
+
+const ENVIRONMENT_HELP: &str = "\
+Environment:
+  KYODO_LISTEN    address to serve on (default 127.0.0.1:8080)
+  DATABASE_URL    PostgreSQL to use, e.g. postgres://kyodo:secret@db/kyodo; when unset, Kyodo
+                  starts its own PostgreSQL cluster in $KYODO_DATA_DIR/postgres
+  KYODO_DATA_DIR  where Kyodo keeps files: the private cluster, … (default ./data)
+  RUST_LOG        log filter, e.g. info, kyodo=debug (default info)";
+
+/// Kyodo (協働): Honjo City's citizen participation platform.
+#[derive(Debug, Parser)]
+#[command(name = "kyodo", version, about, after_help = ENVIRONMENT_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+pub enum Command {
+    /// Migrate, load the plan and serve the site (the default). Without DATABASE_URL it starts
+    /// and later stops a private PostgreSQL cluster.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load the city's plan from the seed files (idempotent: a second load changes nothing).
+    Seed,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Address to serve on.
+    #[arg(
+        long,
+        env = "KYODO_LISTEN",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub listen: SocketAddr,
+    /// PostgreSQL connection URL; unset → a private cluster under the data folder.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Folder for the private PostgreSQL cluster and other files Kyodo keeps.
+    #[arg(long, env = "KYODO_DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+}
+
+impl Cli {
+    pub fn subcommand(&self) -> Command {
+        self.command.unwrap_or(Command::Serve)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn serve_is_the_default_command() {
+        let cli = Cli::try_parse_from(["kyodo"]).unwrap();
+        assert_eq!(cli.subcommand(), Command::Serve);
+        let cli = Cli::try_parse_from(["kyodo", "seed", "--listen", "0.0.0.0:9000"]).unwrap();
+        assert_eq!(cli.subcommand(), Command::Seed);
+        assert_eq!(cli.settings.listen.port(), 9000);
+    }
+}

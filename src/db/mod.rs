@@ -1,0 +1,123 @@
+//! The database: connection pool, embedded migrations, and the choice between the configured
+//! server and the private cluster Kyodo starts itself.
+
+pub mod embedded;
+pub mod schema;
+
+use crate::error::{Error, Result};
+use diesel::connection::{Instrumentation, InstrumentationEvent};
+use diesel::prelude::*;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, PooledConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use embedded::LocalPostgres;
+
+pub type Pool = diesel::r2d2::Pool<ConnectionManager<PgConnection>>;
+pub type Conn = PooledConnection<ConnectionManager<PgConnection>>;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// The database name Kyodo creates on its private cluster.
+pub const DATABASE_NAME: &str = "kyodo";
+
+/// Counts the SQL statements the app runs, so tests can show that no page runs a query per row.
+#[derive(Debug, Clone, Default)]
+pub struct QueryCounter(Arc<AtomicU64>);
+
+impl QueryCounter {
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+impl Instrumentation for QueryCounter {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::FinishQuery { .. } = event {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for QueryCounter {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.set_instrumentation(self.clone());
+        Ok(())
+    }
+}
+
+/// A pool that is built without connecting, so the app starts (and `/readyz` reports) while the
+/// database is away, and recovers by itself when it returns.
+pub fn pool(url: &str, counter: QueryCounter) -> Pool {
+    diesel::r2d2::Pool::builder()
+        .max_size(16)
+        .min_idle(Some(0))
+        .connection_timeout(Duration::from_secs(3))
+        .test_on_check_out(true)
+        .connection_customizer(Box::new(counter))
+        .build_unchecked(ConnectionManager::new(url))
+}
+
+pub fn migrate(conn: &mut PgConnection) -> Result<()> {
+    conn.run_pending_migrations(MIGRATIONS)
+        .map(|applied| {
+            for version in applied {
+                tracing::info!(%version, "applied migration");
+            }
+        })
+        .map_err(|e| Error::Setup(format!("database migration failed: {e}")))
+}
+
+/// Creates `name` on the server `admin_url` points at, unless it exists.
+pub fn create_database_if_missing(admin_url: &str, name: &str) -> Result<()> {
+    let mut conn = PgConnection::establish(admin_url)?;
+    let exists: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+        "EXISTS (SELECT 1 FROM pg_database WHERE datname = '{}')",
+        name.replace('\'', "''")
+    )))
+    .get_result(&mut conn)?;
+    if !exists {
+        diesel::sql_query(format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\"")))
+            .execute(&mut conn)?;
+        tracing::info!(database = name, "created database");
+    }
+    Ok(())
+}
+
+/// The database Kyodo talks to: the configured server, or its own private cluster.
+pub struct Database {
+    pub url: String,
+    pub local: Option<LocalPostgres>,
+}
+
+impl Database {
+    /// Uses `database_url` when given; otherwise starts (or reuses) the private cluster in
+    /// `data_dir/postgres` and creates the `kyodo` database on it.
+    pub fn open(database_url: Option<&str>, data_dir: &std::path::Path) -> Result<Database> {
+        if let Some(url) = database_url {
+            return Ok(Database {
+                url: url.to_owned(),
+                local: None,
+            });
+        }
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| Error::Setup(format!("cannot create {}: {e}", data_dir.display())))?;
+        let local = LocalPostgres::start(&data_dir.join("postgres"))?;
+        create_database_if_missing(&local.url("postgres"), DATABASE_NAME)?;
+        Ok(Database {
+            url: local.url(DATABASE_NAME),
+            local: Some(local),
+        })
+    }
+
+    /// Stops the private cluster, if this process runs one.
+    pub fn close(self) {
+        if let Some(local) = self.local {
+            if let Err(e) = local.stop() {
+                tracing::warn!(error = %e, "could not stop PostgreSQL cleanly");
+            }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! The one error type. Handlers return it; `web::errors` renders it as an HTML page or as
+//! RFC 9457 problem details, depending on where the request went. Users never see internals.
+
+use actix_web::{http::StatusCode, HttpResponse, ResponseError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A page, record or route that does not exist.
+    #[error("not found")]
+    NotFound,
+    /// Input the user can fix; the message is shown to them (Japanese).
+    #[error("{0}")]
+    BadRequest(String),
+    /// The database cannot be reached right now; the client should retry.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+    /// A start-up failure, with a message that tells the operator what to do.
+    #[error("{0}")]
+    Setup(String),
+    #[error("{0}")]
+    Internal(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What the error renderer needs to know, kept on the response so that the middleware can
+/// turn it into a page or problem details without knowing which handler failed.
+#[derive(Debug, Clone)]
+pub struct ErrorInfo {
+    pub status: StatusCode,
+    /// Japanese message for the user, `None` for the status's standard message.
+    pub detail: Option<String>,
+}
+
+impl From<diesel::r2d2::PoolError> for Error {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        Error::Unavailable(e.to_string())
+    }
+}
+
+impl From<diesel::ConnectionError> for Error {
+    fn from(e: diesel::ConnectionError) -> Self {
+        Error::Unavailable(e.to_string())
+    }
+}
+
+impl From<actix_web::error::BlockingError> for Error {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        Error::Internal(e.to_string())
+    }
+}
+
+impl Error {
+    /// A lost connection surfaces as a query error; it is the database being away, not a bug.
+    fn is_connection_loss(&self) -> bool {
+        matches!(
+            self,
+            Error::Database(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::ClosedConnection
+                    | diesel::result::DatabaseErrorKind::UnableToSendCommand,
+                _
+            ))
+        )
+    }
+}
+
+impl ResponseError for Error {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Error::NotFound => StatusCode::NOT_FOUND,
+            Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            e if e.is_connection_loss() => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        let detail = match self {
+            Error::BadRequest(message) => Some(message.clone()),
+            _ => None,
+        };
+        let mut response = HttpResponse::build(status).finish();
+        response
+            .extensions_mut()
+            .insert(ErrorInfo { status, detail });
+        response
+    }
+}

@@ -1,0 +1,13 @@
+//! Kyodo (協働): Honjo City's citizen participation platform. The binary is a thin `main`
+//! over this library, so tests start the app exactly as production does.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod plan;
+pub mod wareki;
+pub mod web;
+
+pub use error::{Error, Result};

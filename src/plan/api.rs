@@ -1,0 +1,158 @@
+//! The open-data JSON API (`/api/v1/…`): public fields only, numbers as JSON numbers.
+
+use super::model::*;
+use super::progress::{Direction, Progress};
+use super::quantity::Quantity;
+use super::queries::{MeasureDetail, MeasureWithKpis};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub struct MeasureList {
+    pub measures: Vec<MeasureSummary>,
+}
+
+/// A measure in the list: detailed (chapters 5–6) or only cited by chapter 7 (chapters 1–4).
+#[derive(Serialize, ToSchema)]
+pub struct MeasureSummary {
+    #[schema(example = "6-1")]
+    pub code: String,
+    pub title: String,
+    pub chapter: i32,
+    pub detailed: bool,
+    pub satisfaction: Option<Satisfaction>,
+    pub kpi_count: usize,
+    pub href: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct KpiJson {
+    pub name: String,
+    pub definition: Option<String>,
+    pub unit: String,
+    #[schema(value_type = Option<f64>)]
+    pub baseline: Option<Quantity>,
+    #[schema(value_type = f64)]
+    pub target: Quantity,
+    pub direction: Direction,
+    pub note: Option<String>,
+    pub actuals: Vec<Actual>,
+    pub progress: Option<Progress>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PlanCitation {
+    pub number: i32,
+    pub name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeasureJson {
+    pub code: String,
+    pub title: String,
+    pub chapter: i32,
+    pub detailed: bool,
+    pub goals: Vec<String>,
+    pub situation: Vec<String>,
+    pub collaboration: Vec<String>,
+    pub sdgs: Vec<i32>,
+    pub satisfaction: Option<Satisfaction>,
+    pub kpis: Vec<KpiJson>,
+    pub sub_measures: Vec<SubMeasure>,
+    pub column: Option<Column>,
+    pub plans: Vec<PlanCitation>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PlanList {
+    pub plans: Vec<PlanJson>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InitiativeJson {
+    pub title: String,
+    pub body: String,
+    #[schema(example = json!(["2-1", "5-1"]))]
+    pub measures: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PlanJson {
+    pub number: i32,
+    pub name: String,
+    pub subtitle: String,
+    pub summary: String,
+    pub initiatives: Vec<InitiativeJson>,
+    pub strategy_targets: Vec<String>,
+}
+
+pub fn measure_summary(m: &MeasureWithKpis) -> MeasureSummary {
+    MeasureSummary {
+        code: m.measure.code.to_string(),
+        title: m.measure.title.clone(),
+        chapter: i32::from(m.measure.code.chapter),
+        detailed: m.measure.detailed,
+        satisfaction: m.measure.satisfaction.clone(),
+        kpi_count: m.kpis.len(),
+        href: format!("/api/v1/measures/{}", m.measure.code),
+    }
+}
+
+pub fn kpi(k: &Kpi) -> KpiJson {
+    KpiJson {
+        name: k.name.clone(),
+        definition: k.definition.clone(),
+        unit: k.unit.clone(),
+        baseline: k.baseline.clone(),
+        target: k.target.clone(),
+        direction: k.direction,
+        note: k.note.clone(),
+        actuals: k.actuals.clone(),
+        progress: k.progress(),
+    }
+}
+
+pub fn measure(d: &MeasureDetail) -> MeasureJson {
+    let m = &d.measure;
+    MeasureJson {
+        code: m.code.to_string(),
+        title: m.title.clone(),
+        chapter: d.chapter.number,
+        detailed: m.detailed,
+        goals: m.goals.clone(),
+        situation: m.situation.clone(),
+        collaboration: m.collaboration.clone(),
+        sdgs: m.sdgs.clone(),
+        satisfaction: m.satisfaction.clone(),
+        kpis: d.kpis.iter().map(kpi).collect(),
+        sub_measures: d.sub_measures.clone(),
+        column: m.column.clone(),
+        plans: d
+            .plans
+            .iter()
+            .map(|(p, _)| PlanCitation {
+                number: p.number,
+                name: p.name.clone(),
+            })
+            .collect(),
+    }
+}
+
+pub fn plan(p: &Plan) -> PlanJson {
+    PlanJson {
+        number: p.number,
+        name: p.name.clone(),
+        subtitle: p.subtitle.clone(),
+        summary: p.summary.clone(),
+        strategy_targets: p.strategy_targets.clone(),
+        initiatives: p
+            .initiatives
+            .iter()
+            .map(|i| InitiativeJson {
+                title: i.title.clone(),
+                body: i.body.clone(),
+                measures: i.measures.iter().map(ToString::to_string).collect(),
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,284 @@
+//! Pages and API of the plan: parse, read, render.
+
+use super::model::MeasureCode;
+use super::queries;
+use super::{api, views};
+use crate::app::AppState;
+use crate::error::{Error, Result};
+use crate::web::i18n::{translate, Lang};
+use crate::web::{json, render_page, Crumb};
+use actix_web::{web, HttpRequest, HttpResponse};
+use handlebars::Handlebars;
+use serde_json::json as context;
+
+type Templates = web::Data<Handlebars<'static>>;
+
+fn parse_code(raw: &str) -> Result<MeasureCode> {
+    raw.parse().map_err(Error::BadRequest)
+}
+
+fn parse_number(raw: &str, what: &str) -> Result<i32> {
+    raw.parse::<i32>()
+        .ok()
+        .filter(|n| (1..=99).contains(n))
+        .ok_or_else(|| {
+            Error::BadRequest(format!(
+                "{what}の番号「{raw}」は 1 以上の数字で指定してください。"
+            ))
+        })
+}
+
+fn home_crumb(lang: Lang) -> Crumb {
+    Crumb {
+        label: translate(lang, "crumb.home", &[]),
+        href: Some("/".into()),
+    }
+}
+
+fn chapter_label(lang: Lang, number: i32, title: Option<&str>) -> String {
+    let label = translate(lang, "crumb.chapter", &[("number", number.to_string())]);
+    match title {
+        Some(title) => format!("{label} {title}"),
+        None => label,
+    }
+}
+
+pub async fn home(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+) -> Result<HttpResponse> {
+    let (chapters, plans) = state
+        .db(|conn| Ok((queries::overview(conn)?, queries::plans(conn)?)))
+        .await?;
+    let lang = Lang::of(&req);
+    let chapters: Vec<_> = chapters
+        .iter()
+        .filter(|c| c.chapter.detailed && !c.measures.is_empty())
+        .map(|c| views::chapter(lang, c))
+        .collect();
+    let plans: Vec<_> = plans.iter().map(views::plan_ref).collect();
+    let title = translate(lang, "home.title", &[]);
+    render_page(
+        &req,
+        &hb,
+        "plan/home",
+        &title,
+        &[],
+        &context!({ "chapters": chapters, "plans": plans }),
+    )
+}
+
+pub async fn chapter(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    number: web::Path<String>,
+) -> Result<HttpResponse> {
+    let number = parse_number(&number, "章")?;
+    if number == 7 {
+        // Chapter 7 is the cross-measure plans.
+        return Ok(HttpResponse::MovedPermanently()
+            .insert_header(("location", "/plans"))
+            .finish());
+    }
+    let chapter = state.db(move |conn| queries::chapter(conn, number)).await?;
+    let lang = Lang::of(&req);
+    let title = chapter_label(lang, number, chapter.chapter.title.as_deref());
+    let crumbs = [
+        home_crumb(lang),
+        Crumb {
+            label: title.clone(),
+            href: None,
+        },
+    ];
+    render_page(
+        &req,
+        &hb,
+        "plan/chapter",
+        &title,
+        &crumbs,
+        &context!({ "chapter": views::chapter(lang, &chapter) }),
+    )
+}
+
+pub async fn measure(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    code: web::Path<String>,
+) -> Result<HttpResponse> {
+    let code = parse_code(&code)?;
+    let detail = state.db(move |conn| queries::measure(conn, code)).await?;
+    let lang = Lang::of(&req);
+    let view = views::measure(lang, &detail);
+    let title = format!("{} {}", view.code, view.title);
+    let crumbs = [
+        home_crumb(lang),
+        Crumb {
+            label: chapter_label(lang, view.chapter.number, view.chapter.title.as_deref()),
+            href: Some(view.chapter.href.clone()),
+        },
+        Crumb {
+            label: title.clone(),
+            href: None,
+        },
+    ];
+    let api_href = format!("/api/v1/measures/{code}");
+    render_page(
+        &req,
+        &hb,
+        "plan/measure",
+        &title,
+        &crumbs,
+        &context!({ "measure": view, "api_href": api_href }),
+    )
+}
+
+pub async fn plans(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+) -> Result<HttpResponse> {
+    let (chapter, plans, titles) = state
+        .db(|conn| {
+            Ok((
+                queries::plans_chapter(conn)?,
+                queries::plans(conn)?,
+                queries::measure_titles(conn)?,
+            ))
+        })
+        .await?;
+    let lang = Lang::of(&req);
+    let title = chapter.title.clone().unwrap_or_default();
+    let crumbs = [
+        home_crumb(lang),
+        Crumb {
+            label: title.clone(),
+            href: None,
+        },
+    ];
+    let plans: Vec<_> = plans.iter().map(|p| views::plan(p, &titles)).collect();
+    let page = context!({
+        "chapter": { "title": chapter.title, "sections": chapter.sections },
+        "plans": plans,
+    });
+    render_page(&req, &hb, "plan/plans", &title, &crumbs, &page)
+}
+
+pub async fn plan(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    number: web::Path<String>,
+) -> Result<HttpResponse> {
+    let number = parse_number(&number, "プラン")?;
+    let (plans, titles) = state
+        .db(|conn| Ok((queries::plans(conn)?, queries::measure_titles(conn)?)))
+        .await?;
+    let index = plans
+        .iter()
+        .position(|p| p.number == number)
+        .ok_or(Error::NotFound)?;
+    let lang = Lang::of(&req);
+    let view = views::plan(&plans[index], &titles);
+    let title = view.reference.name.clone();
+    let crumbs = [
+        home_crumb(lang),
+        Crumb {
+            label: translate(lang, "crumb.plans", &[]),
+            href: Some("/plans".into()),
+        },
+        Crumb {
+            label: title.clone(),
+            href: None,
+        },
+    ];
+    let prev = index.checked_sub(1).map(|i| views::plan_ref(&plans[i]));
+    let next = plans.get(index + 1).map(views::plan_ref);
+    render_page(
+        &req,
+        &hb,
+        "plan/plan",
+        &title,
+        &crumbs,
+        &context!({ "plan": view, "prev": prev, "next": next }),
+    )
+}
+
+/// All 33 measures: detailed and cited.
+#[utoipa::path(get, path = "/api/v1/measures", tag = "plan",
+    responses((status = 200, description = "Every measure of the plan", body = api::MeasureList)))]
+pub async fn api_measures(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse> {
+    let measures = state.db(queries::measures).await?;
+    json(
+        &req,
+        &api::MeasureList {
+            measures: measures.iter().map(api::measure_summary).collect(),
+        },
+    )
+}
+
+/// One measure with its goals, KPIs (with actual values and progress), sub-measures and plans.
+#[utoipa::path(get, path = "/api/v1/measures/{code}", tag = "plan",
+    params(("code" = String, Path, description = "Measure code", example = "6-1")),
+    responses(
+        (status = 200, description = "The measure", body = api::MeasureJson),
+        (status = 400, description = "Malformed code", body = crate::app::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such measure", body = crate::app::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn api_measure(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+) -> Result<HttpResponse> {
+    let code = parse_code(&code)?;
+    let detail = state.db(move |conn| queries::measure(conn, code)).await?;
+    json(&req, &api::measure(&detail))
+}
+
+/// The five cross-measure plans (政策連携プラン).
+#[utoipa::path(get, path = "/api/v1/plans", tag = "plan",
+    responses((status = 200, description = "The plans", body = api::PlanList)))]
+pub async fn api_plans(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse> {
+    let plans = state.db(queries::plans).await?;
+    json(
+        &req,
+        &api::PlanList {
+            plans: plans.iter().map(api::plan).collect(),
+        },
+    )
+}
+
+/// One cross-measure plan.
+#[utoipa::path(get, path = "/api/v1/plans/{number}", tag = "plan",
+    params(("number" = i32, Path, description = "Plan number", example = 1)),
+    responses(
+        (status = 200, description = "The plan", body = api::PlanJson),
+        (status = 404, description = "No such plan", body = crate::app::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn api_plan(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    number: web::Path<String>,
+) -> Result<HttpResponse> {
+    let number = parse_number(&number, "プラン")?;
+    let plans = state.db(queries::plans).await?;
+    let plan = plans
+        .iter()
+        .find(|p| p.number == number)
+        .ok_or(Error::NotFound)?;
+    json(&req, &api::plan(plan))
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home))
+        .route("/chapters/{number}", web::get().to(chapter))
+        .route("/measures/{code}", web::get().to(measure))
+        .route("/plans", web::get().to(plans))
+        .route("/plans/{number}", web::get().to(plan))
+        .route("/api/v1/measures", web::get().to(api_measures))
+        .route("/api/v1/measures/{code}", web::get().to(api_measure))
+        .route("/api/v1/plans", web::get().to(api_plans))
+        .route("/api/v1/plans/{number}", web::get().to(api_plan));
+}

@@ -1,0 +1,198 @@
+//! What every page and API response shares: templates and language, caching, errors,
+//! security headers and static files.
+
+pub mod errors;
+pub mod i18n;
+
+use crate::error::{Error, Result};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{web, HttpRequest, HttpResponse};
+use handlebars::Handlebars;
+use i18n::Lang;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+#[derive(rust_embed::RustEmbed)]
+#[folder = "templates/"]
+#[include = "*.hbs"]
+struct TemplateFiles;
+
+#[derive(rust_embed::RustEmbed)]
+#[folder = "public/"]
+struct PublicFiles;
+
+/// The page templates, compiled once at start (they are embedded in the binary).
+pub fn templates() -> Result<Handlebars<'static>> {
+    let mut hb = Handlebars::new();
+    hb.set_strict_mode(false);
+    hb.register_helper("t", Box::new(i18n::t_helper));
+    hb.register_embed_templates_with_extension::<TemplateFiles>(".hbs")
+        .map_err(|e| Error::Setup(format!("templates: {e}")))?;
+    Ok(hb)
+}
+
+/// One entry of the breadcrumb trail; the current page has no `href`.
+#[derive(Debug, Serialize)]
+pub struct Crumb {
+    pub label: String,
+    pub href: Option<String>,
+}
+
+/// The fields the layout needs, beside the page's own.
+#[derive(Serialize)]
+struct PageContext<'a, T: Serialize> {
+    lang: Lang,
+    other_lang: Lang,
+    switch_lang_url: String,
+    page_title: &'a str,
+    breadcrumbs: &'a [Crumb],
+    #[serde(flatten)]
+    page: &'a T,
+}
+
+/// Renders `template` inside the layout, with a validator so repeat visits cost a 304.
+pub fn render_page<T: Serialize>(
+    req: &HttpRequest,
+    hb: &Handlebars<'_>,
+    template: &str,
+    title: &str,
+    breadcrumbs: &[Crumb],
+    page: &T,
+) -> Result<HttpResponse> {
+    let lang = Lang::of(req);
+    let context = PageContext {
+        lang,
+        other_lang: lang.other(),
+        switch_lang_url: switch_lang_url(lang.other(), req),
+        page_title: title,
+        breadcrumbs,
+        page,
+    };
+    let html = hb
+        .render(template, &context)
+        .map_err(|e| Error::Internal(format!("rendering {template}: {e}")))?;
+    Ok(cached(req, "text/html; charset=utf-8", html.into_bytes()))
+}
+
+fn switch_lang_url(lang: Lang, req: &HttpRequest) -> String {
+    let here = match req.query_string() {
+        "" => req.path().to_owned(),
+        q => format!("{}?{q}", req.path()),
+    };
+    format!(
+        "/lang/{}?next={}",
+        lang.code(),
+        percent_encoding::utf8_percent_encode(&here, percent_encoding::NON_ALPHANUMERIC)
+    )
+}
+
+/// JSON for the open-data API, with the same validator.
+pub fn json<T: Serialize>(req: &HttpRequest, value: &T) -> Result<HttpResponse> {
+    let body = serde_json::to_vec(value).map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(cached(req, "application/json", body))
+}
+
+/// A 200 with a strong ETag from the body's hash, or a 304 when the client has it already.
+/// Pages vary by the language cookie; clients revalidate each time, so edits show at once.
+pub fn cached(req: &HttpRequest, content_type: &str, body: Vec<u8>) -> HttpResponse {
+    let digest = Sha256::digest(&body);
+    let etag = format!(
+        "\"{}\"",
+        digest[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    let fresh = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|tag| tag.trim().trim_start_matches("W/") == etag || tag.trim() == "*")
+        });
+    let mut response = if fresh {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::VARY, "Cookie, Accept-Encoding"));
+    if fresh {
+        response.finish()
+    } else {
+        response.content_type(content_type).body(body)
+    }
+}
+
+/// `/static/{path}`: the embedded files of `public/`.
+pub async fn static_file(req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse> {
+    let file = PublicFiles::get(&path).ok_or(Error::NotFound)?;
+    let content_type = match path.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("css") => "text/css; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("ico") => "image/x-icon",
+        Some("woff2") => "font/woff2",
+        _ => "application/octet-stream",
+    };
+    Ok(cached(&req, content_type, file.data.into_owned()))
+}
+
+/// `/lang/{code}?next=/path`: remembers the language and returns to the page.
+pub async fn switch_lang(req: HttpRequest, code: web::Path<String>) -> Result<HttpResponse> {
+    #[derive(serde::Deserialize)]
+    struct Next {
+        next: Option<String>,
+    }
+    let lang = Lang::parse(&code).ok_or(Error::NotFound)?;
+    let next = web::Query::<Next>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.into_inner().next)
+        // Only paths on this site, never `//elsewhere`.
+        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .unwrap_or_else(|| "/".to_owned());
+    let cookie = actix_web::cookie::Cookie::build(i18n::LANG_COOKIE, lang.code())
+        .path("/")
+        .max_age(actix_web::cookie::time::Duration::days(365))
+        .same_site(actix_web::cookie::SameSite::Lax)
+        .http_only(true)
+        .finish();
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, next))
+        .cookie(cookie)
+        .finish())
+}
+
+/// Security headers on every response.
+pub fn security_headers(headers: &mut header::HeaderMap, https: bool) {
+    const FIXED: [(&str, &str); 5] = [
+        (
+            "content-security-policy",
+            "default-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
+             object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        ),
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "strict-origin-when-cross-origin"),
+        ("x-frame-options", "DENY"),
+        (
+            "permissions-policy",
+            "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+        ),
+    ];
+    for (name, value) in FIXED {
+        headers.insert(
+            header::HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
+    }
+    if https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+}

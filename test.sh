@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Kyodo's whole test suite: ./test.sh [extra args for the final `cargo test`, e.g. a filter]
+#
+# Installs what the tests need when it is missing (Chromium + chromedriver, PostgreSQL,
+# libpq headers, Japanese fonts, axe-core), then runs rustfmt, clippy and every test.
+# A tool that cannot be installed makes this script fail; no test is ever skipped.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+banner() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+die() { printf '\nERROR: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------- installing what is missing
+
+APT_LOG="${TMPDIR:-/tmp}/kyodo-test-apt.$$.log"
+APT_UPDATED=0
+
+# Runs a command as root: directly when we are root, through sudo otherwise.
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        if [ -t 0 ]; then sudo "$@"; else sudo -n "$@"; fi
+    else
+        die "need root to run '$*' (not root, and sudo is not installed)"
+    fi
+}
+
+# apt_install PACKAGE... : installs Debian packages quietly, or fails with a clear message.
+apt_install() {
+    command -v apt-get >/dev/null 2>&1 ||
+        die "missing: $* — this is not a Debian/Ubuntu system (no apt-get); install them by hand"
+    echo "    installing Debian packages: $*"
+    if [ "$APT_UPDATED" -eq 0 ]; then
+        if ! as_root apt-get update -qq >>"$APT_LOG" 2>&1; then
+            tail -n 20 "$APT_LOG" >&2 || true
+            die "apt-get update failed (log: $APT_LOG); cannot install: $*"
+        fi
+        APT_UPDATED=1
+    fi
+    if ! as_root env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq "$@" >>"$APT_LOG" 2>&1; then
+        tail -n 20 "$APT_LOG" >&2 || true
+        die "could not install Debian packages: $* (log: $APT_LOG)"
+    fi
+}
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+pg_server_present() {
+    local bindir
+    if have pg_config && bindir="$(pg_config --bindir 2>/dev/null)" && [ -x "$bindir/initdb" ]; then
+        return 0
+    fi
+    compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null
+}
+
+banner "Checking test prerequisites"
+
+have cargo || die "cargo not found: install the Rust toolchain (https://rustup.rs), then rerun ./test.sh"
+for component in rustfmt clippy; do
+    sub="${component/rustfmt/fmt}"
+    if ! cargo "$sub" --version >/dev/null 2>&1; then
+        if have rustup; then
+            echo "    adding rustup component $component"
+            rustup component add "$component" >/dev/null 2>&1 || die "rustup could not add $component"
+        else
+            die "cargo $sub is missing: install the Rust component '$component'"
+        fi
+    fi
+done
+have cc || apt_install gcc libc6-dev
+
+# Headless browser for the page tests.
+if ! have chromium || ! have chromedriver; then
+    apt_install chromium chromium-driver
+fi
+have chromium || die "chromium is still not on PATH after installing the Debian package 'chromium'"
+have chromedriver || die "chromedriver is still not on PATH after installing the Debian package 'chromium-driver'"
+
+# Japanese glyphs, so screenshots show text rather than boxes.
+if ! have fc-list || [ -z "$(fc-list :lang=ja 2>/dev/null)" ]; then
+    apt_install fontconfig fonts-noto-cjk
+    [ -n "$(fc-list :lang=ja 2>/dev/null)" ] || die "no Japanese font found even after installing fonts-noto-cjk"
+fi
+
+# PostgreSQL server binaries (tests start private clusters), unless a server is given.
+if [ -z "${DATABASE_URL:-}" ] && ! pg_server_present; then
+    apt_install postgresql
+    pg_server_present || die "PostgreSQL server binaries (initdb) not found even after installing 'postgresql'"
+fi
+
+# libpq headers and library, for diesel's pq-sys.
+if [ ! -f /usr/include/postgresql/libpq-fe.h ]; then
+    apt_install libpq-dev
+    [ -f /usr/include/postgresql/libpq-fe.h ] || die "libpq-fe.h not found even after installing libpq-dev"
+fi
+
+# axe-core, injected into pages by tests/it/browser.rs.
+if [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then
+    have npm || apt_install nodejs npm
+    echo "    installing tests/browser node modules (axe-core)"
+    if [ -f tests/browser/package-lock.json ]; then
+        npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error >/dev/null ||
+            die "npm ci in tests/browser failed"
+    else
+        npm install --prefix tests/browser --no-audit --no-fund --loglevel=error >/dev/null ||
+            die "npm install in tests/browser failed"
+    fi
+    [ -f tests/browser/node_modules/axe-core/axe.min.js ] ||
+        die "tests/browser/node_modules/axe-core/axe.min.js is missing after npm install"
+fi
+rm -f "$APT_LOG"
+
+# ---------------------------------------------------------------- environment for the tests
+
+export KYODO_PG_FAST=1
+export RUST_BACKTRACE=1
+export KYODO_CHROMIUM="${KYODO_CHROMIUM:-$(command -v chromium)}"
+export KYODO_CHROMEDRIVER="${KYODO_CHROMEDRIVER:-$(command -v chromedriver)}"
+if [ "${CI:-}" = "true" ]; then
+    export CARGO_INCREMENTAL=0
+fi
+if [ -n "${DATABASE_URL:-}" ]; then
+    echo "    using the PostgreSQL server in DATABASE_URL"
+fi
+
+# ---------------------------------------------------------------- the checks
+
+banner "cargo fmt --all -- --check"
+cargo fmt --all -- --check
+
+banner "cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets -- -D warnings
+
+banner "cargo test --all-targets $*"
+cargo test --all-targets "$@"
+
+banner "All checks passed"

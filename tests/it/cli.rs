@@ -1,0 +1,148 @@
+//! The `kyodo` binary as a new user runs it.
+
+use crate::support::{run, Cluster};
+use diesel::prelude::*;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+pub const TESTS: &[(&str, fn())] = &[
+    (
+        "cli::help_explains_commands_and_settings",
+        help_explains_commands_and_settings,
+    ),
+    (
+        "cli::serve_with_nothing_configured_starts_its_own_postgresql",
+        serve_with_nothing_configured_starts_its_own_postgresql,
+    ),
+    (
+        "cli::migrate_and_seed_use_database_url",
+        migrate_and_seed_use_database_url,
+    ),
+];
+
+fn kyodo() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kyodo"));
+    command
+        .env_remove("DATABASE_URL")
+        .env_remove("KYODO_LISTEN")
+        .env_remove("KYODO_DATA_DIR");
+    command
+}
+
+fn help_explains_commands_and_settings() {
+    let output = kyodo().arg("--help").output().unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).unwrap();
+    for expected in [
+        "serve",
+        "migrate",
+        "seed",
+        "KYODO_LISTEN",
+        "DATABASE_URL",
+        "KYODO_DATA_DIR",
+        "RUST_LOG",
+    ] {
+        assert!(
+            help.contains(expected),
+            "--help mentions {expected}:\n{help}"
+        );
+    }
+}
+
+fn serve_with_nothing_configured_starts_its_own_postgresql() {
+    let data_dir = std::env::temp_dir().join(format!("kyodo-zero-setup-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data_dir);
+    let mut child = kyodo()
+        .env("KYODO_DATA_DIR", &data_dir)
+        .env("KYODO_LISTEN", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let address = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.split_whitespace()
+                .find(|w| w.starts_with("http://"))
+                .map(str::to_owned)
+        })
+        .expect("serve prints its address");
+    run(async {
+        let client = reqwest::Client::new();
+        assert_eq!(
+            client
+                .get(format!("{address}readyz"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+        let page = client
+            .get(format!("{address}measures/6-1"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200);
+        assert!(page.text().await.unwrap().contains("2,927,767 件"));
+    });
+    // SIGTERM stops the server and the cluster it started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = child.wait().unwrap();
+    assert!(status.success(), "serve exits cleanly on SIGTERM: {status}");
+    let cluster = data_dir.join("postgres");
+    assert!(
+        cluster.join("PG_VERSION").exists(),
+        "the cluster lives in the data folder"
+    );
+    assert!(
+        !cluster.join("postmaster.pid").exists(),
+        "PostgreSQL was stopped"
+    );
+
+    // A second run reuses the cluster: `seed` starts it, finds nothing to change, stops it.
+    let output = kyodo()
+        .arg("seed")
+        .env("KYODO_DATA_DIR", &data_dir)
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{log}");
+    assert!(log.contains("rows_changed=0"), "{log}");
+    assert!(!log.contains("initialised"), "no second initdb: {log}");
+    assert!(!cluster.join("postmaster.pid").exists());
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+fn migrate_and_seed_use_database_url() {
+    let cluster = Cluster::get();
+    let name = format!("kyodo_cli_{}", std::process::id());
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut cluster.admin())
+        .unwrap();
+    let url = cluster.url(&name);
+    let measures = |url: &str| -> i64 {
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "(SELECT count(*) FROM measures)",
+        ))
+        .get_result(&mut PgConnection::establish(url).unwrap())
+        .unwrap()
+    };
+    let status = kyodo()
+        .arg("migrate")
+        .env("DATABASE_URL", &url)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(measures(&url), 0, "migrate creates the schema only");
+    let status = kyodo()
+        .arg("seed")
+        .env("DATABASE_URL", &url)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(measures(&url), 33);
+    cluster.drop_database(&name);
+}

@@ -1,0 +1,52 @@
+//! Integration tests: the real service over HTTP, on real PostgreSQL, with headless Chromium.
+//! One binary with its own harness, so the cluster starts once and stops at the end.
+
+mod api;
+mod browser;
+mod browser_pages;
+mod cli;
+mod operations;
+mod pages;
+mod seeds;
+mod support;
+
+use libtest_mimic::{Arguments, Failed, Trial};
+
+/// A trial from a test function; a panic is the failure, as in ordinary Rust tests.
+fn trial(name: &str, test: fn()) -> Trial {
+    Trial::test(name, move || {
+        std::panic::catch_unwind(test).map_err(|panic| {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "test panicked".into());
+            Failed::from(message)
+        })
+    })
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let trials: Vec<Trial> = [
+        api::TESTS,
+        pages::TESTS,
+        operations::TESTS,
+        seeds::TESTS,
+        cli::TESTS,
+        browser_pages::TESTS,
+    ]
+    .iter()
+    .flat_map(|tests| tests.iter())
+    .map(|(name, test)| trial(name, *test))
+    .collect();
+    let listing = args.list;
+    if !listing {
+        support::Cluster::start();
+    }
+    let conclusion = libtest_mimic::run(&args, trials);
+    if !listing {
+        support::Cluster::get().finish();
+    }
+    conclusion.exit();
+}

@@ -1,0 +1,413 @@
+//! The server-rendered pages, read as a person reads them.
+
+use crate::support::{run, visible_text, TestApp};
+use diesel::RunQueryDsl;
+
+pub const TESTS: &[(&str, fn())] = &[
+    (
+        "pages::home_shows_chapters_measures_and_plans",
+        home_shows_chapters_measures_and_plans,
+    ),
+    (
+        "pages::a_measure_page_shows_every_part_of_the_measure",
+        a_measure_page_shows_every_part_of_the_measure,
+    ),
+    (
+        "pages::numbers_read_as_the_city_writes_them",
+        numbers_read_as_the_city_writes_them,
+    ),
+    (
+        "pages::progress_follows_recorded_actual_values",
+        progress_follows_recorded_actual_values,
+    ),
+    ("pages::chapters_and_plans", chapters_and_plans),
+    (
+        "pages::unknown_and_malformed_addresses",
+        unknown_and_malformed_addresses,
+    ),
+    ("pages::english_beside_japanese", english_beside_japanese),
+    (
+        "pages::security_headers_and_static_files",
+        security_headers_and_static_files,
+    ),
+    (
+        "pages::queries_per_page_do_not_grow_with_the_data",
+        queries_per_page_do_not_grow_with_the_data,
+    ),
+    ("pages::measure_page_outline", measure_page_outline),
+];
+
+fn home_shows_chapters_measures_and_plans() {
+    run(async {
+        let app = TestApp::start().await;
+        let html = app.page("/").await;
+        assert!(html.contains("<html lang=\"ja\""));
+        let text = visible_text(&html);
+        for expected in [
+            "市民生活分野",
+            "市民だれもが活躍し、安全に生活できるまち",
+            "行財政経営分野",
+            "市民との協働によるまちづくりの推進",
+            "自主性・自立性の高い財政運営の確立",
+            "30.6 %",
+            "自治会の加入率",
+            "塙保己一プラン",
+            "誰もが輝く、チャレンジ応援プラン",
+        ] {
+            assert!(text.contains(expected), "home shows {expected}");
+        }
+        for code in ["5-1", "5-6", "6-1", "6-5"] {
+            assert!(
+                html.contains(&format!("href=\"/measures/{code}\"")),
+                "home links {code}"
+            );
+        }
+        app.stop().await;
+    })
+}
+
+fn a_measure_page_shows_every_part_of_the_measure() {
+    run(async {
+        let app = TestApp::start().await;
+        let html = app.page("/measures/6-1").await;
+        let text = visible_text(&html);
+        for expected in [
+            "市政情報の提供の充実と市政に対する市民参加の推進",
+            "めざす姿",
+            "全ての市民に開かれた行政となり",
+            "成果指標",
+            "市ホームページへのアクセス数",
+            "対話集会・ワークショップ等",
+            "市民満足度",
+            "30.4 %",
+            "現況と課題",
+            "「市長への手紙」",
+            "広報広聴活動の充実",
+            "市民参加の促進",
+            "協働による取組",
+            "広報アンケート",
+            "塙保己一プラン",
+            "塙保己一の精神を今に活かす",
+        ] {
+            assert!(text.contains(expected), "/measures/6-1 shows {expected}");
+        }
+        assert!(html.contains("href=\"/plans/1\""));
+        assert!(html.contains("href=\"/api/v1/measures/6-1\""));
+        // The column of 6-3 and a cited measure's short page.
+        let text = visible_text(&app.page("/measures/6-3").await);
+        assert!(text.contains("早稲田大学と本庄市との協働連携に関する基本協定の概要"));
+        let text = visible_text(&app.page("/measures/4-7").await);
+        assert!(text.contains("都市公園の整備と緑の保全"));
+        assert!(text.contains("本庄版ネウボラプラン"));
+        app.stop().await;
+    })
+}
+
+fn numbers_read_as_the_city_writes_them() {
+    run(async {
+        let app = TestApp::start().await;
+        let text = visible_text(&app.page("/measures/6-1").await);
+        assert!(text.contains("2,927,767 件"), "{text}");
+        assert!(text.contains("3,351,000 件"));
+        let text = visible_text(&app.page("/measures/6-5").await);
+        assert!(text.contains("92.7 %以内"));
+        assert!(text.contains("0 人（移動均衡）"));
+        assert!(text.contains("89.3 %"));
+        let text = visible_text(&app.page("/measures/5-1").await);
+        assert!(text.contains("82.31 %") && text.contains("85.00 %"));
+        app.stop().await;
+    })
+}
+
+fn record_actual(app: &TestApp, measure: &str, kpi: &str, year: i32, value: &str) {
+    diesel::sql_query(format!(
+        "INSERT INTO kpi_actuals (kpi_id, fiscal_year, value, source)
+         SELECT id, {year}, {value}, '市民活動推進課 調べ' FROM kpis WHERE measure_code = '{measure}' AND name = '{kpi}'"
+    ))
+    .execute(&mut app.db())
+    .unwrap();
+}
+
+fn progress_follows_recorded_actual_values() {
+    run(async {
+        let app = TestApp::start().await;
+        let before = visible_text(&app.page("/measures/5-1").await);
+        assert!(!before.contains("令和6年度"));
+        // NPO法人登録数 43 → 50 団体; 46 is 3/7 of the way: 42 % (rounded down).
+        record_actual(&app, "5-1", "NPO法人登録数", 2023, "44");
+        record_actual(&app, "5-1", "NPO法人登録数", 2024, "46");
+        let html = app.page("/measures/5-1").await;
+        let text = visible_text(&html);
+        assert!(text.contains("46 団体"), "{text}");
+        assert!(text.contains("令和6年度"));
+        assert!(text.contains("42 %"));
+        assert!(html.contains("value=\"42\""), "the meter shows 42");
+        let api = app.json("/api/v1/measures/5-1").await;
+        let npo = api["kpis"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["name"] == "NPO法人登録数")
+            .unwrap();
+        assert_eq!(npo["progress"]["kind"], "share");
+        assert_eq!(npo["progress"]["percent"], 42);
+        assert_eq!(npo["actuals"].as_array().unwrap().len(), 2);
+        assert_eq!(npo["actuals"][1]["value"], 46);
+        // An upper bound is within or over.
+        record_actual(&app, "6-5", "経常収支比率", 2024, "93.0");
+        let api = app.json("/api/v1/measures/6-5").await;
+        let ratio = api["kpis"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["name"] == "経常収支比率")
+            .unwrap();
+        assert_eq!(
+            ratio["progress"],
+            serde_json::json!({"kind": "bound", "within": false})
+        );
+        app.stop().await;
+    })
+}
+
+fn chapters_and_plans() {
+    run(async {
+        let app = TestApp::start().await;
+        let text = visible_text(&app.page("/chapters/5").await);
+        assert!(text.contains("市民生活分野") && text.contains("交通安全対策の推進"));
+        assert!(text.contains("市民や学生同士がつながってまちづくりを進めていけるといいな。"));
+        let text = visible_text(&app.page("/chapters/1").await);
+        assert!(text.contains("子ども・子育て支援"));
+        let response = app.get("/chapters/7").await;
+        assert_eq!(response.status(), 301);
+        assert_eq!(response.headers()["location"], "/plans");
+
+        let text = visible_text(&app.page("/plans").await);
+        assert!(text.contains("政策連携プランは、各政策大綱分野内の施策の推進だけでは"));
+        for name in [
+            "塙保己一プラン",
+            "本庄版ネウボラプラン",
+            "本庄ブランド発信プラン",
+        ] {
+            assert!(text.contains(name));
+        }
+        let html = app.page("/plans/2").await;
+        let text = visible_text(&html);
+        assert!(text.contains("子どもが輝く未来を描く"));
+        assert!(text.contains("出会い・妊娠・出産・子育ての切れ目のない支援"));
+        assert!(text.contains("合計特殊出生率"));
+        assert!(html.contains("href=\"/measures/1-1\""));
+        assert!(
+            html.contains("href=\"/plans/1\"") && html.contains("href=\"/plans/3\""),
+            "previous and next plan"
+        );
+        app.stop().await;
+    })
+}
+
+fn unknown_and_malformed_addresses() {
+    run(async {
+        let app = TestApp::start().await;
+        for (path, status) in [
+            ("/measures/9-9", 404),
+            ("/plans/6", 404),
+            ("/chapters/8", 404),
+            ("/no/such/page", 404),
+            ("/measures/%3Cscript%3E", 400),
+            ("/chapters/abc", 400),
+        ] {
+            let response = app.get(path).await;
+            assert_eq!(response.status(), status, "{path}");
+            assert!(response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html"));
+            let html = response.text().await.unwrap();
+            assert!(html.contains("href=\"/\""), "{path}: the page leads home");
+            assert!(!html.contains("<script>"), "{path}: input is escaped");
+            assert!(
+                !html.to_lowercase().contains("panicked") && !html.contains("src/"),
+                "{path}: no internals"
+            );
+        }
+        let text = visible_text(&app.get("/measures/abc").await.text().await.unwrap());
+        assert!(
+            text.contains("5-1"),
+            "the message tells how to write a code: {text}"
+        );
+        app.stop().await;
+    })
+}
+
+fn english_beside_japanese() {
+    run(async {
+        let app = TestApp::start().await;
+        let response = app.get("/lang/en?next=%2Fmeasures%2F6-1").await;
+        assert_eq!(response.status(), 303);
+        assert_eq!(response.headers()["location"], "/measures/6-1");
+        let cookie = response.headers()["set-cookie"].to_str().unwrap();
+        assert!(cookie.starts_with("kyodo_lang=en"));
+        let english = app
+            .get_in("en", "/measures/6-1")
+            .await
+            .text()
+            .await
+            .unwrap();
+        let japanese = app.page("/measures/6-1").await;
+        assert!(english.contains("<html lang=\"en\""));
+        assert_ne!(visible_text(&english), visible_text(&japanese));
+        // The plan's text stays as the city wrote it.
+        assert!(english.contains("市政情報の提供の充実と市政に対する市民参加の推進"));
+        // Only paths on this site are followed.
+        let response = app.get("/lang/ja?next=https%3A%2F%2Fevil.example%2F").await;
+        assert_eq!(response.headers()["location"], "/");
+        let response = app.get("/lang/ja?next=%2F%2Fevil.example").await;
+        assert_eq!(response.headers()["location"], "/");
+        assert_eq!(app.get("/lang/xx").await.status(), 404);
+        app.stop().await;
+    })
+}
+
+fn security_headers_and_static_files() {
+    run(async {
+        let app = TestApp::start().await;
+        for path in [
+            "/",
+            "/measures/6-1",
+            "/api/v1/measures",
+            "/no-such-page",
+            "/static/css/kyodo.css",
+        ] {
+            let response = app.get(path).await;
+            let headers = response.headers();
+            let csp = headers["content-security-policy"].to_str().unwrap();
+            assert!(
+                csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"),
+                "{path}"
+            );
+            assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+            assert!(headers.contains_key("referrer-policy"), "{path}");
+            assert!(
+                !headers.contains_key("strict-transport-security"),
+                "{path}: no HSTS over plain HTTP"
+            );
+        }
+        let behind_https = app
+            .client
+            .get(app.url("/"))
+            .header("x-forwarded-proto", "https")
+            .send()
+            .await
+            .unwrap();
+        assert!(behind_https
+            .headers()
+            .contains_key("strict-transport-security"));
+        let css = app.get("/static/css/kyodo.css").await;
+        assert_eq!(css.status(), 200);
+        assert!(css.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css"));
+        assert!(css.text().await.unwrap().contains("@media print"));
+        assert_eq!(app.get("/static/nothing.css").await.status(), 404);
+        assert_eq!(app.get("/healthz").await.status(), 200);
+        app.stop().await;
+    })
+}
+
+/// Grows the data: more measures in chapter 5, KPIs and years of actual values for all.
+fn grow(app: &TestApp) {
+    let mut conn = app.db();
+    diesel::sql_query(
+        "INSERT INTO measures (code, chapter_number, number, title, detailed, satisfaction_statement, satisfaction_percent)
+         SELECT '5-' || n, 5, n, '追加の施策 ' || n, true, '満足度', 50.0 FROM generate_series(7, 40) n",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    diesel::sql_query(
+        "INSERT INTO kpis (measure_code, position, name, unit, baseline, target, direction)
+         SELECT m.code, p, '追加の指標 ' || p, '件', 10, 20, 'increase'
+         FROM measures m, generate_series(10, 14) p WHERE m.detailed",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    diesel::sql_query(
+        "INSERT INTO kpi_actuals (kpi_id, fiscal_year, value, source)
+         SELECT k.id, y, 15, '調べ' FROM kpis k, generate_series(2015, 2025) y",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    diesel::sql_query(
+        "INSERT INTO plan_initiatives (plan_number, position, title, body, measure_codes)
+         SELECT p.number, 100 + n, '追加の取組 ' || n, '本文', ARRAY['5-1', '6-1'] FROM plans p, generate_series(1, 10) n",
+    )
+    .execute(&mut conn)
+    .unwrap();
+}
+
+fn queries_per_page_do_not_grow_with_the_data() {
+    run(async {
+        let app = TestApp::start().await;
+        let paths = [
+            "/",
+            "/chapters/5",
+            "/measures/6-1",
+            "/plans",
+            "/plans/1",
+            "/api/v1/measures",
+            "/api/v1/measures/6-1",
+            "/api/v1/plans",
+        ];
+        let mut counts = Vec::new();
+        for path in paths {
+            let before = app.queries.get();
+            app.page(path).await;
+            counts.push(app.queries.get() - before);
+        }
+        for (path, count) in paths.iter().zip(&counts) {
+            assert!(*count <= 8, "{path} runs {count} queries");
+        }
+        grow(&app);
+        for (path, count) in paths.iter().zip(&counts) {
+            let before = app.queries.get();
+            let text = app.page(path).await;
+            assert_eq!(
+                app.queries.get() - before,
+                *count,
+                "{path}: the number of queries grew with the data"
+            );
+            if *path == "/chapters/5" {
+                assert!(
+                    text.contains("追加の施策 40"),
+                    "the grown data is on the page"
+                );
+            }
+        }
+        app.stop().await;
+    })
+}
+
+/// The measure page's shape: its headings, in order.
+fn measure_page_outline() {
+    run(async {
+        let app = TestApp::start().await;
+        let html = app.page("/measures/5-3").await;
+        let mut outline = String::new();
+        let mut rest = html.as_str();
+        while let Some(start) = rest.find("<h") {
+            let tag = &rest[start..];
+            let level = tag.as_bytes().get(2).copied().filter(u8::is_ascii_digit);
+            match (level, tag.find('>'), tag.find("</h")) {
+                (Some(level), Some(open_end), Some(close)) if open_end < close => {
+                    let text = visible_text(&tag[open_end + 1..close]);
+                    let indent = "  ".repeat(usize::from(level - b'1'));
+                    outline.push_str(&format!("{indent}h{} {text}\n", level as char));
+                    rest = &tag[close + 3..];
+                }
+                _ => rest = &tag[2..],
+            }
+        }
+        insta::assert_snapshot!(outline);
+        app.stop().await;
+    })
+}
