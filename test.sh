@@ -8,7 +8,9 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-banner() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+banner() {
+    if [ -t 1 ]; then printf '\n\033[1m==> %s\033[0m\n' "$*"; else printf '\n==> %s\n' "$*"; fi
+}
 die() { printf '\nERROR: %s\n' "$*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- installing what is missing

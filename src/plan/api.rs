@@ -65,25 +65,7 @@ pub struct MeasureJson {
 
 #[derive(Serialize, ToSchema)]
 pub struct PlanList {
-    pub plans: Vec<PlanJson>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct InitiativeJson {
-    pub title: String,
-    pub body: String,
-    #[schema(example = json!(["2-1", "5-1"]))]
-    pub measures: Vec<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct PlanJson {
-    pub number: i32,
-    pub name: String,
-    pub subtitle: String,
-    pub summary: String,
-    pub initiatives: Vec<InitiativeJson>,
-    pub strategy_targets: Vec<String>,
+    pub plans: Vec<Plan>,
 }
 
 pub fn measure_summary(m: &MeasureWithKpis) -> MeasureSummary {
@@ -133,25 +115,6 @@ pub fn measure(d: &MeasureDetail) -> MeasureJson {
             .map(|(p, _)| PlanCitation {
                 number: p.number,
                 name: p.name.clone(),
-            })
-            .collect(),
-    }
-}
-
-pub fn plan(p: &Plan) -> PlanJson {
-    PlanJson {
-        number: p.number,
-        name: p.name.clone(),
-        subtitle: p.subtitle.clone(),
-        summary: p.summary.clone(),
-        strategy_targets: p.strategy_targets.clone(),
-        initiatives: p
-            .initiatives
-            .iter()
-            .map(|i| InitiativeJson {
-                title: i.title.clone(),
-                body: i.body.clone(),
-                measures: i.measures.iter().map(ToString::to_string).collect(),
             })
             .collect(),
     }

@@ -242,19 +242,14 @@ pub async fn api_measure(
     responses((status = 200, description = "The plans", body = api::PlanList)))]
 pub async fn api_plans(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse> {
     let plans = state.db(queries::plans).await?;
-    json(
-        &req,
-        &api::PlanList {
-            plans: plans.iter().map(api::plan).collect(),
-        },
-    )
+    json(&req, &api::PlanList { plans })
 }
 
 /// One cross-measure plan.
 #[utoipa::path(get, path = "/api/v1/plans/{number}", tag = "plan",
     params(("number" = i32, Path, description = "Plan number", example = 1)),
     responses(
-        (status = 200, description = "The plan", body = api::PlanJson),
+        (status = 200, description = "The plan", body = super::model::Plan),
         (status = 404, description = "No such plan", body = crate::app::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn api_plan(
@@ -268,7 +263,7 @@ pub async fn api_plan(
         .iter()
         .find(|p| p.number == number)
         .ok_or(Error::NotFound)?;
-    json(&req, &api::plan(plan))
+    json(&req, plan)
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

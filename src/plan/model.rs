@@ -159,7 +159,7 @@ pub struct Actual {
 }
 
 /// A cross-measure plan (政策連携プラン) of chapter 7.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Plan {
     pub number: i32,
     pub name: String,
@@ -171,10 +171,11 @@ pub struct Plan {
 }
 
 /// An initiative (推進のための取組) of a plan, citing measures.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Initiative {
     pub title: String,
     pub body: String,
+    #[schema(value_type = Vec<String>, example = json!(["2-1", "5-1"]))]
     pub measures: Vec<MeasureCode>,
 }
 

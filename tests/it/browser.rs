@@ -9,7 +9,6 @@
 //! Chromium and chromedriver come from the Debian packages `chromium` and `chromium-driver`
 //! (`./test.sh` installs them); `KYODO_CHROMIUM` / `KYODO_CHROMEDRIVER` override their paths.
 //! axe-core comes from `tests/browser/node_modules` (`./test.sh` runs `npm ci` there).
-#![allow(dead_code)] // each test uses only part of the harness
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -218,11 +217,6 @@ impl Browser {
         self.client
             .as_ref()
             .expect("the browser session is open until close()")
-    }
-
-    /// The underlying fantoccini client, for what this harness does not wrap (forms, keys…).
-    pub fn webdriver(&self) -> &Client {
-        self.client()
     }
 
     pub async fn goto(&self, url: &str) -> Result<(), String> {
