@@ -130,19 +130,18 @@ fn migrate_and_seed_use_database_url() {
         .get_result(&mut PgConnection::establish(url).unwrap())
         .unwrap()
     };
-    let status = kyodo()
-        .arg("migrate")
-        .env("DATABASE_URL", &url)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let run = |command: &str| {
+        let output = kyodo()
+            .arg(command)
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap();
+        let log = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "kyodo {command}: {log}");
+    };
+    run("migrate");
     assert_eq!(measures(&url), 0, "migrate creates the schema only");
-    let status = kyodo()
-        .arg("seed")
-        .env("DATABASE_URL", &url)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    run("seed");
     assert_eq!(measures(&url), 33);
     cluster.drop_database(&name);
 }
