@@ -2,7 +2,7 @@
 # Kyodo's whole test suite: ./test.sh [extra args for the final `cargo test`, e.g. a filter]
 #
 # Installs what the tests need when it is missing (Chromium + chromedriver, PostgreSQL,
-# libpq headers, Japanese fonts, axe-core), then runs rustfmt, clippy and every test.
+# libpq headers, Japanese fonts, axe-core, aiosmtpd), then runs rustfmt, clippy and every test.
 # A tool that cannot be installed makes this script fail; no test is ever skipped.
 set -euo pipefail
 
@@ -112,6 +112,21 @@ if [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then
     fi
     [ -f tests/browser/node_modules/axe-core/axe.min.js ] ||
         die "tests/browser/node_modules/axe-core/axe.min.js is missing after npm install"
+fi
+# aiosmtpd: the real SMTP server on loopback that the mail tests deliver to (tests/it/mail.rs).
+if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
+    have python3 || apt_install python3
+    python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
+    echo "    installing aiosmtpd (pip)"
+    PIP_LOG="${TMPDIR:-/tmp}/kyodo-test-pip.$$.log"
+    # A Debian system Python refuses plain `pip install` (PEP 668); then install it anyway.
+    python3 -m pip install --quiet aiosmtpd >>"$PIP_LOG" 2>&1 ||
+        python3 -m pip install --quiet --break-system-packages aiosmtpd >>"$PIP_LOG" 2>&1 || true
+    if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
+        tail -n 20 "$PIP_LOG" >&2 || true
+        die "could not install Python's aiosmtpd, the SMTP server of the mail tests (log: $PIP_LOG); try: python3 -m pip install aiosmtpd"
+    fi
+    rm -f "$PIP_LOG"
 fi
 rm -f "$APT_LOG"
 

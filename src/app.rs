@@ -3,7 +3,7 @@
 
 use crate::db::{self, Pool, QueryCounter};
 use crate::error::{Error, Result};
-use crate::{plan, web as kweb};
+use crate::{auth, plan, web as kweb};
 use actix_web::{dev::Server, middleware, web, App, HttpRequest, HttpResponse, HttpServer};
 use diesel::prelude::*;
 use std::net::TcpListener;
@@ -14,14 +14,17 @@ pub struct AppState {
     pub pool: Pool,
     /// SQL statements run so far (tests read it).
     pub queries: QueryCounter,
+    /// The site's public address, for links in emails (`KYODO_PUBLIC_URL`).
+    pub public_url: String,
 }
 
 impl AppState {
-    pub fn new(database_url: &str) -> AppState {
+    pub fn new(database_url: &str, public_url: &str) -> AppState {
         let queries = QueryCounter::default();
         AppState {
             pool: db::pool(database_url, queries.clone()),
             queries,
+            public_url: public_url.trim_end_matches('/').to_owned(),
         }
     }
 
@@ -117,6 +120,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::PathConfig::default()
             .error_handler(|_, _| bad_input("URL の形式が正しくありません。")),
     )
+    .app_data(web::FormConfig::default().limit(64 * 1024).error_handler(|e, _| {
+        bad_input(&format!(
+            "フォームの内容を読み取れませんでした（{e}）。ページを読み込み直して、もう一度お試しください。"
+        ))
+    }))
     .route("/healthz", web::get().to(healthz))
     .route("/readyz", web::get().to(readyz))
     .route("/api/v1/openapi.json", web::get().to(openapi))
@@ -130,7 +138,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         }),
     )
     .route("/lang/{code}", web::get().to(kweb::switch_lang))
-    .configure(plan::handlers::routes);
+    .configure(plan::handlers::routes)
+    .configure(auth::handlers::routes)
+    .configure(auth::account::routes)
+    .configure(crate::orgs::routes)
+    .configure(crate::staff::routes);
 }
 
 /// Starts serving `state` on `listener`; the returned server runs until stopped or signalled.
@@ -141,6 +153,7 @@ pub fn server(state: AppState, listener: TcpListener) -> Result<Server> {
         App::new()
             .app_data(state.clone())
             .app_data(templates.clone())
+            .wrap(middleware::from_fn(auth::session::identify))
             .wrap(middleware::from_fn(kweb::errors::render_errors))
             .wrap(middleware::Compress::default())
             .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("kyodo::access"))

@@ -4,6 +4,7 @@ use crate::app::{self, AppState};
 use crate::config::{Cli, Command};
 use crate::db::{self, Database};
 use crate::error::{Error, Result};
+use crate::notify;
 use crate::plan::seed;
 use diesel::{Connection, PgConnection};
 
@@ -31,17 +32,31 @@ pub async fn run(cli: Cli) -> Result<()> {
     };
     let result = async {
         let url = database.url.clone();
-        actix_web::web::block(move || prepare(&url, command)).await??;
+        let prepare_command = command.clone();
+        actix_web::web::block(move || prepare(&url, prepare_command)).await??;
+        if let Command::CreateAdmin { email, name } = &command {
+            let (url, email, name) = (database.url.clone(), email.clone(), name.clone());
+            actix_web::web::block(move || crate::staff::admin::run(&url, &email, &name)).await??;
+        }
         if command == Command::Serve {
             let listener = std::net::TcpListener::bind(settings.listen)
                 .map_err(|e| Error::Setup(format!("cannot listen on {}: {e}", settings.listen)))?;
             let address = listener
                 .local_addr()
                 .map_err(|e| Error::Setup(e.to_string()))?;
-            let server = app::server(AppState::new(&database.url), listener)?;
+            let public_url = settings.public_url(address);
+            let state = AppState::new(&database.url, &public_url);
+            // Email: the outbox worker runs beside the server and stops with it.
+            let mailer = notify::Mailer::from_settings(&settings)?;
+            notify::templates::check()?;
+            let mail_pool = state.pool.clone();
+            let server = app::server(state, listener)?;
+            let mail_worker = notify::worker::spawn(mail_pool, mailer);
             tracing::info!("Kyodo is serving on http://{address}/");
             println!("Kyodo (協働) is serving on http://{address}/ — press Ctrl+C to stop.");
-            server.await.map_err(|e| Error::Internal(e.to_string()))?;
+            let served = server.await;
+            mail_worker.stop().await;
+            served.map_err(|e| Error::Internal(e.to_string()))?;
         }
         Ok(())
     }

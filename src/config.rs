@@ -10,6 +10,13 @@ Environment:
   DATABASE_URL    PostgreSQL to use, e.g. postgres://kyodo:secret@db/kyodo; when unset, Kyodo
                   starts its own PostgreSQL cluster in $KYODO_DATA_DIR/postgres
   KYODO_DATA_DIR  where Kyodo keeps files: the private cluster, … (default ./data)
+  KYODO_PUBLIC_URL
+                  the site's address as people reach it, for links in emails
+                  (default http://<KYODO_LISTEN>)
+  SMTP_URL        SMTP server for emails, e.g. smtp://127.0.0.1:2525, smtps://user:pass@host,
+                  smtp://host:587?tls=required; unset → emails are written as .eml files to
+                  $KYODO_DATA_DIR/mail and logged
+  KYODO_MAIL_FROM sender of emails (default \"Kyodo 本庄市 <no-reply@kyodo.invalid>\")
   RUST_LOG        log filter, e.g. info, kyodo=debug (default info)";
 
 /// Kyodo (協働): Honjo City's citizen participation platform.
@@ -22,7 +29,7 @@ pub struct Cli {
     pub settings: Settings,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
 pub enum Command {
     /// Migrate, load the plan and serve the site (the default). Without DATABASE_URL it starts
     /// and later stops a private PostgreSQL cluster.
@@ -31,6 +38,17 @@ pub enum Command {
     Migrate,
     /// Load the city's plan from the seed files (idempotent: a second load changes nothing).
     Seed,
+    /// Create the first admin (or give an existing account the admin role). The password is
+    /// read from standard input when it is not a terminal (one line), else generated and
+    /// printed once.
+    CreateAdmin {
+        /// Email address of the admin (signs in with it).
+        #[arg(long)]
+        email: String,
+        /// Display name of the admin.
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -46,14 +64,32 @@ pub struct Settings {
     /// PostgreSQL connection URL; unset → a private cluster under the data folder.
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
+    /// The site's public address, for links in emails; default http://<listen>.
+    #[arg(long, env = "KYODO_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
     /// Folder for the private PostgreSQL cluster and other files Kyodo keeps.
     #[arg(long, env = "KYODO_DATA_DIR", default_value = "./data", global = true)]
     pub data_dir: PathBuf,
+    /// SMTP server for emails (smtp://, smtps://, ?tls=required|opportunistic); unset → .eml
+    /// files in <data-dir>/mail.
+    #[arg(long, env = "SMTP_URL", global = true, hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of emails.
+    #[arg(long, env = "KYODO_MAIL_FROM", default_value = crate::notify::DEFAULT_FROM, global = true)]
+    pub mail_from: String,
+}
+
+impl Settings {
+    pub fn public_url(&self, bound: std::net::SocketAddr) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{bound}"))
+    }
 }
 
 impl Cli {
     pub fn subcommand(&self) -> Command {
-        self.command.unwrap_or(Command::Serve)
+        self.command.clone().unwrap_or(Command::Serve)
     }
 }
 

@@ -11,6 +11,16 @@ pub enum Error {
     /// Input the user can fix; the message is shown to them (Japanese).
     #[error("{0}")]
     BadRequest(String),
+    /// Not allowed (a missing CSRF token, a role the person does not hold); the message is
+    /// shown to them (Japanese).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// The page needs a signed-in person; they are sent to sign in and brought back.
+    #[error("sign-in required")]
+    LoginRequired { next: String },
+    /// A rate limit was reached; the client may retry after this many seconds.
+    #[error("too many requests")]
+    TooManyRequests { retry_after: u64 },
     /// The database cannot be reached right now; the client should retry.
     #[error("database unavailable: {0}")]
     Unavailable(String),
@@ -71,6 +81,9 @@ impl ResponseError for Error {
         match self {
             Error::NotFound => StatusCode::NOT_FOUND,
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::Forbidden(_) => StatusCode::FORBIDDEN,
+            Error::LoginRequired { .. } => StatusCode::SEE_OTHER,
+            Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             e if e.is_connection_loss() => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
@@ -83,10 +96,21 @@ impl ResponseError for Error {
             tracing::error!(error = %self, "request failed");
         }
         let detail = match self {
-            Error::BadRequest(message) => Some(message.clone()),
+            Error::BadRequest(message) | Error::Forbidden(message) => Some(message.clone()),
             _ => None,
         };
-        let mut response = HttpResponse::build(status).finish();
+        let mut builder = HttpResponse::build(status);
+        match self {
+            Error::LoginRequired { next } => {
+                let next = percent_encoding::utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC);
+                builder.insert_header((actix_web::http::header::LOCATION, format!("/login?next={next}")));
+            }
+            Error::TooManyRequests { retry_after } => {
+                builder.insert_header((actix_web::http::header::RETRY_AFTER, retry_after.to_string()));
+            }
+            _ => {}
+        }
+        let mut response = builder.finish();
         response
             .extensions_mut()
             .insert(ErrorInfo { status, detail });

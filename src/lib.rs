@@ -2,11 +2,16 @@
 //! over this library, so tests start the app exactly as production does.
 
 pub mod app;
+pub mod audit;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod notify;
+pub mod orgs;
 pub mod plan;
+pub mod staff;
 pub mod wareki;
 pub mod web;
 

@@ -73,6 +73,7 @@ diesel::table! {
         source -> Text,
         note -> Nullable<Text>,
         recorded_at -> Timestamptz,
+        recorded_by -> Nullable<Uuid>,
     }
 }
 
@@ -97,12 +98,155 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    accounts (id) {
+        id -> Uuid,
+        email -> Nullable<Text>,
+        email_verified_at -> Nullable<Timestamptz>,
+        display_name -> Text,
+        password_hash -> Nullable<Text>,
+        real_name -> Nullable<Text>,
+        address -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        notify_updates -> Bool,
+        unsubscribe_token -> Text,
+        lang -> Text,
+        created_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    sessions (id_hash) {
+        id_hash -> Text,
+        account_id -> Uuid,
+        created_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    email_tokens (token_hash) {
+        token_hash -> Text,
+        account_id -> Uuid,
+        purpose -> Text,
+        new_email -> Nullable<Text>,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    rate_limits (bucket, subject, window_start) {
+        bucket -> Text,
+        subject -> Text,
+        window_start -> Timestamptz,
+        hits -> Int4,
+    }
+}
+
+diesel::table! {
+    departments (id) {
+        id -> Int4,
+        name -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    staff_roles (id) {
+        id -> Int4,
+        account_id -> Uuid,
+        role -> Text,
+        department_id -> Nullable<Int4>,
+        granted_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    organisations (id) {
+        id -> Uuid,
+        name -> Text,
+        kind -> Text,
+        description -> Text,
+        contact -> Text,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        verified_at -> Nullable<Timestamptz>,
+        verified_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    organisation_members (organisation_id, account_id) {
+        organisation_id -> Uuid,
+        account_id -> Uuid,
+        role -> Text,
+        joined_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    organisation_invitations (token_hash) {
+        token_hash -> Text,
+        organisation_id -> Uuid,
+        email -> Text,
+        invited_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        accepted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Int8,
+        to_address -> Text,
+        to_name -> Nullable<Text>,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Text,
+        category -> Text,
+        unsubscribe_url -> Nullable<Text>,
+        created_at -> Timestamptz,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+        failed_at -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Int8,
+        at -> Timestamptz,
+        actor_id -> Nullable<Uuid>,
+        action -> Text,
+        record_type -> Nullable<Text>,
+        record_id -> Nullable<Text>,
+        ip -> Nullable<Text>,
+        details -> Jsonb,
+    }
+}
+
 diesel::joinable!(chapter_sections -> chapters (chapter_number));
 diesel::joinable!(measures -> chapters (chapter_number));
 diesel::joinable!(sub_measures -> measures (measure_code));
 diesel::joinable!(kpis -> measures (measure_code));
 diesel::joinable!(kpi_actuals -> kpis (kpi_id));
 diesel::joinable!(plan_initiatives -> plans (plan_number));
+diesel::joinable!(sessions -> accounts (account_id));
+diesel::joinable!(email_tokens -> accounts (account_id));
+diesel::joinable!(staff_roles -> accounts (account_id));
+diesel::joinable!(staff_roles -> departments (department_id));
+diesel::joinable!(organisation_members -> accounts (account_id));
+diesel::joinable!(organisation_members -> organisations (organisation_id));
+diesel::joinable!(organisation_invitations -> organisations (organisation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     chapters,
@@ -113,4 +257,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     kpi_actuals,
     plans,
     plan_initiatives,
+    accounts,
+    sessions,
+    email_tokens,
+    rate_limits,
+    departments,
+    staff_roles,
+    organisations,
+    organisation_members,
+    organisation_invitations,
+    outbox,
+    audit_log,
 );

@@ -2,6 +2,7 @@
 //! cross-measure plans, loaded from `seeds/` and served as pages and open data.
 
 pub mod api;
+pub mod chart;
 pub mod handlers;
 pub mod model;
 pub mod progress;

@@ -1,6 +1,7 @@
 //! What the plan's pages show: the domain turned into display strings (numbers as the city
 //! writes them, fiscal years in the Japanese calendar). Templates only print these.
 
+use super::chart;
 use super::model::*;
 use super::progress::{Direction, Progress};
 use super::quantity::Quantity;
@@ -36,6 +37,8 @@ pub struct KpiView {
     pub latest_display: Option<String>,
     pub progress: Option<Progress>,
     pub actuals: Vec<ActualView>,
+    /// The chart of baseline → actual values → target; none before the first actual value.
+    pub chart: Option<chart::Chart>,
 }
 
 #[derive(Serialize)]
@@ -177,6 +180,7 @@ pub fn kpi(lang: Lang, k: &Kpi) -> KpiView {
                 note: a.note.clone(),
             })
             .collect(),
+        chart: chart::chart(lang, k),
     }
 }
 

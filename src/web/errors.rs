@@ -32,7 +32,9 @@ pub async fn render_errors(
     let mut res = next.call(req).await?.map_into_boxed_body();
     super::security_headers(res.headers_mut(), https);
     let status = res.status();
-    if !(status.is_client_error() || status.is_server_error()) {
+    // Pages that answer 4xx themselves (a form with messages) are already what the person needs.
+    let failed = res.response().error().is_some() || res.response().extensions().get::<ErrorInfo>().is_some();
+    if !failed || !(status.is_client_error() || status.is_server_error()) {
         return Ok(res);
     }
     let detail = res
@@ -48,8 +50,10 @@ pub async fn render_errors(
     if status == StatusCode::SERVICE_UNAVAILABLE {
         replacement.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS));
     }
-    if let Some(allow) = res.headers().get(header::ALLOW) {
-        replacement.insert_header((header::ALLOW, allow.clone()));
+    for name in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(value) = res.headers().get(&name) {
+            replacement.insert_header((name, value.clone()));
+        }
     }
     replacement.insert_header((header::CACHE_CONTROL, "no-store"));
     let request = res.request().clone();

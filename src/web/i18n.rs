@@ -3,7 +3,8 @@
 
 use actix_web::HttpRequest;
 use handlebars::{
-    Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderErrorReason,
+    Context, Handlebars, Helper, HelperDef, RenderContext, RenderError, RenderErrorReason,
+    ScopedJson,
 };
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -107,37 +108,36 @@ pub fn translate(lang: Lang, key: &str, params: &[(&str, String)]) -> String {
     text
 }
 
-/// `{{t "key" name=value}}`: the language comes from the page's root `lang`.
-pub fn t_helper(
-    h: &Helper,
-    _: &Handlebars,
-    ctx: &Context,
-    _: &mut RenderContext,
-    out: &mut dyn Output,
-) -> HelperResult {
-    let key = h
-        .param(0)
-        .and_then(|p| p.value().as_str())
-        .ok_or_else(|| RenderErrorReason::ParamNotFoundForIndex("t", 0))?;
-    let lang = ctx
-        .data()
-        .get("lang")
-        .and_then(|l| l.as_str())
-        .and_then(Lang::parse)
-        .unwrap_or(Lang::Ja);
-    let params: Vec<(&str, String)> = h
-        .hash()
-        .iter()
-        .map(|(name, value)| {
-            let value = match value.value() {
-                serde_json::Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            (*name, value)
-        })
-        .collect();
-    out.write(&handlebars::html_escape(&translate(lang, key, &params)))?;
-    Ok(())
+/// `{{t "key" name=value}}`, also usable as a subexpression `(t "key")`: the language comes
+/// from the page's root `lang`.
+pub struct TranslateHelper;
+
+impl HelperDef for TranslateHelper {
+    fn call_inner<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        ctx: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+    ) -> Result<ScopedJson<'rc>, RenderError> {
+        let key = h
+            .param(0)
+            .and_then(|p| p.value().as_str())
+            .ok_or(RenderErrorReason::ParamNotFoundForIndex("t", 0))?;
+        let lang = ctx.data().get("lang").and_then(|l| l.as_str()).and_then(Lang::parse).unwrap_or(Lang::Ja);
+        let params: Vec<(&str, String)> = h
+            .hash()
+            .iter()
+            .map(|(name, value)| {
+                let value = match value.value() {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                (*name, value)
+            })
+            .collect();
+        Ok(ScopedJson::Derived(serde_json::Value::String(translate(lang, key, &params))))
+    }
 }
 
 #[cfg(test)]

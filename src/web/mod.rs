@@ -2,8 +2,10 @@
 //! security headers and static files.
 
 pub mod errors;
+pub mod forms;
 pub mod i18n;
 
+use crate::auth::session::{self, Viewer};
 use crate::error::{Error, Result};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -25,7 +27,7 @@ struct PublicFiles;
 pub fn templates() -> Result<Handlebars<'static>> {
     let mut hb = Handlebars::new();
     hb.set_strict_mode(false);
-    hb.register_helper("t", Box::new(i18n::t_helper));
+    hb.register_helper("t", Box::new(i18n::TranslateHelper));
     hb.register_embed_templates_with_extension::<TemplateFiles>(".hbs")
         .map_err(|e| Error::Setup(format!("templates: {e}")))?;
     Ok(hb)
@@ -41,6 +43,8 @@ pub struct Crumb {
 /// The fields the layout needs, beside the page's own.
 #[derive(Serialize)]
 struct PageContext<'a, T: Serialize> {
+    viewer: Option<Viewer>,
+    csrf: String,
     lang: Lang,
     other_lang: Lang,
     switch_lang_url: String,
@@ -61,6 +65,8 @@ pub fn render_page<T: Serialize>(
 ) -> Result<HttpResponse> {
     let lang = Lang::of(req);
     let context = PageContext {
+        viewer: session::viewer(req),
+        csrf: session::csrf_token(req),
         lang,
         other_lang: lang.other(),
         switch_lang_url: switch_lang_url(lang.other(), req),

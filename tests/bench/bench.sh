@@ -23,6 +23,8 @@
 #   BENCH_PORT=8095   where the app listens (127.0.0.1)
 #   BENCH_DIR=/tmp/kyodo-bench   KYODO_DATA_DIR of the app; removed afterwards if this
 #                     script created it, unless KEEP_DATA=1
+#   BENCH_REV=HEAD    measure a commit (exported with git archive, built in target/bench/)
+#                     instead of the working tree
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -49,6 +51,7 @@ THREADS=${THREADS:-2}
 BENCH_PORT=${BENCH_PORT:-8095}
 BENCH_DIR=${BENCH_DIR:-/tmp/kyodo-bench}
 KEEP_DATA=${KEEP_DATA:-0}
+BENCH_REV=${BENCH_REV:-}
 
 BASE="http://127.0.0.1:${BENCH_PORT}"
 SQL_FILE=tests/bench/measure-page.sql
@@ -92,9 +95,27 @@ fi
 [ -x "$PG_BIN/pgbench" ] && [ -x "$PG_BIN/psql" ] ||
     die "pgbench and psql not found (pg_config --bindir, /usr/lib/postgresql/*/bin); apt-get install postgresql"
 
-say "building the release binary"
-cargo build --release --quiet
-APP=target/release/kyodo
+if [ -n "$BENCH_REV" ]; then
+    # A committed revision, exported with git archive: other people's unfinished edits in the
+    # working tree neither break the build nor end up in the figures.
+    COMMIT=$(git rev-parse --short "$BENCH_REV^{commit}")
+    SRC="target/bench/src-$COMMIT"
+    if [ ! -f "$SRC/Cargo.toml" ]; then
+        rm -rf "$SRC"
+        mkdir -p "$SRC"
+        git archive "$COMMIT" | tar -x -C "$SRC"
+    fi
+    say "building the release binary of $COMMIT (git archive in $SRC)"
+    (cd "$SRC" && CARGO_TARGET_DIR="$ROOT/target/bench/target" cargo build --release --locked --quiet)
+    APP=target/bench/target/release/kyodo
+    BUILT="commit $COMMIT, exported with git archive (BENCH_REV=$BENCH_REV)"
+else
+    COMMIT=$(git rev-parse --short HEAD)
+    say "building the release binary of the working tree"
+    cargo build --release --quiet
+    APP=target/release/kyodo
+    BUILT="working tree on $COMMIT ($(git status --porcelain | wc -l) files changed or added)"
+fi
 
 # --- the app -----------------------------------------------------------------------------------
 
@@ -253,9 +274,10 @@ statements_from_log() {
     '
 }
 
-# Logs every statement for one request to $1 and prints them as a pgbench script.
+# Logs every statement for one request to $1 and prints them as a pgbench script; the raw log
+# lines go to $2.
 capture() {
-    local path=$1 start lines pid
+    local path=$1 raw=$2 start lines pid
     curl -s -o /dev/null "$BASE$path" # the pool connection exists before logging starts
     CAPTURING=1
     set_statement_logging all
@@ -273,21 +295,21 @@ capture() {
     [ -n "$pid" ] || die "no statement of $path in $PG_LOG"
     [ "$(grep -oE '\[[0-9]+\] LOG:  (statement|execute)' <<<"$lines" | sort -u | wc -l)" = 1 ] ||
         die "statements of $path came from more than one backend; see $PG_LOG"
-    grep -F "[$pid] " <<<"$lines" | statements_from_log
+    grep -F "[$pid] " <<<"$lines" >"$raw"
+    statements_from_log <"$raw"
 }
 
 # The statements of a pgbench script, without comments and blank lines.
 statements_of() { grep -vE '^[[:space:]]*(--|$)' "$1"; }
 
 if [ "$MODE" = capture ]; then
-    capture /measures/6-1 >"$OUT/measure.sql"
-    commit=$(git rev-parse --short HEAD)
-    [ -z "$(git status --porcelain -- src migrations seeds Cargo.lock)" ] || commit="$commit + uncommitted changes"
+    capture /measures/6-1 "$OUT/measure.log" >"$OUT/measure.sql"
     {
         echo "-- The SQL statements GET /measures/6-1 sends, in order, as one pgbench transaction."
         echo "-- Captured from PostgreSQL itself by \`tests/bench/bench.sh --capture\` on $(date -u +%F)"
-        echo "-- (release build of $commit): log_statement = 'all' on the app's cluster for one"
-        echo "-- request, the bind parameters (\$1 …) written in as the literals the log shows."
+        echo "-- from a release build of the $BUILT:"
+        echo "-- log_statement = 'all' on the app's cluster for one request, the bind parameters"
+        echo "-- (\$1 …) written in as the literals the log shows."
         echo "-- \`SELECT 1\` is the r2d2 connection check (test_on_check_out) every request pays."
         echo "-- The app sends no BEGIN/COMMIT: each statement is its own transaction, as here."
         echo "-- tests/bench/bench.sh re-captures the statements on every run and warns if they differ."
@@ -300,7 +322,7 @@ fi
 [ -f "$SQL_FILE" ] || die "$SQL_FILE is missing; create it with tests/bench/bench.sh --capture"
 declare -A STATEMENTS
 for name in "${NAMES[@]}"; do
-    capture "${PATHS[$name]}" >"$OUT/statements-$name.sql"
+    capture "${PATHS[$name]}" "$OUT/statements-$name.log" >"$OUT/statements-$name.sql"
     STATEMENTS[$name]=$(wc -l <"$OUT/statements-$name.sql")
     say "${PATHS[$name]} sends ${STATEMENTS[$name]} statements"
 done
@@ -318,11 +340,9 @@ cmp -s "$OUT/statements-measure.sql" "$OUT/statements-api-measure.sql" && SAME_S
 
 CPU=$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n 1)
 CORES=$(nproc)
-COMMIT=$(git rev-parse --short HEAD)
-DIRTY=$(git status --porcelain | wc -l)
 {
     echo "date: $(date -u '+%F %T UTC')"
-    echo "commit: $COMMIT (files changed in the working tree: $DIRTY)"
+    echo "built: $BUILT"
     echo "cpu: $CPU, nproc $CORES"
     echo "kernel: $(uname -sr)"
     echo "memory: $(free -h | awk '/^Mem:/ {print $2}')"
@@ -344,16 +364,59 @@ to_ms() {
     }'
 }
 
-declare -A RPS P50 P99 ERRORS LOAD
+# CPU accounting, in clock ticks, to tell how much of the machine the benchmark did NOT have:
+# every busy tick of the machine minus the ticks of the app, its PostgreSQL (postmaster, live
+# backends, and reaped ones through the postmaster's cutime) and the load generator.
+machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+proc_ticks() { # pid [with reaped children]
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || {
+        echo 0
+        return
+    }
+    # Fields after "(comm) ": state is token 1, utime 12, stime 13, cutime 14, cstime 15.
+    awk -v all="${2:-}" '{ print $12 + $13 + (all ? $14 + $15 : 0) }' <<<"${stat##*) }"
+}
+OURS=0
+ours_ticks() { # → OURS (not a subshell: `times` must run in this shell)
+    local postmaster total child
+    postmaster=$(sed -n 1p "$CLUSTER/postmaster.pid")
+    total=$(($(proc_ticks "$APP_PID" all) + $(proc_ticks "$postmaster" all)))
+    for child in $(pgrep -P "$postmaster"); do total=$((total + $(proc_ticks "$child"))); done
+    # The load generator is this shell's child: `times` reports reaped children's CPU.
+    times >"$OUT/.times"
+    OURS=$(awk -v hz="$(getconf CLK_TCK)" -v t="$total" 'NR == 2 {
+        split($1, u, /[ms]/); split($2, k, /[ms]/)
+        printf "%d\n", t + (u[1] * 60 + u[2] + k[1] * 60 + k[2]) * hz }' "$OUT/.times")
+    rm -f "$OUT/.times"
+}
+declare -A OTHERS
+# Runs "$@" and records in OTHERS[$label] the share of the machine's CPU that other processes
+# (compilers, tests …) used meanwhile, in % of all cores.
+accounted() {
+    local label=$1 busy0 total0 ours0 busy1 total1 ours1 status=0
+    shift
+    read -r busy0 total0 < <(machine_ticks)
+    ours_ticks
+    ours0=$OURS
+    "$@" || status=$?
+    read -r busy1 total1 < <(machine_ticks)
+    ours_ticks
+    ours1=$OURS
+    OTHERS[$label]=$(awk -v b=$((busy1 - busy0)) -v o=$((ours1 - ours0)) -v t=$((total1 - total0)) \
+        'BEGIN { x = (b - o) / t * 100; if (x < 0) x = 0; printf "%.0f %%", x }')
+    return "$status"
+}
+
+declare -A RPS P50 P99 ERRORS
 for name in "${NAMES[@]}"; do
     url="$BASE${PATHS[$name]}"
     if [ "$(seconds "$WARMUP")" -gt 0 ]; then
         say "warm-up $WARMUP: $url"
         wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$url" >"$OUT/warmup-$name.txt"
     fi
-    LOAD[$name]=$(cut -d' ' -f1 /proc/loadavg)
     say "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency $url"
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url" >"$OUT/wrk-$name.txt"
+    accounted "$name" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url" >"$OUT/wrk-$name.txt"
     f="$OUT/wrk-$name.txt"
     RPS[$name]=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$f")
     P50[$name]=$(to_ms "$(awk '$1 == "50%" {print $2}' "$f")")
@@ -361,7 +424,7 @@ for name in "${NAMES[@]}"; do
     non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$f")
     sock=$(sed -n 's/^ *Socket errors: *//p' "$f")
     ERRORS[$name]="${non2xx:+non-2xx $non2xx }${sock:+socket errors: $sock}"
-    say "  ${RPS[$name]} req/s, p50 ${P50[$name]} ms, p99 ${P99[$name]} ms ${ERRORS[$name]}"
+    say "  ${RPS[$name]} req/s, p50 ${P50[$name]} ms, p99 ${P99[$name]} ms; other processes: ${OTHERS[$name]} CPU ${ERRORS[$name]}"
 done
 
 PGBENCH=("$PG_BIN/pgbench" -n -c"$CONNECTIONS" -j"$THREADS" -M prepared -f "$SQL_FILE"
@@ -370,9 +433,8 @@ if [ "$(seconds "$WARMUP")" -gt 0 ]; then
     say "warm-up $WARMUP: pgbench"
     "${PGBENCH[@]}" -T"$(seconds "$WARMUP")" kyodo >"$OUT/warmup-pgbench.txt" 2>&1
 fi
-LOAD[pgbench]=$(cut -d' ' -f1 /proc/loadavg)
 say "pgbench -n -c$CONNECTIONS -j$THREADS -T$(seconds "$DURATION") -M prepared -f $SQL_FILE --log (socket $PG_SOCK)"
-"${PGBENCH[@]}" -T"$(seconds "$DURATION")" --log --log-prefix="$OUT/pgbench-log" kyodo >"$OUT/pgbench.txt" 2>&1 ||
+accounted pgbench "${PGBENCH[@]}" -T"$(seconds "$DURATION")" --log --log-prefix="$OUT/pgbench-log" kyodo >"$OUT/pgbench.txt" 2>&1 ||
     {
         cat "$OUT/pgbench.txt" >&2
         die "pgbench failed"
@@ -389,7 +451,7 @@ read -r PG_N PG_P50 PG_P99 < <(cat "$OUT"/pgbench-log.* | awk '{print $3}' | sor
         printf "%d %.2f %.2f\n", NR, v[i50] / 1000, v[i99] / 1000
     }')
 gzip -q "$OUT"/pgbench-log.*
-say "  $TPS tps, p50 $PG_P50 ms, p99 $PG_P99 ms, average $PG_AVG ms ($PG_N transactions)"
+say "  $TPS tps, p50 $PG_P50 ms, p99 $PG_P99 ms, average $PG_AVG ms ($PG_N transactions); other processes: ${OTHERS[pgbench]} CPU"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.txt"
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
@@ -408,13 +470,15 @@ RATIO_API=$(ratio "${RPS[api-measure]}" "$TPS")
     echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency (after a $WARMUP warm-up);"
     echo "pgbench -n -c$CONNECTIONS -j$THREADS -T$(seconds "$DURATION") -M prepared -f $SQL_FILE."
     echo "wrk, the app and PostgreSQL (pgbench and PostgreSQL) share the same $CORES cores."
+    echo "\"CPU used by other processes\": the machine's busy time during the run minus that of the"
+    echo "app, its PostgreSQL and the load generator, in % of all $CORES cores (0 % = a quiet machine)."
     echo
-    echo "| Target | Statements per request | Requests/s | p50 (ms) | p99 (ms) | 1-min load at start | Errors |"
+    echo "| Target | Statements per request | Requests/s | p50 (ms) | p99 (ms) | CPU used by other processes | Errors |"
     echo "|---|---:|---:|---:|---:|---:|---|"
     for name in "${NAMES[@]}"; do
-        echo "| GET ${PATHS[$name]} | ${STATEMENTS[$name]} | ${RPS[$name]} | ${P50[$name]} | ${P99[$name]} | ${LOAD[$name]} | ${ERRORS[$name]:-none} |"
+        echo "| GET ${PATHS[$name]} | ${STATEMENTS[$name]} | ${RPS[$name]} | ${P50[$name]} | ${P99[$name]} | ${OTHERS[$name]} | ${ERRORS[$name]:-none} |"
     done
-    echo "| pgbench, measure-page.sql | ${STATEMENTS[measure]} | $TPS tps | $PG_P50 | $PG_P99 | ${LOAD[pgbench]} | ${PG_FAILED:-0} failed |"
+    echo "| pgbench, measure-page.sql | ${STATEMENTS[measure]} | $TPS tps | $PG_P50 | $PG_P99 | ${OTHERS[pgbench]} | ${PG_FAILED:-0} failed |"
     echo
     echo "pgbench latency average: $PG_AVG ms over $PG_N transactions."
     echo

@@ -253,20 +253,60 @@ impl Browser {
         }
     }
 
+    async fn element(&self, css: &str) -> Result<fantoccini::elements::Element, String> {
+        match self.client().find(Locator::Css(css)).await {
+            Ok(element) => Ok(element),
+            Err(e) => Err(format!(
+                "no element matches `{css}` on {}: {e}",
+                self.here().await
+            )),
+        }
+    }
+
     pub async fn click(&self, css: &str) -> Result<(), String> {
-        let element = match self.client().find(Locator::Css(css)).await {
-            Ok(element) => element,
-            Err(e) => {
-                return Err(format!(
-                    "no element matches `{css}` on {}: {e}",
-                    self.here().await
-                ))
-            }
-        };
-        element
+        self.element(css)
+            .await?
             .click()
             .await
             .map_err(|e| format!("cannot click `{css}`: {e}"))
+    }
+
+    /// Waits (up to 10 s) until the element matching `css` contains `needle`, as after a
+    /// click that loads another page; returns its text.
+    pub async fn wait_for_text(&self, css: &str, needle: &str) -> Result<String, String> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = self.text(css).await.unwrap_or_default();
+            if text.contains(needle) {
+                return Ok(text);
+            }
+            if Instant::now() > deadline {
+                return Err(format!("`{css}` never showed {needle:?}; it reads: {text}"));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Types `text` into the field matching `css`, as a person would.
+    pub async fn fill(&self, css: &str, text: &str) -> Result<(), String> {
+        let element = self.element(css).await?;
+        element
+            .clear()
+            .await
+            .map_err(|e| format!("cannot clear `{css}`: {e}"))?;
+        element
+            .send_keys(text)
+            .await
+            .map_err(|e| format!("cannot type into `{css}`: {e}"))
+    }
+
+    /// Chooses the option with `value` in the select matching `css`.
+    pub async fn select(&self, css: &str, value: &str) -> Result<(), String> {
+        self.element(css)
+            .await?
+            .select_by_value(value)
+            .await
+            .map_err(|e| format!("cannot choose {value:?} in `{css}`: {e}"))
     }
 
     pub async fn current_url(&self) -> Result<String, String> {

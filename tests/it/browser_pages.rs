@@ -12,6 +12,12 @@ pub const TESTS: &[(&str, fn())] = &[
         "browser::the_language_switch_works_in_the_browser",
         the_language_switch_works_in_the_browser,
     ),
+    ("browser::charts_are_accessible", charts_are_accessible),
+    (
+        "browser::sign_up_sign_in_and_the_account_page",
+        sign_up_sign_in_and_the_account_page,
+    ),
+    ("browser::orgs_pages_are_accessible", orgs_pages_are_accessible),
 ];
 
 fn every_page_is_accessible() {
@@ -67,5 +73,232 @@ fn the_language_switch_works_in_the_browser() {
         browser.close().await;
         app.stop().await;
         result.unwrap();
+    })
+}
+
+/// Actual values for KPIs of every kind: an upper bound crossed (経常収支比率), one held
+/// (実質公債費比率), zero (将来負担比率), a target of 0 crossed by negative values
+/// (20代・30代の転入超過人口), a decrease (刑法犯認知件数) and big numbers (アクセス数).
+const CHARTED: &[(&str, &str, i32, &str)] = &[
+    ("6-5", "経常収支比率", 2022, "90.1"),
+    ("6-5", "経常収支比率", 2023, "91.8"),
+    ("6-5", "経常収支比率", 2024, "93.0"),
+    ("6-5", "実質公債費比率", 2023, "3.5"),
+    ("6-5", "実質公債費比率", 2024, "3.6"),
+    ("6-5", "将来負担比率", 2023, "0.0"),
+    ("6-5", "将来負担比率", 2024, "0.0"),
+    ("6-5", "20代・30代の転入超過人口", 2022, "64"),
+    ("6-5", "20代・30代の転入超過人口", 2023, "-12"),
+    ("6-5", "20代・30代の転入超過人口", 2024, "25"),
+    ("5-4", "刑法犯認知件数", 2022, "468"),
+    ("5-4", "刑法犯認知件数", 2023, "481"),
+    ("5-4", "刑法犯認知件数", 2024, "472"),
+    ("6-1", "市ホームページへのアクセス数", 2023, "3012345"),
+    ("6-1", "市ホームページへのアクセス数", 2024, "3101234"),
+];
+
+fn charts_are_accessible() {
+    use diesel::RunQueryDsl;
+    run(async {
+        let app = TestApp::start().await;
+        let rows: Vec<String> = CHARTED
+            .iter()
+            .map(|(measure, kpi, year, value)| format!("('{measure}', '{kpi}', {year}, {value})"))
+            .collect();
+        let inserted = diesel::sql_query(format!(
+            "INSERT INTO kpi_actuals (kpi_id, fiscal_year, value, source)
+             SELECT k.id, v.year, v.value, '財政課 調べ'
+             FROM kpis k JOIN (VALUES {}) AS v (measure, name, year, value)
+               ON k.measure_code = v.measure AND k.name = v.name",
+            rows.join(", ")
+        ))
+        .execute(&mut app.db())
+        .unwrap();
+        assert_eq!(inserted, CHARTED.len(), "every KPI named exists");
+
+        let browser = Browser::start().await.unwrap();
+        let mut failures = Vec::new();
+        // (page, charts on it, where the screenshot looks)
+        let pages = [
+            ("/measures/6-5", 4, "chart-6-5", "#kpi-chart-0"),
+            ("/measures/6-5", 4, "chart-6-5-debt", "#kpi-chart-1"),
+            ("/measures/6-5", 4, "chart-6-5-future", "#kpi-chart-2"),
+            ("/measures/6-5", 4, "chart-6-5-migration", "#kpi-chart-3"),
+            ("/measures/5-4", 1, "chart-5-4", "#kpi-chart-0"),
+            ("/measures/6-1", 1, "chart-6-1", "#kpi-chart-0"),
+        ];
+        for (path, charts, name, anchor) in pages {
+            browser
+                .goto(&app.url(&format!("{path}{anchor}")))
+                .await
+                .unwrap();
+            let count = browser
+                .text(&format!("#kpi-chart-{} figcaption", charts - 1))
+                .await;
+            assert!(count.is_ok(), "{path} has {charts} chart(s): {count:?}");
+            let caption = browser.text(&format!("{anchor} figcaption")).await.unwrap();
+            assert!(caption.contains("の推移"), "{caption}");
+            if let Err(e) = browser.assert_accessible(name).await {
+                failures.push(format!("{path}: {e}"));
+            }
+            browser.screenshot(name).await.unwrap();
+        }
+        // In English too.
+        browser.goto(&app.url("/measures/6-5")).await.unwrap();
+        browser.click(".site-nav__lang a").await.unwrap();
+        browser
+            .goto(&app.url("/measures/6-5#kpi-chart-0"))
+            .await
+            .unwrap();
+        let caption = browser.text("#kpi-chart-0 figcaption").await.unwrap();
+        assert!(caption.contains("trend"), "{caption}");
+        if let Err(e) = browser.assert_accessible("chart-6-5-en").await {
+            failures.push(format!("/measures/6-5 (English): {e}"));
+        }
+        browser.screenshot("chart-6-5-en").await.unwrap();
+        browser.close().await;
+        app.stop().await;
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    })
+}
+
+fn sign_up_sign_in_and_the_account_page() {
+    run(async {
+        let app = TestApp::start().await;
+        let browser = Browser::start().await.unwrap();
+        let mut failures = Vec::new();
+        // Sign-up with a mistake: the page says what to fix and keeps what was typed.
+        browser.goto(&app.url("/signup")).await.unwrap();
+        browser.fill("#field-email", "hanako@example").await.unwrap();
+        browser.fill("#field-display_name", "花子").await.unwrap();
+        browser.fill("#field-password", "kawa-no-nagare-2026").await.unwrap();
+        browser.click("form.form button[type=submit]").await.unwrap();
+        browser.wait_for_text("main", "メールアドレスの形式が正しくありません").await.unwrap();
+        if let Err(e) = browser.assert_accessible("signup-with-errors").await {
+            failures.push(e);
+        }
+        browser.fill("#field-email", "hanako@example.jp").await.unwrap();
+        browser.fill("#field-password", "kawa-no-nagare-2026").await.unwrap();
+        browser.click("form.form button[type=submit]").await.unwrap();
+        browser.wait_for_text("h1", "メールをご確認ください").await.unwrap();
+        let link = crate::accounts::link_in_outbox(&app, "hanako@example.jp", "/verify?token=");
+        browser.goto(&app.url(&link)).await.unwrap();
+        browser.wait_for_text("h1", "確認しました").await.unwrap();
+        // Sign in and land on the page asked for.
+        browser.goto(&app.url("/account")).await.unwrap();
+        assert!(browser.current_url().await.unwrap().contains("/login?next="));
+        if let Err(e) = browser.assert_accessible("login").await {
+            failures.push(e);
+        }
+        browser.fill("#field-email", "hanako@example.jp").await.unwrap();
+        browser.fill("#field-password", "kawa-no-nagare-2026").await.unwrap();
+        browser.click("form.form button[type=submit]").await.unwrap();
+        browser.wait_for_text("main", "hanako@example.jp").await.unwrap();
+        assert!(browser.current_url().await.unwrap().ends_with("/account"));
+        for (name, path) in [("account", "/account"), ("forgot", "/password/forgot"), ("signup", "/signup")] {
+            browser.goto(&app.url(path)).await.unwrap();
+            if let Err(e) = browser.assert_accessible(name).await {
+                failures.push(e);
+            }
+        }
+        browser.close().await;
+        app.stop().await;
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    })
+}
+
+/// Organisations: the creation form (with and without mistakes), an organisation's page, the
+/// invitation form, the list and "my organisations", signed in through the login form.
+fn orgs_pages_are_accessible() {
+    run(async {
+        let app = TestApp::start().await;
+        crate::accounts::resident(&app, &app.visitor(), "hanako@example.jp", "本庄花子").await;
+        let browser = Browser::start().await.unwrap();
+        let mut failures = Vec::new();
+        browser.goto(&app.url("/organisations/new")).await.unwrap();
+        assert!(browser
+            .current_url()
+            .await
+            .unwrap()
+            .contains("/login?next="));
+        browser
+            .fill("#field-email", "hanako@example.jp")
+            .await
+            .unwrap();
+        browser
+            .fill("#field-password", crate::accounts::PASSWORD)
+            .await
+            .unwrap();
+        browser
+            .click("form.form button[type=submit]")
+            .await
+            .unwrap();
+        browser.wait_for_text("h1", "団体を登録する").await.unwrap();
+        if let Err(e) = browser.assert_accessible("org-new").await {
+            failures.push(e);
+        }
+        // A mistake: messages next to the fields, what was typed kept.
+        browser
+            .fill("#field-description", "清掃活動と防犯パトロール")
+            .await
+            .unwrap();
+        browser
+            .click("form.form button[type=submit]")
+            .await
+            .unwrap();
+        browser
+            .wait_for_text("main", "団体名を入力してください")
+            .await
+            .unwrap();
+        if let Err(e) = browser.assert_accessible("org-new-with-errors").await {
+            failures.push(e);
+        }
+        browser
+            .fill("#field-name", "本庄駅北口自治会")
+            .await
+            .unwrap();
+        browser.select("#field-kind", "jichikai").await.unwrap();
+        browser
+            .fill("#field-contact", "info@kita.example.jp")
+            .await
+            .unwrap();
+        browser
+            .click("form.form button[type=submit]")
+            .await
+            .unwrap();
+        browser
+            .wait_for_text("h1", "本庄駅北口自治会")
+            .await
+            .unwrap();
+        let main = browser.text("main").await.unwrap();
+        assert!(
+            main.contains("清掃活動と防犯パトロール") && main.contains("確認待ち"),
+            "{main}"
+        );
+        if let Err(e) = browser.assert_accessible("org-page").await {
+            failures.push(e);
+        }
+        let org = browser.current_url().await.unwrap();
+        let path = org
+            .split("/organisations/")
+            .nth(1)
+            .unwrap()
+            .split('?')
+            .next()
+            .unwrap()
+            .to_owned();
+        for (name, path) in [
+            ("org-invite", format!("/organisations/{path}/invite")),
+            ("org-mine", "/organisations/mine".to_owned()),
+            ("org-list", "/organisations".to_owned()),
+        ] {
+            browser.goto(&app.url(&path)).await.unwrap();
+            if let Err(e) = browser.assert_accessible(name).await {
+                failures.push(e);
+            }
+        }
+        browser.close().await;
+        app.stop().await;
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
     })
 }

@@ -1,11 +1,14 @@
 //! Integration tests: the real service over HTTP, on real PostgreSQL, with headless Chromium.
 //! One binary with its own harness, so the cluster starts once and stops at the end.
 
+mod accounts;
 mod api;
 mod browser;
 mod browser_pages;
 mod cli;
+mod mail;
 mod operations;
+mod orgs;
 mod pages;
 mod seeds;
 mod support;
@@ -29,12 +32,15 @@ fn trial(name: &str, test: fn()) -> Trial {
 fn main() {
     let args = Arguments::from_args();
     let trials: Vec<Trial> = [
+        accounts::TESTS,
         api::TESTS,
         pages::TESTS,
         operations::TESTS,
         seeds::TESTS,
         cli::TESTS,
+        mail::TESTS,
         browser_pages::TESTS,
+        orgs::TESTS,
     ]
     .iter()
     .flat_map(|tests| tests.iter())

@@ -35,6 +35,10 @@ pub const TESTS: &[(&str, fn())] = &[
         queries_per_page_do_not_grow_with_the_data,
     ),
     ("pages::measure_page_outline", measure_page_outline),
+    (
+        "pages::the_measure_page_charts_recorded_actual_values",
+        the_measure_page_charts_recorded_actual_values,
+    ),
 ];
 
 fn home_shows_chapters_measures_and_plans() {
@@ -408,6 +412,113 @@ fn measure_page_outline() {
             }
         }
         insta::assert_snapshot!(outline);
+        app.stop().await;
+    })
+}
+
+/// The text of the first element from `open` (e.g. `<desc id="x">`) to `close` on a page.
+fn element<'a>(html: &'a str, open: &str, close: &str) -> &'a str {
+    let start = html
+        .find(open)
+        .unwrap_or_else(|| panic!("the page has {open}"))
+        + open.len();
+    let end = start + html[start..].find(close).expect("the element is closed");
+    &html[start..end]
+}
+
+/// The `<svg>…</svg>` of the chart in the figure with this id.
+fn chart_svg<'a>(html: &'a str, figure_id: &str) -> &'a str {
+    let figure = html
+        .find(&format!("<figure class=\"kpi-chart\" id=\"{figure_id}\">"))
+        .unwrap_or_else(|| panic!("the page has the chart {figure_id}"));
+    let start = figure
+        + html[figure..]
+            .find("<svg")
+            .expect("the figure holds an svg");
+    let end = start + html[start..].find("</svg>").expect("the svg is closed") + "</svg>".len();
+    &html[start..end]
+}
+
+fn the_measure_page_charts_recorded_actual_values() {
+    run(async {
+        let app = TestApp::start().await;
+        let before = app.page("/measures/5-1").await;
+        assert!(
+            !before.contains("<svg"),
+            "no actual value, nothing to chart"
+        );
+        // NPO法人登録数 43 → 50 団体 (the second KPI of 5-1), recorded newest first.
+        record_actual(&app, "5-1", "NPO法人登録数", 2024, "46");
+        record_actual(&app, "5-1", "NPO法人登録数", 2023, "44");
+        let html = app.page("/measures/5-1").await;
+        assert_eq!(
+            html.matches("<svg").count(),
+            1,
+            "only the KPI with actual values has a chart"
+        );
+        let svg = chart_svg(&html, "kpi-chart-1");
+        assert!(svg.contains(" role=\"img\""), "{svg}");
+        assert!(svg.contains(" aria-labelledby=\"kpi-chart-1-title kpi-chart-1-desc\""));
+        let title = element(svg, "<title id=\"kpi-chart-1-title\">", "</title>");
+        assert!(title.contains("NPO法人登録数"), "{title}");
+        let desc = element(svg, "<desc id=\"kpi-chart-1-desc\">", "</desc>");
+        for expected in [
+            "現状値 43 団体",
+            "最新の実績値 46 団体（令和6年度）",
+            "目標値 50 団体",
+        ] {
+            assert!(
+                desc.contains(expected),
+                "the summary says {expected}: {desc}"
+            );
+        }
+        // Fiscal years on the axis, oldest first, with the Western year.
+        let axis: Vec<&str> = svg
+            .split("<text class=\"kpi-chart__x")
+            .skip(1)
+            .map(|text| element(text, ">", "</text>"))
+            .collect();
+        assert_eq!(axis, ["現状値", "R5", "2023", "R6", "2024", "目標値"]);
+        // The CSP allows no inline style; colours come from classes.
+        assert!(!svg.contains("style"), "{svg}");
+        // The chart comes with its figure caption, and the table of values follows it.
+        let figure = html.find("id=\"kpi-chart-1\"").unwrap();
+        let caption = element(
+            &html[figure..],
+            "<figcaption class=\"kpi-chart__caption\">",
+            "</figcaption>",
+        );
+        assert!(caption.contains("NPO法人登録数"), "{caption}");
+        assert!(html[figure..].contains("実績値：NPO法人登録数"));
+
+        // Ids stay unique with more charts on the page.
+        record_actual(&app, "5-1", "自治会の加入率", 2024, "82.50");
+        let html = app.page("/measures/5-1").await;
+        assert_eq!(html.matches("<svg").count(), 2);
+        for id in ["kpi-chart-0-title", "kpi-chart-0-desc", "kpi-chart-1-title"] {
+            assert_eq!(html.matches(&format!("id=\"{id}\"")).count(), 1, "{id}");
+        }
+
+        // A measure without actual values has no chart.
+        let other = app.page("/measures/5-2").await;
+        assert!(!other.contains("<svg") && !other.contains("kpi-chart"));
+
+        // In English, fiscal years are written FY2024.
+        let english = app
+            .get_in("en", "/measures/5-1")
+            .await
+            .text()
+            .await
+            .unwrap();
+        let desc = element(
+            chart_svg(&english, "kpi-chart-1"),
+            "<desc id=\"kpi-chart-1-desc\">",
+            "</desc>",
+        );
+        assert!(desc.contains("46 団体 (FY2024)"), "{desc}");
+        assert!(visible_text(chart_svg(&english, "kpi-chart-1")).contains("FY2023"));
+
+        insta::assert_snapshot!("measure_page_chart_svg", chart_svg(&html, "kpi-chart-1"));
         app.stop().await;
     })
 }

@@ -134,10 +134,10 @@ impl TestApp {
         let cluster = Cluster::get();
         let database = cluster.fresh_database();
         let database_url = cluster.url(&database);
-        let state = AppState::new(&database_url);
-        let queries = state.queries.clone();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        let state = AppState::new(&database_url, &base);
+        let queries = state.queries.clone();
         let server = app::server(state, listener).expect("start the app");
         let handle = server.handle();
         actix_web::rt::spawn(server);
@@ -190,6 +190,16 @@ impl TestApp {
         response.json().await.unwrap()
     }
 
+    /// A browser-like visitor: its own cookies, following no redirects.
+    pub fn visitor(&self) -> Visitor {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Visitor { base: self.base.clone(), client }
+    }
+
     pub fn db(&self) -> PgConnection {
         PgConnection::establish(&self.database_url).unwrap()
     }
@@ -232,4 +242,46 @@ pub fn visible_text(html: &str) -> String {
     ]
     .iter()
     .fold(text, |t, (entity, c)| t.replace(entity, c))
+}
+
+/// A visitor with a cookie jar, filling in forms as a person would.
+pub struct Visitor {
+    base: String,
+    pub client: reqwest::Client,
+}
+
+/// The value of the hidden CSRF field of a page.
+pub fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).unwrap_or_else(|| panic!("no CSRF field in:\n{html}")) + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+impl Visitor {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
+    pub async fn page(&self, path: &str) -> String {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.text().await.unwrap()
+    }
+
+    /// Opens `form_path`, then posts `fields` to `action` with the page's CSRF token.
+    pub async fn submit(&self, form_path: &str, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let csrf = csrf_of(&self.page(form_path).await);
+        let mut body: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+        body.extend_from_slice(fields);
+        self.client.post(self.url(action)).form(&body).send().await.unwrap_or_else(|e| panic!("POST {action}: {e}"))
+    }
+
+    /// Posts without opening the form first (no or a foreign CSRF token).
+    pub async fn post(&self, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client.post(self.url(action)).form(fields).send().await.unwrap_or_else(|e| panic!("POST {action}: {e}"))
+    }
 }

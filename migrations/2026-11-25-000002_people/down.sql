@@ -1,0 +1,13 @@
+ALTER TABLE kpi_actuals DROP COLUMN recorded_by;
+DROP TABLE audit_log;
+DROP FUNCTION audit_log_is_append_only();
+DROP TABLE outbox;
+DROP TABLE organisation_invitations;
+DROP TABLE organisation_members;
+DROP TABLE organisations;
+DROP TABLE staff_roles;
+DROP TABLE departments;
+DROP TABLE rate_limits;
+DROP TABLE email_tokens;
+DROP TABLE sessions;
+DROP TABLE accounts;

@@ -1,0 +1,455 @@
+//! The account page (`/account`): profile and private details, email change with
+//! re-verification, password change, notification preferences, signing out everywhere, and
+//! deleting the account. Also the one-click unsubscribe link of notification emails.
+
+use super::accounts::{self, Origin};
+use super::fields::{optional_text, DisplayName, Email, NewPassword, DELETED_NAME};
+use super::handlers::origin;
+use super::session::{self, check_csrf, Viewer};
+use super::{password, rate_limit};
+use crate::app::AppState;
+use crate::audit::{self, Entry};
+use crate::db::schema::accounts as a;
+use crate::error::{Error, Result};
+use crate::notify::{self, Category, Message};
+use crate::web::forms::FormPage;
+use crate::web::i18n::{translate, Lang};
+use crate::web::{render_page, Crumb};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use handlebars::Handlebars;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+type Templates = web::Data<Handlebars<'static>>;
+
+#[derive(Queryable, Serialize)]
+struct AccountView {
+    email: Option<String>,
+    #[serde(skip)]
+    email_verified_at: Option<DateTime<Utc>>,
+    display_name: String,
+    real_name: Option<String>,
+    address: Option<String>,
+    phone: Option<String>,
+    notify_updates: bool,
+}
+
+fn load(conn: &mut PgConnection, id: Uuid) -> Result<AccountView> {
+    Ok(a::table
+        .find(id)
+        .select((a::email, a::email_verified_at, a::display_name, a::real_name, a::address, a::phone, a::notify_updates))
+        .first(conn)?)
+}
+
+/// Which form of the page a message belongs to, so it shows next to the right fields.
+#[derive(Default, Serialize)]
+struct Forms {
+    profile: FormPage,
+    email: FormPage,
+    password: FormPage,
+    delete: FormPage,
+}
+
+async fn page(req: &HttpRequest, state: &AppState, hb: &Handlebars<'_>, viewer: &Viewer, mut forms: Forms, done: Option<&str>) -> Result<HttpResponse> {
+    let id = viewer.id;
+    let account = state.db(move |conn| load(conn, id)).await?;
+    if forms.profile.is_untouched() {
+        let stored = |v: &Option<String>| v.clone().unwrap_or_default();
+        forms
+            .profile
+            .keep("display_name", &account.display_name)
+            .keep("real_name", &stored(&account.real_name))
+            .keep("address", &stored(&account.address))
+            .keep("phone", &stored(&account.phone));
+    }
+    let lang = Lang::of(req);
+    let title = translate(lang, "account.title", &[]);
+    let crumbs = [Crumb { label: translate(lang, "crumb.home", &[]), href: Some("/".into()) }, Crumb { label: title.clone(), href: None }];
+    let failed = [&forms.profile, &forms.email, &forms.password, &forms.delete].iter().any(|f| f.has_errors());
+    let context = json!({
+        "account": account,
+        "verified": account.email_verified_at.is_some(),
+        "forms": forms,
+        "done": done.map(|key| translate(lang, key, &[])),
+    });
+    let mut response = render_page(req, hb, "auth/account", &title, &crumbs, &context)?;
+    if failed {
+        *response.status_mut() = StatusCode::BAD_REQUEST;
+    }
+    Ok(response)
+}
+
+fn back_to_account(done: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header(("location", format!("/account?done={done}"))).finish()
+}
+
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+pub async fn show(req: HttpRequest, state: web::Data<AppState>, hb: Templates, viewer: Viewer, query: web::Query<DoneQuery>) -> Result<HttpResponse> {
+    let done = query
+        .done
+        .as_deref()
+        .filter(|d| ["profile", "email", "password", "notifications", "verification"].contains(d))
+        .map(|d| format!("account.done.{d}"));
+    page(&req, &state, &hb, &viewer, Forms::default(), done.as_deref()).await
+}
+
+#[derive(Deserialize)]
+pub struct ProfileForm {
+    #[serde(default)]
+    csrf: String,
+    display_name: String,
+    #[serde(default)]
+    real_name: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    phone: String,
+}
+
+pub async fn update_profile(req: HttpRequest, state: web::Data<AppState>, hb: Templates, viewer: Viewer, form: web::Form<ProfileForm>) -> Result<HttpResponse> {
+    check_csrf(&req, &form.csrf)?;
+    let form = form.into_inner();
+    let mut forms = Forms::default();
+    let f = &mut forms.profile;
+    f.keep("display_name", &form.display_name).keep("real_name", &form.real_name).keep("address", &form.address).keep("phone", &form.phone);
+    let name = f.check("display_name", DisplayName::parse(&form.display_name));
+    let real_name = f.check("real_name", optional_text(&form.real_name, "氏名", 100));
+    let address = f.check("address", optional_text(&form.address, "住所", 200));
+    let phone = f.check("phone", optional_text(&form.phone, "電話番号", 30));
+    let (Some(name), Some(real_name), Some(address), Some(phone)) = (name, real_name, address, phone) else {
+        return page(&req, &state, &hb, &viewer, forms, None).await;
+    };
+    let id = viewer.id;
+    state
+        .db(move |conn| {
+            diesel::update(a::table.find(id))
+                .set((a::display_name.eq(name.as_str()), a::real_name.eq(real_name), a::address.eq(address), a::phone.eq(phone)))
+                .execute(conn)?;
+            Ok(())
+        })
+        .await?;
+    Ok(back_to_account("profile"))
+}
+
+#[derive(Deserialize)]
+pub struct EmailForm {
+    #[serde(default)]
+    csrf: String,
+    email: String,
+    #[serde(rename = "email_password")]
+    password: String,
+}
+
+fn password_matches(conn: &mut PgConnection, id: Uuid, candidate: &str) -> Result<bool> {
+    let hash: Option<String> = a::table.find(id).select(a::password_hash).first(conn)?;
+    Ok(hash.is_some_and(|h| password::verify(candidate, &h)))
+}
+
+pub async fn change_email(req: HttpRequest, state: web::Data<AppState>, hb: Templates, viewer: Viewer, form: web::Form<EmailForm>) -> Result<HttpResponse> {
+    check_csrf(&req, &form.csrf)?;
+    let form = form.into_inner();
+    let mut forms = Forms::default();
+    forms.email.keep("email", &form.email);
+    let Some(email) = forms.email.check("email", Email::parse(&form.email)) else {
+        return page(&req, &state, &hb, &viewer, forms, None).await;
+    };
+    let origin = origin(&req, &state);
+    let lang = Lang::of(&req);
+    let (id, name) = (viewer.id, viewer.display_name.clone());
+    let accepted = state
+        .db(move |conn| {
+            rate_limit::hit(conn, rate_limit::EMAILS_PER_RECIPIENT, email.as_str())?;
+            if !password_matches(conn, id, &form.password)? {
+                return Ok(false);
+            }
+            conn.transaction(|conn| {
+                // A taken address gets no link; the owner of this account learns nothing about it.
+                let taken: bool = diesel::select(diesel::dsl::exists(a::table.filter(a::email.eq(email.as_str())))).get_result(conn)?;
+                if !taken {
+                    let token = accounts::issue_token(conn, id, "email_change", Some(email.as_str()), accounts::VERIFY_TTL)?;
+                    notify::enqueue(
+                        conn,
+                        Message {
+                            to_address: email.to_string(),
+                            to_name: Some(name.clone()),
+                            lang,
+                            template: "email_change",
+                            context: json!({
+                                "display_name": name,
+                                "link": origin.to(&format!("/account/email/confirm?token={token}")),
+                                "expires_hours": accounts::VERIFY_TTL.num_hours(),
+                            }),
+                            category: Category::Security,
+                            unsubscribe_url: None,
+                        },
+                    )?;
+                }
+                Ok(true)
+            })
+        })
+        .await?;
+    if !accepted {
+        forms.email.fail("password", &translate(lang, "account.wrong_password", &[]));
+        return page(&req, &state, &hb, &viewer, forms, None).await;
+    }
+    Ok(back_to_account("email"))
+}
+
+#[derive(Deserialize)]
+pub struct TokenQuery {
+    token: Option<String>,
+}
+
+/// The link in the email to the new address: the address becomes the account's, verified.
+pub async fn confirm_email(req: HttpRequest, state: web::Data<AppState>, hb: Templates, query: web::Query<TokenQuery>) -> Result<HttpResponse> {
+    let token = query.into_inner().token.unwrap_or_default();
+    let origin = origin(&req, &state);
+    let changed = state
+        .db(move |conn| {
+            conn.transaction(|conn| {
+                let Some((id, Some(new_email))) = accounts::consume_token(conn, &token, "email_change")? else { return Ok(false) };
+                let taken: bool = diesel::select(diesel::dsl::exists(a::table.filter(a::email.eq(&new_email)))).get_result(conn)?;
+                if taken {
+                    return Ok(false);
+                }
+                diesel::update(a::table.find(id)).set((a::email.eq(&new_email), a::email_verified_at.eq(Utc::now()))).execute(conn)?;
+                audit::record(conn, Entry { actor: Some(id), action: "account.change_email", record: Some(("account", id.to_string())), ip: origin.ip.as_deref(), details: json!({}) })?;
+                Ok(true)
+            })
+        })
+        .await?;
+    let lang = Lang::of(&req);
+    let key = if changed { "account.email_changed" } else { "auth.link_invalid" };
+    let title = translate(lang, &format!("{key}.title"), &[]);
+    let body = json!({ "heading": title, "message": translate(lang, &format!("{key}.message"), &[]) });
+    let mut response = render_page(&req, &hb, "auth/notice", &title, &[], &body)?;
+    if !changed {
+        *response.status_mut() = StatusCode::BAD_REQUEST;
+    }
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    current: String,
+    password: String,
+}
+
+pub async fn change_password(req: HttpRequest, state: web::Data<AppState>, hb: Templates, viewer: Viewer, form: web::Form<PasswordForm>) -> Result<HttpResponse> {
+    check_csrf(&req, &form.csrf)?;
+    let form = form.into_inner();
+    let mut forms = Forms::default();
+    let Some(new) = forms.password.check("password", NewPassword::parse(&form.password, Some(&viewer.email))) else {
+        return page(&req, &state, &hb, &viewer, forms, None).await;
+    };
+    let origin = origin(&req, &state);
+    let v = viewer.clone();
+    let lang = Lang::of(&req);
+    let changed = state
+        .db(move |conn| {
+            if !password_matches(conn, v.id, &form.current)? {
+                return Ok(false);
+            }
+            let hash = password::hash(new.as_str());
+            conn.transaction(|conn| {
+                diesel::update(a::table.find(v.id)).set(a::password_hash.eq(&hash)).execute(conn)?;
+                // Other devices sign in again; this one stays.
+                diesel::delete(
+                    crate::db::schema::sessions::table
+                        .filter(crate::db::schema::sessions::account_id.eq(v.id))
+                        .filter(crate::db::schema::sessions::id_hash.ne(&v.session_hash)),
+                )
+                .execute(conn)?;
+                notify::enqueue(
+                    conn,
+                    Message {
+                        to_address: v.email.clone(),
+                        to_name: Some(v.display_name.clone()),
+                        lang,
+                        template: "password_changed",
+                        context: json!({ "display_name": v.display_name, "link_reset": origin.to("/password/forgot") }),
+                        category: Category::Security,
+                        unsubscribe_url: None,
+                    },
+                )?;
+                audit::record(conn, Entry { actor: Some(v.id), action: "account.change_password", record: Some(("account", v.id.to_string())), ip: origin.ip.as_deref(), details: json!({}) })?;
+                Ok(true)
+            })
+        })
+        .await?;
+    if !changed {
+        forms.password.fail("current", &translate(lang, "account.wrong_password", &[]));
+        return page(&req, &state, &hb, &viewer, forms, None).await;
+    }
+    Ok(back_to_account("password"))
+}
+
+#[derive(Deserialize)]
+pub struct NotificationsForm {
+    #[serde(default)]
+    csrf: String,
+    /// A checkbox: present when ticked.
+    notify_updates: Option<String>,
+}
+
+pub async fn update_notifications(req: HttpRequest, state: web::Data<AppState>, viewer: Viewer, form: web::Form<NotificationsForm>) -> Result<HttpResponse> {
+    check_csrf(&req, &form.csrf)?;
+    let on = form.notify_updates.is_some();
+    let id = viewer.id;
+    state.db(move |conn| Ok(diesel::update(a::table.find(id)).set(a::notify_updates.eq(on)).execute(conn)?)).await?;
+    Ok(back_to_account("notifications"))
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn resend_verification(req: HttpRequest, state: web::Data<AppState>, viewer: Viewer, form: web::Form<CsrfOnly>) -> Result<HttpResponse> {
+    check_csrf(&req, &form.csrf)?;
+    let origin = origin(&req, &state);
+    let lang = Lang::of(&req);
+    if !viewer.verified() {
+        state
+            .db(move |conn| {
+                rate_limit::hit(conn, rate_limit::EMAILS_PER_RECIPIENT, &viewer.email)?;
+                conn.transaction(|conn| accounts::send_verification(conn, &origin, viewer.id, &viewer.email, &viewer.display_name, lang))
+            })
+            .await?;
+    }
+    Ok(back_to_account("verification"))
+}
+
+pub async fn end_all_sessions(req: HttpRequest, state: web::Data<AppState>, viewer: Viewer, form: web::Form<CsrfOnly>) -> Result<HttpResponse> {
+    check_csrf(&req, &form.csrf)?;
+    let ip = origin(&req, &state).ip;
+    state
+        .db(move |conn| {
+            session::end_all(conn, viewer.id)?;
+            audit::record(conn, Entry { actor: Some(viewer.id), action: "session.end_all", record: None, ip: ip.as_deref(), details: json!({}) })
+        })
+        .await?;
+    Ok(HttpResponse::SeeOther().insert_header(("location", "/login")).cookie(session::cookie(&req, None)).finish())
+}
+
+#[derive(Deserialize)]
+pub struct DeleteForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(rename = "delete_password")]
+    password: String,
+    confirm: Option<String>,
+}
+
+/// Deletes the account: what the person wrote stays (shown as 退会したユーザー), personal data goes.
+pub fn delete_account(conn: &mut PgConnection, origin: &Origin, id: Uuid) -> Result<()> {
+    conn.transaction(|conn| {
+        diesel::update(a::table.find(id))
+            .set((
+                a::email.eq(None::<String>),
+                a::email_verified_at.eq(None::<DateTime<Utc>>),
+                a::display_name.eq(DELETED_NAME),
+                a::password_hash.eq(None::<String>),
+                a::real_name.eq(None::<String>),
+                a::address.eq(None::<String>),
+                a::phone.eq(None::<String>),
+                a::notify_updates.eq(false),
+                a::deleted_at.eq(Utc::now()),
+            ))
+            .execute(conn)?;
+        session::end_all(conn, id)?;
+        diesel::delete(crate::db::schema::email_tokens::table.filter(crate::db::schema::email_tokens::account_id.eq(id))).execute(conn)?;
+        diesel::delete(crate::db::schema::staff_roles::table.filter(crate::db::schema::staff_roles::account_id.eq(id))).execute(conn)?;
+        audit::record(conn, Entry { actor: Some(id), action: "account.delete", record: Some(("account", id.to_string())), ip: origin.ip.as_deref(), details: json!({}) })
+    })
+}
+
+pub async fn delete(req: HttpRequest, state: web::Data<AppState>, hb: Templates, viewer: Viewer, form: web::Form<DeleteForm>) -> Result<HttpResponse> {
+    check_csrf(&req, &form.csrf)?;
+    let form = form.into_inner();
+    let lang = Lang::of(&req);
+    let mut forms = Forms::default();
+    if form.confirm.is_none() {
+        forms.delete.fail("confirm", &translate(lang, "account.delete.confirm_required", &[]));
+        return page(&req, &state, &hb, &viewer, forms, None).await;
+    }
+    let origin = origin(&req, &state);
+    let id = viewer.id;
+    let deleted = state
+        .db(move |conn| {
+            if !password_matches(conn, id, &form.password)? {
+                return Ok(false);
+            }
+            delete_account(conn, &origin, id)?;
+            Ok(true)
+        })
+        .await?;
+    if !deleted {
+        forms.delete.fail("password", &translate(lang, "account.wrong_password", &[]));
+        return page(&req, &state, &hb, &viewer, forms, None).await;
+    }
+    let title = translate(lang, "account.deleted.title", &[]);
+    let body = json!({ "heading": title, "message": translate(lang, "account.deleted.message", &[]) });
+    let mut response = render_page(&req, &hb, "auth/notice", &title, &[], &body)?;
+    response.add_cookie(&session::cookie(&req, None)).map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(response)
+}
+
+/// The unsubscribe link of notification emails, for `List-Unsubscribe`.
+pub fn unsubscribe_url(public_url: &str, token: &str) -> String {
+    format!("{}/unsubscribe?token={token}", public_url.trim_end_matches('/'))
+}
+
+fn unsubscribe_by_token(conn: &mut PgConnection, token: &str) -> Result<bool> {
+    Ok(diesel::update(a::table.filter(a::unsubscribe_token.eq(token)).filter(a::deleted_at.is_null()))
+        .set(a::notify_updates.eq(false))
+        .execute(conn)?
+        == 1)
+}
+
+/// GET shows a button (link scanners must not unsubscribe anyone); POST is the one-click
+/// unsubscribe of RFC 8058, authorised by the token itself.
+pub async fn unsubscribe_form(req: HttpRequest, hb: Templates, query: web::Query<TokenQuery>) -> Result<HttpResponse> {
+    let lang = Lang::of(&req);
+    let title = translate(lang, "unsubscribe.title", &[]);
+    render_page(&req, &hb, "auth/unsubscribe", &title, &[], &json!({ "token": query.token }))
+}
+
+pub async fn unsubscribe(req: HttpRequest, state: web::Data<AppState>, hb: Templates, query: web::Query<TokenQuery>) -> Result<HttpResponse> {
+    let token = query.into_inner().token.unwrap_or_default();
+    let done = state.db(move |conn| unsubscribe_by_token(conn, &token)).await?;
+    let lang = Lang::of(&req);
+    let key = if done { "unsubscribe.done" } else { "auth.link_invalid" };
+    let title = translate(lang, &format!("{key}.title"), &[]);
+    let body = json!({ "heading": title, "message": translate(lang, &format!("{key}.message"), &[]) });
+    let mut response = render_page(&req, &hb, "auth/notice", &title, &[], &body)?;
+    if !done {
+        *response.status_mut() = StatusCode::BAD_REQUEST;
+    }
+    Ok(response)
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/account", web::get().to(show))
+        .route("/account/profile", web::post().to(update_profile))
+        .route("/account/email", web::post().to(change_email))
+        .route("/account/email/confirm", web::get().to(confirm_email))
+        .route("/account/password", web::post().to(change_password))
+        .route("/account/notifications", web::post().to(update_notifications))
+        .route("/account/verification", web::post().to(resend_verification))
+        .route("/account/sessions/end", web::post().to(end_all_sessions))
+        .route("/account/delete", web::post().to(delete))
+        .route("/unsubscribe", web::get().to(unsubscribe_form))
+        .route("/unsubscribe", web::post().to(unsubscribe));
+}

@@ -1,0 +1,11 @@
+//! People and their sessions: accounts (residents and staff), passwords, email verification,
+//! password reset, sessions, CSRF and rate limits.
+
+pub mod account;
+pub mod accounts;
+pub mod fields;
+pub mod handlers;
+pub mod password;
+pub mod rate_limit;
+pub mod session;
+pub mod tokens;

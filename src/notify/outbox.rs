@@ -1,0 +1,143 @@
+//! The `outbox` table: writing emails, claiming due ones, recording the outcome, and what the
+//! admin pages need (failed emails, retry).
+
+use crate::db::schema::outbox;
+use crate::error::Result;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Double, Integer, Text};
+
+/// A row as the worker and the admin pages see it.
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = outbox, check_for_backend(diesel::pg::Pg))]
+pub struct OutboxEntry {
+    pub id: i64,
+    pub to_address: String,
+    pub to_name: Option<String>,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub category: String,
+    pub unsubscribe_url: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub failed_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = outbox)]
+pub(crate) struct NewEmail {
+    pub to_address: String,
+    pub to_name: Option<String>,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub category: String,
+    pub unsubscribe_url: Option<String>,
+}
+
+pub(crate) fn insert(conn: &mut PgConnection, email: &NewEmail) -> Result<i64> {
+    Ok(diesel::insert_into(outbox::table)
+        .values(email)
+        .returning(outbox::id)
+        .get_result(conn)?)
+}
+
+/// Locks the next due row, skipping rows another worker holds. Call inside a transaction: the
+/// lock lasts until it ends.
+pub(crate) fn claim_next(conn: &mut PgConnection) -> Result<Option<OutboxEntry>> {
+    Ok(outbox::table
+        .filter(outbox::sent_at.is_null())
+        .filter(outbox::failed_at.is_null())
+        .filter(outbox::next_attempt_at.le(diesel::dsl::now))
+        .order((outbox::next_attempt_at, outbox::id))
+        .limit(1)
+        .for_update()
+        .skip_locked()
+        .select(OutboxEntry::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub(crate) fn mark_sent(conn: &mut PgConnection, id: i64) -> Result<()> {
+    diesel::sql_query(
+        "UPDATE outbox SET sent_at = clock_timestamp(), attempts = attempts + 1, \
+         last_error = NULL WHERE id = $1",
+    )
+    .bind::<BigInt, _>(id)
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Records a failed attempt: the next one after `delay`, or none after `max_attempts`.
+/// Returns whether the email has now failed for good.
+pub(crate) fn mark_attempt_failed(
+    conn: &mut PgConnection,
+    id: i64,
+    error: &str,
+    delay: std::time::Duration,
+    max_attempts: i32,
+) -> Result<bool> {
+    #[derive(QueryableByName)]
+    struct Outcome {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        failed: bool,
+    }
+    let error: String = error.chars().take(2000).collect();
+    let outcome: Outcome = diesel::sql_query(
+        "UPDATE outbox SET attempts = attempts + 1, last_error = $2, \
+         next_attempt_at = clock_timestamp() + make_interval(secs => $3), \
+         failed_at = CASE WHEN attempts + 1 >= $4 THEN clock_timestamp() END \
+         WHERE id = $1 RETURNING failed_at IS NOT NULL AS failed",
+    )
+    .bind::<BigInt, _>(id)
+    .bind::<Text, _>(error)
+    .bind::<Double, _>(delay.as_secs_f64())
+    .bind::<Integer, _>(max_attempts)
+    .get_result(conn)?;
+    Ok(outcome.failed)
+}
+
+/// Makes a failed (or waiting) email due again with a fresh set of attempts; the last error
+/// stays visible until the next attempt. `false` if there is no such unsent email.
+pub fn retry(conn: &mut PgConnection, id: i64) -> Result<bool> {
+    let changed = diesel::update(outbox::table.find(id).filter(outbox::sent_at.is_null()))
+        .set((
+            outbox::failed_at.eq(None::<DateTime<Utc>>),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Emails that will not be sent again unless retried, newest first.
+pub fn failed(conn: &mut PgConnection, limit: i64) -> Result<Vec<OutboxEntry>> {
+    Ok(outbox::table
+        .filter(outbox::failed_at.is_not_null())
+        .filter(outbox::sent_at.is_null())
+        .order(outbox::failed_at.desc())
+        .limit(limit)
+        .select(OutboxEntry::as_select())
+        .load(conn)?)
+}
+
+/// How many emails are waiting to be sent (due now or later).
+pub fn pending(conn: &mut PgConnection) -> Result<i64> {
+    Ok(outbox::table
+        .filter(outbox::sent_at.is_null())
+        .filter(outbox::failed_at.is_null())
+        .count()
+        .get_result(conn)?)
+}
+
+pub fn get(conn: &mut PgConnection, id: i64) -> Result<Option<OutboxEntry>> {
+    Ok(outbox::table
+        .find(id)
+        .select(OutboxEntry::as_select())
+        .first(conn)
+        .optional()?)
+}

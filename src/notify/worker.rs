@@ -1,0 +1,356 @@
+//! The sender: claims due outbox rows and delivers them.
+//!
+//! Exactly once: each email is handled in its own short transaction that locks the row
+//! (`SELECT … FOR UPDATE SKIP LOCKED LIMIT 1`), hands it to the transport and records the outcome
+//! before committing. While one worker holds the row no other worker can claim it, and once
+//! it commits the row is no longer due. The only window left is a crash (or a lost database
+//! connection) between the SMTP server accepting the message and the commit; the email then goes
+//! out again, with the same `Message-ID`, so the receiving side can recognise the duplicate.
+//!
+//! A failed attempt is retried after `base · 2^(attempts-1)` (capped); after `max_attempts` the row
+//! gets `failed_at` and stays, with its last error, for an admin to [`super::retry`].
+
+use super::outbox::{self, OutboxEntry};
+use super::{Mailer, Transport};
+use crate::db::Pool;
+use crate::error::{Error, Result};
+use diesel::{Connection, PgConnection};
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+/// When to try again after a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Delay after the first failed attempt; doubles with each further one.
+    pub base: Duration,
+    /// The longest delay between two attempts.
+    pub max_delay: Duration,
+    /// After this many failed attempts the email is marked failed.
+    pub max_attempts: i32,
+}
+
+impl Default for RetryPolicy {
+    /// 30 s, 1 min, 2 min … capped at 1 h; 8 attempts (about an hour of trying).
+    fn default() -> Self {
+        RetryPolicy {
+            base: Duration::from_secs(30),
+            max_delay: Duration::from_secs(3600),
+            max_attempts: 8,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait after the `attempt`-th failed attempt (1-based).
+    pub fn delay(&self, attempt: i32) -> Duration {
+        let doublings = attempt.saturating_sub(1).clamp(0, 30) as u32;
+        self.base
+            .checked_mul(1u32 << doublings)
+            .unwrap_or(self.max_delay)
+            .min(self.max_delay)
+    }
+}
+
+/// What happened to one claimed email.
+enum Outcome {
+    Sent,
+    /// The attempt failed; `server_down` when the transport itself is unreachable, so the pass
+    /// should stop instead of trying every other email against it.
+    Failed {
+        server_down: bool,
+    },
+}
+
+/// Sends every due email and returns how many were delivered. Stops early when the transport is
+/// unreachable (the remaining emails wait for the next pass). Call it outside a transaction.
+pub fn drain(conn: &mut PgConnection, mailer: &Mailer) -> Result<usize> {
+    drain_until(conn, mailer, &AtomicBool::new(false))
+}
+
+/// [`drain`], stopping between two emails once `stop` is set.
+pub fn drain_until(conn: &mut PgConnection, mailer: &Mailer, stop: &AtomicBool) -> Result<usize> {
+    let mut sent = 0;
+    while !stop.load(Ordering::Relaxed) {
+        match send_next(conn, mailer)? {
+            None => break,
+            Some(Outcome::Sent) => sent += 1,
+            Some(Outcome::Failed { server_down: true }) => break,
+            Some(Outcome::Failed { server_down: false }) => {}
+        }
+    }
+    Ok(sent)
+}
+
+/// Claims, sends and records one due email in one transaction; `None` when nothing is due.
+fn send_next(conn: &mut PgConnection, mailer: &Mailer) -> Result<Option<Outcome>> {
+    conn.transaction(|conn| {
+        let Some(entry) = outbox::claim_next(conn)? else {
+            return Ok(None);
+        };
+        match deliver(mailer, &entry) {
+            Ok(()) => {
+                outbox::mark_sent(conn, entry.id)?;
+                Ok(Some(Outcome::Sent))
+            }
+            Err(failure) => {
+                let attempt = entry.attempts + 1;
+                let failed = outbox::mark_attempt_failed(
+                    conn,
+                    entry.id,
+                    &failure.message,
+                    mailer.retry.delay(attempt),
+                    mailer.retry.max_attempts,
+                )?;
+                if failed {
+                    tracing::error!(id = entry.id, attempts = attempt, error = %failure.message,
+                        "email failed for good; an admin can retry it");
+                } else {
+                    tracing::warn!(id = entry.id, attempt, error = %failure.message,
+                        "email not sent; will retry");
+                }
+                Ok(Some(Outcome::Failed {
+                    server_down: failure.server_down,
+                }))
+            }
+        }
+    })
+}
+
+struct Failure {
+    message: String,
+    server_down: bool,
+}
+
+fn deliver(mailer: &Mailer, entry: &OutboxEntry) -> Result<(), Failure> {
+    let email = compose(entry, &mailer.from).map_err(|message| Failure {
+        message,
+        server_down: false,
+    })?;
+    match &mailer.transport {
+        Transport::Smtp(smtp) => {
+            lettre::Transport::send(smtp, &email).map_err(|e| Failure {
+                // A reply from the server is about this email; anything else (connection,
+                // TLS, timeout) is about the server.
+                server_down: !(e.is_permanent() || e.is_transient()),
+                message: smtp_error(&e),
+            })?;
+            tracing::debug!(id = entry.id, "email sent");
+        }
+        Transport::Files { transport, dir } => {
+            let file = lettre::Transport::send(transport, &email).map_err(|e| Failure {
+                message: format!("cannot write the email to {}: {e}", dir.display()),
+                server_down: true,
+            })?;
+            tracing::info!(id = entry.id, to = %entry.to_address, subject = %entry.subject,
+                file = %dir.join(format!("{file}.eml")).display(),
+                "email written to a file (no SMTP_URL configured)");
+        }
+    }
+    Ok(())
+}
+
+/// lettre's error with its causes, e.g. "Connection error: Connection refused (os error 111)".
+fn smtp_error(e: &lettre::transport::smtp::Error) -> String {
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = cause.source();
+    }
+    message
+}
+
+const LIST_UNSUBSCRIBE: HeaderName = HeaderName::new_from_ascii_str("List-Unsubscribe");
+const LIST_UNSUBSCRIBE_POST: HeaderName = HeaderName::new_from_ascii_str("List-Unsubscribe-Post");
+const AUTO_SUBMITTED: HeaderName = HeaderName::new_from_ascii_str("Auto-Submitted");
+
+/// The MIME message for an outbox row: From, To (with the name), Subject, Date (when the
+/// email was written), a Message-ID stable across retries, `Auto-Submitted`, the unsubscribe
+/// headers of RFC 8058 for notifications, and text + HTML alternatives.
+pub(crate) fn compose(entry: &OutboxEntry, from: &Mailbox) -> Result<lettre::Message, String> {
+    let address: lettre::Address = entry
+        .to_address
+        .parse()
+        .map_err(|e| format!("invalid recipient {:?}: {e}", entry.to_address))?;
+    let to = Mailbox::new(entry.to_name.clone(), address);
+    let mut builder = lettre::Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(entry.subject.clone())
+        .date(SystemTime::from(entry.created_at))
+        .message_id(Some(format!(
+            "<kyodo.{}.{}@{}>",
+            entry.id,
+            entry.created_at.timestamp_micros(),
+            from.email.domain()
+        )))
+        .raw_header(HeaderValue::new(AUTO_SUBMITTED, "auto-generated".into()));
+    if let Some(url) = &entry.unsubscribe_url {
+        builder = builder
+            .raw_header(HeaderValue::new(LIST_UNSUBSCRIBE, format!("<{url}>")))
+            .raw_header(HeaderValue::new(
+                LIST_UNSUBSCRIBE_POST,
+                "List-Unsubscribe=One-Click".into(),
+            ));
+    }
+    builder
+        .multipart(MultiPart::alternative_plain_html(
+            entry.text_body.clone(),
+            entry.html_body.clone(),
+        ))
+        .map_err(|e| format!("cannot build the email: {e}"))
+}
+
+/// The background sender of `kyodo serve`.
+pub struct Worker {
+    stop: Arc<AtomicBool>,
+    wake: Arc<tokio::sync::Notify>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// How often the worker looks for due emails.
+pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Starts the worker on the current actix (tokio) runtime: every `POLL_INTERVAL` it sends what is
+/// due, on the blocking thread pool. Stop it with [`Worker::stop`].
+pub fn spawn(pool: Pool, mailer: Mailer) -> Worker {
+    let stop = Arc::new(AtomicBool::new(false));
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let task = actix_web::rt::spawn(run(pool, mailer, stop.clone(), wake.clone()));
+    Worker { stop, wake, task }
+}
+
+async fn run(pool: Pool, mailer: Mailer, stop: Arc<AtomicBool>, wake: Arc<tokio::sync::Notify>) {
+    tracing::info!(transport = mailer.describe(), "email worker started");
+    let mut failing = false;
+    while !stop.load(Ordering::Relaxed) {
+        let pass = {
+            let (pool, mailer, stop) = (pool.clone(), mailer.clone(), stop.clone());
+            actix_web::web::block(move || -> Result<usize> {
+                let mut conn = pool.get()?;
+                drain_until(&mut conn, &mailer, &stop)
+            })
+            .await
+            .map_err(Error::from)
+            .and_then(|r| r)
+        };
+        match pass {
+            Ok(sent) => {
+                if failing {
+                    tracing::info!("email worker works again");
+                    failing = false;
+                }
+                if sent > 0 {
+                    tracing::info!(sent, "emails sent");
+                }
+            }
+            Err(e) if !failing => {
+                tracing::warn!(error = %e, "email worker pass failed (database away?); retrying");
+                failing = true;
+            }
+            Err(e) => tracing::debug!(error = %e, "email worker pass failed again"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(POLL_INTERVAL) => {}
+            _ = wake.notified() => {}
+        }
+    }
+    tracing::info!("email worker stopped");
+}
+
+impl Worker {
+    /// Asks for a pass now instead of at the next tick.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Stops after the email in hand (never in the middle of one) and waits for it.
+    pub async fn stop(self) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.wake.notify_one();
+        let _ = self.task.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_delay_doubles_up_to_the_cap() {
+        let p = RetryPolicy::default();
+        assert_eq!(p.delay(1), Duration::from_secs(30));
+        assert_eq!(p.delay(2), Duration::from_secs(60));
+        assert_eq!(p.delay(4), Duration::from_secs(240));
+        assert_eq!(p.delay(8), Duration::from_secs(3600));
+        assert_eq!(p.delay(1000), Duration::from_secs(3600));
+        assert_eq!(p.delay(0), Duration::from_secs(30));
+        let zero = RetryPolicy {
+            base: Duration::ZERO,
+            ..p
+        };
+        assert_eq!(zero.delay(5), Duration::ZERO);
+    }
+
+    fn entry(unsubscribe: Option<&str>) -> OutboxEntry {
+        let at = chrono::Utc.with_ymd_and_hms(2026, 11, 25, 1, 2, 3).unwrap();
+        OutboxEntry {
+            id: 42,
+            to_address: "hanako@example.org".into(),
+            to_name: Some("本庄 花子".into()),
+            subject: "【協働 Kyodo】アカウントの確認".into(),
+            text_body: "本庄 花子 様\n\nhttps://kyodo.example/verify?token=abc&x=1\n".into(),
+            html_body: "<p>本庄 花子 様</p>".into(),
+            category: "security".into(),
+            unsubscribe_url: unsubscribe.map(str::to_owned),
+            created_at: at,
+            attempts: 0,
+            next_attempt_at: at,
+            sent_at: None,
+            failed_at: None,
+            last_error: None,
+        }
+    }
+
+    #[test]
+    fn the_message_has_the_headers_and_both_parts() {
+        let from: Mailbox = super::super::DEFAULT_FROM.parse().unwrap();
+        let raw = String::from_utf8(compose(&entry(None), &from).unwrap().formatted()).unwrap();
+        let head = &raw[..raw.find("\r\n\r\n").unwrap()];
+        assert!(head.contains("Message-ID: <kyodo.42."), "{head}");
+        assert!(head.contains("@kyodo.invalid>"), "{head}");
+        assert!(head.contains("Auto-Submitted: auto-generated"), "{head}");
+        assert!(head.contains("Date: Wed, 25 Nov 2026 01:02:03"), "{head}");
+        assert!(head.contains("<hanako@example.org>"), "{head}");
+        assert!(
+            head.contains("Subject: =?utf-8?"),
+            "encoded subject: {head}"
+        );
+        assert!(head.contains("multipart/alternative"), "{head}");
+        assert!(!head.contains("List-Unsubscribe"), "{head}");
+        assert!(raw.contains("text/plain; charset=utf-8"));
+        assert!(raw.contains("text/html; charset=utf-8"));
+
+        let url = "https://kyodo.example/unsubscribe/t0k3n";
+        let raw =
+            String::from_utf8(compose(&entry(Some(url)), &from).unwrap().formatted()).unwrap();
+        assert!(raw.contains(&format!("List-Unsubscribe: <{url}>")), "{raw}");
+        assert!(raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+    }
+
+    #[test]
+    fn a_bad_recipient_is_reported() {
+        let from: Mailbox = super::super::DEFAULT_FROM.parse().unwrap();
+        let mut bad = entry(None);
+        bad.to_address = "nobody".into();
+        assert!(compose(&bad, &from).unwrap_err().contains("nobody"));
+    }
+}

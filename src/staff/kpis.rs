@@ -1,0 +1,303 @@
+//! `/staff/kpis`: the measures with their KPIs; `/staff/kpis/{code}`: a form per KPI to record
+//! an actual value (実績値) for a fiscal year. A second value for the same year replaces the
+//! first (a correction); the public measure page and the API show the latest year at once.
+
+use super::{audit, crumbs, page, see_other, Action, Staff, Templates};
+use crate::app::AppState;
+use crate::auth::fields::optional_text;
+use crate::auth::session::check_csrf;
+use crate::db::schema::kpi_actuals as ka;
+use crate::error::{Error, Result};
+use crate::plan::model::MeasureCode;
+use crate::plan::quantity::Quantity;
+use crate::plan::{queries, views};
+use crate::web::forms::FormPage;
+use crate::web::i18n::{translate, Lang};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+pub const FIRST_YEAR: i32 = 2000;
+pub const LAST_YEAR: i32 = 2100;
+pub const VALUE_MAX: usize = 30;
+pub const SOURCE_MAX: usize = 200;
+pub const NOTE_MAX: usize = 500;
+
+/// Full-width digits and separators (２，９２７) as typed on a Japanese keyboard → ASCII.
+fn half_width(raw: &str) -> String {
+    raw.trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            '，' | '、' => ',',
+            '．' => '.',
+            '－' | '−' => '-',
+            c => c,
+        })
+        .collect()
+}
+
+/// A fiscal year written the Western way: `2024`.
+pub fn parse_fiscal_year(raw: &str) -> Result<i32, String> {
+    let year = half_width(raw);
+    if year.is_empty() {
+        return Err("年度を入力してください（例：2024）。".into());
+    }
+    let year: i32 = year
+        .parse()
+        .ok()
+        .filter(|_| year.chars().all(|c| c.is_ascii_digit()))
+        .ok_or_else(|| "年度は西暦の数字で入力してください（例：令和6年度なら 2024）。".to_string())?;
+    if !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
+        return Err(format!("年度は{FIRST_YEAR}から{LAST_YEAR}までの西暦で入力してください。"));
+    }
+    Ok(year)
+}
+
+/// A value as the city writes it: `2,927,767`, `82.31`, `-12`.
+pub fn parse_value(raw: &str) -> Result<Quantity, String> {
+    let value = half_width(raw);
+    if value.is_empty() {
+        return Err("実績値を入力してください。".into());
+    }
+    if value.chars().count() > VALUE_MAX {
+        return Err(format!("実績値は{VALUE_MAX}文字以内の数字で入力してください。"));
+    }
+    value
+        .parse::<Quantity>()
+        .map_err(|_| "実績値は数字で入力してください（例：2,927,767 や 82.31）。単位は書かずに入力してください。".to_string())
+}
+
+/// The source (出典) is required.
+pub fn parse_source(raw: &str) -> Result<String, String> {
+    if raw.contains('\n') {
+        return Err("出典は1行で入力してください。".into());
+    }
+    optional_text(raw, "出典", SOURCE_MAX)?.ok_or_else(|| "出典を入力してください（例：市民活動推進課 調べ）。".to_string())
+}
+
+pub fn parse_note(raw: &str) -> Result<Option<String>, String> {
+    optional_text(raw, "備考", NOTE_MAX)
+}
+
+fn measure_code(raw: &str) -> Result<MeasureCode> {
+    raw.parse().map_err(|_| Error::NotFound)
+}
+
+#[derive(Serialize)]
+struct MeasureRow {
+    code: String,
+    title: String,
+    kpis: Vec<KpiRow>,
+}
+
+#[derive(Serialize)]
+struct KpiRow {
+    name: String,
+    latest: Option<String>,
+}
+
+pub async fn list(req: HttpRequest, state: web::Data<AppState>, hb: Templates, staff: Staff) -> Result<HttpResponse> {
+    staff.require(Action::RecordKpiActuals { department: None })?;
+    let lang = Lang::of(&req);
+    let measures = state.db(queries::measures).await?;
+    let rows: Vec<MeasureRow> = measures
+        .iter()
+        .filter(|m| !m.kpis.is_empty())
+        .map(|m| MeasureRow {
+            code: m.measure.code.to_string(),
+            title: m.measure.title.clone(),
+            kpis: m.kpis.iter().map(|k| KpiRow { name: k.name.clone(), latest: views::kpi(lang, k).latest_display }).collect(),
+        })
+        .collect();
+    let title = translate(lang, "staff.kpis.title", &[]);
+    page(&req, &hb, "staff/kpis", &title, &crumbs(lang, &[(&title, None)]), &json!({ "measures": rows }), StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+/// The form that failed, by KPI id, with what was typed.
+struct Failed {
+    kpi: i32,
+    form: FormPage,
+}
+
+async fn render(req: &HttpRequest, state: &AppState, hb: &Templates, code: MeasureCode, failed: Option<Failed>, done: Option<i32>) -> Result<HttpResponse> {
+    let lang = Lang::of(req);
+    let detail = state.db(move |conn| queries::measure(conn, code)).await?;
+    let status = if failed.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let mut failed = failed;
+    let kpis: Vec<_> = detail
+        .kpis
+        .iter()
+        .map(|k| {
+            let form = match &failed {
+                Some(f) if f.kpi == k.id => failed.take().map(|f| f.form).unwrap_or_default(),
+                _ => FormPage::default(),
+            };
+            json!({
+                "id": k.id,
+                "ids": {
+                    "fiscal_year": format!("kpi-{}-fiscal_year", k.id),
+                    "value": format!("kpi-{}-value", k.id),
+                    "source": format!("kpi-{}-source", k.id),
+                    "note": format!("kpi-{}-note", k.id),
+                },
+                "view": views::kpi(lang, k),
+                "form": form,
+                "done": done == Some(k.id),
+            })
+        })
+        .collect();
+    let title = translate(lang, "staff.kpis.measure_title", &[("code", code.to_string()), ("title", detail.measure.title.clone())]);
+    let list = translate(lang, "staff.kpis.title", &[]);
+    let context = json!({
+        "code": code.to_string(),
+        "measure_title": detail.measure.title,
+        "public_href": views::measure_href(code),
+        "kpis": kpis,
+        "done": done.is_some(),
+    });
+    page(req, hb, "staff/kpi_measure", &title, &crumbs(lang, &[(&list, Some("/staff/kpis".into())), (&title, None)]), &context, status)
+}
+
+pub async fn show(req: HttpRequest, state: web::Data<AppState>, hb: Templates, staff: Staff, path: web::Path<String>, query: web::Query<DoneQuery>) -> Result<HttpResponse> {
+    staff.require(Action::RecordKpiActuals { department: None })?;
+    let code = measure_code(&path)?;
+    let done = query.done.as_deref().and_then(|d| d.parse().ok());
+    render(&req, &state, &hb, code, None, done).await
+}
+
+#[derive(Deserialize)]
+pub struct ActualForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    kpi: String,
+    #[serde(default)]
+    fiscal_year: String,
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn record(req: HttpRequest, state: web::Data<AppState>, hb: Templates, staff: Staff, path: web::Path<String>, form: web::Form<ActualForm>) -> Result<HttpResponse> {
+    staff.require(Action::RecordKpiActuals { department: None })?;
+    check_csrf(&req, &form.csrf)?;
+    let code = measure_code(&path)?;
+    let form = form.into_inner();
+    let measure = code.to_string();
+    let kpi_id: i32 = form.kpi.trim().parse().map_err(|_| Error::BadRequest("成果指標が指定されていません。ページを読み込み直してください。".into()))?;
+    let known = {
+        let measure = measure.clone();
+        state
+            .db(move |conn| {
+                use crate::db::schema::kpis as k;
+                Ok(diesel::select(diesel::dsl::exists(k::table.filter(k::id.eq(kpi_id)).filter(k::measure_code.eq(measure)))).get_result::<bool>(conn)?)
+            })
+            .await?
+    };
+    if !known {
+        return Err(Error::NotFound);
+    }
+    let mut page = FormPage::default();
+    page.keep("fiscal_year", &form.fiscal_year).keep("value", &form.value).keep("source", &form.source).keep("note", &form.note);
+    let year = page.check("fiscal_year", parse_fiscal_year(&form.fiscal_year));
+    let value = page.check("value", parse_value(&form.value));
+    let source = page.check("source", parse_source(&form.source));
+    let note = page.check("note", parse_note(&form.note));
+    let (Some(year), Some(value), Some(source), Some(note)) = (year, value, source, note) else {
+        return render(&req, &state, &hb, code, Some(Failed { kpi: kpi_id, form: page }), None).await;
+    };
+    let (actor, ip) = (staff.id(), super::ip(&req));
+    state
+        .db(move |conn| {
+            conn.transaction(|conn| {
+                let previous: Option<bigdecimal::BigDecimal> =
+                    ka::table.filter(ka::kpi_id.eq(kpi_id)).filter(ka::fiscal_year.eq(year)).select(ka::value).for_update().first(conn).optional()?;
+                diesel::insert_into(ka::table)
+                    .values((
+                        ka::kpi_id.eq(kpi_id),
+                        ka::fiscal_year.eq(year),
+                        ka::value.eq(value.value()),
+                        ka::source.eq(&source),
+                        ka::note.eq(&note),
+                        ka::recorded_by.eq(actor),
+                    ))
+                    .on_conflict((ka::kpi_id, ka::fiscal_year))
+                    .do_update()
+                    .set((
+                        ka::value.eq(value.value()),
+                        ka::source.eq(&source),
+                        ka::note.eq(&note),
+                        ka::recorded_by.eq(actor),
+                        ka::recorded_at.eq(diesel::dsl::now),
+                    ))
+                    .execute(conn)?;
+                audit(
+                    conn,
+                    ip.as_deref(),
+                    actor,
+                    "kpi.record_actual",
+                    Some(("kpi", kpi_id.to_string())),
+                    json!({
+                        "measure": measure,
+                        "fiscal_year": year,
+                        "value": value.value().to_plain_string(),
+                        "previous": previous.map(|p| p.to_plain_string()),
+                        "source": source,
+                        "note": note,
+                    }),
+                )
+            })
+        })
+        .await?;
+    Ok(see_other(&format!("/staff/kpis/{code}?done={kpi_id}#kpi-{kpi_id}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fiscal_years_are_western_years_in_range() {
+        assert_eq!(parse_fiscal_year(" 2024 "), Ok(2024));
+        assert_eq!(parse_fiscal_year("２０２４"), Ok(2024));
+        assert!(parse_fiscal_year("").unwrap_err().contains("入力してください"));
+        assert!(parse_fiscal_year("令和6").unwrap_err().contains("西暦"));
+        assert!(parse_fiscal_year("+2024").unwrap_err().contains("西暦"));
+        assert!(parse_fiscal_year("1999").unwrap_err().contains("2000から2100"));
+        assert!(parse_fiscal_year("2101").unwrap_err().contains("2000から2100"));
+        assert!(parse_fiscal_year("99999999999").is_err());
+    }
+
+    #[test]
+    fn values_as_the_city_writes_them() {
+        assert_eq!(parse_value("2,927,767").unwrap().to_string(), "2,927,767");
+        assert_eq!(parse_value("８２．３１").unwrap().to_string(), "82.31");
+        assert_eq!(parse_value("-12").unwrap().to_string(), "-12");
+        assert!(parse_value("").unwrap_err().contains("入力してください"));
+        assert!(parse_value("abc").unwrap_err().contains("数字で入力"));
+        assert!(parse_value("46団体").unwrap_err().contains("単位"));
+        assert!(parse_value(&"1".repeat(31)).unwrap_err().contains("30文字以内"));
+    }
+
+    #[test]
+    fn sources_are_required_and_notes_optional() {
+        assert_eq!(parse_source(" 埼玉県 NPO法人名簿 ").unwrap(), "埼玉県 NPO法人名簿");
+        assert!(parse_source("").unwrap_err().contains("出典を入力"));
+        assert!(parse_source(&"あ".repeat(201)).unwrap_err().contains("200文字以内"));
+        assert!(parse_source("一行目\n二行目").unwrap_err().contains("1行"));
+        assert_eq!(parse_note("  "), Ok(None));
+        assert_eq!(parse_note("年度末時点\n速報値"), Ok(Some("年度末時点\n速報値".into())));
+        assert!(parse_note(&"あ".repeat(501)).unwrap_err().contains("500文字以内"));
+    }
+}

@@ -1,0 +1,55 @@
+//! Form pages: what was typed (never a password) goes back into the form, and each field's
+//! message stands next to it.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Default, Serialize)]
+pub struct FormPage {
+    values: BTreeMap<String, String>,
+    errors: BTreeMap<String, String>,
+}
+
+impl FormPage {
+    /// Keeps a typed value to show again.
+    pub fn keep(&mut self, field: &str, value: &str) -> &mut Self {
+        self.values.insert(field.to_owned(), value.to_owned());
+        self
+    }
+
+    /// The parsed value, or `None` with the message recorded for the field.
+    pub fn check<T>(&mut self, field: &str, parsed: Result<T, String>) -> Option<T> {
+        parsed.map_err(|message| self.fail(field, &message)).ok()
+    }
+
+    pub fn fail(&mut self, field: &str, message: &str) {
+        self.errors.entry(field.to_owned()).or_insert_with(|| message.to_owned());
+    }
+
+    pub fn is_untouched(&self) -> bool {
+        self.values.is_empty() && self.errors.is_empty()
+    }
+
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_values_and_the_first_message_per_field() {
+        let mut page = FormPage::default();
+        page.keep("email", "taro@example");
+        assert_eq!(page.check("email", Err::<(), _>("形式が正しくありません".into())), None);
+        page.fail("email", "二つ目");
+        assert_eq!(page.check("name", Ok::<_, String>(5)), Some(5));
+        assert!(page.has_errors());
+        let json = serde_json::to_value(&page).unwrap();
+        assert_eq!(json["values"]["email"], "taro@example");
+        assert_eq!(json["errors"]["email"], "形式が正しくありません");
+        assert!(json["errors"].get("name").is_none());
+    }
+}

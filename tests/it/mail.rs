@@ -1,0 +1,730 @@
+//! Email: the outbox and its sender against a real SMTP server on loopback (Python's aiosmtpd,
+//! writing a Maildir), and the `.eml` files written when no SMTP server is configured.
+//!
+//! [`SmtpSink`] is reusable: other modules start one, point a `Mailer` (or `SMTP_URL`) at
+//! `sink.url()`, and read what arrived, e.g. the verification link of a sign-up.
+
+use crate::support::Cluster;
+use diesel::prelude::*;
+use kyodo::notify::{self, outbox, Category, Mailer, Message, RetryPolicy};
+use kyodo::web::i18n::Lang;
+use serde_json::json;
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+pub const TESTS: &[(&str, fn())] = &[
+    (
+        "mail::an_email_exists_only_if_its_transaction_commits",
+        an_email_exists_only_if_its_transaction_commits,
+    ),
+    (
+        "mail::smtp_down_keeps_the_email_and_sends_it_once_when_back",
+        smtp_down_keeps_the_email_and_sends_it_once_when_back,
+    ),
+    (
+        "mail::two_workers_send_every_email_exactly_once",
+        two_workers_send_every_email_exactly_once,
+    ),
+    (
+        "mail::after_the_last_attempt_the_email_is_failed_until_retried",
+        after_the_last_attempt_the_email_is_failed_until_retried,
+    ),
+    (
+        "mail::without_smtp_emails_are_written_as_eml_files",
+        without_smtp_emails_are_written_as_eml_files,
+    ),
+    (
+        "mail::serve_runs_the_worker_and_stops_it",
+        serve_runs_the_worker_and_stops_it,
+    ),
+];
+
+// ------------------------------------------------------------------------------ the harness
+
+/// A scratch folder under the target directory, removed on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(prefix: &str) -> TempDir {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+            "{prefix}-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A loopback port nothing listens on (right now).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn require_aiosmtpd() {
+    static CHECKED: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    let checked = CHECKED.get_or_init(|| {
+        let output = Command::new("python3")
+            .args(["-c", "import aiosmtpd"])
+            .output()
+            .map_err(|e| format!("cannot run python3 ({e})"))?;
+        if output.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&output.stderr).trim().to_owned())
+        }
+    });
+    if let Err(e) = checked {
+        panic!(
+            "the mail tests need Python's aiosmtpd as their SMTP server, and it is missing: {e}\n\
+             ./test.sh installs it (or run: python3 -m pip install aiosmtpd)"
+        );
+    }
+}
+
+/// A real SMTP server (aiosmtpd) on a loopback port, storing what it receives in a Maildir.
+/// Killed on drop.
+pub struct SmtpSink {
+    pub port: u16,
+    dir: TempDir,
+    child: Child,
+}
+
+/// An email as it arrived at the SMTP server.
+#[derive(Debug, Clone)]
+pub struct ReceivedMail {
+    /// The To address (without the name).
+    pub to: String,
+    /// The To display name, decoded.
+    pub to_name: Option<String>,
+    /// The envelope recipients, as the server saw them.
+    pub rcpt_to: Vec<String>,
+    /// Decoded.
+    pub subject: String,
+    /// The text/plain part, decoded.
+    pub text: String,
+    /// The text/html part, decoded.
+    pub html: String,
+    /// Every header as written (unfolded, not decoded), in order.
+    pub headers: Vec<(String, String)>,
+    pub raw: Vec<u8>,
+}
+
+impl ReceivedMail {
+    pub fn parse(raw: Vec<u8>) -> ReceivedMail {
+        let message = mail_parser::MessageParser::default()
+            .parse(&raw)
+            .expect("a parsable email");
+        let to = message.to().and_then(|a| a.first());
+        let mut text = String::new();
+        let mut html = String::new();
+        for part in &message.parts {
+            match &part.body {
+                mail_parser::PartType::Text(t) if text.is_empty() => text = t.to_string(),
+                mail_parser::PartType::Html(h) if html.is_empty() => html = h.to_string(),
+                _ => {}
+            }
+        }
+        let mail = ReceivedMail {
+            to: to.and_then(|a| a.address()).unwrap_or_default().to_owned(),
+            to_name: to.and_then(|a| a.name()).map(str::to_owned),
+            rcpt_to: Vec::new(),
+            subject: message.subject().unwrap_or_default().to_owned(),
+            text,
+            html,
+            headers: raw_headers(&raw),
+            raw: raw.clone(),
+        };
+        let rcpt_to = mail
+            .header("X-RcptTo")
+            .map(|v| v.split(',').map(|a| a.trim().to_owned()).collect())
+            .unwrap_or_default();
+        ReceivedMail { rcpt_to, ..mail }
+    }
+
+    /// The first header called `name` (case-insensitive), as written.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The http(s) addresses in the text part, in order.
+    pub fn links(&self) -> Vec<String> {
+        self.text
+            .split_whitespace()
+            .filter(|w| w.starts_with("http://") || w.starts_with("https://"))
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// The header block, unfolded.
+fn raw_headers(raw: &[u8]) -> Vec<(String, String)> {
+    let text = String::from_utf8_lossy(raw);
+    let head = text
+        .split("\r\n\r\n")
+        .next()
+        .unwrap_or("")
+        .split("\n\n")
+        .next()
+        .unwrap_or("")
+        .replace("\r\n", "\n");
+    let mut headers: Vec<(String, String)> = Vec::new();
+    for line in head.lines() {
+        if line.starts_with([' ', '\t']) {
+            if let Some((_, value)) = headers.last_mut() {
+                value.push(' ');
+                value.push_str(line.trim());
+            }
+        } else if let Some((name, value)) = line.split_once(':') {
+            headers.push((name.trim().to_owned(), value.trim().to_owned()));
+        }
+    }
+    headers
+}
+
+impl SmtpSink {
+    /// Starts a server on a free loopback port.
+    pub fn start() -> SmtpSink {
+        SmtpSink::start_on(free_port())
+    }
+
+    /// Starts a server on `port` and waits until it accepts connections.
+    pub fn start_on(port: u16) -> SmtpSink {
+        require_aiosmtpd();
+        let dir = TempDir::new("kyodo-smtp");
+        let maildir = dir.path().join("maildir");
+        let log = std::fs::File::create(dir.path().join("aiosmtpd.log")).unwrap();
+        let child = Command::new("python3")
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&maildir)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start python3 -m aiosmtpd: {e}"));
+        let mut sink = SmtpSink { port, dir, child };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() && maildir.join("new").is_dir() {
+                return sink;
+            }
+            if let Ok(Some(status)) = sink.child.try_wait() {
+                panic!(
+                    "aiosmtpd exited ({status}) before accepting connections on port {port}:\n{}",
+                    sink.log()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "aiosmtpd did not accept connections on port {port} within 20 s:\n{}",
+                sink.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The `SMTP_URL` of this server.
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("aiosmtpd.log")).unwrap_or_default()
+    }
+
+    /// Everything received so far, oldest first.
+    pub fn messages(&self) -> Vec<ReceivedMail> {
+        let new = self.dir.path().join("maildir").join("new");
+        let mut files: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(&new)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .filter_map(|e| {
+                        let modified = e.metadata().ok()?.modified().ok()?;
+                        Some((modified, e.path()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        files
+            .into_iter()
+            .filter_map(|(_, path)| std::fs::read(path).ok())
+            .map(ReceivedMail::parse)
+            .collect()
+    }
+
+    /// Waits until at least `n` emails arrived (panics after `timeout`) and returns them all.
+    pub fn wait_for(&self, n: usize, timeout: Duration) -> Vec<ReceivedMail> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let messages = self.messages();
+            if messages.len() >= n {
+                return messages;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "expected {n} emails within {timeout:?}, got {}:\n{}",
+                messages.len(),
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A fresh database for one test, dropped at the end.
+struct TestDb {
+    name: String,
+    url: String,
+}
+
+impl TestDb {
+    fn new() -> TestDb {
+        let cluster = Cluster::get();
+        let name = cluster.fresh_database();
+        let url = cluster.url(&name);
+        TestDb { name, url }
+    }
+
+    fn conn(&self) -> PgConnection {
+        PgConnection::establish(&self.url).unwrap()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        // After a failure the server may be the problem: a second panic here would abort the run.
+        if !std::thread::panicking() {
+            Cluster::get().drop_database(&self.name);
+        }
+    }
+}
+
+fn verify_message(to: &str) -> Message {
+    Message {
+        to_address: to.to_owned(),
+        to_name: Some("本庄 花子".into()),
+        lang: Lang::Ja,
+        template: "verify",
+        context: json!({
+            "display_name": "本庄 花子",
+            "link": "https://kyodo.example/verify?token=abc123&lang=ja",
+            "expires_hours": 24,
+        }),
+        category: Category::Security,
+        unsubscribe_url: None,
+    }
+}
+
+fn notification(to: &str) -> Message {
+    Message {
+        to_address: to.to_owned(),
+        to_name: Some("Hanako Honjo".into()),
+        lang: Lang::En,
+        template: "org_verified",
+        context: json!({
+            "organisation": "本庄市国際交流協会",
+            "link": "https://kyodo.example/organisations/1",
+        }),
+        category: Category::Notification,
+        unsubscribe_url: Some("https://kyodo.example/unsubscribe/t0k3n".into()),
+    }
+}
+
+fn row(conn: &mut PgConnection, id: i64) -> outbox::OutboxEntry {
+    outbox::get(conn, id).unwrap().expect("the outbox row")
+}
+
+fn now(conn: &mut PgConnection) -> chrono::DateTime<chrono::Utc> {
+    diesel::select(diesel::dsl::sql::<diesel::sql_types::Timestamptz>("now()"))
+        .get_result(conn)
+        .unwrap()
+}
+
+fn count_outbox(conn: &mut PgConnection) -> i64 {
+    kyodo::db::schema::outbox::table
+        .count()
+        .get_result(conn)
+        .unwrap()
+}
+
+/// Gives a server time to show a duplicate that should not exist.
+fn settle() {
+    std::thread::sleep(Duration::from_millis(300));
+}
+
+// ------------------------------------------------------------------------------ the tests
+
+fn an_email_exists_only_if_its_transaction_commits() {
+    let db = TestDb::new();
+    let sink = SmtpSink::start();
+    let mailer = Mailer::smtp(&sink.url(), notify::DEFAULT_FROM).unwrap();
+    let mut conn = db.conn();
+
+    let rolled_back: Result<(), kyodo::Error> = conn.transaction(|conn| {
+        notify::enqueue(conn, verify_message("rollback@example.org"))?;
+        Err(kyodo::Error::BadRequest("the change fails".into()))
+    });
+    assert!(rolled_back.is_err());
+    assert_eq!(count_outbox(&mut conn), 0);
+    assert_eq!(notify::drain(&mut conn, &mailer).unwrap(), 0);
+
+    let (security, news) = conn
+        .transaction(|conn| {
+            Ok::<_, kyodo::Error>((
+                notify::enqueue(conn, verify_message("hanako@example.org"))?,
+                notify::enqueue(conn, notification("news@example.org"))?,
+            ))
+        })
+        .unwrap();
+    assert_eq!(notify::drain(&mut conn, &mailer).unwrap(), 2);
+    assert_eq!(notify::drain(&mut conn, &mailer).unwrap(), 0);
+    sink.wait_for(2, Duration::from_secs(10));
+    settle();
+    let mails = sink.messages();
+    assert_eq!(mails.len(), 2, "exactly the two committed emails");
+    assert!(mails.iter().all(|m| !m.to.contains("rollback")));
+
+    let verify = mails.iter().find(|m| m.to == "hanako@example.org").unwrap();
+    assert_eq!(verify.subject, "【協働 Kyodo】アカウントの確認");
+    assert_eq!(verify.to_name.as_deref(), Some("本庄 花子"));
+    assert_eq!(verify.rcpt_to, ["hanako@example.org"]);
+    assert!(verify
+        .header("Content-Type")
+        .unwrap()
+        .starts_with("multipart/alternative"));
+    assert!(
+        verify.text.starts_with("本庄 花子 様"),
+        "text part: {}",
+        verify.text
+    );
+    assert_eq!(
+        verify.links().first().map(String::as_str),
+        Some("https://kyodo.example/verify?token=abc123&lang=ja"),
+        "the link, unescaped, in the text part"
+    );
+    assert!(verify.text.contains("お心当たりがない場合"));
+    assert!(verify.text.contains("協働 Kyodo｜本庄市"));
+    assert!(verify
+        .html
+        .contains("href=\"https://kyodo.example/verify?token&#x3D;abc123&amp;lang&#x3D;ja\""));
+    assert!(verify.html.contains("<html lang=\"ja\">"));
+    assert!(verify.header("List-Unsubscribe").is_none());
+    assert!(verify.header("List-Unsubscribe-Post").is_none());
+    assert!(!verify.text.contains("配信を停止"));
+    assert_eq!(verify.header("Auto-Submitted"), Some("auto-generated"));
+    let head_end = verify
+        .raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(verify.raw.len());
+    assert!(
+        verify.raw[..head_end].is_ascii(),
+        "Japanese headers are RFC 2047-encoded"
+    );
+    assert!(verify
+        .header("Message-ID")
+        .is_some_and(|id| id.starts_with(&format!("<kyodo.{security}."))));
+    assert!(verify.header("Date").is_some());
+    assert!(verify
+        .header("From")
+        .is_some_and(|f| f.contains("<no-reply@kyodo.invalid>")));
+
+    let news_mail = mails.iter().find(|m| m.to == "news@example.org").unwrap();
+    assert_eq!(
+        news_mail.subject,
+        "[Kyodo] 本庄市国際交流協会 has been verified"
+    );
+    assert_eq!(
+        news_mail.header("List-Unsubscribe"),
+        Some("<https://kyodo.example/unsubscribe/t0k3n>")
+    );
+    assert_eq!(
+        news_mail.header("List-Unsubscribe-Post"),
+        Some("List-Unsubscribe=One-Click")
+    );
+    assert!(news_mail
+        .links()
+        .contains(&"https://kyodo.example/unsubscribe/t0k3n".to_owned()));
+    assert!(news_mail
+        .html
+        .contains("href=\"https://kyodo.example/unsubscribe/t0k3n\""));
+
+    for id in [security, news] {
+        let r = row(&mut conn, id);
+        assert!(r.sent_at.is_some() && r.failed_at.is_none());
+        assert_eq!(r.attempts, 1);
+    }
+    // A notification without its unsubscribe link is refused.
+    let mut bad = notification("x@example.org");
+    bad.unsubscribe_url = None;
+    assert!(notify::enqueue(&mut conn, bad).is_err());
+    let mut injected = notification("x@example.org");
+    injected.unsubscribe_url = Some("https://kyodo.example/u\r\nBcc: everyone@example.org".into());
+    assert!(notify::enqueue(&mut conn, injected).is_err());
+    assert!(notify::enqueue(&mut conn, verify_message("not an address")).is_err());
+}
+
+fn smtp_down_keeps_the_email_and_sends_it_once_when_back() {
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    let port = free_port();
+    let mailer = Mailer::smtp(&format!("smtp://127.0.0.1:{port}"), notify::DEFAULT_FROM)
+        .unwrap()
+        .with_retry(RetryPolicy {
+            base: Duration::from_secs(60),
+            ..RetryPolicy::default()
+        });
+    let id = notify::enqueue(&mut conn, verify_message("hanako@example.org")).unwrap();
+
+    assert_eq!(notify::drain(&mut conn, &mailer).unwrap(), 0);
+    let r = row(&mut conn, id);
+    assert_eq!(r.attempts, 1);
+    assert!(r.sent_at.is_none() && r.failed_at.is_none());
+    let error = r.last_error.clone().expect("the error is kept");
+    assert!(error.to_lowercase().contains("connect"), "{error}");
+    assert!(r.next_attempt_at > now(&mut conn) + chrono::Duration::seconds(50));
+    // Not due yet: nothing happens.
+    assert_eq!(notify::drain(&mut conn, &mailer).unwrap(), 0);
+    assert_eq!(row(&mut conn, id).attempts, 1);
+
+    let sink = SmtpSink::start_on(port);
+    diesel::sql_query("UPDATE outbox SET next_attempt_at = now()")
+        .execute(&mut conn)
+        .unwrap();
+    assert_eq!(notify::drain(&mut conn, &mailer).unwrap(), 1);
+    assert_eq!(notify::drain(&mut conn, &mailer).unwrap(), 0);
+    sink.wait_for(1, Duration::from_secs(10));
+    settle();
+    let mails = sink.messages();
+    assert_eq!(mails.len(), 1, "delivered exactly once");
+    assert_eq!(mails[0].to, "hanako@example.org");
+    let r = row(&mut conn, id);
+    assert!(r.sent_at.is_some());
+    assert_eq!(r.attempts, 2);
+    assert!(r.last_error.is_none());
+}
+
+fn two_workers_send_every_email_exactly_once() {
+    const EMAILS: usize = 60;
+    let db = TestDb::new();
+    let sink = SmtpSink::start();
+    let mut conn = db.conn();
+    conn.transaction(|conn| {
+        for i in 0..EMAILS {
+            notify::enqueue(conn, verify_message(&format!("person{i}@example.org")))?;
+        }
+        Ok::<_, kyodo::Error>(())
+    })
+    .unwrap();
+
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            let url = db.url.clone();
+            let smtp = sink.url();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                // Each worker is its own "instance": its own connection and SMTP transport.
+                let mut conn = PgConnection::establish(&url).unwrap();
+                let mailer = Mailer::smtp(&smtp, notify::DEFAULT_FROM).unwrap();
+                barrier.wait();
+                notify::drain(&mut conn, &mailer).unwrap()
+            })
+        })
+        .collect();
+    let counts: Vec<usize> = workers.into_iter().map(|w| w.join().unwrap()).collect();
+    assert_eq!(
+        counts.iter().sum::<usize>(),
+        EMAILS,
+        "per worker: {counts:?}"
+    );
+
+    sink.wait_for(EMAILS, Duration::from_secs(30));
+    settle();
+    let mails = sink.messages();
+    assert_eq!(mails.len(), EMAILS);
+    let recipients: std::collections::BTreeSet<_> = mails.iter().map(|m| m.to.clone()).collect();
+    assert_eq!(recipients.len(), EMAILS, "every recipient exactly once");
+    let unsent: i64 = kyodo::db::schema::outbox::table
+        .filter(kyodo::db::schema::outbox::sent_at.is_null())
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(unsent, 0);
+}
+
+fn after_the_last_attempt_the_email_is_failed_until_retried() {
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    let port = free_port();
+    let mailer = Mailer::smtp(&format!("smtp://127.0.0.1:{port}"), notify::DEFAULT_FROM)
+        .unwrap()
+        .with_retry(RetryPolicy {
+            base: Duration::ZERO,
+            max_delay: Duration::ZERO,
+            max_attempts: 3,
+        });
+    let id = notify::enqueue(&mut conn, verify_message("hanako@example.org")).unwrap();
+    // Each pass stops at the first connection failure, so one attempt per pass.
+    for attempt in 1..=3 {
+        assert_eq!(notify::drain(&mut conn, &mailer).unwrap(), 0);
+        assert_eq!(row(&mut conn, id).attempts, attempt);
+    }
+    let r = row(&mut conn, id);
+    assert!(r.failed_at.is_some(), "failed after the last attempt");
+    assert!(r.last_error.is_some());
+    assert_eq!(notify::drain(&mut conn, &mailer).unwrap(), 0);
+    assert_eq!(
+        row(&mut conn, id).attempts,
+        3,
+        "a failed email is not tried again"
+    );
+    let failed = outbox::failed(&mut conn, 10).unwrap();
+    assert_eq!(failed.iter().map(|f| f.id).collect::<Vec<_>>(), [id]);
+    assert_eq!(outbox::pending(&mut conn).unwrap(), 0);
+
+    assert!(notify::retry(&mut conn, id).unwrap());
+    let r = row(&mut conn, id);
+    assert!(r.failed_at.is_none());
+    assert_eq!(r.attempts, 0);
+    assert!(r.next_attempt_at <= now(&mut conn));
+    assert!(r.last_error.is_some(), "the last error stays visible");
+
+    let sink = SmtpSink::start_on(port);
+    assert_eq!(notify::drain(&mut conn, &mailer).unwrap(), 1);
+    sink.wait_for(1, Duration::from_secs(10));
+    assert!(row(&mut conn, id).sent_at.is_some());
+    assert!(
+        !notify::retry(&mut conn, id).unwrap(),
+        "a sent email is not retried"
+    );
+    assert!(!notify::retry(&mut conn, id + 1000).unwrap());
+}
+
+fn without_smtp_emails_are_written_as_eml_files() {
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    let data = TempDir::new("kyodo-mail-data");
+    let mut settings = <kyodo::config::Cli as clap::Parser>::try_parse_from([
+        "kyodo".as_ref(),
+        "--data-dir".as_ref(),
+        data.path().as_os_str(),
+    ])
+    .unwrap()
+    .settings;
+    settings.smtp_url = None;
+    settings.mail_from = notify::DEFAULT_FROM.into();
+    let mailer = Mailer::from_settings(&settings).unwrap();
+    assert!(mailer.describe().contains("mail"), "{}", mailer.describe());
+    notify::enqueue(&mut conn, verify_message("hanako@example.org")).unwrap();
+    notify::enqueue(&mut conn, notification("news@example.org")).unwrap();
+    assert_eq!(notify::drain(&mut conn, &mailer).unwrap(), 2);
+    assert_eq!(notify::drain(&mut conn, &mailer).unwrap(), 0);
+
+    let dir = data.path().join("mail");
+    let mut mails: Vec<ReceivedMail> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .inspect(|p| assert_eq!(p.extension().unwrap(), "eml", "{}", p.display()))
+        .map(|p| ReceivedMail::parse(std::fs::read(p).unwrap()))
+        .collect();
+    mails.sort_by(|a, b| a.to.cmp(&b.to));
+    assert_eq!(mails.len(), 2);
+    assert_eq!(mails[0].to, "hanako@example.org");
+    assert_eq!(mails[0].subject, "【協働 Kyodo】アカウントの確認");
+    assert!(mails[0]
+        .links()
+        .contains(&"https://kyodo.example/verify?token=abc123&lang=ja".to_owned()));
+    assert_eq!(
+        mails[1].header("List-Unsubscribe"),
+        Some("<https://kyodo.example/unsubscribe/t0k3n>")
+    );
+
+    // SMTP_URL chooses SMTP instead.
+    settings.smtp_url = Some("smtp://127.0.0.1:2525".into());
+    assert!(Mailer::from_settings(&settings)
+        .unwrap()
+        .describe()
+        .starts_with("SMTP"));
+    settings.mail_from = "not an address".into();
+    assert!(Mailer::from_settings(&settings).is_err());
+}
+
+fn serve_runs_the_worker_and_stops_it() {
+    let db = TestDb::new();
+    let sink = SmtpSink::start();
+    let data = TempDir::new("kyodo-serve-mail");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kyodo"))
+        .env("DATABASE_URL", &db.url)
+        .env("KYODO_LISTEN", "127.0.0.1:0")
+        .env("KYODO_DATA_DIR", data.path())
+        .env("SMTP_URL", sink.url())
+        .env_remove("KYODO_MAIL_FROM")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert!(
+        lines
+            .by_ref()
+            .map_while(Result::ok)
+            .any(|line| line.contains("http://")),
+        "serve prints its address"
+    );
+    let mut conn = db.conn();
+    notify::enqueue(&mut conn, verify_message("served@example.org")).unwrap();
+    let mails = sink.wait_for(1, Duration::from_secs(15));
+    assert_eq!(mails[0].to, "served@example.org");
+
+    // SIGTERM: the server stops, the worker with it, and the process exits cleanly.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("kyodo serve did not stop within 30 s of SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status}");
+    settle();
+    assert_eq!(sink.messages().len(), 1);
+}
