@@ -16,7 +16,9 @@ pub struct Entry<'a> {
 
 pub fn record(conn: &mut PgConnection, entry: Entry<'_>) -> Result<()> {
     use crate::db::schema::audit_log::dsl as a;
-    let (record_type, record_id) = entry.record.map_or((None, None), |(t, id)| (Some(t), Some(id)));
+    let (record_type, record_id) = entry
+        .record
+        .map_or((None, None), |(t, id)| (Some(t), Some(id)));
     diesel::insert_into(a::audit_log)
         .values((
             a::actor_id.eq(entry.actor),

@@ -102,11 +102,18 @@ impl ResponseError for Error {
         let mut builder = HttpResponse::build(status);
         match self {
             Error::LoginRequired { next } => {
-                let next = percent_encoding::utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC);
-                builder.insert_header((actix_web::http::header::LOCATION, format!("/login?next={next}")));
+                let next =
+                    percent_encoding::utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC);
+                builder.insert_header((
+                    actix_web::http::header::LOCATION,
+                    format!("/login?next={next}"),
+                ));
             }
             Error::TooManyRequests { retry_after } => {
-                builder.insert_header((actix_web::http::header::RETRY_AFTER, retry_after.to_string()));
+                builder.insert_header((
+                    actix_web::http::header::RETRY_AFTER,
+                    retry_after.to_string(),
+                ));
             }
             _ => {}
         }

@@ -41,7 +41,15 @@ struct AccountView {
 fn load(conn: &mut PgConnection, id: Uuid) -> Result<AccountView> {
     Ok(a::table
         .find(id)
-        .select((a::email, a::email_verified_at, a::display_name, a::real_name, a::address, a::phone, a::notify_updates))
+        .select((
+            a::email,
+            a::email_verified_at,
+            a::display_name,
+            a::real_name,
+            a::address,
+            a::phone,
+            a::notify_updates,
+        ))
         .first(conn)?)
 }
 
@@ -54,9 +62,18 @@ struct Forms {
     delete: FormPage,
 }
 
-async fn page(req: &HttpRequest, state: &AppState, hb: &Handlebars<'_>, viewer: &Viewer, mut forms: Forms, done: Option<&str>) -> Result<HttpResponse> {
+async fn page(
+    req: &HttpRequest,
+    state: &AppState,
+    hb: &Handlebars<'_>,
+    viewer: &Viewer,
+    mut forms: Forms,
+    done: Option<&str>,
+) -> Result<HttpResponse> {
     let id = viewer.id;
-    let account = state.db(move |conn| load(conn, id)).await?;
+    let (account, staff) = state
+        .db(move |conn| Ok((load(conn, id)?, crate::staff::has_any_role(conn, id)?)))
+        .await?;
     if forms.profile.is_untouched() {
         let stored = |v: &Option<String>| v.clone().unwrap_or_default();
         forms
@@ -68,11 +85,23 @@ async fn page(req: &HttpRequest, state: &AppState, hb: &Handlebars<'_>, viewer: 
     }
     let lang = Lang::of(req);
     let title = translate(lang, "account.title", &[]);
-    let crumbs = [Crumb { label: translate(lang, "crumb.home", &[]), href: Some("/".into()) }, Crumb { label: title.clone(), href: None }];
-    let failed = [&forms.profile, &forms.email, &forms.password, &forms.delete].iter().any(|f| f.has_errors());
+    let crumbs = [
+        Crumb {
+            label: translate(lang, "crumb.home", &[]),
+            href: Some("/".into()),
+        },
+        Crumb {
+            label: title.clone(),
+            href: None,
+        },
+    ];
+    let failed = [&forms.profile, &forms.email, &forms.password, &forms.delete]
+        .iter()
+        .any(|f| f.has_errors());
     let context = json!({
         "account": account,
         "verified": account.email_verified_at.is_some(),
+        "staff": staff,
         "forms": forms,
         "done": done.map(|key| translate(lang, key, &[])),
     });
@@ -84,7 +113,9 @@ async fn page(req: &HttpRequest, state: &AppState, hb: &Handlebars<'_>, viewer: 
 }
 
 fn back_to_account(done: &str) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header(("location", format!("/account?done={done}"))).finish()
+    HttpResponse::SeeOther()
+        .insert_header(("location", format!("/account?done={done}")))
+        .finish()
 }
 
 #[derive(Deserialize)]
@@ -92,13 +123,36 @@ pub struct DoneQuery {
     done: Option<String>,
 }
 
-pub async fn show(req: HttpRequest, state: web::Data<AppState>, hb: Templates, viewer: Viewer, query: web::Query<DoneQuery>) -> Result<HttpResponse> {
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    viewer: Viewer,
+    query: web::Query<DoneQuery>,
+) -> Result<HttpResponse> {
     let done = query
         .done
         .as_deref()
-        .filter(|d| ["profile", "email", "password", "notifications", "verification"].contains(d))
+        .filter(|d| {
+            [
+                "profile",
+                "email",
+                "password",
+                "notifications",
+                "verification",
+            ]
+            .contains(d)
+        })
         .map(|d| format!("account.done.{d}"));
-    page(&req, &state, &hb, &viewer, Forms::default(), done.as_deref()).await
+    page(
+        &req,
+        &state,
+        &hb,
+        &viewer,
+        Forms::default(),
+        done.as_deref(),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -114,24 +168,40 @@ pub struct ProfileForm {
     phone: String,
 }
 
-pub async fn update_profile(req: HttpRequest, state: web::Data<AppState>, hb: Templates, viewer: Viewer, form: web::Form<ProfileForm>) -> Result<HttpResponse> {
+pub async fn update_profile(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    viewer: Viewer,
+    form: web::Form<ProfileForm>,
+) -> Result<HttpResponse> {
     check_csrf(&req, &form.csrf)?;
     let form = form.into_inner();
     let mut forms = Forms::default();
     let f = &mut forms.profile;
-    f.keep("display_name", &form.display_name).keep("real_name", &form.real_name).keep("address", &form.address).keep("phone", &form.phone);
+    f.keep("display_name", &form.display_name)
+        .keep("real_name", &form.real_name)
+        .keep("address", &form.address)
+        .keep("phone", &form.phone);
     let name = f.check("display_name", DisplayName::parse(&form.display_name));
     let real_name = f.check("real_name", optional_text(&form.real_name, "氏名", 100));
     let address = f.check("address", optional_text(&form.address, "住所", 200));
     let phone = f.check("phone", optional_text(&form.phone, "電話番号", 30));
-    let (Some(name), Some(real_name), Some(address), Some(phone)) = (name, real_name, address, phone) else {
+    let (Some(name), Some(real_name), Some(address), Some(phone)) =
+        (name, real_name, address, phone)
+    else {
         return page(&req, &state, &hb, &viewer, forms, None).await;
     };
     let id = viewer.id;
     state
         .db(move |conn| {
             diesel::update(a::table.find(id))
-                .set((a::display_name.eq(name.as_str()), a::real_name.eq(real_name), a::address.eq(address), a::phone.eq(phone)))
+                .set((
+                    a::display_name.eq(name.as_str()),
+                    a::real_name.eq(real_name),
+                    a::address.eq(address),
+                    a::phone.eq(phone),
+                ))
                 .execute(conn)?;
             Ok(())
         })
@@ -153,7 +223,13 @@ fn password_matches(conn: &mut PgConnection, id: Uuid, candidate: &str) -> Resul
     Ok(hash.is_some_and(|h| password::verify(candidate, &h)))
 }
 
-pub async fn change_email(req: HttpRequest, state: web::Data<AppState>, hb: Templates, viewer: Viewer, form: web::Form<EmailForm>) -> Result<HttpResponse> {
+pub async fn change_email(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    viewer: Viewer,
+    form: web::Form<EmailForm>,
+) -> Result<HttpResponse> {
     check_csrf(&req, &form.csrf)?;
     let form = form.into_inner();
     let mut forms = Forms::default();
@@ -172,9 +248,18 @@ pub async fn change_email(req: HttpRequest, state: web::Data<AppState>, hb: Temp
             }
             conn.transaction(|conn| {
                 // A taken address gets no link; the owner of this account learns nothing about it.
-                let taken: bool = diesel::select(diesel::dsl::exists(a::table.filter(a::email.eq(email.as_str())))).get_result(conn)?;
+                let taken: bool = diesel::select(diesel::dsl::exists(
+                    a::table.filter(a::email.eq(email.as_str())),
+                ))
+                .get_result(conn)?;
                 if !taken {
-                    let token = accounts::issue_token(conn, id, "email_change", Some(email.as_str()), accounts::VERIFY_TTL)?;
+                    let token = accounts::issue_token(
+                        conn,
+                        id,
+                        "email_change",
+                        Some(email.as_str()),
+                        accounts::VERIFY_TTL,
+                    )?;
                     notify::enqueue(
                         conn,
                         Message {
@@ -197,7 +282,9 @@ pub async fn change_email(req: HttpRequest, state: web::Data<AppState>, hb: Temp
         })
         .await?;
     if !accepted {
-        forms.email.fail("password", &translate(lang, "account.wrong_password", &[]));
+        forms
+            .email
+            .fail("password", &translate(lang, "account.wrong_password", &[]));
         return page(&req, &state, &hb, &viewer, forms, None).await;
     }
     Ok(back_to_account("email"))
@@ -209,27 +296,55 @@ pub struct TokenQuery {
 }
 
 /// The link in the email to the new address: the address becomes the account's, verified.
-pub async fn confirm_email(req: HttpRequest, state: web::Data<AppState>, hb: Templates, query: web::Query<TokenQuery>) -> Result<HttpResponse> {
+pub async fn confirm_email(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse> {
     let token = query.into_inner().token.unwrap_or_default();
     let origin = origin(&req, &state);
     let changed = state
         .db(move |conn| {
             conn.transaction(|conn| {
-                let Some((id, Some(new_email))) = accounts::consume_token(conn, &token, "email_change")? else { return Ok(false) };
-                let taken: bool = diesel::select(diesel::dsl::exists(a::table.filter(a::email.eq(&new_email)))).get_result(conn)?;
+                let Some((id, Some(new_email))) =
+                    accounts::consume_token(conn, &token, "email_change")?
+                else {
+                    return Ok(false);
+                };
+                let taken: bool = diesel::select(diesel::dsl::exists(
+                    a::table.filter(a::email.eq(&new_email)),
+                ))
+                .get_result(conn)?;
                 if taken {
                     return Ok(false);
                 }
-                diesel::update(a::table.find(id)).set((a::email.eq(&new_email), a::email_verified_at.eq(Utc::now()))).execute(conn)?;
-                audit::record(conn, Entry { actor: Some(id), action: "account.change_email", record: Some(("account", id.to_string())), ip: origin.ip.as_deref(), details: json!({}) })?;
+                diesel::update(a::table.find(id))
+                    .set((a::email.eq(&new_email), a::email_verified_at.eq(Utc::now())))
+                    .execute(conn)?;
+                audit::record(
+                    conn,
+                    Entry {
+                        actor: Some(id),
+                        action: "account.change_email",
+                        record: Some(("account", id.to_string())),
+                        ip: origin.ip.as_deref(),
+                        details: json!({}),
+                    },
+                )?;
                 Ok(true)
             })
         })
         .await?;
     let lang = Lang::of(&req);
-    let key = if changed { "account.email_changed" } else { "auth.link_invalid" };
+    let key = if changed {
+        "account.email_changed"
+    } else {
+        "auth.link_invalid"
+    };
     let title = translate(lang, &format!("{key}.title"), &[]);
-    let body = json!({ "heading": title, "message": translate(lang, &format!("{key}.message"), &[]) });
+    let body =
+        json!({ "heading": title, "message": translate(lang, &format!("{key}.message"), &[]) });
     let mut response = render_page(&req, &hb, "auth/notice", &title, &[], &body)?;
     if !changed {
         *response.status_mut() = StatusCode::BAD_REQUEST;
@@ -245,11 +360,20 @@ pub struct PasswordForm {
     password: String,
 }
 
-pub async fn change_password(req: HttpRequest, state: web::Data<AppState>, hb: Templates, viewer: Viewer, form: web::Form<PasswordForm>) -> Result<HttpResponse> {
+pub async fn change_password(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    viewer: Viewer,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse> {
     check_csrf(&req, &form.csrf)?;
     let form = form.into_inner();
     let mut forms = Forms::default();
-    let Some(new) = forms.password.check("password", NewPassword::parse(&form.password, Some(&viewer.email))) else {
+    let Some(new) = forms.password.check(
+        "password",
+        NewPassword::parse(&form.password, Some(&viewer.email)),
+    ) else {
         return page(&req, &state, &hb, &viewer, forms, None).await;
     };
     let origin = origin(&req, &state);
@@ -288,7 +412,9 @@ pub async fn change_password(req: HttpRequest, state: web::Data<AppState>, hb: T
         })
         .await?;
     if !changed {
-        forms.password.fail("current", &translate(lang, "account.wrong_password", &[]));
+        forms
+            .password
+            .fail("current", &translate(lang, "account.wrong_password", &[]));
         return page(&req, &state, &hb, &viewer, forms, None).await;
     }
     Ok(back_to_account("password"))
@@ -302,11 +428,22 @@ pub struct NotificationsForm {
     notify_updates: Option<String>,
 }
 
-pub async fn update_notifications(req: HttpRequest, state: web::Data<AppState>, viewer: Viewer, form: web::Form<NotificationsForm>) -> Result<HttpResponse> {
+pub async fn update_notifications(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    form: web::Form<NotificationsForm>,
+) -> Result<HttpResponse> {
     check_csrf(&req, &form.csrf)?;
     let on = form.notify_updates.is_some();
     let id = viewer.id;
-    state.db(move |conn| Ok(diesel::update(a::table.find(id)).set(a::notify_updates.eq(on)).execute(conn)?)).await?;
+    state
+        .db(move |conn| {
+            Ok(diesel::update(a::table.find(id))
+                .set(a::notify_updates.eq(on))
+                .execute(conn)?)
+        })
+        .await?;
     Ok(back_to_account("notifications"))
 }
 
@@ -316,7 +453,12 @@ pub struct CsrfOnly {
     csrf: String,
 }
 
-pub async fn resend_verification(req: HttpRequest, state: web::Data<AppState>, viewer: Viewer, form: web::Form<CsrfOnly>) -> Result<HttpResponse> {
+pub async fn resend_verification(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse> {
     check_csrf(&req, &form.csrf)?;
     let origin = origin(&req, &state);
     let lang = Lang::of(&req);
@@ -324,23 +466,49 @@ pub async fn resend_verification(req: HttpRequest, state: web::Data<AppState>, v
         state
             .db(move |conn| {
                 rate_limit::hit(conn, rate_limit::EMAILS_PER_RECIPIENT, &viewer.email)?;
-                conn.transaction(|conn| accounts::send_verification(conn, &origin, viewer.id, &viewer.email, &viewer.display_name, lang))
+                conn.transaction(|conn| {
+                    accounts::send_verification(
+                        conn,
+                        &origin,
+                        viewer.id,
+                        &viewer.email,
+                        &viewer.display_name,
+                        lang,
+                    )
+                })
             })
             .await?;
     }
     Ok(back_to_account("verification"))
 }
 
-pub async fn end_all_sessions(req: HttpRequest, state: web::Data<AppState>, viewer: Viewer, form: web::Form<CsrfOnly>) -> Result<HttpResponse> {
+pub async fn end_all_sessions(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse> {
     check_csrf(&req, &form.csrf)?;
     let ip = origin(&req, &state).ip;
     state
         .db(move |conn| {
             session::end_all(conn, viewer.id)?;
-            audit::record(conn, Entry { actor: Some(viewer.id), action: "session.end_all", record: None, ip: ip.as_deref(), details: json!({}) })
+            audit::record(
+                conn,
+                Entry {
+                    actor: Some(viewer.id),
+                    action: "session.end_all",
+                    record: None,
+                    ip: ip.as_deref(),
+                    details: json!({}),
+                },
+            )
         })
         .await?;
-    Ok(HttpResponse::SeeOther().insert_header(("location", "/login")).cookie(session::cookie(&req, None)).finish())
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("location", "/login"))
+        .cookie(session::cookie(&req, None))
+        .finish())
 }
 
 #[derive(Deserialize)]
@@ -369,19 +537,45 @@ pub fn delete_account(conn: &mut PgConnection, origin: &Origin, id: Uuid) -> Res
             ))
             .execute(conn)?;
         session::end_all(conn, id)?;
-        diesel::delete(crate::db::schema::email_tokens::table.filter(crate::db::schema::email_tokens::account_id.eq(id))).execute(conn)?;
-        diesel::delete(crate::db::schema::staff_roles::table.filter(crate::db::schema::staff_roles::account_id.eq(id))).execute(conn)?;
-        audit::record(conn, Entry { actor: Some(id), action: "account.delete", record: Some(("account", id.to_string())), ip: origin.ip.as_deref(), details: json!({}) })
+        diesel::delete(
+            crate::db::schema::email_tokens::table
+                .filter(crate::db::schema::email_tokens::account_id.eq(id)),
+        )
+        .execute(conn)?;
+        diesel::delete(
+            crate::db::schema::staff_roles::table
+                .filter(crate::db::schema::staff_roles::account_id.eq(id)),
+        )
+        .execute(conn)?;
+        audit::record(
+            conn,
+            Entry {
+                actor: Some(id),
+                action: "account.delete",
+                record: Some(("account", id.to_string())),
+                ip: origin.ip.as_deref(),
+                details: json!({}),
+            },
+        )
     })
 }
 
-pub async fn delete(req: HttpRequest, state: web::Data<AppState>, hb: Templates, viewer: Viewer, form: web::Form<DeleteForm>) -> Result<HttpResponse> {
+pub async fn delete(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    viewer: Viewer,
+    form: web::Form<DeleteForm>,
+) -> Result<HttpResponse> {
     check_csrf(&req, &form.csrf)?;
     let form = form.into_inner();
     let lang = Lang::of(&req);
     let mut forms = Forms::default();
     if form.confirm.is_none() {
-        forms.delete.fail("confirm", &translate(lang, "account.delete.confirm_required", &[]));
+        forms.delete.fail(
+            "confirm",
+            &translate(lang, "account.delete.confirm_required", &[]),
+        );
         return page(&req, &state, &hb, &viewer, forms, None).await;
     }
     let origin = origin(&req, &state);
@@ -396,43 +590,78 @@ pub async fn delete(req: HttpRequest, state: web::Data<AppState>, hb: Templates,
         })
         .await?;
     if !deleted {
-        forms.delete.fail("password", &translate(lang, "account.wrong_password", &[]));
+        forms
+            .delete
+            .fail("password", &translate(lang, "account.wrong_password", &[]));
         return page(&req, &state, &hb, &viewer, forms, None).await;
     }
     let title = translate(lang, "account.deleted.title", &[]);
-    let body = json!({ "heading": title, "message": translate(lang, "account.deleted.message", &[]) });
+    let body =
+        json!({ "heading": title, "message": translate(lang, "account.deleted.message", &[]) });
     let mut response = render_page(&req, &hb, "auth/notice", &title, &[], &body)?;
-    response.add_cookie(&session::cookie(&req, None)).map_err(|e| Error::Internal(e.to_string()))?;
+    response
+        .add_cookie(&session::cookie(&req, None))
+        .map_err(|e| Error::Internal(e.to_string()))?;
     Ok(response)
 }
 
 /// The unsubscribe link of notification emails, for `List-Unsubscribe`.
 pub fn unsubscribe_url(public_url: &str, token: &str) -> String {
-    format!("{}/unsubscribe?token={token}", public_url.trim_end_matches('/'))
+    format!(
+        "{}/unsubscribe?token={token}",
+        public_url.trim_end_matches('/')
+    )
 }
 
 fn unsubscribe_by_token(conn: &mut PgConnection, token: &str) -> Result<bool> {
-    Ok(diesel::update(a::table.filter(a::unsubscribe_token.eq(token)).filter(a::deleted_at.is_null()))
-        .set(a::notify_updates.eq(false))
-        .execute(conn)?
+    Ok(diesel::update(
+        a::table
+            .filter(a::unsubscribe_token.eq(token))
+            .filter(a::deleted_at.is_null()),
+    )
+    .set(a::notify_updates.eq(false))
+    .execute(conn)?
         == 1)
 }
 
 /// GET shows a button (link scanners must not unsubscribe anyone); POST is the one-click
 /// unsubscribe of RFC 8058, authorised by the token itself.
-pub async fn unsubscribe_form(req: HttpRequest, hb: Templates, query: web::Query<TokenQuery>) -> Result<HttpResponse> {
+pub async fn unsubscribe_form(
+    req: HttpRequest,
+    hb: Templates,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse> {
     let lang = Lang::of(&req);
     let title = translate(lang, "unsubscribe.title", &[]);
-    render_page(&req, &hb, "auth/unsubscribe", &title, &[], &json!({ "token": query.token }))
+    render_page(
+        &req,
+        &hb,
+        "auth/unsubscribe",
+        &title,
+        &[],
+        &json!({ "token": query.token }),
+    )
 }
 
-pub async fn unsubscribe(req: HttpRequest, state: web::Data<AppState>, hb: Templates, query: web::Query<TokenQuery>) -> Result<HttpResponse> {
+pub async fn unsubscribe(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse> {
     let token = query.into_inner().token.unwrap_or_default();
-    let done = state.db(move |conn| unsubscribe_by_token(conn, &token)).await?;
+    let done = state
+        .db(move |conn| unsubscribe_by_token(conn, &token))
+        .await?;
     let lang = Lang::of(&req);
-    let key = if done { "unsubscribe.done" } else { "auth.link_invalid" };
+    let key = if done {
+        "unsubscribe.done"
+    } else {
+        "auth.link_invalid"
+    };
     let title = translate(lang, &format!("{key}.title"), &[]);
-    let body = json!({ "heading": title, "message": translate(lang, &format!("{key}.message"), &[]) });
+    let body =
+        json!({ "heading": title, "message": translate(lang, &format!("{key}.message"), &[]) });
     let mut response = render_page(&req, &hb, "auth/notice", &title, &[], &body)?;
     if !done {
         *response.status_mut() = StatusCode::BAD_REQUEST;
@@ -446,7 +675,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/account/email", web::post().to(change_email))
         .route("/account/email/confirm", web::get().to(confirm_email))
         .route("/account/password", web::post().to(change_password))
-        .route("/account/notifications", web::post().to(update_notifications))
+        .route(
+            "/account/notifications",
+            web::post().to(update_notifications),
+        )
         .route("/account/verification", web::post().to(resend_verification))
         .route("/account/sessions/end", web::post().to(end_all_sessions))
         .route("/account/delete", web::post().to(delete))

@@ -52,7 +52,11 @@ pub fn issue_token(
 
 /// Uses a token once: marks it used and returns its account (and new email), or `None` when it
 /// is unknown, used or expired.
-pub fn consume_token(conn: &mut PgConnection, secret: &str, purpose: &str) -> Result<Option<(Uuid, Option<String>)>> {
+pub fn consume_token(
+    conn: &mut PgConnection,
+    secret: &str,
+    purpose: &str,
+) -> Result<Option<(Uuid, Option<String>)>> {
     Ok(diesel::update(
         email_tokens::table
             .filter(email_tokens::token_hash.eq(tokens::digest(secret)))
@@ -78,7 +82,10 @@ pub fn token_is_live(conn: &mut PgConnection, secret: &str, purpose: &str) -> Re
     .get_result(conn)?)
 }
 
-fn account_by_email(conn: &mut PgConnection, email: &Email) -> Result<Option<(Uuid, String, String)>> {
+fn account_by_email(
+    conn: &mut PgConnection,
+    email: &Email,
+) -> Result<Option<(Uuid, String, String)>> {
     Ok(accounts::table
         .filter(accounts::email.eq(email.as_str()))
         .filter(accounts::deleted_at.is_null())
@@ -167,20 +174,31 @@ pub fn send_verification(
 /// Confirms an address from its link; `false` when the link is unknown, used or expired.
 pub fn verify_email(conn: &mut PgConnection, origin: &Origin, secret: &str) -> Result<bool> {
     conn.transaction(|conn| {
-        let Some((account, _)) = consume_token(conn, secret, "verify")? else { return Ok(false) };
+        let Some((account, _)) = consume_token(conn, secret, "verify")? else {
+            return Ok(false);
+        };
         diesel::update(accounts::table.find(account))
             .set(accounts::email_verified_at.eq(Utc::now()))
             .execute(conn)?;
         audit::record(
             conn,
-            Entry { actor: Some(account), action: "account.verify_email", record: Some(("account", account.to_string())), ip: origin.ip.as_deref(), details: json!({}) },
+            Entry {
+                actor: Some(account),
+                action: "account.verify_email",
+                record: Some(("account", account.to_string())),
+                ip: origin.ip.as_deref(),
+                details: json!({}),
+            },
         )?;
         Ok(true)
     })
 }
 
 /// The stored hash for an address, for sign-in.
-pub fn credentials(conn: &mut PgConnection, email: &Email) -> Result<Option<(Uuid, Option<String>)>> {
+pub fn credentials(
+    conn: &mut PgConnection,
+    email: &Email,
+) -> Result<Option<(Uuid, Option<String>)>> {
     Ok(accounts::table
         .filter(accounts::email.eq(email.as_str()))
         .filter(accounts::deleted_at.is_null())
@@ -190,12 +208,19 @@ pub fn credentials(conn: &mut PgConnection, email: &Email) -> Result<Option<(Uui
 }
 
 pub fn store_password_hash(conn: &mut PgConnection, account: Uuid, hash: &str) -> Result<()> {
-    diesel::update(accounts::table.find(account)).set(accounts::password_hash.eq(hash)).execute(conn)?;
+    diesel::update(accounts::table.find(account))
+        .set(accounts::password_hash.eq(hash))
+        .execute(conn)?;
     Ok(())
 }
 
 /// Sends a reset link, or, for an unknown address, an email saying there is no account.
-pub fn request_reset(conn: &mut PgConnection, origin: &Origin, lang: Lang, email: &Email) -> Result<()> {
+pub fn request_reset(
+    conn: &mut PgConnection,
+    origin: &Origin,
+    lang: Lang,
+    email: &Email,
+) -> Result<()> {
     conn.transaction(|conn| {
         let (template, context, to_name, lang) = match account_by_email(conn, email)? {
             Some((id, name, account_lang)) => {
@@ -207,7 +232,12 @@ pub fn request_reset(conn: &mut PgConnection, origin: &Origin, lang: Lang, email
                 });
                 ("reset", context, Some(name), lang_of(&account_lang))
             }
-            None => ("reset_unknown", json!({ "link_signup": origin.to("/signup") }), None, lang),
+            None => (
+                "reset_unknown",
+                json!({ "link_signup": origin.to("/signup") }),
+                None,
+                lang,
+            ),
         };
         notify::enqueue(
             conn,
@@ -226,7 +256,12 @@ pub fn request_reset(conn: &mut PgConnection, origin: &Origin, lang: Lang, email
 }
 
 /// Sets a new password from a reset link and ends every session of the account.
-pub fn reset_password(conn: &mut PgConnection, origin: &Origin, secret: &str, new: &NewPassword) -> Result<bool> {
+pub fn reset_password(
+    conn: &mut PgConnection,
+    origin: &Origin,
+    secret: &str,
+    new: &NewPassword,
+) -> Result<bool> {
     let hash = password::hash(new.as_str());
     conn.transaction(|conn| {
         let Some((account, _)) = consume_token(conn, secret, "reset")? else { return Ok(false) };

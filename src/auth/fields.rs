@@ -5,7 +5,8 @@ use std::fmt;
 
 /// Characters nobody types on purpose: control characters (but not the newline of a textarea).
 fn has_control(s: &str) -> bool {
-    s.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    s.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
 }
 
 /// An email address, trimmed and lower-cased.
@@ -21,9 +22,13 @@ impl Email {
             return Err("メールアドレスを入力してください。".into());
         }
         if email.chars().count() > Email::MAX {
-            return Err(format!("メールアドレスは{}文字以内で入力してください。", Email::MAX));
+            return Err(format!(
+                "メールアドレスは{}文字以内で入力してください。",
+                Email::MAX
+            ));
         }
-        let invalid = || "メールアドレスの形式が正しくありません（例：taro@example.jp）。".to_string();
+        let invalid =
+            || "メールアドレスの形式が正しくありません（例：taro@example.jp）。".to_string();
         if has_control(&email) || email.chars().any(|c| c.is_whitespace() || !c.is_ascii()) {
             return Err(invalid());
         }
@@ -33,7 +38,9 @@ impl Email {
             && !local.starts_with('.')
             && !local.ends_with('.')
             && !local.contains("..")
-            && local.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+            && local
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
         let labels: Vec<&str> = domain.split('.').collect();
         let domain_ok = labels.len() >= 2
             && labels.iter().all(|l| {
@@ -74,7 +81,10 @@ impl DisplayName {
             return Err("表示名を入力してください。".into());
         }
         if name.chars().count() > DisplayName::MAX {
-            return Err(format!("表示名は{}文字以内で入力してください。", DisplayName::MAX));
+            return Err(format!(
+                "表示名は{}文字以内で入力してください。",
+                DisplayName::MAX
+            ));
         }
         if has_control(name) || name.contains('\n') {
             return Err("表示名に使えない文字が含まれています。".into());
@@ -125,18 +135,28 @@ impl NewPassword {
     pub fn parse(raw: &str, email: Option<&str>) -> Result<NewPassword, String> {
         let length = raw.chars().count();
         if length < NewPassword::MIN {
-            return Err(format!("パスワードは{}文字以上にしてください。", NewPassword::MIN));
+            return Err(format!(
+                "パスワードは{}文字以上にしてください。",
+                NewPassword::MIN
+            ));
         }
         if length > NewPassword::MAX {
-            return Err(format!("パスワードは{}文字以内にしてください。", NewPassword::MAX));
+            return Err(format!(
+                "パスワードは{}文字以内にしてください。",
+                NewPassword::MAX
+            ));
         }
         let lower = raw.to_lowercase();
         let first = lower.chars().next().unwrap_or_default();
         let one_character = lower.chars().all(|c| c == first);
-        let mentions_email =
-            email.and_then(|e| e.split('@').next()).is_some_and(|local| local.len() >= 4 && lower.contains(local));
+        let mentions_email = email
+            .and_then(|e| e.split('@').next())
+            .is_some_and(|local| local.len() >= 4 && lower.contains(local));
         if one_character || is_common(&lower) || mentions_email {
-            return Err("推測されやすいパスワードです。ほかの人が思いつかない語句を組み合わせてください。".into());
+            return Err(
+                "推測されやすいパスワードです。ほかの人が思いつかない語句を組み合わせてください。"
+                    .into(),
+            );
         }
         Ok(NewPassword(raw.to_owned()))
     }
@@ -150,7 +170,10 @@ impl NewPassword {
 const COMMON: &str = include_str!("common-passwords.txt");
 
 fn is_common(lower: &str) -> bool {
-    COMMON.lines().map(str::trim).any(|common| !common.is_empty() && !common.starts_with('#') && common == lower)
+    COMMON
+        .lines()
+        .map(str::trim)
+        .any(|common| !common.is_empty() && !common.starts_with('#') && common == lower)
         || "0123456789012345678901234567890".contains(lower)
         || "abcdefghijklmnopqrstuvwxyz".contains(lower)
         || "qwertyuiopasdfghjklzxcvbnm".contains(lower)
@@ -162,23 +185,48 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_checked() {
-        assert_eq!(Email::parse("  Taro.Honjo@Example.JP ").unwrap().as_str(), "taro.honjo@example.jp");
-        assert_eq!(Email::parse("a+tag@city.honjo.saitama.jp").unwrap().to_string(), "a+tag@city.honjo.saitama.jp");
+        assert_eq!(
+            Email::parse("  Taro.Honjo@Example.JP ").unwrap().as_str(),
+            "taro.honjo@example.jp"
+        );
+        assert_eq!(
+            Email::parse("a+tag@city.honjo.saitama.jp")
+                .unwrap()
+                .to_string(),
+            "a+tag@city.honjo.saitama.jp"
+        );
         for bad in [
-            "", "taro", "taro@", "@example.jp", "taro@example", "ta ro@example.jp", "taro@@example.jp", ".taro@example.jp",
-            "ta..ro@example.jp", "taro@-example.jp", "太郎@example.jp", "taro@example.jp\u{0}",
+            "",
+            "taro",
+            "taro@",
+            "@example.jp",
+            "taro@example",
+            "ta ro@example.jp",
+            "taro@@example.jp",
+            ".taro@example.jp",
+            "ta..ro@example.jp",
+            "taro@-example.jp",
+            "太郎@example.jp",
+            "taro@example.jp\u{0}",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad:?}");
         }
-        assert!(Email::parse(&format!("{}@example.jp", "a".repeat(260))).unwrap_err().contains("254"));
+        assert!(Email::parse(&format!("{}@example.jp", "a".repeat(260)))
+            .unwrap_err()
+            .contains("254"));
         assert!(Email::parse("").unwrap_err().contains("入力してください"));
     }
 
     #[test]
     fn display_names_are_bounded() {
-        assert_eq!(DisplayName::parse(" ほんじょう太郎 ").unwrap().as_str(), "ほんじょう太郎");
+        assert_eq!(
+            DisplayName::parse(" ほんじょう太郎 ").unwrap().as_str(),
+            "ほんじょう太郎"
+        );
         assert!(DisplayName::parse("   ").is_err());
-        assert!(DisplayName::parse(&"あ".repeat(51)).unwrap_err().contains("50"));
+        assert!(DisplayName::parse(&"あ".repeat(51))
+            .unwrap_err()
+            .contains("50"));
         assert!(DisplayName::parse("名前\u{7}").is_err());
         assert!(DisplayName::parse("一行目\n二行目").is_err());
         assert!(DisplayName::parse(DELETED_NAME).is_err());
@@ -187,21 +235,42 @@ mod tests {
     #[test]
     fn optional_private_text() {
         assert_eq!(optional_text("  ", "住所", 200), Ok(None));
-        assert_eq!(optional_text(" 本庄市本庄3-5-3 ", "住所", 200), Ok(Some("本庄市本庄3-5-3".into())));
-        assert!(optional_text(&"x".repeat(201), "住所", 200).unwrap_err().contains("住所は200文字以内"));
+        assert_eq!(
+            optional_text(" 本庄市本庄3-5-3 ", "住所", 200),
+            Ok(Some("本庄市本庄3-5-3".into()))
+        );
+        assert!(optional_text(&"x".repeat(201), "住所", 200)
+            .unwrap_err()
+            .contains("住所は200文字以内"));
         assert!(optional_text("a\u{1b}b", "電話番号", 30).is_err());
     }
 
     #[test]
     fn passwords_follow_the_policy() {
         assert!(NewPassword::parse("kawa-no-nagare-2026", None).is_ok());
-        assert!(NewPassword::parse("short", None).unwrap_err().contains("10文字以上"));
-        assert!(NewPassword::parse(&"x".repeat(257), None).unwrap_err().contains("256"));
+        assert!(NewPassword::parse("short", None)
+            .unwrap_err()
+            .contains("10文字以上"));
+        assert!(NewPassword::parse(&"x".repeat(257), None)
+            .unwrap_err()
+            .contains("256"));
         assert!(NewPassword::parse(&"長い日本語の合言葉もよい".repeat(5), None).is_ok());
-        for weak in ["password123", "1234567890", "qwertyuiop", "aaaaaaaaaaaa", "PASSWORD1234", "iloveyou123"] {
+        for weak in [
+            "password123",
+            "1234567890",
+            "qwertyuiop",
+            "aaaaaaaaaaaa",
+            "PASSWORD1234",
+            "iloveyou123",
+        ] {
             assert!(NewPassword::parse(weak, None).is_err(), "{weak}");
         }
         assert!(NewPassword::parse("taro.honjo-secret", Some("taro.honjo@example.jp")).is_err());
-        assert_eq!(NewPassword::parse("kawa-no-nagare-2026", None).unwrap().as_str(), "kawa-no-nagare-2026");
+        assert_eq!(
+            NewPassword::parse("kawa-no-nagare-2026", None)
+                .unwrap()
+                .as_str(),
+            "kawa-no-nagare-2026"
+        );
     }
 }

@@ -2,9 +2,9 @@
 
 use super::accounts::{self, Origin};
 use super::fields::{DisplayName, Email, NewPassword};
+use super::password;
 use super::rate_limit::{self, SIGN_IN_FAILURES_PER_ACCOUNT, SIGN_IN_PER_ADDRESS};
 use super::session::{self, check_csrf, safe_next, Viewer};
-use super::password;
 use crate::app::AppState;
 use crate::audit::{self, Entry};
 use crate::error::{Error, Result};
@@ -20,7 +20,10 @@ use serde_json::json;
 type Templates = web::Data<Handlebars<'static>>;
 
 pub fn origin(req: &HttpRequest, state: &AppState) -> Origin {
-    Origin { public_url: state.public_url.clone(), ip: client_ip(req) }
+    Origin {
+        public_url: state.public_url.clone(),
+        ip: client_ip(req),
+    }
 }
 
 /// The peer address. Behind a reverse proxy every client shares the proxy's; see docs/OPERATIONS.md.
@@ -34,28 +37,78 @@ fn title(lang: Lang, key: &str) -> String {
 
 fn crumbs(lang: Lang, label: &str) -> [Crumb; 2] {
     [
-        Crumb { label: translate(lang, "crumb.home", &[]), href: Some("/".into()) },
-        Crumb { label: label.to_owned(), href: None },
+        Crumb {
+            label: translate(lang, "crumb.home", &[]),
+            href: Some("/".into()),
+        },
+        Crumb {
+            label: label.to_owned(),
+            href: None,
+        },
     ]
 }
 
 /// A form page: the template with what was typed and the messages next to the fields.
-fn form_page(req: &HttpRequest, hb: &Handlebars<'_>, template: &str, key: &str, form: &FormPage) -> Result<HttpResponse> {
+fn form_page(
+    req: &HttpRequest,
+    hb: &Handlebars<'_>,
+    template: &str,
+    key: &str,
+    form: &FormPage,
+) -> Result<HttpResponse> {
     let lang = Lang::of(req);
     let page_title = title(lang, key);
-    let mut response = render_page(req, hb, template, &page_title, &crumbs(lang, &page_title), &json!({ "form": form }))?;
+    let mut response = render_page(
+        req,
+        hb,
+        template,
+        &page_title,
+        &crumbs(lang, &page_title),
+        &json!({ "form": form }),
+    )?;
     if form.has_errors() {
         *response.status_mut() = StatusCode::BAD_REQUEST;
     }
     Ok(response)
 }
 
+/// The form again, with what was typed, when a rate limit stops the request: 429 and when to retry.
+fn limited(
+    req: &HttpRequest,
+    hb: &Handlebars<'_>,
+    template: &str,
+    key: &str,
+    mut form: FormPage,
+    retry_after: u64,
+) -> Result<HttpResponse> {
+    form.fail("form", &title(Lang::of(req), "error.429.message"));
+    let mut response = form_page(req, hb, template, key, &form)?;
+    *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    response.headers_mut().insert(
+        actix_web::http::header::RETRY_AFTER,
+        actix_web::http::header::HeaderValue::from(retry_after),
+    );
+    Ok(response)
+}
+
 /// A short page that says what happened and what to do next.
-fn notice(req: &HttpRequest, hb: &Handlebars<'_>, key: &str, status: StatusCode) -> Result<HttpResponse> {
+fn notice(
+    req: &HttpRequest,
+    hb: &Handlebars<'_>,
+    key: &str,
+    status: StatusCode,
+) -> Result<HttpResponse> {
     let lang = Lang::of(req);
     let page_title = title(lang, &format!("{key}.title"));
     let body = json!({ "heading": page_title, "message": title(lang, &format!("{key}.message")) });
-    let mut response = render_page(req, hb, "auth/notice", &page_title, &crumbs(lang, &page_title), &body)?;
+    let mut response = render_page(
+        req,
+        hb,
+        "auth/notice",
+        &page_title,
+        &crumbs(lang, &page_title),
+        &body,
+    )?;
     *response.status_mut() = status;
     Ok(response)
 }
@@ -70,7 +123,13 @@ pub struct SignUpForm {
 }
 
 pub async fn sign_up_form(req: HttpRequest, hb: Templates) -> Result<HttpResponse> {
-    form_page(&req, &hb, "auth/signup", "auth.signup.title", &FormPage::default())
+    form_page(
+        &req,
+        &hb,
+        "auth/signup",
+        "auth.signup.title",
+        &FormPage::default(),
+    )
 }
 
 pub async fn sign_up(
@@ -81,17 +140,21 @@ pub async fn sign_up(
 ) -> Result<HttpResponse> {
     check_csrf(&req, &form.csrf)?;
     let mut page = FormPage::default();
-    page.keep("email", &form.email).keep("display_name", &form.display_name);
+    page.keep("email", &form.email)
+        .keep("display_name", &form.display_name);
     let email = page.check("email", Email::parse(&form.email));
     let name = page.check("display_name", DisplayName::parse(&form.display_name));
-    let password = page.check("password", NewPassword::parse(&form.password, email.as_ref().map(Email::as_str)));
+    let password = page.check(
+        "password",
+        NewPassword::parse(&form.password, email.as_ref().map(Email::as_str)),
+    );
     let (Some(email), Some(name), Some(password)) = (email, name, password) else {
         return form_page(&req, &hb, "auth/signup", "auth.signup.title", &page);
     };
     let origin = origin(&req, &state);
     let lang = Lang::of(&req);
     let ip = origin.ip.clone().unwrap_or_default();
-    state
+    let done = state
         .db(move |conn| {
             rate_limit::hit(conn, rate_limit::SIGN_UP_PER_ADDRESS, &ip)?;
             rate_limit::hit(conn, rate_limit::EMAILS_PER_RECIPIENT, email.as_str())?;
@@ -99,7 +162,18 @@ pub async fn sign_up(
             let hash = password::hash(password.as_str());
             accounts::sign_up(conn, &origin, lang, &email, &name, &hash)
         })
-        .await?;
+        .await;
+    if let Err(Error::TooManyRequests { retry_after }) = done {
+        return limited(
+            &req,
+            &hb,
+            "auth/signup",
+            "auth.signup.title",
+            page,
+            retry_after,
+        );
+    }
+    done?;
     notice(&req, &hb, "auth.check_email", StatusCode::OK)
 }
 
@@ -108,10 +182,17 @@ pub struct TokenQuery {
     token: Option<String>,
 }
 
-pub async fn verify(req: HttpRequest, state: web::Data<AppState>, hb: Templates, query: web::Query<TokenQuery>) -> Result<HttpResponse> {
+pub async fn verify(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse> {
     let token = query.into_inner().token.unwrap_or_default();
     let origin = origin(&req, &state);
-    let verified = state.db(move |conn| accounts::verify_email(conn, &origin, &token)).await?;
+    let verified = state
+        .db(move |conn| accounts::verify_email(conn, &origin, &token))
+        .await?;
     if verified {
         notice(&req, &hb, "auth.verified", StatusCode::OK)
     } else {
@@ -133,7 +214,11 @@ pub struct SignInForm {
     next: Option<String>,
 }
 
-pub async fn sign_in_form(req: HttpRequest, hb: Templates, query: web::Query<NextQuery>) -> Result<HttpResponse> {
+pub async fn sign_in_form(
+    req: HttpRequest,
+    hb: Templates,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse> {
     let mut page = FormPage::default();
     page.keep("next", &safe_next(query.next.as_deref()));
     form_page(&req, &hb, "auth/login", "auth.login.title", &page)
@@ -155,7 +240,11 @@ pub async fn sign_in(
     };
     let origin = origin(&req, &state);
     let ip = origin.ip.clone();
-    let user_agent = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let user_agent = req
+        .headers()
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let secret = state
         .db(move |conn| {
             let address = origin.ip.clone().unwrap_or_default();
@@ -163,7 +252,9 @@ pub async fn sign_in(
             rate_limit::check(conn, SIGN_IN_FAILURES_PER_ACCOUNT, email.as_str())?;
             let found = accounts::credentials(conn, &email)?;
             let account = match &found {
-                Some((id, Some(hash))) if password::verify(&form.password, hash) => Some((*id, hash.clone())),
+                Some((id, Some(hash))) if password::verify(&form.password, hash) => {
+                    Some((*id, hash.clone()))
+                }
                 Some(_) => None,
                 None => {
                     password::spend_equal_time(&form.password);
@@ -190,18 +281,39 @@ pub async fn sign_in(
             let secret = session::start(conn, account, ip.as_deref(), user_agent.as_deref())?;
             audit::record(
                 conn,
-                Entry { actor: Some(account), action: "session.sign_in", record: None, ip: origin.ip.as_deref(), details: json!({}) },
+                Entry {
+                    actor: Some(account),
+                    action: "session.sign_in",
+                    record: None,
+                    ip: origin.ip.as_deref(),
+                    details: json!({}),
+                },
             )?;
             Ok(Some(secret))
         })
-        .await?;
+        .await;
+    let secret = match secret {
+        Err(Error::TooManyRequests { retry_after }) => {
+            return limited(
+                &req,
+                &hb,
+                "auth/login",
+                "auth.login.title",
+                page,
+                retry_after,
+            )
+        }
+        other => other?,
+    };
     let Some(secret) = secret else {
         page.fail("password", &title(Lang::of(&req), "auth.login.failed"));
         return form_page(&req, &hb, "auth/login", "auth.login.title", &page);
     };
     // A session from before (another person on a shared computer) ends here.
     if let Some(old) = session::viewer(&req) {
-        state.db(move |conn| session::end(conn, &old.session_hash)).await?;
+        state
+            .db(move |conn| session::end(conn, &old.session_hash))
+            .await?;
     }
     Ok(HttpResponse::SeeOther()
         .insert_header(("location", next))
@@ -215,16 +327,35 @@ pub struct CsrfOnly {
     csrf: String,
 }
 
-pub async fn sign_out_form(req: HttpRequest, hb: Templates, _viewer: Viewer) -> Result<HttpResponse> {
-    form_page(&req, &hb, "auth/logout", "auth.logout.title", &FormPage::default())
+pub async fn sign_out_form(
+    req: HttpRequest,
+    hb: Templates,
+    _viewer: Viewer,
+) -> Result<HttpResponse> {
+    form_page(
+        &req,
+        &hb,
+        "auth/logout",
+        "auth.logout.title",
+        &FormPage::default(),
+    )
 }
 
-pub async fn sign_out(req: HttpRequest, state: web::Data<AppState>, form: web::Form<CsrfOnly>) -> Result<HttpResponse> {
+pub async fn sign_out(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse> {
     check_csrf(&req, &form.csrf)?;
     if let Some(viewer) = session::viewer(&req) {
-        state.db(move |conn| session::end(conn, &viewer.session_hash)).await?;
+        state
+            .db(move |conn| session::end(conn, &viewer.session_hash))
+            .await?;
     }
-    Ok(HttpResponse::SeeOther().insert_header(("location", "/")).cookie(session::cookie(&req, None)).finish())
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("location", "/"))
+        .cookie(session::cookie(&req, None))
+        .finish())
 }
 
 #[derive(Deserialize)]
@@ -235,10 +366,21 @@ pub struct ForgotForm {
 }
 
 pub async fn forgot_form(req: HttpRequest, hb: Templates) -> Result<HttpResponse> {
-    form_page(&req, &hb, "auth/forgot", "auth.forgot.title", &FormPage::default())
+    form_page(
+        &req,
+        &hb,
+        "auth/forgot",
+        "auth.forgot.title",
+        &FormPage::default(),
+    )
 }
 
-pub async fn forgot(req: HttpRequest, state: web::Data<AppState>, hb: Templates, form: web::Form<ForgotForm>) -> Result<HttpResponse> {
+pub async fn forgot(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    form: web::Form<ForgotForm>,
+) -> Result<HttpResponse> {
     check_csrf(&req, &form.csrf)?;
     let mut page = FormPage::default();
     page.keep("email", &form.email);
@@ -247,13 +389,28 @@ pub async fn forgot(req: HttpRequest, state: web::Data<AppState>, hb: Templates,
     };
     let origin = origin(&req, &state);
     let lang = Lang::of(&req);
-    state
+    let done = state
         .db(move |conn| {
-            rate_limit::hit(conn, rate_limit::RESET_PER_ADDRESS, origin.ip.as_deref().unwrap_or_default())?;
+            rate_limit::hit(
+                conn,
+                rate_limit::RESET_PER_ADDRESS,
+                origin.ip.as_deref().unwrap_or_default(),
+            )?;
             rate_limit::hit(conn, rate_limit::EMAILS_PER_RECIPIENT, email.as_str())?;
             accounts::request_reset(conn, &origin, lang, &email)
         })
-        .await?;
+        .await;
+    if let Err(Error::TooManyRequests { retry_after }) = done {
+        return limited(
+            &req,
+            &hb,
+            "auth/forgot",
+            "auth.forgot.title",
+            page,
+            retry_after,
+        );
+    }
+    done?;
     notice(&req, &hb, "auth.check_email", StatusCode::OK)
 }
 
@@ -265,10 +422,18 @@ pub struct ResetForm {
     password: String,
 }
 
-pub async fn reset_form(req: HttpRequest, state: web::Data<AppState>, hb: Templates, query: web::Query<TokenQuery>) -> Result<HttpResponse> {
+pub async fn reset_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse> {
     let token = query.into_inner().token.unwrap_or_default();
     let probe = token.clone();
-    if !state.db(move |conn| accounts::token_is_live(conn, &probe, "reset")).await? {
+    if !state
+        .db(move |conn| accounts::token_is_live(conn, &probe, "reset"))
+        .await?
+    {
         return notice(&req, &hb, "auth.link_invalid", StatusCode::BAD_REQUEST);
     }
     let mut page = FormPage::default();
@@ -276,7 +441,12 @@ pub async fn reset_form(req: HttpRequest, state: web::Data<AppState>, hb: Templa
     form_page(&req, &hb, "auth/reset", "auth.reset.title", &page)
 }
 
-pub async fn reset(req: HttpRequest, state: web::Data<AppState>, hb: Templates, form: web::Form<ResetForm>) -> Result<HttpResponse> {
+pub async fn reset(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    form: web::Form<ResetForm>,
+) -> Result<HttpResponse> {
     check_csrf(&req, &form.csrf)?;
     let form = form.into_inner();
     let mut page = FormPage::default();
@@ -285,12 +455,16 @@ pub async fn reset(req: HttpRequest, state: web::Data<AppState>, hb: Templates, 
         return form_page(&req, &hb, "auth/reset", "auth.reset.title", &page);
     };
     let origin = origin(&req, &state);
-    let done = state.db(move |conn| accounts::reset_password(conn, &origin, &form.token, &password)).await?;
+    let done = state
+        .db(move |conn| accounts::reset_password(conn, &origin, &form.token, &password))
+        .await?;
     if !done {
         return notice(&req, &hb, "auth.link_invalid", StatusCode::BAD_REQUEST);
     }
     let mut response = notice(&req, &hb, "auth.reset_done", StatusCode::OK)?;
-    response.add_cookie(&session::cookie(&req, None)).map_err(|e| Error::Internal(e.to_string()))?;
+    response
+        .add_cookie(&session::cookie(&req, None))
+        .map_err(|e| Error::Internal(e.to_string()))?;
     Ok(response)
 }
 

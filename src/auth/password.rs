@@ -10,28 +10,41 @@ const ITERATIONS: u32 = 2;
 const PARALLELISM: u32 = 1;
 
 fn hasher() -> Argon2<'static> {
-    let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).expect("valid argon2 parameters");
+    let params =
+        Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).expect("valid argon2 parameters");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
 pub fn hash(password: &str) -> String {
     let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    hasher().hash_password(password.as_bytes(), &salt).expect("argon2 hashing cannot fail with valid parameters").to_string()
+    hasher()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2 hashing cannot fail with valid parameters")
+        .to_string()
 }
 
 /// Whether `password` matches `stored`; a malformed stored hash never matches.
 pub fn verify(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(stored).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 /// Whether a hash was made with other parameters than today's, so it is replaced at sign-in.
 pub fn needs_rehash(stored: &str) -> bool {
-    let Ok(parsed) = PasswordHash::new(stored) else { return true };
-    let current = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).expect("valid argon2 parameters");
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return true;
+    };
+    let current =
+        Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).expect("valid argon2 parameters");
     parsed.algorithm != Algorithm::Argon2id.ident()
         || parsed.version != Some(Version::V0x13.into())
         || Params::try_from(&parsed).map_or(true, |p| {
-            p.m_cost() != current.m_cost() || p.t_cost() != current.t_cost() || p.p_cost() != current.p_cost()
+            p.m_cost() != current.m_cost()
+                || p.t_cost() != current.t_cost()
+                || p.p_cost() != current.p_cost()
         })
 }
 
@@ -58,13 +71,23 @@ mod tests {
 
     #[test]
     fn old_parameters_and_garbage_are_detected() {
-        let weak = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(8 * 1024, 1, 1, None).unwrap());
+        let weak = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(8 * 1024, 1, 1, None).unwrap(),
+        );
         let salt = SaltString::generate(&mut rand::rngs::OsRng);
-        let old = weak.hash_password(b"secret-passphrase", &salt).unwrap().to_string();
+        let old = weak
+            .hash_password(b"secret-passphrase", &salt)
+            .unwrap()
+            .to_string();
         assert!(verify("secret-passphrase", &old), "old hashes still verify");
         assert!(needs_rehash(&old));
         let argon2i = Argon2::new(Algorithm::Argon2i, Version::V0x13, Params::default());
-        let other = argon2i.hash_password(b"secret-passphrase", &salt).unwrap().to_string();
+        let other = argon2i
+            .hash_password(b"secret-passphrase", &salt)
+            .unwrap()
+            .to_string();
         assert!(needs_rehash(&other));
         assert!(!verify("anything", "not a hash"));
         assert!(needs_rehash("not a hash"));

@@ -13,13 +13,33 @@ pub struct Limit {
     pub window_secs: i32,
 }
 
-pub const SIGN_IN_PER_ADDRESS: Limit = Limit { bucket: "sign_in_address", max: 30, window_secs: 15 * 60 };
+pub const SIGN_IN_PER_ADDRESS: Limit = Limit {
+    bucket: "sign_in_address",
+    max: 30,
+    window_secs: 15 * 60,
+};
 /// Failed sign-ins against one account; its owner waits at most one window.
-pub const SIGN_IN_FAILURES_PER_ACCOUNT: Limit = Limit { bucket: "sign_in_account", max: 10, window_secs: 15 * 60 };
-pub const SIGN_UP_PER_ADDRESS: Limit = Limit { bucket: "sign_up_address", max: 10, window_secs: 60 * 60 };
-pub const RESET_PER_ADDRESS: Limit = Limit { bucket: "reset_address", max: 10, window_secs: 60 * 60 };
+pub const SIGN_IN_FAILURES_PER_ACCOUNT: Limit = Limit {
+    bucket: "sign_in_account",
+    max: 10,
+    window_secs: 15 * 60,
+};
+pub const SIGN_UP_PER_ADDRESS: Limit = Limit {
+    bucket: "sign_up_address",
+    max: 10,
+    window_secs: 60 * 60,
+};
+pub const RESET_PER_ADDRESS: Limit = Limit {
+    bucket: "reset_address",
+    max: 10,
+    window_secs: 60 * 60,
+};
 /// Emails to one recipient from sign-up, reset and email change.
-pub const EMAILS_PER_RECIPIENT: Limit = Limit { bucket: "emails_recipient", max: 5, window_secs: 60 * 60 };
+pub const EMAILS_PER_RECIPIENT: Limit = Limit {
+    bucket: "emails_recipient",
+    max: 5,
+    window_secs: 60 * 60,
+};
 
 #[derive(QueryableByName)]
 struct Hit {
@@ -47,7 +67,9 @@ fn record(conn: &mut PgConnection, limit: Limit, subject: &str) -> Result<Hit> {
 pub fn hit(conn: &mut PgConnection, limit: Limit, subject: &str) -> Result<()> {
     let hit = record(conn, limit, subject)?;
     if hit.hits > limit.max {
-        return Err(Error::TooManyRequests { retry_after: hit.remaining.ceil().max(1.0) as u64 });
+        return Err(Error::TooManyRequests {
+            retry_after: hit.remaining.ceil().max(1.0) as u64,
+        });
     }
     Ok(())
 }
@@ -72,7 +94,9 @@ pub fn check(conn: &mut PgConnection, limit: Limit, subject: &str) -> Result<()>
     .get_result(conn)
     .optional()?;
     match current {
-        Some(c) if c.hits >= limit.max => Err(Error::TooManyRequests { retry_after: c.remaining.ceil().max(1.0) as u64 }),
+        Some(c) if c.hits >= limit.max => Err(Error::TooManyRequests {
+            retry_after: c.remaining.ceil().max(1.0) as u64,
+        }),
         _ => Ok(()),
     }
 }

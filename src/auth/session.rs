@@ -68,7 +68,12 @@ fn lookup(conn: &mut PgConnection, secret: &str) -> Result<Option<Viewer>> {
 
 /// Starts a session for `account` and returns the secret for the cookie. Always a new id, so a
 /// session id planted before sign-in is worthless after it.
-pub fn start(conn: &mut PgConnection, account: Uuid, ip: Option<&str>, user_agent: Option<&str>) -> Result<String> {
+pub fn start(
+    conn: &mut PgConnection,
+    account: Uuid,
+    ip: Option<&str>,
+    user_agent: Option<&str>,
+) -> Result<String> {
     use crate::db::schema::sessions::dsl as s;
     let secret = tokens::new_secret();
     diesel::insert_into(s::sessions)
@@ -108,7 +113,9 @@ pub fn cookie(req: &HttpRequest, secret: Option<&str>) -> Cookie<'static> {
         .same_site(SameSite::Lax)
         .finish();
     match secret {
-        Some(_) => cookie.set_max_age(actix_web::cookie::time::Duration::seconds(ABSOLUTE.num_seconds())),
+        Some(_) => cookie.set_max_age(actix_web::cookie::time::Duration::seconds(
+            ABSOLUTE.num_seconds(),
+        )),
         None => cookie.make_removal(),
     }
     cookie
@@ -119,7 +126,10 @@ pub async fn identify(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    if let (Some(cookie), Some(state)) = (req.cookie(SESSION_COOKIE), req.app_data::<web::Data<AppState>>().cloned()) {
+    if let (Some(cookie), Some(state)) = (
+        req.cookie(SESSION_COOKIE),
+        req.app_data::<web::Data<AppState>>().cloned(),
+    ) {
         let secret = cookie.value().to_owned();
         match state.db(move |conn| lookup(conn, &secret)).await {
             Ok(Some(viewer)) => {
@@ -129,7 +139,10 @@ pub async fn identify(
             Err(e) => tracing::debug!(error = %e, "session lookup failed; treating as signed out"),
         }
     }
-    let existing = req.cookie(CSRF_COOKIE).map(|c| c.value().to_owned()).filter(|v| v.len() >= 32);
+    let existing = req
+        .cookie(CSRF_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| v.len() >= 32);
     let token = existing.clone().unwrap_or_else(tokens::new_secret);
     req.extensions_mut().insert(CsrfToken(token.clone()));
     let https = req.connection_info().scheme() == "https";
@@ -141,14 +154,19 @@ pub async fn identify(
             .secure(https)
             .same_site(SameSite::Lax)
             .finish();
-        res.response_mut().add_cookie(&cookie).map_err(actix_web::error::ErrorInternalServerError)?;
+        res.response_mut()
+            .add_cookie(&cookie)
+            .map_err(actix_web::error::ErrorInternalServerError)?;
     }
     Ok(res)
 }
 
 /// Rejects a state-changing request whose form token does not match the visitor's cookie.
 pub fn check_csrf(req: &HttpRequest, submitted: &str) -> Result<()> {
-    let cookie = req.cookie(CSRF_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
+    let cookie = req
+        .cookie(CSRF_COOKIE)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
     if cookie.is_empty() || !tokens::same(&cookie, submitted) {
         return Err(Error::Forbidden(
             "フォームの有効期限が切れたか、別の画面から送信されました。ページを読み込み直して、もう一度お試しください。".into(),
@@ -158,7 +176,10 @@ pub fn check_csrf(req: &HttpRequest, submitted: &str) -> Result<()> {
 }
 
 pub fn csrf_token(req: &HttpRequest) -> String {
-    req.extensions().get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default()
+    req.extensions()
+        .get::<CsrfToken>()
+        .map(|t| t.0.clone())
+        .unwrap_or_default()
 }
 
 pub fn viewer(req: &HttpRequest) -> Option<Viewer> {
@@ -194,7 +215,10 @@ impl FromRequest for Verified {
         ready(match viewer(req) {
             None => Err(Error::LoginRequired { next: here(req) }),
             Some(v) if v.verified() => Ok(Verified(v)),
-            Some(_) => Err(Error::Forbidden("メールアドレスの確認が済んでいません。届いたメールのリンクから確認してください。".into())),
+            Some(_) => Err(Error::Forbidden(
+                "メールアドレスの確認が済んでいません。届いたメールのリンクから確認してください。"
+                    .into(),
+            )),
         })
     }
 }

@@ -10,7 +10,6 @@ use crate::auth::fields::Email;
 use crate::auth::{account::unsubscribe_url, tokens};
 use crate::db::schema::{
     accounts, organisation_invitations as inv, organisation_members as om, organisations as o,
-    staff_roles,
 };
 use crate::error::{Error, Result};
 use crate::notify::{self, Category, Message};

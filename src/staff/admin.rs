@@ -21,7 +21,9 @@ pub const GENERATED_LENGTH: usize = 24;
 pub fn generate_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rngs::OsRng;
-    (0..GENERATED_LENGTH).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+    (0..GENERATED_LENGTH)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 /// What [`create_admin`] did.
@@ -35,7 +37,12 @@ pub struct Outcome {
 /// Creates a verified account with the admin role, or promotes the account with this email
 /// (verifying its address, and setting the password when one is given). One transaction, with
 /// the audit entry `staff.create_admin`.
-pub fn create_admin(conn: &mut PgConnection, email: &Email, name: &DisplayName, password_hash: Option<&str>) -> Result<Outcome> {
+pub fn create_admin(
+    conn: &mut PgConnection,
+    email: &Email,
+    name: &DisplayName,
+    password_hash: Option<&str>,
+) -> Result<Outcome> {
     conn.transaction(|conn| {
         let existing: Option<Uuid> = a::table.filter(a::email.eq(email.as_str())).filter(a::deleted_at.is_null()).select(a::id).first(conn).optional()?;
         let (account, created) = match existing {
@@ -93,15 +100,34 @@ pub fn run(database_url: &str, email: &str, name: &str) -> Result<()> {
         None
     } else {
         let mut line = String::new();
-        stdin.lock().read_line(&mut line).map_err(|e| Error::Setup(format!("cannot read the password from standard input: {e}")))?;
+        stdin.lock().read_line(&mut line).map_err(|e| {
+            Error::Setup(format!("cannot read the password from standard input: {e}"))
+        })?;
         Some(line.trim_end_matches(['\r', '\n']).to_owned()).filter(|l| !l.is_empty())
     };
     let mut conn = PgConnection::establish(database_url)?;
-    let exists: bool = diesel::select(diesel::dsl::exists(a::table.filter(a::email.eq(email.as_str())).filter(a::deleted_at.is_null()))).get_result(&mut conn)?;
+    let exists: bool = diesel::select(diesel::dsl::exists(
+        a::table
+            .filter(a::email.eq(email.as_str()))
+            .filter(a::deleted_at.is_null()),
+    ))
+    .get_result(&mut conn)?;
     let (password, generated) = match typed {
-        Some(typed) => (Some(NewPassword::parse(&typed, Some(email.as_str())).map_err(|m| input_error("password", m))?), false),
+        Some(typed) => (
+            Some(
+                NewPassword::parse(&typed, Some(email.as_str()))
+                    .map_err(|m| input_error("password", m))?,
+            ),
+            false,
+        ),
         None if exists => (None, false),
-        None => (Some(NewPassword::parse(&generate_password(), None).map_err(|m| input_error("password", m))?), true),
+        None => (
+            Some(
+                NewPassword::parse(&generate_password(), None)
+                    .map_err(|m| input_error("password", m))?,
+            ),
+            true,
+        ),
     };
     let hash = password.as_ref().map(|p| password::hash(p.as_str()));
     let outcome = create_admin(&mut conn, &email, &name, hash.as_deref())?;
@@ -111,7 +137,10 @@ pub fn run(database_url: &str, email: &str, name: &str) -> Result<()> {
         println!("既存のアカウント {email} に管理者の権限を付与しました (Gave the existing account the admin role.)");
     }
     if let (true, Some(password)) = (generated, &password) {
-        println!("パスワード (password, shown only once): {}", password.as_str());
+        println!(
+            "パスワード (password, shown only once): {}",
+            password.as_str()
+        );
     }
     Ok(())
 }
@@ -124,9 +153,11 @@ mod tests {
     fn generated_passwords_are_long_and_pass_the_policy() {
         let a = generate_password();
         assert_eq!(a.chars().count(), GENERATED_LENGTH);
-        assert!(GENERATED_LENGTH >= 20);
+        const { assert!(GENERATED_LENGTH >= 20) };
         assert!(NewPassword::parse(&a, None).is_ok());
         assert_ne!(a, generate_password());
-        assert!(a.chars().all(|c| c.is_ascii_alphanumeric() && !"0O1lI".contains(c)));
+        assert!(a
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() && !"0O1lI".contains(c)));
     }
 }

@@ -45,12 +45,18 @@ pub fn parse_person(raw: &str) -> Result<Option<Person>, String> {
     if let Ok(id) = Uuid::parse_str(raw) {
         return Ok(Some(Person::Id(id)));
     }
-    Email::parse(raw).map(|e| Some(Person::Email(e.as_str().to_owned()))).map_err(|_| "利用者は、メールアドレスまたは ID で指定してください。".to_string())
+    Email::parse(raw)
+        .map(|e| Some(Person::Email(e.as_str().to_owned())))
+        .map_err(|_| "利用者は、メールアドレスまたは ID で指定してください。".to_string())
 }
 
 /// The start of a day in Japan, in UTC.
 fn day_start(date: NaiveDate) -> DateTime<Utc> {
-    jst().from_local_datetime(&date.and_hms_opt(0, 0, 0).expect("midnight exists")).single().expect("JST has no gaps").with_timezone(&Utc)
+    jst()
+        .from_local_datetime(&date.and_hms_opt(0, 0, 0).expect("midnight exists"))
+        .single()
+        .expect("JST has no gaps")
+        .with_timezone(&Utc)
 }
 
 /// A date `YYYY-MM-DD` (Japan time) → the moment the day starts, or, for the end of a range,
@@ -60,8 +66,14 @@ pub fn parse_date(raw: &str, end: bool) -> Result<Option<DateTime<Utc>>, String>
     if raw.is_empty() {
         return Ok(None);
     }
-    let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| "日付は 2026-11-25 の形で入力してください。".to_string())?;
-    let date = if end { date.succ_opt().ok_or_else(|| "日付が範囲外です。".to_string())? } else { date };
+    let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .map_err(|_| "日付は 2026-11-25 の形で入力してください。".to_string())?;
+    let date = if end {
+        date.succ_opt()
+            .ok_or_else(|| "日付が範囲外です。".to_string())?
+    } else {
+        date
+    };
     Ok(Some(day_start(date)))
 }
 
@@ -85,7 +97,16 @@ struct EntryView {
     details: Option<String>,
 }
 
-type Row = (i64, DateTime<Utc>, Option<Uuid>, String, Option<String>, Option<String>, Option<String>, serde_json::Value);
+type Row = (
+    i64,
+    DateTime<Utc>,
+    Option<Uuid>,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    serde_json::Value,
+);
 
 struct Query {
     person: Option<Person>,
@@ -100,13 +121,27 @@ fn search(conn: &mut PgConnection, q: Query) -> Result<(Vec<Row>, bool, HashMap<
     let actor = match q.person {
         None => None,
         Some(Person::Id(id)) => Some(id),
-        Some(Person::Email(email)) => match a::table.filter(a::email.eq(email)).select(a::id).first::<Uuid>(conn).optional()? {
+        Some(Person::Email(email)) => match a::table
+            .filter(a::email.eq(email))
+            .select(a::id)
+            .first::<Uuid>(conn)
+            .optional()?
+        {
             Some(id) => Some(id),
             None => return Ok((Vec::new(), false, HashMap::new())),
         },
     };
     let mut query = l::table
-        .select((l::id, l::at, l::actor_id, l::action, l::record_type, l::record_id, l::ip, l::details))
+        .select((
+            l::id,
+            l::at,
+            l::actor_id,
+            l::action,
+            l::record_type,
+            l::record_id,
+            l::ip,
+            l::details,
+        ))
         .order((l::at.desc(), l::id.desc()))
         .offset((q.page - 1) * PER_PAGE)
         .limit(PER_PAGE + 1)
@@ -132,19 +167,47 @@ fn search(conn: &mut PgConnection, q: Query) -> Result<(Vec<Row>, bool, HashMap<
     let mut ids: Vec<Uuid> = rows.iter().filter_map(|r| r.2).collect();
     ids.sort();
     ids.dedup();
-    let names: HashMap<Uuid, String> = a::table.filter(a::id.eq_any(&ids)).select((a::id, a::display_name)).load::<(Uuid, String)>(conn)?.into_iter().collect();
+    let names: HashMap<Uuid, String> = a::table
+        .filter(a::id.eq_any(&ids))
+        .select((a::id, a::display_name))
+        .load::<(Uuid, String)>(conn)?
+        .into_iter()
+        .collect();
     Ok((rows, more, names))
 }
 
-pub async fn list(req: HttpRequest, state: web::Data<AppState>, hb: Templates, staff: Staff, filter: web::Query<Filter>) -> Result<HttpResponse> {
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+    filter: web::Query<Filter>,
+) -> Result<HttpResponse> {
     staff.require(Action::ReadAudit)?;
     let lang = Lang::of(&req);
     let f = filter.into_inner();
     let raw = |v: &Option<String>| v.clone().unwrap_or_default();
-    let (person_raw, type_raw, id_raw, from_raw, to_raw) = (raw(&f.person), raw(&f.record_type), raw(&f.record_id), raw(&f.from), raw(&f.to));
+    let (person_raw, type_raw, id_raw, from_raw, to_raw) = (
+        raw(&f.person),
+        raw(&f.record_type),
+        raw(&f.record_id),
+        raw(&f.from),
+        raw(&f.to),
+    );
     let mut form = FormPage::default();
-    form.keep("person", &person_raw).keep("record_type", &type_raw).keep("record_id", &id_raw).keep("from", &from_raw).keep("to", &to_raw);
-    let person = form.check("person", if person_raw.chars().count() > FIELD_MAX { Err(format!("{FIELD_MAX}文字以内で入力してください。")) } else { parse_person(&person_raw) });
+    form.keep("person", &person_raw)
+        .keep("record_type", &type_raw)
+        .keep("record_id", &id_raw)
+        .keep("from", &from_raw)
+        .keep("to", &to_raw);
+    let person = form.check(
+        "person",
+        if person_raw.chars().count() > FIELD_MAX {
+            Err(format!("{FIELD_MAX}文字以内で入力してください。"))
+        } else {
+            parse_person(&person_raw)
+        },
+    );
     let record_type = form.check("record_type", bounded(&type_raw));
     let record_id = form.check("record_id", bounded(&id_raw));
     let from = form.check("from", parse_date(&from_raw, false));
@@ -153,37 +216,65 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>, hb: Templates, s
     let valid = !form.has_errors();
     let (rows, more, names) = match (person, record_type, record_id, from, to) {
         (Some(person), Some(record_type), Some(record_id), Some(from), Some(to)) if valid => {
-            let q = Query { person, record_type, record_id, from, to, page: number };
+            let q = Query {
+                person,
+                record_type,
+                record_id,
+                from,
+                to,
+                page: number,
+            };
             state.db(move |conn| search(conn, q)).await?
         }
         _ => (Vec::new(), false, HashMap::new()),
     };
     let entries: Vec<EntryView> = rows
         .into_iter()
-        .map(|(_, at, actor_id, action, record_type, record_id, ip, details)| {
-            let local = at.with_timezone(&jst());
-            EntryView {
-                at: local.format("%Y-%m-%d %H:%M:%S").to_string(),
-                at_iso: local.to_rfc3339(),
-                actor: actor_id.map(|id| names.get(&id).cloned().unwrap_or_else(|| id.to_string())),
-                actor_id,
-                action,
-                record: match (record_type, record_id) {
-                    (Some(t), Some(id)) => Some(format!("{t} {id}")),
-                    (Some(t), None) => Some(t),
-                    _ => None,
-                },
-                ip,
-                details: Some(details.to_string()).filter(|d| d != "{}" && d != "null"),
-            }
-        })
+        .map(
+            |(_, at, actor_id, action, record_type, record_id, ip, details)| {
+                let local = at.with_timezone(&jst());
+                EntryView {
+                    at: local.format("%Y-%m-%d %H:%M:%S").to_string(),
+                    at_iso: local.to_rfc3339(),
+                    actor: actor_id
+                        .map(|id| names.get(&id).cloned().unwrap_or_else(|| id.to_string())),
+                    actor_id,
+                    action,
+                    record: match (record_type, record_id) {
+                        (Some(t), Some(id)) => Some(format!("{t} {id}")),
+                        (Some(t), None) => Some(t),
+                        _ => None,
+                    },
+                    ip,
+                    details: Some(details.to_string()).filter(|d| d != "{}" && d != "null"),
+                }
+            },
+        )
         .collect();
-    let params = [("person", person_raw), ("record_type", type_raw), ("record_id", id_raw), ("from", from_raw), ("to", to_raw)];
+    let params = [
+        ("person", person_raw),
+        ("record_type", type_raw),
+        ("record_id", id_raw),
+        ("from", from_raw),
+        ("to", to_raw),
+    ];
     let pager = Pager::new("/staff/audit", &params, number, more);
     let title = translate(lang, "staff.audit.title", &[]);
-    let status = if valid { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let status = if valid {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
     let context = json!({ "entries": entries, "pager": pager, "form": form });
-    page(&req, &hb, "staff/audit", &title, &crumbs(lang, &[(&title, None)]), &context, status)
+    page(
+        &req,
+        &hb,
+        "staff/audit",
+        &title,
+        &crumbs(lang, &[(&title, None)]),
+        &context,
+        status,
+    )
 }
 
 #[cfg(test)]
@@ -195,8 +286,13 @@ mod tests {
         assert_eq!(parse_person(""), Ok(None));
         let id = Uuid::new_v4();
         assert_eq!(parse_person(&id.to_string()), Ok(Some(Person::Id(id))));
-        assert_eq!(parse_person(" Taro@Example.JP "), Ok(Some(Person::Email("taro@example.jp".into()))));
-        assert!(parse_person("山田").unwrap_err().contains("メールアドレスまたは ID"));
+        assert_eq!(
+            parse_person(" Taro@Example.JP "),
+            Ok(Some(Person::Email("taro@example.jp".into())))
+        );
+        assert!(parse_person("山田")
+            .unwrap_err()
+            .contains("メールアドレスまたは ID"));
     }
 
     #[test]
@@ -206,7 +302,9 @@ mod tests {
         assert_eq!(from.to_rfc3339(), "2026-11-24T15:00:00+00:00");
         let to = parse_date("2026-11-25", true).unwrap().unwrap();
         assert_eq!(to.to_rfc3339(), "2026-11-25T15:00:00+00:00");
-        assert!(parse_date("25/11/2026", false).unwrap_err().contains("2026-11-25"));
+        assert!(parse_date("25/11/2026", false)
+            .unwrap_err()
+            .contains("2026-11-25"));
         assert!(parse_date("2026-02-30", false).is_err());
     }
 

@@ -23,7 +23,9 @@ pub fn parse_name(raw: &str) -> Result<String, String> {
         return Err("担当課の名前を入力してください。".into());
     }
     if name.chars().count() > NAME_MAX {
-        return Err(format!("担当課の名前は{NAME_MAX}文字以内で入力してください。"));
+        return Err(format!(
+            "担当課の名前は{NAME_MAX}文字以内で入力してください。"
+        ));
     }
     if name.chars().any(char::is_control) {
         return Err("担当課の名前に使えない文字が含まれています。".into());
@@ -54,19 +56,37 @@ pub struct DoneQuery {
     done: Option<String>,
 }
 
-async fn render(req: &HttpRequest, state: &AppState, hb: &Templates, forms: Forms, done: Option<&str>) -> Result<HttpResponse> {
+async fn render(
+    req: &HttpRequest,
+    state: &AppState,
+    hb: &Templates,
+    forms: Forms,
+    done: Option<&str>,
+) -> Result<HttpResponse> {
     let rows: Vec<(i32, String, i64)> = state
         .db(|conn| {
             Ok(d::table
                 .left_join(crate::db::schema::staff_roles::table)
                 .group_by((d::id, d::name))
                 .order(d::name)
-                .select((d::id, d::name, diesel::dsl::count(crate::db::schema::staff_roles::id.nullable())))
+                .select((
+                    d::id,
+                    d::name,
+                    diesel::dsl::count(crate::db::schema::staff_roles::id.nullable()),
+                ))
                 .load(conn)?)
         })
         .await?;
     let lang = Lang::of(req);
-    let departments: Vec<Department> = rows.into_iter().map(|(id, name, people)| Department { id, field_id: format!("department-{id}"), name, people }).collect();
+    let departments: Vec<Department> = rows
+        .into_iter()
+        .map(|(id, name, people)| Department {
+            id,
+            field_id: format!("department-{id}"),
+            name,
+            people,
+        })
+        .collect();
     let title = translate(lang, "staff.departments.title", &[]);
     let failed = forms.create.has_errors() || forms.rename.has_errors();
     let context = json!({
@@ -74,13 +94,34 @@ async fn render(req: &HttpRequest, state: &AppState, hb: &Templates, forms: Form
         "forms": forms,
         "done": done.map(|key| translate(lang, &format!("staff.departments.done.{key}"), &[])),
     });
-    let status = if failed { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    page(req, hb, "staff/departments", &title, &crumbs(lang, &[(&title, None)]), &context, status)
+    let status = if failed {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    page(
+        req,
+        hb,
+        "staff/departments",
+        &title,
+        &crumbs(lang, &[(&title, None)]),
+        &context,
+        status,
+    )
 }
 
-pub async fn list(req: HttpRequest, state: web::Data<AppState>, hb: Templates, staff: Staff, query: web::Query<DoneQuery>) -> Result<HttpResponse> {
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+    query: web::Query<DoneQuery>,
+) -> Result<HttpResponse> {
     staff.require(Action::ManageDepartments)?;
-    let done = query.done.as_deref().filter(|d| ["created", "renamed"].contains(d));
+    let done = query
+        .done
+        .as_deref()
+        .filter(|d| ["created", "renamed"].contains(d));
     render(&req, &state, &hb, Forms::default(), done).await
 }
 
@@ -93,10 +134,19 @@ pub struct NameForm {
 }
 
 fn is_unique_violation(e: &diesel::result::Error) -> bool {
-    matches!(e, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
 }
 
-pub async fn create(req: HttpRequest, state: web::Data<AppState>, hb: Templates, staff: Staff, form: web::Form<NameForm>) -> Result<HttpResponse> {
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+    form: web::Form<NameForm>,
+) -> Result<HttpResponse> {
     staff.require(Action::ManageDepartments)?;
     check_csrf(&req, &form.csrf)?;
     let mut forms = Forms::default();
@@ -108,8 +158,18 @@ pub async fn create(req: HttpRequest, state: web::Data<AppState>, hb: Templates,
     let created = state
         .db(move |conn| {
             let result = conn.transaction(|conn| {
-                let id: i32 = diesel::insert_into(d::table).values(d::name.eq(&name)).returning(d::id).get_result(conn)?;
-                audit(conn, ip.as_deref(), actor, "staff.create_department", Some(("department", id.to_string())), json!({ "name": name }))
+                let id: i32 = diesel::insert_into(d::table)
+                    .values(d::name.eq(&name))
+                    .returning(d::id)
+                    .get_result(conn)?;
+                audit(
+                    conn,
+                    ip.as_deref(),
+                    actor,
+                    "staff.create_department",
+                    Some(("department", id.to_string())),
+                    json!({ "name": name }),
+                )
             });
             match result {
                 Ok(()) => Ok(true),
@@ -125,11 +185,21 @@ pub async fn create(req: HttpRequest, state: web::Data<AppState>, hb: Templates,
     Ok(see_other("/staff/departments?done=created"))
 }
 
-pub async fn rename(req: HttpRequest, state: web::Data<AppState>, hb: Templates, staff: Staff, path: web::Path<String>, form: web::Form<NameForm>) -> Result<HttpResponse> {
+pub async fn rename(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+    path: web::Path<String>,
+    form: web::Form<NameForm>,
+) -> Result<HttpResponse> {
     staff.require(Action::ManageDepartments)?;
     check_csrf(&req, &form.csrf)?;
     let id: i32 = path.parse().map_err(|_| Error::NotFound)?;
-    let mut forms = Forms { rename_id: Some(id), ..Forms::default() };
+    let mut forms = Forms {
+        rename_id: Some(id),
+        ..Forms::default()
+    };
     forms.rename.keep("name", &form.name);
     let Some(name) = forms.rename.check("name", parse_name(&form.name)) else {
         return render(&req, &state, &hb, forms, None).await;
@@ -138,9 +208,24 @@ pub async fn rename(req: HttpRequest, state: web::Data<AppState>, hb: Templates,
     let outcome = state
         .db(move |conn| {
             let result = conn.transaction(|conn| {
-                let old: String = d::table.find(id).select(d::name).for_update().first(conn).optional()?.ok_or(Error::NotFound)?;
-                diesel::update(d::table.find(id)).set(d::name.eq(&name)).execute(conn)?;
-                audit(conn, ip.as_deref(), actor, "staff.rename_department", Some(("department", id.to_string())), json!({ "from": old, "to": name }))
+                let old: String = d::table
+                    .find(id)
+                    .select(d::name)
+                    .for_update()
+                    .first(conn)
+                    .optional()?
+                    .ok_or(Error::NotFound)?;
+                diesel::update(d::table.find(id))
+                    .set(d::name.eq(&name))
+                    .execute(conn)?;
+                audit(
+                    conn,
+                    ip.as_deref(),
+                    actor,
+                    "staff.rename_department",
+                    Some(("department", id.to_string())),
+                    json!({ "from": old, "to": name }),
+                )
             });
             match result {
                 Ok(()) => Ok(Ok(())),
@@ -164,7 +249,9 @@ mod tests {
     fn names_are_bounded_and_trimmed() {
         assert_eq!(parse_name("  市民活動推進課 ").unwrap(), "市民活動推進課");
         assert!(parse_name("  ").unwrap_err().contains("入力してください"));
-        assert!(parse_name(&"課".repeat(101)).unwrap_err().contains("100文字以内"));
+        assert!(parse_name(&"課".repeat(101))
+            .unwrap_err()
+            .contains("100文字以内"));
         assert!(parse_name("課\u{0}").unwrap_err().contains("使えない文字"));
         assert!(parse_name("一行目\n二行目").is_err());
     }

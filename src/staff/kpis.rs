@@ -49,9 +49,13 @@ pub fn parse_fiscal_year(raw: &str) -> Result<i32, String> {
         .parse()
         .ok()
         .filter(|_| year.chars().all(|c| c.is_ascii_digit()))
-        .ok_or_else(|| "年度は西暦の数字で入力してください（例：令和6年度なら 2024）。".to_string())?;
+        .ok_or_else(|| {
+            "年度は西暦の数字で入力してください（例：令和6年度なら 2024）。".to_string()
+        })?;
     if !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
-        return Err(format!("年度は{FIRST_YEAR}から{LAST_YEAR}までの西暦で入力してください。"));
+        return Err(format!(
+            "年度は{FIRST_YEAR}から{LAST_YEAR}までの西暦で入力してください。"
+        ));
     }
     Ok(year)
 }
@@ -63,7 +67,9 @@ pub fn parse_value(raw: &str) -> Result<Quantity, String> {
         return Err("実績値を入力してください。".into());
     }
     if value.chars().count() > VALUE_MAX {
-        return Err(format!("実績値は{VALUE_MAX}文字以内の数字で入力してください。"));
+        return Err(format!(
+            "実績値は{VALUE_MAX}文字以内の数字で入力してください。"
+        ));
     }
     value
         .parse::<Quantity>()
@@ -75,7 +81,8 @@ pub fn parse_source(raw: &str) -> Result<String, String> {
     if raw.contains('\n') {
         return Err("出典は1行で入力してください。".into());
     }
-    optional_text(raw, "出典", SOURCE_MAX)?.ok_or_else(|| "出典を入力してください（例：市民活動推進課 調べ）。".to_string())
+    optional_text(raw, "出典", SOURCE_MAX)?
+        .ok_or_else(|| "出典を入力してください（例：市民活動推進課 調べ）。".to_string())
 }
 
 pub fn parse_note(raw: &str) -> Result<Option<String>, String> {
@@ -99,7 +106,12 @@ struct KpiRow {
     latest: Option<String>,
 }
 
-pub async fn list(req: HttpRequest, state: web::Data<AppState>, hb: Templates, staff: Staff) -> Result<HttpResponse> {
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+) -> Result<HttpResponse> {
     staff.require(Action::RecordKpiActuals { department: None })?;
     let lang = Lang::of(&req);
     let measures = state.db(queries::measures).await?;
@@ -109,11 +121,26 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>, hb: Templates, s
         .map(|m| MeasureRow {
             code: m.measure.code.to_string(),
             title: m.measure.title.clone(),
-            kpis: m.kpis.iter().map(|k| KpiRow { name: k.name.clone(), latest: views::kpi(lang, k).latest_display }).collect(),
+            kpis: m
+                .kpis
+                .iter()
+                .map(|k| KpiRow {
+                    name: k.name.clone(),
+                    latest: views::kpi(lang, k).latest_display,
+                })
+                .collect(),
         })
         .collect();
     let title = translate(lang, "staff.kpis.title", &[]);
-    page(&req, &hb, "staff/kpis", &title, &crumbs(lang, &[(&title, None)]), &json!({ "measures": rows }), StatusCode::OK)
+    page(
+        &req,
+        &hb,
+        "staff/kpis",
+        &title,
+        &crumbs(lang, &[(&title, None)]),
+        &json!({ "measures": rows }),
+        StatusCode::OK,
+    )
 }
 
 #[derive(Deserialize)]
@@ -127,10 +154,21 @@ struct Failed {
     form: FormPage,
 }
 
-async fn render(req: &HttpRequest, state: &AppState, hb: &Templates, code: MeasureCode, failed: Option<Failed>, done: Option<i32>) -> Result<HttpResponse> {
+async fn render(
+    req: &HttpRequest,
+    state: &AppState,
+    hb: &Templates,
+    code: MeasureCode,
+    failed: Option<Failed>,
+    done: Option<i32>,
+) -> Result<HttpResponse> {
     let lang = Lang::of(req);
     let detail = state.db(move |conn| queries::measure(conn, code)).await?;
-    let status = if failed.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let status = if failed.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
     let mut failed = failed;
     let kpis: Vec<_> = detail
         .kpis
@@ -154,7 +192,14 @@ async fn render(req: &HttpRequest, state: &AppState, hb: &Templates, code: Measu
             })
         })
         .collect();
-    let title = translate(lang, "staff.kpis.measure_title", &[("code", code.to_string()), ("title", detail.measure.title.clone())]);
+    let title = translate(
+        lang,
+        "staff.kpis.measure_title",
+        &[
+            ("code", code.to_string()),
+            ("title", detail.measure.title.clone()),
+        ],
+    );
     let list = translate(lang, "staff.kpis.title", &[]);
     let context = json!({
         "code": code.to_string(),
@@ -163,10 +208,25 @@ async fn render(req: &HttpRequest, state: &AppState, hb: &Templates, code: Measu
         "kpis": kpis,
         "done": done.is_some(),
     });
-    page(req, hb, "staff/kpi_measure", &title, &crumbs(lang, &[(&list, Some("/staff/kpis".into())), (&title, None)]), &context, status)
+    page(
+        req,
+        hb,
+        "staff/kpi_measure",
+        &title,
+        &crumbs(lang, &[(&list, Some("/staff/kpis".into())), (&title, None)]),
+        &context,
+        status,
+    )
 }
 
-pub async fn show(req: HttpRequest, state: web::Data<AppState>, hb: Templates, staff: Staff, path: web::Path<String>, query: web::Query<DoneQuery>) -> Result<HttpResponse> {
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+    path: web::Path<String>,
+    query: web::Query<DoneQuery>,
+) -> Result<HttpResponse> {
     staff.require(Action::RecordKpiActuals { department: None })?;
     let code = measure_code(&path)?;
     let done = query.done.as_deref().and_then(|d| d.parse().ok());
@@ -189,19 +249,33 @@ pub struct ActualForm {
     note: String,
 }
 
-pub async fn record(req: HttpRequest, state: web::Data<AppState>, hb: Templates, staff: Staff, path: web::Path<String>, form: web::Form<ActualForm>) -> Result<HttpResponse> {
+pub async fn record(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+    path: web::Path<String>,
+    form: web::Form<ActualForm>,
+) -> Result<HttpResponse> {
     staff.require(Action::RecordKpiActuals { department: None })?;
     check_csrf(&req, &form.csrf)?;
     let code = measure_code(&path)?;
     let form = form.into_inner();
     let measure = code.to_string();
-    let kpi_id: i32 = form.kpi.trim().parse().map_err(|_| Error::BadRequest("成果指標が指定されていません。ページを読み込み直してください。".into()))?;
+    let kpi_id: i32 = form.kpi.trim().parse().map_err(|_| {
+        Error::BadRequest("成果指標が指定されていません。ページを読み込み直してください。".into())
+    })?;
     let known = {
         let measure = measure.clone();
         state
             .db(move |conn| {
                 use crate::db::schema::kpis as k;
-                Ok(diesel::select(diesel::dsl::exists(k::table.filter(k::id.eq(kpi_id)).filter(k::measure_code.eq(measure)))).get_result::<bool>(conn)?)
+                Ok(diesel::select(diesel::dsl::exists(
+                    k::table
+                        .filter(k::id.eq(kpi_id))
+                        .filter(k::measure_code.eq(measure)),
+                ))
+                .get_result::<bool>(conn)?)
             })
             .await?
     };
@@ -209,20 +283,39 @@ pub async fn record(req: HttpRequest, state: web::Data<AppState>, hb: Templates,
         return Err(Error::NotFound);
     }
     let mut page = FormPage::default();
-    page.keep("fiscal_year", &form.fiscal_year).keep("value", &form.value).keep("source", &form.source).keep("note", &form.note);
+    page.keep("fiscal_year", &form.fiscal_year)
+        .keep("value", &form.value)
+        .keep("source", &form.source)
+        .keep("note", &form.note);
     let year = page.check("fiscal_year", parse_fiscal_year(&form.fiscal_year));
     let value = page.check("value", parse_value(&form.value));
     let source = page.check("source", parse_source(&form.source));
     let note = page.check("note", parse_note(&form.note));
     let (Some(year), Some(value), Some(source), Some(note)) = (year, value, source, note) else {
-        return render(&req, &state, &hb, code, Some(Failed { kpi: kpi_id, form: page }), None).await;
+        return render(
+            &req,
+            &state,
+            &hb,
+            code,
+            Some(Failed {
+                kpi: kpi_id,
+                form: page,
+            }),
+            None,
+        )
+        .await;
     };
     let (actor, ip) = (staff.id(), super::ip(&req));
     state
         .db(move |conn| {
             conn.transaction(|conn| {
-                let previous: Option<bigdecimal::BigDecimal> =
-                    ka::table.filter(ka::kpi_id.eq(kpi_id)).filter(ka::fiscal_year.eq(year)).select(ka::value).for_update().first(conn).optional()?;
+                let previous: Option<bigdecimal::BigDecimal> = ka::table
+                    .filter(ka::kpi_id.eq(kpi_id))
+                    .filter(ka::fiscal_year.eq(year))
+                    .select(ka::value)
+                    .for_update()
+                    .first(conn)
+                    .optional()?;
                 diesel::insert_into(ka::table)
                     .values((
                         ka::kpi_id.eq(kpi_id),
@@ -260,7 +353,9 @@ pub async fn record(req: HttpRequest, state: web::Data<AppState>, hb: Templates,
             })
         })
         .await?;
-    Ok(see_other(&format!("/staff/kpis/{code}?done={kpi_id}#kpi-{kpi_id}")))
+    Ok(see_other(&format!(
+        "/staff/kpis/{code}?done={kpi_id}#kpi-{kpi_id}"
+    )))
 }
 
 #[cfg(test)]
@@ -271,11 +366,17 @@ mod tests {
     fn fiscal_years_are_western_years_in_range() {
         assert_eq!(parse_fiscal_year(" 2024 "), Ok(2024));
         assert_eq!(parse_fiscal_year("２０２４"), Ok(2024));
-        assert!(parse_fiscal_year("").unwrap_err().contains("入力してください"));
+        assert!(parse_fiscal_year("")
+            .unwrap_err()
+            .contains("入力してください"));
         assert!(parse_fiscal_year("令和6").unwrap_err().contains("西暦"));
         assert!(parse_fiscal_year("+2024").unwrap_err().contains("西暦"));
-        assert!(parse_fiscal_year("1999").unwrap_err().contains("2000から2100"));
-        assert!(parse_fiscal_year("2101").unwrap_err().contains("2000から2100"));
+        assert!(parse_fiscal_year("1999")
+            .unwrap_err()
+            .contains("2000から2100"));
+        assert!(parse_fiscal_year("2101")
+            .unwrap_err()
+            .contains("2000から2100"));
         assert!(parse_fiscal_year("99999999999").is_err());
     }
 
@@ -287,17 +388,29 @@ mod tests {
         assert!(parse_value("").unwrap_err().contains("入力してください"));
         assert!(parse_value("abc").unwrap_err().contains("数字で入力"));
         assert!(parse_value("46団体").unwrap_err().contains("単位"));
-        assert!(parse_value(&"1".repeat(31)).unwrap_err().contains("30文字以内"));
+        assert!(parse_value(&"1".repeat(31))
+            .unwrap_err()
+            .contains("30文字以内"));
     }
 
     #[test]
     fn sources_are_required_and_notes_optional() {
-        assert_eq!(parse_source(" 埼玉県 NPO法人名簿 ").unwrap(), "埼玉県 NPO法人名簿");
+        assert_eq!(
+            parse_source(" 埼玉県 NPO法人名簿 ").unwrap(),
+            "埼玉県 NPO法人名簿"
+        );
         assert!(parse_source("").unwrap_err().contains("出典を入力"));
-        assert!(parse_source(&"あ".repeat(201)).unwrap_err().contains("200文字以内"));
+        assert!(parse_source(&"あ".repeat(201))
+            .unwrap_err()
+            .contains("200文字以内"));
         assert!(parse_source("一行目\n二行目").unwrap_err().contains("1行"));
         assert_eq!(parse_note("  "), Ok(None));
-        assert_eq!(parse_note("年度末時点\n速報値"), Ok(Some("年度末時点\n速報値".into())));
-        assert!(parse_note(&"あ".repeat(501)).unwrap_err().contains("500文字以内"));
+        assert_eq!(
+            parse_note("年度末時点\n速報値"),
+            Ok(Some("年度末時点\n速報値".into()))
+        );
+        assert!(parse_note(&"あ".repeat(501))
+            .unwrap_err()
+            .contains("500文字以内"));
     }
 }

@@ -55,11 +55,17 @@ pub struct StaffRoute {
 }
 
 const fn get(path: &'static str) -> StaffRoute {
-    StaffRoute { path, method: Method::Get }
+    StaffRoute {
+        path,
+        method: Method::Get,
+    }
 }
 
 const fn post(path: &'static str) -> StaffRoute {
-    StaffRoute { path, method: Method::Post }
+    StaffRoute {
+        path,
+        method: Method::Post,
+    }
 }
 
 /// Every staff route. [`routes`] registers exactly these; the authorisation matrix test checks
@@ -160,7 +166,10 @@ pub fn grants_of(conn: &mut PgConnection, account: Uuid) -> Result<Vec<Grant>> {
 
 /// Whether an account holds any staff role (the account page links to `/staff` then).
 pub fn has_any_role(conn: &mut PgConnection, account: Uuid) -> Result<bool> {
-    Ok(diesel::select(diesel::dsl::exists(sr::table.filter(sr::account_id.eq(account)))).get_result(conn)?)
+    Ok(diesel::select(diesel::dsl::exists(
+        sr::table.filter(sr::account_id.eq(account)),
+    ))
+    .get_result(conn)?)
 }
 
 impl FromRequest for Staff {
@@ -174,15 +183,35 @@ impl FromRequest for Staff {
             let viewer = viewer.await?;
             let state = state.ok_or_else(|| Error::Internal("no application state".into()))?;
             let id = viewer.id;
-            let grants = if viewer.verified() { state.db(move |conn| grants_of(conn, id)).await? } else { Vec::new() };
+            let grants = if viewer.verified() {
+                state.db(move |conn| grants_of(conn, id)).await?
+            } else {
+                Vec::new()
+            };
             Ok(Staff { viewer, grants })
         })
     }
 }
 
 /// Records what a staff member did, with their address.
-pub fn audit(conn: &mut PgConnection, req_ip: Option<&str>, actor: Uuid, action: &str, record: Option<(&str, String)>, details: serde_json::Value) -> Result<()> {
-    audit::record(conn, Entry { actor: Some(actor), action, record, ip: req_ip, details })
+pub fn audit(
+    conn: &mut PgConnection,
+    req_ip: Option<&str>,
+    actor: Uuid,
+    action: &str,
+    record: Option<(&str, String)>,
+    details: serde_json::Value,
+) -> Result<()> {
+    audit::record(
+        conn,
+        Entry {
+            actor: Some(actor),
+            action,
+            record,
+            ip: req_ip,
+            details,
+        },
+    )
 }
 
 /// The requester's address for the audit log.
@@ -192,19 +221,39 @@ pub fn ip(req: &HttpRequest) -> Option<String> {
 
 /// Breadcrumbs: home › 職員ページ › … › this page.
 pub fn crumbs(lang: Lang, trail: &[(&str, Option<String>)]) -> Vec<Crumb> {
-    let mut crumbs = vec![Crumb { label: translate(lang, "crumb.home", &[]), href: Some("/".into()) }];
+    let mut crumbs = vec![Crumb {
+        label: translate(lang, "crumb.home", &[]),
+        href: Some("/".into()),
+    }];
     if !trail.is_empty() {
-        crumbs.push(Crumb { label: translate(lang, "staff.title", &[]), href: Some("/staff".into()) });
+        crumbs.push(Crumb {
+            label: translate(lang, "staff.title", &[]),
+            href: Some("/staff".into()),
+        });
     }
-    crumbs.extend(trail.iter().map(|(label, href)| Crumb { label: (*label).to_owned(), href: href.clone() }));
+    crumbs.extend(trail.iter().map(|(label, href)| Crumb {
+        label: (*label).to_owned(),
+        href: href.clone(),
+    }));
     if trail.is_empty() {
-        crumbs.push(Crumb { label: translate(lang, "staff.title", &[]), href: None });
+        crumbs.push(Crumb {
+            label: translate(lang, "staff.title", &[]),
+            href: None,
+        });
     }
     crumbs
 }
 
 /// Renders a staff page; `status` lets a form with errors answer 400.
-pub fn page<T: Serialize>(req: &HttpRequest, hb: &Handlebars<'_>, template: &str, title: &str, crumbs: &[Crumb], context: &T, status: StatusCode) -> Result<HttpResponse> {
+pub fn page<T: Serialize>(
+    req: &HttpRequest,
+    hb: &Handlebars<'_>,
+    template: &str,
+    title: &str,
+    crumbs: &[Crumb],
+    context: &T,
+    status: StatusCode,
+) -> Result<HttpResponse> {
     let mut response = render_page(req, hb, template, title, crumbs, context)?;
     if status != StatusCode::OK {
         *response.status_mut() = status;
@@ -214,12 +263,16 @@ pub fn page<T: Serialize>(req: &HttpRequest, hb: &Handlebars<'_>, template: &str
 
 /// A 303 to `location` after a successful POST.
 pub fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header(("location", location.to_owned())).finish()
+    HttpResponse::SeeOther()
+        .insert_header(("location", location.to_owned()))
+        .finish()
 }
 
 /// `?page=` as a number from 1; anything else is the first page.
 pub fn page_number(raw: Option<&str>) -> i64 {
-    raw.and_then(|p| p.trim().parse::<i64>().ok()).filter(|p| (1..=100_000).contains(p)).unwrap_or(1)
+    raw.and_then(|p| p.trim().parse::<i64>().ok())
+        .filter(|p| (1..=100_000).contains(p))
+        .unwrap_or(1)
 }
 
 /// Links to the previous and next pages of a list, keeping the other query parameters.
@@ -237,7 +290,15 @@ impl Pager {
             let mut query: Vec<String> = params
                 .iter()
                 .filter(|(_, v)| !v.is_empty())
-                .map(|(k, v)| format!("{k}={}", percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)))
+                .map(|(k, v)| {
+                    format!(
+                        "{k}={}",
+                        percent_encoding::utf8_percent_encode(
+                            v,
+                            percent_encoding::NON_ALPHANUMERIC
+                        )
+                    )
+                })
                 .collect();
             if n > 1 {
                 query.push(format!("page={n}"));
@@ -248,7 +309,11 @@ impl Pager {
                 format!("{path}?{}", query.join("&"))
             }
         };
-        Pager { page, prev: (page > 1).then(|| href(page - 1)), next: more.then(|| href(page + 1)) }
+        Pager {
+            page,
+            prev: (page > 1).then(|| href(page - 1)),
+            next: more.then(|| href(page + 1)),
+        }
     }
 }
 
@@ -279,7 +344,12 @@ struct Counts {
 }
 
 /// `/staff`: counts and the sections this person may use.
-pub async fn dashboard(req: HttpRequest, state: web::Data<AppState>, hb: Templates, staff: Staff) -> Result<HttpResponse> {
+pub async fn dashboard(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+) -> Result<HttpResponse> {
     staff.require(Action::ViewStaffArea)?;
     let counts: Counts = state
         .db(|conn| {
@@ -295,16 +365,32 @@ pub async fn dashboard(req: HttpRequest, state: web::Data<AppState>, hb: Templat
     let lang = Lang::of(&req);
     let all = [
         ("/staff/people", "people", Action::ManagePeople),
-        ("/staff/departments", "departments", Action::ManageDepartments),
-        ("/staff/organisations", "organisations", Action::VerifyOrganisations),
-        ("/staff/kpis", "kpis", Action::RecordKpiActuals { department: None }),
+        (
+            "/staff/departments",
+            "departments",
+            Action::ManageDepartments,
+        ),
+        (
+            "/staff/organisations",
+            "organisations",
+            Action::VerifyOrganisations,
+        ),
+        (
+            "/staff/kpis",
+            "kpis",
+            Action::RecordKpiActuals { department: None },
+        ),
         ("/staff/audit", "audit", Action::ReadAudit),
         ("/staff/outbox", "outbox", Action::ManageOutbox),
     ];
     let sections: Vec<Section> = all
         .into_iter()
         .filter(|(_, _, action)| staff.may(*action))
-        .map(|(href, key, _)| Section { href, label: translate(lang, &format!("staff.{key}.title"), &[]), help: translate(lang, &format!("staff.{key}.help"), &[]) })
+        .map(|(href, key, _)| Section {
+            href,
+            label: translate(lang, &format!("staff.{key}.title"), &[]),
+            help: translate(lang, &format!("staff.{key}.help"), &[]),
+        })
         .collect();
     let roles: Vec<&'static str> = {
         let mut roles: Vec<Role> = staff.grants.iter().map(|g| g.role).collect();
@@ -319,7 +405,15 @@ pub async fn dashboard(req: HttpRequest, state: web::Data<AppState>, hb: Templat
         "roles": roles,
         "admin": staff.may(Action::ManagePeople),
     });
-    page(&req, &hb, "staff/dashboard", &title, &crumbs(lang, &[]), &context, StatusCode::OK)
+    page(
+        &req,
+        &hb,
+        "staff/dashboard",
+        &title,
+        &crumbs(lang, &[]),
+        &context,
+        StatusCode::OK,
+    )
 }
 
 #[cfg(test)]
@@ -329,7 +423,10 @@ mod tests {
     #[test]
     fn every_route_has_a_handler_and_appears_once() {
         for (i, route) in STAFF_ROUTES.iter().enumerate() {
-            assert!(route.path == "/staff" || route.path.starts_with("/staff/"), "{route:?}");
+            assert!(
+                route.path == "/staff" || route.path.starts_with("/staff/"),
+                "{route:?}"
+            );
             assert!(!STAFF_ROUTES[..i].contains(route), "{route:?} twice");
             let _ = handler(route);
         }
@@ -337,12 +434,26 @@ mod tests {
 
     #[test]
     fn pagers_keep_the_query() {
-        let p = Pager::new("/staff/people", &[("q", "山田 太郎".into()), ("x", String::new())], 2, true);
-        assert_eq!(p.prev.as_deref(), Some("/staff/people?q=%E5%B1%B1%E7%94%B0%20%E5%A4%AA%E9%83%8E"));
-        assert_eq!(p.next.as_deref(), Some("/staff/people?q=%E5%B1%B1%E7%94%B0%20%E5%A4%AA%E9%83%8E&page=3"));
+        let p = Pager::new(
+            "/staff/people",
+            &[("q", "山田 太郎".into()), ("x", String::new())],
+            2,
+            true,
+        );
+        assert_eq!(
+            p.prev.as_deref(),
+            Some("/staff/people?q=%E5%B1%B1%E7%94%B0%20%E5%A4%AA%E9%83%8E")
+        );
+        assert_eq!(
+            p.next.as_deref(),
+            Some("/staff/people?q=%E5%B1%B1%E7%94%B0%20%E5%A4%AA%E9%83%8E&page=3")
+        );
         let p = Pager::new("/staff/audit", &[], 1, false);
         assert_eq!((p.prev, p.next), (None, None));
-        assert_eq!(Pager::new("/staff/audit", &[], 2, false).prev.as_deref(), Some("/staff/audit"));
+        assert_eq!(
+            Pager::new("/staff/audit", &[], 2, false).prev.as_deref(),
+            Some("/staff/audit")
+        );
     }
 
     #[test]

@@ -31,44 +31,97 @@ pub struct DoneQuery {
     done: Option<String>,
 }
 
-pub async fn list(req: HttpRequest, state: web::Data<AppState>, hb: Templates, staff: Staff, query: web::Query<DoneQuery>) -> Result<HttpResponse> {
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+    query: web::Query<DoneQuery>,
+) -> Result<HttpResponse> {
     staff.require(Action::VerifyOrganisations)?;
     let lang = Lang::of(&req);
-    type Row = (Uuid, String, String, DateTime<Utc>, Option<DateTime<Utc>>, Option<String>);
+    type Row = (
+        Uuid,
+        String,
+        String,
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+        Option<String>,
+    );
     let rows: Vec<Row> = state
         .db(|conn| {
             Ok(o::table
-                .left_join(om::table.on(om::organisation_id.eq(o::id).and(om::role.eq("representative"))))
+                .left_join(
+                    om::table.on(om::organisation_id
+                        .eq(o::id)
+                        .and(om::role.eq("representative"))),
+                )
                 .left_join(a::table.on(a::id.eq(om::account_id)))
                 .order((o::verified_at.is_not_null(), o::created_at.desc()))
                 .limit(PER_PAGE * 4)
-                .select((o::id, o::name, o::kind, o::created_at, o::verified_at, a::display_name.nullable()))
+                .select((
+                    o::id,
+                    o::name,
+                    o::kind,
+                    o::created_at,
+                    o::verified_at,
+                    a::display_name.nullable(),
+                ))
                 .load(conn)?)
         })
         .await?;
     let rows: Vec<OrganisationRow> = rows
         .into_iter()
-        .map(|(id, name, kind, created_at, verified_at, representative)| OrganisationRow {
-            id,
-            name,
-            kind: translate(lang, &orgs::Kind::from_code(&kind).unwrap_or(orgs::Kind::Other).label_key(), &[]),
-            representative,
-            created: crate::wareki::date_ja(created_at),
-            verified: verified_at.map(crate::wareki::date_ja),
-        })
+        .map(
+            |(id, name, kind, created_at, verified_at, representative)| OrganisationRow {
+                id,
+                name,
+                kind: translate(
+                    lang,
+                    &orgs::Kind::from_code(&kind)
+                        .unwrap_or(orgs::Kind::Other)
+                        .label_key(),
+                    &[],
+                ),
+                representative,
+                created: crate::wareki::date_ja(created_at),
+                verified: verified_at.map(crate::wareki::date_ja),
+            },
+        )
         .collect();
-    let (unverified, verified): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.verified.is_none());
+    let (unverified, verified): (Vec<_>, Vec<_>) =
+        rows.into_iter().partition(|r| r.verified.is_none());
     let title = translate(lang, "staff.organisations.title", &[]);
-    let done = query.done.as_deref().filter(|d| *d == "verified").map(|_| translate(lang, "staff.organisations.done", &[]));
+    let done = query
+        .done
+        .as_deref()
+        .filter(|d| *d == "verified")
+        .map(|_| translate(lang, "staff.organisations.done", &[]));
     let context = json!({ "unverified": unverified, "verified": verified, "done": done });
-    page(&req, &hb, "staff/organisations", &title, &crumbs(lang, &[(&title, None)]), &context, StatusCode::OK)
+    page(
+        &req,
+        &hb,
+        "staff/organisations",
+        &title,
+        &crumbs(lang, &[(&title, None)]),
+        &context,
+        StatusCode::OK,
+    )
 }
 
-pub async fn verify(req: HttpRequest, state: web::Data<AppState>, staff: Staff, path: web::Path<String>, form: web::Form<CsrfOnly>) -> Result<HttpResponse> {
+pub async fn verify(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse> {
     staff.require(Action::VerifyOrganisations)?;
     check_csrf(&req, &form.csrf)?;
     let id = Uuid::parse_str(&path).map_err(|_| Error::NotFound)?;
     let (actor, ip, public_url) = (staff.id(), super::ip(&req), state.public_url.clone());
-    state.db(move |conn| orgs::verify(conn, actor, id, ip.as_deref(), &public_url)).await?;
+    state
+        .db(move |conn| orgs::verify(conn, actor, id, ip.as_deref(), &public_url))
+        .await?;
     Ok(see_other("/staff/organisations?done=verified"))
 }

@@ -27,11 +27,20 @@ struct EmailView {
 }
 
 fn jst_time(at: DateTime<Utc>) -> String {
-    at.with_timezone(&jst()).format("%Y-%m-%d %H:%M").to_string()
+    at.with_timezone(&jst())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 fn view(e: OutboxEntry, at: DateTime<Utc>) -> EmailView {
-    EmailView { id: e.id, to: e.to_address, subject: e.subject, attempts: e.attempts, last_error: e.last_error, when: jst_time(at) }
+    EmailView {
+        id: e.id,
+        to: e.to_address,
+        subject: e.subject,
+        attempts: e.attempts,
+        last_error: e.last_error,
+        when: jst_time(at),
+    }
 }
 
 #[derive(Deserialize)]
@@ -39,7 +48,13 @@ pub struct DoneQuery {
     done: Option<String>,
 }
 
-pub async fn list(req: HttpRequest, state: web::Data<AppState>, hb: Templates, staff: Staff, query: web::Query<DoneQuery>) -> Result<HttpResponse> {
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+    query: web::Query<DoneQuery>,
+) -> Result<HttpResponse> {
     staff.require(Action::ManageOutbox)?;
     let (failed, pending) = state
         .db(|conn| {
@@ -54,16 +69,46 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>, hb: Templates, s
             Ok((failed, pending))
         })
         .await?;
-    let failed: Vec<EmailView> = failed.into_iter().map(|e| { let at = e.failed_at.unwrap_or(e.created_at); view(e, at) }).collect();
-    let pending: Vec<EmailView> = pending.into_iter().map(|e| { let at = e.next_attempt_at; view(e, at) }).collect();
+    let failed: Vec<EmailView> = failed
+        .into_iter()
+        .map(|e| {
+            let at = e.failed_at.unwrap_or(e.created_at);
+            view(e, at)
+        })
+        .collect();
+    let pending: Vec<EmailView> = pending
+        .into_iter()
+        .map(|e| {
+            let at = e.next_attempt_at;
+            view(e, at)
+        })
+        .collect();
     let lang = Lang::of(&req);
     let title = translate(lang, "staff.outbox.title", &[]);
-    let done = query.done.as_deref().filter(|d| *d == "retried").map(|_| translate(lang, "staff.outbox.done", &[]));
+    let done = query
+        .done
+        .as_deref()
+        .filter(|d| *d == "retried")
+        .map(|_| translate(lang, "staff.outbox.done", &[]));
     let context = json!({ "failed": failed, "pending": pending, "done": done });
-    page(&req, &hb, "staff/outbox", &title, &crumbs(lang, &[(&title, None)]), &context, StatusCode::OK)
+    page(
+        &req,
+        &hb,
+        "staff/outbox",
+        &title,
+        &crumbs(lang, &[(&title, None)]),
+        &context,
+        StatusCode::OK,
+    )
 }
 
-pub async fn retry(req: HttpRequest, state: web::Data<AppState>, staff: Staff, path: web::Path<String>, form: web::Form<CsrfOnly>) -> Result<HttpResponse> {
+pub async fn retry(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse> {
     staff.require(Action::ManageOutbox)?;
     check_csrf(&req, &form.csrf)?;
     let id: i64 = path.parse().map_err(|_| Error::NotFound)?;

@@ -1,7 +1,9 @@
 //! `/staff/people`: accounts with their roles, searchable and paginated; one person's page
 //! grants and revokes roles (reviewer and moderator per department, admin for the city).
 
-use super::{audit, crumbs, page, page_number, see_other, Action, Pager, Role, Staff, Templates, PER_PAGE};
+use super::{
+    audit, crumbs, page, page_number, see_other, Action, Pager, Role, Staff, Templates, PER_PAGE,
+};
 use crate::app::AppState;
 use crate::auth::session::check_csrf;
 use crate::db::schema::{accounts as a, departments as d, staff_roles as sr};
@@ -16,6 +18,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::HashMap;
 use uuid::Uuid;
+
+/// id, display name, email, verified at.
+type AccountRow = (Uuid, String, Option<String>, Option<DateTime<Utc>>);
 
 /// The longest search term accepted.
 pub const SEARCH_MAX: usize = 100;
@@ -46,13 +51,21 @@ struct PersonRow {
 fn role_label(lang: Lang, role: &str, department: Option<&str>) -> String {
     let name = translate(lang, &format!("staff.role.{role}"), &[]);
     match department {
-        Some(dept) => translate(lang, "staff.role.in_department", &[("role", name), ("department", dept.to_owned())]),
+        Some(dept) => translate(
+            lang,
+            "staff.role.in_department",
+            &[("role", name), ("department", dept.to_owned())],
+        ),
         None => name,
     }
 }
 
 /// Roles of these accounts with department names: one query.
-fn roles_of(conn: &mut PgConnection, lang: Lang, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<RoleView>>> {
+fn roles_of(
+    conn: &mut PgConnection,
+    lang: Lang,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<RoleView>>> {
     let rows: Vec<(i32, Uuid, String, Option<String>)> = sr::table
         .left_join(d::table)
         .filter(sr::account_id.eq_any(ids))
@@ -62,7 +75,12 @@ fn roles_of(conn: &mut PgConnection, lang: Lang, ids: &[Uuid]) -> Result<HashMap
     let mut map: HashMap<Uuid, Vec<RoleView>> = HashMap::new();
     for (id, account, role, department) in rows {
         let label = role_label(lang, &role, department.as_deref());
-        map.entry(account).or_default().push(RoleView { id, role, label, department });
+        map.entry(account).or_default().push(RoleView {
+            id,
+            role,
+            label,
+            department,
+        });
     }
     Ok(map)
 }
@@ -79,7 +97,13 @@ fn like_pattern(term: &str) -> String {
     format!("%{escaped}%")
 }
 
-pub async fn list(req: HttpRequest, state: web::Data<AppState>, hb: Templates, staff: Staff, query: web::Query<ListQuery>) -> Result<HttpResponse> {
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse> {
     staff.require(Action::ManagePeople)?;
     let lang = Lang::of(&req);
     let query = query.into_inner();
@@ -88,7 +112,14 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>, hb: Templates, s
     let mut form = FormPage::default();
     form.keep("q", &term);
     if term.chars().count() > SEARCH_MAX || term.chars().any(char::is_control) {
-        form.fail("q", &translate(lang, "staff.people.search_too_long", &[("max", SEARCH_MAX.to_string())]));
+        form.fail(
+            "q",
+            &translate(
+                lang,
+                "staff.people.search_too_long",
+                &[("max", SEARCH_MAX.to_string())],
+            ),
+        );
     }
     let valid = !form.has_errors();
     let search = term.clone();
@@ -106,9 +137,13 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>, hb: Templates, s
                 .into_boxed();
             if !search.is_empty() {
                 let pattern = like_pattern(&search);
-                q = q.filter(a::email.ilike(pattern.clone()).or(a::display_name.ilike(pattern)));
+                q = q.filter(
+                    a::email
+                        .ilike(pattern.clone())
+                        .or(a::display_name.ilike(pattern)),
+                );
             }
-            let mut found: Vec<(Uuid, String, Option<String>, Option<DateTime<Utc>>)> = q.load(conn)?;
+            let mut found: Vec<AccountRow> = q.load(conn)?;
             let more = found.len() as i64 > PER_PAGE;
             found.truncate(PER_PAGE as usize);
             let ids: Vec<Uuid> = found.iter().map(|r| r.0).collect();
@@ -128,9 +163,22 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>, hb: Templates, s
         .await?;
     let pager = Pager::new("/staff/people", &[("q", term.clone())], number, more);
     let title = translate(lang, "staff.people.title", &[]);
-    let context = json!({ "people": rows, "pager": pager, "form": form, "searched": !term.is_empty() });
-    let status = if valid { StatusCode::OK } else { StatusCode::BAD_REQUEST };
-    page(&req, &hb, "staff/people", &title, &crumbs(lang, &[(&title, None)]), &context, status)
+    let context =
+        json!({ "people": rows, "pager": pager, "form": form, "searched": !term.is_empty() });
+    let status = if valid {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    page(
+        &req,
+        &hb,
+        "staff/people",
+        &title,
+        &crumbs(lang, &[(&title, None)]),
+        &context,
+        status,
+    )
 }
 
 fn account_id(raw: &str) -> Result<Uuid> {
@@ -146,14 +194,20 @@ struct Person {
 }
 
 fn person(conn: &mut PgConnection, id: Uuid) -> Result<Person> {
-    let (display_name, email, verified_at): (String, Option<String>, Option<DateTime<Utc>>) = a::table
-        .find(id)
-        .filter(a::deleted_at.is_null())
-        .select((a::display_name, a::email, a::email_verified_at))
-        .first(conn)
-        .optional()?
-        .ok_or(Error::NotFound)?;
-    Ok(Person { id, display_name, email: email.unwrap_or_default(), verified: verified_at.is_some() })
+    let (display_name, email, verified_at): (String, Option<String>, Option<DateTime<Utc>>) =
+        a::table
+            .find(id)
+            .filter(a::deleted_at.is_null())
+            .select((a::display_name, a::email, a::email_verified_at))
+            .first(conn)
+            .optional()?
+            .ok_or(Error::NotFound)?;
+    Ok(Person {
+        id,
+        display_name,
+        email: email.unwrap_or_default(),
+        verified: verified_at.is_some(),
+    })
 }
 
 #[derive(Deserialize)]
@@ -161,21 +215,42 @@ pub struct DoneQuery {
     done: Option<String>,
 }
 
-async fn person_page(req: &HttpRequest, state: &AppState, hb: &Templates, id: Uuid, form: FormPage, done: Option<&str>) -> Result<HttpResponse> {
+async fn person_page(
+    req: &HttpRequest,
+    state: &AppState,
+    hb: &Templates,
+    id: Uuid,
+    form: FormPage,
+    done: Option<&str>,
+) -> Result<HttpResponse> {
     let lang = Lang::of(req);
     let (person, roles, departments) = state
         .db(move |conn| {
             let person = person(conn, id)?;
             let roles = roles_of(conn, lang, &[id])?.remove(&id).unwrap_or_default();
-            let departments: Vec<(i32, String)> = d::table.order(d::name).select((d::id, d::name)).load(conn)?;
+            let departments: Vec<(i32, String)> = d::table
+                .order(d::name)
+                .select((d::id, d::name))
+                .load(conn)?;
             Ok((person, roles, departments))
         })
         .await?;
-    let departments: Vec<_> = departments.into_iter().map(|(id, name)| json!({ "id": id.to_string(), "name": name })).collect();
+    let departments: Vec<_> = departments
+        .into_iter()
+        .map(|(id, name)| json!({ "id": id.to_string(), "name": name }))
+        .collect();
     let role_options: Vec<_> = Role::ALL.iter().map(|r| json!({ "code": r.code(), "label": translate(lang, &format!("staff.role.{}", r.code()), &[]) })).collect();
-    let title = translate(lang, "staff.person.title", &[("name", person.display_name.clone())]);
+    let title = translate(
+        lang,
+        "staff.person.title",
+        &[("name", person.display_name.clone())],
+    );
     let people = translate(lang, "staff.people.title", &[]);
-    let status = if form.has_errors() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let status = if form.has_errors() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
     let context = json!({
         "person": person,
         "roles": roles,
@@ -184,13 +259,34 @@ async fn person_page(req: &HttpRequest, state: &AppState, hb: &Templates, id: Uu
         "form": form,
         "done": done.map(|key| translate(lang, &format!("staff.person.done.{key}"), &[])),
     });
-    page(req, hb, "staff/person", &title, &crumbs(lang, &[(&people, Some("/staff/people".into())), (&title, None)]), &context, status)
+    page(
+        req,
+        hb,
+        "staff/person",
+        &title,
+        &crumbs(
+            lang,
+            &[(&people, Some("/staff/people".into())), (&title, None)],
+        ),
+        &context,
+        status,
+    )
 }
 
-pub async fn show(req: HttpRequest, state: web::Data<AppState>, hb: Templates, staff: Staff, path: web::Path<String>, query: web::Query<DoneQuery>) -> Result<HttpResponse> {
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+    path: web::Path<String>,
+    query: web::Query<DoneQuery>,
+) -> Result<HttpResponse> {
     staff.require(Action::ManagePeople)?;
     let id = account_id(&path)?;
-    let done = query.done.as_deref().filter(|d| ["granted", "revoked"].contains(d));
+    let done = query
+        .done
+        .as_deref()
+        .filter(|d| ["granted", "revoked"].contains(d));
     person_page(&req, &state, &hb, id, FormPage::default(), done).await
 }
 
@@ -204,19 +300,34 @@ pub struct GrantForm {
     department: String,
 }
 
-pub async fn grant(req: HttpRequest, state: web::Data<AppState>, hb: Templates, staff: Staff, path: web::Path<String>, form: web::Form<GrantForm>) -> Result<HttpResponse> {
+pub async fn grant(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+    path: web::Path<String>,
+    form: web::Form<GrantForm>,
+) -> Result<HttpResponse> {
     staff.require(Action::ManagePeople)?;
     check_csrf(&req, &form.csrf)?;
     let id = account_id(&path)?;
     let lang = Lang::of(&req);
     let form = form.into_inner();
     let mut page = FormPage::default();
-    page.keep("role", &form.role).keep("department", &form.department);
-    let role = page.check("role", Role::parse(&form.role).ok_or_else(|| translate(lang, "staff.person.role_required", &[])));
+    page.keep("role", &form.role)
+        .keep("department", &form.department);
+    let role = page.check(
+        "role",
+        Role::parse(&form.role).ok_or_else(|| translate(lang, "staff.person.role_required", &[])),
+    );
     let department = match role {
         Some(r) if r.per_department() => page.check(
             "department",
-            form.department.trim().parse::<i32>().map(Some).map_err(|_| translate(lang, "staff.person.department_required", &[])),
+            form.department
+                .trim()
+                .parse::<i32>()
+                .map(Some)
+                .map_err(|_| translate(lang, "staff.person.department_required", &[])),
         ),
         _ => Some(None),
     };
@@ -272,13 +383,24 @@ pub struct RevokeForm {
     grant: String,
 }
 
-pub async fn revoke(req: HttpRequest, state: web::Data<AppState>, hb: Templates, staff: Staff, path: web::Path<String>, form: web::Form<RevokeForm>) -> Result<HttpResponse> {
+pub async fn revoke(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+    path: web::Path<String>,
+    form: web::Form<RevokeForm>,
+) -> Result<HttpResponse> {
     staff.require(Action::ManagePeople)?;
     check_csrf(&req, &form.csrf)?;
     let id = account_id(&path)?;
     let lang = Lang::of(&req);
     let Ok(grant) = form.grant.trim().parse::<i32>() else {
-        return Err(Error::BadRequest(translate(lang, "staff.person.no_such_role", &[])));
+        return Err(Error::BadRequest(translate(
+            lang,
+            "staff.person.no_such_role",
+            &[],
+        )));
     };
     let actor = staff.id();
     let ip = super::ip(&req);

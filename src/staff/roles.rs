@@ -72,7 +72,9 @@ pub enum Action {
 }
 
 fn holds(grants: &[Grant], role: Role, department: Option<i32>) -> bool {
-    grants.iter().any(|g| g.role == role && (department.is_none() || g.department == department))
+    grants
+        .iter()
+        .any(|g| g.role == role && (department.is_none() || g.department == department))
 }
 
 /// Whether `grants` allow `action`. Admins may do everything; the others only what their role
@@ -144,7 +146,12 @@ mod tests {
         for action in ADMIN_ONLY {
             assert!(allows(&admin, action), "{action:?}");
         }
-        assert!(allows(&admin, Action::RecordKpiActuals { department: Some(3) }));
+        assert!(allows(
+            &admin,
+            Action::RecordKpiActuals {
+                department: Some(3)
+            }
+        ));
         assert!(allows(&admin, Action::ReviewProposals { department: 7 }));
         assert!(allows(&admin, Action::ModerateComments { department: 7 }));
     }
@@ -154,21 +161,44 @@ mod tests {
         let reviewer = [grant(Role::Reviewer, Some(1))];
         assert!(allows(&reviewer, Action::ViewStaffArea));
         assert!(allows(&reviewer, Action::ReviewProposals { department: 1 }));
-        assert!(!allows(&reviewer, Action::ReviewProposals { department: 2 }));
-        assert!(!allows(&reviewer, Action::ModerateComments { department: 1 }));
+        assert!(!allows(
+            &reviewer,
+            Action::ReviewProposals { department: 2 }
+        ));
+        assert!(!allows(
+            &reviewer,
+            Action::ModerateComments { department: 1 }
+        ));
         for action in ADMIN_ONLY {
             assert!(!allows(&reviewer, action), "{action:?}");
         }
-        assert!(!allows(&reviewer, Action::RecordKpiActuals { department: Some(1) }), "admin only for now");
+        assert!(
+            !allows(
+                &reviewer,
+                Action::RecordKpiActuals {
+                    department: Some(1)
+                }
+            ),
+            "admin only for now"
+        );
     }
 
     #[test]
     fn moderators_moderate_their_own_department_only() {
         let moderator = [grant(Role::Moderator, Some(2))];
         assert!(allows(&moderator, Action::ViewStaffArea));
-        assert!(allows(&moderator, Action::ModerateComments { department: 2 }));
-        assert!(!allows(&moderator, Action::ModerateComments { department: 1 }));
-        assert!(!allows(&moderator, Action::ReviewProposals { department: 2 }));
+        assert!(allows(
+            &moderator,
+            Action::ModerateComments { department: 2 }
+        ));
+        assert!(!allows(
+            &moderator,
+            Action::ModerateComments { department: 1 }
+        ));
+        assert!(!allows(
+            &moderator,
+            Action::ReviewProposals { department: 2 }
+        ));
         for action in ADMIN_ONLY {
             assert!(!allows(&moderator, action), "{action:?}");
         }
@@ -176,7 +206,11 @@ mod tests {
 
     #[test]
     fn several_roles_add_up() {
-        let both = [grant(Role::Reviewer, Some(1)), grant(Role::Moderator, Some(2)), grant(Role::Reviewer, Some(3))];
+        let both = [
+            grant(Role::Reviewer, Some(1)),
+            grant(Role::Moderator, Some(2)),
+            grant(Role::Reviewer, Some(3)),
+        ];
         assert!(allows(&both, Action::ReviewProposals { department: 1 }));
         assert!(allows(&both, Action::ReviewProposals { department: 3 }));
         assert!(allows(&both, Action::ModerateComments { department: 2 }));
@@ -197,10 +231,11 @@ mod tests {
 
     #[test]
     fn refusals_are_in_japanese() {
-        for action in ADMIN_ONLY
-            .into_iter()
-            .chain([Action::ViewStaffArea, Action::ReviewProposals { department: 1 }, Action::ModerateComments { department: 1 }])
-        {
+        for action in ADMIN_ONLY.into_iter().chain([
+            Action::ViewStaffArea,
+            Action::ReviewProposals { department: 1 },
+            Action::ModerateComments { department: 1 },
+        ]) {
             let message = refusal(action);
             assert!(message.contains("権限がありません"), "{message}");
         }

@@ -33,7 +33,8 @@ pub async fn render_errors(
     super::security_headers(res.headers_mut(), https);
     let status = res.status();
     // Pages that answer 4xx themselves (a form with messages) are already what the person needs.
-    let failed = res.response().error().is_some() || res.response().extensions().get::<ErrorInfo>().is_some();
+    let failed = res.response().error().is_some()
+        || res.response().extensions().get::<ErrorInfo>().is_some();
     if !failed || !(status.is_client_error() || status.is_server_error()) {
         return Ok(res);
     }

@@ -23,7 +23,9 @@ impl FormPage {
     }
 
     pub fn fail(&mut self, field: &str, message: &str) {
-        self.errors.entry(field.to_owned()).or_insert_with(|| message.to_owned());
+        self.errors
+            .entry(field.to_owned())
+            .or_insert_with(|| message.to_owned());
     }
 
     pub fn is_untouched(&self) -> bool {
@@ -43,7 +45,10 @@ mod tests {
     fn keeps_values_and_the_first_message_per_field() {
         let mut page = FormPage::default();
         page.keep("email", "taro@example");
-        assert_eq!(page.check("email", Err::<(), _>("形式が正しくありません".into())), None);
+        assert_eq!(
+            page.check("email", Err::<(), _>("形式が正しくありません".into())),
+            None
+        );
         page.fail("email", "二つ目");
         assert_eq!(page.check("name", Ok::<_, String>(5)), Some(5));
         assert!(page.has_errors());

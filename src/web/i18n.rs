@@ -124,7 +124,12 @@ impl HelperDef for TranslateHelper {
             .param(0)
             .and_then(|p| p.value().as_str())
             .ok_or(RenderErrorReason::ParamNotFoundForIndex("t", 0))?;
-        let lang = ctx.data().get("lang").and_then(|l| l.as_str()).and_then(Lang::parse).unwrap_or(Lang::Ja);
+        let lang = ctx
+            .data()
+            .get("lang")
+            .and_then(|l| l.as_str())
+            .and_then(Lang::parse)
+            .unwrap_or(Lang::Ja);
         let params: Vec<(&str, String)> = h
             .hash()
             .iter()
@@ -136,7 +141,9 @@ impl HelperDef for TranslateHelper {
                 (*name, value)
             })
             .collect();
-        Ok(ScopedJson::Derived(serde_json::Value::String(translate(lang, key, &params))))
+        Ok(ScopedJson::Derived(serde_json::Value::String(translate(
+            lang, key, &params,
+        ))))
     }
 }
 

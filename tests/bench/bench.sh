@@ -217,15 +217,20 @@ for name in "${NAMES[@]}"; do
 done
 
 # --- the statements each URL sends, from PostgreSQL's log --------------------------------------
+#
+# With log_statement = 'all', every statement is logged as "<time> [<backend pid>] LOG:  …":
+# simple-protocol ones as "statement: SQL", extended-protocol ones (diesel's) as
+# "execute <name>: SQL with $1 …" followed by "DETAIL:  parameters: $1 = '…', …".
+# Background work of the app (the email outbox worker polls every second) uses the same pool
+# at the same time, so the log is cut into pool check-outs — each begins with r2d2's `SELECT 1`
+# (test_on_check_out) on its backend — and the check-outs that also occur in a window without
+# any request are the background's, not the request's.
 
-# Turns the log lines of one backend into a pgbench script: simple-protocol statements as they
-# are, extended-protocol ones ("execute <name>: … $1 …" + "DETAIL:  parameters: $1 = '…'")
-# with their parameters written in as literals.
-statements_from_log() {
-    awk '
-        function flush() {
-            if (stmt != "") { print stmt ";"; stmt = "" }
-        }
+# stdin: log lines prefixed "I " (idle window) or "R " (request window). stdout: the request
+# window's other check-outs, in order, as a pgbench script with the parameters written in as
+# literals; $1: file for their raw log lines; stderr: what was kept and left out.
+checkouts_of_request() {
+    awk -v raw="$1" '
         # $n → the logged literal of parameter n (longest digit run, so $10 is not $1).
         function substitute(s,    out, i, c, j, n) {
             out = ""
@@ -242,7 +247,7 @@ statements_from_log() {
             return out
         }
         # "$1 = '\''6-1'\'', $2 = NULL" → param[1] = "'\''6-1'\''", param[2] = "NULL"
-        function parse_params(s,    i, c, n, v, inq) {
+        function parse_params(s,    i, c, n, v) {
             delete param
             i = 1
             while (i <= length(s)) {
@@ -265,38 +270,69 @@ statements_from_log() {
                 param[n] = v
             }
         }
-        /LOG:  statement: / { flush(); sub(/.*LOG:  statement: /, ""); stmt = $0; next }
-        /LOG:  execute [^:]*: / { flush(); sub(/.*LOG:  execute [^:]*: /, ""); raw = $0; stmt = raw; next }
-        /DETAIL:  parameters: / && stmt != "" {
-            sub(/.*DETAIL:  parameters: /, ""); parse_params($0); stmt = substitute(raw); next
+        {
+            win = substr($0, 1, 1); line = substr($0, 3)
+            if (!match(line, /\[[0-9]+\] (LOG|DETAIL):  /)) next
+            pid = substr(line, RSTART + 1); pid = substr(pid, 1, index(pid, "]") - 1)
+            key = win SUBSEP pid
+            s = line
+            if (sub(/.*\] LOG:  statement: /, "", s) || sub(/.*\] LOG:  execute [^:]*: /, "", s)) {
+                if (s == "SELECT 1" || !(key in cur)) { n++; cur[key] = n; window[n] = win }
+                k = cur[key]
+                stmt[k, ++count[k]] = s
+                lines[k] = lines[k] line "\n"
+            } else if (sub(/.*\] DETAIL:  parameters: /, "", s) && (key in cur)) {
+                k = cur[key]
+                parse_params(s)
+                stmt[k, count[k]] = substitute(stmt[k, count[k]])
+                lines[k] = lines[k] line "\n"
+            }
         }
-        END { flush() }
+        END {
+            for (k = 1; k <= n; k++) {
+                for (i = 1; i <= count[k]; i++) text[k] = text[k] stmt[k, i] ";\n"
+                if (window[k] == "I") background[text[k]] = 1
+            }
+            for (k = 1; k <= n; k++) {
+                if (window[k] != "R") continue
+                if (text[k] in background) { left++; continue }
+                printf "%s", text[k]
+                printf "%s", lines[k] > raw
+                kept++
+            }
+            printf "%d %d\n", kept, left > "/dev/stderr"
+        }
     '
+}
+
+# The log lines written while "$@" runs, between two marker statements.
+log_window() {
+    local start
+    psql_kyodo -c "SELECT 'kyodo-bench window begins'" >/dev/null
+    start=$(wc -l <"$PG_LOG")
+    "$@"
+    psql_kyodo -c "SELECT 'kyodo-bench window ends'" >/dev/null
+    tail -n +"$((start + 1))" "$PG_LOG" | sed '/kyodo-bench window ends/,$d'
 }
 
 # Logs every statement for one request to $1 and prints them as a pgbench script; the raw log
 # lines go to $2.
 capture() {
-    local path=$1 raw=$2 start lines pid
+    local path=$1 raw=$2 idle request counts kept left
     curl -s -o /dev/null "$BASE$path" # the pool connection exists before logging starts
     CAPTURING=1
     set_statement_logging all
     sleep 1
-    psql_kyodo -c "SELECT 'kyodo-bench capture begins'" >/dev/null
-    start=$(wc -l <"$PG_LOG")
-    curl -s -o /dev/null "$BASE$path"
-    sleep 0.5
-    psql_kyodo -c "SELECT 'kyodo-bench capture ends'" >/dev/null
+    idle=$(log_window sleep 2.5)
+    request=$(log_window curl -s -o /dev/null "$BASE$path")
     set_statement_logging reset
     CAPTURING=0
-    lines=$(tail -n +"$((start + 1))" "$PG_LOG" | sed '/kyodo-bench capture ends/,$d')
-    # One request runs on one pooled connection: keep that backend's lines only.
-    pid=$(grep -m1 -oE '\[[0-9]+\] LOG:  (statement|execute)' <<<"$lines" | grep -oE '[0-9]+' || true)
-    [ -n "$pid" ] || die "no statement of $path in $PG_LOG"
-    [ "$(grep -oE '\[[0-9]+\] LOG:  (statement|execute)' <<<"$lines" | sort -u | wc -l)" = 1 ] ||
-        die "statements of $path came from more than one backend; see $PG_LOG"
-    grep -F "[$pid] " <<<"$lines" >"$raw"
-    statements_from_log <"$raw"
+    { sed 's/^/I /' <<<"$idle"; sed 's/^/R /' <<<"$request"; } |
+        checkouts_of_request "$raw" 2>"$OUT/.counts"
+    read -r kept left <"$OUT/.counts"
+    rm -f "$OUT/.counts"
+    [ "$kept" -gt 0 ] || die "no statement of $path found in $PG_LOG"
+    say "$path: $kept pool check-out(s) of the request kept, $left of background work left out"
 }
 
 # The statements of a pgbench script, without comments and blank lines.
@@ -310,7 +346,8 @@ if [ "$MODE" = capture ]; then
         echo "-- from a release build of the $BUILT:"
         echo "-- log_statement = 'all' on the app's cluster for one request, the bind parameters"
         echo "-- (\$1 …) written in as the literals the log shows."
-        echo "-- \`SELECT 1\` is the r2d2 connection check (test_on_check_out) every request pays."
+        echo "-- \`SELECT 1\` is the r2d2 connection check (test_on_check_out) every request pays;"
+        echo "-- the email worker's polling, on the same pool, is left out."
         echo "-- The app sends no BEGIN/COMMIT: each statement is its own transaction, as here."
         echo "-- tests/bench/bench.sh re-captures the statements on every run and warns if they differ."
         cat "$OUT/measure.sql"

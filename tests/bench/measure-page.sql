@@ -1,9 +1,10 @@
 -- The SQL statements GET /measures/6-1 sends, in order, as one pgbench transaction.
 -- Captured from PostgreSQL itself by `tests/bench/bench.sh --capture` on 2026-11-25
--- from a release build of the commit 595f859, exported with git archive (BENCH_REV=HEAD):
+-- from a release build of the commit a6fd474, exported with git archive (BENCH_REV=HEAD):
 -- log_statement = 'all' on the app's cluster for one request, the bind parameters
 -- ($1 …) written in as the literals the log shows.
--- `SELECT 1` is the r2d2 connection check (test_on_check_out) every request pays.
+-- `SELECT 1` is the r2d2 connection check (test_on_check_out) every request pays;
+-- the email worker's polling, on the same pool, is left out.
 -- The app sends no BEGIN/COMMIT: each statement is its own transaction, as here.
 -- tests/bench/bench.sh re-captures the statements on every run and warns if they differ.
 SELECT 1;

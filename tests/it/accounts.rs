@@ -6,18 +6,54 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
 pub const TESTS: &[(&str, fn())] = &[
-    ("accounts::sign_up_by_email_over_real_smtp", sign_up_by_email_over_real_smtp),
-    ("accounts::sign_up_keeps_what_was_typed_and_says_what_to_fix", sign_up_keeps_what_was_typed_and_says_what_to_fix),
-    ("accounts::forms_without_the_csrf_token_are_refused", forms_without_the_csrf_token_are_refused),
-    ("accounts::sign_up_answers_the_same_for_a_known_address", sign_up_answers_the_same_for_a_known_address),
-    ("accounts::verify_then_sign_in_with_a_new_session_id", verify_then_sign_in_with_a_new_session_id),
-    ("accounts::wrong_passwords_get_one_message_and_a_limit", wrong_passwords_get_one_message_and_a_limit),
-    ("accounts::a_reset_changes_the_password_and_ends_every_session", a_reset_changes_the_password_and_ends_every_session),
-    ("accounts::the_account_page_needs_sign_in_and_keeps_private_details", the_account_page_needs_sign_in_and_keeps_private_details),
-    ("accounts::changing_the_email_needs_the_new_address_confirmed", changing_the_email_needs_the_new_address_confirmed),
-    ("accounts::changing_the_password_signs_out_other_devices", changing_the_password_signs_out_other_devices),
-    ("accounts::notifications_can_be_turned_off_in_one_click", notifications_can_be_turned_off_in_one_click),
-    ("accounts::deleting_keeps_nothing_personal", deleting_keeps_nothing_personal),
+    (
+        "accounts::sign_up_by_email_over_real_smtp",
+        sign_up_by_email_over_real_smtp,
+    ),
+    (
+        "accounts::sign_up_keeps_what_was_typed_and_says_what_to_fix",
+        sign_up_keeps_what_was_typed_and_says_what_to_fix,
+    ),
+    (
+        "accounts::forms_without_the_csrf_token_are_refused",
+        forms_without_the_csrf_token_are_refused,
+    ),
+    (
+        "accounts::sign_up_answers_the_same_for_a_known_address",
+        sign_up_answers_the_same_for_a_known_address,
+    ),
+    (
+        "accounts::verify_then_sign_in_with_a_new_session_id",
+        verify_then_sign_in_with_a_new_session_id,
+    ),
+    (
+        "accounts::wrong_passwords_get_one_message_and_a_limit",
+        wrong_passwords_get_one_message_and_a_limit,
+    ),
+    (
+        "accounts::a_reset_changes_the_password_and_ends_every_session",
+        a_reset_changes_the_password_and_ends_every_session,
+    ),
+    (
+        "accounts::the_account_page_needs_sign_in_and_keeps_private_details",
+        the_account_page_needs_sign_in_and_keeps_private_details,
+    ),
+    (
+        "accounts::changing_the_email_needs_the_new_address_confirmed",
+        changing_the_email_needs_the_new_address_confirmed,
+    ),
+    (
+        "accounts::changing_the_password_signs_out_other_devices",
+        changing_the_password_signs_out_other_devices,
+    ),
+    (
+        "accounts::notifications_can_be_turned_off_in_one_click",
+        notifications_can_be_turned_off_in_one_click,
+    ),
+    (
+        "accounts::deleting_keeps_nothing_personal",
+        deleting_keeps_nothing_personal,
+    ),
 ];
 
 pub const PASSWORD: &str = "kawa-no-nagare-2026";
@@ -29,7 +65,10 @@ struct Count {
 }
 
 pub fn count(app: &TestApp, sql: &str) -> i64 {
-    diesel::sql_query(sql).get_result::<Count>(&mut app.db()).unwrap().n
+    diesel::sql_query(sql)
+        .get_result::<Count>(&mut app.db())
+        .unwrap()
+        .n
 }
 
 #[derive(QueryableByName)]
@@ -40,17 +79,35 @@ struct Body {
 
 /// The link to `path` in the newest email to `to`, as the outbox holds it.
 pub fn link_in_outbox(app: &TestApp, to: &str, path: &str) -> String {
-    let body: Body = diesel::sql_query("SELECT text_body FROM outbox WHERE to_address = $1 ORDER BY id DESC LIMIT 1")
-        .bind::<Text, _>(to)
-        .get_result(&mut app.db())
-        .unwrap_or_else(|e| panic!("no email to {to}: {e}"));
-    let start = body.text_body.find(&format!("{}{path}", app.base)).unwrap_or_else(|| panic!("no {path} link in:\n{}", body.text_body));
-    let link: String = body.text_body[start..].chars().take_while(|c| !c.is_whitespace()).collect();
+    let body: Body = diesel::sql_query(
+        "SELECT text_body FROM outbox WHERE to_address = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind::<Text, _>(to)
+    .get_result(&mut app.db())
+    .unwrap_or_else(|e| panic!("no email to {to}: {e}"));
+    let start = body
+        .text_body
+        .find(&format!("{}{path}", app.base))
+        .unwrap_or_else(|| panic!("no {path} link in:\n{}", body.text_body));
+    let link: String = body.text_body[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
     link.trim_start_matches(&app.base).to_owned()
 }
 
 pub async fn sign_up(visitor: &Visitor, email: &str, name: &str) -> reqwest::Response {
-    visitor.submit("/signup", "/signup", &[("email", email), ("display_name", name), ("password", PASSWORD)]).await
+    visitor
+        .submit(
+            "/signup",
+            "/signup",
+            &[
+                ("email", email),
+                ("display_name", name),
+                ("password", PASSWORD),
+            ],
+        )
+        .await
 }
 
 /// A verified resident, signed in on `visitor`.
@@ -58,7 +115,13 @@ pub async fn resident(app: &TestApp, visitor: &Visitor, email: &str, name: &str)
     assert_eq!(sign_up(visitor, email, name).await.status(), 200);
     let link = link_in_outbox(app, email, "/verify?token=");
     assert_eq!(visitor.get(&link).await.status(), 200);
-    let response = visitor.submit("/login", "/login", &[("email", email), ("password", PASSWORD), ("next", "/")]).await;
+    let response = visitor
+        .submit(
+            "/login",
+            "/login",
+            &[("email", email), ("password", PASSWORD), ("next", "/")],
+        )
+        .await;
     assert_eq!(response.status(), 303, "signed in");
 }
 
@@ -69,7 +132,13 @@ fn session_cookie(response: &reqwest::Response) -> Option<String> {
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find(|c| c.starts_with("kyodo_session="))
-        .map(|c| c.split(';').next().unwrap().trim_start_matches("kyodo_session=").to_owned())
+        .map(|c| {
+            c.split(';')
+                .next()
+                .unwrap()
+                .trim_start_matches("kyodo_session=")
+                .to_owned()
+        })
 }
 
 fn sign_up_keeps_what_was_typed_and_says_what_to_fix() {
@@ -77,20 +146,41 @@ fn sign_up_keeps_what_was_typed_and_says_what_to_fix() {
         let app = TestApp::start().await;
         let visitor = app.visitor();
         let response = visitor
-            .submit("/signup", "/signup", &[("email", "taro@example"), ("display_name", "ほんじょう太郎"), ("password", "short")])
+            .submit(
+                "/signup",
+                "/signup",
+                &[
+                    ("email", "taro@example"),
+                    ("display_name", "ほんじょう太郎"),
+                    ("password", "short"),
+                ],
+            )
             .await;
         assert_eq!(response.status(), 400);
         let html = response.text().await.unwrap();
         assert!(html.contains("value=\"taro@example\""), "the email stays");
         assert!(html.contains("value=\"ほんじょう太郎\""), "the name stays");
-        assert!(!html.contains("value=\"short\""), "the password is never sent back");
+        assert!(
+            !html.contains("value=\"short\""),
+            "the password is never sent back"
+        );
         let text = visible_text(&html);
         assert!(text.contains("メールアドレスの形式が正しくありません"));
         assert!(text.contains("10文字以上"));
         assert!(html.contains("aria-invalid=\"true\""));
         // Over-long and control characters: messages, never a 500.
         let long = "あ".repeat(500);
-        let response = visitor.submit("/signup", "/signup", &[("email", "a\u{0}@example.jp"), ("display_name", &long), ("password", "")]).await;
+        let response = visitor
+            .submit(
+                "/signup",
+                "/signup",
+                &[
+                    ("email", "a\u{0}@example.jp"),
+                    ("display_name", &long),
+                    ("password", ""),
+                ],
+            )
+            .await;
         assert_eq!(response.status(), 400);
         let text = visible_text(&response.text().await.unwrap());
         assert!(text.contains("50文字以内"));
@@ -103,17 +193,26 @@ fn forms_without_the_csrf_token_are_refused() {
     run(async {
         let app = TestApp::start().await;
         let visitor = app.visitor();
-        let fields = [("email", "taro@example.jp"), ("display_name", "太郎"), ("password", PASSWORD)];
+        let fields = [
+            ("email", "taro@example.jp"),
+            ("display_name", "太郎"),
+            ("password", PASSWORD),
+        ];
         let missing = visitor.post("/signup", &fields).await;
         assert_eq!(missing.status(), 403);
-        let mut forged: Vec<(&str, &str)> = vec![("csrf", "not-the-token-of-this-visitor-xxxxxxxxxxxx")];
+        let mut forged: Vec<(&str, &str)> =
+            vec![("csrf", "not-the-token-of-this-visitor-xxxxxxxxxxxx")];
         forged.extend_from_slice(&fields);
         visitor.page("/signup").await;
         let wrong = visitor.post("/signup", &forged).await;
         assert_eq!(wrong.status(), 403);
         let text = visible_text(&wrong.text().await.unwrap());
         assert!(text.contains("もう一度お試しください"), "{text}");
-        assert_eq!(count(&app, "SELECT count(*) AS n FROM accounts"), 0, "nothing half done");
+        assert_eq!(
+            count(&app, "SELECT count(*) AS n FROM accounts"),
+            0,
+            "nothing half done"
+        );
         assert_eq!(count(&app, "SELECT count(*) AS n FROM outbox"), 0);
         assert_eq!(visitor.post("/logout", &[]).await.status(), 403);
         app.stop().await;
@@ -129,10 +228,19 @@ fn sign_up_answers_the_same_for_a_known_address() {
         let second = sign_up(&app.visitor(), "Hanako@Example.jp", "別の人").await;
         assert_eq!(second.status(), 200);
         let second = visible_text(&second.text().await.unwrap());
-        assert_eq!(first, second, "the page does not tell whether the address is known");
+        assert_eq!(
+            first, second,
+            "the page does not tell whether the address is known"
+        );
         assert_eq!(count(&app, "SELECT count(*) AS n FROM accounts"), 1);
         // The email says what happened.
-        assert_eq!(count(&app, "SELECT count(*) AS n FROM outbox WHERE to_address = 'hanako@example.jp'"), 2);
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM outbox WHERE to_address = 'hanako@example.jp'"
+            ),
+            2
+        );
         let link = link_in_outbox(&app, "hanako@example.jp", "/password/forgot");
         assert_eq!(link, "/password/forgot");
         app.stop().await;
@@ -144,27 +252,75 @@ fn verify_then_sign_in_with_a_new_session_id() {
         let app = TestApp::start().await;
         let visitor = app.visitor();
         sign_up(&visitor, "jiro@example.jp", "次郎").await;
-        assert_eq!(count(&app, "SELECT count(*) AS n FROM accounts WHERE email_verified_at IS NULL"), 1);
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM accounts WHERE email_verified_at IS NULL"
+            ),
+            1
+        );
         let link = link_in_outbox(&app, "jiro@example.jp", "/verify?token=");
         let verified = visitor.get(&link).await;
         assert_eq!(verified.status(), 200);
         assert!(visible_text(&verified.text().await.unwrap()).contains("確認しました"));
-        assert_eq!(count(&app, "SELECT count(*) AS n FROM accounts WHERE email_verified_at IS NOT NULL"), 1);
-        assert_eq!(visitor.get(&link).await.status(), 400, "the link is single-use");
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM accounts WHERE email_verified_at IS NOT NULL"
+            ),
+            1
+        );
+        assert_eq!(
+            visitor.get(&link).await.status(),
+            400,
+            "the link is single-use"
+        );
 
-        let first = visitor.submit("/login", "/login", &[("email", "jiro@example.jp"), ("password", PASSWORD), ("next", "/measures/6-1")]).await;
+        let first = visitor
+            .submit(
+                "/login",
+                "/login",
+                &[
+                    ("email", "jiro@example.jp"),
+                    ("password", PASSWORD),
+                    ("next", "/measures/6-1"),
+                ],
+            )
+            .await;
         assert_eq!(first.status(), 303);
         assert_eq!(first.headers()["location"], "/measures/6-1");
         let first_id = session_cookie(&first).expect("a session cookie");
-        let cookie = first.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect::<Vec<_>>().join("\n");
-        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+        let cookie = first
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+            "{cookie}"
+        );
         let page = visitor.page("/measures/6-1").await;
-        assert!(page.contains("action=\"/logout\""), "signed in: the page offers sign-out");
+        assert!(
+            page.contains("action=\"/logout\""),
+            "signed in: the page offers sign-out"
+        );
 
-        let second = visitor.submit("/login", "/login", &[("email", "jiro@example.jp"), ("password", PASSWORD)]).await;
+        let second = visitor
+            .submit(
+                "/login",
+                "/login",
+                &[("email", "jiro@example.jp"), ("password", PASSWORD)],
+            )
+            .await;
         let second_id = session_cookie(&second).expect("a session cookie");
         assert_ne!(first_id, second_id, "a new id at every sign-in");
-        assert_eq!(count(&app, "SELECT count(*) AS n FROM sessions"), 1, "the previous session on this device ended");
+        assert_eq!(
+            count(&app, "SELECT count(*) AS n FROM sessions"),
+            1,
+            "the previous session on this device ended"
+        );
 
         let out = visitor.submit("/logout", "/logout", &[]).await;
         assert_eq!(out.status(), 303);
@@ -180,10 +336,25 @@ fn wrong_passwords_get_one_message_and_a_limit() {
         let owner = app.visitor();
         resident(&app, &owner, "saburo@example.jp", "三郎").await;
         let attacker = app.visitor();
-        let unknown = attacker.submit("/login", "/login", &[("email", "nobody@example.jp"), ("password", PASSWORD)]).await;
+        let unknown = attacker
+            .submit(
+                "/login",
+                "/login",
+                &[("email", "nobody@example.jp"), ("password", PASSWORD)],
+            )
+            .await;
         assert_eq!(unknown.status(), 400);
         let unknown = visible_text(&unknown.text().await.unwrap());
-        let wrong = attacker.submit("/login", "/login", &[("email", "saburo@example.jp"), ("password", "wrong-password-1")]).await;
+        let wrong = attacker
+            .submit(
+                "/login",
+                "/login",
+                &[
+                    ("email", "saburo@example.jp"),
+                    ("password", "wrong-password-1"),
+                ],
+            )
+            .await;
         assert_eq!(wrong.status(), 400);
         let wrong_text = visible_text(&wrong.text().await.unwrap());
         assert!(wrong_text.contains("メールアドレスまたはパスワードが正しくありません"));
@@ -193,18 +364,59 @@ fn wrong_passwords_get_one_message_and_a_limit() {
             "an unknown address and a wrong password read the same"
         );
         for _ in 0..9 {
-            attacker.submit("/login", "/login", &[("email", "saburo@example.jp"), ("password", "wrong-password-1")]).await;
+            attacker
+                .submit(
+                    "/login",
+                    "/login",
+                    &[
+                        ("email", "saburo@example.jp"),
+                        ("password", "wrong-password-1"),
+                    ],
+                )
+                .await;
         }
-        let limited = attacker.submit("/login", "/login", &[("email", "saburo@example.jp"), ("password", PASSWORD)]).await;
-        assert_eq!(limited.status(), 429, "even the right password waits during a flood");
-        let retry_after: u64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        let limited = attacker
+            .submit(
+                "/login",
+                "/login",
+                &[("email", "saburo@example.jp"), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(
+            limited.status(),
+            429,
+            "even the right password waits during a flood"
+        );
+        let retry_after: u64 = limited.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!((1..=900).contains(&retry_after));
-        assert!(visible_text(&limited.text().await.unwrap()).contains("しばらくしてから"));
+        let html = limited.text().await.unwrap();
+        assert!(visible_text(&html).contains("少し時間をおいてから"));
+        assert!(
+            html.contains("value=\"saburo@example.jp\""),
+            "the form keeps what was typed"
+        );
         // The window passes: the owner signs in again (not locked out for good).
-        diesel::sql_query("UPDATE rate_limits SET window_start = window_start - interval '1 hour'").execute(&mut app.db()).unwrap();
-        let back = owner.submit("/login", "/login", &[("email", "saburo@example.jp"), ("password", PASSWORD)]).await;
+        diesel::sql_query("UPDATE rate_limits SET window_start = window_start - interval '1 hour'")
+            .execute(&mut app.db())
+            .unwrap();
+        let back = owner
+            .submit(
+                "/login",
+                "/login",
+                &[("email", "saburo@example.jp"), ("password", PASSWORD)],
+            )
+            .await;
         assert_eq!(back.status(), 303);
-        assert!(count(&app, "SELECT count(*) AS n FROM audit_log WHERE action = 'session.sign_in_failed'") >= 10);
+        assert!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM audit_log WHERE action = 'session.sign_in_failed'"
+            ) >= 10
+        );
         app.stop().await;
     })
 }
@@ -215,30 +427,86 @@ fn a_reset_changes_the_password_and_ends_every_session() {
         let laptop = app.visitor();
         resident(&app, &laptop, "shiro@example.jp", "四郎").await;
         let phone = app.visitor();
-        let signed_in = phone.submit("/login", "/login", &[("email", "shiro@example.jp"), ("password", PASSWORD)]).await;
+        let signed_in = phone
+            .submit(
+                "/login",
+                "/login",
+                &[("email", "shiro@example.jp"), ("password", PASSWORD)],
+            )
+            .await;
         assert_eq!(signed_in.status(), 303);
         assert_eq!(count(&app, "SELECT count(*) AS n FROM sessions"), 2);
 
         let stranger = app.visitor();
-        let asked = stranger.submit("/password/forgot", "/password/forgot", &[("email", "shiro@example.jp")]).await;
+        let asked = stranger
+            .submit(
+                "/password/forgot",
+                "/password/forgot",
+                &[("email", "shiro@example.jp")],
+            )
+            .await;
         assert_eq!(asked.status(), 200);
-        let unknown = stranger.submit("/password/forgot", "/password/forgot", &[("email", "nobody@example.jp")]).await;
-        assert_eq!(visible_text(&asked.text().await.unwrap()), visible_text(&unknown.text().await.unwrap()));
+        let unknown = stranger
+            .submit(
+                "/password/forgot",
+                "/password/forgot",
+                &[("email", "nobody@example.jp")],
+            )
+            .await;
+        assert_eq!(
+            visible_text(&asked.text().await.unwrap()),
+            visible_text(&unknown.text().await.unwrap())
+        );
         assert!(link_in_outbox(&app, "nobody@example.jp", "/signup").starts_with("/signup"));
 
         let link = link_in_outbox(&app, "shiro@example.jp", "/password/reset?token=");
         let form = stranger.page(&link).await;
         let token = link.trim_start_matches("/password/reset?token=");
         assert!(form.contains(token));
-        let weak = stranger.submit(&link, "/password/reset", &[("token", token), ("password", "password123")]).await;
+        let weak = stranger
+            .submit(
+                &link,
+                "/password/reset",
+                &[("token", token), ("password", "password123")],
+            )
+            .await;
         assert_eq!(weak.status(), 400);
-        let done = stranger.submit(&link, "/password/reset", &[("token", token), ("password", "atarashii-aikotoba-77")]).await;
+        let done = stranger
+            .submit(
+                &link,
+                "/password/reset",
+                &[("token", token), ("password", "atarashii-aikotoba-77")],
+            )
+            .await;
         assert_eq!(done.status(), 200);
-        assert_eq!(count(&app, "SELECT count(*) AS n FROM sessions"), 0, "every device signed out");
-        assert_eq!(stranger.get(&link).await.status(), 400, "the link is single-use");
-        let old = laptop.submit("/login", "/login", &[("email", "shiro@example.jp"), ("password", PASSWORD)]).await;
+        assert_eq!(
+            count(&app, "SELECT count(*) AS n FROM sessions"),
+            0,
+            "every device signed out"
+        );
+        assert_eq!(
+            stranger.get(&link).await.status(),
+            400,
+            "the link is single-use"
+        );
+        let old = laptop
+            .submit(
+                "/login",
+                "/login",
+                &[("email", "shiro@example.jp"), ("password", PASSWORD)],
+            )
+            .await;
         assert_eq!(old.status(), 400);
-        let new = laptop.submit("/login", "/login", &[("email", "shiro@example.jp"), ("password", "atarashii-aikotoba-77")]).await;
+        let new = laptop
+            .submit(
+                "/login",
+                "/login",
+                &[
+                    ("email", "shiro@example.jp"),
+                    ("password", "atarashii-aikotoba-77"),
+                ],
+            )
+            .await;
         assert_eq!(new.status(), 303);
         assert_eq!(count(&app, "SELECT count(*) AS n FROM outbox WHERE to_address = 'shiro@example.jp' AND subject LIKE '%パスワード%'"), 2);
         app.stop().await;
@@ -263,7 +531,12 @@ fn the_account_page_needs_sign_in_and_keeps_private_details() {
             .submit(
                 "/account",
                 "/account/profile",
-                &[("display_name", "本庄の五郎"), ("real_name", "本庄 五郎"), ("address", "本庄市本庄3-5-3"), ("phone", "0495-25-1111")],
+                &[
+                    ("display_name", "本庄の五郎"),
+                    ("real_name", "本庄 五郎"),
+                    ("address", "本庄市本庄3-5-3"),
+                    ("phone", "0495-25-1111"),
+                ],
             )
             .await;
         assert_eq!(saved.status(), 303);
@@ -271,7 +544,13 @@ fn the_account_page_needs_sign_in_and_keeps_private_details() {
         assert!(page.contains("value=\"本庄 五郎\"") && page.contains("本庄市本庄3-5-3"));
         assert!(visible_text(&page).contains("プロフィールを保存しました"));
         let long = "あ".repeat(201);
-        let bad = visitor.submit("/account", "/account/profile", &[("display_name", ""), ("address", &long)]).await;
+        let bad = visitor
+            .submit(
+                "/account",
+                "/account/profile",
+                &[("display_name", ""), ("address", &long)],
+            )
+            .await;
         assert_eq!(bad.status(), 400);
         let html = bad.text().await.unwrap();
         assert!(html.contains(&long), "what was typed stays");
@@ -280,7 +559,10 @@ fn the_account_page_needs_sign_in_and_keeps_private_details() {
         // Private details never reach public pages or the API.
         for path in ["/", "/measures/5-1", "/api/v1/measures/5-1"] {
             let body = app.get(path).await.text().await.unwrap();
-            assert!(!body.contains("本庄 五郎") && !body.contains("0495-25-1111"), "{path}");
+            assert!(
+                !body.contains("本庄 五郎") && !body.contains("0495-25-1111"),
+                "{path}"
+            );
         }
         app.stop().await;
     })
@@ -291,22 +573,63 @@ fn changing_the_email_needs_the_new_address_confirmed() {
         let app = TestApp::start().await;
         let visitor = app.visitor();
         resident(&app, &visitor, "rokuro@example.jp", "六郎").await;
-        let wrong = visitor.submit("/account", "/account/email", &[("email", "new-rokuro@example.jp"), ("email_password", "not-my-password")]).await;
+        let wrong = visitor
+            .submit(
+                "/account",
+                "/account/email",
+                &[
+                    ("email", "new-rokuro@example.jp"),
+                    ("email_password", "not-my-password"),
+                ],
+            )
+            .await;
         assert_eq!(wrong.status(), 400);
         let html = wrong.text().await.unwrap();
         assert!(html.contains("value=\"new-rokuro@example.jp\""));
         assert!(visible_text(&html).contains("現在のパスワードが正しくありません"));
-        let asked = visitor.submit("/account", "/account/email", &[("email", "new-rokuro@example.jp"), ("email_password", PASSWORD)]).await;
+        let asked = visitor
+            .submit(
+                "/account",
+                "/account/email",
+                &[
+                    ("email", "new-rokuro@example.jp"),
+                    ("email_password", PASSWORD),
+                ],
+            )
+            .await;
         assert_eq!(asked.status(), 303);
-        assert_eq!(count(&app, "SELECT count(*) AS n FROM accounts WHERE email = 'rokuro@example.jp'"), 1, "unchanged until confirmed");
-        let link = link_in_outbox(&app, "new-rokuro@example.jp", "/account/email/confirm?token=");
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM accounts WHERE email = 'rokuro@example.jp'"
+            ),
+            1,
+            "unchanged until confirmed"
+        );
+        let link = link_in_outbox(
+            &app,
+            "new-rokuro@example.jp",
+            "/account/email/confirm?token=",
+        );
         assert_eq!(visitor.get(&link).await.status(), 200);
         assert_eq!(count(&app, "SELECT count(*) AS n FROM accounts WHERE email = 'new-rokuro@example.jp' AND email_verified_at IS NOT NULL"), 1);
         assert_eq!(visitor.get(&link).await.status(), 400, "single-use");
         let fresh = app.visitor();
-        let old = fresh.submit("/login", "/login", &[("email", "rokuro@example.jp"), ("password", PASSWORD)]).await;
+        let old = fresh
+            .submit(
+                "/login",
+                "/login",
+                &[("email", "rokuro@example.jp"), ("password", PASSWORD)],
+            )
+            .await;
         assert_eq!(old.status(), 400);
-        let new = fresh.submit("/login", "/login", &[("email", "new-rokuro@example.jp"), ("password", PASSWORD)]).await;
+        let new = fresh
+            .submit(
+                "/login",
+                "/login",
+                &[("email", "new-rokuro@example.jp"), ("password", PASSWORD)],
+            )
+            .await;
         assert_eq!(new.status(), 303);
         app.stop().await;
     })
@@ -318,16 +641,47 @@ fn changing_the_password_signs_out_other_devices() {
         let laptop = app.visitor();
         resident(&app, &laptop, "shichiro@example.jp", "七郎").await;
         let phone = app.visitor();
-        phone.submit("/login", "/login", &[("email", "shichiro@example.jp"), ("password", PASSWORD)]).await;
+        phone
+            .submit(
+                "/login",
+                "/login",
+                &[("email", "shichiro@example.jp"), ("password", PASSWORD)],
+            )
+            .await;
         assert_eq!(count(&app, "SELECT count(*) AS n FROM sessions"), 2);
-        let wrong = laptop.submit("/account", "/account/password", &[("current", "nope-nope-nope"), ("password", "atarashii-aikotoba-77")]).await;
+        let wrong = laptop
+            .submit(
+                "/account",
+                "/account/password",
+                &[
+                    ("current", "nope-nope-nope"),
+                    ("password", "atarashii-aikotoba-77"),
+                ],
+            )
+            .await;
         assert_eq!(wrong.status(), 400);
-        let done = laptop.submit("/account", "/account/password", &[("current", PASSWORD), ("password", "atarashii-aikotoba-77")]).await;
+        let done = laptop
+            .submit(
+                "/account",
+                "/account/password",
+                &[("current", PASSWORD), ("password", "atarashii-aikotoba-77")],
+            )
+            .await;
         assert_eq!(done.status(), 303);
-        assert_eq!(count(&app, "SELECT count(*) AS n FROM sessions"), 1, "this device stays signed in");
+        assert_eq!(
+            count(&app, "SELECT count(*) AS n FROM sessions"),
+            1,
+            "this device stays signed in"
+        );
         assert_eq!(laptop.get("/account").await.status(), 200);
-        assert_eq!(phone.get("/account").await.status(), 303, "the other device signs in again");
-        let everywhere = laptop.submit("/account", "/account/sessions/end", &[]).await;
+        assert_eq!(
+            phone.get("/account").await.status(),
+            303,
+            "the other device signs in again"
+        );
+        let everywhere = laptop
+            .submit("/account", "/account/sessions/end", &[])
+            .await;
         assert_eq!(everywhere.status(), 303);
         assert_eq!(count(&app, "SELECT count(*) AS n FROM sessions"), 0);
         assert!(count(&app, "SELECT count(*) AS n FROM audit_log WHERE action IN ('account.change_password', 'session.end_all')") == 2);
@@ -346,20 +700,65 @@ fn notifications_can_be_turned_off_in_one_click() {
         let app = TestApp::start().await;
         let visitor = app.visitor();
         resident(&app, &visitor, "hachiro@example.jp", "八郎").await;
-        let off = visitor.submit("/account", "/account/notifications", &[]).await;
+        let off = visitor
+            .submit("/account", "/account/notifications", &[])
+            .await;
         assert_eq!(off.status(), 303);
-        assert_eq!(count(&app, "SELECT count(*) AS n FROM accounts WHERE notify_updates"), 0);
-        visitor.submit("/account", "/account/notifications", &[("notify_updates", "on")]).await;
-        assert_eq!(count(&app, "SELECT count(*) AS n FROM accounts WHERE notify_updates"), 1);
-        let token: Token = diesel::sql_query("SELECT unsubscribe_token FROM accounts").get_result(&mut app.db()).unwrap();
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM accounts WHERE notify_updates"
+            ),
+            0
+        );
+        visitor
+            .submit(
+                "/account",
+                "/account/notifications",
+                &[("notify_updates", "on")],
+            )
+            .await;
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM accounts WHERE notify_updates"
+            ),
+            1
+        );
+        let token: Token = diesel::sql_query("SELECT unsubscribe_token FROM accounts")
+            .get_result(&mut app.db())
+            .unwrap();
         let path = format!("/unsubscribe?token={}", token.unsubscribe_token);
         // Opening the link changes nothing (mail scanners open links); the one-click POST does.
         assert_eq!(app.get(&path).await.status(), 200);
-        assert_eq!(count(&app, "SELECT count(*) AS n FROM accounts WHERE notify_updates"), 1);
-        let one_click = app.client.post(app.url(&path)).form(&[("List-Unsubscribe", "One-Click")]).send().await.unwrap();
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM accounts WHERE notify_updates"
+            ),
+            1
+        );
+        let one_click = app
+            .client
+            .post(app.url(&path))
+            .form(&[("List-Unsubscribe", "One-Click")])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(one_click.status(), 200);
-        assert_eq!(count(&app, "SELECT count(*) AS n FROM accounts WHERE notify_updates"), 0);
-        let forged = app.client.post(app.url("/unsubscribe?token=forged")).send().await.unwrap();
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM accounts WHERE notify_updates"
+            ),
+            0
+        );
+        let forged = app
+            .client
+            .post(app.url("/unsubscribe?token=forged"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(forged.status(), 400);
         app.stop().await;
     })
@@ -370,19 +769,57 @@ fn deleting_keeps_nothing_personal() {
         let app = TestApp::start().await;
         let visitor = app.visitor();
         resident(&app, &visitor, "kuro@example.jp", "九郎").await;
-        visitor.submit("/account", "/account/profile", &[("display_name", "九郎"), ("real_name", "本庄 九郎")]).await;
-        let unconfirmed = visitor.submit("/account", "/account/delete", &[("delete_password", PASSWORD)]).await;
+        visitor
+            .submit(
+                "/account",
+                "/account/profile",
+                &[("display_name", "九郎"), ("real_name", "本庄 九郎")],
+            )
+            .await;
+        let unconfirmed = visitor
+            .submit(
+                "/account",
+                "/account/delete",
+                &[("delete_password", PASSWORD)],
+            )
+            .await;
         assert_eq!(unconfirmed.status(), 400);
-        assert!(visible_text(&unconfirmed.text().await.unwrap()).contains("チェックを入れてください"));
-        let deleted = visitor.submit("/account", "/account/delete", &[("delete_password", PASSWORD), ("confirm", "yes")]).await;
+        assert!(
+            visible_text(&unconfirmed.text().await.unwrap()).contains("チェックを入れてください")
+        );
+        let deleted = visitor
+            .submit(
+                "/account",
+                "/account/delete",
+                &[("delete_password", PASSWORD), ("confirm", "yes")],
+            )
+            .await;
         assert_eq!(deleted.status(), 200);
         assert_eq!(count(&app, "SELECT count(*) AS n FROM accounts WHERE display_name = '退会したユーザー' AND email IS NULL AND real_name IS NULL AND password_hash IS NULL AND deleted_at IS NOT NULL"), 1);
         assert_eq!(count(&app, "SELECT count(*) AS n FROM sessions"), 0);
-        let again = app.visitor().submit("/login", "/login", &[("email", "kuro@example.jp"), ("password", PASSWORD)]).await;
+        let again = app
+            .visitor()
+            .submit(
+                "/login",
+                "/login",
+                &[("email", "kuro@example.jp"), ("password", PASSWORD)],
+            )
+            .await;
         assert_eq!(again.status(), 400);
         // The address is free for a new account.
-        assert_eq!(sign_up(&app.visitor(), "kuro@example.jp", "新しい九郎").await.status(), 200);
-        assert_eq!(count(&app, "SELECT count(*) AS n FROM accounts WHERE email = 'kuro@example.jp'"), 1);
+        assert_eq!(
+            sign_up(&app.visitor(), "kuro@example.jp", "新しい九郎")
+                .await
+                .status(),
+            200
+        );
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM accounts WHERE email = 'kuro@example.jp'"
+            ),
+            1
+        );
         app.stop().await;
     })
 }
@@ -394,24 +831,41 @@ fn sign_up_by_email_over_real_smtp() {
         let app = TestApp::start().await;
         let sink = crate::mail::SmtpSink::start();
         let visitor = app.visitor();
-        assert_eq!(sign_up(&visitor, "misaki@example.jp", "みさき").await.status(), 200);
+        assert_eq!(
+            sign_up(&visitor, "misaki@example.jp", "みさき")
+                .await
+                .status(),
+            200
+        );
         let mailer = kyodo::notify::Mailer::smtp(&sink.url(), kyodo::notify::DEFAULT_FROM).unwrap();
         assert_eq!(kyodo::notify::drain(&mut app.db(), &mailer).unwrap(), 1);
         let mails = sink.wait_for(1, std::time::Duration::from_secs(10));
         let mail = &mails[0];
         assert_eq!(mail.to, "misaki@example.jp");
         assert!(mail.subject.contains("確認"), "{}", mail.subject);
-        assert!(mail.header("List-Unsubscribe").is_none(), "a security email has no unsubscribe link");
+        assert!(
+            mail.header("List-Unsubscribe").is_none(),
+            "a security email has no unsubscribe link"
+        );
         let link = mail
             .links()
             .into_iter()
             .find(|l| l.contains("/verify?token="))
             .unwrap_or_else(|| panic!("no verification link in:\n{}", mail.text));
         let path = link.trim_start_matches(&app.base).to_owned();
-        assert!(path.starts_with("/verify?token="), "the link points at this site: {link}");
+        assert!(
+            path.starts_with("/verify?token="),
+            "the link points at this site: {link}"
+        );
         let page = visitor.get(&path).await;
         assert_eq!(page.status(), 200);
-        let signed_in = visitor.submit("/login", "/login", &[("email", "misaki@example.jp"), ("password", PASSWORD)]).await;
+        let signed_in = visitor
+            .submit(
+                "/login",
+                "/login",
+                &[("email", "misaki@example.jp"), ("password", PASSWORD)],
+            )
+            .await;
         assert_eq!(signed_in.status(), 303);
         let account = visitor.page("/account").await;
         assert!(account.contains("misaki@example.jp") && account.contains("確認済み"));

@@ -17,7 +17,14 @@ pub const TESTS: &[(&str, fn())] = &[
         "browser::sign_up_sign_in_and_the_account_page",
         sign_up_sign_in_and_the_account_page,
     ),
-    ("browser::orgs_pages_are_accessible", orgs_pages_are_accessible),
+    (
+        "browser::orgs_pages_are_accessible",
+        orgs_pages_are_accessible,
+    ),
+    (
+        "browser::staff_pages_are_accessible",
+        staff_pages_are_accessible,
+    ),
 ];
 
 fn every_page_is_accessible() {
@@ -169,33 +176,77 @@ fn sign_up_sign_in_and_the_account_page() {
         let mut failures = Vec::new();
         // Sign-up with a mistake: the page says what to fix and keeps what was typed.
         browser.goto(&app.url("/signup")).await.unwrap();
-        browser.fill("#field-email", "hanako@example").await.unwrap();
+        browser
+            .fill("#field-email", "hanako@example")
+            .await
+            .unwrap();
         browser.fill("#field-display_name", "花子").await.unwrap();
-        browser.fill("#field-password", "kawa-no-nagare-2026").await.unwrap();
-        browser.click("form.form button[type=submit]").await.unwrap();
-        browser.wait_for_text("main", "メールアドレスの形式が正しくありません").await.unwrap();
+        browser
+            .fill("#field-password", "kawa-no-nagare-2026")
+            .await
+            .unwrap();
+        browser
+            .click("form.form button[type=submit]")
+            .await
+            .unwrap();
+        browser
+            .wait_for_text("main", "メールアドレスの形式が正しくありません")
+            .await
+            .unwrap();
         if let Err(e) = browser.assert_accessible("signup-with-errors").await {
             failures.push(e);
         }
-        browser.fill("#field-email", "hanako@example.jp").await.unwrap();
-        browser.fill("#field-password", "kawa-no-nagare-2026").await.unwrap();
-        browser.click("form.form button[type=submit]").await.unwrap();
-        browser.wait_for_text("h1", "メールをご確認ください").await.unwrap();
+        browser
+            .fill("#field-email", "hanako@example.jp")
+            .await
+            .unwrap();
+        browser
+            .fill("#field-password", "kawa-no-nagare-2026")
+            .await
+            .unwrap();
+        browser
+            .click("form.form button[type=submit]")
+            .await
+            .unwrap();
+        browser
+            .wait_for_text("h1", "メールをご確認ください")
+            .await
+            .unwrap();
         let link = crate::accounts::link_in_outbox(&app, "hanako@example.jp", "/verify?token=");
         browser.goto(&app.url(&link)).await.unwrap();
         browser.wait_for_text("h1", "確認しました").await.unwrap();
         // Sign in and land on the page asked for.
         browser.goto(&app.url("/account")).await.unwrap();
-        assert!(browser.current_url().await.unwrap().contains("/login?next="));
+        assert!(browser
+            .current_url()
+            .await
+            .unwrap()
+            .contains("/login?next="));
         if let Err(e) = browser.assert_accessible("login").await {
             failures.push(e);
         }
-        browser.fill("#field-email", "hanako@example.jp").await.unwrap();
-        browser.fill("#field-password", "kawa-no-nagare-2026").await.unwrap();
-        browser.click("form.form button[type=submit]").await.unwrap();
-        browser.wait_for_text("main", "hanako@example.jp").await.unwrap();
+        browser
+            .fill("#field-email", "hanako@example.jp")
+            .await
+            .unwrap();
+        browser
+            .fill("#field-password", "kawa-no-nagare-2026")
+            .await
+            .unwrap();
+        browser
+            .click("form.form button[type=submit]")
+            .await
+            .unwrap();
+        browser
+            .wait_for_text("main", "hanako@example.jp")
+            .await
+            .unwrap();
         assert!(browser.current_url().await.unwrap().ends_with("/account"));
-        for (name, path) in [("account", "/account"), ("forgot", "/password/forgot"), ("signup", "/signup")] {
+        for (name, path) in [
+            ("account", "/account"),
+            ("forgot", "/password/forgot"),
+            ("signup", "/signup"),
+        ] {
             browser.goto(&app.url(path)).await.unwrap();
             if let Err(e) = browser.assert_accessible(name).await {
                 failures.push(e);
@@ -293,6 +344,76 @@ fn orgs_pages_are_accessible() {
             ("org-list", "/organisations".to_owned()),
         ] {
             browser.goto(&app.url(&path)).await.unwrap();
+            if let Err(e) = browser.assert_accessible(name).await {
+                failures.push(e);
+            }
+        }
+        browser.close().await;
+        app.stop().await;
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    })
+}
+
+/// The staff area, signed in as an admin through the login form: the dashboard, every list,
+/// a KPI form with and without mistakes, and the audit log.
+fn staff_pages_are_accessible() {
+    run(async {
+        let app = TestApp::start().await;
+        crate::staff::staff_member(&app, "admin@example.jp", "管理者", &[("admin", None)]).await;
+        crate::staff::department(&app, "市民活動推進課");
+        let admin_id = crate::staff::account_id(&app, "admin@example.jp");
+        let browser = Browser::start().await.unwrap();
+        let mut failures = Vec::new();
+        browser.goto(&app.url("/staff")).await.unwrap();
+        assert!(browser
+            .current_url()
+            .await
+            .unwrap()
+            .contains("/login?next="));
+        browser
+            .fill("#field-email", "admin@example.jp")
+            .await
+            .unwrap();
+        browser
+            .fill("#field-password", crate::accounts::PASSWORD)
+            .await
+            .unwrap();
+        browser
+            .click("form.form button[type=submit]")
+            .await
+            .unwrap();
+        browser.wait_for_text("h1", "職員ページ").await.unwrap();
+        // A KPI form with a mistake, then recorded.
+        browser.goto(&app.url("/staff/kpis/5-1")).await.unwrap();
+        browser
+            .fill("input[name=fiscal_year]", "2024")
+            .await
+            .unwrap();
+        browser.fill("input[name=value]", "abc").await.unwrap();
+        browser
+            .click(".kpi-record form button[type=submit]")
+            .await
+            .unwrap();
+        browser
+            .wait_for_text("main", "実績値は数字で入力してください")
+            .await
+            .unwrap();
+        if let Err(e) = browser.assert_accessible("staff-kpi-errors").await {
+            failures.push(e);
+        }
+        let person = format!("/staff/people/{admin_id}");
+        for (name, path) in [
+            ("staff", "/staff"),
+            ("staff-kpis", "/staff/kpis"),
+            ("staff-kpi-5-1", "/staff/kpis/5-1"),
+            ("staff-audit", "/staff/audit"),
+            ("staff-people", "/staff/people"),
+            ("staff-person", person.as_str()),
+            ("staff-departments", "/staff/departments"),
+            ("staff-organisations", "/staff/organisations"),
+            ("staff-outbox", "/staff/outbox"),
+        ] {
+            browser.goto(&app.url(path)).await.unwrap();
             if let Err(e) = browser.assert_accessible(name).await {
                 failures.push(e);
             }

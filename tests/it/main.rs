@@ -11,6 +11,7 @@ mod operations;
 mod orgs;
 mod pages;
 mod seeds;
+mod staff;
 mod support;
 
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -41,6 +42,7 @@ fn main() {
         mail::TESTS,
         browser_pages::TESTS,
         orgs::TESTS,
+        staff::TESTS,
     ]
     .iter()
     .flat_map(|tests| tests.iter())

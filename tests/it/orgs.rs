@@ -261,6 +261,27 @@ fn create_verify_and_list_publicly() {
         );
         assert!(!can_act_for(&app, rep_id, Uuid::new_v4()));
 
+        // A representative who turned update emails off is not emailed.
+        let quiet = create_org(&stranger, "静かな会").await;
+        diesel::sql_query(
+            "UPDATE accounts SET notify_updates = false WHERE email = 'jiro@example.jp'",
+        )
+        .execute(&mut app.db())
+        .unwrap();
+        let before = count(
+            &app,
+            "SELECT count(*) AS n FROM outbox WHERE to_address = 'jiro@example.jp'",
+        );
+        kyodo::orgs::verify(&mut app.db(), admin, quiet, None, &app.base).unwrap();
+        assert_eq!(audits(&app, "organisation.verify", quiet), 1);
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM outbox WHERE to_address = 'jiro@example.jp'"
+            ),
+            before
+        );
+
         // English labels.
         let en = visible_text(
             &app.get_in("en", "/organisations")

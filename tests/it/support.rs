@@ -21,6 +21,10 @@ pub struct Cluster {
 
 static CLUSTER: OnceLock<Cluster> = OnceLock::new();
 
+fn run_folder() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("kyodo-test-{}", std::process::id()))
+}
+
 fn replace_database(url: &str, database: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((b, q)) => (b, Some(q)),
@@ -40,7 +44,8 @@ impl Cluster {
             let (admin_url, local) = match std::env::var("DATABASE_URL") {
                 Ok(url) => (url, None),
                 Err(_) => {
-                    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("kyodo-test-cluster");
+                    // A cluster of this run's own: runs side by side never stop each other's.
+                    let dir = run_folder().join("postgres");
                     let local =
                         LocalPostgres::start(&dir).unwrap_or_else(|e| panic!("test cluster: {e}"));
                     (local.url("postgres"), Some(local))
@@ -115,6 +120,14 @@ impl Cluster {
         self.drop_database(&self.template_name());
         if let Some(local) = &self.local {
             local.stop().expect("stop the test cluster");
+            let _ = std::fs::remove_dir_all(run_folder());
+            let fallback = local
+                .data_dir()
+                .parent()
+                .filter(|p| !p.starts_with(run_folder()));
+            if let Some(fallback) = fallback {
+                let _ = std::fs::remove_dir_all(fallback);
+            }
         }
     }
 }
@@ -197,7 +210,10 @@ impl TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        Visitor { base: self.base.clone(), client }
+        Visitor {
+            base: self.base.clone(),
+            client,
+        }
     }
 
     pub fn db(&self) -> PgConnection {
@@ -253,7 +269,10 @@ pub struct Visitor {
 /// The value of the hidden CSRF field of a page.
 pub fn csrf_of(html: &str) -> String {
     let marker = "name=\"csrf\" value=\"";
-    let start = html.find(marker).unwrap_or_else(|| panic!("no CSRF field in:\n{html}")) + marker.len();
+    let start = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("no CSRF field in:\n{html}"))
+        + marker.len();
     html[start..].split('"').next().unwrap().to_owned()
 }
 
@@ -263,7 +282,11 @@ impl Visitor {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.unwrap_or_else(|e| panic!("GET {path}: {e}"))
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
     }
 
     pub async fn page(&self, path: &str) -> String {
@@ -273,15 +296,30 @@ impl Visitor {
     }
 
     /// Opens `form_path`, then posts `fields` to `action` with the page's CSRF token.
-    pub async fn submit(&self, form_path: &str, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    pub async fn submit(
+        &self,
+        form_path: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
         let csrf = csrf_of(&self.page(form_path).await);
         let mut body: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
         body.extend_from_slice(fields);
-        self.client.post(self.url(action)).form(&body).send().await.unwrap_or_else(|e| panic!("POST {action}: {e}"))
+        self.client
+            .post(self.url(action))
+            .form(&body)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST {action}: {e}"))
     }
 
     /// Posts without opening the form first (no or a foreign CSRF token).
     pub async fn post(&self, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-        self.client.post(self.url(action)).form(fields).send().await.unwrap_or_else(|e| panic!("POST {action}: {e}"))
+        self.client
+            .post(self.url(action))
+            .form(fields)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST {action}: {e}"))
     }
 }

@@ -1,0 +1,901 @@
+//! The staff area through real HTTP: the authorisation matrix over every staff route,
+//! `kyodo create-admin`, recording KPI actual values end to end, and the audit log.
+
+use crate::accounts::{count, resident, PASSWORD};
+use crate::support::{csrf_of, run, visible_text, TestApp, Visitor};
+use diesel::prelude::*;
+use diesel::sql_types::{Integer, Text};
+use kyodo::staff::{Method, STAFF_ROUTES};
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+pub const TESTS: &[(&str, fn())] = &[
+    (
+        "staff::every_route_is_in_the_matrix_and_registered_only_there",
+        every_route_is_in_the_matrix_and_registered_only_there,
+    ),
+    ("staff::authorisation_matrix", authorisation_matrix),
+    (
+        "staff::create_admin_from_the_command_line",
+        create_admin_from_the_command_line,
+    ),
+    (
+        "staff::recording_an_actual_value_end_to_end",
+        recording_an_actual_value_end_to_end,
+    ),
+    (
+        "staff::the_audit_log_is_append_only_and_filtered_by_person",
+        the_audit_log_is_append_only_and_filtered_by_person,
+    ),
+    (
+        "staff::people_roles_and_departments",
+        people_roles_and_departments,
+    ),
+];
+
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Allowed {
+    /// Anyone holding a role (reviewer, moderator, admin).
+    AnyStaff,
+    Admin,
+}
+
+/// THE table: every staff route (pattern as in `STAFF_ROUTES`, method) and who may use it.
+/// A route in the app without a row here fails `every_route_is_in_the_matrix…`.
+const MATRIX: &[(&str, Method, Allowed)] = &[
+    ("/staff", Method::Get, Allowed::AnyStaff),
+    ("/staff/people", Method::Get, Allowed::Admin),
+    ("/staff/people/{id}", Method::Get, Allowed::Admin),
+    ("/staff/people/{id}/roles", Method::Post, Allowed::Admin),
+    (
+        "/staff/people/{id}/roles/revoke",
+        Method::Post,
+        Allowed::Admin,
+    ),
+    ("/staff/departments", Method::Get, Allowed::Admin),
+    ("/staff/departments", Method::Post, Allowed::Admin),
+    ("/staff/departments/{id}", Method::Post, Allowed::Admin),
+    ("/staff/organisations", Method::Get, Allowed::Admin),
+    (
+        "/staff/organisations/{id}/verify",
+        Method::Post,
+        Allowed::Admin,
+    ),
+    ("/staff/kpis", Method::Get, Allowed::Admin),
+    ("/staff/kpis/{code}", Method::Get, Allowed::Admin),
+    ("/staff/kpis/{code}", Method::Post, Allowed::Admin),
+    ("/staff/audit", Method::Get, Allowed::Admin),
+    ("/staff/outbox", Method::Get, Allowed::Admin),
+    ("/staff/outbox/{id}/retry", Method::Post, Allowed::Admin),
+];
+
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = Text)]
+    id: String,
+}
+
+fn one(app: &TestApp, sql: &str) -> String {
+    diesel::sql_query(sql)
+        .get_result::<Id>(&mut app.db())
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .id
+}
+
+pub fn account_id(app: &TestApp, email: &str) -> String {
+    one(
+        app,
+        &format!("SELECT id::text AS id FROM accounts WHERE email = '{email}'"),
+    )
+}
+
+/// A department by name (created when missing); its id.
+pub fn department(app: &TestApp, name: &str) -> i32 {
+    #[derive(QueryableByName)]
+    struct Dept {
+        #[diesel(sql_type = Integer)]
+        id: i32,
+    }
+    diesel::sql_query(
+        "WITH new AS (INSERT INTO departments (name) VALUES ($1) ON CONFLICT (name) DO NOTHING RETURNING id)
+         SELECT id FROM new UNION ALL SELECT id FROM departments WHERE name = $1",
+    )
+    .bind::<Text, _>(name)
+    .get_result::<Dept>(&mut app.db())
+    .unwrap()
+    .id
+}
+
+/// A verified resident signed in on a new visitor, then given `roles` (role, department) by SQL.
+pub async fn staff_member(
+    app: &TestApp,
+    email: &str,
+    name: &str,
+    roles: &[(&str, Option<&str>)],
+) -> Visitor {
+    let visitor = app.visitor();
+    resident(app, &visitor, email, name).await;
+    let id = account_id(app, email);
+    for (role, dept) in roles {
+        let department = dept
+            .map(|d| department(app, d).to_string())
+            .unwrap_or_else(|| "NULL".into());
+        diesel::sql_query(format!("INSERT INTO staff_roles (account_id, role, department_id) VALUES ('{id}', '{role}', {department})"))
+            .execute(&mut app.db())
+            .unwrap();
+    }
+    visitor
+}
+
+fn staff_source_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            staff_source_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+fn every_route_is_in_the_matrix_and_registered_only_there() {
+    let in_app: BTreeSet<(&str, String)> = STAFF_ROUTES
+        .iter()
+        .map(|r| (r.path, format!("{:?}", r.method)))
+        .collect();
+    let in_matrix: BTreeSet<(&str, String)> = MATRIX
+        .iter()
+        .map(|(p, m, _)| (*p, format!("{m:?}")))
+        .collect();
+    let missing: Vec<_> = in_app.difference(&in_matrix).collect();
+    let stale: Vec<_> = in_matrix.difference(&in_app).collect();
+    assert!(
+        missing.is_empty(),
+        "staff routes without a row in the authorisation matrix: {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "rows of the matrix that are no staff route: {stale:?}"
+    );
+    assert_eq!(in_app.len(), STAFF_ROUTES.len(), "no route twice");
+    // Staff routes are registered from STAFF_ROUTES only: no other file adds one.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    staff_source_files(&root, &mut files);
+    let own = root.join("staff").join("mod.rs");
+    for file in files.iter().filter(|f| **f != own) {
+        let text = std::fs::read_to_string(file).unwrap();
+        for pattern in [
+            "route(\"/staff",
+            "resource(\"/staff",
+            "scope(\"/staff",
+            "service(\"/staff",
+        ] {
+            assert!(
+                !text.contains(pattern),
+                "{} registers a staff route outside STAFF_ROUTES",
+                file.display()
+            );
+        }
+    }
+    let own_text = std::fs::read_to_string(&own).unwrap();
+    assert_eq!(
+        own_text.matches("cfg.route(").count(),
+        1,
+        "src/staff/mod.rs registers routes only in the loop over STAFF_ROUTES"
+    );
+}
+
+/// What the matrix needs to exist: a person to grant roles to, a role to revoke, a department,
+/// an organisation, a failed email, a KPI.
+struct Fixture {
+    target: String,
+    revocable: String,
+    department: i32,
+    organisation: String,
+    email: String,
+    kpi: String,
+}
+
+fn concrete(pattern: &str, f: &Fixture) -> String {
+    match pattern {
+        p if p.starts_with("/staff/people/{id}") => p.replace("{id}", &f.target),
+        p if p.starts_with("/staff/departments/{id}") => {
+            p.replace("{id}", &f.department.to_string())
+        }
+        p if p.starts_with("/staff/organisations/{id}") => p.replace("{id}", &f.organisation),
+        p if p.starts_with("/staff/outbox/{id}") => p.replace("{id}", &f.email),
+        p if p.starts_with("/staff/kpis/{code}") => p.replace("{code}", "5-1"),
+        p => {
+            assert!(
+                !p.contains('{'),
+                "the matrix test does not know how to fill in {p}"
+            );
+            p.to_owned()
+        }
+    }
+}
+
+/// Valid fields for each POST route, so an admin's request succeeds (303).
+fn fields(pattern: &str, f: &Fixture) -> Vec<(&'static str, String)> {
+    match pattern {
+        "/staff/people/{id}/roles" => vec![
+            ("role", "moderator".into()),
+            ("department", f.department.to_string()),
+        ],
+        "/staff/people/{id}/roles/revoke" => vec![("grant", f.revocable.clone())],
+        "/staff/departments" => vec![("name", "新設の課".into())],
+        "/staff/departments/{id}" => vec![("name", "名前を変えた課".into())],
+        "/staff/kpis/{code}" => vec![
+            ("kpi", f.kpi.clone()),
+            ("fiscal_year", "2024".into()),
+            ("value", "44".into()),
+            ("source", "県の名簿".into()),
+        ],
+        _ => vec![],
+    }
+}
+
+async fn csrf(visitor: &Visitor, signed_in: bool) -> String {
+    csrf_of(&visitor.page(if signed_in { "/" } else { "/login" }).await)
+}
+
+fn authorisation_matrix() {
+    run(async {
+        let app = TestApp::start().await;
+        let admin = staff_member(&app, "admin@example.jp", "管理者", &[("admin", None)]).await;
+        let reviewer = staff_member(
+            &app,
+            "reviewer@example.jp",
+            "審査担当",
+            &[("reviewer", Some("市民活動推進課"))],
+        )
+        .await;
+        let moderator = staff_member(
+            &app,
+            "moderator@example.jp",
+            "コメント担当",
+            &[("moderator", Some("市民活動推進課"))],
+        )
+        .await;
+        let citizen = app.visitor();
+        resident(&app, &citizen, "taro@example.jp", "太郎").await;
+        let anonymous = app.visitor();
+        let department = department(&app, "市民活動推進課");
+        let target = account_id(&app, "taro@example.jp");
+        let revocable = one(
+            &app,
+            &format!("INSERT INTO staff_roles (account_id, role, department_id) VALUES ('{target}', 'reviewer', {department}) RETURNING id::text AS id"),
+        );
+        // Taro holds a role now; the matrix asks as a resident with none.
+        let plain = app.visitor();
+        resident(&app, &plain, "jiro@example.jp", "次郎").await;
+        let organisation = one(&app, "INSERT INTO organisations (id, name, kind) VALUES (gen_random_uuid(), '北口自治会', 'jichikai') RETURNING id::text AS id");
+        let email = one(
+            &app,
+            "INSERT INTO outbox (to_address, subject, text_body, html_body, category, attempts, failed_at, last_error)
+             VALUES ('x@example.jp', '件名', '本文', '<p>本文</p>', 'security', 5, now(), '550 mailbox unavailable') RETURNING id::text AS id",
+        );
+        let kpi = one(
+            &app,
+            "SELECT id::text AS id FROM kpis WHERE measure_code = '5-1' AND name = 'NPO法人登録数'",
+        );
+        let fixture = Fixture {
+            target,
+            revocable,
+            department,
+            organisation,
+            email,
+            kpi,
+        };
+
+        let mut failures = Vec::new();
+        let visitors: [(&str, &Visitor, bool); 5] = [
+            ("anonymous", &anonymous, false),
+            ("resident", &plain, true),
+            ("reviewer", &reviewer, true),
+            ("moderator", &moderator, true),
+            ("admin", &admin, true),
+        ];
+        for (who, visitor, signed_in) in visitors {
+            let token = csrf(visitor, signed_in).await;
+            for (pattern, method, allowed) in MATRIX {
+                let path = concrete(pattern, &fixture);
+                let response = match method {
+                    Method::Get => visitor.get(&path).await,
+                    Method::Post => {
+                        let mut body: Vec<(&str, String)> = vec![("csrf", token.clone())];
+                        body.extend(fields(pattern, &fixture));
+                        visitor
+                            .client
+                            .post(visitor.url(&path))
+                            .form(&body)
+                            .send()
+                            .await
+                            .unwrap()
+                    }
+                };
+                let status = response.status().as_u16();
+                let location = response
+                    .headers()
+                    .get("location")
+                    .and_then(|l| l.to_str().ok())
+                    .unwrap_or("")
+                    .to_owned();
+                let may = matches!(
+                    (who, allowed),
+                    ("admin", _) | ("reviewer" | "moderator", Allowed::AnyStaff)
+                );
+                let ok = match (who, may, method) {
+                    ("anonymous", _, _) => status == 303 && location.starts_with("/login?next="),
+                    (_, false, _) => status == 403,
+                    (_, true, Method::Get) => status == 200,
+                    (_, true, Method::Post) => status == 303 && !location.starts_with("/login"),
+                };
+                if !ok {
+                    let body = visible_text(&response.text().await.unwrap_or_default());
+                    failures.push(format!(
+                        "{who} {method:?} {path}: {status} {location} {}",
+                        body.chars().take(300).collect::<String>()
+                    ));
+                }
+            }
+        }
+        // What the admin's requests did.
+        assert_eq!(count(&app, "SELECT count(*) AS n FROM kpi_actuals"), 1);
+        assert_eq!(count(&app, "SELECT count(*) AS n FROM departments WHERE name IN ('新設の課', '名前を変えた課')"), 2);
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM organisations WHERE verified_at IS NOT NULL"
+            ),
+            1
+        );
+        assert_eq!(count(&app, "SELECT count(*) AS n FROM outbox WHERE failed_at IS NULL AND to_address = 'x@example.jp'"), 1);
+        assert_eq!(count(&app, "SELECT count(*) AS n FROM staff_roles WHERE role = 'moderator' AND account_id = (SELECT id FROM accounts WHERE email = 'taro@example.jp')"), 1);
+        assert_eq!(count(&app, "SELECT count(*) AS n FROM staff_roles WHERE role = 'reviewer' AND account_id = (SELECT id FROM accounts WHERE email = 'taro@example.jp')"), 0);
+        for action in [
+            "staff.grant_role",
+            "staff.revoke_role",
+            "staff.create_department",
+            "staff.rename_department",
+            "organisation.verify",
+            "kpi.record_actual",
+            "outbox.retry",
+        ] {
+            assert_eq!(
+                count(&app, &format!("SELECT count(*) AS n FROM audit_log WHERE action = '{action}' AND actor_id = (SELECT id FROM accounts WHERE email = 'admin@example.jp') AND ip IS NOT NULL")),
+                1,
+                "{action} recorded with its actor and address"
+            );
+        }
+        // A POST without the CSRF token does nothing, even for an admin.
+        let refused = admin
+            .post("/staff/departments", &[("name", "偽の課")])
+            .await;
+        assert_eq!(refused.status(), 403);
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM departments WHERE name = '偽の課'"
+            ),
+            0
+        );
+        // The account page links to the staff area for staff only.
+        assert!(visible_text(&admin.page("/account").await).contains("職員ページへ"));
+        assert!(!visible_text(&plain.page("/account").await).contains("職員ページへ"));
+        app.stop().await;
+        assert!(
+            failures.is_empty(),
+            "authorisation matrix:\n{}",
+            failures.join("\n")
+        );
+    })
+}
+
+fn kyodo_create_admin(
+    app: &TestApp,
+    email: &str,
+    name: &str,
+    stdin: Option<&str>,
+) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kyodo"))
+        .args(["create-admin", "--email", email, "--name", name])
+        .env("DATABASE_URL", &app.database_url)
+        .env_remove("KYODO_LISTEN")
+        .env(
+            "KYODO_DATA_DIR",
+            std::env::temp_dir().join("kyodo-create-admin-test"),
+        )
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(text) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+async fn sign_in(app: &TestApp, email: &str, password: &str) -> Visitor {
+    let visitor = app.visitor();
+    let response = visitor
+        .submit(
+            "/login",
+            "/login",
+            &[("email", email), ("password", password), ("next", "/staff")],
+        )
+        .await;
+    assert_eq!(response.status(), 303, "{email} signs in");
+    visitor
+}
+
+fn create_admin_from_the_command_line() {
+    run(async {
+        let app = TestApp::start().await;
+        // The password from standard input.
+        let output = kyodo_create_admin(
+            &app,
+            "boss@example.jp",
+            "市の管理者",
+            Some("kawa-no-nagare-kanri-2026\n"),
+        );
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            stdout.contains("管理者アカウントを作成しました"),
+            "{stdout}"
+        );
+        assert!(
+            !stdout.contains("kawa-no-nagare-kanri-2026"),
+            "a typed password is never printed"
+        );
+        let boss = sign_in(&app, "boss@example.jp", "kawa-no-nagare-kanri-2026").await;
+        let dashboard = visible_text(&boss.page("/staff").await);
+        assert!(
+            dashboard.contains("職員ページ") && dashboard.contains("利用者と権限"),
+            "{dashboard}"
+        );
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM audit_log WHERE action = 'staff.create_admin'"
+            ),
+            1
+        );
+        assert_eq!(count(&app, "SELECT count(*) AS n FROM accounts WHERE email = 'boss@example.jp' AND email_verified_at IS NOT NULL"), 1);
+
+        // No password given: one is generated and printed once.
+        let output = kyodo_create_admin(&app, "second@example.jp", "二人目", None);
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let password = stdout
+            .lines()
+            .find_map(|l| {
+                l.split_once("shown only once): ")
+                    .map(|(_, p)| p.trim().to_owned())
+            })
+            .unwrap_or_else(|| panic!("no password in {stdout}"));
+        assert!(password.chars().count() >= 20, "{password}");
+        let second = sign_in(&app, "second@example.jp", &password).await;
+        assert_eq!(second.get("/staff/audit").await.status(), 200);
+
+        // An existing resident is promoted; a running twice changes nothing more.
+        resident(&app, &app.visitor(), "hanako@example.jp", "花子").await;
+        for _ in 0..2 {
+            let output = kyodo_create_admin(&app, "hanako@example.jp", "花子", None);
+            assert!(output.status.success());
+            assert!(String::from_utf8_lossy(&output.stdout).contains("既存のアカウント"));
+        }
+        let hanako = sign_in(&app, "hanako@example.jp", PASSWORD).await;
+        assert_eq!(hanako.get("/staff/people").await.status(), 200);
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM staff_roles WHERE role = 'admin'"
+            ),
+            3
+        );
+
+        // Bad input: a clear message, nothing written.
+        let output = kyodo_create_admin(
+            &app,
+            "not-an-email",
+            "名前",
+            Some("kawa-no-nagare-kanri-2026\n"),
+        );
+        assert!(!output.status.success());
+        assert!(String::from_utf8_lossy(&output.stderr).contains("メールアドレスの形式"));
+        let output = kyodo_create_admin(&app, "weak@example.jp", "名前", Some("password\n"));
+        assert!(!output.status.success());
+        assert!(String::from_utf8_lossy(&output.stderr).contains("10文字以上"));
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM accounts WHERE email IN ('weak@example.jp')"
+            ),
+            0
+        );
+        app.stop().await;
+    })
+}
+
+fn recording_an_actual_value_end_to_end() {
+    run(async {
+        let app = TestApp::start().await;
+        let admin = staff_member(&app, "admin@example.jp", "管理者", &[("admin", None)]).await;
+        let kpi = one(
+            &app,
+            "SELECT id::text AS id FROM kpis WHERE measure_code = '5-1' AND name = 'NPO法人登録数'",
+        );
+        let form = admin.page("/staff/kpis/5-1").await;
+        assert!(visible_text(&form).contains("NPO法人登録数"));
+        assert!(form.contains(&format!("id=\"kpi-{kpi}-value\"")));
+
+        // A value that is no number: the typed fields stay and the message says what to fix.
+        let bad = admin
+            .submit(
+                "/staff/kpis/5-1",
+                "/staff/kpis/5-1",
+                &[
+                    ("kpi", &kpi),
+                    ("fiscal_year", "2024"),
+                    ("value", "abc"),
+                    ("source", "埼玉県 NPO法人名簿"),
+                    ("note", "年度末時点"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status(), 400);
+        let html = bad.text().await.unwrap();
+        assert!(
+            html.contains("value=\"abc\"")
+                && html.contains("value=\"2024\"")
+                && html.contains("value=\"埼玉県 NPO法人名簿\""),
+            "typed values kept"
+        );
+        assert!(html.contains("年度末時点</textarea>"));
+        let text = visible_text(&html);
+        assert!(text.contains("実績値は数字で入力してください"), "{text}");
+        assert!(html.contains("aria-invalid=\"true\""));
+        assert_eq!(count(&app, "SELECT count(*) AS n FROM kpi_actuals"), 0);
+
+        // Without the CSRF token: 403, nothing recorded.
+        let forged = admin
+            .post(
+                "/staff/kpis/5-1",
+                &[
+                    ("kpi", &kpi),
+                    ("fiscal_year", "2024"),
+                    ("value", "46"),
+                    ("source", "埼玉県 NPO法人名簿"),
+                ],
+            )
+            .await;
+        assert_eq!(forged.status(), 403);
+        assert_eq!(count(&app, "SELECT count(*) AS n FROM kpi_actuals"), 0);
+
+        // A first value, then a correction of the same year.
+        for value in ["45", "46"] {
+            let ok = admin
+                .submit(
+                    "/staff/kpis/5-1",
+                    "/staff/kpis/5-1",
+                    &[
+                        ("kpi", &kpi),
+                        ("fiscal_year", "2024"),
+                        ("value", value),
+                        ("source", "埼玉県 NPO法人名簿"),
+                        ("note", ""),
+                    ],
+                )
+                .await;
+            assert_eq!(ok.status(), 303);
+            let location = ok.headers()["location"].to_str().unwrap().to_owned();
+            assert!(location.starts_with("/staff/kpis/5-1?done="), "{location}");
+            assert!(visible_text(&admin.page(&location).await).contains("実績値を記録しました"));
+        }
+        assert_eq!(
+            count(&app, "SELECT count(*) AS n FROM kpi_actuals"),
+            1,
+            "one value per year"
+        );
+        assert_eq!(
+            count(&app, "SELECT count(*) AS n FROM kpi_actuals WHERE value = 46 AND fiscal_year = 2024 AND recorded_by = (SELECT id FROM accounts WHERE email = 'admin@example.jp')"),
+            1
+        );
+        assert_eq!(count(&app, &format!("SELECT count(*) AS n FROM audit_log WHERE action = 'kpi.record_actual' AND record_type = 'kpi' AND record_id = '{kpi}'")), 2);
+        assert_eq!(count(&app, "SELECT count(*) AS n FROM audit_log WHERE action = 'kpi.record_actual' AND details->>'previous' = '45'"), 1);
+
+        // The public page and the API show it, with progress (43 → 50: 46 is 42 %).
+        let public = visible_text(&app.page("/measures/5-1").await);
+        assert!(public.contains("46 団体（令和6年度）"), "{public}");
+        assert!(public.contains("目標までの進捗 42 %"), "{public}");
+        assert!(public.contains("埼玉県 NPO法人名簿"));
+        let api = app.json("/api/v1/measures/5-1").await;
+        let npo = api["kpis"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["name"] == "NPO法人登録数")
+            .unwrap();
+        assert_eq!(npo["actuals"][0]["fiscal_year"], 2024);
+        assert_eq!(npo["actuals"][0]["value"], 46);
+        assert_eq!(npo["actuals"][0]["source"], "埼玉県 NPO法人名簿");
+        assert_eq!(npo["progress"]["percent"], 42);
+
+        // An unknown measure or a KPI of another measure: nothing recorded.
+        let other = one(
+            &app,
+            "SELECT id::text AS id FROM kpis WHERE measure_code = '6-1' LIMIT 1",
+        );
+        let wrong = admin
+            .submit(
+                "/staff/kpis/5-1",
+                "/staff/kpis/5-1",
+                &[
+                    ("kpi", &other),
+                    ("fiscal_year", "2024"),
+                    ("value", "1"),
+                    ("source", "x"),
+                ],
+            )
+            .await;
+        assert_eq!(wrong.status(), 404);
+        assert_eq!(admin.get("/staff/kpis/9-9").await.status(), 404);
+        assert_eq!(count(&app, "SELECT count(*) AS n FROM kpi_actuals"), 1);
+        app.stop().await;
+    })
+}
+
+fn the_audit_log_is_append_only_and_filtered_by_person() {
+    run(async {
+        let app = TestApp::start().await;
+        let admin = staff_member(&app, "admin@example.jp", "管理者", &[("admin", None)]).await;
+        let citizen = app.visitor();
+        resident(&app, &citizen, "taro@example.jp", "太郎").await;
+        let created = admin
+            .submit(
+                "/staff/departments",
+                "/staff/departments",
+                &[("name", "市民活動推進課")],
+            )
+            .await;
+        assert_eq!(created.status(), 303);
+
+        // Append-only, in SQL.
+        let mut conn = app.db();
+        assert!(
+            diesel::sql_query("UPDATE audit_log SET action = 'tampered'")
+                .execute(&mut conn)
+                .is_err()
+        );
+        assert!(diesel::sql_query("DELETE FROM audit_log")
+            .execute(&mut conn)
+            .is_err());
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM audit_log WHERE action = 'tampered'"
+            ),
+            0
+        );
+
+        // By person: email or id.
+        let taro = visible_text(&admin.page("/staff/audit?person=taro%40example.jp").await);
+        assert!(
+            taro.contains("session.sign_in") && taro.contains("太郎"),
+            "{taro}"
+        );
+        assert!(!taro.contains("staff.create_department"), "{taro}");
+        let admin_id = account_id(&app, "admin@example.jp");
+        let mine = visible_text(&admin.page(&format!("/staff/audit?person={admin_id}")).await);
+        assert!(
+            mine.contains("staff.create_department") && mine.contains("管理者"),
+            "{mine}"
+        );
+        assert!(!mine.contains("太郎"), "{mine}");
+        // By record and by date (Japan time).
+        let dept = department(&app, "市民活動推進課");
+        let record = visible_text(
+            &admin
+                .page(&format!(
+                    "/staff/audit?record_type=department&record_id={dept}"
+                ))
+                .await,
+        );
+        assert!(
+            record.contains("staff.create_department") && !record.contains("session.sign_in"),
+            "{record}"
+        );
+        let today = chrono::Utc::now()
+            .with_timezone(&kyodo::wareki::jst())
+            .date_naive();
+        let tomorrow = today.succ_opt().unwrap();
+        let now = visible_text(
+            &admin
+                .page(&format!("/staff/audit?from={today}&to={today}"))
+                .await,
+        );
+        assert!(now.contains("staff.create_department"), "{now}");
+        let later = visible_text(&admin.page(&format!("/staff/audit?from={tomorrow}")).await);
+        assert!(later.contains("条件に合う記録はありません"), "{later}");
+        // Bad filters: messages, never 500.
+        let bad = admin
+            .get("/staff/audit?person=%E5%A4%AA%E9%83%8E&from=25%2F11%2F2026")
+            .await;
+        assert_eq!(bad.status(), 400);
+        let text = visible_text(&bad.text().await.unwrap());
+        assert!(
+            text.contains("メールアドレスまたは ID") && text.contains("2026-11-25 の形"),
+            "{text}"
+        );
+        assert_eq!(
+            admin
+                .get(&format!("/staff/audit?record_type={}", "x".repeat(300)))
+                .await
+                .status(),
+            400
+        );
+        app.stop().await;
+    })
+}
+
+fn people_roles_and_departments() {
+    run(async {
+        let app = TestApp::start().await;
+        let admin = staff_member(&app, "admin@example.jp", "管理者", &[("admin", None)]).await;
+        let citizen = app.visitor();
+        resident(&app, &citizen, "taro@example.jp", "本庄太郎").await;
+        // Departments: create, a duplicate, too long, rename.
+        let dup = department(&app, "市民活動推進課");
+        let again = admin
+            .submit(
+                "/staff/departments",
+                "/staff/departments",
+                &[("name", " 市民活動推進課 ")],
+            )
+            .await;
+        assert_eq!(again.status(), 400);
+        let html = again.text().await.unwrap();
+        assert!(visible_text(&html).contains("同じ名前の担当課がすでにあります"));
+        let long = "課".repeat(101);
+        let too_long = admin
+            .submit(
+                "/staff/departments",
+                "/staff/departments",
+                &[("name", &long)],
+            )
+            .await;
+        assert_eq!(too_long.status(), 400);
+        assert!(
+            too_long
+                .text()
+                .await
+                .unwrap()
+                .contains(&format!("value=\"{long}\"")),
+            "the typed name stays"
+        );
+        assert_eq!(
+            admin
+                .submit(
+                    "/staff/departments",
+                    "/staff/departments",
+                    &[("name", "企画財政課")]
+                )
+                .await
+                .status(),
+            303
+        );
+        let renamed = admin
+            .submit(
+                "/staff/departments",
+                &format!("/staff/departments/{dup}"),
+                &[("name", "市民活動推進課（協働）")],
+            )
+            .await;
+        assert_eq!(renamed.status(), 303);
+        assert_eq!(count(&app, "SELECT count(*) AS n FROM departments"), 2);
+
+        // Search people by name or email, bounded.
+        let found = visible_text(&admin.page("/staff/people?q=%E6%9C%AC%E5%BA%84").await);
+        assert!(
+            found.contains("taro@example.jp") && !found.contains("admin@example.jp"),
+            "{found}"
+        );
+        let by_email = visible_text(&admin.page("/staff/people?q=ADMIN@").await);
+        assert!(
+            by_email.contains("admin@example.jp") && !by_email.contains("taro@example.jp"),
+            "{by_email}"
+        );
+        assert!(
+            visible_text(&admin.page("/staff/people?q=%25").await)
+                .contains("条件に合う利用者は見つかりませんでした"),
+            "% matches itself"
+        );
+        assert_eq!(
+            admin
+                .get(&format!("/staff/people?q={}", "a".repeat(101)))
+                .await
+                .status(),
+            400
+        );
+
+        // Grant: a reviewer needs a department; then the person sees the staff area.
+        let taro = account_id(&app, "taro@example.jp");
+        let person = format!("/staff/people/{taro}");
+        let missing = admin
+            .submit(
+                &person,
+                &format!("{person}/roles"),
+                &[("role", "reviewer"), ("department", "")],
+            )
+            .await;
+        assert_eq!(missing.status(), 400);
+        assert!(
+            visible_text(&missing.text().await.unwrap()).contains("担当課を一覧から選んでください")
+        );
+        assert_eq!(citizen.get("/staff").await.status(), 403);
+        let granted = admin
+            .submit(
+                &person,
+                &format!("{person}/roles"),
+                &[("role", "reviewer"), ("department", &dup.to_string())],
+            )
+            .await;
+        assert_eq!(granted.status(), 303);
+        let page = visible_text(&admin.page(&person).await);
+        assert!(
+            page.contains("審査担当（市民活動推進課（協働））"),
+            "{page}"
+        );
+        assert_eq!(citizen.get("/staff").await.status(), 200);
+        assert_eq!(citizen.get("/staff/people").await.status(), 403);
+        assert!(visible_text(&citizen.page("/account").await).contains("職員ページへ"));
+        // Nobody removes their own admin role.
+        let admin_id = account_id(&app, "admin@example.jp");
+        let own = one(
+            &app,
+            &format!("SELECT id::text AS id FROM staff_roles WHERE account_id = '{admin_id}'"),
+        );
+        let refused = admin
+            .submit(
+                &format!("/staff/people/{admin_id}"),
+                &format!("/staff/people/{admin_id}/roles/revoke"),
+                &[("grant", &own)],
+            )
+            .await;
+        assert_eq!(refused.status(), 400);
+        assert!(visible_text(&refused.text().await.unwrap())
+            .contains("ご自身の管理者の権限は解除できません"));
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM staff_roles WHERE role = 'admin'"
+            ),
+            1
+        );
+        assert_eq!(admin.get("/staff/people/not-a-uuid").await.status(), 404);
+        app.stop().await;
+    })
+}
