@@ -16,6 +16,8 @@ pub struct AppState {
     pub queries: QueryCounter,
     /// The site's public address, for links in emails (`KYODO_PUBLIC_URL`).
     pub public_url: String,
+    /// Whether client addresses come from a reverse proxy's headers (`KYODO_TRUST_PROXY`).
+    pub trust_proxy: bool,
 }
 
 impl AppState {
@@ -25,6 +27,7 @@ impl AppState {
             pool: db::pool(database_url, queries.clone()),
             queries,
             public_url: public_url.trim_end_matches('/').to_owned(),
+            trust_proxy: false,
         }
     }
 

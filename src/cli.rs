@@ -45,7 +45,8 @@ pub async fn run(cli: Cli) -> Result<()> {
                 .local_addr()
                 .map_err(|e| Error::Setup(e.to_string()))?;
             let public_url = settings.public_url(address);
-            let state = AppState::new(&database.url, &public_url);
+            let mut state = AppState::new(&database.url, &public_url);
+            state.trust_proxy = settings.trust_proxy;
             // Email: the outbox worker runs beside the server and stops with it.
             let mailer = notify::Mailer::from_settings(&settings)?;
             notify::templates::check()?;

@@ -10,6 +10,9 @@ Environment:
   DATABASE_URL    PostgreSQL to use, e.g. postgres://kyodo:secret@db/kyodo; when unset, Kyodo
                   starts its own PostgreSQL cluster in $KYODO_DATA_DIR/postgres
   KYODO_DATA_DIR  where Kyodo keeps files: the private cluster, … (default ./data)
+  KYODO_TRUST_PROXY
+                  true behind a reverse proxy: client addresses (rate limits, audit log)
+                  come from Forwarded / X-Forwarded-For
   KYODO_PUBLIC_URL
                   the site's address as people reach it, for links in emails
                   (default http://<KYODO_LISTEN>)
@@ -67,6 +70,10 @@ pub struct Settings {
     /// The site's public address, for links in emails; default http://<listen>.
     #[arg(long, env = "KYODO_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
+    /// Take client addresses from `Forwarded` / `X-Forwarded-For` (only behind a reverse proxy
+    /// that sets them; otherwise clients could choose their own address).
+    #[arg(long, env = "KYODO_TRUST_PROXY", global = true)]
+    pub trust_proxy: bool,
     /// Folder for the private PostgreSQL cluster and other files Kyodo keeps.
     #[arg(long, env = "KYODO_DATA_DIR", default_value = "./data", global = true)]
     pub data_dir: PathBuf,

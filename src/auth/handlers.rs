@@ -26,8 +26,20 @@ pub fn origin(req: &HttpRequest, state: &AppState) -> Origin {
     }
 }
 
-/// The peer address. Behind a reverse proxy every client shares the proxy's; see docs/OPERATIONS.md.
+/// The client's address: the TCP peer, or behind a trusted reverse proxy (`KYODO_TRUST_PROXY`)
+/// the address the proxy forwards (`Forwarded` / `X-Forwarded-For`).
 pub fn client_ip(req: &HttpRequest) -> Option<String> {
+    let trust_proxy = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|s| s.trust_proxy);
+    if trust_proxy {
+        if let Some(forwarded) = req.connection_info().realip_remote_addr() {
+            let host = forwarded
+                .parse::<std::net::SocketAddr>()
+                .map(|a| a.ip().to_string());
+            return Some(host.unwrap_or_else(|_| forwarded.to_owned()));
+        }
+    }
     req.peer_addr().map(|a| a.ip().to_string())
 }
 
