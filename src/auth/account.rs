@@ -2,16 +2,16 @@
 //! re-verification, password change, notification preferences, signing out everywhere, and
 //! deleting the account. Also the one-click unsubscribe link of notification emails.
 
-use super::accounts::{self, Origin};
+use super::accounts::{self, security_email, Origin};
 use super::fields::{optional_text, DisplayName, Email, NewPassword, DELETED_NAME};
-use super::handlers::origin;
+use super::handlers::{notice, origin, CsrfOnly, TokenQuery};
 use super::session::{self, check_csrf, Viewer};
 use super::{password, rate_limit};
 use crate::app::AppState;
 use crate::audit::{self, Entry};
 use crate::db::schema::accounts as a;
 use crate::error::{Error, Result};
-use crate::notify::{self, Category, Message};
+use crate::notify;
 use crate::web::forms::FormPage;
 use crate::web::i18n::{translate, Lang};
 use crate::web::{render_page, Crumb};
@@ -262,19 +262,17 @@ pub async fn change_email(
                     )?;
                     notify::enqueue(
                         conn,
-                        Message {
-                            to_address: email.to_string(),
-                            to_name: Some(name.clone()),
+                        security_email(
+                            email.to_string(),
+                            Some(name.clone()),
                             lang,
-                            template: "email_change",
-                            context: json!({
+                            "email_change",
+                            json!({
                                 "display_name": name,
                                 "link": origin.to(&format!("/account/email/confirm?token={token}")),
                                 "expires_hours": accounts::VERIFY_TTL.num_hours(),
                             }),
-                            category: Category::Security,
-                            unsubscribe_url: None,
-                        },
+                        ),
                     )?;
                 }
                 Ok(true)
@@ -288,11 +286,6 @@ pub async fn change_email(
         return page(&req, &state, &hb, &viewer, forms, None).await;
     }
     Ok(back_to_account("email"))
-}
-
-#[derive(Deserialize)]
-pub struct TokenQuery {
-    token: Option<String>,
 }
 
 /// The link in the email to the new address: the address becomes the account's, verified.
@@ -336,20 +329,10 @@ pub async fn confirm_email(
             })
         })
         .await?;
-    let lang = Lang::of(&req);
-    let key = if changed {
-        "account.email_changed"
-    } else {
-        "auth.link_invalid"
-    };
-    let title = translate(lang, &format!("{key}.title"), &[]);
-    let body =
-        json!({ "heading": title, "message": translate(lang, &format!("{key}.message"), &[]) });
-    let mut response = render_page(&req, &hb, "auth/notice", &title, &[], &body)?;
-    if !changed {
-        *response.status_mut() = StatusCode::BAD_REQUEST;
+    match changed {
+        true => notice(&req, &hb, "account.email_changed", StatusCode::OK),
+        false => notice(&req, &hb, "auth.link_invalid", StatusCode::BAD_REQUEST),
     }
-    Ok(response)
 }
 
 #[derive(Deserialize)]
@@ -396,15 +379,7 @@ pub async fn change_password(
                 .execute(conn)?;
                 notify::enqueue(
                     conn,
-                    Message {
-                        to_address: v.email.clone(),
-                        to_name: Some(v.display_name.clone()),
-                        lang,
-                        template: "password_changed",
-                        context: json!({ "display_name": v.display_name, "link_reset": origin.to("/password/forgot") }),
-                        category: Category::Security,
-                        unsubscribe_url: None,
-                    },
+                    security_email(v.email.clone(), Some(v.display_name.clone()), lang, "password_changed", json!({ "display_name": v.display_name, "link_reset": origin.to("/password/forgot") })),
                 )?;
                 audit::record(conn, Entry { actor: Some(v.id), action: "account.change_password", record: Some(("account", v.id.to_string())), ip: origin.ip.as_deref(), details: json!({}) })?;
                 Ok(true)
@@ -445,12 +420,6 @@ pub async fn update_notifications(
         })
         .await?;
     Ok(back_to_account("notifications"))
-}
-
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
 }
 
 pub async fn resend_verification(
@@ -595,10 +564,7 @@ pub async fn delete(
             .fail("password", &translate(lang, "account.wrong_password", &[]));
         return page(&req, &state, &hb, &viewer, forms, None).await;
     }
-    let title = translate(lang, "account.deleted.title", &[]);
-    let body =
-        json!({ "heading": title, "message": translate(lang, "account.deleted.message", &[]) });
-    let mut response = render_page(&req, &hb, "auth/notice", &title, &[], &body)?;
+    let mut response = notice(&req, &hb, "account.deleted", StatusCode::OK)?;
     response
         .add_cookie(&session::cookie(&req, None))
         .map_err(|e| Error::Internal(e.to_string()))?;
@@ -653,20 +619,10 @@ pub async fn unsubscribe(
     let done = state
         .db(move |conn| unsubscribe_by_token(conn, &token))
         .await?;
-    let lang = Lang::of(&req);
-    let key = if done {
-        "unsubscribe.done"
-    } else {
-        "auth.link_invalid"
-    };
-    let title = translate(lang, &format!("{key}.title"), &[]);
-    let body =
-        json!({ "heading": title, "message": translate(lang, &format!("{key}.message"), &[]) });
-    let mut response = render_page(&req, &hb, "auth/notice", &title, &[], &body)?;
-    if !done {
-        *response.status_mut() = StatusCode::BAD_REQUEST;
+    match done {
+        true => notice(&req, &hb, "unsubscribe.done", StatusCode::OK),
+        false => notice(&req, &hb, "auth.link_invalid", StatusCode::BAD_REQUEST),
     }
-    Ok(response)
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

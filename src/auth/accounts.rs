@@ -82,6 +82,25 @@ pub fn token_is_live(conn: &mut PgConnection, secret: &str, purpose: &str) -> Re
     .get_result(conn)?)
 }
 
+/// An email about the account's safety: always sent, never with an unsubscribe link.
+pub fn security_email(
+    to_address: impl Into<String>,
+    to_name: Option<String>,
+    lang: Lang,
+    template: &'static str,
+    context: serde_json::Value,
+) -> Message {
+    Message {
+        to_address: to_address.into(),
+        to_name,
+        lang,
+        template,
+        context,
+        category: Category::Security,
+        unsubscribe_url: None,
+    }
+}
+
 fn account_by_email(
     conn: &mut PgConnection,
     email: &Email,
@@ -112,15 +131,7 @@ pub fn sign_up(
         if let Some((_, name, account_lang)) = account_by_email(conn, email)? {
             notify::enqueue(
                 conn,
-                Message {
-                    to_address: email.to_string(),
-                    to_name: Some(name),
-                    lang: lang_of(&account_lang),
-                    template: "account_exists",
-                    context: json!({ "link_login": origin.to("/login"), "link_reset": origin.to("/password/forgot") }),
-                    category: Category::Security,
-                    unsubscribe_url: None,
-                },
+                security_email(email.to_string(), Some(name), lang_of(&account_lang), "account_exists", json!({ "link_login": origin.to("/login"), "link_reset": origin.to("/password/forgot") })),
             )?;
             return Ok(());
         }
@@ -154,19 +165,17 @@ pub fn send_verification(
     let token = issue_token(conn, account, "verify", None, VERIFY_TTL)?;
     notify::enqueue(
         conn,
-        Message {
-            to_address: email.to_owned(),
-            to_name: Some(display_name.to_owned()),
+        security_email(
+            email.to_owned(),
+            Some(display_name.to_owned()),
             lang,
-            template: "verify",
-            context: json!({
+            "verify",
+            json!({
                 "display_name": display_name,
                 "link": origin.to(&format!("/verify?token={token}")),
                 "expires_hours": VERIFY_TTL.num_hours(),
             }),
-            category: Category::Security,
-            unsubscribe_url: None,
-        },
+        ),
     )?;
     Ok(())
 }
@@ -241,15 +250,7 @@ pub fn request_reset(
         };
         notify::enqueue(
             conn,
-            Message {
-                to_address: email.to_string(),
-                to_name,
-                lang,
-                template,
-                context,
-                category: Category::Security,
-                unsubscribe_url: None,
-            },
+            security_email(email.to_string(), to_name, lang, template, context),
         )?;
         Ok(())
     })
@@ -264,33 +265,44 @@ pub fn reset_password(
 ) -> Result<bool> {
     let hash = password::hash(new.as_str());
     conn.transaction(|conn| {
-        let Some((account, _)) = consume_token(conn, secret, "reset")? else { return Ok(false) };
-        let (email, name, lang): (Option<String>, String, String) = diesel::update(accounts::table.find(account))
-            .set(accounts::password_hash.eq(&hash))
-            .returning((accounts::email, accounts::display_name, accounts::lang))
-            .get_result(conn)?;
+        let Some((account, _)) = consume_token(conn, secret, "reset")? else {
+            return Ok(false);
+        };
+        let (email, name, lang): (Option<String>, String, String) =
+            diesel::update(accounts::table.find(account))
+                .set(accounts::password_hash.eq(&hash))
+                .returning((accounts::email, accounts::display_name, accounts::lang))
+                .get_result(conn)?;
         // Following the link proves the address too.
-        diesel::update(accounts::table.find(account).filter(accounts::email_verified_at.is_null()))
-            .set(accounts::email_verified_at.eq(Utc::now()))
-            .execute(conn)?;
+        diesel::update(
+            accounts::table
+                .find(account)
+                .filter(accounts::email_verified_at.is_null()),
+        )
+        .set(accounts::email_verified_at.eq(Utc::now()))
+        .execute(conn)?;
         session::end_all(conn, account)?;
         if let Some(email) = email {
             notify::enqueue(
                 conn,
-                Message {
-                    to_address: email,
-                    to_name: Some(name.clone()),
-                    lang: lang_of(&lang),
-                    template: "password_changed",
-                    context: json!({ "display_name": name, "link_reset": origin.to("/password/forgot") }),
-                    category: Category::Security,
-                    unsubscribe_url: None,
-                },
+                security_email(
+                    email,
+                    Some(name.clone()),
+                    lang_of(&lang),
+                    "password_changed",
+                    json!({ "display_name": name, "link_reset": origin.to("/password/forgot") }),
+                ),
             )?;
         }
         audit::record(
             conn,
-            Entry { actor: Some(account), action: "account.reset_password", record: Some(("account", account.to_string())), ip: origin.ip.as_deref(), details: json!({}) },
+            Entry {
+                actor: Some(account),
+                action: "account.reset_password",
+                record: Some(("account", account.to_string())),
+                ip: origin.ip.as_deref(),
+                details: json!({}),
+            },
         )?;
         Ok(true)
     })

@@ -103,8 +103,8 @@ fn limited(
     Ok(response)
 }
 
-/// A short page that says what happened and what to do next.
-fn notice(
+/// A short page that says what happened and what to do next (`{key}.title`, `{key}.message`).
+pub fn notice(
     req: &HttpRequest,
     hb: &Handlebars<'_>,
     key: &str,
@@ -191,7 +191,7 @@ pub async fn sign_up(
 
 #[derive(Deserialize)]
 pub struct TokenQuery {
-    token: Option<String>,
+    pub token: Option<String>,
 }
 
 pub async fn verify(
@@ -333,10 +333,11 @@ pub async fn sign_in(
         .finish())
 }
 
+/// A form with nothing but its CSRF token (a button).
 #[derive(Deserialize)]
 pub struct CsrfOnly {
     #[serde(default)]
-    csrf: String,
+    pub csrf: String,
 }
 
 pub async fn sign_out_form(

@@ -8,6 +8,7 @@ use crate::app::AppState;
 use crate::auth::accounts::Origin;
 use crate::auth::fields::Email;
 use crate::auth::handlers::{client_ip, origin};
+use crate::auth::handlers::{CsrfOnly, TokenQuery};
 use crate::auth::rate_limit;
 use crate::auth::session::{self, check_csrf, Verified};
 use crate::error::{Error, Result};
@@ -429,11 +430,6 @@ pub async fn invite(
     Ok(see_other(&format!("/organisations/{id}?done=invited")))
 }
 
-#[derive(Deserialize)]
-pub struct TokenQuery {
-    token: Option<String>,
-}
-
 /// `/organisations/join?token=…`: the link in the invitation email. Shows what the invitee is
 /// joining and a button; joining is a POST.
 pub async fn join_form(
@@ -505,12 +501,6 @@ pub async fn join(
             None,
         ),
     }
-}
-
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
 }
 
 /// A member leaves; the representative is told to hand the role over first.
