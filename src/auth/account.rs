@@ -218,9 +218,12 @@ pub struct EmailForm {
     password: String,
 }
 
-fn password_matches(conn: &mut PgConnection, id: Uuid, candidate: &str) -> Result<bool> {
-    let hash: Option<String> = a::table.find(id).select(a::password_hash).first(conn)?;
-    Ok(hash.is_some_and(|h| password::verify(candidate, &h)))
+/// Whether `candidate` is the account's password; the hash is checked holding no connection.
+async fn password_matches(state: &AppState, id: Uuid, candidate: &str) -> Result<bool> {
+    let stored: Option<String> = state
+        .db(move |conn| Ok(a::table.find(id).select(a::password_hash).first(conn)?))
+        .await?;
+    password::verify_async(candidate.to_owned(), stored).await
 }
 
 pub async fn change_email(
@@ -240,12 +243,15 @@ pub async fn change_email(
     let origin = origin(&req, &state);
     let lang = Lang::of(&req);
     let (id, name) = (viewer.id, viewer.display_name.clone());
-    let accepted = state
+    if !password_matches(&state, id, &form.password).await? {
+        forms
+            .email
+            .fail("password", &translate(lang, "account.wrong_password", &[]));
+        return page(&req, &state, &hb, &viewer, forms, None).await;
+    }
+    state
         .db(move |conn| {
             rate_limit::hit(conn, rate_limit::EMAILS_PER_RECIPIENT, email.as_str())?;
-            if !password_matches(conn, id, &form.password)? {
-                return Ok(false);
-            }
             conn.transaction(|conn| {
                 // A taken address gets no link; the owner of this account learns nothing about it.
                 let taken: bool = diesel::select(diesel::dsl::exists(
@@ -275,16 +281,10 @@ pub async fn change_email(
                         ),
                     )?;
                 }
-                Ok(true)
+                Ok(())
             })
         })
         .await?;
-    if !accepted {
-        forms
-            .email
-            .fail("password", &translate(lang, "account.wrong_password", &[]));
-        return page(&req, &state, &hb, &viewer, forms, None).await;
-    }
     Ok(back_to_account("email"))
 }
 
@@ -362,14 +362,19 @@ pub async fn change_password(
     let origin = origin(&req, &state);
     let v = viewer.clone();
     let lang = Lang::of(&req);
-    let changed = state
+    if !password_matches(&state, v.id, &form.current).await? {
+        forms
+            .password
+            .fail("current", &translate(lang, "account.wrong_password", &[]));
+        return page(&req, &state, &hb, &viewer, forms, None).await;
+    }
+    let hash = password::hash_async(new.as_str().to_owned()).await?;
+    state
         .db(move |conn| {
-            if !password_matches(conn, v.id, &form.current)? {
-                return Ok(false);
-            }
-            let hash = password::hash(new.as_str());
             conn.transaction(|conn| {
-                diesel::update(a::table.find(v.id)).set(a::password_hash.eq(&hash)).execute(conn)?;
+                diesel::update(a::table.find(v.id))
+                    .set(a::password_hash.eq(&hash))
+                    .execute(conn)?;
                 // Other devices sign in again; this one stays.
                 diesel::delete(
                     crate::db::schema::sessions::table
@@ -377,21 +382,29 @@ pub async fn change_password(
                         .filter(crate::db::schema::sessions::id_hash.ne(&v.session_hash)),
                 )
                 .execute(conn)?;
-                notify::enqueue(
-                    conn,
-                    security_email(v.email.clone(), Some(v.display_name.clone()), lang, "password_changed", json!({ "display_name": v.display_name, "link_reset": origin.to("/password/forgot") })),
-                )?;
-                audit::record(conn, Entry { actor: Some(v.id), action: "account.change_password", record: Some(("account", v.id.to_string())), ip: origin.ip.as_deref(), details: json!({}) })?;
-                Ok(true)
+                let context = json!({
+                    "display_name": v.display_name,
+                    "link_reset": origin.to("/password/forgot"),
+                });
+                let email = security_email(
+                    v.email.clone(),
+                    Some(v.display_name.clone()),
+                    lang,
+                    "password_changed",
+                    context,
+                );
+                notify::enqueue(conn, email)?;
+                let entry = Entry {
+                    actor: Some(v.id),
+                    action: "account.change_password",
+                    record: Some(("account", v.id.to_string())),
+                    ip: origin.ip.as_deref(),
+                    details: json!({}),
+                };
+                audit::record(conn, entry)
             })
         })
         .await?;
-    if !changed {
-        forms
-            .password
-            .fail("current", &translate(lang, "account.wrong_password", &[]));
-        return page(&req, &state, &hb, &viewer, forms, None).await;
-    }
     Ok(back_to_account("password"))
 }
 
@@ -549,21 +562,15 @@ pub async fn delete(
     }
     let origin = origin(&req, &state);
     let id = viewer.id;
-    let deleted = state
-        .db(move |conn| {
-            if !password_matches(conn, id, &form.password)? {
-                return Ok(false);
-            }
-            delete_account(conn, &origin, id)?;
-            Ok(true)
-        })
-        .await?;
-    if !deleted {
+    if !password_matches(&state, id, &form.password).await? {
         forms
             .delete
             .fail("password", &translate(lang, "account.wrong_password", &[]));
         return page(&req, &state, &hb, &viewer, forms, None).await;
     }
+    state
+        .db(move |conn| delete_account(conn, &origin, id))
+        .await?;
     let mut response = notice(&req, &hb, "account.deleted", StatusCode::OK)?;
     response
         .add_cookie(&session::cookie(&req, None))

@@ -1,8 +1,8 @@
 //! Accounts (residents and staff): sign-up, email verification, password reset. Every email
 //! is enqueued in the transaction of the change that causes it.
 
-use super::fields::{DisplayName, Email, NewPassword};
-use super::{password, session, tokens};
+use super::fields::{DisplayName, Email};
+use super::{session, tokens};
 use crate::audit::{self, Entry};
 use crate::db::schema::{accounts, email_tokens};
 use crate::error::Result;
@@ -256,21 +256,20 @@ pub fn request_reset(
     })
 }
 
-/// Sets a new password from a reset link and ends every session of the account.
+/// Sets a new password (its hash) from a reset link and ends every session of the account.
 pub fn reset_password(
     conn: &mut PgConnection,
     origin: &Origin,
     secret: &str,
-    new: &NewPassword,
+    hash: &str,
 ) -> Result<bool> {
-    let hash = password::hash(new.as_str());
     conn.transaction(|conn| {
         let Some((account, _)) = consume_token(conn, secret, "reset")? else {
             return Ok(false);
         };
         let (email, name, lang): (Option<String>, String, String) =
             diesel::update(accounts::table.find(account))
-                .set(accounts::password_hash.eq(&hash))
+                .set(accounts::password_hash.eq(hash))
                 .returning((accounts::email, accounts::display_name, accounts::lang))
                 .get_result(conn)?;
         // Following the link proves the address too.

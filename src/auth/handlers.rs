@@ -166,12 +166,12 @@ pub async fn sign_up(
     let origin = origin(&req, &state);
     let lang = Lang::of(&req);
     let ip = origin.ip.clone().unwrap_or_default();
+    // Hashing also when the address is taken keeps both answers equally slow.
+    let hash = password::hash_async(password.as_str().to_owned()).await?;
     let done = state
         .db(move |conn| {
             rate_limit::hit(conn, rate_limit::SIGN_UP_PER_ADDRESS, &ip)?;
             rate_limit::hit(conn, rate_limit::EMAILS_PER_RECIPIENT, email.as_str())?;
-            // Hashing also when the address is taken keeps both answers equally slow.
-            let hash = password::hash(password.as_str());
             accounts::sign_up(conn, &origin, lang, &email, &name, &hash)
         })
         .await;
@@ -257,54 +257,18 @@ pub async fn sign_in(
         .get("user-agent")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let secret = state
-        .db(move |conn| {
-            let address = origin.ip.clone().unwrap_or_default();
-            rate_limit::hit(conn, SIGN_IN_PER_ADDRESS, &address)?;
-            rate_limit::check(conn, SIGN_IN_FAILURES_PER_ACCOUNT, email.as_str())?;
-            let found = accounts::credentials(conn, &email)?;
-            let account = match &found {
-                Some((id, Some(hash))) if password::verify(&form.password, hash) => {
-                    Some((*id, hash.clone()))
-                }
-                Some(_) => None,
-                None => {
-                    password::spend_equal_time(&form.password);
-                    None
-                }
-            };
-            let Some((account, hash)) = account else {
-                rate_limit::hit(conn, SIGN_IN_FAILURES_PER_ACCOUNT, email.as_str())?;
-                audit::record(
-                    conn,
-                    Entry {
-                        actor: found.map(|(id, _)| id),
-                        action: "session.sign_in_failed",
-                        record: None,
-                        ip: origin.ip.as_deref(),
-                        details: json!({ "email": email.as_str() }),
-                    },
-                )?;
-                return Ok(None);
-            };
-            if password::needs_rehash(&hash) {
-                accounts::store_password_hash(conn, account, &password::hash(&form.password))?;
-            }
-            let secret = session::start(conn, account, ip.as_deref(), user_agent.as_deref())?;
-            audit::record(
-                conn,
-                Entry {
-                    actor: Some(account),
-                    action: "session.sign_in",
-                    record: None,
-                    ip: origin.ip.as_deref(),
-                    details: json!({}),
-                },
-            )?;
-            Ok(Some(secret))
-        })
-        .await;
-    let secret = match secret {
+    // Three short trips to the database; the slow hash runs between them, holding no connection.
+    let lookup = {
+        let (email, address) = (email.clone(), origin.ip.clone().unwrap_or_default());
+        state
+            .db(move |conn| {
+                rate_limit::hit(conn, SIGN_IN_PER_ADDRESS, &address)?;
+                rate_limit::check(conn, SIGN_IN_FAILURES_PER_ACCOUNT, email.as_str())?;
+                accounts::credentials(conn, &email)
+            })
+            .await
+    };
+    let found = match lookup {
         Err(Error::TooManyRequests { retry_after }) => {
             return limited(
                 &req,
@@ -316,6 +280,64 @@ pub async fn sign_in(
             )
         }
         other => other?,
+    };
+    let stored = found.as_ref().and_then(|(_, hash)| hash.clone());
+    let matched = password::verify_async(form.password.clone(), stored.clone()).await?;
+    let secret = match (found, matched) {
+        (Some((account, _)), true) => {
+            let rehash = match stored.filter(|h| password::needs_rehash(h)) {
+                Some(_) => Some(password::hash_async(form.password.clone()).await?),
+                None => None,
+            };
+            let secret = state
+                .db(move |conn| {
+                    if let Some(hash) = rehash {
+                        accounts::store_password_hash(conn, account, &hash)?;
+                    }
+                    let secret =
+                        session::start(conn, account, ip.as_deref(), user_agent.as_deref())?;
+                    let entry = Entry {
+                        actor: Some(account),
+                        action: "session.sign_in",
+                        record: None,
+                        ip: origin.ip.as_deref(),
+                        details: json!({}),
+                    };
+                    audit::record(conn, entry)?;
+                    Ok(secret)
+                })
+                .await?;
+            Some(secret)
+        }
+        (found, _) => {
+            let failed = state
+                .db(move |conn| {
+                    let entry = Entry {
+                        actor: found.map(|(id, _)| id),
+                        action: "session.sign_in_failed",
+                        record: None,
+                        ip: origin.ip.as_deref(),
+                        details: json!({ "email": email.as_str() }),
+                    };
+                    audit::record(conn, entry)?;
+                    rate_limit::hit(conn, SIGN_IN_FAILURES_PER_ACCOUNT, email.as_str())
+                })
+                .await;
+            match failed {
+                Err(Error::TooManyRequests { retry_after }) => {
+                    return limited(
+                        &req,
+                        &hb,
+                        "auth/login",
+                        "auth.login.title",
+                        page,
+                        retry_after,
+                    )
+                }
+                other => other?,
+            }
+            None
+        }
     };
     let Some(secret) = secret else {
         page.fail("password", &title(Lang::of(&req), "auth.login.failed"));
@@ -468,8 +490,9 @@ pub async fn reset(
         return form_page(&req, &hb, "auth/reset", "auth.reset.title", &page);
     };
     let origin = origin(&req, &state);
+    let hash = password::hash_async(password.as_str().to_owned()).await?;
     let done = state
-        .db(move |conn| accounts::reset_password(conn, &origin, &form.token, &password))
+        .db(move |conn| accounts::reset_password(conn, &origin, &form.token, &hash))
         .await?;
     if !done {
         return notice(&req, &hb, "auth.link_invalid", StatusCode::BAD_REQUEST);

@@ -48,8 +48,45 @@ pub fn needs_rehash(stored: &str) -> bool {
         })
 }
 
+/// At most this many hashes run at once (one core is left for everyone else), so a burst of
+/// sign-ins slows sign-ins, not the pages other people read.
+fn hashing_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1))
+    })
+}
+
+/// Runs slow password work on the blocking pool, a few at a time, holding no database connection.
+async fn off_executor<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> crate::error::Result<T> {
+    let _slot = hashing_slots()
+        .acquire()
+        .await
+        .map_err(|e| crate::error::Error::Internal(e.to_string()))?;
+    Ok(actix_web::web::block(work).await?)
+}
+
+pub async fn hash_async(password: String) -> crate::error::Result<String> {
+    off_executor(move || hash(&password)).await
+}
+
+/// `verify` off the executor; with no stored hash it spends the same time and fails.
+pub async fn verify_async(password: String, stored: Option<String>) -> crate::error::Result<bool> {
+    off_executor(move || match stored {
+        Some(stored) => verify(&password, &stored),
+        None => {
+            spend_equal_time(&password);
+            false
+        }
+    })
+    .await
+}
+
 /// Verifies against a fixed hash, so that an unknown account costs as much time as a known one.
-pub fn spend_equal_time(password: &str) {
+fn spend_equal_time(password: &str) {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let dummy = DUMMY.get_or_init(|| hash("kyodo-timing-equaliser"));
     let _ = verify(password, dummy);

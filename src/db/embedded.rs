@@ -55,6 +55,8 @@ pub struct LocalPostgres {
     socket_dir: PathBuf,
     log_file: PathBuf,
     user: ServerUser,
+    /// Whether this process started the server (rather than finding it running).
+    started_here: bool,
 }
 
 impl LocalPostgres {
@@ -74,12 +76,13 @@ impl LocalPostgres {
         // Serialises concurrent starts (other threads or processes) of the same cluster.
         let _lock = open_locked_log(&log_file, &user)?;
 
-        let pg = LocalPostgres {
+        let mut pg = LocalPostgres {
             socket_dir: socket_dir_for(&data_dir),
             bin_dir,
             data_dir,
             log_file,
             user,
+            started_here: false,
         };
         pg.ensure_initdb()?;
         pg.secure_data_dir()?;
@@ -87,7 +90,10 @@ impl LocalPostgres {
         pg.clear_stale_pid()?;
         match pg.status()? {
             Status::Running => pg.reuse()?,
-            Status::Stopped => pg.launch()?,
+            Status::Stopped => {
+                pg.launch()?;
+                pg.started_here = true;
+            }
             Status::NoDataDir => {
                 return Err(setup(format!(
                     "{} is not a usable PostgreSQL data folder",
@@ -109,6 +115,12 @@ impl LocalPostgres {
     /// The folder holding the server binaries (pgbench, psql, pg_ctl …), for benchmarks.
     pub fn bin_dir(&self) -> &Path {
         &self.bin_dir
+    }
+
+    /// Whether this process started the server; a server found running (say, under a `kyodo
+    /// serve` while `kyodo create-admin` runs beside it) is left running by its guest.
+    pub fn started_here(&self) -> bool {
+        self.started_here
     }
 
     /// The cluster's data folder actually used (may differ from the requested one, see root rule).

@@ -112,9 +112,9 @@ impl Database {
         })
     }
 
-    /// Stops the private cluster, if this process runs one.
+    /// Stops the private cluster, if this process started it.
     pub fn close(self) {
-        if let Some(local) = self.local {
+        if let Some(local) = self.local.filter(LocalPostgres::started_here) {
             if let Err(e) = local.stop() {
                 tracing::warn!(error = %e, "could not stop PostgreSQL cleanly");
             }

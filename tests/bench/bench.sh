@@ -9,7 +9,9 @@
 #   2. runs wrk against /, /measures/6-1 and /api/v1/measures/6-1;
 #   3. runs pgbench with tests/bench/measure-page.sql on the same cluster: the ceiling the
 #      measure page could reach if rendering, HTTP and the pool cost nothing.
-# Raw outputs and summary.md go to target/bench/<timestamp>/.
+# During each run it also reads from /proc how the machine's CPU was shared between the app,
+# PostgreSQL, the load generator and everything else (other people's compilers, say).
+# Raw outputs and summary.md go to target/bench/<timestamp>/; docs/PERFORMANCE.md reads them.
 #
 # Usage:
 #   tests/bench/bench.sh              # the benchmark (DURATION=30s by default)
@@ -414,34 +416,38 @@ proc_ticks() { # pid [with reaped children]
     # Fields after "(comm) ": state is token 1, utime 12, stime 13, cutime 14, cstime 15.
     awk -v all="${2:-}" '{ print $12 + $13 + (all ? $14 + $15 : 0) }' <<<"${stat##*) }"
 }
-OURS=0
-ours_ticks() { # → OURS (not a subshell: `times` must run in this shell)
-    local postmaster total child
+# → TICKS=(app PostgreSQL load-generator); not in a subshell: `times` must run in this shell.
+ours_ticks() {
+    local postmaster pg child
     postmaster=$(sed -n 1p "$CLUSTER/postmaster.pid")
-    total=$(($(proc_ticks "$APP_PID" all) + $(proc_ticks "$postmaster" all)))
-    for child in $(pgrep -P "$postmaster"); do total=$((total + $(proc_ticks "$child"))); done
+    pg=$(proc_ticks "$postmaster" all)
+    for child in $(pgrep -P "$postmaster"); do pg=$((pg + $(proc_ticks "$child"))); done
     # The load generator is this shell's child: `times` reports reaped children's CPU.
     times >"$OUT/.times"
-    OURS=$(awk -v hz="$(getconf CLK_TCK)" -v t="$total" 'NR == 2 {
+    TICKS=("$(proc_ticks "$APP_PID" all)" "$pg" "$(awk -v hz="$(getconf CLK_TCK)" 'NR == 2 {
         split($1, u, /[ms]/); split($2, k, /[ms]/)
-        printf "%d\n", t + (u[1] * 60 + u[2] + k[1] * 60 + k[2]) * hz }' "$OUT/.times")
+        printf "%d\n", (u[1] * 60 + u[2] + k[1] * 60 + k[2]) * hz }' "$OUT/.times")")
     rm -f "$OUT/.times"
 }
-declare -A OTHERS
-# Runs "$@" and records in OTHERS[$label] the share of the machine's CPU that other processes
-# (compilers, tests …) used meanwhile, in % of all cores.
+declare -A OTHERS SPLIT
+# Runs "$@" and records, in % of all cores over the run, the CPU of the app, its PostgreSQL and
+# the load generator (SPLIT[$label]) and what other processes (compilers, tests …) used
+# meanwhile (OTHERS[$label]).
 accounted() {
-    local label=$1 busy0 total0 ours0 busy1 total1 ours1 status=0
+    local label=$1 busy0 total0 busy1 total1 before status=0
     shift
     read -r busy0 total0 < <(machine_ticks)
     ours_ticks
-    ours0=$OURS
+    before=("${TICKS[@]}")
     "$@" || status=$?
     read -r busy1 total1 < <(machine_ticks)
     ours_ticks
-    ours1=$OURS
-    OTHERS[$label]=$(awk -v b=$((busy1 - busy0)) -v o=$((ours1 - ours0)) -v t=$((total1 - total0)) \
-        'BEGIN { x = (b - o) / t * 100; if (x < 0) x = 0; printf "%.0f %%", x }')
+    local app=$((TICKS[0] - before[0])) pg=$((TICKS[1] - before[1])) gen=$((TICKS[2] - before[2]))
+    local busy=$((busy1 - busy0)) total=$((total1 - total0))
+    echo "$label: machine busy $busy of $total ticks; app $app, PostgreSQL $pg, load generator $gen" >>"$OUT/cpu-ticks.txt"
+    read -r OTHERS[$label] SPLIT[$label] < <(awk -v b="$busy" -v t="$total" -v a="$app" -v p="$pg" -v g="$gen" 'BEGIN {
+        x = (b - a - p - g) / t * 100; if (x < 0) x = 0
+        printf "%.0f%% %.0f/%.0f/%.0f\n", x, a / t * 100, p / t * 100, g / t * 100 }')
     return "$status"
 }
 
@@ -461,7 +467,7 @@ for name in "${NAMES[@]}"; do
     non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$f")
     sock=$(sed -n 's/^ *Socket errors: *//p' "$f")
     ERRORS[$name]="${non2xx:+non-2xx $non2xx }${sock:+socket errors: $sock}"
-    say "  ${RPS[$name]} req/s, p50 ${P50[$name]} ms, p99 ${P99[$name]} ms; other processes: ${OTHERS[$name]} CPU ${ERRORS[$name]}"
+    say "  ${RPS[$name]} req/s, p50 ${P50[$name]} ms, p99 ${P99[$name]} ms; CPU app/pg/wrk ${SPLIT[$name]} %, others ${OTHERS[$name]} ${ERRORS[$name]}"
 done
 
 PGBENCH=("$PG_BIN/pgbench" -n -c"$CONNECTIONS" -j"$THREADS" -M prepared -f "$SQL_FILE"
@@ -488,7 +494,7 @@ read -r PG_N PG_P50 PG_P99 < <(cat "$OUT"/pgbench-log.* | awk '{print $3}' | sor
         printf "%d %.2f %.2f\n", NR, v[i50] / 1000, v[i99] / 1000
     }')
 gzip -q "$OUT"/pgbench-log.*
-say "  $TPS tps, p50 $PG_P50 ms, p99 $PG_P99 ms, average $PG_AVG ms ($PG_N transactions); other processes: ${OTHERS[pgbench]} CPU"
+say "  $TPS tps, p50 $PG_P50 ms, p99 $PG_P99 ms, average $PG_AVG ms ($PG_N transactions); CPU app/pg/pgbench ${SPLIT[pgbench]} %, others ${OTHERS[pgbench]}"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.txt"
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
@@ -507,15 +513,16 @@ RATIO_API=$(ratio "${RPS[api-measure]}" "$TPS")
     echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency (after a $WARMUP warm-up);"
     echo "pgbench -n -c$CONNECTIONS -j$THREADS -T$(seconds "$DURATION") -M prepared -f $SQL_FILE."
     echo "wrk, the app and PostgreSQL (pgbench and PostgreSQL) share the same $CORES cores."
-    echo "\"CPU used by other processes\": the machine's busy time during the run minus that of the"
-    echo "app, its PostgreSQL and the load generator, in % of all $CORES cores (0 % = a quiet machine)."
+    echo "CPU columns: share of all $CORES cores during the run (100 % = every core busy), from"
+    echo "/proc: the app, its PostgreSQL (postmaster and backends), the load generator (wrk or"
+    echo "pgbench), and every other process on the machine (0 % = nothing else ran)."
     echo
-    echo "| Target | Statements per request | Requests/s | p50 (ms) | p99 (ms) | CPU used by other processes | Errors |"
-    echo "|---|---:|---:|---:|---:|---:|---|"
+    echo "| Target | Statements per request | Requests/s | p50 (ms) | p99 (ms) | CPU app/PostgreSQL/load generator (%) | CPU other processes | Errors |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---|"
     for name in "${NAMES[@]}"; do
-        echo "| GET ${PATHS[$name]} | ${STATEMENTS[$name]} | ${RPS[$name]} | ${P50[$name]} | ${P99[$name]} | ${OTHERS[$name]} | ${ERRORS[$name]:-none} |"
+        echo "| GET ${PATHS[$name]} | ${STATEMENTS[$name]} | ${RPS[$name]} | ${P50[$name]} | ${P99[$name]} | ${SPLIT[$name]} | ${OTHERS[$name]} | ${ERRORS[$name]:-none} |"
     done
-    echo "| pgbench, measure-page.sql | ${STATEMENTS[measure]} | $TPS tps | $PG_P50 | $PG_P99 | ${OTHERS[pgbench]} | ${PG_FAILED:-0} failed |"
+    echo "| pgbench, measure-page.sql | ${STATEMENTS[measure]} | $TPS tps | $PG_P50 | $PG_P99 | ${SPLIT[pgbench]} | ${OTHERS[pgbench]} | ${PG_FAILED:-0} failed |"
     echo
     echo "pgbench latency average: $PG_AVG ms over $PG_N transactions."
     echo

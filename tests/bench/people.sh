@@ -376,7 +376,6 @@ OTHERS_BOTH=$(account_end)
 BOTH_RPS=$(rps "$OUT/wrk-page-during.txt")
 BOTH_P50=$(pct "$OUT/wrk-page-during.txt" 50%)
 BOTH_P99=$(pct "$OUT/wrk-page-during.txt" 99%)
-BOTH_MAX=$(pct "$OUT/wrk-page-during.txt" 99%) # replaced below by the maximum
 BOTH_MAX=$(to_ms "$(awk '$1 == "Latency" {print $4; exit}' "$OUT/wrk-page-during.txt")")
 PAGE_MAX=$(to_ms "$(awk '$1 == "Latency" {print $4; exit}' "$OUT/wrk-page-alone.txt")")
 BOTH_ERR=$(wrk_errors "$OUT/wrk-page-during.txt")
@@ -441,6 +440,13 @@ OTHERS_MAIL=$(account_end)
 FAILED=$(psql_kyodo -c "SELECT count(*) FROM outbox WHERE id BETWEEN $FIRST_ID AND $LAST_ID AND (attempts > 1 OR failed_at IS NOT NULL OR last_error IS NOT NULL)")
 # The worker's own clock: first to last sent_at, without the wait for its next poll.
 read -r SPAN_DB < <(psql_kyodo -c "SELECT extract(epoch FROM max(sent_at) - min(sent_at)) FROM outbox WHERE id BETWEEN $FIRST_ID AND $LAST_ID")
+# The time between two consecutive emails, from the same clock: median and 90th percentile (ms).
+read -r GAP_P50 GAP_P90 < <(psql_kyodo -F ' ' -c "
+    SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY gap)::numeric, 1),
+           round(percentile_cont(0.9) WITHIN GROUP (ORDER BY gap)::numeric, 1)
+    FROM (SELECT extract(epoch FROM sent_at - lag(sent_at) OVER (ORDER BY sent_at)) * 1000 AS gap
+          FROM outbox WHERE id BETWEEN $FIRST_ID AND $LAST_ID) AS gaps
+    WHERE gap IS NOT NULL")
 # Exactly once: each outbox id in exactly one message (Message-ID <kyodo.ID.MICROS@…>).
 find "$MAILDIR/new" -type f -print0 | xargs -0 -r grep -h -m1 -i '^Message-ID:' |
     sed -n 's/.*<kyodo\.\([0-9]*\)\..*/\1/p' | sort -n >"$OUT/mail-ids.txt"
@@ -461,10 +467,10 @@ SPAN_DB=$(awk -v s="$SPAN_DB" 'BEGIN { printf "%.2f", s }')
 MAIL_RATE=$(rate "$MAILS" "$SENT_S")
 MAIL_RATE_DB=$(rate "$((MAILS - 1))" "$SPAN_DB")
 say "   insert $INSERT_S s; all marked sent after $SENT_S s ($MAIL_RATE mails/s), all in the Maildir after $FILES_S s"
-say "   worker's clock, first to last sent_at: $SPAN_DB s ($MAIL_RATE_DB mails/s); retried or failed: $FAILED"
+say "   worker's clock, first to last sent_at: $SPAN_DB s ($MAIL_RATE_DB mails/s); one email every $GAP_P50 ms (median, p90 $GAP_P90 ms); retried or failed: $FAILED"
 say "   exactly once: $ONCE; other processes $OTHERS_MAIL CPU"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.txt"
-APP_WARN=$(grep -cE ' (WARN|ERROR) ' "$OUT/app.log" || true)
+APP_WARN=$(grep -cE 'WARN|ERROR' "$OUT/app.log" || true)
 
 # --- summary ----------------------------------------------------------------------------------------
 
@@ -493,7 +499,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) print "-"; else printf "%
     echo
     echo "Page during sign-ins ÷ page alone: p50 × $(ratio "$BOTH_P50" "$PAGE_P50"), p99 × $(ratio "$BOTH_P99" "$PAGE_P99")."
     echo "One sign-in alone (≈ one argon2id verification plus its SQL) takes $ONE_P50 ms at the median;"
-    echo "$CORES cores ÷ that = $(awk -v c="$CORES" -v t="$ONE_P50" 'BEGIN { printf "%.0f", c * 1000 / t }') sign-ins/s, the bound the c$CONNECTIONS run meets."
+    echo "$CORES cores ÷ that = $(awk -v c="$CORES" -v t="$ONE_P50" 'BEGIN { printf "%.0f", c * 1000 / t }') sign-ins/s if the cores did nothing else (compare the c$CONNECTIONS run)."
     echo
     echo "| Outbox | |"
     echo "|---|---|"
@@ -501,6 +507,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) print "-"; else printf "%
     echo "| all marked sent (polled every 0.2 s) | after $SENT_S s → **$MAIL_RATE mails/s** (includes the wait for the worker's next 1 s poll) |"
     echo "| all in the Maildir | after $FILES_S s |"
     echo "| first to last \`sent_at\` (the worker's own clock) | $SPAN_DB s → $MAIL_RATE_DB mails/s |"
+    echo "| time between two consecutive \`sent_at\` | median $GAP_P50 ms, p90 $GAP_P90 ms |"
     echo "| exactly once | $ONCE |"
     echo "| retried or failed | $FAILED |"
     echo "| others' CPU meanwhile | $OTHERS_MAIL |"

@@ -7,6 +7,10 @@ use diesel::sql_types::{BigInt, Text};
 
 pub const TESTS: &[(&str, fn())] = &[
     (
+        "accounts::old_hashes_are_upgraded_at_sign_in",
+        old_hashes_are_upgraded_at_sign_in,
+    ),
+    (
         "accounts::sign_up_by_email_over_real_smtp",
         sign_up_by_email_over_real_smtp,
     ),
@@ -869,6 +873,57 @@ fn sign_up_by_email_over_real_smtp() {
         assert_eq!(signed_in.status(), 303);
         let account = visitor.page("/account").await;
         assert!(account.contains("misaki@example.jp") && account.contains("確認済み"));
+        app.stop().await;
+    })
+}
+
+#[derive(QueryableByName)]
+struct Hash {
+    #[diesel(sql_type = Text)]
+    password_hash: String,
+}
+
+/// A hash made with weaker parameters (as before a parameter change) is replaced at sign-in.
+fn old_hashes_are_upgraded_at_sign_in() {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    run(async {
+        let app = TestApp::start().await;
+        let visitor = app.visitor();
+        resident(&app, &visitor, "juro@example.jp", "十郎").await;
+        let weak = argon2::Argon2::new(
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            argon2::Params::new(8 * 1024, 1, 1, None).unwrap(),
+        );
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        let old = weak
+            .hash_password(PASSWORD.as_bytes(), &salt)
+            .unwrap()
+            .to_string();
+        diesel::sql_query("UPDATE accounts SET password_hash = $1")
+            .bind::<Text, _>(&old)
+            .execute(&mut app.db())
+            .unwrap();
+        let again = app
+            .visitor()
+            .submit(
+                "/login",
+                "/login",
+                &[("email", "juro@example.jp"), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(again.status(), 303, "the old hash still signs in");
+        let stored: Hash = diesel::sql_query("SELECT password_hash FROM accounts")
+            .get_result(&mut app.db())
+            .unwrap();
+        assert!(
+            stored
+                .password_hash
+                .starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{}",
+            stored.password_hash
+        );
+        assert_ne!(stored.password_hash, old);
         app.stop().await;
     })
 }

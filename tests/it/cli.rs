@@ -87,6 +87,26 @@ fn serve_with_nothing_configured_starts_its_own_postgresql() {
             .unwrap();
         assert_eq!(page.status(), 200);
         assert!(page.text().await.unwrap().contains("2,927,767 件"));
+        // A command run beside the server uses its cluster and leaves it running.
+        let output = kyodo()
+            .arg("seed")
+            .env("KYODO_DATA_DIR", &data_dir)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(
+            client
+                .get(format!("{address}readyz"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
     });
     // SIGTERM stops the server and the cluster it started.
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
