@@ -146,8 +146,12 @@ pub async fn identify(
     let token = existing.clone().unwrap_or_else(tokens::new_secret);
     req.extensions_mut().insert(CsrfToken(token.clone()));
     let https = req.connection_info().scheme() == "https";
+    // Only pages carry forms: open data and static files stay cookie-free (and cacheable).
+    let page = !["/api/", "/static/", "/healthz", "/readyz"]
+        .iter()
+        .any(|p| req.path().starts_with(p));
     let mut res = next.call(req).await?;
-    if existing.is_none() {
+    if existing.is_none() && page {
         let cookie = Cookie::build(CSRF_COOKIE, token)
             .path("/")
             .http_only(true)

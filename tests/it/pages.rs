@@ -314,6 +314,13 @@ fn security_headers_and_static_files() {
             .starts_with("text/css"));
         assert!(css.text().await.unwrap().contains("@media print"));
         assert_eq!(app.get("/static/nothing.css").await.status(), 404);
+        for path in ["/api/v1/measures", "/static/css/kyodo.css"] {
+            let response = app.get(path).await;
+            assert!(
+                !response.headers().contains_key("set-cookie"),
+                "{path} sets no cookie"
+            );
+        }
         assert_eq!(app.get("/healthz").await.status(), 200);
         app.stop().await;
     })
