@@ -11,6 +11,7 @@ pub mod error;
 pub mod notify;
 pub mod orgs;
 pub mod plan;
+pub mod proposals;
 pub mod staff;
 pub mod wareki;
 pub mod web;
