@@ -145,7 +145,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(auth::handlers::routes)
     .configure(auth::account::routes)
     .configure(crate::orgs::routes)
-    .configure(crate::staff::routes);
+    .configure(crate::staff::routes)
+    .configure(crate::proposals::routes);
 }
 
 /// Starts serving `state` on `listener`; the returned server runs until stopped or signalled.

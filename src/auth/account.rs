@@ -562,6 +562,23 @@ pub async fn delete(
     }
     let origin = origin(&req, &state);
     let id = viewer.id;
+    let represents: bool = state
+        .db(move |conn| {
+            use crate::db::schema::organisation_members as m;
+            let rows = m::table
+                .filter(m::account_id.eq(id))
+                .filter(m::role.eq("representative"));
+            Ok(diesel::select(diesel::dsl::exists(rows)).get_result(conn)?)
+        })
+        .await?;
+    if represents {
+        // An organisation always has someone who can invite and hand over.
+        forms.delete.fail(
+            "confirm",
+            &translate(lang, "account.delete.representative", &[]),
+        );
+        return page(&req, &state, &hb, &viewer, forms, None).await;
+    }
     if !password_matches(&state, id, &form.password).await? {
         forms
             .delete

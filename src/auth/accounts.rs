@@ -5,7 +5,7 @@ use super::fields::{DisplayName, Email};
 use super::{session, tokens};
 use crate::audit::{self, Entry};
 use crate::db::schema::{accounts, email_tokens};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::notify::{self, Category, Message};
 use crate::web::i18n::Lang;
 use chrono::{Duration, Utc};
@@ -127,7 +127,7 @@ pub fn sign_up(
     display_name: &DisplayName,
     password_hash: &str,
 ) -> Result<()> {
-    conn.transaction(|conn| {
+    let result = conn.transaction(|conn| {
         if let Some((_, name, account_lang)) = account_by_email(conn, email)? {
             notify::enqueue(
                 conn,
@@ -151,7 +151,16 @@ pub fn sign_up(
             conn,
             Entry { actor: Some(id), action: "account.sign_up", record: Some(("account", id.to_string())), ip: origin.ip.as_deref(), details: json!({}) },
         )
-    })
+    });
+    match result {
+        // The same address signed up twice at once: the other sign-up won, and its email went
+        // out; this one answers as for any taken address.
+        Err(Error::Database(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ))) => Ok(()),
+        other => other,
+    }
 }
 
 pub fn send_verification(

@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-/// Characters nobody types on purpose: control characters (but not the newline of a textarea).
-fn has_control(s: &str) -> bool {
+/// Characters nobody types on purpose: control characters (but not a textarea's line breaks).
+pub fn has_control(s: &str) -> bool {
     s.chars()
         .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
 }

@@ -2,9 +2,9 @@
 
 use super::accounts::{self, Origin};
 use super::fields::{DisplayName, Email, NewPassword};
-use super::password;
 use super::rate_limit::{self, SIGN_IN_FAILURES_PER_ACCOUNT, SIGN_IN_PER_ADDRESS};
 use super::session::{self, check_csrf, safe_next, Viewer};
+use super::{password, tokens};
 use crate::app::AppState;
 use crate::audit::{self, Entry};
 use crate::error::{Error, Result};
@@ -317,7 +317,8 @@ pub async fn sign_in(
                         action: "session.sign_in_failed",
                         record: None,
                         ip: origin.ip.as_deref(),
-                        details: json!({ "email": email.as_str() }),
+                        // A digest: the log is append-only and outlives deleted accounts.
+                        details: json!({ "email_sha256": tokens::digest(email.as_str()) }),
                     };
                     audit::record(conn, entry)?;
                     rate_limit::hit(conn, SIGN_IN_FAILURES_PER_ACCOUNT, email.as_str())

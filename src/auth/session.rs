@@ -190,7 +190,18 @@ pub fn viewer(req: &HttpRequest) -> Option<Viewer> {
     req.extensions().get::<Viewer>().cloned()
 }
 
+/// Where to come back after signing in: this page, or for a form posted while signed out, the
+/// page the form was on (a POST address cannot be reopened).
 fn here(req: &HttpRequest) -> String {
+    if req.method() != actix_web::http::Method::GET {
+        let referer = req.headers().get("referer").and_then(|r| r.to_str().ok());
+        let host = req.connection_info().host().to_owned();
+        let path = referer
+            .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
+            .and_then(|rest| rest.strip_prefix(host.as_str()))
+            .filter(|path| path.starts_with('/'));
+        return path.unwrap_or("/").to_owned();
+    }
     match req.query_string() {
         "" => req.path().to_owned(),
         q => format!("{}?{q}", req.path()),
@@ -227,11 +238,19 @@ impl FromRequest for Verified {
     }
 }
 
+/// `next` when it is a path on this site. Never `//host` or `/\host`, nor a control
+/// character: browsers drop tabs and newlines from a `Location`, so `/\t/host` is `//host`.
+pub fn local_path(next: &str) -> Option<&str> {
+    (next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(char::is_control))
+    .then_some(next)
+}
+
 /// Where to go after signing in: only paths on this site.
 pub fn safe_next(next: Option<&str>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or("/account")
-        .to_owned()
+    next.and_then(local_path).unwrap_or("/account").to_owned()
 }
 
 #[cfg(test)]
@@ -244,6 +263,8 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/account");
         assert_eq!(safe_next(Some("https://evil.example")), "/account");
         assert_eq!(safe_next(Some("/\\evil.example")), "/account");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/account");
+        assert_eq!(safe_next(Some("/\n/evil.example")), "/account");
         assert_eq!(safe_next(None), "/account");
     }
 }

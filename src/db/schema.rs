@@ -234,6 +234,49 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    proposals (id) {
+        id -> Uuid,
+        author_id -> Uuid,
+        organisation_id -> Nullable<Uuid>,
+        state -> Text,
+        title -> Text,
+        summary -> Text,
+        local_issue -> Text,
+        activity_plan -> Text,
+        expected_effect -> Text,
+        partners -> Text,
+        period -> Text,
+        budget_yen -> Nullable<Int8>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        submitted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    proposal_measures (proposal_id, measure_code) {
+        proposal_id -> Uuid,
+        measure_code -> Text,
+        position -> Int4,
+    }
+}
+
+diesel::table! {
+    proposal_transitions (id) {
+        id -> Int8,
+        proposal_id -> Uuid,
+        from_state -> Text,
+        to_state -> Text,
+        action -> Text,
+        actor_id -> Nullable<Uuid>,
+        actor_role -> Text,
+        reason -> Nullable<Text>,
+        at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(chapter_sections -> chapters (chapter_number));
 diesel::joinable!(measures -> chapters (chapter_number));
 diesel::joinable!(sub_measures -> measures (measure_code));
@@ -247,6 +290,11 @@ diesel::joinable!(staff_roles -> departments (department_id));
 diesel::joinable!(organisation_members -> accounts (account_id));
 diesel::joinable!(organisation_members -> organisations (organisation_id));
 diesel::joinable!(organisation_invitations -> organisations (organisation_id));
+diesel::joinable!(proposals -> accounts (author_id));
+diesel::joinable!(proposals -> organisations (organisation_id));
+diesel::joinable!(proposal_measures -> proposals (proposal_id));
+diesel::joinable!(proposal_measures -> measures (measure_code));
+diesel::joinable!(proposal_transitions -> proposals (proposal_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     chapters,
@@ -268,4 +316,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     organisation_invitations,
     outbox,
     audit_log,
+    proposals,
+    proposal_measures,
+    proposal_transitions,
 );

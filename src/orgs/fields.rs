@@ -1,13 +1,8 @@
 //! What people type into organisation forms, parsed once into types that cannot be invalid.
 //! Each error is the Japanese message shown next to the field.
 
+use crate::auth::fields::has_control;
 use serde::Serialize;
-
-/// Characters nobody types on purpose: control characters (but not a textarea's line breaks).
-fn has_control(s: &str) -> bool {
-    s.chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-}
 
 /// The kind of association (団体の種類).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -109,9 +109,15 @@ pub async fn measure(
     code: web::Path<String>,
 ) -> Result<HttpResponse> {
     let code = parse_code(&code)?;
-    let detail = state.db(move |conn| queries::measure(conn, code)).await?;
+    let (detail, (count, proposals)) = state
+        .db(move |conn| {
+            let detail = queries::measure(conn, code)?;
+            Ok((detail, crate::proposals::model::for_measure(conn, code)?))
+        })
+        .await?;
     let lang = Lang::of(&req);
     let view = views::measure(lang, &detail);
+    let proposals = crate::proposals::handlers::on_measure_json(lang, code, count, &proposals);
     let title = format!("{} {}", view.code, view.title);
     let crumbs = [
         home_crumb(lang),
@@ -131,7 +137,7 @@ pub async fn measure(
         "plan/measure",
         &title,
         &crumbs,
-        &context!({ "measure": view, "api_href": api_href }),
+        &context!({ "measure": view, "api_href": api_href, "proposals": proposals }),
     )
 }
 

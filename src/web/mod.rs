@@ -77,7 +77,15 @@ pub fn render_page<T: Serialize>(
     let html = hb
         .render(template, &context)
         .map_err(|e| Error::Internal(format!("rendering {template}: {e}")))?;
-    Ok(cached(req, "text/html; charset=utf-8", html.into_bytes()))
+    let mut response = cached(req, "text/html; charset=utf-8", html.into_bytes());
+    if context.viewer.is_some() {
+        // A signed-in page may hold private details: never for a shared cache.
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-cache"),
+        );
+    }
+    Ok(response)
 }
 
 fn switch_lang_url(lang: Lang, req: &HttpRequest) -> String {
@@ -158,8 +166,7 @@ pub async fn switch_lang(req: HttpRequest, code: web::Path<String>) -> Result<Ht
     let next = web::Query::<Next>::from_query(req.query_string())
         .ok()
         .and_then(|q| q.into_inner().next)
-        // Only paths on this site, never `//elsewhere`.
-        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .filter(|n| session::local_path(n).is_some())
         .unwrap_or_else(|| "/".to_owned());
     let cookie = actix_web::cookie::Cookie::build(i18n::LANG_COOKIE, lang.code())
         .path("/")

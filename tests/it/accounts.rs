@@ -7,6 +7,14 @@ use diesel::sql_types::{BigInt, Text};
 
 pub const TESTS: &[(&str, fn())] = &[
     (
+        "accounts::signed_in_pages_are_private_to_caches",
+        signed_in_pages_are_private_to_caches,
+    ),
+    (
+        "accounts::a_representative_hands_over_before_deleting",
+        a_representative_hands_over_before_deleting,
+    ),
+    (
         "accounts::old_hashes_are_upgraded_at_sign_in",
         old_hashes_are_upgraded_at_sign_in,
     ),
@@ -315,9 +323,16 @@ fn verify_then_sign_in_with_a_new_session_id() {
             .submit(
                 "/login",
                 "/login",
-                &[("email", "jiro@example.jp"), ("password", PASSWORD)],
+                &[
+                    ("email", "jiro@example.jp"),
+                    ("password", PASSWORD),
+                    // A browser reads `/<tab>/evil.example` as `//evil.example`: another site.
+                    ("next", "/\t/evil.example"),
+                ],
             )
             .await;
+        assert_eq!(second.status(), 303);
+        assert_eq!(second.headers()["location"], "/account");
         let second_id = session_cookie(&second).expect("a session cookie");
         assert_ne!(first_id, second_id, "a new id at every sign-in");
         assert_eq!(
@@ -924,6 +939,77 @@ fn old_hashes_are_upgraded_at_sign_in() {
             stored.password_hash
         );
         assert_ne!(stored.password_hash, old);
+        app.stop().await;
+    })
+}
+
+fn signed_in_pages_are_private_to_caches() {
+    run(async {
+        let app = TestApp::start().await;
+        let public = app.get("/measures/6-1").await;
+        assert_eq!(public.headers()["cache-control"], "no-cache");
+        let visitor = app.visitor();
+        resident(&app, &visitor, "cache@example.jp", "キャッシュ").await;
+        for path in ["/account", "/measures/6-1"] {
+            let response = visitor.get(path).await;
+            assert_eq!(
+                response.headers()["cache-control"],
+                "private, no-cache",
+                "{path}"
+            );
+        }
+        // A form posted after the session ended comes back to the page it was on.
+        let stale = app.visitor();
+        let response = stale
+            .client
+            .post(stale.url("/account/profile"))
+            .header("referer", app.url("/account"))
+            .form(&[("csrf", "x")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303);
+        assert_eq!(response.headers()["location"], "/login?next=%2Faccount");
+        app.stop().await;
+    })
+}
+
+fn a_representative_hands_over_before_deleting() {
+    run(async {
+        let app = TestApp::start().await;
+        let visitor = app.visitor();
+        resident(&app, &visitor, "daihyo@example.jp", "代表").await;
+        let created = visitor
+            .submit(
+                "/organisations/new",
+                "/organisations/new",
+                &[
+                    ("name", "本庄一丁目自治会"),
+                    ("kind", "jichikai"),
+                    ("description", "地域の自治会です。"),
+                    ("contact", ""),
+                ],
+            )
+            .await;
+        assert_eq!(created.status(), 303);
+        let refused = visitor
+            .submit(
+                "/account",
+                "/account/delete",
+                &[("delete_password", PASSWORD), ("confirm", "yes")],
+            )
+            .await;
+        assert_eq!(refused.status(), 400);
+        assert!(visible_text(&refused.text().await.unwrap())
+            .contains("代表者を他のメンバーに引き継いでから"));
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM accounts WHERE deleted_at IS NULL"
+            ),
+            1,
+            "nothing deleted"
+        );
         app.stop().await;
     })
 }

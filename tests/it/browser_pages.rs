@@ -25,6 +25,10 @@ pub const TESTS: &[(&str, fn())] = &[
         "browser::staff_pages_are_accessible",
         staff_pages_are_accessible,
     ),
+    (
+        "browser::proposal_pages_are_accessible",
+        proposal_pages_are_accessible,
+    ),
 ];
 
 fn every_page_is_accessible() {
@@ -412,6 +416,96 @@ fn staff_pages_are_accessible() {
             ("staff-departments", "/staff/departments"),
             ("staff-organisations", "/staff/organisations"),
             ("staff-outbox", "/staff/outbox"),
+        ] {
+            browser.goto(&app.url(path)).await.unwrap();
+            if let Err(e) = browser.assert_accessible(name).await {
+                failures.push(e);
+            }
+        }
+        browser.close().await;
+        app.stop().await;
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    })
+}
+
+/// Proposals, signed in through the login form: the form (with and without mistakes), the
+/// preview, the submitted proposal's page, the list, "my proposals" and the measure page.
+fn proposal_pages_are_accessible() {
+    run(async {
+        let app = TestApp::start().await;
+        crate::accounts::resident(&app, &app.visitor(), "hanako@example.jp", "本庄花子").await;
+        let browser = Browser::start().await.unwrap();
+        let mut failures = Vec::new();
+        browser.goto(&app.url("/proposals/new")).await.unwrap();
+        assert!(browser
+            .current_url()
+            .await
+            .unwrap()
+            .contains("/login?next="));
+        browser
+            .fill("#field-email", "hanako@example.jp")
+            .await
+            .unwrap();
+        browser
+            .fill("#field-password", crate::accounts::PASSWORD)
+            .await
+            .unwrap();
+        browser
+            .click("form.form button[type=submit]")
+            .await
+            .unwrap();
+        browser.wait_for_text("h1", "市民提案を書く").await.unwrap();
+        if let Err(e) = browser.assert_accessible("proposal-new").await {
+            failures.push(e);
+        }
+        browser
+            .fill("#field-title", "空き店舗を使った子ども食堂")
+            .await
+            .unwrap();
+        browser
+            .fill(
+                "#field-summary",
+                "駅前の空き店舗で、月2回の子ども食堂を開きます。",
+            )
+            .await
+            .unwrap();
+        browser.click("#measure-5-1").await.unwrap();
+        browser.fill("#field-budget", "abc").await.unwrap();
+        browser
+            .click("form.form button[type=submit]")
+            .await
+            .unwrap();
+        browser
+            .wait_for_text("main", "円単位の数字で入力してください")
+            .await
+            .unwrap();
+        if let Err(e) = browser.assert_accessible("proposal-new-with-errors").await {
+            failures.push(e);
+        }
+        browser.fill("#field-budget", "150,000円").await.unwrap();
+        browser
+            .click("form.form button[type=submit]")
+            .await
+            .unwrap();
+        browser.wait_for_text("h1", "提出前の確認").await.unwrap();
+        if let Err(e) = browser.assert_accessible("proposal-preview").await {
+            failures.push(e);
+        }
+        browser
+            .click(".proposal-actions form button[type=submit]")
+            .await
+            .unwrap();
+        browser
+            .wait_for_text("main", "提案が提出されました。")
+            .await
+            .unwrap();
+        if let Err(e) = browser.assert_accessible("proposal-page").await {
+            failures.push(e);
+        }
+        for (name, path) in [
+            ("proposal-list", "/proposals"),
+            ("proposal-mine", "/proposals/mine"),
+            ("proposal-measure-5-1", "/measures/5-1"),
         ] {
             browser.goto(&app.url(path)).await.unwrap();
             if let Err(e) = browser.assert_accessible(name).await {

@@ -10,6 +10,7 @@ mod mail;
 mod operations;
 mod orgs;
 mod pages;
+mod proposals;
 mod seeds;
 mod staff;
 mod support;
@@ -43,6 +44,7 @@ fn main() {
         browser_pages::TESTS,
         orgs::TESTS,
         staff::TESTS,
+        proposals::TESTS,
     ]
     .iter()
     .flat_map(|tests| tests.iter())

@@ -267,6 +267,12 @@ fn english_beside_japanese() {
         assert_eq!(response.headers()["location"], "/");
         let response = app.get("/lang/ja?next=%2F%2Fevil.example").await;
         assert_eq!(response.headers()["location"], "/");
+        // Browsers drop a tab or newline from a Location: `/\t/evil.example` is `//evil.example`.
+        for next in ["%2F%09%2Fevil.example", "%2F%0A%2Fevil.example"] {
+            let response = app.get(&format!("/lang/ja?next={next}")).await;
+            assert_eq!(response.status(), 303, "{next}");
+            assert_eq!(response.headers()["location"], "/", "{next}");
+        }
         assert_eq!(app.get("/lang/xx").await.status(), 404);
         app.stop().await;
     })
@@ -348,6 +354,35 @@ fn grow(app: &TestApp) {
     )
     .execute(&mut conn)
     .unwrap();
+    // Proposals answering 6-1, each with a timeline and a deleted author among them.
+    diesel::sql_query(
+        "INSERT INTO accounts (id, display_name, unsubscribe_token, deleted_at)
+         VALUES ('00000000-0000-4000-8000-000000000001', '提案者', 'x', NULL),
+                ('00000000-0000-4000-8000-000000000002', '退会したユーザー', 'y', now())",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    diesel::sql_query(
+        "INSERT INTO proposals (id, author_id, state, title, summary, created_at)
+         SELECT gen_random_uuid(), ('00000000-0000-4000-8000-00000000000' || (1 + n % 2))::uuid,
+                CASE WHEN n % 5 = 0 THEN 'draft' ELSE 'submitted' END, '追加の提案 ' || n, '概要',
+                now() - n * interval '1 minute'
+         FROM generate_series(1, 60) n",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    diesel::sql_query(
+        "INSERT INTO proposal_measures (proposal_id, measure_code, position)
+         SELECT id, m, p FROM proposals, (VALUES ('6-1', 0), ('5-1', 1)) AS v (m, p)",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    diesel::sql_query(
+        "INSERT INTO proposal_transitions (proposal_id, from_state, to_state, action, actor_role)
+         SELECT id, 'draft', 'submitted', 'submit', 'proposer' FROM proposals WHERE state <> 'draft'",
+    )
+    .execute(&mut conn)
+    .unwrap();
     diesel::sql_query(
         "INSERT INTO plan_initiatives (plan_number, position, title, body, measure_codes)
          SELECT p.number, 100 + n, '追加の取組 ' || n, '本文', ARRAY['5-1', '6-1'] FROM plans p, generate_series(1, 10) n",
@@ -368,6 +403,8 @@ fn queries_per_page_do_not_grow_with_the_data() {
             "/api/v1/measures",
             "/api/v1/measures/6-1",
             "/api/v1/plans",
+            "/proposals",
+            "/proposals?measure=6-1&state=submitted",
         ];
         let mut counts = Vec::new();
         for path in paths {
@@ -387,6 +424,12 @@ fn queries_per_page_do_not_grow_with_the_data() {
                 *count,
                 "{path}: the number of queries grew with the data"
             );
+            if *path == "/measures/6-1" {
+                assert!(
+                    text.contains("公開中の提案 48件") && text.contains("追加の提案 1<"),
+                    "the measure page lists its proposals"
+                );
+            }
             if *path == "/chapters/5" {
                 assert!(
                     text.contains("追加の施策 40"),

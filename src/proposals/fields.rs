@@ -1,0 +1,241 @@
+//! What people type into the proposal form, parsed once into types that cannot be invalid.
+//! Each error is the Japanese message shown next to the field.
+
+use crate::plan::model::MeasureCode;
+
+/// Characters nobody types on purpose: control characters (but not a textarea's line breaks).
+fn has_control(s: &str) -> bool {
+    s.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+}
+
+/// Trimmed text of at most `max` characters; `what` names the field in messages.
+fn text(raw: &str, what: &str, max: usize, required: bool) -> Result<String, String> {
+    let value = raw.trim().replace("\r\n", "\n");
+    if required && value.is_empty() {
+        return Err(format!("{what}を入力してください。"));
+    }
+    let length = value.chars().count();
+    if length > max {
+        return Err(format!(
+            "{what}は{max}文字以内で入力してください（現在{length}文字）。"
+        ));
+    }
+    if has_control(&value) {
+        return Err(format!("{what}に使えない文字が含まれています。"));
+    }
+    Ok(value)
+}
+
+pub const TITLE_MAX: usize = 120;
+pub const SUMMARY_MAX: usize = 1000;
+pub const LONG_MAX: usize = 4000;
+pub const MEASURES_MAX: usize = 3;
+
+/// 提案の名称: required, at most 120 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Title(String);
+
+impl Title {
+    pub fn parse(raw: &str) -> Result<Title, String> {
+        text(raw, "提案の名称", TITLE_MAX, true).map(Title)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// 概要: required, at most 1000 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary(String);
+
+impl Summary {
+    pub fn parse(raw: &str) -> Result<Summary, String> {
+        text(raw, "概要", SUMMARY_MAX, true).map(Summary)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// One of the long, optional texts (地域の課題, 活動計画 …): at most 4000 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LongText(String);
+
+impl LongText {
+    pub fn parse(raw: &str, what: &str) -> Result<LongText, String> {
+        text(raw, what, LONG_MAX, false).map(LongText)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// 概算事業費 in yen: empty (not yet known), or digits with optional thousands separators
+/// (`,` or `，`) and an optional 円. Full-width digits are read as digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget(pub Option<i64>);
+
+impl Budget {
+    /// Up to a trillion yen: anything more is a typing mistake.
+    pub const MAX: i64 = 1_000_000_000_000;
+
+    pub fn parse(raw: &str) -> Result<Budget, String> {
+        let normalised: String = raw
+            .trim()
+            .chars()
+            .map(|c| match c {
+                '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+                c => c,
+            })
+            .collect();
+        let without_yen = normalised
+            .strip_suffix('円')
+            .unwrap_or(&normalised)
+            .trim_end();
+        if without_yen.is_empty() {
+            return Ok(Budget(None));
+        }
+        let message = || {
+            "概算事業費は「150000」や「150,000円」のように、円単位の数字で入力してください。"
+                .to_owned()
+        };
+        let groups: Vec<&str> = without_yen.split([',', '，']).collect();
+        let digits_only = |g: &str| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit());
+        if !groups.iter().all(|g| digits_only(g)) {
+            return Err(message());
+        }
+        if groups.len() > 1 && (groups[0].len() > 3 || groups[1..].iter().any(|g| g.len() != 3)) {
+            return Err(message());
+        }
+        let digits: String = groups.concat();
+        let yen: i64 = digits.parse().map_err(|_| message())?;
+        if yen > Self::MAX {
+            return Err("概算事業費が大きすぎます。金額を確かめてください。".into());
+        }
+        Ok(Budget(Some(yen)))
+    }
+}
+
+/// The measures a proposal answers: 1 to 3 distinct codes, in the order given. Whether each
+/// exists is checked against the database when saving.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Measures(Vec<MeasureCode>);
+
+impl Measures {
+    /// `chosen` are the ticked checkboxes, `other` the codes typed in the text field
+    /// (separated by spaces, commas or 、).
+    pub fn parse(chosen: &[String], other: &str) -> Result<Measures, String> {
+        let typed = other
+            .split(|c: char| c.is_whitespace() || c == ',' || c == '、' || c == '，')
+            .filter(|s| !s.is_empty())
+            .map(|s| s.replace(['ー', '－'], "-"));
+        let mut codes: Vec<MeasureCode> = Vec::new();
+        for raw in chosen.iter().cloned().chain(typed) {
+            let code: MeasureCode = raw.trim().parse()?;
+            if !codes.contains(&code) {
+                codes.push(code);
+            }
+        }
+        if codes.is_empty() {
+            return Err("提案に関係する施策を1つ以上選んでください。".into());
+        }
+        if codes.len() > MEASURES_MAX {
+            return Err(format!(
+                "施策は{MEASURES_MAX}つまで選べます（{}つ選ばれています）。",
+                codes.len()
+            ));
+        }
+        Ok(Measures(codes))
+    }
+
+    pub fn codes(&self) -> &[MeasureCode] {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_and_summaries_are_required_and_bounded() {
+        assert_eq!(
+            Title::parse("  子ども食堂  ").unwrap().as_str(),
+            "子ども食堂"
+        );
+        assert_eq!(
+            Title::parse(" ").unwrap_err(),
+            "提案の名称を入力してください。"
+        );
+        assert!(Title::parse(&"あ".repeat(120)).is_ok());
+        assert!(Title::parse(&"あ".repeat(121))
+            .unwrap_err()
+            .contains("120文字以内"));
+        assert!(Title::parse("a\u{7}b").is_err());
+        assert!(Summary::parse("").is_err());
+        assert!(Summary::parse(&"あ".repeat(1001)).is_err());
+        assert_eq!(
+            LongText::parse("一行目\r\n二行目", "活動計画")
+                .unwrap()
+                .as_str(),
+            "一行目\n二行目"
+        );
+        assert_eq!(LongText::parse("", "活動計画").unwrap().as_str(), "");
+        assert!(LongText::parse(&"あ".repeat(4001), "活動計画")
+            .unwrap_err()
+            .starts_with("活動計画は4000文字以内"));
+    }
+
+    #[test]
+    fn budgets_read_as_people_write_them() {
+        for (raw, yen) in [
+            ("150000", Some(150_000)),
+            ("150,000", Some(150_000)),
+            ("1,500,000円", Some(1_500_000)),
+            ("１５０，０００ 円", Some(150_000)),
+            ("0", Some(0)),
+            ("", None),
+            ("  ", None),
+        ] {
+            assert_eq!(Budget::parse(raw), Ok(Budget(yen)), "{raw:?}");
+        }
+        for raw in ["abc", "-5", "1.5", "15,00", ",100", "1,0000", "12万"] {
+            let message = Budget::parse(raw).unwrap_err();
+            assert!(message.contains("円単位の数字"), "{raw:?}: {message}");
+        }
+        assert!(Budget::parse("99999999999999999999")
+            .unwrap_err()
+            .contains("数字"));
+        assert!(Budget::parse("2000000000000")
+            .unwrap_err()
+            .contains("大きすぎ"));
+    }
+
+    #[test]
+    fn one_to_three_measures_by_code() {
+        let chosen = vec!["5-1".to_owned(), "6-1".to_owned()];
+        let parsed = Measures::parse(&chosen, "").unwrap();
+        assert_eq!(parsed.codes().len(), 2);
+        let parsed = Measures::parse(&chosen, " 1-1、5-1 ").unwrap();
+        assert_eq!(
+            parsed
+                .codes()
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            ["5-1", "6-1", "1-1"]
+        );
+        assert!(Measures::parse(&[], "").unwrap_err().contains("1つ以上"));
+        assert!(Measures::parse(&chosen, "1-1 2-1")
+            .unwrap_err()
+            .contains("3つまで"));
+        assert!(Measures::parse(&[], "5の1")
+            .unwrap_err()
+            .contains("ハイフン"));
+        assert!(Measures::parse(&["x".into()], "").is_err());
+    }
+}
