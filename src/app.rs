@@ -69,11 +69,14 @@ pub struct Problem {
         plan::handlers::api_measure,
         plan::handlers::api_plans,
         plan::handlers::api_plan,
+        crate::proposals::api::list,
+        crate::proposals::api::show,
         healthz,
         readyz,
     ),
-    components(schemas(Problem)),
+    components(schemas(Problem, crate::proposals::api::ProposalList, crate::proposals::api::ProposalJson)),
     tags((name = "plan", description = "Chapters, measures, KPIs and cross-measure plans"),
+         (name = "proposals", description = "Public citizen proposals (市民提案) and their timelines"),
          (name = "operations", description = "Probes for orchestrators")),
 )]
 pub struct ApiDoc;

@@ -252,6 +252,36 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         submitted_at -> Nullable<Timestamptz>,
+        assignee_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    measure_departments (measure_code) {
+        measure_code -> Text,
+        department_id -> Int4,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    proposal_notes (id) {
+        id -> Int8,
+        proposal_id -> Uuid,
+        author_id -> Uuid,
+        body -> Text,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    proposal_responses (id) {
+        id -> Int8,
+        proposal_id -> Uuid,
+        author_id -> Uuid,
+        department_id -> Nullable<Int4>,
+        body -> Text,
+        at -> Timestamptz,
     }
 }
 
@@ -295,6 +325,12 @@ diesel::joinable!(proposals -> organisations (organisation_id));
 diesel::joinable!(proposal_measures -> proposals (proposal_id));
 diesel::joinable!(proposal_measures -> measures (measure_code));
 diesel::joinable!(proposal_transitions -> proposals (proposal_id));
+diesel::joinable!(measure_departments -> measures (measure_code));
+diesel::joinable!(measure_departments -> departments (department_id));
+diesel::joinable!(proposal_notes -> proposals (proposal_id));
+diesel::joinable!(proposal_notes -> accounts (author_id));
+diesel::joinable!(proposal_responses -> proposals (proposal_id));
+diesel::joinable!(proposal_responses -> departments (department_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     chapters,
@@ -319,4 +355,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     proposals,
     proposal_measures,
     proposal_transitions,
+    measure_departments,
+    proposal_notes,
+    proposal_responses,
 );

@@ -21,7 +21,7 @@ use std::sync::OnceLock;
 struct EmailFiles;
 
 /// The emails the templates folder must provide, in every language.
-pub const NAMES: [&str; 8] = [
+pub const NAMES: [&str; 11] = [
     "verify",
     "reset",
     "account_exists",
@@ -30,6 +30,9 @@ pub const NAMES: [&str; 8] = [
     "password_changed",
     "org_invitation",
     "org_verified",
+    "proposal_update",
+    "proposal_assigned",
+    "proposal_submitted",
 ];
 
 /// The parts of a rendered email.
@@ -175,6 +178,12 @@ mod tests {
             "organisation": "本庄市国際交流協会 & 友の会",
             "inviter": "児玉 一郎",
             "name": name,
+            "title": "空き店舗を使った子ども食堂",
+            "state": "修正依頼中",
+            "what": "修正の依頼がありました。",
+            "message": "予算の内訳を添えてください。",
+            "next": "提案を修正して、再提出してください。",
+            "resubmitted": false,
         })
     }
 

@@ -166,6 +166,27 @@ fn proposal_json(lang: Lang, p: &Proposal, timeline: &[Step]) -> Value {
     })
 }
 
+/// Public responses of the city join the timeline, in the order they happened.
+fn with_responses(lang: Lang, proposal: &mut Value, responses: &[super::review::Response]) {
+    if let Some(Value::Array(timeline)) = proposal.get_mut("timeline") {
+        for r in responses {
+            timeline.push(json!({
+                "label": t(lang, "proposals.timeline.response"),
+                "action": r.department.clone().unwrap_or_default(),
+                "date": date(lang, r.at),
+                "datetime": r.at.to_rfc3339(),
+                "reason": r.body,
+            }));
+        }
+        // A stable sort: transitions and responses of the same instant keep their order.
+        timeline.sort_by_key(|step| {
+            step["datetime"]
+                .as_str()
+                .and_then(|at| DateTime::parse_from_rfc3339(at).ok())
+        });
+    }
+}
+
 /// The buttons the author sees: what the workflow allows them now.
 fn actions_json(lang: Lang, p: &Proposal, viewer: Option<&Viewer>) -> Vec<Value> {
     if viewer.map(|v| v.id) != Some(p.author_id) {
@@ -704,14 +725,19 @@ pub async fn show(
 ) -> Result<HttpResponse> {
     let viewer = session::viewer(&req);
     let id = id.into_inner();
-    let (proposal, timeline) = state
+    let (proposal, timeline, responses) = state
         .db({
             let viewer = viewer.as_ref().map(|v| v.id);
-            move |conn| model::find(conn, id, viewer)
+            move |conn| {
+                let (proposal, timeline) = model::find(conn, id, viewer)?;
+                Ok((proposal, timeline, super::review::responses(conn, id)?))
+            }
         })
         .await?;
     let lang = Lang::of(&req);
     let mine = viewer.as_ref().map(|v| v.id) == Some(proposal.author_id);
+    let mut proposal_value = proposal_json(lang, &proposal, &timeline);
+    with_responses(lang, &mut proposal_value, &responses);
     render_page(
         &req,
         &hb,
@@ -719,7 +745,7 @@ pub async fn show(
         &proposal.title,
         &crumbs(lang, None, &proposal.title),
         &json!({
-            "proposal": proposal_json(lang, &proposal, &timeline),
+            "proposal": proposal_value,
             "actions": actions_json(lang, &proposal, viewer.as_ref()),
             "editable": mine && model::editable(proposal.state),
             "draft": proposal.state == State::Draft,
@@ -760,10 +786,12 @@ async fn act(
     };
     let ip = client_ip(&req);
     let actor = viewer.id;
+    let public_url = state.public_url.clone();
     let done = state
         .db(move |conn| {
             Ok(model::transition(
                 conn,
+                &public_url,
                 actor,
                 ip.as_deref(),
                 id,
@@ -839,13 +867,13 @@ pub async fn withdraw(
 
 #[derive(Deserialize)]
 pub struct ListQuery {
-    measure: Option<String>,
-    state: Option<String>,
-    before: Option<String>,
+    pub(super) measure: Option<String>,
+    pub(super) state: Option<String>,
+    pub(super) before: Option<String>,
 }
 
 /// The keyset cursor: microseconds since the epoch and the id, `1764000000000000_<uuid>`.
-fn cursor(at: DateTime<Utc>, id: Uuid) -> String {
+pub(super) fn cursor(at: DateTime<Utc>, id: Uuid) -> String {
     format!("{}_{id}", at.timestamp_micros())
 }
 
@@ -857,7 +885,7 @@ fn parse_cursor(raw: &str) -> Result<(DateTime<Utc>, Uuid)> {
     Ok((at, id.parse().map_err(|_| bad())?))
 }
 
-fn parse_filter(query: &ListQuery) -> Result<Filter> {
+pub(super) fn parse_filter(query: &ListQuery) -> Result<Filter> {
     let nonempty = |v: &Option<String>| {
         v.as_deref()
             .map(str::trim)
@@ -973,6 +1001,8 @@ pub async fn list(
             "measure_options": measure_options,
             "state_options": state_options,
             "filtered": filter.measure.is_some() || filter.state.is_some(),
+            "feed_href": "/proposals/feed.atom",
+            "feed_title": t(lang, "proposals.feed.title"),
         }),
     )
 }

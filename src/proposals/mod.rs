@@ -5,9 +5,22 @@
 //! database (every change in one transaction with its timeline row and audit entry);
 //! `handlers` are the pages.
 
+pub mod api;
+pub mod csv;
+pub mod export;
+pub mod feed;
 pub mod fields;
 pub mod handlers;
 pub mod model;
+pub mod review;
 pub mod workflow;
 
-pub use handlers::routes;
+/// The public routes of proposals: the open data first (`/proposals/feed.atom` is no
+/// `/proposals/{id}`), then the pages. The staff export is a row of `staff::STAFF_ROUTES`.
+pub fn routes(cfg: &mut actix_web::web::ServiceConfig) {
+    use actix_web::web;
+    cfg.route("/proposals/feed.atom", web::get().to(feed::feed))
+        .route("/api/v1/proposals", web::get().to(api::list))
+        .route("/api/v1/proposals/{id}", web::get().to(api::show));
+    handlers::routes(cfg);
+}

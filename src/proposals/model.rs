@@ -326,8 +326,10 @@ fn refusal(refusal: Refusal) -> Error {
 /// if the workflow allows it: the state changes, the version moves on, and the public timeline
 /// and the audit log get their rows, all in one transaction. `version`, when the form carried
 /// one, must still be current.
+#[allow(clippy::too_many_arguments)]
 pub fn transition(
     conn: &mut PgConnection,
+    public_url: &str,
     actor: Uuid,
     ip: Option<&str>,
     id: Uuid,
@@ -381,6 +383,7 @@ pub fn transition(
                 details: json!({ "from": state.as_str(), "to": to.as_str() }),
             },
         )?;
+        super::review::after_proposer_action(conn, public_url, id, action)?;
         Ok(to)
     })
 }

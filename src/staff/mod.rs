@@ -14,6 +14,7 @@ pub mod kpis;
 pub mod organisations;
 pub mod outbox;
 pub mod people;
+pub mod proposals;
 pub mod roles;
 
 use crate::app::AppState;
@@ -87,6 +88,15 @@ pub const STAFF_ROUTES: &[StaffRoute] = &[
     get("/staff/audit"),
     get("/staff/outbox"),
     post("/staff/outbox/{id}/retry"),
+    get("/staff/proposals.csv"),
+    get("/staff/proposals"),
+    get("/staff/proposals/{id}"),
+    post("/staff/proposals/{id}/assign"),
+    post("/staff/proposals/{id}/transition"),
+    post("/staff/proposals/{id}/notes"),
+    post("/staff/proposals/{id}/responses"),
+    get("/staff/measures"),
+    post("/staff/measures"),
 ];
 
 fn handler(route: &StaffRoute) -> actix_web::Route {
@@ -111,6 +121,15 @@ fn handler(route: &StaffRoute) -> actix_web::Route {
         ("/staff/audit", Method::Get) => r.to(audit_log::list),
         ("/staff/outbox", Method::Get) => r.to(outbox::list),
         ("/staff/outbox/{id}/retry", Method::Post) => r.to(outbox::retry),
+        ("/staff/proposals.csv", Method::Get) => r.to(crate::proposals::export::csv),
+        ("/staff/proposals", Method::Get) => r.to(proposals::queue),
+        ("/staff/proposals/{id}", Method::Get) => r.to(proposals::show),
+        ("/staff/proposals/{id}/assign", Method::Post) => r.to(proposals::assign),
+        ("/staff/proposals/{id}/transition", Method::Post) => r.to(proposals::transition),
+        ("/staff/proposals/{id}/notes", Method::Post) => r.to(proposals::note),
+        ("/staff/proposals/{id}/responses", Method::Post) => r.to(proposals::respond),
+        ("/staff/measures", Method::Get) => r.to(proposals::measures),
+        ("/staff/measures", Method::Post) => r.to(proposals::set_measure),
         (path, method) => panic!("staff route {method:?} {path} has no handler"),
     }
 }
@@ -380,12 +399,23 @@ pub async fn dashboard(
             "kpis",
             Action::RecordKpiActuals { department: None },
         ),
+        (
+            "/staff/proposals",
+            "proposals",
+            Action::ReviewProposals { department: -1 },
+        ),
+        ("/staff/measures", "measures", Action::ManageDepartments),
         ("/staff/audit", "audit", Action::ReadAudit),
         ("/staff/outbox", "outbox", Action::ManageOutbox),
     ];
     let sections: Vec<Section> = all
         .into_iter()
-        .filter(|(_, _, action)| staff.may(*action))
+        .filter(|(href, _, action)| {
+            staff.may(*action)
+                || (*href == "/staff/proposals"
+                    && crate::proposals::review::reviewed_departments(&staff.grants)
+                        .is_some_and(|d| !d.is_empty()))
+        })
         .map(|(href, key, _)| Section {
             href,
             label: translate(lang, &format!("staff.{key}.title"), &[]),

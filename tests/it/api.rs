@@ -241,14 +241,29 @@ fn openapi_documents_every_route() {
             "/api/v1/measures/{code}",
             "/api/v1/plans",
             "/api/v1/plans/{number}",
+            "/api/v1/proposals",
+            "/api/v1/proposals/{id}",
             "/healthz",
             "/readyz",
         ] {
             assert!(paths.contains_key(path), "{path} is documented");
         }
-        // Every documented path answers as documented.
+        // Every documented path answers as documented; `{id}` is a public proposal written
+        // and submitted through the forms.
+        let proposer = app.visitor();
+        crate::accounts::resident(&app, &proposer, "api@example.jp", "公開API").await;
+        let proposal = crate::proposals::draft(&proposer, "公開される提案", "5-1").await;
+        assert_eq!(
+            crate::proposals::act(&proposer, &proposal, "submit")
+                .await
+                .status(),
+            303
+        );
         for path in paths.keys() {
-            let concrete = path.replace("{code}", "6-1").replace("{number}", "1");
+            let concrete = path
+                .replace("{code}", "6-1")
+                .replace("{number}", "1")
+                .replace("{id}", &proposal);
             assert_eq!(app.get(&concrete).await.status(), 200, "{concrete}");
         }
         let schemas = doc["components"]["schemas"].as_object().unwrap();

@@ -29,6 +29,10 @@ pub const TESTS: &[(&str, fn())] = &[
         "browser::proposal_pages_are_accessible",
         proposal_pages_are_accessible,
     ),
+    (
+        "browser::review_pages_are_accessible",
+        review_pages_are_accessible,
+    ),
 ];
 
 fn every_page_is_accessible() {
@@ -506,6 +510,76 @@ fn proposal_pages_are_accessible() {
             ("proposal-list", "/proposals"),
             ("proposal-mine", "/proposals/mine"),
             ("proposal-measure-5-1", "/measures/5-1"),
+        ] {
+            browser.goto(&app.url(path)).await.unwrap();
+            if let Err(e) = browser.assert_accessible(name).await {
+                failures.push(e);
+            }
+        }
+        browser.close().await;
+        app.stop().await;
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    })
+}
+
+/// The review queue and a proposal's staff page (with a note, a response and an assignee),
+/// signed in through the login form as a reviewer of the responsible department.
+fn review_pages_are_accessible() {
+    run(async {
+        use diesel::RunQueryDsl;
+        let app = TestApp::start().await;
+        crate::staff::staff_member(
+            &app,
+            "reviewer@example.jp",
+            "審査 一郎",
+            &[("reviewer", Some("市民活動推進課"))],
+        )
+        .await;
+        let department = crate::staff::department(&app, "市民活動推進課");
+        let reviewer = crate::staff::account_id(&app, "reviewer@example.jp");
+        let hanako = app.visitor();
+        crate::accounts::resident(&app, &hanako, "hanako@example.jp", "本庄花子").await;
+        diesel::sql_query(format!(
+            "INSERT INTO measure_departments (measure_code, department_id) VALUES ('5-1', {department})"
+        ))
+        .execute(&mut app.db())
+        .unwrap();
+        let id = crate::proposals::draft(&hanako, "河川敷の清掃", "5-1").await;
+        let submitted = hanako
+            .submit(
+                &format!("/proposals/{id}"),
+                &format!("/proposals/{id}/submit"),
+                &[],
+            )
+            .await;
+        assert_eq!(submitted.status(), 303);
+        for sql in [
+            format!("UPDATE proposals SET assignee_id = '{reviewer}' WHERE id = '{id}'"),
+            format!("INSERT INTO proposal_notes (proposal_id, author_id, body) VALUES ('{id}', '{reviewer}', '内部メモ')"),
+            format!("INSERT INTO proposal_responses (proposal_id, author_id, department_id, body) VALUES ('{id}', '{reviewer}', {department}, '回答です。')"),
+        ] {
+            diesel::sql_query(sql).execute(&mut app.db()).unwrap();
+        }
+        let browser = Browser::start().await.unwrap();
+        let mut failures = Vec::new();
+        browser.goto(&app.url("/staff/proposals")).await.unwrap();
+        browser
+            .fill("#field-email", "reviewer@example.jp")
+            .await
+            .unwrap();
+        browser
+            .fill("#field-password", crate::accounts::PASSWORD)
+            .await
+            .unwrap();
+        browser
+            .click("form.form button[type=submit]")
+            .await
+            .unwrap();
+        browser.wait_for_text("h1", "市民提案の審査").await.unwrap();
+        let page = format!("/staff/proposals/{id}");
+        for (name, path) in [
+            ("staff-proposals", "/staff/proposals"),
+            ("staff-proposal", page.as_str()),
         ] {
             browser.goto(&app.url(path)).await.unwrap();
             if let Err(e) = browser.assert_accessible(name).await {

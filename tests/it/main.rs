@@ -11,6 +11,8 @@ mod operations;
 mod orgs;
 mod pages;
 mod proposals;
+mod proposals_api;
+mod proposals_review;
 mod seeds;
 mod staff;
 mod support;
@@ -45,6 +47,8 @@ fn main() {
         orgs::TESTS,
         staff::TESTS,
         proposals::TESTS,
+        proposals_review::TESTS,
+        proposals_api::TESTS,
     ]
     .iter()
     .flat_map(|tests| tests.iter())

@@ -33,7 +33,7 @@ const SUMMARY: &str = "駅前の空き店舗で、月2回の子ども食堂を�
 const ISSUE: &str = "共働き世帯が増え、子どもが一人で夕食をとる家庭があります。";
 const PLAN: &str = "自治会と協力し、第2・第4土曜日に開催します。";
 
-fn fields<'a>(title: &'a str, measure: &'a str, budget: &'a str) -> Vec<(&'a str, &'a str)> {
+pub fn fields<'a>(title: &'a str, measure: &'a str, budget: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("title", title),
         ("summary", SUMMARY),
@@ -49,7 +49,7 @@ fn fields<'a>(title: &'a str, measure: &'a str, budget: &'a str) -> Vec<(&'a str
 }
 
 /// Writes a draft; returns its id.
-async fn draft(visitor: &Visitor, title: &str, measure: &str) -> String {
+pub async fn draft(visitor: &Visitor, title: &str, measure: &str) -> String {
     let response = visitor
         .submit(
             "/proposals/new",
@@ -65,7 +65,7 @@ async fn draft(visitor: &Visitor, title: &str, measure: &str) -> String {
         .to_owned()
 }
 
-async fn act(visitor: &Visitor, id: &str, action: &str) -> reqwest::Response {
+pub async fn act(visitor: &Visitor, id: &str, action: &str) -> reqwest::Response {
     visitor
         .submit(
             &format!("/proposals/{id}"),

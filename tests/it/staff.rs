@@ -39,6 +39,8 @@ pub const TESTS: &[(&str, fn())] = &[
 enum Allowed {
     /// Anyone holding a role (reviewer, moderator, admin).
     AnyStaff,
+    /// Reviewers (for their departments' records) and admins; not moderators.
+    Reviewers,
     Admin,
 }
 
@@ -69,6 +71,31 @@ const MATRIX: &[(&str, Method, Allowed)] = &[
     ("/staff/audit", Method::Get, Allowed::Admin),
     ("/staff/outbox", Method::Get, Allowed::Admin),
     ("/staff/outbox/{id}/retry", Method::Post, Allowed::Admin),
+    ("/staff/proposals.csv", Method::Get, Allowed::Reviewers),
+    ("/staff/proposals", Method::Get, Allowed::Reviewers),
+    ("/staff/proposals/{id}", Method::Get, Allowed::Reviewers),
+    (
+        "/staff/proposals/{id}/assign",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/proposals/{id}/transition",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/proposals/{id}/notes",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/proposals/{id}/responses",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    ("/staff/measures", Method::Get, Allowed::Admin),
+    ("/staff/measures", Method::Post, Allowed::Admin),
 ];
 
 #[derive(QueryableByName)]
@@ -197,6 +224,9 @@ struct Fixture {
     organisation: String,
     email: String,
     kpi: String,
+    /// A submitted proposal on measure 5-1, whose department the matrix's reviewer reviews.
+    proposal: String,
+    reviewer: String,
 }
 
 fn concrete(pattern: &str, f: &Fixture) -> String {
@@ -208,6 +238,7 @@ fn concrete(pattern: &str, f: &Fixture) -> String {
         p if p.starts_with("/staff/organisations/{id}") => p.replace("{id}", &f.organisation),
         p if p.starts_with("/staff/outbox/{id}") => p.replace("{id}", &f.email),
         p if p.starts_with("/staff/kpis/{code}") => p.replace("{code}", "5-1"),
+        p if p.starts_with("/staff/proposals/{id}") => p.replace("{id}", &f.proposal),
         p => {
             assert!(
                 !p.contains('{'),
@@ -219,8 +250,39 @@ fn concrete(pattern: &str, f: &Fixture) -> String {
 }
 
 /// Valid fields for each POST route, so an admin's request succeeds (303).
-fn fields(pattern: &str, f: &Fixture) -> Vec<(&'static str, String)> {
+fn fields(app: &TestApp, pattern: &str, f: &Fixture) -> Vec<(&'static str, String)> {
+    // The proposal's forms carry the version they were read at, and the workflow action
+    // possible now.
+    if pattern.starts_with("/staff/proposals/{id}/") {
+        let row = one(
+            app,
+            &format!(
+                "SELECT state || ' ' || version AS id FROM proposals WHERE id = '{}'",
+                f.proposal
+            ),
+        );
+        let (state, version) = row.split_once(' ').unwrap();
+        let mut fields = vec![("version", version.to_owned())];
+        match pattern {
+            "/staff/proposals/{id}/assign" => fields.push(("assignee", f.reviewer.clone())),
+            "/staff/proposals/{id}/transition" => {
+                let action = if state == "submitted" {
+                    "start_review"
+                } else {
+                    "adopt"
+                };
+                fields.push(("action", action.into()));
+                fields.push(("reason", "地域の課題に合致するため。".into()));
+            }
+            _ => fields.push(("body", "確認しました。".into())),
+        }
+        return fields;
+    }
     match pattern {
+        "/staff/measures" => vec![
+            ("measure", "5-2".into()),
+            ("department", f.department.to_string()),
+        ],
         "/staff/people/{id}/roles" => vec![
             ("role", "moderator".into()),
             ("department", f.department.to_string()),
@@ -282,6 +344,19 @@ fn authorisation_matrix() {
             &app,
             "SELECT id::text AS id FROM kpis WHERE measure_code = '5-1' AND name = 'NPO法人登録数'",
         );
+        diesel::sql_query(format!(
+            "INSERT INTO measure_departments (measure_code, department_id) VALUES ('5-1', {department})"
+        ))
+        .execute(&mut app.db())
+        .unwrap();
+        let proposal = one(
+            &app,
+            &format!("WITH p AS (INSERT INTO proposals (id, author_id, state, title, summary, submitted_at)
+                 VALUES (gen_random_uuid(), '{target}', 'submitted', '行列の提案', '概要', now()) RETURNING id)
+             INSERT INTO proposal_measures (proposal_id, measure_code, position) SELECT id, '5-1', 0 FROM p
+             RETURNING proposal_id::text AS id"),
+        );
+        let reviewer_id = account_id(&app, "reviewer@example.jp");
         let fixture = Fixture {
             target,
             revocable,
@@ -289,6 +364,8 @@ fn authorisation_matrix() {
             organisation,
             email,
             kpi,
+            proposal,
+            reviewer: reviewer_id,
         };
 
         let mut failures = Vec::new();
@@ -307,7 +384,7 @@ fn authorisation_matrix() {
                     Method::Get => visitor.get(&path).await,
                     Method::Post => {
                         let mut body: Vec<(&str, String)> = vec![("csrf", token.clone())];
-                        body.extend(fields(pattern, &fixture));
+                        body.extend(fields(&app, pattern, &fixture));
                         visitor
                             .client
                             .post(visitor.url(&path))
@@ -326,7 +403,9 @@ fn authorisation_matrix() {
                     .to_owned();
                 let may = matches!(
                     (who, allowed),
-                    ("admin", _) | ("reviewer" | "moderator", Allowed::AnyStaff)
+                    ("admin", _)
+                        | ("reviewer" | "moderator", Allowed::AnyStaff)
+                        | ("reviewer", Allowed::Reviewers)
                 );
                 let ok = match (who, may, method) {
                     ("anonymous", _, _) => status == 303 && location.starts_with("/login?next="),
@@ -371,6 +450,23 @@ fn authorisation_matrix() {
                 "{action} recorded with its actor and address"
             );
         }
+        // The reviewer started the review, the admin adopted; notes and responses of both.
+        assert_eq!(
+            count(&app, "SELECT count(*) AS n FROM proposal_transitions WHERE action IN ('start_review', 'adopt')"),
+            2
+        );
+        assert_eq!(count(&app, "SELECT count(*) AS n FROM proposal_notes"), 2);
+        assert_eq!(
+            count(&app, "SELECT count(*) AS n FROM proposal_responses"),
+            2
+        );
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM measure_departments WHERE measure_code = '5-2'"
+            ),
+            1
+        );
         // A POST without the CSRF token does nothing, even for an admin.
         let refused = admin
             .post("/staff/departments", &[("name", "偽の課")])
