@@ -89,7 +89,8 @@ fi
 
 # PostgreSQL server binaries (tests start private clusters), unless a server is given.
 if [ -z "${DATABASE_URL:-}" ] && ! pg_server_present; then
-    apt_install postgresql
+    # postgresql-contrib: pg_trgm (similar proposals); Debian's postgresql already ships it.
+    apt_install postgresql postgresql-contrib
     pg_server_present || die "PostgreSQL server binaries (initdb) not found even after installing 'postgresql'"
 fi
 

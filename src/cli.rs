@@ -38,6 +38,11 @@ pub async fn run(cli: Cli) -> Result<()> {
             let (url, email, name) = (database.url.clone(), email.clone(), name.clone());
             actix_web::web::block(move || crate::staff::admin::run(&url, &email, &name)).await??;
         }
+        if command == Command::Demo {
+            let url = database.url.clone();
+            let public_url = settings.public_url(settings.listen);
+            actix_web::web::block(move || crate::demo::run(&url, &public_url)).await??;
+        }
         if command == Command::Serve {
             let listener = std::net::TcpListener::bind(settings.listen)
                 .map_err(|e| Error::Setup(format!("cannot listen on {}: {e}", settings.listen)))?;

@@ -52,6 +52,9 @@ pub enum Command {
         #[arg(long)]
         name: String,
     },
+    /// Fill an EMPTY database with demo data (residents, organisations, staff, proposals in
+    /// every state) for looking around — never for production. Refuses when proposals exist.
+    Demo,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -307,6 +307,38 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    proposal_supports (proposal_id, account_id) {
+        proposal_id -> Uuid,
+        account_id -> Uuid,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    proposal_follows (proposal_id, account_id) {
+        proposal_id -> Uuid,
+        account_id -> Uuid,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    comments (id) {
+        id -> Uuid,
+        subject_type -> Text,
+        subject_id -> Text,
+        author_id -> Uuid,
+        organisation_id -> Nullable<Uuid>,
+        parent_id -> Nullable<Uuid>,
+        body -> Text,
+        created_at -> Timestamptz,
+        hidden_at -> Nullable<Timestamptz>,
+        hidden_reason -> Nullable<Text>,
+        hidden_by -> Nullable<Uuid>,
+    }
+}
+
 diesel::joinable!(chapter_sections -> chapters (chapter_number));
 diesel::joinable!(measures -> chapters (chapter_number));
 diesel::joinable!(sub_measures -> measures (measure_code));
@@ -331,6 +363,10 @@ diesel::joinable!(proposal_notes -> proposals (proposal_id));
 diesel::joinable!(proposal_notes -> accounts (author_id));
 diesel::joinable!(proposal_responses -> proposals (proposal_id));
 diesel::joinable!(proposal_responses -> departments (department_id));
+diesel::joinable!(proposal_supports -> proposals (proposal_id));
+diesel::joinable!(proposal_follows -> proposals (proposal_id));
+diesel::joinable!(comments -> organisations (organisation_id));
+diesel::joinable!(comments -> accounts (author_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     chapters,
@@ -358,4 +394,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     measure_departments,
     proposal_notes,
     proposal_responses,
+    proposal_supports,
+    proposal_follows,
+    comments,
 );

@@ -21,7 +21,7 @@ use std::sync::OnceLock;
 struct EmailFiles;
 
 /// The emails the templates folder must provide, in every language.
-pub const NAMES: [&str; 11] = [
+pub const NAMES: [&str; 12] = [
     "verify",
     "reset",
     "account_exists",
@@ -33,6 +33,7 @@ pub const NAMES: [&str; 11] = [
     "proposal_update",
     "proposal_assigned",
     "proposal_submitted",
+    "proposal_comment",
 ];
 
 /// The parts of a rendered email.
@@ -184,6 +185,9 @@ mod tests {
             "message": "予算の内訳を添えてください。",
             "next": "提案を修正して、再提出してください。",
             "resubmitted": false,
+            "follower": false,
+            "commenter": "児玉 太郎",
+            "excerpt": "ぜひ参加したいです。",
         })
     }
 

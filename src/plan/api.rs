@@ -38,6 +38,17 @@ pub struct KpiJson {
     pub note: Option<String>,
     pub actuals: Vec<Actual>,
     pub progress: Option<Progress>,
+    /// Kyodo's live count beside the plan's KPI 5-1 「市民提案型事業数」 (only on that KPI);
+    /// the official KPI (baseline, target, actual values) stays as the plan says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live: Option<LiveCount>,
+}
+
+/// What Kyodo counts itself, beside an official KPI.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LiveCount {
+    /// Proposals adopted, in progress or completed, tied to any measure.
+    pub adopted_proposals: i64,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -91,6 +102,7 @@ pub fn kpi(k: &Kpi) -> KpiJson {
         note: k.note.clone(),
         actuals: k.actuals.clone(),
         progress: k.progress(),
+        live: None,
     }
 }
 

@@ -5,6 +5,7 @@ use super::queries;
 use super::{api, views};
 use crate::app::AppState;
 use crate::error::{Error, Result};
+use crate::proposals::live;
 use crate::web::i18n::{translate, Lang};
 use crate::web::{json, render_page, Crumb};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -109,14 +110,24 @@ pub async fn measure(
     code: web::Path<String>,
 ) -> Result<HttpResponse> {
     let code = parse_code(&code)?;
-    let (detail, (count, proposals)) = state
+    let (detail, (count, proposals), live) = state
         .db(move |conn| {
             let detail = queries::measure(conn, code)?;
-            Ok((detail, crate::proposals::model::for_measure(conn, code)?))
+            let live = live_count(conn, &detail)?;
+            Ok((
+                detail,
+                crate::proposals::model::for_measure(conn, code)?,
+                live,
+            ))
         })
         .await?;
     let lang = Lang::of(&req);
-    let view = views::measure(lang, &detail);
+    let mut view = views::measure(lang, &detail);
+    for (kpi, shown) in detail.kpis.iter().zip(view.kpis.iter_mut()) {
+        if live::is_live_kpi(kpi) {
+            shown.live = live.clone();
+        }
+    }
     let proposals = crate::proposals::handlers::on_measure_json(lang, code, count, &proposals);
     let title = format!("{} {}", view.code, view.title);
     let crumbs = [
@@ -139,6 +150,20 @@ pub async fn measure(
         &crumbs,
         &context!({ "measure": view, "api_href": api_href, "proposals": proposals }),
     )
+}
+
+/// Kyodo's live count, when the measure has the KPI it belongs beside (one query then, none
+/// otherwise).
+fn live_count(
+    conn: &mut diesel::PgConnection,
+    detail: &queries::MeasureDetail,
+) -> Result<Option<api::LiveCount>> {
+    if !detail.kpis.iter().any(live::is_live_kpi) {
+        return Ok(None);
+    }
+    Ok(Some(api::LiveCount {
+        adopted_proposals: live::adopted_proposals(conn)?,
+    }))
 }
 
 pub async fn plans(
@@ -239,8 +264,20 @@ pub async fn api_measure(
     code: web::Path<String>,
 ) -> Result<HttpResponse> {
     let code = parse_code(&code)?;
-    let detail = state.db(move |conn| queries::measure(conn, code)).await?;
-    json(&req, &api::measure(&detail))
+    let (detail, live) = state
+        .db(move |conn| {
+            let detail = queries::measure(conn, code)?;
+            let live = live_count(conn, &detail)?;
+            Ok((detail, live))
+        })
+        .await?;
+    let mut body = api::measure(&detail);
+    for (kpi, shown) in detail.kpis.iter().zip(body.kpis.iter_mut()) {
+        if live::is_live_kpi(kpi) {
+            shown.live = live.clone();
+        }
+    }
+    json(&req, &body)
 }
 
 /// The five cross-measure plans (政策連携プラン).

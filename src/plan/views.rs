@@ -39,6 +39,8 @@ pub struct KpiView {
     pub actuals: Vec<ActualView>,
     /// The chart of baseline → actual values → target; none before the first actual value.
     pub chart: Option<chart::Chart>,
+    /// Kyodo's live count of adopted proposals, beside KPI 5-1 「市民提案型事業数」 only.
+    pub live: Option<super::api::LiveCount>,
 }
 
 #[derive(Serialize)]
@@ -181,6 +183,7 @@ pub fn kpi(lang: Lang, k: &Kpi) -> KpiView {
             })
             .collect(),
         chart: chart::chart(lang, k),
+        live: None,
     }
 }
 

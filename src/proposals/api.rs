@@ -4,6 +4,7 @@
 
 use super::handlers::{cursor, parse_filter, ListQuery};
 use super::model::{self, Listed, OrgRef, Proposal, Step};
+use super::participation;
 use super::workflow::State;
 use crate::app::AppState;
 use crate::error::Result;
@@ -11,6 +12,7 @@ use crate::web::json;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use std::collections::HashMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -38,8 +40,10 @@ pub struct ProposalSummary {
     pub organisation: Option<OrganisationJson>,
     /// The author's display name (退会したユーザー once the account is deleted).
     pub author: String,
-    /// Supports (賛同). Always 0 until supports exist.
+    /// Supports (賛同): verified accounts, one each.
     pub supports: i64,
+    /// Comments (visible ones, replies included).
+    pub comments: i64,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: DateTime<Utc>,
     /// This proposal in the API.
@@ -82,8 +86,10 @@ pub struct ProposalJson {
     pub organisation: Option<OrganisationJson>,
     /// The author's display name (退会したユーザー once the account is deleted).
     pub author: String,
-    /// Supports (賛同). Always 0 until supports exist.
+    /// Supports (賛同): verified accounts, one each.
     pub supports: i64,
+    /// Comments (visible ones, replies included).
+    pub comments: i64,
     pub timeline: Vec<TimelineStep>,
     /// 地域の課題
     pub local_issue: String,
@@ -107,7 +113,8 @@ fn organisation(org: &Option<OrgRef>) -> Option<OrganisationJson> {
     })
 }
 
-fn summary(p: &Listed) -> ProposalSummary {
+fn summary(p: &Listed, counts: &HashMap<Uuid, (i64, i64)>) -> ProposalSummary {
+    let (supports, comments) = counts.get(&p.id).copied().unwrap_or_default();
     ProposalSummary {
         id: p.id.to_string(),
         title: p.title.clone(),
@@ -116,13 +123,14 @@ fn summary(p: &Listed) -> ProposalSummary {
         measures: p.measures.iter().map(ToString::to_string).collect(),
         organisation: organisation(&p.organisation),
         author: p.author_name.clone(),
-        supports: 0,
+        supports,
+        comments,
         created_at: p.created_at,
         href: format!("/api/v1/proposals/{}", p.id),
     }
 }
 
-pub fn proposal(p: &Proposal, timeline: &[Step]) -> ProposalJson {
+pub fn proposal(p: &Proposal, timeline: &[Step], (supports, comments): (i64, i64)) -> ProposalJson {
     ProposalJson {
         id: p.id.to_string(),
         title: p.title.clone(),
@@ -131,7 +139,8 @@ pub fn proposal(p: &Proposal, timeline: &[Step]) -> ProposalJson {
         measures: p.measures.iter().map(|(c, _)| c.to_string()).collect(),
         organisation: organisation(&p.organisation),
         author: p.author_name.clone(),
-        supports: 0,
+        supports,
+        comments,
         timeline: timeline
             .iter()
             .map(|s| TimelineStep {
@@ -169,10 +178,15 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse> {
     let filter = parse_filter(&query)?;
-    let (rows, more) = state
+    let (rows, more, counts) = state
         .db({
             let filter = filter.clone();
-            move |conn| model::list(conn, &filter)
+            move |conn| {
+                let (rows, more) = model::list(conn, &filter)?;
+                let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+                let counts = participation::counts(conn, &ids)?;
+                Ok((rows, more, counts))
+            }
         })
         .await?;
     let next = rows.last().filter(|_| more).map(|last| {
@@ -189,7 +203,7 @@ pub async fn list(
     json(
         &req,
         &ProposalList {
-            proposals: rows.iter().map(summary).collect(),
+            proposals: rows.iter().map(|p| summary(p, &counts)).collect(),
             next,
         },
     )
@@ -210,6 +224,15 @@ pub async fn show(
 ) -> Result<HttpResponse> {
     let id = id.into_inner();
     // No viewer: a draft is missing here even for its author.
-    let (proposal, timeline) = state.db(move |conn| model::find(conn, id, None)).await?;
-    json(&req, &self::proposal(&proposal, &timeline))
+    let (proposal, timeline, standing) = state
+        .db(move |conn| {
+            let (proposal, timeline) = model::find(conn, id, None)?;
+            let standing = participation::standing(conn, id, None)?;
+            Ok((proposal, timeline, standing))
+        })
+        .await?;
+    json(
+        &req,
+        &self::proposal(&proposal, &timeline, (standing.supports, standing.comments)),
+    )
 }

@@ -62,7 +62,7 @@ fn state_label(lang: Lang, state: State) -> String {
     t(lang, &format!("proposals.state.{}", state.as_str()))
 }
 
-fn date(lang: Lang, at: DateTime<Utc>) -> String {
+pub(super) fn date(lang: Lang, at: DateTime<Utc>) -> String {
     match lang {
         Lang::Ja => crate::wareki::date_ja(at),
         _ => at
@@ -96,7 +96,7 @@ fn paragraphs(text: &str) -> Vec<&str> {
         .collect()
 }
 
-fn org_json(lang: Lang, org: &model::OrgRef) -> Value {
+pub(super) fn org_json(lang: Lang, org: &model::OrgRef) -> Value {
     json!({
         "name": org.name,
         "href": format!("/organisations/{}", org.id),
@@ -105,7 +105,7 @@ fn org_json(lang: Lang, org: &model::OrgRef) -> Value {
     })
 }
 
-fn author_json(lang: Lang, name: &str) -> String {
+pub(super) fn author_json(lang: Lang, name: &str) -> String {
     if name == crate::auth::fields::DELETED_NAME {
         t(lang, "proposals.deleted_author")
     } else {
@@ -369,6 +369,33 @@ impl Posted {
 struct FormData {
     measures: Vec<(i32, MeasureCode, String)>,
     organisations: Vec<(Uuid, String)>,
+    /// Similar public proposals (only when editing a saved draft).
+    similar: Vec<Value>,
+}
+
+/// Up to five similar public proposals, for the edit and preview pages.
+async fn similar_json(
+    state: &AppState,
+    lang: Lang,
+    title: &str,
+    summary: &str,
+    exclude: Uuid,
+) -> Result<Vec<Value>> {
+    let text = format!("{title} {summary}");
+    let rows = state
+        .db(move |conn| super::similar::similar(conn, &text, Some(exclude), super::similar::SHOWN))
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, title, state, _)| {
+            let state: State = state.parse().ok()?;
+            Some(json!({
+                "href": format!("/proposals/{id}"),
+                "title": title,
+                "state_label": state_label(lang, state),
+            }))
+        })
+        .collect())
 }
 
 async fn form_data(state: &AppState, account: Uuid) -> Result<FormData> {
@@ -377,6 +404,7 @@ async fn form_data(state: &AppState, account: Uuid) -> Result<FormData> {
             Ok(FormData {
                 measures: model::detailed_measures(conn)?,
                 organisations: model::organisations_of(conn, account)?,
+                similar: Vec::new(),
             })
         })
         .await
@@ -452,6 +480,7 @@ fn form_page(
             "version": posted.version,
             "groups": groups,
             "organisations": organisations,
+            "similar": data.similar,
         }),
     )?;
     *response.status_mut() = status;
@@ -601,7 +630,15 @@ pub async fn edit_form(
     if !model::editable(proposal.state) {
         return Err(not_editable(proposal.state));
     }
-    let data = form_data(&state, viewer.id).await?;
+    let mut data = form_data(&state, viewer.id).await?;
+    data.similar = similar_json(
+        &state,
+        Lang::of(&req),
+        &proposal.title,
+        &proposal.summary,
+        id,
+    )
+    .await?;
     let target = Target {
         action: format!("/proposals/{id}/edit"),
         id: Some(id),
@@ -694,6 +731,14 @@ pub async fn preview(
         return Err(Error::NotFound);
     }
     let lang = Lang::of(&req);
+    let similar = similar_json(
+        &state,
+        lang,
+        &proposal.title,
+        &proposal.summary,
+        proposal.id,
+    )
+    .await?;
     let title = t(lang, "proposals.preview.title");
     render_page(
         &req,
@@ -712,6 +757,7 @@ pub async fn preview(
             "proposal": proposal_json(lang, &proposal, &timeline),
             "actions": actions_json(lang, &proposal, Some(&viewer)),
             "editable": model::editable(proposal.state),
+            "similar": similar,
         }),
     )
 }
@@ -723,24 +769,49 @@ pub async fn show(
     hb: Templates,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse> {
-    let viewer = session::viewer(&req);
-    let id = id.into_inner();
-    let (proposal, timeline, responses) = state
+    show_page(
+        &req,
+        &state,
+        &hb,
+        id.into_inner(),
+        &super::participation_handlers::CommentForm::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The proposal's page, with the comment form as given (kept text and message after an error).
+pub(super) async fn show_page(
+    req: &HttpRequest,
+    state: &AppState,
+    hb: &Handlebars<'_>,
+    id: Uuid,
+    form: &super::participation_handlers::CommentForm,
+    status: StatusCode,
+) -> Result<HttpResponse> {
+    let viewer = session::viewer(req);
+    let (proposal, timeline, responses, participation) = state
         .db({
             let viewer = viewer.as_ref().map(|v| v.id);
             move |conn| {
                 let (proposal, timeline) = model::find(conn, id, viewer)?;
-                Ok((proposal, timeline, super::review::responses(conn, id)?))
+                let participation = super::participation_handlers::load(conn, &proposal, viewer)?;
+                Ok((
+                    proposal,
+                    timeline,
+                    super::review::responses(conn, id)?,
+                    participation,
+                ))
             }
         })
         .await?;
-    let lang = Lang::of(&req);
+    let lang = Lang::of(req);
     let mine = viewer.as_ref().map(|v| v.id) == Some(proposal.author_id);
     let mut proposal_value = proposal_json(lang, &proposal, &timeline);
     with_responses(lang, &mut proposal_value, &responses);
-    render_page(
-        &req,
-        &hb,
+    let mut response = render_page(
+        req,
+        hb,
         "proposals/page",
         &proposal.title,
         &crumbs(lang, None, &proposal.title),
@@ -749,8 +820,11 @@ pub async fn show(
             "actions": actions_json(lang, &proposal, viewer.as_ref()),
             "editable": mine && model::editable(proposal.state),
             "draft": proposal.state == State::Draft,
+            "participation": participation.json(lang, &proposal, viewer.as_ref(), form),
         }),
-    )
+    )?;
+    *response.status_mut() = status;
+    Ok(response)
 }
 
 /// A button's form: the token, and the version the page showed.

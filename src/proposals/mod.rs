@@ -11,8 +11,12 @@ pub mod export;
 pub mod feed;
 pub mod fields;
 pub mod handlers;
+pub mod live;
 pub mod model;
+pub mod participation;
+pub mod participation_handlers;
 pub mod review;
+pub mod similar;
 pub mod workflow;
 
 /// The public routes of proposals: the open data first (`/proposals/feed.atom` is no
@@ -22,5 +26,6 @@ pub fn routes(cfg: &mut actix_web::web::ServiceConfig) {
     cfg.route("/proposals/feed.atom", web::get().to(feed::feed))
         .route("/api/v1/proposals", web::get().to(api::list))
         .route("/api/v1/proposals/{id}", web::get().to(api::show));
+    participation_handlers::routes(cfg);
     handlers::routes(cfg);
 }

@@ -155,7 +155,7 @@ fn recipient(conn: &mut PgConnection, account: Uuid) -> Result<Option<Recipient>
 }
 
 /// A notification to one account, unless it turned update emails off (or has no address).
-fn notify_account(
+pub(super) fn notify_account(
     conn: &mut PgConnection,
     public_url: &str,
     account: Uuid,
@@ -210,8 +210,41 @@ fn notify_proposer(
             "what": translate(lang, what, &[]),
             "message": message,
             "next": next_step(lang, state),
+            "follower": false,
         })
     })
+}
+
+#[allow(clippy::too_many_arguments)]
+/// The followers of a proposal (but its author, who hears anyway) hear of a decision.
+fn notify_followers(
+    conn: &mut PgConnection,
+    public_url: &str,
+    proposal: Uuid,
+    author: Uuid,
+    title: &str,
+    state: State,
+    what: &str,
+    message: Option<&str>,
+) -> Result<()> {
+    let link = proposal_link(public_url, proposal);
+    for follower in super::participation::followers(conn, proposal)? {
+        if follower == author {
+            continue;
+        }
+        notify_account(conn, public_url, follower, "proposal_update", |lang| {
+            json!({
+                "title": title,
+                "link": link,
+                "state": translate(lang, &format!("proposals.state.{}", state.as_str()), &[]),
+                "what": translate(lang, what, &[]),
+                "message": message,
+                "next": "",
+                "follower": true,
+            })
+        })?;
+    }
+    Ok(())
 }
 
 /// Called by `model::transition` inside the proposer's transaction: a submission tells the
@@ -403,6 +436,18 @@ pub fn act(
                     &format!("proposals.action.{}", action.as_str()),
                     reason,
                 )?;
+                if matches!(action, Action::Adopt | Action::Reject) {
+                    notify_followers(
+                        conn,
+                        staff.public_url,
+                        id,
+                        author,
+                        &title,
+                        to,
+                        &format!("proposals.action.{}", action.as_str()),
+                        reason,
+                    )?;
+                }
             }
             Op::Note(body) => {
                 diesel::insert_into(pn::table)

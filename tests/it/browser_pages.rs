@@ -33,6 +33,10 @@ pub const TESTS: &[(&str, fn())] = &[
         "browser::review_pages_are_accessible",
         review_pages_are_accessible,
     ),
+    (
+        "browser::a_proposal_page_with_comments_is_accessible",
+        a_proposal_page_with_comments_is_accessible,
+    ),
 ];
 
 fn every_page_is_accessible() {
@@ -585,6 +589,91 @@ fn review_pages_are_accessible() {
             if let Err(e) = browser.assert_accessible(name).await {
                 failures.push(e);
             }
+        }
+        browser.close().await;
+        app.stop().await;
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    })
+}
+
+/// A proposal's page with supports, comments, a reply and a hidden comment: as a visitor, and
+/// signed in (the buttons, the reply forms and the comment form with an error).
+fn a_proposal_page_with_comments_is_accessible() {
+    use crate::proposals_participation::{comment, submitted};
+    run(async {
+        let app = TestApp::start().await;
+        let (hanako, id) = submitted(&app).await;
+        let taro = app.visitor();
+        crate::accounts::resident(&app, &taro, "taro@example.jp", "児玉太郎").await;
+        let first = comment(
+            &taro,
+            &id,
+            "ぜひ参加したいです。\n詳しくは https://example.org/ を。",
+            None,
+        )
+        .await;
+        let location = first.headers()["location"].to_str().unwrap().to_owned();
+        let top = location.split("#comment-").nth(1).unwrap().to_owned();
+        comment(&hanako, &id, "ありがとうございます！", Some(&top)).await;
+        comment(&taro, &id, "非表示になる投稿", None).await;
+        diesel::RunQueryDsl::execute(
+            diesel::sql_query(
+                "UPDATE comments SET hidden_at = now(), hidden_reason = '重複した投稿のため'
+                 WHERE body = '非表示になる投稿'",
+            ),
+            &mut app.db(),
+        )
+        .unwrap();
+        let browser = Browser::start().await.unwrap();
+        let mut failures = Vec::new();
+        browser
+            .goto(&app.url(&format!("/proposals/{id}")))
+            .await
+            .unwrap();
+        browser
+            .wait_for_text("main", "ぜひ参加したいです。")
+            .await
+            .unwrap();
+        if let Err(e) = browser.assert_accessible("proposal-comments-visitor").await {
+            failures.push(e);
+        }
+        browser.goto(&app.url("/login")).await.unwrap();
+        browser
+            .fill("#field-email", "taro@example.jp")
+            .await
+            .unwrap();
+        browser
+            .fill("#field-password", crate::accounts::PASSWORD)
+            .await
+            .unwrap();
+        browser
+            .click("form.form button[type=submit]")
+            .await
+            .unwrap();
+        browser
+            .goto(&app.url(&format!("/proposals/{id}")))
+            .await
+            .unwrap();
+        browser
+            .wait_for_text("main", "この提案に賛同する")
+            .await
+            .unwrap();
+        if let Err(e) = browser
+            .assert_accessible("proposal-comments-signed-in")
+            .await
+        {
+            failures.push(e);
+        }
+        browser
+            .click(".comment-form button[type=submit]")
+            .await
+            .unwrap();
+        browser
+            .wait_for_text("main", "コメントを入力してください。")
+            .await
+            .unwrap();
+        if let Err(e) = browser.assert_accessible("proposal-comment-error").await {
+            failures.push(e);
         }
         browser.close().await;
         app.stop().await;

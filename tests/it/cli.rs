@@ -18,6 +18,10 @@ pub const TESTS: &[(&str, fn())] = &[
         "cli::migrate_and_seed_use_database_url",
         migrate_and_seed_use_database_url,
     ),
+    (
+        "cli::demo_fills_an_empty_database_once",
+        demo_fills_an_empty_database_once,
+    ),
 ];
 
 fn kyodo() -> Command {
@@ -163,5 +167,72 @@ fn migrate_and_seed_use_database_url() {
     assert_eq!(measures(&url), 0, "migrate creates the schema only");
     run("seed");
     assert_eq!(measures(&url), 33);
+    cluster.drop_database(&name);
+}
+
+fn demo_fills_an_empty_database_once() {
+    let cluster = Cluster::get();
+    let name = format!("kyodo_demo_{}", std::process::id());
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut cluster.admin())
+        .unwrap();
+    let url = cluster.url(&name);
+    let demo = || {
+        kyodo()
+            .arg("demo")
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap()
+    };
+    let output = demo();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains(kyodo::demo::ADMIN_PASSWORD), "{stdout}");
+    assert!(stdout.contains(kyodo::demo::RESIDENT_EMAIL), "{stdout}");
+    let count = |sql: &str| -> i64 {
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!(
+            "({sql})"
+        )))
+        .get_result(&mut PgConnection::establish(&url).unwrap())
+        .unwrap()
+    };
+    let states = count("SELECT count(DISTINCT state) FROM proposals");
+    assert!(states >= 8, "proposals in {states} states");
+    let transitions = count("SELECT count(*) FROM proposal_transitions");
+    let audit = count("SELECT count(*) FROM audit_log");
+    assert!(transitions >= 20, "timelines: {transitions}");
+    assert_eq!(
+        count("SELECT count(*) FROM organisations WHERE verified_at IS NOT NULL"),
+        3
+    );
+    assert!(count("SELECT count(*) FROM accounts WHERE email_verified_at IS NOT NULL") >= 9);
+
+    // The public list shows them, the draft excepted.
+    let listed = {
+        let mut conn = PgConnection::establish(&url).unwrap();
+        kyodo::proposals::model::list(&mut conn, &Default::default())
+            .unwrap()
+            .0
+    };
+    assert!(listed.len() >= 8, "{} listed", listed.len());
+    assert!(listed
+        .iter()
+        .any(|p| p.title == "空き店舗を活用した子ども食堂"));
+    assert!(listed.iter().all(|p| p.state.is_public()));
+
+    // A second run refuses and changes nothing.
+    let again = demo();
+    assert!(!again.status.success());
+    let log = String::from_utf8_lossy(&again.stderr);
+    assert!(log.contains("only fills an empty database"), "{log}");
+    assert_eq!(
+        count("SELECT count(*) FROM proposal_transitions"),
+        transitions
+    );
+    assert_eq!(count("SELECT count(*) FROM audit_log"), audit);
     cluster.drop_database(&name);
 }

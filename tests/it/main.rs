@@ -12,6 +12,7 @@ mod orgs;
 mod pages;
 mod proposals;
 mod proposals_api;
+mod proposals_participation;
 mod proposals_review;
 mod seeds;
 mod staff;
@@ -49,6 +50,7 @@ fn main() {
         proposals::TESTS,
         proposals_review::TESTS,
         proposals_api::TESTS,
+        proposals_participation::TESTS,
     ]
     .iter()
     .flat_map(|tests| tests.iter())

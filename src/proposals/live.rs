@@ -1,0 +1,31 @@
+//! Kyodo's live count beside the plan's KPI 5-1 「市民提案型事業数」. The official KPI stays as
+//! the plan says (its baseline and target are not touched); this only counts what Kyodo knows.
+
+use crate::error::Result;
+use crate::plan::model::Kpi;
+use diesel::prelude::*;
+
+/// The KPI the live count belongs beside: measure 5-1, by its name in the plan (ids differ
+/// between databases).
+pub const KPI_MEASURE: &str = "5-1";
+pub const KPI_NAME: &str = "市民提案型事業数";
+
+/// States that count as an adopted proposal (adopted, and on to work and completion).
+pub const COUNTED: [&str; 3] = ["adopted", "in_progress", "completed"];
+
+/// Whether `kpi` is the one the live count goes beside.
+pub fn is_live_kpi(kpi: &Kpi) -> bool {
+    kpi.measure.to_string() == KPI_MEASURE && kpi.name == KPI_NAME
+}
+
+/// Adopted (also in progress or completed) proposals tied to any measure. One query.
+pub fn adopted_proposals(conn: &mut PgConnection) -> Result<i64> {
+    use crate::db::schema::{proposal_measures as pm, proposals as p};
+    Ok(p::table
+        .filter(p::state.eq_any(COUNTED))
+        .filter(diesel::dsl::exists(
+            pm::table.filter(pm::proposal_id.eq(p::id)),
+        ))
+        .count()
+        .get_result(conn)?)
+}
