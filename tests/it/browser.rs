@@ -287,6 +287,13 @@ impl Browser {
         }
     }
 
+    /// Fills the sign-in form on the current page and sends it.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Result<(), String> {
+        self.fill("#field-email", email).await?;
+        self.fill("#field-password", password).await?;
+        self.click("form.form button[type=submit]").await
+    }
+
     /// Types `text` into the field matching `css`, as a person would.
     pub async fn fill(&self, css: &str, text: &str) -> Result<(), String> {
         let element = self.element(css).await?;

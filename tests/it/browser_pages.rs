@@ -209,15 +209,7 @@ fn sign_up_sign_in_and_the_account_page() {
             failures.push(e);
         }
         browser
-            .fill("#field-email", "hanako@example.jp")
-            .await
-            .unwrap();
-        browser
-            .fill("#field-password", "kawa-no-nagare-2026")
-            .await
-            .unwrap();
-        browser
-            .click("form.form button[type=submit]")
+            .sign_in("hanako@example.jp", "kawa-no-nagare-2026")
             .await
             .unwrap();
         browser
@@ -238,15 +230,7 @@ fn sign_up_sign_in_and_the_account_page() {
             failures.push(e);
         }
         browser
-            .fill("#field-email", "hanako@example.jp")
-            .await
-            .unwrap();
-        browser
-            .fill("#field-password", "kawa-no-nagare-2026")
-            .await
-            .unwrap();
-        browser
-            .click("form.form button[type=submit]")
+            .sign_in("hanako@example.jp", "kawa-no-nagare-2026")
             .await
             .unwrap();
         browser
@@ -285,15 +269,7 @@ fn orgs_pages_are_accessible() {
             .unwrap()
             .contains("/login?next="));
         browser
-            .fill("#field-email", "hanako@example.jp")
-            .await
-            .unwrap();
-        browser
-            .fill("#field-password", crate::accounts::PASSWORD)
-            .await
-            .unwrap();
-        browser
-            .click("form.form button[type=submit]")
+            .sign_in("hanako@example.jp", crate::accounts::PASSWORD)
             .await
             .unwrap();
         browser.wait_for_text("h1", "団体を登録する").await.unwrap();
@@ -383,15 +359,7 @@ fn staff_pages_are_accessible() {
             .unwrap()
             .contains("/login?next="));
         browser
-            .fill("#field-email", "admin@example.jp")
-            .await
-            .unwrap();
-        browser
-            .fill("#field-password", crate::accounts::PASSWORD)
-            .await
-            .unwrap();
-        browser
-            .click("form.form button[type=submit]")
+            .sign_in("admin@example.jp", crate::accounts::PASSWORD)
             .await
             .unwrap();
         browser.wait_for_text("h1", "職員ページ").await.unwrap();
@@ -451,15 +419,7 @@ fn proposal_pages_are_accessible() {
             .unwrap()
             .contains("/login?next="));
         browser
-            .fill("#field-email", "hanako@example.jp")
-            .await
-            .unwrap();
-        browser
-            .fill("#field-password", crate::accounts::PASSWORD)
-            .await
-            .unwrap();
-        browser
-            .click("form.form button[type=submit]")
+            .sign_in("hanako@example.jp", crate::accounts::PASSWORD)
             .await
             .unwrap();
         browser.wait_for_text("h1", "市民提案を書く").await.unwrap();
@@ -568,15 +528,7 @@ fn review_pages_are_accessible() {
         let mut failures = Vec::new();
         browser.goto(&app.url("/staff/proposals")).await.unwrap();
         browser
-            .fill("#field-email", "reviewer@example.jp")
-            .await
-            .unwrap();
-        browser
-            .fill("#field-password", crate::accounts::PASSWORD)
-            .await
-            .unwrap();
-        browser
-            .click("form.form button[type=submit]")
+            .sign_in("reviewer@example.jp", crate::accounts::PASSWORD)
             .await
             .unwrap();
         browser.wait_for_text("h1", "市民提案の審査").await.unwrap();
@@ -639,15 +591,7 @@ fn a_proposal_page_with_comments_is_accessible() {
         }
         browser.goto(&app.url("/login")).await.unwrap();
         browser
-            .fill("#field-email", "taro@example.jp")
-            .await
-            .unwrap();
-        browser
-            .fill("#field-password", crate::accounts::PASSWORD)
-            .await
-            .unwrap();
-        browser
-            .click("form.form button[type=submit]")
+            .sign_in("taro@example.jp", crate::accounts::PASSWORD)
             .await
             .unwrap();
         browser
