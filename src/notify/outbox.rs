@@ -62,10 +62,14 @@ pub(crate) fn claim_next(conn: &mut PgConnection) -> Result<Option<OutboxEntry>>
         .optional()?)
 }
 
+/// Marks an email sent. A security email's body holds a live link (verification, reset): once
+/// delivered, the database need not keep it.
 pub(crate) fn mark_sent(conn: &mut PgConnection, id: i64) -> Result<()> {
     diesel::sql_query(
-        "UPDATE outbox SET sent_at = clock_timestamp(), attempts = attempts + 1, \
-         last_error = NULL WHERE id = $1",
+        "UPDATE outbox SET sent_at = clock_timestamp(), attempts = attempts + 1, last_error = NULL, \
+             text_body = CASE WHEN category = 'security' THEN '' ELSE text_body END, \
+             html_body = CASE WHEN category = 'security' THEN '' ELSE html_body END \
+         WHERE id = $1",
     )
     .bind::<BigInt, _>(id)
     .execute(conn)?;

@@ -859,6 +859,11 @@ fn sign_up_by_email_over_real_smtp() {
         let mailer = kyodo::notify::Mailer::smtp(&sink.url(), kyodo::notify::DEFAULT_FROM).unwrap();
         assert_eq!(kyodo::notify::drain(&mut app.db(), &mailer).unwrap(), 1);
         let mails = sink.wait_for(1, std::time::Duration::from_secs(10));
+        assert_eq!(
+            count(&app, "SELECT count(*) AS n FROM outbox WHERE sent_at IS NOT NULL AND text_body || html_body <> ''"),
+            0,
+            "a delivered security email's live link is not kept"
+        );
         let mail = &mails[0];
         assert_eq!(mail.to, "misaki@example.jp");
         assert!(mail.subject.contains("確認"), "{}", mail.subject);
