@@ -156,103 +156,36 @@ fn back(id: Uuid, anchor: &str) -> HttpResponse {
         .finish()
 }
 
-async fn toggle(
+/// The buttons of a public proposal: support or follow it, or take that back.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Button {
+    Support,
+    Unsupport,
+    Follow,
+    Unfollow,
+}
+
+/// POST `/proposals/{id}/{button}`; pressing twice changes nothing.
+pub async fn press(
     req: HttpRequest,
     state: web::Data<AppState>,
-    viewer: Viewer,
-    id: Uuid,
-    form: ButtonForm,
-    follow: bool,
-    on: bool,
+    Verified(viewer): Verified,
+    path: web::Path<(Uuid, Button)>,
+    form: web::Form<ButtonForm>,
 ) -> Result<HttpResponse> {
     check_csrf(&req, &form.csrf)?;
+    let (id, button) = path.into_inner();
     let account = viewer.id;
     state
-        .db(move |conn| {
-            if follow {
-                participation::set_follow(conn, account, id, on)
-            } else {
-                participation::set_support(conn, account, id, on)
-            }
+        .db(move |conn| match button {
+            Button::Support => participation::set_support(conn, account, id, true),
+            Button::Unsupport => participation::set_support(conn, account, id, false),
+            Button::Follow => participation::set_follow(conn, account, id, true),
+            Button::Unfollow => participation::set_follow(conn, account, id, false),
         })
         .await?;
     Ok(back(id, "participation"))
-}
-
-pub async fn support(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    Verified(viewer): Verified,
-    id: web::Path<Uuid>,
-    form: web::Form<ButtonForm>,
-) -> Result<HttpResponse> {
-    toggle(
-        req,
-        state,
-        viewer,
-        id.into_inner(),
-        form.into_inner(),
-        false,
-        true,
-    )
-    .await
-}
-
-pub async fn unsupport(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    Verified(viewer): Verified,
-    id: web::Path<Uuid>,
-    form: web::Form<ButtonForm>,
-) -> Result<HttpResponse> {
-    toggle(
-        req,
-        state,
-        viewer,
-        id.into_inner(),
-        form.into_inner(),
-        false,
-        false,
-    )
-    .await
-}
-
-pub async fn follow(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    Verified(viewer): Verified,
-    id: web::Path<Uuid>,
-    form: web::Form<ButtonForm>,
-) -> Result<HttpResponse> {
-    toggle(
-        req,
-        state,
-        viewer,
-        id.into_inner(),
-        form.into_inner(),
-        true,
-        true,
-    )
-    .await
-}
-
-pub async fn unfollow(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    Verified(viewer): Verified,
-    id: web::Path<Uuid>,
-    form: web::Form<ButtonForm>,
-) -> Result<HttpResponse> {
-    toggle(
-        req,
-        state,
-        viewer,
-        id.into_inner(),
-        form.into_inner(),
-        true,
-        false,
-    )
-    .await
 }
 
 /// The comment form as posted.
@@ -338,9 +271,9 @@ pub async fn comment(
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/proposals/{id}/support", web::post().to(support))
-        .route("/proposals/{id}/unsupport", web::post().to(unsupport))
-        .route("/proposals/{id}/follow", web::post().to(follow))
-        .route("/proposals/{id}/unfollow", web::post().to(unfollow))
-        .route("/proposals/{id}/comments", web::post().to(comment));
+    cfg.route(
+        "/proposals/{id}/{button:(un)?(support|follow)}",
+        web::post().to(press),
+    )
+    .route("/proposals/{id}/comments", web::post().to(comment));
 }
