@@ -18,6 +18,8 @@ pub struct AppState {
     pub public_url: String,
     /// Whether client addresses come from a reverse proxy's headers (`KYODO_TRUST_PROXY`).
     pub trust_proxy: bool,
+    /// "Now" for decisions by date (consultation deadlines); tests set it.
+    pub clock: crate::clock::Clock,
 }
 
 impl AppState {
@@ -28,6 +30,7 @@ impl AppState {
             queries,
             public_url: public_url.trim_end_matches('/').to_owned(),
             trust_proxy: false,
+            clock: crate::clock::Clock::system(),
         }
     }
 
@@ -71,12 +74,19 @@ pub struct Problem {
         plan::handlers::api_plan,
         crate::proposals::api::list,
         crate::proposals::api::show,
+        crate::consultations::api::list,
+        crate::consultations::api::show,
+        crate::consultations::api::result,
         healthz,
         readyz,
     ),
-    components(schemas(Problem, crate::proposals::api::ProposalList, crate::proposals::api::ProposalJson)),
+    components(schemas(Problem, crate::proposals::api::ProposalList, crate::proposals::api::ProposalJson,
+        crate::consultations::api::ConsultationList, crate::consultations::api::ConsultationDetail,
+        crate::consultations::api::ConsultationJson, crate::consultations::api::SectionJson,
+        crate::consultations::api::ResultJson, crate::consultations::api::ResultItemJson)),
     tags((name = "plan", description = "Chapters, measures, KPIs and cross-measure plans"),
          (name = "proposals", description = "Public citizen proposals (市民提案) and their timelines"),
+         (name = "consultations", description = "Public-comment consultations (意見公募) and their published results"),
          (name = "operations", description = "Probes for orchestrators")),
 )]
 pub struct ApiDoc;
@@ -149,7 +159,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(auth::account::routes)
     .configure(crate::orgs::routes)
     .configure(crate::staff::routes)
-    .configure(crate::proposals::routes);
+    .configure(crate::attachments::routes)
+    .configure(crate::proposals::routes)
+    .configure(crate::consultations::handlers::routes)
+    .configure(crate::comments::routes);
 }
 
 /// Starts serving `state` on `listener`; the returned server runs until stopped or signalled.

@@ -56,12 +56,18 @@ pub async fn run(cli: Cli) -> Result<()> {
             let mailer = notify::Mailer::from_settings(&settings)?;
             notify::templates::check()?;
             let mail_pool = state.pool.clone();
+            let notices = crate::consultations::notices::spawn(
+                state.pool.clone(),
+                state.clock.clone(),
+                state.public_url.clone(),
+            );
             let server = app::server(state, listener)?;
             let mail_worker = notify::worker::spawn(mail_pool, mailer);
             tracing::info!("Kyodo is serving on http://{address}/");
             println!("Kyodo (協働) is serving on http://{address}/ — press Ctrl+C to stop.");
             let served = server.await;
             mail_worker.stop().await;
+            notices.abort();
             served.map_err(|e| Error::Internal(e.to_string()))?;
         }
         Ok(())

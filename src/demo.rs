@@ -318,6 +318,12 @@ pub fn fill(conn: &mut PgConnection, public_url: &str) -> Result<()> {
             demo.step(conn, id, author, reviewer, Action::Complete, Some("1年間で延べ620人が参加し、事業を終えました。"))?;
         }
 
+        // Comments on measures: an organisation's, the city's answer, reports, one hidden.
+        crate::comments::demo::fill(conn, public_url, admin, civic_reviewer, &people, organisations[0])?;
+
+        // Public-comment consultations of 企画課: one open, one with a published result.
+        crate::consultations::demo::fill(conn, admin, planning, planning_reviewer, &people, public_url)?;
+
         // KPI actual values: like the staff KPI page records them (no domain function outside
         // its handler), matched by measure and name.
         for (measure, kpi, year, value) in [("5-1", "自治会の加入率", 2024, "68.4"), ("5-1", "市民提案型事業数", 2024, "1"), ("5-3", "備蓄食料", 2024, "45000"), ("6-1", "市ホームページへのアクセス数", 2024, "3012345")] {

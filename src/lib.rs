@@ -2,10 +2,14 @@
 //! over this library, so tests start the app exactly as production does.
 
 pub mod app;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod cli;
+pub mod clock;
+pub mod comments;
 pub mod config;
+pub mod consultations;
 pub mod db;
 pub mod demo;
 pub mod error;

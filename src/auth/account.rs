@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::notify;
 use crate::web::forms::FormPage;
 use crate::web::i18n::{translate, Lang};
-use crate::web::{render_page, Crumb};
+use crate::web::{render_page, render_page_as, Crumb};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -105,11 +105,12 @@ async fn page(
         "forms": forms,
         "done": done.map(|key| translate(lang, key, &[])),
     });
-    let mut response = render_page(req, hb, "auth/account", &title, &crumbs, &context)?;
-    if failed {
-        *response.status_mut() = StatusCode::BAD_REQUEST;
-    }
-    Ok(response)
+    let status = if failed {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    render_page_as(req, hb, "auth/account", &title, &crumbs, &context, status)
 }
 
 fn back_to_account(done: &str) -> HttpResponse {

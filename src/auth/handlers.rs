@@ -10,7 +10,7 @@ use crate::audit::{self, Entry};
 use crate::error::{Error, Result};
 use crate::web::forms::FormPage;
 use crate::web::i18n::{translate, Lang};
-use crate::web::{render_page, Crumb};
+use crate::web::{render_page_as, Crumb};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use handlebars::Handlebars;
@@ -70,17 +70,19 @@ fn form_page(
 ) -> Result<HttpResponse> {
     let lang = Lang::of(req);
     let page_title = title(lang, key);
-    let mut response = render_page(
+    let response = render_page_as(
         req,
         hb,
         template,
         &page_title,
         &crumbs(lang, &page_title),
         &json!({ "form": form }),
+        if form.has_errors() {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        },
     )?;
-    if form.has_errors() {
-        *response.status_mut() = StatusCode::BAD_REQUEST;
-    }
     Ok(response)
 }
 
@@ -113,15 +115,15 @@ pub fn notice(
     let lang = Lang::of(req);
     let page_title = title(lang, &format!("{key}.title"));
     let body = json!({ "heading": page_title, "message": title(lang, &format!("{key}.message")) });
-    let mut response = render_page(
+    let response = render_page_as(
         req,
         hb,
         "auth/notice",
         &page_title,
         &crumbs(lang, &page_title),
         &body,
+        status,
     )?;
-    *response.status_mut() = status;
     Ok(response)
 }
 

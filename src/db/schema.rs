@@ -253,6 +253,8 @@ diesel::table! {
         updated_at -> Timestamptz,
         submitted_at -> Nullable<Timestamptz>,
         assignee_id -> Nullable<Uuid>,
+        support_count -> Int4,
+        decided_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -336,6 +338,111 @@ diesel::table! {
         hidden_at -> Nullable<Timestamptz>,
         hidden_reason -> Nullable<Text>,
         hidden_by -> Nullable<Uuid>,
+        answered_as_department -> Nullable<Int4>,
+        pending -> Bool,
+        approved_at -> Nullable<Timestamptz>,
+        approved_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    measure_follows (measure_code, account_id) {
+        measure_code -> Text,
+        account_id -> Uuid,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    comment_reports (id) {
+        id -> Uuid,
+        comment_id -> Uuid,
+        reporter_id -> Uuid,
+        reason -> Text,
+        created_at -> Timestamptz,
+        resolved_at -> Nullable<Timestamptz>,
+        resolved_by -> Nullable<Uuid>,
+        outcome -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    comment_premoderation (subject_type, subject_id) {
+        subject_type -> Text,
+        subject_id -> Text,
+        enabled_by -> Nullable<Uuid>,
+        enabled_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    consultations (id) {
+        id -> Int4,
+        title -> Text,
+        department_id -> Int4,
+        summary -> Text,
+        opens_on -> Date,
+        closes_on -> Date,
+        short_period_reason -> Nullable<Text>,
+        identity_required -> Bool,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        notified_open_at -> Nullable<Timestamptz>,
+        result_published_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    consultation_measures (consultation_id, measure_code) {
+        consultation_id -> Int4,
+        measure_code -> Text,
+    }
+}
+
+diesel::table! {
+    consultation_sections (id) {
+        id -> Int4,
+        consultation_id -> Int4,
+        number -> Int4,
+        heading -> Text,
+        body -> Text,
+    }
+}
+
+diesel::table! {
+    consultation_result_items (id) {
+        id -> Int4,
+        consultation_id -> Int4,
+        number -> Int4,
+        summary -> Text,
+        response -> Text,
+        changed -> Bool,
+        change -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    consultation_comments (id) {
+        id -> Int4,
+        consultation_id -> Int4,
+        receipt_seq -> Int4,
+        receipt_number -> Text,
+        channel -> Text,
+        received_at -> Timestamptz,
+        section_id -> Nullable<Int4>,
+        body -> Text,
+        account_id -> Nullable<Uuid>,
+        organisation_name -> Nullable<Text>,
+        submitter_name -> Nullable<Text>,
+        submitter_address -> Nullable<Text>,
+        submitter_email -> Nullable<Text>,
+        notify_token -> Nullable<Text>,
+        entered_by -> Nullable<Uuid>,
+        item_id -> Nullable<Int4>,
+        excluded_reason -> Nullable<Text>,
+        excluded_by -> Nullable<Uuid>,
+        excluded_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -367,7 +474,34 @@ diesel::joinable!(proposal_supports -> proposals (proposal_id));
 diesel::joinable!(proposal_follows -> proposals (proposal_id));
 diesel::joinable!(comments -> organisations (organisation_id));
 diesel::joinable!(comments -> accounts (author_id));
+diesel::joinable!(comments -> departments (answered_as_department));
+diesel::joinable!(measure_follows -> measures (measure_code));
+diesel::joinable!(comment_reports -> comments (comment_id));
 
+diesel::joinable!(consultations -> departments (department_id));
+diesel::joinable!(consultation_measures -> consultations (consultation_id));
+diesel::joinable!(consultation_measures -> measures (measure_code));
+diesel::joinable!(consultation_sections -> consultations (consultation_id));
+diesel::joinable!(consultation_result_items -> consultations (consultation_id));
+diesel::joinable!(consultation_comments -> consultations (consultation_id));
+diesel::joinable!(consultation_comments -> consultation_sections (section_id));
+diesel::joinable!(consultation_comments -> consultation_result_items (item_id));
+diesel::table! {
+    attachments (id) {
+        id -> Uuid,
+        owner_type -> Text,
+        owner_id -> Text,
+        filename -> Text,
+        content_type -> Text,
+        byte_size -> Int8,
+        sha256 -> Text,
+        data -> Bytea,
+        uploaded_by -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(attachments -> accounts (uploaded_by));
 diesel::allow_tables_to_appear_in_same_query!(
     chapters,
     chapter_sections,
@@ -397,4 +531,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     proposal_supports,
     proposal_follows,
     comments,
+    measure_follows,
+    comment_reports,
+    comment_premoderation,
+    consultations,
+    consultation_measures,
+    consultation_sections,
+    consultation_result_items,
+    consultation_comments,
+    attachments,
 );

@@ -21,7 +21,7 @@ use std::sync::OnceLock;
 struct EmailFiles;
 
 /// The emails the templates folder must provide, in every language.
-pub const NAMES: [&str; 12] = [
+pub const NAMES: [&str; 18] = [
     "verify",
     "reset",
     "account_exists",
@@ -34,6 +34,12 @@ pub const NAMES: [&str; 12] = [
     "proposal_assigned",
     "proposal_submitted",
     "proposal_comment",
+    "comment_hidden",
+    "comment_answered",
+    "comment_reported",
+    "consultation_receipt",
+    "consultation_opened",
+    "consultation_result",
 ];
 
 /// The parts of a rendered email.
@@ -188,6 +194,11 @@ mod tests {
             "follower": false,
             "commenter": "児玉 太郎",
             "excerpt": "ぜひ参加したいです。",
+            "receipt": "PC-2026-0001-000001",
+            "received": "令和8年12月1日",
+            "closes": "令和8年12月30日",
+            "reason": "個人の電話番号を含むため",
+            "department": "市民活動推進課",
         })
     }
 

@@ -14,7 +14,7 @@ use crate::auth::session::{self, check_csrf, Verified};
 use crate::error::{Error, Result};
 use crate::web::forms::FormPage;
 use crate::web::i18n::{translate, Lang};
-use crate::web::{render_page, Crumb};
+use crate::web::{render_page, render_page_as, Crumb};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use handlebars::Handlebars;
@@ -97,15 +97,15 @@ fn notice(
         "message": t(lang, &format!("{key}.message")),
         "link": link.map(|(href, label)| json!({ "href": href, "label": label })),
     });
-    let mut response = render_page(
+    let response = render_page_as(
         req,
         hb,
         "orgs/notice",
         &title,
         &[home(lang), list_crumb(lang), here(&title)],
         &body,
+        status,
     )?;
-    *response.status_mut() = status;
     Ok(response)
 }
 
@@ -177,17 +177,19 @@ fn new_form_page(
     let lang = Lang::of(req);
     let title = t(lang, "orgs.new.title");
     let context = json!({ "form": form, "kinds": kind_options(lang, kind) });
-    let mut response = render_page(
+    let response = render_page_as(
         req,
         hb,
         "orgs/new",
         &title,
         &[home(lang), list_crumb(lang), here(&title)],
         &context,
+        if form.has_errors() {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        },
     )?;
-    if form.has_errors() {
-        *response.status_mut() = StatusCode::BAD_REQUEST;
-    }
     Ok(response)
 }
 
@@ -360,17 +362,19 @@ async fn invite_page(
         href: Some(format!("/organisations/{id}")),
     };
     let context = json!({ "org": view(lang, &org), "form": form });
-    let mut response = render_page(
+    let response = render_page_as(
         req,
         hb,
         "orgs/invite",
         &title,
         &[home(lang), list_crumb(lang), org_crumb, here(&title)],
         &context,
+        if form.has_errors() {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        },
     )?;
-    if form.has_errors() {
-        *response.status_mut() = StatusCode::BAD_REQUEST;
-    }
     Ok(response)
 }
 

@@ -4,10 +4,12 @@ use super::model::MeasureCode;
 use super::queries;
 use super::{api, views};
 use crate::app::AppState;
+use crate::consultations;
 use crate::error::{Error, Result};
 use crate::proposals::live;
 use crate::web::i18n::{translate, Lang};
-use crate::web::{json, render_page, Crumb};
+use crate::web::{json, render_page, render_page_as, Crumb};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use handlebars::Handlebars;
 use serde_json::json as context;
@@ -109,23 +111,44 @@ pub async fn measure(
     hb: Templates,
     code: web::Path<String>,
 ) -> Result<HttpResponse> {
-    let code = parse_code(&code)?;
-    let (detail, (count, proposals), live) = state
+    let form = crate::comments::view::CommentForm::at_page(&req);
+    measure_page(&req, &state, &hb, &code, &form, StatusCode::OK).await
+}
+
+/// A measure's page, with the comment forms as given (kept text and message after an error).
+pub async fn measure_page(
+    req: &HttpRequest,
+    state: &AppState,
+    hb: &Handlebars<'_>,
+    code: &str,
+    form: &crate::comments::view::CommentForm,
+    status: StatusCode,
+) -> Result<HttpResponse> {
+    let code = parse_code(code)?;
+    let viewer = crate::auth::session::viewer(req);
+    let (viewer_id, after) = (viewer.as_ref().map(|v| v.id), form.after);
+    let now = state.clock.now();
+    let (detail, (count, proposals), (live, held), comments) = state
         .db(move |conn| {
             let detail = queries::measure(conn, code)?;
             let live = live_count(conn, &detail)?;
+            let held = consultations_held(conn, &detail, now)?;
             Ok((
                 detail,
                 crate::proposals::model::for_measure(conn, code)?,
-                live,
+                (live, held),
+                crate::comments::measure::load(conn, &code.to_string(), viewer_id, after)?,
             ))
         })
         .await?;
-    let lang = Lang::of(&req);
+    let lang = Lang::of(req);
     let mut view = views::measure(lang, &detail);
     for (kpi, shown) in detail.kpis.iter().zip(view.kpis.iter_mut()) {
         if live::is_live_kpi(kpi) {
             shown.live = live.clone();
+        }
+        if let (true, Some((year, count))) = (consultations::live::is_live_kpi(kpi), held) {
+            shown.live_consultations = Some(consultations::live::label(lang, year, count));
         }
     }
     let proposals = crate::proposals::handlers::on_measure_json(lang, code, count, &proposals);
@@ -142,14 +165,30 @@ pub async fn measure(
         },
     ];
     let api_href = format!("/api/v1/measures/{code}");
-    render_page(
-        &req,
-        &hb,
+    let comments = comments.json(lang, viewer.as_ref(), form);
+    let response = render_page_as(
+        req,
+        hb,
         "plan/measure",
         &title,
         &crumbs,
-        &context!({ "measure": view, "api_href": api_href, "proposals": proposals }),
-    )
+        &context!({ "measure": view, "api_href": api_href, "proposals": proposals, "comments": comments }),
+        status,
+    )?;
+    Ok(response)
+}
+
+/// Consultations held in the fiscal year of `now` (the app's clock), when the measure has
+/// KPI 6-1 (one query then, none otherwise).
+fn consultations_held(
+    conn: &mut diesel::PgConnection,
+    detail: &queries::MeasureDetail,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<(i32, i64)>> {
+    if !detail.kpis.iter().any(consultations::live::is_live_kpi) {
+        return Ok(None);
+    }
+    Ok(Some(consultations::live::held(conn, now)?))
 }
 
 /// Kyodo's live count, when the measure has the KPI it belongs beside (one query then, none

@@ -41,6 +41,9 @@ pub struct KpiView {
     pub chart: Option<chart::Chart>,
     /// Kyodo's live count of adopted proposals, beside KPI 5-1 「市民提案型事業数」 only.
     pub live: Option<super::api::LiveCount>,
+    /// Kyodo's consultations this fiscal year, beside KPI 6-1 「市民の意見を聴く場の実施回数」
+    /// only: a label such as 「Kyodoでの実施：令和8年度 3回」.
+    pub live_consultations: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -184,6 +187,7 @@ pub fn kpi(lang: Lang, k: &Kpi) -> KpiView {
             .collect(),
         chart: chart::chart(lang, k),
         live: None,
+        live_consultations: None,
     }
 }
 

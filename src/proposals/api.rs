@@ -2,11 +2,12 @@
 //! draft), public fields only (authors by display name; never an email, a real name or an
 //! internal note), dates in RFC 3339.
 
-use super::handlers::{cursor, parse_filter, ListQuery};
+use super::handlers::{parse_filter, ListQuery};
 use super::model::{self, Listed, OrgRef, Proposal, Step};
 use super::participation;
 use super::workflow::State;
 use crate::app::AppState;
+use crate::attachments::Owner;
 use crate::error::Result;
 use crate::web::json;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -73,6 +74,25 @@ pub struct TimelineStep {
     pub reason: Option<String>,
 }
 
+/// A file attached to a public proposal (PDF or an image).
+#[derive(Serialize, ToSchema)]
+pub struct AttachmentJson {
+    /// The file's name as shown (Japanese kept).
+    #[schema(example = "計画書.pdf")]
+    pub name: String,
+    /// Its type, decided from its content.
+    #[serde(rename = "type")]
+    #[schema(example = "application/pdf")]
+    pub content_type: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// Where to download it.
+    #[schema(
+        example = "/attachments/0b7d7c0e-3f0a-4c1e-9a53-2f0f3c9a1b2c/%E8%A8%88%E7%94%BB%E6%9B%B8.pdf"
+    )]
+    pub url: String,
+}
+
 /// A public proposal.
 #[derive(Serialize, ToSchema)]
 pub struct ProposalJson {
@@ -103,6 +123,8 @@ pub struct ProposalJson {
     pub created_at: DateTime<Utc>,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub submitted_at: Option<DateTime<Utc>>,
+    /// Attached files, oldest first.
+    pub attachments: Vec<AttachmentJson>,
 }
 
 fn organisation(org: &Option<OrgRef>) -> Option<OrganisationJson> {
@@ -158,14 +180,18 @@ pub fn proposal(p: &Proposal, timeline: &[Step], (supports, comments): (i64, i64
         budget_yen: p.budget_yen,
         created_at: p.created_at,
         submitted_at: p.submitted_at,
+        attachments: Vec::new(),
     }
 }
 
-/// Public proposals, newest first, 20 a page; follow `next` for more.
+/// Public proposals, 20 a page (newest first unless `sort` says otherwise); follow `next` for more.
 #[utoipa::path(get, path = "/api/v1/proposals", tag = "proposals",
     params(
         ("measure" = Option<String>, Query, description = "Only proposals answering this measure", example = "5-1"),
         ("state" = Option<State>, Query, description = "Only proposals in this state (never draft)"),
+        ("organisation" = Option<String>, Query, description = "Only proposals made in this organisation's name (its UUID)"),
+        ("q" = Option<String>, Query, description = "Words in the title or summary (up to 100 characters)", example = "子育て"),
+        ("sort" = Option<String>, Query, description = "`newest` (default), `supported` (most supports first) or `decided` (decided proposals, latest decision first)"),
         ("before" = Option<String>, Query, description = "Cursor from the `next` link of the previous page"),
     ),
     responses(
@@ -189,17 +215,10 @@ pub async fn list(
             }
         })
         .await?;
-    let next = rows.last().filter(|_| more).map(|last| {
-        let mut params: Vec<String> = Vec::new();
-        if let Some(m) = filter.measure {
-            params.push(format!("measure={m}"));
-        }
-        if let Some(s) = filter.state {
-            params.push(format!("state={}", s.as_str()));
-        }
-        params.push(format!("before={}", cursor(last.created_at, last.id)));
-        format!("/api/v1/proposals?{}", params.join("&"))
-    });
+    let next = rows
+        .last()
+        .filter(|_| more)
+        .map(|last| filter.next_href("/api/v1/proposals", last));
     json(
         &req,
         &ProposalList {
@@ -224,15 +243,23 @@ pub async fn show(
 ) -> Result<HttpResponse> {
     let id = id.into_inner();
     // No viewer: a draft is missing here even for its author.
-    let (proposal, timeline, standing) = state
+    let (proposal, timeline, standing, attachments) = state
         .db(move |conn| {
             let (proposal, timeline) = model::find(conn, id, None)?;
             let standing = participation::standing(conn, id, None)?;
-            Ok((proposal, timeline, standing))
+            let attachments = crate::attachments::model::list(conn, &Owner::proposal(id))?;
+            Ok((proposal, timeline, standing, attachments))
         })
         .await?;
-    json(
-        &req,
-        &self::proposal(&proposal, &timeline, (standing.supports, standing.comments)),
-    )
+    let mut body = self::proposal(&proposal, &timeline, (standing.supports, standing.comments));
+    body.attachments = attachments
+        .iter()
+        .map(|a| AttachmentJson {
+            name: a.filename.clone(),
+            content_type: a.kind.content_type().to_owned(),
+            size: a.byte_size,
+            url: a.href(),
+        })
+        .collect();
+    json(&req, &body)
 }

@@ -93,7 +93,7 @@ pub fn rows(conn: &mut PgConnection, scope: &Scope) -> Result<Vec<Row>> {
          FROM proposals p
          JOIN accounts a ON a.id = p.author_id
          LEFT JOIN organisations o ON o.id = p.organisation_id
-         WHERE p.state <> 'draft'
+         WHERE p.submitted_at IS NOT NULL
            AND ($1 OR EXISTS (SELECT 1 FROM proposal_measures m
                               JOIN measure_departments d ON d.measure_code = m.measure_code
                               WHERE m.proposal_id = p.id AND d.department_id = ANY($2)))

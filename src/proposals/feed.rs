@@ -42,7 +42,7 @@ pub fn events(conn: &mut PgConnection) -> Result<Vec<Event>> {
          FROM proposal_transitions t
          JOIN proposals p ON p.id = t.proposal_id
          WHERE t.to_state IN ('submitted', 'adopted', 'not_adopted')
-           AND p.state <> 'draft'
+           AND p.submitted_at IS NOT NULL
          ORDER BY t.at DESC, t.id DESC
          LIMIT $1",
     )

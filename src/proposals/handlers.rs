@@ -4,19 +4,23 @@
 //! transaction), and render.
 
 use super::fields::{Budget, LongText, Measures, Summary, Title};
+use super::listing::{self, Cursor, SearchText, Sort};
 use super::model::{self, Content, Filter, Listed, Proposal, Rejected, Step, CONFLICT_MESSAGE};
 use super::workflow::{self, Action, Actor, State};
 use crate::app::AppState;
+use crate::attachments::handlers::item_json;
+use crate::attachments::sniff::{MAX_LABEL, MAX_PER_OWNER};
+use crate::attachments::{self, Owner};
 use crate::auth::handlers::client_ip;
 use crate::auth::session::{self, check_csrf, Verified, Viewer};
 use crate::error::{Error, Result};
 use crate::plan::model::MeasureCode;
 use crate::web::forms::FormPage;
 use crate::web::i18n::{translate, Lang};
-use crate::web::{render_page, Crumb};
+use crate::web::{render_page, render_page_as, Crumb};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use handlebars::Handlebars;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -62,7 +66,7 @@ fn state_label(lang: Lang, state: State) -> String {
     t(lang, &format!("proposals.state.{}", state.as_str()))
 }
 
-pub(super) fn date(lang: Lang, at: DateTime<Utc>) -> String {
+pub(crate) fn date(lang: Lang, at: DateTime<Utc>) -> String {
     match lang {
         Lang::Ja => crate::wareki::date_ja(at),
         _ => at
@@ -105,7 +109,7 @@ pub(super) fn org_json(lang: Lang, org: &model::OrgRef) -> Value {
     })
 }
 
-pub(super) fn author_json(lang: Lang, name: &str) -> String {
+pub(crate) fn author_json(lang: Lang, name: &str) -> String {
     if name == crate::auth::fields::DELETED_NAME {
         t(lang, "proposals.deleted_author")
     } else {
@@ -371,6 +375,10 @@ struct FormData {
     organisations: Vec<(Uuid, String)>,
     /// Similar public proposals (only when editing a saved draft).
     similar: Vec<Value>,
+    /// The saved proposal's attachments (only when editing one).
+    attachments: Vec<attachments::model::Attachment>,
+    /// Why the file just uploaded was not attached.
+    upload_message: Option<String>,
 }
 
 /// Up to five similar public proposals, for the edit and preview pages.
@@ -398,16 +406,44 @@ async fn similar_json(
         .collect())
 }
 
-async fn form_data(state: &AppState, account: Uuid) -> Result<FormData> {
+async fn form_data(state: &AppState, account: Uuid, editing: Option<Uuid>) -> Result<FormData> {
     state
         .db(move |conn| {
             Ok(FormData {
                 measures: model::detailed_measures(conn)?,
                 organisations: model::organisations_of(conn, account)?,
                 similar: Vec::new(),
+                attachments: match editing {
+                    Some(id) => attachments::model::list(conn, &Owner::proposal(id))?,
+                    None => Vec::new(),
+                },
+                upload_message: None,
             })
         })
         .await
+}
+
+/// The attachments of the edit page: the files with their remove buttons, and the upload form
+/// (a form of its own: files are sent as multipart, the text as a plain form).
+fn manage_json(lang: Lang, id: Uuid, data: &FormData) -> Value {
+    json!({
+        "items": data.attachments.iter().map(|a| {
+            let mut item = item_json(a);
+            item["remove_action"] = json!(format!("/proposals/{id}/attachments/{}/remove", a.id));
+            item
+        }).collect::<Vec<_>>(),
+        "action": format!("/proposals/{id}/attachments"),
+        "message": data.upload_message,
+        "hint": translate(lang, "attachments.hint", &[("max", MAX_LABEL.to_owned()), ("count", MAX_PER_OWNER.to_string())]),
+    })
+}
+
+/// The files of a proposal for its page and preview.
+async fn attachments_json(state: &AppState, id: Uuid) -> Result<Vec<Value>> {
+    let files = state
+        .db(move |conn| attachments::model::list(conn, &Owner::proposal(id)))
+        .await?;
+    Ok(files.iter().map(item_json).collect())
 }
 
 /// Where the form posts and what it edits.
@@ -467,7 +503,7 @@ fn form_page(
         middle.as_ref().map(|(h, l)| (h.as_str(), l.clone())),
         &page_title,
     );
-    let mut response = render_page(
+    let response = render_page_as(
         req,
         hb,
         "proposals/form",
@@ -481,9 +517,10 @@ fn form_page(
             "groups": groups,
             "organisations": organisations,
             "similar": data.similar,
+            "attachments": target.id.map(|id| manage_json(lang, id, data)),
         }),
+        status,
     )?;
-    *response.status_mut() = status;
     Ok(response)
 }
 
@@ -494,7 +531,7 @@ pub async fn new_form(
     hb: Templates,
     Verified(viewer): Verified,
 ) -> Result<HttpResponse> {
-    let data = form_data(&state, viewer.id).await?;
+    let data = form_data(&state, viewer.id, None).await?;
     let target = Target {
         action: "/proposals/new".into(),
         id: None,
@@ -534,7 +571,7 @@ async fn refused(
         }
         Rejected::Other(e) => return Err(e),
     };
-    let data = form_data(state, account).await?;
+    let data = form_data(state, account, target.id).await?;
     form_page(req, hb, target, &data, posted, &page, status)
 }
 
@@ -555,7 +592,7 @@ pub async fn create(
     };
     let mut page = FormPage::default();
     let Some(content) = posted.parse(&mut page) else {
-        let data = form_data(&state, viewer.id).await?;
+        let data = form_data(&state, viewer.id, None).await?;
         return form_page(
             &req,
             &hb,
@@ -624,36 +661,107 @@ pub async fn edit_form(
     Verified(viewer): Verified,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse> {
-    let id = id.into_inner();
-    let (proposal, _, detailed) = load(&state, id, Some(viewer.id)).await?;
-    authors_only(&proposal, &viewer)?;
+    edit_page(
+        &req,
+        &hb,
+        &state,
+        &viewer,
+        id.into_inner(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The edit page with the saved text, and `upload_message` beside the upload form.
+async fn edit_page(
+    req: &HttpRequest,
+    hb: &Handlebars<'_>,
+    state: &AppState,
+    viewer: &Viewer,
+    id: Uuid,
+    upload_message: Option<String>,
+    status: StatusCode,
+) -> Result<HttpResponse> {
+    let (proposal, _, detailed) = load(state, id, Some(viewer.id)).await?;
+    authors_only(&proposal, viewer)?;
     if !model::editable(proposal.state) {
         return Err(not_editable(proposal.state));
     }
-    let mut data = form_data(&state, viewer.id).await?;
-    data.similar = similar_json(
-        &state,
-        Lang::of(&req),
-        &proposal.title,
-        &proposal.summary,
-        id,
-    )
-    .await?;
+    let mut data = form_data(state, viewer.id, Some(id)).await?;
+    data.upload_message = upload_message;
+    data.similar =
+        similar_json(state, Lang::of(req), &proposal.title, &proposal.summary, id).await?;
     let target = Target {
         action: format!("/proposals/{id}/edit"),
         id: Some(id),
         title: Some(proposal.title.clone()),
     };
     let posted = Posted::from_proposal(&proposal, &detailed);
-    form_page(
-        &req,
-        &hb,
-        &target,
-        &data,
-        &posted,
-        &posted.kept(),
-        StatusCode::OK,
-    )
+    form_page(req, hb, &target, &data, &posted, &posted.kept(), status)
+}
+
+/// POST `/proposals/{id}/attachments` (multipart: `csrf`, then `file`): attaches a PDF or an
+/// image while the author may edit. A refused file is said on the edit page (400, or 413 for
+/// one too large) and nothing changes; the text was saved by its own form.
+pub async fn attach(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    Verified(viewer): Verified,
+    id: web::Path<Uuid>,
+    payload: web::Payload,
+) -> Result<HttpResponse> {
+    let id = id.into_inner();
+    let stored = match attachments::upload::read(&req, payload).await? {
+        Ok(file) => {
+            let ip = client_ip(&req);
+            let actor = viewer.id;
+            state
+                .db(move |conn| {
+                    let owner = Owner::proposal(id);
+                    attachments::model::attach(conn, &owner, actor, ip.as_deref(), &file)
+                })
+                .await?
+        }
+        Err(refusal) => Err(refusal),
+    };
+    match stored {
+        Ok(_) => Ok(see_other(&format!("/proposals/{id}/edit#attachments"))),
+        Err(refusal) => {
+            edit_page(
+                &req,
+                &hb,
+                &state,
+                &viewer,
+                id,
+                Some(refusal.message()),
+                refusal.status(),
+            )
+            .await
+        }
+    }
+}
+
+/// POST `/proposals/{id}/attachments/{attachment}/remove`
+pub async fn detach(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    Verified(viewer): Verified,
+    path: web::Path<(Uuid, Uuid)>,
+    form: web::Form<crate::staff::CsrfOnly>,
+) -> Result<HttpResponse> {
+    check_csrf(&req, &form.csrf)?;
+    let (id, attachment) = path.into_inner();
+    let ip = client_ip(&req);
+    let actor = viewer.id;
+    state
+        .db(move |conn| {
+            let owner = Owner::proposal(id);
+            attachments::model::detach(conn, &owner, attachment, actor, ip.as_deref())
+        })
+        .await?;
+    Ok(see_other(&format!("/proposals/{id}/edit#attachments")))
 }
 
 /// POST `/proposals/{id}/edit`: saves the changes if nobody changed the proposal meanwhile.
@@ -682,7 +790,7 @@ pub async fn update(
     );
     let content = posted.parse(&mut page);
     let (Some(version), Some(content)) = (version, content) else {
-        let data = form_data(&state, viewer.id).await?;
+        let data = form_data(&state, viewer.id, Some(id)).await?;
         return form_page(
             &req,
             &hb,
@@ -739,6 +847,8 @@ pub async fn preview(
         proposal.id,
     )
     .await?;
+    let mut proposal_value = proposal_json(lang, &proposal, &timeline);
+    proposal_value["attachments"] = Value::from(attachments_json(&state, proposal.id).await?);
     let title = t(lang, "proposals.preview.title");
     render_page(
         &req,
@@ -754,7 +864,7 @@ pub async fn preview(
             &title,
         ),
         &json!({
-            "proposal": proposal_json(lang, &proposal, &timeline),
+            "proposal": proposal_value,
             "actions": actions_json(lang, &proposal, Some(&viewer)),
             "editable": model::editable(proposal.state),
             "similar": similar,
@@ -774,14 +884,14 @@ pub async fn show(
         &state,
         &hb,
         id.into_inner(),
-        &super::participation_handlers::CommentForm::default(),
+        &super::participation_handlers::CommentForm::at_page(&req),
         StatusCode::OK,
     )
     .await
 }
 
 /// The proposal's page, with the comment form as given (kept text and message after an error).
-pub(super) async fn show_page(
+pub(crate) async fn show_page(
     req: &HttpRequest,
     state: &AppState,
     hb: &Handlebars<'_>,
@@ -790,17 +900,20 @@ pub(super) async fn show_page(
     status: StatusCode,
 ) -> Result<HttpResponse> {
     let viewer = session::viewer(req);
-    let (proposal, timeline, responses, participation) = state
+    let after = form.after;
+    let (proposal, timeline, responses, participation, files) = state
         .db({
             let viewer = viewer.as_ref().map(|v| v.id);
             move |conn| {
                 let (proposal, timeline) = model::find(conn, id, viewer)?;
-                let participation = super::participation_handlers::load(conn, &proposal, viewer)?;
+                let participation =
+                    super::participation_handlers::load(conn, &proposal, viewer, after)?;
                 Ok((
                     proposal,
                     timeline,
                     super::review::responses(conn, id)?,
                     participation,
+                    attachments::model::list(conn, &Owner::proposal(id))?,
                 ))
             }
         })
@@ -809,7 +922,9 @@ pub(super) async fn show_page(
     let mine = viewer.as_ref().map(|v| v.id) == Some(proposal.author_id);
     let mut proposal_value = proposal_json(lang, &proposal, &timeline);
     with_responses(lang, &mut proposal_value, &responses);
-    let mut response = render_page(
+    // Whoever may see the page (the public once submitted, the author before) sees its files.
+    proposal_value["attachments"] = files.iter().map(item_json).collect();
+    let response = render_page_as(
         req,
         hb,
         "proposals/page",
@@ -822,8 +937,8 @@ pub(super) async fn show_page(
             "draft": proposal.state == State::Draft,
             "participation": participation.json(lang, &proposal, viewer.as_ref(), form),
         }),
+        status,
     )?;
-    *response.status_mut() = status;
     Ok(response)
 }
 
@@ -943,20 +1058,10 @@ pub async fn withdraw(
 pub struct ListQuery {
     pub(super) measure: Option<String>,
     pub(super) state: Option<String>,
+    pub(super) organisation: Option<String>,
+    pub(super) q: Option<String>,
+    pub(super) sort: Option<String>,
     pub(super) before: Option<String>,
-}
-
-/// The keyset cursor: microseconds since the epoch and the id, `1764000000000000_<uuid>`.
-pub(super) fn cursor(at: DateTime<Utc>, id: Uuid) -> String {
-    format!("{}_{id}", at.timestamp_micros())
-}
-
-fn parse_cursor(raw: &str) -> Result<(DateTime<Utc>, Uuid)> {
-    let bad = || Error::BadRequest("ページの指定（before）が正しくありません。".into());
-    let (micros, id) = raw.split_once('_').ok_or_else(bad)?;
-    let micros: i64 = micros.parse().map_err(|_| bad())?;
-    let at = Utc.timestamp_micros(micros).single().ok_or_else(bad)?;
-    Ok((at, id.parse().map_err(|_| bad())?))
 }
 
 pub(super) fn parse_filter(query: &ListQuery) -> Result<Filter> {
@@ -982,14 +1087,62 @@ pub(super) fn parse_filter(query: &ListQuery) -> Result<Filter> {
             Some(state)
         }
     };
-    let before = nonempty(&query.before)
-        .map(|raw| parse_cursor(&raw))
+    let organisation = nonempty(&query.organisation)
+        .map(|raw| {
+            raw.parse::<Uuid>().map_err(|_| {
+                Error::BadRequest("団体の指定（organisation）が正しくありません。".into())
+            })
+        })
         .transpose()?;
+    let text =
+        SearchText::parse(query.q.as_deref().unwrap_or_default()).map_err(Error::BadRequest)?;
+    let sort = nonempty(&query.sort)
+        .map(|raw| Sort::parse(&raw))
+        .transpose()
+        .map_err(Error::BadRequest)?
+        .unwrap_or_default();
+    let before = nonempty(&query.before)
+        .map(|raw| Cursor::parse(&raw, sort))
+        .transpose()
+        .map_err(Error::BadRequest)?;
     Ok(Filter {
         measure,
         state,
+        organisation,
+        text,
+        sort,
         before,
     })
+}
+
+impl Filter {
+    /// The query parameters that give this filter and order again (without the page).
+    pub(super) fn params(&self) -> Vec<(&'static str, String)> {
+        let mut params = Vec::new();
+        if let Some(m) = self.measure {
+            params.push(("measure", m.to_string()));
+        }
+        if let Some(s) = self.state {
+            params.push(("state", s.as_str().to_owned()));
+        }
+        if let Some(o) = self.organisation {
+            params.push(("organisation", o.to_string()));
+        }
+        if let Some(q) = &self.text {
+            params.push(("q", q.as_str().to_owned()));
+        }
+        if self.sort != Sort::default() {
+            params.push(("sort", self.sort.as_str().to_owned()));
+        }
+        params
+    }
+
+    /// The same filter's next page after `last`, at `path`.
+    pub(super) fn next_href(&self, path: &str, last: &Listed) -> String {
+        let mut params = self.params();
+        params.push(("before", last.cursor(self.sort).encode(self.sort)));
+        listing::href(path, &params)
+    }
 }
 
 /// `/proposals`: public proposals, newest first, filtered by measure and state.
@@ -1000,45 +1153,29 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse> {
     let filter = parse_filter(&query)?;
-    let (rows, more, measures) = state
+    let (rows, more, measures, organisations) = state
         .db({
             let filter = filter.clone();
             move |conn| {
                 let (rows, more) = model::list(conn, &filter)?;
-                Ok((rows, more, model::detailed_measures(conn)?))
+                Ok((
+                    rows,
+                    more,
+                    model::detailed_measures(conn)?,
+                    model::proposing_organisations(conn)?,
+                ))
             }
         })
         .await?;
     let lang = Lang::of(&req);
     let title = t(lang, "proposals.list.title");
-    let mut params: Vec<(&str, String)> = Vec::new();
-    if let Some(m) = filter.measure {
-        params.push(("measure", m.to_string()));
-    }
-    if let Some(s) = filter.state {
-        params.push(("state", s.as_str().to_owned()));
-    }
-    let next = rows.last().filter(|_| more).map(|last| {
-        let mut p = params.clone();
-        p.push(("before", cursor(last.created_at, last.id)));
-        format!(
-            "/proposals?{}",
-            p.iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join("&")
-        )
-    });
-    let first = filter.before.map(|_| {
-        format!(
-            "/proposals?{}",
-            params
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join("&")
-        )
-    });
+    let next = rows
+        .last()
+        .filter(|_| more)
+        .map(|last| filter.next_href("/proposals", last));
+    let first = filter
+        .before
+        .map(|_| listing::href("/proposals", &filter.params()));
     let chosen_measure = filter.measure.map(|m| m.to_string()).unwrap_or_default();
     let measure_options: Vec<Value> = measures
         .iter()
@@ -1051,6 +1188,14 @@ pub async fn list(
         .into_iter()
         .filter(|s| s.is_public())
         .map(|s| json!({ "code": s.as_str(), "label": state_label(lang, s), "selected": Some(s) == filter.state }))
+        .collect();
+    let organisation_options: Vec<Value> = organisations
+        .iter()
+        .map(|(id, name)| json!({ "id": id.to_string(), "name": name, "selected": Some(*id) == filter.organisation }))
+        .collect();
+    let sort_options: Vec<Value> = Sort::ALL
+        .into_iter()
+        .map(|s| json!({ "code": s.as_str(), "label": t(lang, &format!("proposals.sort.{}", s.as_str())), "selected": s == filter.sort }))
         .collect();
     render_page(
         &req,
@@ -1074,7 +1219,10 @@ pub async fn list(
             "first": first,
             "measure_options": measure_options,
             "state_options": state_options,
-            "filtered": filter.measure.is_some() || filter.state.is_some(),
+            "organisation_options": organisation_options,
+            "sort_options": sort_options,
+            "q": filter.text.as_ref().map(SearchText::as_str),
+            "filtered": !filter.params().is_empty(),
             "feed_href": "/proposals/feed.atom",
             "feed_title": t(lang, "proposals.feed.title"),
         }),
@@ -1134,6 +1282,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/proposals/{id}", web::get().to(show))
         .route("/proposals/{id}/edit", web::get().to(edit_form))
         .route("/proposals/{id}/edit", web::post().to(update))
+        .route("/proposals/{id}/attachments", web::post().to(attach))
+        .route(
+            "/proposals/{id}/attachments/{attachment}/remove",
+            web::post().to(detach),
+        )
         .route("/proposals/{id}/preview", web::get().to(preview))
         .route("/proposals/{id}/submit", web::post().to(submit))
         .route("/proposals/{id}/resubmit", web::post().to(resubmit))
@@ -1151,15 +1304,5 @@ mod tests {
         assert_eq!(grouped(1000), "1,000");
         assert_eq!(grouped(1_500_000), "1,500,000");
         assert_eq!(grouped(-12345), "-12,345");
-    }
-
-    #[test]
-    fn cursors_round_trip_and_bad_ones_are_refused() {
-        let at = Utc.timestamp_micros(1_764_000_000_123_456).unwrap();
-        let id = Uuid::new_v4();
-        assert_eq!(parse_cursor(&cursor(at, id)).unwrap(), (at, id));
-        for bad in ["", "x", "1_", "_1", "abc_def", "1_not-a-uuid"] {
-            assert!(parse_cursor(bad).is_err(), "{bad}");
-        }
     }
 }

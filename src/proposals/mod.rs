@@ -11,6 +11,7 @@ pub mod export;
 pub mod feed;
 pub mod fields;
 pub mod handlers;
+pub mod listing;
 pub mod live;
 pub mod model;
 pub mod participation;

@@ -3,6 +3,7 @@
 //! queries of the pages. Every query function runs a fixed number of statements.
 
 use super::fields::{Budget, LongText, Measures, Summary, Title};
+use super::listing::{Cursor, SearchText, Sort};
 use super::workflow::{self, Action, Actor, Refusal, State};
 use crate::audit::{self, Entry};
 use crate::auth::fields::DELETED_NAME;
@@ -89,6 +90,14 @@ pub struct Proposal {
     pub measures: Vec<(MeasureCode, String)>,
 }
 
+impl Proposal {
+    /// Public once submitted, whatever happens next; a draft withdrawn before it was ever
+    /// submitted stays with its author.
+    pub fn is_public(&self) -> bool {
+        self.submitted_at.is_some()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct OrgRef {
     pub id: Uuid,
@@ -107,6 +116,23 @@ pub struct Listed {
     pub organisation: Option<OrgRef>,
     pub created_at: DateTime<Utc>,
     pub measures: Vec<MeasureCode>,
+    /// Supports (賛同) so far.
+    pub supports: i32,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+impl Listed {
+    /// Where a page that ends with this proposal stops, in the order of `sort`.
+    pub fn cursor(&self, sort: Sort) -> Cursor {
+        Cursor {
+            supports: self.supports,
+            at: match sort {
+                Sort::Decided => self.decided_at.unwrap_or(self.created_at),
+                Sort::Newest | Sort::Supported => self.created_at,
+            },
+            id: self.id,
+        }
+    }
 }
 
 /// One step of the public timeline.
@@ -241,18 +267,17 @@ pub fn create(
 /// Locks the proposal's row for the rest of the transaction: (author, state, version).
 /// A draft is reported missing to anyone but its author, so its existence does not leak.
 fn lock(conn: &mut PgConnection, id: Uuid, actor: Uuid) -> Result<(Uuid, State, i32)> {
-    let (author, state, version): (Uuid, String, i32) = p::table
+    let (author, state, version, submitted): (Uuid, String, i32, Option<DateTime<Utc>>) = p::table
         .find(id)
-        .select((p::author_id, p::state, p::version))
+        .select((p::author_id, p::state, p::version, p::submitted_at))
         .for_update()
         .first(conn)
         .optional()?
         .ok_or(Error::NotFound)?;
-    let state = state_of(&state)?;
-    if !state.is_public() && author != actor {
+    if submitted.is_none() && author != actor {
         return Err(Error::NotFound);
     }
-    Ok((author, state, version))
+    Ok((author, state_of(&state)?, version))
 }
 
 /// Whether the author may still change the text in this state.
@@ -449,7 +474,7 @@ pub fn find(
         return Err(Error::NotFound);
     };
     let state = state_of(&main.2)?;
-    if !state.is_public() && viewer != Some(main.1) {
+    if submitted_at.is_none() && viewer != Some(main.1) {
         return Err(Error::NotFound);
     }
     let measures = pm::table
@@ -519,13 +544,18 @@ pub fn find(
     Ok((proposal, timeline))
 }
 
-/// Filters of the public list.
+/// Filters, order and page of the public list.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     pub measure: Option<MeasureCode>,
     pub state: Option<State>,
-    /// Keyset: only proposals created before this one (created_at, id).
-    pub before: Option<(DateTime<Utc>, Uuid)>,
+    /// Proposed in the name of this organisation.
+    pub organisation: Option<Uuid>,
+    /// Words in the title or summary.
+    pub text: Option<SearchText>,
+    pub sort: Sort,
+    /// Keyset: the list continues after this proposal, in the order of `sort`.
+    pub before: Option<Cursor>,
 }
 
 type ListedRow = (
@@ -534,6 +564,7 @@ type ListedRow = (
     String,
     String,
     DateTime<Utc>,
+    (i32, Option<DateTime<Utc>>),
     String,
     Option<DateTime<Utc>>,
     Option<(Uuid, String, Option<DateTime<Utc>>)>,
@@ -554,12 +585,24 @@ fn listed(conn: &mut PgConnection, rows: Vec<ListedRow>) -> Result<Vec<Listed>> 
     }
     rows.into_iter()
         .map(
-            |(id, title, summary, state, created_at, name, deleted, org)| {
+            |(
+                id,
+                title,
+                summary,
+                state,
+                created_at,
+                (supports, decided_at),
+                name,
+                deleted,
+                org,
+            )| {
                 Ok(Listed {
                     id,
                     title,
                     summary,
                     state: state_of(&state)?,
+                    supports,
+                    decided_at,
                     author_name: author_name(name, deleted),
                     organisation: org.map(|(id, name, verified_at)| OrgRef {
                         id,
@@ -585,6 +628,7 @@ macro_rules! listed_query {
                 p::summary,
                 p::state,
                 p::created_at,
+                (p::support_count, p::decided_at),
                 accounts::display_name,
                 accounts::deleted_at,
                 (
@@ -598,9 +642,16 @@ macro_rules! listed_query {
     };
 }
 
-/// A page of public proposals, newest first, and whether more follow. Two queries.
+/// A row comparison `(columns) < (values)`, which a descending index over the same columns
+/// answers as a range: every page costs the same, however deep.
+fn after(columns: &str) -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+    diesel::dsl::sql::<diesel::sql_types::Bool>(&format!("({columns}) < ("))
+}
+
+/// A page of public proposals in the filter's order, and whether more follow. Two queries.
 pub fn list(conn: &mut PgConnection, filter: &Filter) -> Result<(Vec<Listed>, bool)> {
-    let mut query = listed_query!().filter(p::state.ne(State::Draft.as_str()));
+    use diesel::sql_types::{Integer, Timestamptz, Uuid as SqlUuid};
+    let mut query = listed_query!().filter(p::submitted_at.is_not_null());
     if let Some(state) = filter.state {
         query = query.filter(p::state.eq(state.as_str()));
     }
@@ -613,20 +664,77 @@ pub fn list(conn: &mut PgConnection, filter: &Filter) -> Result<(Vec<Listed>, bo
             ),
         );
     }
-    if let Some((at, id)) = filter.before {
+    if let Some(org) = filter.organisation {
+        query = query.filter(p::organisation_id.eq(org));
+    }
+    if let Some(text) = &filter.text {
+        // The expression of the trigram index (migration 000008), so the index finds the rows.
         query = query.filter(
-            p::created_at
-                .lt(at)
-                .or(p::created_at.eq(at).and(p::id.lt(id))),
+            diesel::dsl::sql::<diesel::sql_types::Bool>(
+                "(\"proposals\".\"title\" || ' ' || \"proposals\".\"summary\") ILIKE ",
+            )
+            .bind::<diesel::sql_types::Text, _>(text.like_pattern()),
         );
     }
-    let mut rows: Vec<ListedRow> = query
-        .order((p::created_at.desc(), p::id.desc()))
-        .limit(PAGE_SIZE + 1)
-        .load(conn)?;
+    let c = filter.before;
+    query = match filter.sort {
+        Sort::Newest => {
+            if let Some(c) = c {
+                query = query.filter(
+                    after("\"proposals\".\"created_at\", \"proposals\".\"id\"")
+                        .bind::<Timestamptz, _>(c.at)
+                        .sql(", ")
+                        .bind::<SqlUuid, _>(c.id)
+                        .sql(")"),
+                );
+            }
+            query.order((p::created_at.desc(), p::id.desc()))
+        }
+        Sort::Supported => {
+            if let Some(c) = c {
+                query = query.filter(
+                    after("\"proposals\".\"support_count\", \"proposals\".\"created_at\", \"proposals\".\"id\"")
+                        .bind::<Integer, _>(c.supports)
+                        .sql(", ")
+                        .bind::<Timestamptz, _>(c.at)
+                        .sql(", ")
+                        .bind::<SqlUuid, _>(c.id)
+                        .sql(")"),
+                );
+            }
+            query.order((p::support_count.desc(), p::created_at.desc(), p::id.desc()))
+        }
+        Sort::Decided => {
+            query = query.filter(p::decided_at.is_not_null());
+            if let Some(c) = c {
+                query = query.filter(
+                    after("\"proposals\".\"decided_at\", \"proposals\".\"id\"")
+                        .bind::<Timestamptz, _>(c.at)
+                        .sql(", ")
+                        .bind::<SqlUuid, _>(c.id)
+                        .sql(")"),
+                );
+            }
+            query.order((p::decided_at.desc(), p::id.desc()))
+        }
+    };
+    let mut rows: Vec<ListedRow> = query.limit(PAGE_SIZE + 1).load(conn)?;
     let more = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
     Ok((listed(conn, rows)?, more))
+}
+
+/// Organisations with public proposals, by name: the list's organisation filter. One query.
+pub fn proposing_organisations(conn: &mut PgConnection) -> Result<Vec<(Uuid, String)>> {
+    Ok(organisations::table
+        .filter(diesel::dsl::exists(
+            p::table
+                .filter(p::organisation_id.eq(organisations::id.nullable()))
+                .filter(p::submitted_at.is_not_null()),
+        ))
+        .order((organisations::name, organisations::id))
+        .select((organisations::id, organisations::name))
+        .load(conn)?)
 }
 
 /// The account's own proposals, drafts included, newest first. Two queries.
@@ -654,13 +762,18 @@ pub struct OnMeasure {
     total: i64,
 }
 
-/// For a measure's page: how many public proposals answer it, and the newest few. One query
-/// (the window count is taken before the limit).
+/// For a measure's page: how many public proposals answer it, and the newest few. One query.
+/// The count is every proposal of the measure minus its drafts: two index-only counts, where
+/// checking the state of each proposal would read them all.
 pub fn for_measure(conn: &mut PgConnection, code: MeasureCode) -> Result<(i64, Vec<OnMeasure>)> {
     let rows: Vec<OnMeasure> = diesel::sql_query(
-        "SELECT p.id, p.title, p.state, p.created_at, count(*) OVER () AS total
+        "SELECT p.id, p.title, p.state, p.created_at,
+                (SELECT count(*) FROM proposal_measures WHERE measure_code = $1)
+                - (SELECT count(*) FROM proposal_measures m
+                   JOIN proposals d ON d.id = m.proposal_id
+                   WHERE m.measure_code = $1 AND d.submitted_at IS NULL) AS total
          FROM proposals p
-         WHERE p.state <> 'draft'
+         WHERE p.submitted_at IS NOT NULL
            AND EXISTS (SELECT 1 FROM proposal_measures m
                        WHERE m.proposal_id = p.id AND m.measure_code = $1)
          ORDER BY p.created_at DESC, p.id DESC

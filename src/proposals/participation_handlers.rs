@@ -1,13 +1,15 @@
-//! The participation part of a proposal's page: support and follow buttons, the comments with
-//! their replies, and the comment form (text kept and a Japanese message on every error).
+//! The participation part of a proposal's page: support and follow buttons, and the shared
+//! comment section of [`crate::comments`] (text kept and a Japanese message on every error).
 
-use super::handlers::{author_json, date, show_page};
+use super::handlers::show_page;
 use super::model::{self, Proposal};
-use super::participation::{self, Comment, CommentRefused, NewComment, Standing};
+use super::participation::{self, Standing};
 use crate::app::AppState;
 use crate::auth::handlers::client_ip;
 use crate::auth::session::{check_csrf, Verified, Viewer};
-use crate::error::{Error, Result};
+use crate::comments::handlers::{back, parse, Parsed, PostedComment};
+use crate::comments::{self, view, CommentRefused, Cursor, NewComment, Page, Subject};
+use crate::error::Result;
 use crate::web::i18n::{translate, Lang};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -17,65 +19,42 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+pub use crate::comments::view::CommentForm;
+
 type Templates = web::Data<Handlebars<'static>>;
 
 fn t(lang: Lang, key: &str) -> String {
     translate(lang, key, &[])
 }
 
-/// The comment form as posted, to show again after an error.
-#[derive(Debug, Default, Clone)]
-pub struct CommentForm {
-    pub body: String,
-    pub parent: Option<Uuid>,
-    pub organisation: String,
-    pub error: Option<String>,
-}
-
 /// What the page needs besides the proposal.
 pub struct Participation {
     standing: Standing,
-    comments: Vec<Comment>,
+    comments: Page,
     organisations: Vec<(Uuid, String)>,
 }
 
-/// Three queries (the counts, the comments, the viewer's organisations), whatever the data.
+/// At most three queries (the counts, a page of comments with their replies, the viewer's
+/// organisations), however many comments there are.
 pub fn load(
     conn: &mut PgConnection,
     proposal: &Proposal,
     viewer: Option<Uuid>,
+    after: Option<Cursor>,
 ) -> Result<Participation> {
-    let public = proposal.state.is_public();
+    let public = proposal.is_public();
+    let subject = Subject::Proposal(proposal.id);
     Ok(Participation {
         standing: participation::standing(conn, proposal.id, viewer)?,
         comments: if public {
-            participation::comments(conn, participation::PROPOSAL, &proposal.id.to_string())?
+            comments::page(conn, &subject, viewer, after)?
         } else {
-            Vec::new()
+            Page::default()
         },
         organisations: match viewer {
             Some(account) if public => model::organisations_of(conn, account)?,
             _ => Vec::new(),
         },
-    })
-}
-
-fn comment_json(lang: Lang, c: &Comment) -> Value {
-    json!({
-        "id": c.id.to_string(),
-        "anchor": format!("comment-{}", c.id),
-        "author": author_json(lang, &c.author_name),
-        "organisation": c.organisation.as_ref().map(|(id, name, verified)| json!({
-            "name": name,
-            "href": format!("/organisations/{id}"),
-            "verified": verified,
-            "badge": t(lang, if *verified { "proposals.org.verified" } else { "proposals.org.unverified" }),
-        })),
-        "date": date(lang, c.created_at),
-        "datetime": c.created_at.to_rfc3339(),
-        // Escaped, then linkified: the only comment text that reaches the page.
-        "body_html": if c.hidden.is_some() { String::new() } else { participation::body_html(&c.body) },
-        "hidden": c.hidden.as_ref().map(|reason| translate(lang, "comments.hidden", &[("reason", reason.clone())])),
     })
 }
 
@@ -87,40 +66,30 @@ impl Participation {
         viewer: Option<&Viewer>,
         form: &CommentForm,
     ) -> Value {
-        if !proposal.state.is_public() {
+        if !proposal.is_public() {
             return Value::Null;
         }
-        let mut top: Vec<Value> = Vec::new();
-        let mut index: std::collections::HashMap<Uuid, usize> = Default::default();
-        for c in self.comments.iter().filter(|c| c.parent_id.is_none()) {
-            let mut value = comment_json(lang, c);
-            let replying = form.parent == Some(c.id);
-            value["replies"] = json!([]);
-            value["reply_form"] = json!({
-                "id": format!("reply-{}", c.id),
-                "parent": c.id.to_string(),
-                "value": if replying { form.body.as_str() } else { "" },
-                "error": if replying { form.error.clone() } else { None },
-                "open": replying,
-            });
-            index.insert(c.id, top.len());
-            top.push(value);
-        }
-        for c in self.comments.iter() {
-            if let Some(i) = c.parent_id.and_then(|p| index.get(&p)) {
-                if let Some(Value::Array(replies)) = top[*i].get_mut("replies") {
-                    replies.push(comment_json(lang, c));
-                }
-            }
-        }
-        // A reply to a reply has no form of its own: its message shows at the main form.
-        let at_main = form.parent.is_none_or(|p| !index.contains_key(&p));
         let base = format!("/proposals/{}", proposal.id);
         let s = &self.standing;
+        let mut section = view::json(
+            lang,
+            &view::Section {
+                path: base.clone(),
+                page: &self.comments,
+                viewer,
+                organisations: &self.organisations,
+                form,
+                premoderated: s.premoderated,
+            },
+        );
+        section["count_label"] = json!(translate(
+            lang,
+            "comments.count",
+            &[("count", s.comments.to_string())]
+        ));
         json!({
             "supports": s.supports,
             "supports_label": translate(lang, "participation.supports", &[("count", s.supports.to_string())]),
-            "comments_label": translate(lang, "comments.count", &[("count", s.comments.to_string())]),
             "supported": s.supported,
             "followed": s.followed,
             "signed_in": viewer.is_some(),
@@ -130,15 +99,7 @@ impl Participation {
             "support_label": t(lang, if s.supported { "participation.unsupport" } else { "participation.support" }),
             "follow_action": format!("{base}/{}", if s.followed { "unfollow" } else { "follow" }),
             "follow_label": t(lang, if s.followed { "participation.unfollow" } else { "participation.follow" }),
-            "comment_action": format!("{base}/comments"),
-            "comments": top,
-            "form": {
-                "value": if at_main { form.body.as_str() } else { "" },
-                "error": if at_main { form.error.clone() } else { None },
-                "organisations": self.organisations.iter().map(|(id, name)| json!({
-                    "id": id.to_string(), "name": name, "selected": form.organisation == id.to_string(),
-                })).collect::<Vec<_>>(),
-            },
+            "comments": section,
         })
     }
 }
@@ -148,12 +109,6 @@ impl Participation {
 pub struct ButtonForm {
     #[serde(default)]
     csrf: String,
-}
-
-fn back(id: Uuid, anchor: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header(("location", format!("/proposals/{id}#{anchor}")))
-        .finish()
 }
 
 /// The buttons of a public proposal: support or follow it, or take that back.
@@ -185,20 +140,7 @@ pub async fn press(
             Button::Unfollow => participation::set_follow(conn, account, id, false),
         })
         .await?;
-    Ok(back(id, "participation"))
-}
-
-/// The comment form as posted.
-#[derive(Deserialize)]
-pub struct PostedComment {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    body: String,
-    #[serde(default)]
-    parent: String,
-    #[serde(default)]
-    organisation: String,
+    Ok(back(&format!("/proposals/{id}"), "participation"))
 }
 
 /// POST `/proposals/{id}/comments`: a comment or a reply; the page again with the message and
@@ -212,62 +154,49 @@ pub async fn comment(
     posted: web::Form<PostedComment>,
 ) -> Result<HttpResponse> {
     let id = id.into_inner();
-    let posted = posted.into_inner();
     check_csrf(&req, &posted.csrf)?;
-    let mut form = CommentForm {
-        body: posted.body.clone(),
-        parent: None,
-        organisation: posted.organisation.trim().to_owned(),
-        error: None,
-    };
-    let bad_form = || {
-        Error::BadRequest(
-            "フォームの内容を読み取れませんでした。ページを読み込み直してください。".into(),
-        )
-    };
-    form.parent = match posted.parent.trim() {
-        "" => None,
-        raw => Some(raw.parse().map_err(|_| bad_form())?),
-    };
-    let organisation: Option<Uuid> = match form.organisation.as_str() {
-        "" => None,
-        raw => Some(raw.parse().map_err(|_| bad_form())?),
-    };
-    let body = match participation::parse_body(&posted.body) {
-        Ok(body) => body,
-        Err(message) => {
-            form.error = Some(message);
-            return show_page(&req, &state, &hb, id, &form, StatusCode::BAD_REQUEST).await;
+    let Parsed {
+        mut form,
+        organisation,
+        body,
+    } = parse(&posted)?;
+    let refused = match body {
+        Err(message) => message,
+        Ok(body) => {
+            let ip = client_ip(&req);
+            let public_url = state.public_url.clone();
+            let author = viewer.id;
+            let parent = form.parent;
+            let done = state
+                .db(move |conn| {
+                    Ok(participation::post_on_proposal(
+                        conn,
+                        &public_url,
+                        id,
+                        &NewComment {
+                            author,
+                            organisation,
+                            parent,
+                            body: &body,
+                            ip: ip.as_deref(),
+                        },
+                    ))
+                })
+                .await?;
+            match done {
+                Ok(posted) => {
+                    return Ok(back(
+                        &format!("/proposals/{id}"),
+                        &format!("comment-{}", posted.id),
+                    ))
+                }
+                Err(CommentRefused::Message(message)) => message,
+                Err(CommentRefused::Other(e)) => return Err(e),
+            }
         }
     };
-    let ip = client_ip(&req);
-    let public_url = state.public_url.clone();
-    let author = viewer.id;
-    let parent = form.parent;
-    let done = state
-        .db(move |conn| {
-            Ok(participation::post_on_proposal(
-                conn,
-                &public_url,
-                id,
-                &NewComment {
-                    author,
-                    organisation,
-                    parent,
-                    body: &body,
-                    ip: ip.as_deref(),
-                },
-            ))
-        })
-        .await?;
-    match done {
-        Ok(comment) => Ok(back(id, &format!("comment-{comment}"))),
-        Err(CommentRefused::Message(message)) => {
-            form.error = Some(message);
-            show_page(&req, &state, &hb, id, &form, StatusCode::BAD_REQUEST).await
-        }
-        Err(CommentRefused::Other(e)) => Err(e),
-    }
+    form.error = Some(refused);
+    show_page(&req, &state, &hb, id, &form, StatusCode::BAD_REQUEST).await
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -155,7 +155,7 @@ fn recipient(conn: &mut PgConnection, account: Uuid) -> Result<Option<Recipient>
 }
 
 /// A notification to one account, unless it turned update emails off (or has no address).
-pub(super) fn notify_account(
+pub(crate) fn notify_account(
     conn: &mut PgConnection,
     public_url: &str,
     account: Uuid,
@@ -320,15 +320,15 @@ pub fn act(
     op: Op,
 ) -> Result<State, Rejected> {
     conn.transaction(|conn| {
-        let (author, state, current, title): (Uuid, String, i32, String) = p::table
+        let (author, state, current, title, submitted): (Uuid, String, i32, String, Option<DateTime<Utc>>) = p::table
             .find(id)
-            .select((p::author_id, p::state, p::version, p::title))
+            .select((p::author_id, p::state, p::version, p::title, p::submitted_at))
             .for_update()
             .first(conn)
             .optional()?
             .ok_or(Error::NotFound)?;
         let state: State = state.parse().map_err(Error::Internal)?;
-        if !state.is_public() {
+        if submitted.is_none() {
             return Err(Error::NotFound.into());
         }
         let responsible = responsible_departments(conn, id)?;
@@ -585,7 +585,7 @@ pub struct Queued {
 /// A page of the queue, oldest submission first, and whether more follow. Three queries.
 pub fn queue(conn: &mut PgConnection, filter: &QueueFilter) -> Result<(Vec<Queued>, bool)> {
     let mut query = p::table
-        .filter(p::state.ne(State::Draft.as_str()))
+        .filter(p::submitted_at.is_not_null())
         .select((
             p::id,
             p::title,

@@ -49,7 +49,7 @@ pub fn similar(
                     similarity(p.title || ' ' || p.summary, $1) AS score
              FROM proposals p
              WHERE (p.title || ' ' || p.summary) % $1
-               AND p.state <> 'draft'
+               AND p.submitted_at IS NOT NULL
                AND ($2 IS NULL OR p.id <> $2)
                AND similarity(p.title || ' ' || p.summary, $1) >= $3
              ORDER BY score DESC, p.created_at DESC, p.id

@@ -11,6 +11,7 @@ pub mod admin;
 pub mod audit_log;
 pub mod departments;
 pub mod kpis;
+pub mod moderation;
 pub mod organisations;
 pub mod outbox;
 pub mod people;
@@ -24,7 +25,7 @@ use crate::auth::session::Viewer;
 use crate::db::schema::staff_roles as sr;
 use crate::error::{Error, Result};
 use crate::web::i18n::{translate, Lang};
-use crate::web::{render_page, Crumb};
+use crate::web::Crumb;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
@@ -97,6 +98,22 @@ pub const STAFF_ROUTES: &[StaffRoute] = &[
     post("/staff/proposals/{id}/responses"),
     get("/staff/measures"),
     post("/staff/measures"),
+    get("/staff/moderation"),
+    post("/staff/moderation/{id}/hide"),
+    post("/staff/moderation/{id}/restore"),
+    post("/staff/moderation/{id}/approve"),
+    post("/staff/moderation/{id}/dismiss"),
+    post("/staff/moderation/premoderation"),
+    get("/staff/consultations"),
+    get("/staff/consultations/new"),
+    post("/staff/consultations"),
+    get("/staff/consultations/{id}"),
+    get("/staff/consultations/{id}/edit"),
+    post("/staff/consultations/{id}/edit"),
+    post("/staff/consultations/{id}/comments"),
+    post("/staff/consultations/{id}/items"),
+    post("/staff/consultations/{id}/exclude"),
+    post("/staff/consultations/{id}/publish"),
 ];
 
 fn handler(route: &StaffRoute) -> actix_web::Route {
@@ -130,6 +147,34 @@ fn handler(route: &StaffRoute) -> actix_web::Route {
         ("/staff/proposals/{id}/responses", Method::Post) => r.to(proposals::respond),
         ("/staff/measures", Method::Get) => r.to(proposals::measures),
         ("/staff/measures", Method::Post) => r.to(proposals::set_measure),
+        ("/staff/moderation", Method::Get) => r.to(moderation::queue),
+        ("/staff/moderation/{id}/hide", Method::Post) => r.to(moderation::hide),
+        ("/staff/moderation/{id}/restore", Method::Post) => r.to(moderation::restore),
+        ("/staff/moderation/{id}/approve", Method::Post) => r.to(moderation::approve),
+        ("/staff/moderation/{id}/dismiss", Method::Post) => r.to(moderation::dismiss),
+        ("/staff/moderation/premoderation", Method::Post) => r.to(moderation::premoderation),
+        ("/staff/consultations", Method::Get) => r.to(crate::consultations::staff::list),
+        ("/staff/consultations/new", Method::Get) => r.to(crate::consultations::staff::new_form),
+        ("/staff/consultations", Method::Post) => r.to(crate::consultations::staff::create),
+        ("/staff/consultations/{id}", Method::Get) => r.to(crate::consultations::staff::show),
+        ("/staff/consultations/{id}/edit", Method::Get) => {
+            r.to(crate::consultations::staff::edit_form)
+        }
+        ("/staff/consultations/{id}/edit", Method::Post) => {
+            r.to(crate::consultations::staff::update)
+        }
+        ("/staff/consultations/{id}/comments", Method::Post) => {
+            r.to(crate::consultations::staff::enter)
+        }
+        ("/staff/consultations/{id}/items", Method::Post) => {
+            r.to(crate::consultations::staff::add_item)
+        }
+        ("/staff/consultations/{id}/exclude", Method::Post) => {
+            r.to(crate::consultations::staff::exclude)
+        }
+        ("/staff/consultations/{id}/publish", Method::Post) => {
+            r.to(crate::consultations::staff::publish)
+        }
         (path, method) => panic!("staff route {method:?} {path} has no handler"),
     }
 }
@@ -264,21 +309,7 @@ pub fn crumbs(lang: Lang, trail: &[(&str, Option<String>)]) -> Vec<Crumb> {
 }
 
 /// Renders a staff page; `status` lets a form with errors answer 400.
-pub fn page<T: Serialize>(
-    req: &HttpRequest,
-    hb: &Handlebars<'_>,
-    template: &str,
-    title: &str,
-    crumbs: &[Crumb],
-    context: &T,
-    status: StatusCode,
-) -> Result<HttpResponse> {
-    let mut response = render_page(req, hb, template, title, crumbs, context)?;
-    if status != StatusCode::OK {
-        *response.status_mut() = status;
-    }
-    Ok(response)
-}
+pub use crate::web::render_page_as as page;
 
 /// A 303 to `location` after a successful POST.
 pub fn see_other(location: &str) -> HttpResponse {
@@ -405,6 +436,16 @@ pub async fn dashboard(
             Action::ReviewProposals { department: -1 },
         ),
         ("/staff/measures", "measures", Action::ManageDepartments),
+        (
+            "/staff/consultations",
+            "consultations",
+            Action::ViewStaffArea,
+        ),
+        (
+            "/staff/moderation",
+            "moderation",
+            Action::ModerateComments { department: -1 },
+        ),
         ("/staff/audit", "audit", Action::ReadAudit),
         ("/staff/outbox", "outbox", Action::ManageOutbox),
     ];
@@ -414,6 +455,9 @@ pub async fn dashboard(
             staff.may(*action)
                 || (*href == "/staff/proposals"
                     && crate::proposals::review::reviewed_departments(&staff.grants)
+                        .is_some_and(|d| !d.is_empty()))
+                || (*href == "/staff/moderation"
+                    && crate::comments::rules::moderated_departments(&staff.grants)
                         .is_some_and(|d| !d.is_empty()))
         })
         .map(|(href, key, _)| Section {

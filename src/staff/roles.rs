@@ -69,6 +69,11 @@ pub enum Action {
     ReviewProposals { department: i32 },
     /// Moderate the comments of a department (later issues).
     ModerateComments { department: i32 },
+    /// Create consultations (意見公募): admin only.
+    CreateConsultations,
+    /// Enter paper opinions, write and publish the result of a department's consultation:
+    /// its reviewers.
+    WorkConsultation { department: i32 },
 }
 
 fn holds(grants: &[Grant], role: Role, department: Option<i32>) -> bool {
@@ -87,12 +92,14 @@ pub fn allows(grants: &[Grant], action: Action) -> bool {
         Action::ViewStaffArea => !grants.is_empty(),
         Action::ReviewProposals { department } => holds(grants, Role::Reviewer, Some(department)),
         Action::ModerateComments { department } => holds(grants, Role::Moderator, Some(department)),
+        Action::WorkConsultation { department } => holds(grants, Role::Reviewer, Some(department)),
         Action::ManagePeople
         | Action::ManageDepartments
         | Action::VerifyOrganisations
         | Action::RecordKpiActuals { .. }
         | Action::ReadAudit
-        | Action::ManageOutbox => false,
+        | Action::ManageOutbox
+        | Action::CreateConsultations => false,
     }
 }
 
@@ -108,6 +115,8 @@ pub fn refusal(action: Action) -> String {
         Action::ManageOutbox => "メール送信の管理",
         Action::ReviewProposals { .. } => "この担当課の提案の審査",
         Action::ModerateComments { .. } => "この担当課のコメントの管理",
+        Action::CreateConsultations => "意見公募の作成",
+        Action::WorkConsultation { .. } => "この担当課の意見公募の管理",
     };
     format!("{what}を利用する権限がありません。必要な場合は管理者に権限の付与を依頼してください。")
 }
@@ -216,6 +225,30 @@ mod tests {
         assert!(allows(&both, Action::ModerateComments { department: 2 }));
         assert!(!allows(&both, Action::ModerateComments { department: 3 }));
         assert!(!allows(&both, Action::ManagePeople));
+    }
+
+    #[test]
+    fn consultations_are_created_by_admins_and_worked_by_their_departments_reviewers() {
+        let reviewer = [grant(Role::Reviewer, Some(1))];
+        let moderator = [grant(Role::Moderator, Some(1))];
+        let admin = [grant(Role::Admin, None)];
+        assert!(allows(&admin, Action::CreateConsultations));
+        assert!(!allows(&reviewer, Action::CreateConsultations));
+        assert!(allows(&admin, Action::WorkConsultation { department: 2 }));
+        assert!(allows(
+            &reviewer,
+            Action::WorkConsultation { department: 1 }
+        ));
+        assert!(!allows(
+            &reviewer,
+            Action::WorkConsultation { department: 2 }
+        ));
+        assert!(!allows(
+            &moderator,
+            Action::WorkConsultation { department: 1 }
+        ));
+        assert!(refusal(Action::CreateConsultations).starts_with("意見公募"));
+        assert!(refusal(Action::WorkConsultation { department: 1 }).contains("意見公募"));
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod i18n;
 use crate::auth::session::{self, Viewer};
 use crate::error::{Error, Result};
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use handlebars::Handlebars;
 use i18n::Lang;
@@ -63,6 +64,20 @@ pub fn render_page<T: Serialize>(
     breadcrumbs: &[Crumb],
     page: &T,
 ) -> Result<HttpResponse> {
+    render_page_as(req, hb, template, title, breadcrumbs, page, StatusCode::OK)
+}
+
+/// [`render_page`] answering `status`: a form with errors (400), a refusal (403, 409, 429 …).
+/// Only a 200 carries a validator, so a repeat visit's 304 is never turned into an empty page.
+pub fn render_page_as<T: Serialize>(
+    req: &HttpRequest,
+    hb: &Handlebars<'_>,
+    template: &str,
+    title: &str,
+    breadcrumbs: &[Crumb],
+    page: &T,
+    status: StatusCode,
+) -> Result<HttpResponse> {
     let lang = Lang::of(req);
     let context = PageContext {
         viewer: session::viewer(req),
@@ -77,8 +92,16 @@ pub fn render_page<T: Serialize>(
     let html = hb
         .render(template, &context)
         .map_err(|e| Error::Internal(format!("rendering {template}: {e}")))?;
-    let mut response = cached(req, "text/html; charset=utf-8", html.into_bytes());
-    if context.viewer.is_some() {
+    let content_type = "text/html; charset=utf-8";
+    let mut response = if status == StatusCode::OK {
+        cached(req, content_type, html.into_bytes())
+    } else {
+        HttpResponse::build(status)
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .content_type(content_type)
+            .body(html)
+    };
+    if context.viewer.is_some() && status == StatusCode::OK {
         // A signed-in page may hold private details: never for a shared cache.
         response.headers_mut().insert(
             header::CACHE_CONTROL,
@@ -197,6 +220,10 @@ pub fn security_headers(headers: &mut header::HeaderMap, https: bool) {
         ),
     ];
     for (name, value) in FIXED {
+        // A response with a stricter policy of its own (an attachment's sandbox) keeps it.
+        if name == "content-security-policy" && headers.contains_key(name) {
+            continue;
+        }
         headers.insert(
             header::HeaderName::from_static(name),
             HeaderValue::from_static(value),

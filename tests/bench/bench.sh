@@ -142,17 +142,8 @@ PG_SOCK=""
 PG_PORT=""
 CAPTURING=0
 
-psql_kyodo() {
-    "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h "$PG_SOCK" -p "$PG_PORT" -U postgres -d kyodo "$@"
-}
-
-set_statement_logging() { # all | reset
-    if [ "$1" = all ]; then
-        psql_kyodo -c "ALTER SYSTEM SET log_statement = 'all'" -c "SELECT pg_reload_conf()" >/dev/null
-    else
-        psql_kyodo -c "ALTER SYSTEM RESET log_statement" -c "SELECT pg_reload_conf()" >/dev/null
-    fi
-}
+# psql_kyodo, capture, accounted … (shared with tests/bench/proposals.sh)
+source tests/bench/lib.sh
 
 cleanup() {
     local status=$?
@@ -218,128 +209,6 @@ for name in "${NAMES[@]}"; do
     [ "$code" = 200 ] || die "${PATHS[$name]} answers $code, not 200"
 done
 
-# --- the statements each URL sends, from PostgreSQL's log --------------------------------------
-#
-# With log_statement = 'all', every statement is logged as "<time> [<backend pid>] LOG:  …":
-# simple-protocol ones as "statement: SQL", extended-protocol ones (diesel's) as
-# "execute <name>: SQL with $1 …" followed by "DETAIL:  parameters: $1 = '…', …".
-# Background work of the app (the email outbox worker polls every second) uses the same pool
-# at the same time, so the log is cut into pool check-outs — each begins with r2d2's `SELECT 1`
-# (test_on_check_out) on its backend — and the check-outs that also occur in a window without
-# any request are the background's, not the request's.
-
-# stdin: log lines prefixed "I " (idle window) or "R " (request window). stdout: the request
-# window's other check-outs, in order, as a pgbench script with the parameters written in as
-# literals; $1: file for their raw log lines; stderr: what was kept and left out.
-checkouts_of_request() {
-    awk -v raw="$1" '
-        # $n → the logged literal of parameter n (longest digit run, so $10 is not $1).
-        function substitute(s,    out, i, c, j, n) {
-            out = ""
-            for (i = 1; i <= length(s); i++) {
-                c = substr(s, i, 1)
-                if (c == "$" && substr(s, i + 1, 1) ~ /[0-9]/) {
-                    j = i + 1
-                    while (substr(s, j, 1) ~ /[0-9]/) j++
-                    n = substr(s, i + 1, j - i - 1)
-                    if (n in param) { out = out param[n]; i = j - 1; continue }
-                }
-                out = out c
-            }
-            return out
-        }
-        # "$1 = '\''6-1'\'', $2 = NULL" → param[1] = "'\''6-1'\''", param[2] = "NULL"
-        function parse_params(s,    i, c, n, v) {
-            delete param
-            i = 1
-            while (i <= length(s)) {
-                if (substr(s, i, 1) != "$") { i++; continue }
-                i++; n = ""
-                while (substr(s, i, 1) ~ /[0-9]/) { n = n substr(s, i, 1); i++ }
-                i += 3                                   # " = "
-                v = ""
-                if (substr(s, i, 1) == "'\''") {
-                    v = "'\''"; i++
-                    while (i <= length(s)) {
-                        c = substr(s, i, 1)
-                        if (c == "'\''" && substr(s, i + 1, 1) == "'\''") { v = v "'\'''\''"; i += 2; continue }
-                        v = v c; i++
-                        if (c == "'\''") break
-                    }
-                } else {
-                    while (i <= length(s) && substr(s, i, 1) != ",") { v = v substr(s, i, 1); i++ }
-                }
-                param[n] = v
-            }
-        }
-        {
-            win = substr($0, 1, 1); line = substr($0, 3)
-            if (!match(line, /\[[0-9]+\] (LOG|DETAIL):  /)) next
-            pid = substr(line, RSTART + 1); pid = substr(pid, 1, index(pid, "]") - 1)
-            key = win SUBSEP pid
-            s = line
-            if (sub(/.*\] LOG:  statement: /, "", s) || sub(/.*\] LOG:  execute [^:]*: /, "", s)) {
-                if (s == "SELECT 1" || !(key in cur)) { n++; cur[key] = n; window[n] = win }
-                k = cur[key]
-                stmt[k, ++count[k]] = s
-                lines[k] = lines[k] line "\n"
-            } else if (sub(/.*\] DETAIL:  parameters: /, "", s) && (key in cur)) {
-                k = cur[key]
-                parse_params(s)
-                stmt[k, count[k]] = substitute(stmt[k, count[k]])
-                lines[k] = lines[k] line "\n"
-            }
-        }
-        END {
-            for (k = 1; k <= n; k++) {
-                for (i = 1; i <= count[k]; i++) text[k] = text[k] stmt[k, i] ";\n"
-                if (window[k] == "I") background[text[k]] = 1
-            }
-            for (k = 1; k <= n; k++) {
-                if (window[k] != "R") continue
-                if (text[k] in background) { left++; continue }
-                printf "%s", text[k]
-                printf "%s", lines[k] > raw
-                kept++
-            }
-            printf "%d %d\n", kept, left > "/dev/stderr"
-        }
-    '
-}
-
-# The log lines written while "$@" runs, between two marker statements.
-log_window() {
-    local start
-    psql_kyodo -c "SELECT 'kyodo-bench window begins'" >/dev/null
-    start=$(wc -l <"$PG_LOG")
-    "$@"
-    psql_kyodo -c "SELECT 'kyodo-bench window ends'" >/dev/null
-    tail -n +"$((start + 1))" "$PG_LOG" | sed '/kyodo-bench window ends/,$d'
-}
-
-# Logs every statement for one request to $1 and prints them as a pgbench script; the raw log
-# lines go to $2.
-capture() {
-    local path=$1 raw=$2 idle request counts kept left
-    curl -s -o /dev/null "$BASE$path" # the pool connection exists before logging starts
-    CAPTURING=1
-    set_statement_logging all
-    sleep 1
-    idle=$(log_window sleep 2.5)
-    request=$(log_window curl -s -o /dev/null "$BASE$path")
-    set_statement_logging reset
-    CAPTURING=0
-    { sed 's/^/I /' <<<"$idle"; sed 's/^/R /' <<<"$request"; } |
-        checkouts_of_request "$raw" 2>"$OUT/.counts"
-    read -r kept left <"$OUT/.counts"
-    rm -f "$OUT/.counts"
-    [ "$kept" -gt 0 ] || die "no statement of $path found in $PG_LOG"
-    say "$path: $kept pool check-out(s) of the request kept, $left of background work left out"
-}
-
-# The statements of a pgbench script, without comments and blank lines.
-statements_of() { grep -vE '^[[:space:]]*(--|$)' "$1"; }
-
 if [ "$MODE" = capture ]; then
     capture /measures/6-1 "$OUT/measure.log" >"$OUT/measure.sql"
     {
@@ -354,7 +223,7 @@ if [ "$MODE" = capture ]; then
         echo "-- tests/bench/bench.sh re-captures the statements on every run and warns if they differ."
         cat "$OUT/measure.sql"
     } >"$SQL_FILE"
-    say "wrote $SQL_FILE ($(wc -l <"$OUT/measure.sql") statements)"
+    say "wrote $SQL_FILE ($(grep -c ";$" "$OUT/measure.sql") statements)"
     exit 0
 fi
 
@@ -362,7 +231,7 @@ fi
 declare -A STATEMENTS
 for name in "${NAMES[@]}"; do
     capture "${PATHS[$name]}" "$OUT/statements-$name.log" >"$OUT/statements-$name.sql"
-    STATEMENTS[$name]=$(wc -l <"$OUT/statements-$name.sql")
+    STATEMENTS[$name]=$(grep -c ";$" "$OUT/statements-$name.sql")
     say "${PATHS[$name]} sends ${STATEMENTS[$name]} statements"
 done
 [ "$(psql_kyodo -c 'SHOW log_statement')" = none ] || die "log_statement is still on"
@@ -393,63 +262,6 @@ CORES=$(nproc)
 sed 's/^/[bench] /' "$OUT/machine.txt" >&2
 
 # --- runs ------------------------------------------------------------------------------------------
-
-# wrk prints 812.00us, 1.23ms, 1.02s, 1.50m; → milliseconds.
-to_ms() {
-    awk -v v="$1" 'BEGIN {
-        n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-        f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : -1
-        if (f < 0) print "?"; else printf "%.2f", n * f
-    }'
-}
-
-# CPU accounting, in clock ticks, to tell how much of the machine the benchmark did NOT have:
-# every busy tick of the machine minus the ticks of the app, its PostgreSQL (postmaster, live
-# backends, and reaped ones through the postmaster's cutime) and the load generator.
-machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
-proc_ticks() { # pid [with reaped children]
-    local stat
-    stat=$(cat "/proc/$1/stat" 2>/dev/null) || {
-        echo 0
-        return
-    }
-    # Fields after "(comm) ": state is token 1, utime 12, stime 13, cutime 14, cstime 15.
-    awk -v all="${2:-}" '{ print $12 + $13 + (all ? $14 + $15 : 0) }' <<<"${stat##*) }"
-}
-# → TICKS=(app PostgreSQL load-generator); not in a subshell: `times` must run in this shell.
-ours_ticks() {
-    local postmaster pg child
-    postmaster=$(sed -n 1p "$CLUSTER/postmaster.pid")
-    pg=$(proc_ticks "$postmaster" all)
-    for child in $(pgrep -P "$postmaster"); do pg=$((pg + $(proc_ticks "$child"))); done
-    # The load generator is this shell's child: `times` reports reaped children's CPU.
-    times >"$OUT/.times"
-    TICKS=("$(proc_ticks "$APP_PID" all)" "$pg" "$(awk -v hz="$(getconf CLK_TCK)" 'NR == 2 {
-        split($1, u, /[ms]/); split($2, k, /[ms]/)
-        printf "%d\n", (u[1] * 60 + u[2] + k[1] * 60 + k[2]) * hz }' "$OUT/.times")")
-    rm -f "$OUT/.times"
-}
-declare -A OTHERS SPLIT
-# Runs "$@" and records, in % of all cores over the run, the CPU of the app, its PostgreSQL and
-# the load generator (SPLIT[$label]) and what other processes (compilers, tests …) used
-# meanwhile (OTHERS[$label]).
-accounted() {
-    local label=$1 busy0 total0 busy1 total1 before status=0
-    shift
-    read -r busy0 total0 < <(machine_ticks)
-    ours_ticks
-    before=("${TICKS[@]}")
-    "$@" || status=$?
-    read -r busy1 total1 < <(machine_ticks)
-    ours_ticks
-    local app=$((TICKS[0] - before[0])) pg=$((TICKS[1] - before[1])) gen=$((TICKS[2] - before[2]))
-    local busy=$((busy1 - busy0)) total=$((total1 - total0))
-    echo "$label: machine busy $busy of $total ticks; app $app, PostgreSQL $pg, load generator $gen" >>"$OUT/cpu-ticks.txt"
-    read -r OTHERS[$label] SPLIT[$label] < <(awk -v b="$busy" -v t="$total" -v a="$app" -v p="$pg" -v g="$gen" 'BEGIN {
-        x = (b - a - p - g) / t * 100; if (x < 0) x = 0
-        printf "%.0f%% %.0f/%.0f/%.0f\n", x, a / t * 100, p / t * 100, g / t * 100 }')
-    return "$status"
-}
 
 declare -A RPS P50 P99 ERRORS
 for name in "${NAMES[@]}"; do

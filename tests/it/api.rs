@@ -243,6 +243,9 @@ fn openapi_documents_every_route() {
             "/api/v1/plans/{number}",
             "/api/v1/proposals",
             "/api/v1/proposals/{id}",
+            "/api/v1/consultations",
+            "/api/v1/consultations/{id}",
+            "/api/v1/consultations/{id}/result",
             "/healthz",
             "/readyz",
         ] {
@@ -259,11 +262,26 @@ fn openapi_documents_every_route() {
                 .status(),
             303
         );
+        // A consultation with a published result, for `/api/v1/consultations/{id}…`.
+        diesel::RunQueryDsl::execute(
+            diesel::sql_query(
+                "WITH d AS (INSERT INTO departments (name) VALUES ('企画課') RETURNING id)
+                 INSERT INTO consultations (title, department_id, summary, opens_on, closes_on, result_published_at)
+                 SELECT '公開された意見公募', id, '概要', '2020-01-01', '2020-01-31', '2020-02-15' FROM d",
+            ),
+            &mut app.db(),
+        )
+        .unwrap();
         for path in paths.keys() {
+            let id = if path.starts_with("/api/v1/consultations/") {
+                "1"
+            } else {
+                proposal.as_str()
+            };
             let concrete = path
                 .replace("{code}", "6-1")
                 .replace("{number}", "1")
-                .replace("{id}", &proposal);
+                .replace("{id}", id);
             assert_eq!(app.get(&concrete).await.status(), 200, "{concrete}");
         }
         let schemas = doc["components"]["schemas"].as_object().unwrap();

@@ -3,17 +3,25 @@
 
 mod accounts;
 mod api;
+mod attachments;
 mod browser;
 mod browser_pages;
+mod browser_proposals;
 mod cli;
+mod comments;
+mod consultations;
+mod consultations_browser;
 mod mail;
 mod operations;
 mod orgs;
 mod pages;
 mod proposals;
 mod proposals_api;
+mod proposals_bad_input;
+mod proposals_list;
 mod proposals_participation;
 mod proposals_review;
+mod proposals_scale;
 mod seeds;
 mod staff;
 mod support;
@@ -51,6 +59,14 @@ fn main() {
         proposals_review::TESTS,
         proposals_api::TESTS,
         proposals_participation::TESTS,
+        comments::TESTS,
+        attachments::TESTS,
+        proposals_bad_input::TESTS,
+        browser_proposals::TESTS,
+        proposals_list::TESTS,
+        proposals_scale::TESTS,
+        consultations::TESTS,
+        consultations_browser::TESTS,
     ]
     .iter()
     .flat_map(|tests| tests.iter())

@@ -430,8 +430,9 @@ fn the_list_filters_and_refuses_malformed_filters() {
         {
             use diesel::RunQueryDsl;
             diesel::sql_query(format!(
-                "INSERT INTO proposals (id, author_id, state, title, summary, created_at)
-                 SELECT gen_random_uuid(), author_id, 'submitted', '追加の提案 ' || n, '概要', now() - n * interval '1 minute'
+                "INSERT INTO proposals (id, author_id, state, title, summary, created_at, submitted_at)
+                 SELECT gen_random_uuid(), author_id, 'submitted', '追加の提案 ' || n, '概要',
+                        now() - n * interval '1 minute', now() - n * interval '1 minute'
                  FROM proposals, generate_series(1, 25) n WHERE id = '{first}'"
             ))
             .execute(&mut app.db())

@@ -24,11 +24,11 @@ pub const TESTS: &[(&str, fn())] = &[
 ];
 
 const TITLE: &str = "河川敷の清掃と生きもの観察会";
-const DEPARTMENT: &str = "市民活動推進課";
+pub const DEPARTMENT: &str = "市民活動推進課";
 const NOTE: &str = "内部メモ：予算の根拠を財政課に確認中ZQX";
 
 /// 5-1 is the responsibility of 市民活動推進課.
-fn responsible(app: &TestApp) -> i32 {
+pub fn responsible(app: &TestApp) -> i32 {
     let id = department(app, DEPARTMENT);
     diesel::sql_query(format!(
         "INSERT INTO measure_departments (measure_code, department_id) VALUES ('5-1', {id})"

@@ -41,6 +41,8 @@ enum Allowed {
     AnyStaff,
     /// Reviewers (for their departments' records) and admins; not moderators.
     Reviewers,
+    /// Moderators (for their departments' comments) and admins; not reviewers.
+    Moderators,
     Admin,
 }
 
@@ -96,6 +98,66 @@ const MATRIX: &[(&str, Method, Allowed)] = &[
     ),
     ("/staff/measures", Method::Get, Allowed::Admin),
     ("/staff/measures", Method::Post, Allowed::Admin),
+    ("/staff/consultations", Method::Get, Allowed::AnyStaff),
+    ("/staff/consultations/new", Method::Get, Allowed::Admin),
+    ("/staff/consultations", Method::Post, Allowed::Admin),
+    ("/staff/consultations/{id}", Method::Get, Allowed::Reviewers),
+    (
+        "/staff/consultations/{id}/edit",
+        Method::Get,
+        Allowed::Admin,
+    ),
+    (
+        "/staff/consultations/{id}/edit",
+        Method::Post,
+        Allowed::Admin,
+    ),
+    (
+        "/staff/consultations/{id}/comments",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/consultations/{id}/items",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/consultations/{id}/exclude",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/consultations/{id}/publish",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    ("/staff/moderation", Method::Get, Allowed::Moderators),
+    (
+        "/staff/moderation/{id}/hide",
+        Method::Post,
+        Allowed::Moderators,
+    ),
+    (
+        "/staff/moderation/{id}/restore",
+        Method::Post,
+        Allowed::Moderators,
+    ),
+    (
+        "/staff/moderation/{id}/approve",
+        Method::Post,
+        Allowed::Moderators,
+    ),
+    (
+        "/staff/moderation/{id}/dismiss",
+        Method::Post,
+        Allowed::Moderators,
+    ),
+    (
+        "/staff/moderation/premoderation",
+        Method::Post,
+        Allowed::Moderators,
+    ),
 ];
 
 #[derive(QueryableByName)]
@@ -224,9 +286,15 @@ struct Fixture {
     organisation: String,
     email: String,
     kpi: String,
+    /// A closed consultation of the matrix's department, with one opinion.
+    consultation: String,
+    /// A scheduled one (only those can be edited).
+    scheduled: String,
     /// A submitted proposal on measure 5-1, whose department the matrix's reviewer reviews.
     proposal: String,
     reviewer: String,
+    /// A reported comment on measure 5-1, whose department the matrix's moderator moderates.
+    comment: String,
 }
 
 fn concrete(pattern: &str, f: &Fixture) -> String {
@@ -239,6 +307,9 @@ fn concrete(pattern: &str, f: &Fixture) -> String {
         p if p.starts_with("/staff/outbox/{id}") => p.replace("{id}", &f.email),
         p if p.starts_with("/staff/kpis/{code}") => p.replace("{code}", "5-1"),
         p if p.starts_with("/staff/proposals/{id}") => p.replace("{id}", &f.proposal),
+        p if p.starts_with("/staff/consultations/{id}/edit") => p.replace("{id}", &f.scheduled),
+        p if p.starts_with("/staff/consultations/{id}") => p.replace("{id}", &f.consultation),
+        p if p.starts_with("/staff/moderation/{id}") => p.replace("{id}", &f.comment),
         p => {
             assert!(
                 !p.contains('{'),
@@ -289,7 +360,35 @@ fn fields(app: &TestApp, pattern: &str, f: &Fixture) -> Vec<(&'static str, Strin
         ],
         "/staff/people/{id}/roles/revoke" => vec![("grant", f.revocable.clone())],
         "/staff/departments" => vec![("name", "新設の課".into())],
+        "/staff/consultations" | "/staff/consultations/{id}/edit" => vec![
+            ("title", "行列の意見公募".into()),
+            ("department", f.department.to_string()),
+            ("measures", "5-1".into()),
+            ("summary", "概要".into()),
+            ("opens_on", "2030-04-01".into()),
+            ("closes_on", "2030-04-30".into()),
+        ],
+        "/staff/consultations/{id}/comments" => vec![
+            ("channel", "paper".into()),
+            ("received_on", "2020-01-10".into()),
+            ("body", "書面の意見".into()),
+            ("name", "本庄一郎".into()),
+            ("address", "本庄市1-1".into()),
+        ],
+        // Every opinion not yet answered (the reviewer's paper one too), so publishing works.
+        "/staff/consultations/{id}/items" => vec![
+            ("receipts", one(app, &format!("SELECT coalesce(string_agg(receipt_number, ' '), '') AS id FROM consultation_comments WHERE consultation_id = {} AND item_id IS NULL", f.consultation))),
+            ("summary", "要旨".into()),
+            ("response", "市の考え方".into()),
+            ("changed", "no".into()),
+        ],
+        "/staff/consultations/{id}/exclude" => vec![
+            ("receipt", "PC-2020-0001-000001".into()),
+            ("reason", "第三者の権利を害するため".into()),
+        ],
         "/staff/departments/{id}" => vec![("name", "名前を変えた課".into())],
+        "/staff/moderation/{id}/hide" => vec![("reason", "個人を中傷しているため".into())],
+        "/staff/moderation/premoderation" => vec![("measure", "5-1".into()), ("on", "1".into())],
         "/staff/kpis/{code}" => vec![
             ("kpi", f.kpi.clone()),
             ("fiscal_year", "2024".into()),
@@ -357,6 +456,26 @@ fn authorisation_matrix() {
              RETURNING proposal_id::text AS id"),
         );
         let reviewer_id = account_id(&app, "reviewer@example.jp");
+        let consultation = one(
+            &app,
+            &format!("WITH c AS (INSERT INTO consultations (title, department_id, summary, opens_on, closes_on)
+                 VALUES ('行列の意見公募', {department}, '概要', '2020-01-01', '2020-01-31') RETURNING id)
+             INSERT INTO consultation_comments (consultation_id, receipt_seq, receipt_number, channel, received_at, body)
+             SELECT id, 1, 'PC-2020-' || lpad(id::text, 4, '0') || '-000001', 'web', '2020-01-05', '意見' FROM c
+             RETURNING consultation_id::text AS id"),
+        );
+        let scheduled = one(
+            &app,
+            &format!("INSERT INTO consultations (title, department_id, summary, opens_on, closes_on)
+                 VALUES ('公示前の意見公募', {department}, '概要', '2030-04-01', '2030-04-30') RETURNING id::text AS id"),
+        );
+        let comment = one(
+            &app,
+            &format!("WITH c AS (INSERT INTO comments (id, subject_type, subject_id, author_id, body)
+                 VALUES (gen_random_uuid(), 'measure', '5-1', '{target}', '通報されたコメント') RETURNING id)
+             INSERT INTO comment_reports (id, comment_id, reporter_id, reason)
+             SELECT gen_random_uuid(), id, '{target}', '宣伝のため' FROM c RETURNING comment_id::text AS id"),
+        );
         let fixture = Fixture {
             target,
             revocable,
@@ -364,8 +483,11 @@ fn authorisation_matrix() {
             organisation,
             email,
             kpi,
+            consultation,
+            scheduled,
             proposal,
             reviewer: reviewer_id,
+            comment,
         };
 
         let mut failures = Vec::new();
@@ -406,6 +528,7 @@ fn authorisation_matrix() {
                     ("admin", _)
                         | ("reviewer" | "moderator", Allowed::AnyStaff)
                         | ("reviewer", Allowed::Reviewers)
+                        | ("moderator", Allowed::Moderators)
                 );
                 let ok = match (who, may, method) {
                     ("anonymous", _, _) => status == 303 && location.starts_with("/login?next="),

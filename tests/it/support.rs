@@ -139,6 +139,8 @@ pub struct TestApp {
     pub database_url: String,
     pub queries: QueryCounter,
     pub client: reqwest::Client,
+    /// The app's clock: `app.clock.set(at)` moves "now" (never sleep to pass a deadline).
+    pub clock: kyodo::clock::Clock,
     handle: actix_web::dev::ServerHandle,
 }
 
@@ -151,6 +153,7 @@ impl TestApp {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let state = AppState::new(&database_url, &base);
         let queries = state.queries.clone();
+        let clock = state.clock.clone();
         let server = app::server(state, listener).expect("start the app");
         let handle = server.handle();
         actix_web::rt::spawn(server);
@@ -164,6 +167,7 @@ impl TestApp {
             database_url,
             queries,
             client,
+            clock,
             handle,
         }
     }

@@ -1,0 +1,11 @@
+DROP INDEX proposals_decided;
+DROP INDEX proposals_public_supported;
+DROP TRIGGER proposal_transitions_decided ON proposal_transitions;
+DROP FUNCTION proposals_note_decision();
+DROP TRIGGER proposal_supports_count ON proposal_supports;
+DROP FUNCTION proposals_count_support();
+ALTER TABLE proposals DROP COLUMN decided_at, DROP COLUMN support_count;
+DROP INDEX proposals_queue;
+CREATE INDEX proposals_queue ON proposals (submitted_at, id) WHERE state <> 'draft';
+DROP INDEX proposals_public_created;
+CREATE INDEX proposals_public_created ON proposals (created_at DESC, id DESC) WHERE state <> 'draft';

@@ -1,0 +1,193 @@
+//! The open-data JSON of consultations (`/api/v1/consultations…`): public fields only — never a
+//! submitter's name, address or email, and no opinion text (the result publishes summaries).
+
+use super::fields::Channel;
+use super::handlers::published;
+use super::model::{self, Consultation};
+use crate::app::AppState;
+use crate::error::{Error, Result};
+use crate::web::json;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+/// A consultation (意見公募).
+#[derive(Serialize, ToSchema)]
+pub struct ConsultationJson {
+    pub id: i32,
+    pub title: String,
+    /// 担当課.
+    pub department: String,
+    /// scheduled, open, closed or result_published, at the time of the request.
+    #[schema(example = "open")]
+    pub state: String,
+    /// 00:00 JST of the first day.
+    #[schema(value_type = String, format = DateTime)]
+    pub opens_at: DateTime<Utc>,
+    /// The exclusive end: 00:00 JST of the day after the last day.
+    #[schema(value_type = String, format = DateTime)]
+    pub closes_at: DateTime<Utc>,
+    /// Why the period is under 30 days, when it is.
+    pub short_period_reason: Option<String>,
+    /// Opinions received (on line and on paper).
+    pub comment_count: i64,
+    #[schema(example = "/api/v1/consultations/1")]
+    pub href: String,
+}
+
+/// A numbered section of the draft.
+#[derive(Serialize, ToSchema)]
+pub struct SectionJson {
+    pub number: i32,
+    pub heading: String,
+    pub body: String,
+}
+
+/// A consultation with what it consults on.
+#[derive(Serialize, ToSchema)]
+pub struct ConsultationDetail {
+    #[serde(flatten)]
+    pub consultation: ConsultationJson,
+    pub summary: String,
+    /// Codes of the measures (施策) consulted on.
+    pub measures: Vec<String>,
+    pub sections: Vec<SectionJson>,
+}
+
+/// Every consultation, newest period first.
+#[derive(Serialize, ToSchema)]
+pub struct ConsultationList {
+    pub consultations: Vec<ConsultationJson>,
+}
+
+/// One row of the published result.
+#[derive(Serialize, ToSchema)]
+pub struct ResultItemJson {
+    pub number: i32,
+    /// 意見の要旨.
+    pub summary: String,
+    /// 市の考え方.
+    pub response: String,
+    /// 修正の有無.
+    pub changed: bool,
+    /// How the draft was changed.
+    pub change: Option<String>,
+}
+
+/// The published result (意見募集の結果).
+#[derive(Serialize, ToSchema)]
+pub struct ResultJson {
+    pub submitters: i64,
+    pub comments: i64,
+    /// Opinions by channel: web, paper, post, fax, email, counter.
+    #[schema(value_type = Object, example = json!({"web": 3, "fax": 1}))]
+    pub by_channel: BTreeMap<String, i64>,
+    pub items: Vec<ResultItemJson>,
+}
+
+fn summary(c: &Consultation, count: i64, now: DateTime<Utc>) -> ConsultationJson {
+    ConsultationJson {
+        id: c.id,
+        title: c.title.clone(),
+        department: c.department.clone(),
+        state: c.state(now).as_str().to_owned(),
+        opens_at: c.period.opens_at(),
+        closes_at: c.period.closes_at(),
+        short_period_reason: c.short_period_reason.clone(),
+        comment_count: count,
+        href: format!("/api/v1/consultations/{}", c.id),
+    }
+}
+
+/// Every consultation.
+#[utoipa::path(get, path = "/api/v1/consultations", tag = "consultations",
+    responses((status = 200, description = "Consultations", body = ConsultationList)))]
+pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse> {
+    let now = state.clock.now();
+    let rows = state.db(model::list).await?;
+    json(
+        &req,
+        &ConsultationList {
+            consultations: rows.iter().map(|(c, n)| summary(c, *n, now)).collect(),
+        },
+    )
+}
+
+/// One consultation with its measures and sections.
+#[utoipa::path(get, path = "/api/v1/consultations/{id}", tag = "consultations",
+    params(("id" = i32, Path, description = "The consultation's number")),
+    responses(
+        (status = 200, description = "The consultation", body = ConsultationDetail),
+        (status = 404, description = "No such consultation", body = crate::app::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+) -> Result<HttpResponse> {
+    let id = id.into_inner();
+    let d = state
+        .db(move |conn| model::detail(conn, id))
+        .await?
+        .ok_or(Error::NotFound)?;
+    json(
+        &req,
+        &ConsultationDetail {
+            consultation: summary(&d.consultation, d.comment_count, state.clock.now()),
+            summary: d.consultation.summary.clone(),
+            measures: d.measures.iter().map(|(code, _)| code.clone()).collect(),
+            sections: d
+                .sections
+                .iter()
+                .map(|s| SectionJson {
+                    number: s.number,
+                    heading: s.heading.clone(),
+                    body: s.body.clone(),
+                })
+                .collect(),
+        },
+    )
+}
+
+/// The published result; 404 until it is published.
+#[utoipa::path(get, path = "/api/v1/consultations/{id}/result", tag = "consultations",
+    params(("id" = i32, Path, description = "The consultation's number")),
+    responses(
+        (status = 200, description = "The result", body = ResultJson),
+        (status = 404, description = "No such consultation, or no published result", body = crate::app::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn result(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+) -> Result<HttpResponse> {
+    let id = id.into_inner();
+    published(&state, id).await?;
+    let (counts, items) = state
+        .db(move |conn| Ok((model::counts(conn, id)?, model::items(conn, id)?)))
+        .await?;
+    json(
+        &req,
+        &ResultJson {
+            submitters: counts.submitters,
+            comments: counts.comments,
+            by_channel: counts
+                .by_channel
+                .iter()
+                .map(|(ch, n): &(Channel, i64)| (ch.code().to_owned(), *n))
+                .collect(),
+            items: items
+                .into_iter()
+                .map(|i| ResultItemJson {
+                    number: i.number,
+                    summary: i.summary,
+                    response: i.response,
+                    changed: i.changed,
+                    change: i.change,
+                })
+                .collect(),
+        },
+    )
+}

@@ -1,0 +1,218 @@
+//! What the consultation forms send, parsed once: the consultation itself (staff), a
+//! submitted opinion (意見) and a paper opinion's channel and date. Pure: no database.
+
+use super::period::{parse_day, Period};
+use chrono::NaiveDate;
+
+/// The longest opinion, in characters.
+pub const MAX_BODY: usize = 4000;
+
+/// How an opinion reached the city (提出方法).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Web,
+    Paper,
+    Post,
+    Fax,
+    Email,
+    Counter,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 6] = [
+        Channel::Web,
+        Channel::Paper,
+        Channel::Post,
+        Channel::Fax,
+        Channel::Email,
+        Channel::Counter,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Channel::Web => "web",
+            Channel::Paper => "paper",
+            Channel::Post => "post",
+            Channel::Fax => "fax",
+            Channel::Email => "email",
+            Channel::Counter => "counter",
+        }
+    }
+
+    /// The Japanese name, as the result page counts them.
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::Web => "ウェブ",
+            Channel::Paper => "書面",
+            Channel::Post => "郵送",
+            Channel::Fax => "ファクス",
+            Channel::Email => "電子メール",
+            Channel::Counter => "窓口",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.code() == code)
+    }
+
+    /// A channel staff may enter by hand: every one but the web form.
+    pub fn parse_offline(raw: &str) -> Result<Channel, String> {
+        Channel::parse(raw.trim())
+            .filter(|c| *c != Channel::Web)
+            .ok_or_else(|| "提出方法を選んでください。".to_owned())
+    }
+}
+
+/// Trimmed text of at most `max` characters; `what` names the field.
+pub fn text(raw: &str, what: &str, max: usize, required: bool) -> Result<Option<String>, String> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return if required {
+            Err(format!("{what}を入力してください。"))
+        } else {
+            Ok(None)
+        };
+    }
+    let count = value.chars().count();
+    if count > max {
+        return Err(format!(
+            "{what}は{max}文字以内で入力してください（いま{count}文字です）。"
+        ));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(format!("{what}に使えない文字が含まれています。"));
+    }
+    Ok(Some(value.to_owned()))
+}
+
+/// One numbered section of a draft (案の項目).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    pub heading: String,
+    pub body: String,
+}
+
+/// The draft's sections from the staff form: each starts with a line `## 見出し`; the lines
+/// after it, up to the next heading, are its text. Empty input: no sections.
+pub fn sections(raw: &str) -> Result<Vec<Section>, String> {
+    let mut out: Vec<Section> = Vec::new();
+    for line in raw.lines() {
+        if let Some(heading) = line.trim_start().strip_prefix("## ") {
+            let heading = text(heading, "項目の見出し", 200, true)?.unwrap_or_default();
+            out.push(Section {
+                heading,
+                body: String::new(),
+            });
+        } else if let Some(section) = out.last_mut() {
+            section.body.push_str(line.trim_end());
+            section.body.push('\n');
+        } else if !line.trim().is_empty() {
+            return Err("案の本文は「## 見出し」の行で始めてください。".into());
+        }
+    }
+    for section in &mut out {
+        section.body = section.body.trim().to_owned();
+        if section.body.chars().count() > 20000 {
+            return Err(format!(
+                "項目「{}」の本文は20,000文字以内にしてください。",
+                section.heading
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// The period from the form's two dates and the reason for a short one. Each message belongs
+/// to its field: `opens_on`, `closes_on` or `short_period_reason`.
+pub fn period(
+    opens_on: &str,
+    closes_on: &str,
+    reason: &str,
+) -> Result<(Period, Option<String>), (&'static str, String)> {
+    let opens: NaiveDate = parse_day(opens_on, "開始日").map_err(|m| ("opens_on", m))?;
+    let closes: NaiveDate = parse_day(closes_on, "締切日").map_err(|m| ("closes_on", m))?;
+    let period = Period::new(opens, closes).map_err(|m| ("closes_on", m))?;
+    let reason = period
+        .short_reason(reason)
+        .map_err(|m| ("short_period_reason", m))?;
+    Ok((period, reason))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channels_by_code() {
+        for c in Channel::ALL {
+            assert_eq!(Channel::parse(c.code()), Some(c));
+            assert!(!c.label().is_empty());
+        }
+        assert_eq!(Channel::parse_offline(" fax "), Ok(Channel::Fax));
+        assert!(Channel::parse_offline("web").is_err());
+        assert!(Channel::parse_offline("pigeon").is_err());
+    }
+
+    #[test]
+    fn text_is_trimmed_and_limited() {
+        assert_eq!(text(" 意見 ", "意見", 10, true), Ok(Some("意見".into())));
+        assert_eq!(text("  ", "意見", 10, false), Ok(None));
+        assert!(text("", "意見", 10, true)
+            .unwrap_err()
+            .contains("意見を入力"));
+        let long = text(&"あ".repeat(11), "意見", 10, true).unwrap_err();
+        assert!(
+            long.contains("10文字以内") && long.contains("11文字"),
+            "{long}"
+        );
+        assert!(text("a\u{0}b", "意見", 10, true).is_err());
+        assert_eq!(
+            text("一行\n二行", "意見", 10, true),
+            Ok(Some("一行\n二行".into()))
+        );
+    }
+
+    #[test]
+    fn sections_start_with_a_heading_line() {
+        let parsed =
+            sections("## 第1章 目的\n本計画は…\n\n二段落目\n## 第2章 内容\n施策を…\n").unwrap();
+        assert_eq!(
+            parsed,
+            vec![
+                Section {
+                    heading: "第1章 目的".into(),
+                    body: "本計画は…\n\n二段落目".into()
+                },
+                Section {
+                    heading: "第2章 内容".into(),
+                    body: "施策を…".into()
+                },
+            ]
+        );
+        assert_eq!(sections("\n  \n"), Ok(vec![]));
+        assert!(sections("見出しのない本文").is_err());
+        assert!(sections("## \n本文").is_err());
+        assert!(sections(&format!("## 長い\n{}", "あ".repeat(20001))).is_err());
+    }
+
+    #[test]
+    fn periods_name_the_field_at_fault() {
+        let (p, reason) = period("2026-12-01", "2026-12-30", "").unwrap();
+        assert_eq!((p.days(), reason), (30, None));
+        assert_eq!(period("", "2026-12-30", "").unwrap_err().0, "opens_on");
+        assert_eq!(period("2026-12-01", "", "").unwrap_err().0, "closes_on");
+        assert_eq!(
+            period("2026-12-02", "2026-12-01", "").unwrap_err().0,
+            "closes_on"
+        );
+        assert_eq!(
+            period("2026-12-01", "2026-12-10", "").unwrap_err().0,
+            "short_period_reason"
+        );
+        let (_, reason) = period("2026-12-01", "2026-12-10", "急ぐため").unwrap();
+        assert_eq!(reason.as_deref(), Some("急ぐため"));
+    }
+}

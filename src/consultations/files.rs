@@ -1,0 +1,197 @@
+//! A consultation's documents (資料: the draft as PDF, figures) and the scans of opinions that
+//! came on paper, through the shared attachments (`crate::attachments`). The rules: documents
+//! are public like the consultation; scans hold names and addresses, so only the staff who may
+//! work the consultation (its department's reviewers, admins) see or change either.
+
+use super::model;
+use crate::app::AppState;
+use crate::attachments::access::Visibility;
+use crate::attachments::{self, Owner, OwnerKind};
+use crate::auth::handlers::client_ip;
+use crate::auth::session::check_csrf;
+use crate::db::schema::consultation_comments as cc;
+use crate::error::{Error, Result};
+use crate::staff::{grants_of, see_other, Action, CsrfOnly, Staff, Templates};
+use actix_web::{web, HttpRequest, HttpResponse};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+/// The consultation an owner belongs to: (consultation id, its department).
+fn consultation_of(conn: &mut PgConnection, owner: &Owner) -> Result<(i32, i32)> {
+    let id: i32 = owner.id.parse().map_err(|_| Error::NotFound)?;
+    let consultation = match owner.kind {
+        OwnerKind::Consultation => id,
+        OwnerKind::ConsultationComment => cc::table
+            .find(id)
+            .select(cc::consultation_id)
+            .first(conn)
+            .optional()?
+            .ok_or(Error::NotFound)?,
+        OwnerKind::Proposal => return Err(Error::NotFound),
+    };
+    let c = model::find(conn, consultation)?.ok_or(Error::NotFound)?;
+    Ok((c.id, c.department_id))
+}
+
+fn may_work(conn: &mut PgConnection, account: Uuid, department: i32) -> Result<bool> {
+    Ok(crate::staff::allows(
+        &grants_of(conn, account)?,
+        Action::WorkConsultation { department },
+    ))
+}
+
+/// Who sees a consultation's files: its documents everyone; a scan only its staff (404 for
+/// anyone else, so nobody learns it exists).
+pub fn visibility(
+    conn: &mut PgConnection,
+    owner: &Owner,
+    viewer: Option<Uuid>,
+) -> Result<Visibility> {
+    let (_, department) = consultation_of(conn, owner)?;
+    if owner.kind == OwnerKind::Consultation {
+        return Ok(Visibility::Public);
+    }
+    match viewer {
+        Some(viewer) if may_work(conn, viewer, department)? => Ok(Visibility::Private),
+        _ => Err(Error::NotFound),
+    }
+}
+
+/// Only the consultation's staff add or remove its files; the consultation row is locked for
+/// the rest of the transaction.
+pub fn lock_for_change(conn: &mut PgConnection, owner: &Owner, actor: Uuid) -> Result<()> {
+    let (id, department) = consultation_of(conn, owner)?;
+    crate::db::schema::consultations::table
+        .find(id)
+        .select(crate::db::schema::consultations::id)
+        .for_update()
+        .first::<i32>(conn)?;
+    if !may_work(conn, actor, department)? {
+        return Err(Error::Forbidden(crate::staff::roles::refusal(
+            Action::WorkConsultation { department },
+        )));
+    }
+    Ok(())
+}
+
+/// Uploads a file for `owner` (multipart: `csrf`, then `file`) and returns to the staff page;
+/// a refused file is said there.
+async fn upload(
+    req: &HttpRequest,
+    hb: &Templates,
+    state: &AppState,
+    staff: &Staff,
+    consultation: i32,
+    owner: Owner,
+    payload: web::Payload,
+) -> Result<HttpResponse> {
+    let department = state
+        .db(move |conn| model::find(conn, consultation))
+        .await?
+        .ok_or(Error::NotFound)?
+        .department_id;
+    staff.require(Action::WorkConsultation { department })?;
+    let scan = owner.kind == OwnerKind::ConsultationComment;
+    let stored = match attachments::upload::read(req, payload).await? {
+        Ok(file) => {
+            let (actor, ip) = (staff.id(), client_ip(req));
+            state
+                .db(move |conn| {
+                    attachments::model::attach(conn, &owner, actor, ip.as_deref(), &file)
+                })
+                .await?
+        }
+        Err(refusal) => Err(refusal),
+    };
+    match stored {
+        Ok(_) => Ok(see_other(&format!(
+            "/staff/consultations/{consultation}#{}",
+            if scan { "opinions" } else { "attachments" }
+        ))),
+        Err(refusal) => {
+            super::staff::refused_upload(req, hb, state, staff, consultation, scan, &refusal).await
+        }
+    }
+}
+
+/// `POST /consultations/{id}/attachments`: a document of the consultation.
+pub async fn attach(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+    id: web::Path<i32>,
+    payload: web::Payload,
+) -> Result<HttpResponse> {
+    let id = id.into_inner();
+    upload(
+        &req,
+        &hb,
+        &state,
+        &staff,
+        id,
+        Owner::consultation(id),
+        payload,
+    )
+    .await
+}
+
+/// `POST /consultations/{id}/opinions/{opinion}/attachments`: the scan of a paper opinion.
+pub async fn attach_scan(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+    path: web::Path<(i32, i32)>,
+    payload: web::Payload,
+) -> Result<HttpResponse> {
+    let (id, opinion) = path.into_inner();
+    let belongs: bool = state
+        .db(move |conn| {
+            Ok(diesel::select(diesel::dsl::exists(
+                cc::table
+                    .filter(cc::id.eq(opinion))
+                    .filter(cc::consultation_id.eq(id)),
+            ))
+            .get_result(conn)?)
+        })
+        .await?;
+    if !belongs {
+        return Err(Error::NotFound);
+    }
+    upload(
+        &req,
+        &hb,
+        &state,
+        &staff,
+        id,
+        Owner::consultation_comment(opinion),
+        payload,
+    )
+    .await
+}
+
+/// `POST /consultations/{id}/attachments/{attachment}/remove`: removes a document.
+pub async fn detach(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<(i32, Uuid)>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse> {
+    check_csrf(&req, &form.csrf)?;
+    let (id, attachment) = path.into_inner();
+    let (actor, ip) = (staff.id(), client_ip(&req));
+    state
+        .db(move |conn| {
+            attachments::model::detach(
+                conn,
+                &Owner::consultation(id),
+                attachment,
+                actor,
+                ip.as_deref(),
+            )
+        })
+        .await?;
+    Ok(see_other(&format!("/staff/consultations/{id}#attachments")))
+}

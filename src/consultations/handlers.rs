@@ -1,0 +1,582 @@
+//! Public consultation pages: the list, a consultation with its sections and (while open) the
+//! form for an opinion, the receipt, and the published result. Handlers parse, ask `model`,
+//! render; the state always comes from `state.clock`.
+
+use super::fields::{self, Channel, MAX_BODY};
+use super::model::{self, Consultation, Detail, Opinion};
+use super::period::State;
+use crate::app::AppState;
+use crate::auth::handlers::{client_ip, notice};
+use crate::auth::session::{self, check_csrf, Verified};
+use crate::error::{Error, Result};
+use crate::proposals::handlers::date;
+use crate::web::forms::FormPage;
+use crate::web::i18n::{translate, Lang};
+use crate::web::{render_page, render_page_as, Crumb};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Duration, Utc};
+use handlebars::Handlebars;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+type Templates = web::Data<Handlebars<'static>>;
+
+/// Published opinions per page of the result.
+pub const OPINIONS_PER_PAGE: i64 = 50;
+
+pub(super) fn t(lang: Lang, key: &str) -> String {
+    translate(lang, key, &[])
+}
+
+pub(super) fn crumbs(lang: Lang, middle: Option<(String, String)>, here: &str) -> Vec<Crumb> {
+    let mut trail = vec![
+        Crumb {
+            label: t(lang, "crumb.home"),
+            href: Some("/".into()),
+        },
+        Crumb {
+            label: t(lang, "consultations.list.title"),
+            href: Some("/consultations".into()),
+        },
+    ];
+    if let Some((href, label)) = middle {
+        trail.push(Crumb {
+            label,
+            href: Some(href),
+        });
+    }
+    trail.push(Crumb {
+        label: here.to_owned(),
+        href: None,
+    });
+    trail
+}
+
+/// The last day of the period, for people: the day before the exclusive end.
+pub(super) fn last_day(c: &Consultation) -> DateTime<Utc> {
+    c.period.closes_at() - Duration::days(1)
+}
+
+/// A text as paragraphs, one per non-empty line.
+pub(super) fn paragraphs(text: &str) -> Vec<&str> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+pub(super) fn state_label(lang: Lang, state: State) -> String {
+    t(lang, &format!("consultations.state.{}", state.as_str()))
+}
+
+pub(super) fn summary_json(lang: Lang, c: &Consultation, now: DateTime<Utc>) -> Value {
+    let state = c.state(now);
+    json!({
+        "id": c.id,
+        "href": format!("/consultations/{}", c.id),
+        "title": c.title,
+        "department": c.department,
+        "state": state.as_str(),
+        "state_label": state_label(lang, state),
+        "opens": date(lang, c.period.opens_at()),
+        "closes": date(lang, last_day(c)),
+        "days": c.period.days(),
+        "short_period_reason": c.short_period_reason,
+        "published": c.result_published_at.is_some() && state == State::ResultPublished,
+        "result_href": format!("/consultations/{}/result", c.id),
+    })
+}
+
+/// `/consultations`: every consultation, newest first.
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+) -> Result<HttpResponse> {
+    let lang = Lang::of(&req);
+    let now = state.clock.now();
+    let rows = state.db(model::list).await?;
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|(c, n)| {
+            let mut v = summary_json(lang, c, now);
+            v["comment_count"] = json!(n);
+            v
+        })
+        .collect();
+    let title = t(lang, "consultations.list.title");
+    let trail = vec![
+        Crumb {
+            label: t(lang, "crumb.home"),
+            href: Some("/".into()),
+        },
+        Crumb {
+            label: title.clone(),
+            href: None,
+        },
+    ];
+    render_page(
+        &req,
+        &hb,
+        "consultations/list",
+        &title,
+        &trail,
+        &json!({ "consultations": items }),
+    )
+}
+
+/// What the opinion form sent.
+#[derive(Debug, Default, Deserialize)]
+pub struct Posted {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    section: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    organisation: String,
+}
+
+impl Posted {
+    fn keep(&self, page: &mut FormPage) {
+        page.keep("section", &self.section)
+            .keep("body", &self.body)
+            .keep("name", &self.name)
+            .keep("address", &self.address)
+            .keep("organisation", &self.organisation);
+    }
+}
+
+/// The submitter's name, address and organisation under the city's rule: with
+/// `identity_required`, an address and either a name or an organisation.
+pub(super) fn identity(
+    page: &mut FormPage,
+    required: bool,
+    name: &str,
+    address: &str,
+    organisation: &str,
+) -> Option<(Option<String>, Option<String>, Option<String>)> {
+    let organisation = page.check(
+        "organisation",
+        fields::text(organisation, "団体名", 200, false),
+    )?;
+    let name = page.check(
+        "name",
+        fields::text(name, "氏名", 200, required && organisation.is_none()),
+    );
+    let address = page.check("address", fields::text(address, "住所", 400, required));
+    Some((name?, address?, organisation))
+}
+
+/// The section chosen (empty: the whole draft).
+pub(super) fn section(page: &mut FormPage, raw: &str) -> Option<Option<i32>> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Some(None);
+    }
+    page.check(
+        "section",
+        raw.parse::<i32>()
+            .map(Some)
+            .map_err(|_| "意見の対象となる項目を選び直してください。".to_owned()),
+    )
+}
+
+async fn load(state: &AppState, id: i32) -> Result<Detail> {
+    state
+        .db(move |conn| model::detail(conn, id))
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+fn detail_json(
+    lang: Lang,
+    d: &Detail,
+    now: DateTime<Utc>,
+    form: &FormPage,
+    section: &str,
+) -> Value {
+    let c = &d.consultation;
+    let mut v = summary_json(lang, c, now);
+    v["summary"] = json!(paragraphs(&c.summary));
+    v["comment_count"] = json!(d.comment_count);
+    v["measures"] = json!(d
+        .measures
+        .iter()
+        .map(|(code, title)| json!({ "code": code, "title": title, "href": format!("/measures/{code}") }))
+        .collect::<Vec<_>>());
+    v["sections"] = json!(d
+        .sections
+        .iter()
+        .map(|s| json!({ "id": s.id, "number": s.number, "heading": s.heading, "paragraphs": paragraphs(&s.body) }))
+        .collect::<Vec<_>>());
+    v["section_options"] = json!(d
+        .sections
+        .iter()
+        .map(|s| json!({ "id": s.id, "label": format!("{}. {}", s.number, s.heading), "selected": s.id.to_string() == section }))
+        .collect::<Vec<_>>());
+    v["attachments"] = json!(d
+        .documents
+        .iter()
+        .map(crate::attachments::handlers::item_json)
+        .collect::<Vec<_>>());
+    v["form"] = json!(form);
+    v["identity_required"] = json!(c.identity_required);
+    v["open"] = json!(c.state(now) == State::Open);
+    v["closed_message"] = json!(t(
+        lang,
+        &format!("consultations.form.closed_{}", c.state(now).as_str())
+    ));
+    v["max_body"] = json!(MAX_BODY);
+    v
+}
+
+fn page(
+    req: &HttpRequest,
+    hb: &Handlebars<'_>,
+    d: &Detail,
+    now: DateTime<Utc>,
+    form: &FormPage,
+    section: &str,
+    status: StatusCode,
+) -> Result<HttpResponse> {
+    let lang = Lang::of(req);
+    let viewer = session::viewer(req);
+    let mut context = detail_json(lang, d, now, form, section);
+    context["can_submit"] = json!(viewer.as_ref().is_some_and(|v| v.verified()));
+    context["login_href"] = json!(format!("/login?next=/consultations/{}", d.consultation.id));
+    context["default_name"] = json!(viewer.map(|v| v.display_name));
+    let response = render_page_as(
+        req,
+        hb,
+        "consultations/page",
+        &d.consultation.title,
+        &crumbs(lang, None, &d.consultation.title),
+        &context,
+        status,
+    )?;
+    Ok(response)
+}
+
+/// `/consultations/{id}`.
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    id: web::Path<i32>,
+) -> Result<HttpResponse> {
+    let d = load(&state, id.into_inner()).await?;
+    page(
+        &req,
+        &hb,
+        &d,
+        state.clock.now(),
+        &FormPage::default(),
+        "",
+        StatusCode::OK,
+    )
+}
+
+/// `POST /consultations/{id}/comments`: an opinion; the receipt, or the page again with the
+/// text kept and the message beside its field.
+pub async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    Verified(viewer): Verified,
+    id: web::Path<i32>,
+    form: web::Form<Posted>,
+) -> Result<HttpResponse> {
+    let id = id.into_inner();
+    let posted = form.into_inner();
+    check_csrf(&req, &posted.csrf)?;
+    let d = load(&state, id).await?;
+    let now = state.clock.now();
+    let mut form = FormPage::default();
+    posted.keep(&mut form);
+    let body = form.check("body", fields::text(&posted.body, "意見", MAX_BODY, true));
+    let section = section(&mut form, &posted.section);
+    let who = identity(
+        &mut form,
+        d.consultation.identity_required,
+        &posted.name,
+        &posted.address,
+        &posted.organisation,
+    );
+    let (Some(Some(body)), Some(section), Some((name, address, organisation))) =
+        (body, section, who)
+    else {
+        return page(
+            &req,
+            &hb,
+            &d,
+            now,
+            &form,
+            &posted.section,
+            StatusCode::BAD_REQUEST,
+        );
+    };
+    let opinion = Opinion {
+        channel: Channel::Web,
+        received_at: now,
+        section,
+        body,
+        account: Some(viewer.id),
+        organisation_name: organisation,
+        submitter_name: name,
+        submitter_address: address,
+        submitter_email: Some(viewer.email.clone()),
+        entered_by: None,
+    };
+    let ip = client_ip(&req);
+    let public_url = state.public_url.clone();
+    let outcome = state
+        .db(move |conn| model::submit(conn, id, &opinion, now, ip.as_deref(), &public_url))
+        .await?;
+    match outcome {
+        Ok(receipt) => {
+            let lang = Lang::of(&req);
+            let title = t(lang, "consultations.receipt.title");
+            render_page(
+                &req,
+                &hb,
+                "consultations/receipt",
+                &title,
+                &crumbs(
+                    lang,
+                    Some((format!("/consultations/{id}"), d.consultation.title.clone())),
+                    &title,
+                ),
+                &json!({
+                    "receipt": receipt,
+                    "consultation": summary_json(lang, &d.consultation, now),
+                    "email": viewer.email,
+                }),
+            )
+        }
+        Err(refused) => {
+            form.fail(refused.field, &refused.message);
+            let status = if refused.field == "body" {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            page(&req, &hb, &d, now, &form, &posted.section, status)
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct After {
+    after: Option<i32>,
+}
+
+/// A published consultation or 404: the result exists for nobody before it is published.
+pub(super) async fn published(state: &AppState, id: i32) -> Result<Detail> {
+    let d = load(state, id).await?;
+    if d.consultation.state(state.clock.now()) != State::ResultPublished {
+        return Err(Error::NotFound);
+    }
+    Ok(d)
+}
+
+pub(super) fn channel_label(lang: Lang, channel: Channel) -> String {
+    t(lang, &format!("consultations.channel.{}", channel.code()))
+}
+
+/// `/consultations/{id}/result`: counts by channel, the table No. / 意見の要旨 / 市の考え方 /
+/// 修正の有無, and the published opinions without names (keyset pages of 50).
+pub async fn result(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    id: web::Path<i32>,
+    query: web::Query<After>,
+) -> Result<HttpResponse> {
+    let id = id.into_inner();
+    let d = published(&state, id).await?;
+    let after = query.after.unwrap_or(0);
+    let (counts, items, opinions) = state
+        .db(move |conn| {
+            Ok((
+                model::counts(conn, id)?,
+                model::items(conn, id)?,
+                model::public_opinions(conn, id, after, OPINIONS_PER_PAGE + 1)?,
+            ))
+        })
+        .await?;
+    let lang = Lang::of(&req);
+    let more = opinions.len() as i64 > OPINIONS_PER_PAGE;
+    let shown = &opinions[..opinions.len().min(OPINIONS_PER_PAGE as usize)];
+    let next = more
+        .then(|| {
+            shown
+                .last()
+                .map(|o| format!("/consultations/{id}/result?after={}#opinions", o.id))
+        })
+        .flatten();
+    let now = state.clock.now();
+    let title = translate(
+        lang,
+        "consultations.result.title",
+        &[("title", d.consultation.title.clone())],
+    );
+    let context = json!({
+        "consultation": summary_json(lang, &d.consultation, now),
+        "published_on": d.consultation.result_published_at.map(|at| date(lang, at)),
+        "submitters": counts.submitters,
+        "comments": counts.comments,
+        "by_channel": counts.by_channel.iter().filter(|(_, n)| *n > 0).map(|(ch, n)| json!({ "label": channel_label(lang, *ch), "count": n })).collect::<Vec<_>>(),
+        "items": items.iter().map(|i| json!({
+            "number": i.number,
+            "summary": paragraphs(&i.summary),
+            "response": paragraphs(&i.response),
+            "changed": i.changed,
+            "change": i.change,
+        })).collect::<Vec<_>>(),
+        "opinions": shown.iter().map(|o| json!({
+            "id": o.id,
+            "item": o.item,
+            "section": o.section,
+            "paragraphs": paragraphs(&o.body),
+        })).collect::<Vec<_>>(),
+        "next": next,
+        "first_page": (after > 0).then(|| format!("/consultations/{id}/result#opinions")),
+        "csv": format!("/consultations/{id}/result.csv"),
+    });
+    render_page(
+        &req,
+        &hb,
+        "consultations/result",
+        &title,
+        &crumbs(
+            lang,
+            Some((format!("/consultations/{id}"), d.consultation.title.clone())),
+            &t(lang, "consultations.result.crumb"),
+        ),
+        &context,
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+/// `GET /consultations/unsubscribe?token=`: a button (link scanners must not unsubscribe
+/// anyone) for a submitter without an account.
+pub async fn unsubscribe_form(
+    req: HttpRequest,
+    hb: Templates,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse> {
+    let lang = Lang::of(&req);
+    let title = t(lang, "unsubscribe.title");
+    render_page(
+        &req,
+        &hb,
+        "consultations/unsubscribe",
+        &title,
+        &crumbs(lang, None, &title),
+        &json!({ "token": query.token }),
+    )
+}
+
+/// `POST /consultations/unsubscribe?token=`: the one-click unsubscribe of RFC 8058; the
+/// address is forgotten.
+pub async fn unsubscribe(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse> {
+    let token = query.into_inner().token;
+    let done = state
+        .db(move |conn| model::unsubscribe(conn, &token))
+        .await?;
+    match done {
+        true => notice(&req, &hb, "consultations.unsubscribed", StatusCode::OK),
+        false => notice(&req, &hb, "auth.link_invalid", StatusCode::BAD_REQUEST),
+    }
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    use super::{api, result as export};
+    cfg.route("/consultations/feed.atom", web::get().to(export::feed))
+        .route("/api/v1/consultations", web::get().to(api::list))
+        .route("/api/v1/consultations/{id}", web::get().to(api::show))
+        .route(
+            "/api/v1/consultations/{id}/result",
+            web::get().to(api::result),
+        )
+        .route(
+            "/consultations/unsubscribe",
+            web::get().to(unsubscribe_form),
+        )
+        .route("/consultations/unsubscribe", web::post().to(unsubscribe))
+        .route("/consultations", web::get().to(list))
+        .route("/consultations/{id}", web::get().to(show))
+        .route("/consultations/{id}/comments", web::post().to(submit))
+        .route(
+            "/consultations/{id}/attachments",
+            web::post().to(super::files::attach),
+        )
+        .route(
+            "/consultations/{id}/attachments/{attachment}/remove",
+            web::post().to(super::files::detach),
+        )
+        .route(
+            "/consultations/{id}/opinions/{opinion}/attachments",
+            web::post().to(super::files::attach_scan),
+        )
+        .route("/consultations/{id}/result", web::get().to(result))
+        .route("/consultations/{id}/result.csv", web::get().to(export::csv));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identity_needs_an_address_and_a_name_or_an_organisation() {
+        let mut page = FormPage::default();
+        assert_eq!(
+            identity(&mut page, true, "本庄 太郎", "本庄市1-1", ""),
+            Some((Some("本庄 太郎".into()), Some("本庄市1-1".into()), None))
+        );
+        assert!(!page.has_errors());
+        let mut page = FormPage::default();
+        assert_eq!(
+            identity(&mut page, true, "", "本庄市1-1", "駅北口自治会"),
+            Some((None, Some("本庄市1-1".into()), Some("駅北口自治会".into())))
+        );
+        let mut page = FormPage::default();
+        assert_eq!(identity(&mut page, true, "", "", ""), None);
+        let errors = serde_json::to_value(&page).unwrap()["errors"].clone();
+        assert!(errors["name"].as_str().unwrap().contains("氏名"));
+        assert!(errors["address"].as_str().unwrap().contains("住所"));
+        let mut page = FormPage::default();
+        assert_eq!(
+            identity(&mut page, false, "", "", ""),
+            Some((None, None, None))
+        );
+        let mut page = FormPage::default();
+        assert_eq!(identity(&mut page, false, "", "", &"団".repeat(201)), None);
+    }
+
+    #[test]
+    fn sections_are_optional_numbers() {
+        let mut page = FormPage::default();
+        assert_eq!(section(&mut page, " "), Some(None));
+        assert_eq!(section(&mut page, "12"), Some(Some(12)));
+        assert_eq!(section(&mut page, "x"), None);
+        assert!(page.has_errors());
+    }
+}

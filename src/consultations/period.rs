@@ -1,0 +1,300 @@
+//! A consultation's period (意見提出期間) and state, in Asia/Tokyo, as pure functions of its
+//! dates and "now"; the 30-day rule; receipt numbers (受付番号); fiscal years for KPI 6-1.
+//!
+//! Dates are calendar days in Tokyo, both inclusive: a consultation from 12月1日 to 12月30日
+//! opens at 00:00:00 JST on 1 December and takes submissions until 23:59:59.999… JST on
+//! 30 December. It is stored as days; [`Period::closes_at`] is the exclusive end, 00:00 JST of
+//! the next day, so "in time" is `opens_at <= at < closes_at` with nothing lost to rounding.
+
+use crate::wareki::jst;
+use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Utc};
+
+/// The shortest period without a recorded reason: 行政手続法 第39条第3項 (「公示の日から起算
+/// して三十日以上」), which the city's procedure follows. Counted inclusively — the first day
+/// counts (起算して) — so 1 to 30 December is 30 days and enough.
+pub const MIN_DAYS: i64 = 30;
+
+/// A consultation's state (状態), never stored: computed from the dates, the publication and now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// 公示前: not open yet.
+    Scheduled,
+    /// 募集中.
+    Open,
+    /// 募集終了: closed, result not yet published.
+    Closed,
+    /// 結果公表.
+    ResultPublished,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Scheduled => "scheduled",
+            State::Open => "open",
+            State::Closed => "closed",
+            State::ResultPublished => "result_published",
+        }
+    }
+}
+
+/// The first and last day of a consultation, first ≤ last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    opens_on: NaiveDate,
+    closes_on: NaiveDate,
+}
+
+/// Midnight JST at the start of `day`, as an instant.
+pub fn start_of_day(day: NaiveDate) -> DateTime<Utc> {
+    jst()
+        .from_local_datetime(&day.and_hms_opt(0, 0, 0).expect("midnight exists"))
+        .single()
+        .expect("JST has no gaps")
+        .with_timezone(&Utc)
+}
+
+/// The calendar day in Tokyo of an instant.
+pub fn day_of(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&jst()).date_naive()
+}
+
+/// A date as a form sends it (`2026-12-01`); `what` names the field in the message.
+pub fn parse_day(raw: &str, what: &str) -> Result<NaiveDate, String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Err(format!("{what}を入力してください。"));
+    }
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .map_err(|_| format!("{what}は「2026-12-01」の形で入力してください。"))
+}
+
+impl Period {
+    /// Refuses a last day before the first.
+    pub fn new(opens_on: NaiveDate, closes_on: NaiveDate) -> Result<Period, String> {
+        if closes_on < opens_on {
+            return Err("締切日は開始日と同じ日か、それより後にしてください。".into());
+        }
+        Ok(Period {
+            opens_on,
+            closes_on,
+        })
+    }
+
+    pub fn opens_on(&self) -> NaiveDate {
+        self.opens_on
+    }
+
+    pub fn closes_on(&self) -> NaiveDate {
+        self.closes_on
+    }
+
+    /// 00:00:00 JST of the first day.
+    pub fn opens_at(&self) -> DateTime<Utc> {
+        start_of_day(self.opens_on)
+    }
+
+    /// The exclusive end: 00:00:00 JST of the day after the last day.
+    pub fn closes_at(&self) -> DateTime<Utc> {
+        start_of_day(self.closes_on + Days::new(1))
+    }
+
+    /// Days in the period, the first and the last included.
+    pub fn days(&self) -> i64 {
+        (self.closes_on - self.opens_on).num_days() + 1
+    }
+
+    /// Whether a submission at `at` is in time.
+    pub fn contains(&self, at: DateTime<Utc>) -> bool {
+        self.opens_at() <= at && at < self.closes_at()
+    }
+
+    /// The reason for a period under [`MIN_DAYS`], required then and dropped otherwise.
+    pub fn short_reason(&self, reason: &str) -> Result<Option<String>, String> {
+        let reason = reason.trim();
+        if self.days() >= MIN_DAYS {
+            return Ok(None);
+        }
+        if reason.is_empty() {
+            return Err(format!(
+                "意見の募集期間が{}日間で、30日未満です。30日未満とする理由を入力してください（行政手続法第40条）。",
+                self.days()
+            ));
+        }
+        if reason.chars().count() > 1000 {
+            return Err("理由は1,000文字以内で入力してください。".into());
+        }
+        Ok(Some(reason.to_owned()))
+    }
+}
+
+/// The state at `now`.
+pub fn state(period: &Period, published_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> State {
+    if published_at.is_some_and(|at| at <= now) {
+        State::ResultPublished
+    } else if now < period.opens_at() {
+        State::Scheduled
+    } else if now < period.closes_at() {
+        State::Open
+    } else {
+        State::Closed
+    }
+}
+
+/// 受付番号: `PC-2026-0001-000123` — the year the consultation opens (in Tokyo), its number
+/// and the submission's sequence within it.
+pub fn receipt_number(opens_on: NaiveDate, consultation: i32, seq: i32) -> String {
+    format!("PC-{}-{consultation:04}-{seq:06}", opens_on.year())
+}
+
+/// The first and last day of fiscal year `year`.
+pub fn fiscal_year_days(year: i32) -> (NaiveDate, NaiveDate) {
+    (
+        NaiveDate::from_ymd_opt(year, 4, 1).expect("1 April exists"),
+        NaiveDate::from_ymd_opt(year + 1, 3, 31).expect("31 March exists"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn jst_at(y: i32, m: u32, d: u32, h: u32, min: u32, s: u32) -> DateTime<Utc> {
+        jst()
+            .with_ymd_and_hms(y, m, d, h, min, s)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn december() -> Period {
+        Period::new(day(2026, 12, 1), day(2026, 12, 30)).unwrap()
+    }
+
+    #[test]
+    fn the_period_runs_from_midnight_jst_to_the_end_of_the_last_day() {
+        let p = december();
+        assert_eq!(
+            p.opens_at(),
+            Utc.with_ymd_and_hms(2026, 11, 30, 15, 0, 0).unwrap()
+        );
+        assert_eq!(
+            p.closes_at(),
+            Utc.with_ymd_and_hms(2026, 12, 30, 15, 0, 0).unwrap()
+        );
+        assert!(!p.contains(jst_at(2026, 11, 30, 23, 59, 59)));
+        assert!(p.contains(jst_at(2026, 12, 1, 0, 0, 0)));
+        assert!(p.contains(jst_at(2026, 12, 30, 23, 59, 59)));
+        assert!(p.contains(jst_at(2026, 12, 31, 0, 0, 0) - chrono::Duration::milliseconds(1)));
+        assert!(!p.contains(jst_at(2026, 12, 31, 0, 0, 0)));
+        assert_eq!(p.opens_on(), day(2026, 12, 1));
+        assert_eq!(p.closes_on(), day(2026, 12, 30));
+    }
+
+    #[test]
+    fn states_follow_the_clock() {
+        let p = december();
+        let published = Some(jst_at(2027, 1, 20, 10, 0, 0));
+        assert_eq!(
+            state(&p, None, jst_at(2026, 11, 30, 23, 59, 59)),
+            State::Scheduled
+        );
+        assert_eq!(state(&p, None, jst_at(2026, 12, 1, 0, 0, 0)), State::Open);
+        assert_eq!(
+            state(&p, None, jst_at(2026, 12, 30, 23, 59, 59)),
+            State::Open
+        );
+        assert_eq!(
+            state(&p, None, jst_at(2026, 12, 31, 0, 0, 0)),
+            State::Closed
+        );
+        assert_eq!(
+            state(&p, published, jst_at(2027, 1, 20, 9, 59, 59)),
+            State::Closed
+        );
+        assert_eq!(
+            state(&p, published, jst_at(2027, 1, 20, 10, 0, 0)),
+            State::ResultPublished
+        );
+        let names: Vec<_> = [
+            State::Scheduled,
+            State::Open,
+            State::Closed,
+            State::ResultPublished,
+        ]
+        .map(State::as_str)
+        .into();
+        assert_eq!(names, ["scheduled", "open", "closed", "result_published"]);
+    }
+
+    #[test]
+    fn thirty_days_counted_inclusively_need_no_reason() {
+        let p = december();
+        assert_eq!(p.days(), 30);
+        assert_eq!(p.short_reason("  "), Ok(None));
+        assert_eq!(
+            p.short_reason("理由"),
+            Ok(None),
+            "a needless reason is dropped"
+        );
+        let short = Period::new(day(2026, 12, 1), day(2026, 12, 29)).unwrap();
+        assert_eq!(short.days(), 29);
+        let message = short.short_reason(" ").unwrap_err();
+        assert!(
+            message.contains("29日間") && message.contains("理由"),
+            "{message}"
+        );
+        assert_eq!(
+            short.short_reason(" 法令の施行日が迫っているため。 "),
+            Ok(Some("法令の施行日が迫っているため。".into()))
+        );
+        assert!(short.short_reason(&"長".repeat(1001)).is_err());
+        let one_day = Period::new(day(2026, 12, 1), day(2026, 12, 1)).unwrap();
+        assert_eq!(one_day.days(), 1);
+    }
+
+    #[test]
+    fn close_before_open_is_refused() {
+        let message = Period::new(day(2026, 12, 2), day(2026, 12, 1)).unwrap_err();
+        assert!(message.contains("締切日"), "{message}");
+    }
+
+    #[test]
+    fn days_parse_from_forms() {
+        assert_eq!(parse_day(" 2026-12-01 ", "開始日"), Ok(day(2026, 12, 1)));
+        assert!(parse_day("", "開始日")
+            .unwrap_err()
+            .contains("開始日を入力"));
+        assert!(parse_day("12/1", "締切日")
+            .unwrap_err()
+            .contains("締切日は"));
+        assert!(parse_day("2026-02-30", "締切日").is_err());
+    }
+
+    #[test]
+    fn days_of_instants_are_tokyo_days() {
+        assert_eq!(day_of(jst_at(2026, 12, 1, 0, 0, 0)), day(2026, 12, 1));
+        assert_eq!(day_of(jst_at(2026, 11, 30, 23, 59, 59)), day(2026, 11, 30));
+        assert_eq!(start_of_day(day(2026, 12, 1)), jst_at(2026, 12, 1, 0, 0, 0));
+    }
+
+    #[test]
+    fn receipt_numbers() {
+        assert_eq!(
+            receipt_number(day(2026, 12, 1), 1, 123),
+            "PC-2026-0001-000123"
+        );
+        assert_eq!(
+            receipt_number(day(2027, 1, 5), 12, 1),
+            "PC-2027-0012-000001"
+        );
+    }
+
+    #[test]
+    fn fiscal_years_run_april_to_march() {
+        assert_eq!(fiscal_year_days(2026), (day(2026, 4, 1), day(2027, 3, 31)));
+    }
+}

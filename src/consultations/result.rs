@@ -1,0 +1,222 @@
+//! The published result as a CSV file (No. / 意見の要旨 / 市の考え方 / 修正の有無, through the
+//! shared writer in `proposals::csv`) and the Atom feed of consultations: an entry when one
+//! opens and when its result is published. Public data only.
+
+use super::handlers::{last_day, published};
+use super::model::{self, Consultation, Item};
+use super::period::State;
+use crate::app::AppState;
+use crate::error::{Error, Result};
+use crate::proposals::csv::{self, Encoding};
+use crate::proposals::feed::escape;
+use crate::web::cached;
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Deserialize;
+
+/// The header row of the result CSV.
+pub const COLUMNS: [&str; 5] = [
+    "No.",
+    "意見の要旨",
+    "市の考え方",
+    "修正の有無",
+    "修正の内容",
+];
+
+/// The result table as CSV text.
+pub fn table(items: &[Item]) -> String {
+    let rows = items.iter().map(|i| {
+        vec![
+            i.number.to_string(),
+            i.summary.clone(),
+            i.response.clone(),
+            if i.changed { "有" } else { "無" }.to_owned(),
+            i.change.clone().unwrap_or_default(),
+        ]
+    });
+    csv::text(std::iter::once(COLUMNS.map(str::to_owned).to_vec()).chain(rows))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsvQuery {
+    encoding: Option<String>,
+}
+
+/// `/consultations/{id}/result.csv[?encoding=shift_jis]`.
+pub async fn csv(
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    query: web::Query<CsvQuery>,
+) -> Result<HttpResponse> {
+    let id = id.into_inner();
+    let encoding = Encoding::parse(query.encoding.as_deref()).map_err(Error::BadRequest)?;
+    published(&state, id).await?;
+    let items = state.db(move |conn| model::items(conn, id)).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(format!("text/csv; charset={}", encoding.charset()))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"consultation-{id}-result.csv\""),
+        ))
+        .body(csv::encode(&table(&items), encoding)))
+}
+
+fn time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// One entry: a consultation opened, or its result published.
+struct Entry {
+    id: String,
+    title: String,
+    at: DateTime<Utc>,
+    link: String,
+    summary: String,
+}
+
+/// The feed's entries at `now`: nothing scheduled is announced before it opens.
+fn entries(base: &str, consultations: &[Consultation], now: DateTime<Utc>) -> Vec<Entry> {
+    let mut out = Vec::new();
+    for c in consultations {
+        let state = c.state(now);
+        if state == State::Scheduled {
+            continue;
+        }
+        let page = format!("{base}/consultations/{}", c.id);
+        out.push(Entry {
+            id: format!("{page}#open"),
+            title: format!("意見募集: {}", c.title),
+            at: c.period.opens_at(),
+            link: page.clone(),
+            summary: format!(
+                "{}〜{}（{}）{}",
+                crate::wareki::date_ja(c.period.opens_at()),
+                crate::wareki::date_ja(last_day(c)),
+                c.department,
+                c.summary
+            ),
+        });
+        if let (State::ResultPublished, Some(at)) = (state, c.result_published_at) {
+            out.push(Entry {
+                id: format!("{page}/result"),
+                title: format!("意見募集の結果: {}", c.title),
+                at,
+                link: format!("{page}/result"),
+                summary: format!(
+                    "「{}」の意見募集の結果と市の考え方を公表しました。",
+                    c.title
+                ),
+            });
+        }
+    }
+    out.sort_by_key(|e| std::cmp::Reverse(e.at));
+    out.truncate(50);
+    out
+}
+
+/// The feed's XML.
+pub fn atom(base: &str, consultations: &[Consultation], now: DateTime<Utc>) -> String {
+    let entries = entries(base, consultations, now);
+    let updated = entries.first().map_or(now, |e| e.at);
+    let feed = format!("{base}/consultations/feed.atom");
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+    xml.push_str("<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"ja\">\n");
+    xml.push_str(&format!("  <id>{}</id>\n", escape(&feed)));
+    xml.push_str("  <title>本庄市 意見公募（パブリックコメント）</title>\n");
+    xml.push_str(&format!("  <updated>{}</updated>\n", time(updated)));
+    xml.push_str(&format!(
+        "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n",
+        escape(&feed)
+    ));
+    xml.push_str(&format!(
+        "  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
+        escape(&format!("{base}/consultations"))
+    ));
+    xml.push_str("  <author><name>本庄市</name></author>\n");
+    for e in entries {
+        xml.push_str("  <entry>\n");
+        xml.push_str(&format!("    <id>{}</id>\n", escape(&e.id)));
+        xml.push_str(&format!("    <title>{}</title>\n", escape(&e.title)));
+        xml.push_str(&format!("    <updated>{}</updated>\n", time(e.at)));
+        xml.push_str(&format!(
+            "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
+            escape(&e.link)
+        ));
+        xml.push_str(&format!("    <summary>{}</summary>\n", escape(&e.summary)));
+        xml.push_str("  </entry>\n");
+    }
+    xml.push_str("</feed>\n");
+    xml
+}
+
+/// `/consultations/feed.atom`.
+pub async fn feed(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse> {
+    let rows = state.db(model::list).await?;
+    let consultations: Vec<Consultation> = rows.into_iter().map(|(c, _)| c).collect();
+    let xml = atom(&state.public_url, &consultations, state.clock.now());
+    Ok(cached(
+        &req,
+        "application/atom+xml; charset=utf-8",
+        xml.into_bytes(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::consultations::period::{start_of_day, Period};
+    use chrono::NaiveDate;
+
+    fn day(m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, m, d).unwrap()
+    }
+
+    fn consultation(id: i32, published: Option<DateTime<Utc>>) -> Consultation {
+        Consultation {
+            id,
+            title: format!("案<{id}>&"),
+            department_id: 1,
+            department: "企画課".into(),
+            summary: "概要".into(),
+            period: Period::new(day(10, 1), day(10, 30)).unwrap(),
+            short_period_reason: None,
+            identity_required: true,
+            result_published_at: published,
+        }
+    }
+
+    #[test]
+    fn the_table_has_the_result_columns_and_words() {
+        let items = [Item {
+            id: 1,
+            number: 1,
+            summary: "駐輪場を, \"増やして\"\nほしい".into(),
+            response: "検討します。".into(),
+            changed: true,
+            change: Some("第2章に追記".into()),
+        }];
+        assert_eq!(
+            table(&items),
+            "No.,意見の要旨,市の考え方,修正の有無,修正の内容\r\n1,\"駐輪場を, \"\"増やして\"\"\r\nほしい\",検討します。,有,第2章に追記\r\n"
+        );
+        assert_eq!(table(&[]).lines().count(), 1);
+    }
+
+    #[test]
+    fn the_feed_announces_openings_and_results_and_escapes() {
+        let published = start_of_day(day(11, 20));
+        let list = [consultation(1, Some(published)), consultation(2, None)];
+        let before = start_of_day(day(9, 30));
+        let none = atom("http://x", &list, before);
+        assert!(!none.contains("<entry>"), "nothing before it opens");
+        let xml = atom("http://x", &list, start_of_day(day(11, 21)));
+        assert_eq!(xml.matches("<entry>").count(), 3);
+        assert!(xml.contains("意見募集の結果: 案&lt;1&gt;&amp;"));
+        assert!(xml.contains("http://x/consultations/1/result"));
+        assert!(
+            xml.find("意見募集の結果").unwrap() < xml.find("意見募集: ").unwrap(),
+            "newest first"
+        );
+    }
+}

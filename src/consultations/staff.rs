@@ -1,0 +1,852 @@
+//! Staff pages of consultations: the list, a new consultation (admins), and a consultation's
+//! work page (its department's reviewers): every opinion with the submitter's details, typing in
+//! an opinion that came on paper, by post, fax, email or at the counter, the result table
+//! (意見の要旨 / 市の考え方 / 修正の有無), exclusions with their reason, and publication.
+
+use super::fields::{self, Channel, MAX_BODY};
+use super::handlers::{identity, last_day, section, state_label, summary_json};
+use super::model::{self, NewConsultation, NewItem, Opinion, Refused};
+use super::period::{day_of, parse_day, start_of_day};
+use crate::app::AppState;
+use crate::attachments::handlers::item_json;
+use crate::attachments::sniff::{MAX_LABEL, MAX_PER_OWNER};
+use crate::attachments::{self, Owner};
+use crate::auth::session::check_csrf;
+use crate::db::schema::departments;
+use crate::error::{Error, Result};
+use crate::proposals::handlers::date;
+use crate::staff::{self, crumbs, see_other, Action, Staff, Templates};
+use crate::web::forms::FormPage;
+use crate::web::i18n::{translate, Lang};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::Duration;
+use diesel::prelude::*;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+fn t(lang: Lang, key: &str) -> String {
+    translate(lang, key, &[])
+}
+
+/// `/staff/consultations`: every consultation, for anyone holding a role.
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+) -> Result<HttpResponse> {
+    staff.require(Action::ViewStaffArea)?;
+    let lang = Lang::of(&req);
+    let now = state.clock.now();
+    let rows = state.db(model::list).await?;
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|(c, n)| {
+            let mut v = summary_json(lang, c, now);
+            v["staff_href"] = json!(format!("/staff/consultations/{}", c.id));
+            v["comment_count"] = json!(n);
+            v["may_work"] = json!(staff.may(Action::WorkConsultation {
+                department: c.department_id
+            }));
+            v
+        })
+        .collect();
+    let title = t(lang, "staff.consultations.title");
+    staff::page(
+        &req,
+        &hb,
+        "staff/consultations",
+        &title,
+        &crumbs(lang, &[(&title, None)]),
+        &json!({ "consultations": items, "may_create": staff.may(Action::CreateConsultations) }),
+        StatusCode::OK,
+    )
+}
+
+/// What the new-consultation form sends.
+#[derive(Debug, Default, Deserialize)]
+pub struct NewForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    department: String,
+    #[serde(default)]
+    measures: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    sections: String,
+    #[serde(default)]
+    opens_on: String,
+    #[serde(default)]
+    closes_on: String,
+    #[serde(default)]
+    short_period_reason: String,
+    /// A checkbox: present when on-line opinions may come without name and address.
+    identity_optional: Option<String>,
+}
+
+impl NewForm {
+    fn keep(&self, page: &mut FormPage) {
+        for (field, value) in [
+            ("title", &self.title),
+            ("department", &self.department),
+            ("measures", &self.measures),
+            ("summary", &self.summary),
+            ("sections", &self.sections),
+            ("opens_on", &self.opens_on),
+            ("closes_on", &self.closes_on),
+            ("short_period_reason", &self.short_period_reason),
+        ] {
+            page.keep(field, value);
+        }
+        if self.identity_optional.is_some() {
+            page.keep("identity_optional", "on");
+        }
+    }
+
+    fn parse(&self, page: &mut FormPage) -> Option<NewConsultation> {
+        let title = page.check("title", fields::text(&self.title, "件名", 200, true));
+        let summary = page.check("summary", fields::text(&self.summary, "概要", 4000, true));
+        let department = page.check(
+            "department",
+            self.department
+                .trim()
+                .parse::<i32>()
+                .map_err(|_| "担当課を選んでください。".to_owned()),
+        );
+        let measures = page.check(
+            "measures",
+            self.measures
+                .split([' ', ',', '、', '，', '\u{3000}'])
+                .filter(|c| !c.trim().is_empty())
+                .map(|c| {
+                    c.trim()
+                        .parse::<crate::plan::model::MeasureCode>()
+                        .map(|m| m.to_string())
+                })
+                .collect::<Result<Vec<_>, String>>(),
+        );
+        let sections = page.check("sections", fields::sections(&self.sections));
+        let period =
+            match fields::period(&self.opens_on, &self.closes_on, &self.short_period_reason) {
+                Ok(p) => Some(p),
+                Err((field, message)) => {
+                    page.fail(field, &message);
+                    None
+                }
+            };
+        let (period, short_period_reason) = period?;
+        Some(NewConsultation {
+            title: title??,
+            department_id: department?,
+            summary: summary??,
+            period,
+            short_period_reason,
+            identity_required: self.identity_optional.is_none(),
+            measures: measures?,
+            sections: sections?,
+        })
+    }
+}
+
+/// The consultation form: a new one (`editing` none) or a scheduled one being edited.
+async fn new_page(
+    req: &HttpRequest,
+    hb: &Templates,
+    state: &AppState,
+    form: &FormPage,
+    editing: Option<i32>,
+    status: StatusCode,
+) -> Result<HttpResponse> {
+    let lang = Lang::of(req);
+    let list: Vec<(i32, String)> = state
+        .db(|conn| {
+            Ok(departments::table
+                .order(departments::name)
+                .select((departments::id, departments::name))
+                .load(conn)?)
+        })
+        .await?;
+    let chosen = serde_json::to_value(form)
+        .ok()
+        .and_then(|v| v["values"]["department"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let title = t(
+        lang,
+        if editing.is_some() {
+            "staff.consultations.edit"
+        } else {
+            "staff.consultations.new"
+        },
+    );
+    let action = editing.map_or("/staff/consultations".to_owned(), |id| {
+        format!("/staff/consultations/{id}/edit")
+    });
+    staff::page(
+        req,
+        hb,
+        "staff/consultation_new",
+        &title,
+        &crumbs(
+            lang,
+            &[
+                (
+                    &t(lang, "staff.consultations.title"),
+                    Some("/staff/consultations".into()),
+                ),
+                (&title, None),
+            ],
+        ),
+        &json!({
+            "form": form,
+            "action": action,
+            "editing": editing.is_some(),
+            "departments": list.iter().map(|(id, name)| json!({ "id": id, "name": name, "selected": id.to_string() == chosen })).collect::<Vec<_>>(),
+        }),
+        status,
+    )
+}
+
+/// `/staff/consultations/new`.
+pub async fn new_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+) -> Result<HttpResponse> {
+    staff.require(Action::CreateConsultations)?;
+    new_page(
+        &req,
+        &hb,
+        &state,
+        &FormPage::default(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// `POST /staff/consultations`.
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+    form: web::Form<NewForm>,
+) -> Result<HttpResponse> {
+    staff.require(Action::CreateConsultations)?;
+    let posted = form.into_inner();
+    check_csrf(&req, &posted.csrf)?;
+    let mut page = FormPage::default();
+    posted.keep(&mut page);
+    let Some(new) = posted.parse(&mut page) else {
+        return new_page(&req, &hb, &state, &page, None, StatusCode::BAD_REQUEST).await;
+    };
+    let ip = staff::ip(&req);
+    let actor = staff.id();
+    match state
+        .db(move |conn| model::create(conn, &new, actor, ip.as_deref()))
+        .await?
+    {
+        Ok(id) => Ok(see_other(&format!("/staff/consultations/{id}"))),
+        Err((field, message)) => {
+            page.fail(field, &message);
+            new_page(&req, &hb, &state, &page, None, StatusCode::BAD_REQUEST).await
+        }
+    }
+}
+
+/// `/staff/consultations/{id}/edit`: the form with the consultation as it is, while scheduled.
+pub async fn edit_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+    id: web::Path<i32>,
+) -> Result<HttpResponse> {
+    staff.require(Action::CreateConsultations)?;
+    let id = id.into_inner();
+    let d = state
+        .db(move |conn| model::detail(conn, id))
+        .await?
+        .ok_or(Error::NotFound)?;
+    let c = &d.consultation;
+    if c.state(state.clock.now()) != super::period::State::Scheduled {
+        return Err(Error::BadRequest(
+            "募集が始まった意見公募は編集できません。".into(),
+        ));
+    }
+    let sections: Vec<String> = d
+        .sections
+        .iter()
+        .map(|s| format!("## {}\n{}", s.heading, s.body))
+        .collect();
+    let measures: Vec<&str> = d.measures.iter().map(|(code, _)| code.as_str()).collect();
+    let mut page = FormPage::default();
+    page.keep("title", &c.title)
+        .keep("department", &c.department_id.to_string())
+        .keep("measures", &measures.join(" "))
+        .keep("summary", &c.summary)
+        .keep("sections", &sections.join("\n"))
+        .keep("opens_on", &c.period.opens_on().to_string())
+        .keep("closes_on", &c.period.closes_on().to_string())
+        .keep(
+            "short_period_reason",
+            c.short_period_reason.as_deref().unwrap_or_default(),
+        );
+    if !c.identity_required {
+        page.keep("identity_optional", "on");
+    }
+    new_page(&req, &hb, &state, &page, Some(id), StatusCode::OK).await
+}
+
+/// `POST /staff/consultations/{id}/edit`.
+pub async fn update(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+    id: web::Path<i32>,
+    form: web::Form<NewForm>,
+) -> Result<HttpResponse> {
+    staff.require(Action::CreateConsultations)?;
+    let id = id.into_inner();
+    let posted = form.into_inner();
+    check_csrf(&req, &posted.csrf)?;
+    let mut page = FormPage::default();
+    posted.keep(&mut page);
+    let Some(new) = posted.parse(&mut page) else {
+        return new_page(&req, &hb, &state, &page, Some(id), StatusCode::BAD_REQUEST).await;
+    };
+    let (now, actor, ip) = (state.clock.now(), staff.id(), staff::ip(&req));
+    match state
+        .db(move |conn| model::update(conn, id, &new, now, actor, ip.as_deref()))
+        .await?
+    {
+        Ok(()) => Ok(see_other(&format!("/staff/consultations/{id}"))),
+        Err((field, message)) => {
+            page.fail(field, &message);
+            new_page(&req, &hb, &state, &page, Some(id), StatusCode::BAD_REQUEST).await
+        }
+    }
+}
+
+/// The forms of the work page, with what was typed when one was refused.
+#[derive(Default)]
+struct Forms {
+    paper: FormPage,
+    item: FormPage,
+    exclude: FormPage,
+    publish: FormPage,
+    /// Why a document (or, with `scan`, a scan) was refused.
+    upload: Option<String>,
+    scan: Option<String>,
+}
+
+/// The work page again after a refused upload, saying why beside the form it came from.
+pub(super) async fn refused_upload(
+    req: &HttpRequest,
+    hb: &Templates,
+    state: &AppState,
+    staff: &Staff,
+    id: i32,
+    scan: bool,
+    refusal: &crate::attachments::sniff::Refusal,
+) -> Result<HttpResponse> {
+    let message = refusal.message();
+    let forms = if scan {
+        Forms {
+            scan: Some(message),
+            ..Forms::default()
+        }
+    } else {
+        Forms {
+            upload: Some(message),
+            ..Forms::default()
+        }
+    };
+    work_page(req, hb, state, staff, id, &forms, refusal.status()).await
+}
+
+async fn work_page(
+    req: &HttpRequest,
+    hb: &Templates,
+    state: &AppState,
+    staff: &Staff,
+    id: i32,
+    forms: &Forms,
+    status: StatusCode,
+) -> Result<HttpResponse> {
+    let (d, opinions, items, scans) = state
+        .db(move |conn| {
+            let d = model::detail(conn, id)?.ok_or(Error::NotFound)?;
+            let opinions = model::staff_opinions(conn, id)?;
+            // The scans of paper opinions (web ones have none).
+            let mut scans = std::collections::HashMap::new();
+            for o in opinions.iter().filter(|o| o.channel != Channel::Web.code()) {
+                let files = attachments::model::list(conn, &Owner::consultation_comment(o.id))?;
+                scans.insert(o.id, files);
+            }
+            Ok((d, opinions, model::items(conn, id)?, scans))
+        })
+        .await?;
+    staff.require(Action::WorkConsultation {
+        department: d.consultation.department_id,
+    })?;
+    let lang = Lang::of(req);
+    let now = state.clock.now();
+    let c = &d.consultation;
+    let closed = matches!(
+        c.state(now),
+        super::period::State::Closed | super::period::State::ResultPublished
+    );
+    let context = json!({
+        "consultation": summary_json(lang, c, now),
+        "identity_required": c.identity_required,
+        "closed": closed,
+        "sections": d.sections.iter().map(|s| json!({ "id": s.id, "label": format!("{}. {}", s.number, s.heading) })).collect::<Vec<_>>(),
+        "channels": Channel::ALL.into_iter().filter(|ch| *ch != Channel::Web).map(|ch| json!({ "code": ch.code(), "label": super::handlers::channel_label(lang, ch) })).collect::<Vec<_>>(),
+        "attachments": {
+            "items": d.documents.iter().map(|a| {
+                let mut item = item_json(a);
+                item["remove_action"] = json!(format!("/consultations/{id}/attachments/{}/remove", a.id));
+                item
+            }).collect::<Vec<_>>(),
+            "action": format!("/consultations/{id}/attachments"),
+            "message": forms.upload,
+            "hint": translate(lang, "staff.consultations.documents_hint", &[("max", MAX_LABEL.to_owned()), ("count", MAX_PER_OWNER.to_string())]),
+        },
+        "opinions": opinions.iter().map(|o| json!({
+            "id": o.id,
+            "paper": scans.contains_key(&o.id),
+            "scans": scans.get(&o.id).map(|files| files.iter().map(item_json).collect::<Vec<_>>()),
+            "scan_action": format!("/consultations/{id}/opinions/{}/attachments", o.id),
+            "receipt": o.receipt_number,
+            "channel": Channel::parse(&o.channel).map(|ch| super::handlers::channel_label(lang, ch)),
+            "received": date(lang, o.received_at),
+            "section": o.section,
+            "body": o.body,
+            "organisation": o.organisation_name,
+            "name": o.submitter_name,
+            "address": o.submitter_address,
+            "email": o.submitter_email,
+            "item": o.item,
+            "excluded_reason": o.excluded_reason,
+        })).collect::<Vec<_>>(),
+        "items": items,
+        "scan_message": forms.scan,
+        "paper": forms.paper,
+        "item_form": forms.item,
+        "exclude": forms.exclude,
+        "publish": forms.publish,
+        "max_body": MAX_BODY,
+        // Paper mostly arrives while the consultation is open: today, or its last day after.
+        "received_default": day_of(now).min(day_of(last_day(c))).to_string(),
+        "state_label": state_label(lang, c.state(now)),
+    });
+    staff::page(
+        req,
+        hb,
+        "staff/consultation",
+        &c.title,
+        &crumbs(
+            lang,
+            &[
+                (
+                    &t(lang, "staff.consultations.title"),
+                    Some("/staff/consultations".into()),
+                ),
+                (&c.title, None),
+            ],
+        ),
+        &context,
+        status,
+    )
+}
+
+/// The department of a consultation, for the authorisation check before any change.
+async fn authorise(state: &AppState, staff: &Staff, id: i32) -> Result<()> {
+    let c = state
+        .db(move |conn| model::find(conn, id))
+        .await?
+        .ok_or(Error::NotFound)?;
+    staff.require(Action::WorkConsultation {
+        department: c.department_id,
+    })
+}
+
+/// `/staff/consultations/{id}`.
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+    id: web::Path<i32>,
+) -> Result<HttpResponse> {
+    let id = id.into_inner();
+    authorise(&state, &staff, id).await?;
+    work_page(
+        &req,
+        &hb,
+        &state,
+        &staff,
+        id,
+        &Forms::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// What the paper-opinion form sends.
+#[derive(Debug, Default, Deserialize)]
+pub struct PaperForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    received_on: String,
+    #[serde(default)]
+    section: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    organisation: String,
+    #[serde(default)]
+    email: String,
+}
+
+/// `POST /staff/consultations/{id}/comments`: an opinion that came on paper (or by post, fax,
+/// email, at the counter), typed in with the day it was received.
+pub async fn enter(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+    id: web::Path<i32>,
+    form: web::Form<PaperForm>,
+) -> Result<HttpResponse> {
+    let id = id.into_inner();
+    authorise(&state, &staff, id).await?;
+    let p = form.into_inner();
+    check_csrf(&req, &p.csrf)?;
+    let identity_required = state
+        .db(move |conn| model::find(conn, id))
+        .await?
+        .is_some_and(|c| c.identity_required);
+    let mut page = FormPage::default();
+    for (field, value) in [
+        ("channel", &p.channel),
+        ("received_on", &p.received_on),
+        ("section", &p.section),
+        ("body", &p.body),
+        ("name", &p.name),
+        ("address", &p.address),
+        ("organisation", &p.organisation),
+        ("email", &p.email),
+    ] {
+        page.keep(field, value);
+    }
+    let channel = page.check("channel", Channel::parse_offline(&p.channel));
+    let received = page.check("received_on", parse_day(&p.received_on, "受付日"));
+    let body = page.check("body", fields::text(&p.body, "意見", MAX_BODY, true));
+    let sec = section(&mut page, &p.section);
+    let who = identity(
+        &mut page,
+        identity_required,
+        &p.name,
+        &p.address,
+        &p.organisation,
+    );
+    let email = page.check(
+        "email",
+        fields::text(&p.email, "メールアドレス", 254, false).and_then(|e| match e {
+            Some(e) if e.parse::<lettre::Address>().is_err() => {
+                Err("メールアドレスの形式が正しくありません。".to_owned())
+            }
+            e => Ok(e),
+        }),
+    );
+    let (
+        Some(channel),
+        Some(received),
+        Some(Some(body)),
+        Some(sec),
+        Some((name, address, org)),
+        Some(email),
+    ) = (channel, received, body, sec, who, email)
+    else {
+        let forms = Forms {
+            paper: page,
+            ..Forms::default()
+        };
+        return work_page(
+            &req,
+            &hb,
+            &state,
+            &staff,
+            id,
+            &forms,
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    };
+    let now = state.clock.now();
+    // The day it was received: noon in Tokyo, so that the day itself is what counts.
+    let received_at = (start_of_day(received) + Duration::hours(12)).min(now);
+    let opinion = Opinion {
+        channel,
+        received_at,
+        section: sec,
+        body,
+        account: None,
+        organisation_name: org,
+        submitter_name: name,
+        submitter_address: address,
+        submitter_email: email,
+        entered_by: Some(staff.id()),
+    };
+    let ip = staff::ip(&req);
+    let public_url = state.public_url.clone();
+    match state
+        .db(move |conn| model::submit(conn, id, &opinion, now, ip.as_deref(), &public_url))
+        .await?
+    {
+        Ok(_) => Ok(see_other(&format!("/staff/consultations/{id}#opinions"))),
+        Err(refused) => {
+            page.fail(refused.field, &refused.message);
+            let forms = Forms {
+                paper: page,
+                ..Forms::default()
+            };
+            work_page(
+                &req,
+                &hb,
+                &state,
+                &staff,
+                id,
+                &forms,
+                StatusCode::BAD_REQUEST,
+            )
+            .await
+        }
+    }
+}
+
+/// What the result-item form sends.
+#[derive(Debug, Default, Deserialize)]
+pub struct ItemForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    response: String,
+    #[serde(default)]
+    changed: String,
+    #[serde(default)]
+    change: String,
+    #[serde(default)]
+    receipts: String,
+}
+
+async fn refused_page(
+    req: &HttpRequest,
+    hb: &Templates,
+    state: &AppState,
+    staff: &Staff,
+    id: i32,
+    forms: Forms,
+) -> Result<HttpResponse> {
+    work_page(req, hb, state, staff, id, &forms, StatusCode::BAD_REQUEST).await
+}
+
+/// `POST /staff/consultations/{id}/items`: a row of the result table and the opinions it
+/// answers (by receipt number).
+pub async fn add_item(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+    id: web::Path<i32>,
+    form: web::Form<ItemForm>,
+) -> Result<HttpResponse> {
+    let id = id.into_inner();
+    authorise(&state, &staff, id).await?;
+    let f = form.into_inner();
+    check_csrf(&req, &f.csrf)?;
+    let mut page = FormPage::default();
+    for (field, value) in [
+        ("summary", &f.summary),
+        ("response", &f.response),
+        ("changed", &f.changed),
+        ("change", &f.change),
+        ("receipts", &f.receipts),
+    ] {
+        page.keep(field, value);
+    }
+    let summary = page.check(
+        "summary",
+        fields::text(&f.summary, "意見の要旨", 4000, true),
+    );
+    let response = page.check(
+        "response",
+        fields::text(&f.response, "市の考え方", 4000, true),
+    );
+    let changed = page.check(
+        "changed",
+        match f.changed.as_str() {
+            "yes" => Ok(true),
+            "no" => Ok(false),
+            _ => Err("修正の有無を選んでください。".to_owned()),
+        },
+    );
+    let change = page.check(
+        "change",
+        fields::text(&f.change, "修正の内容", 4000, changed == Some(true)),
+    );
+    let receipts: Vec<String> = f
+        .receipts
+        .split([' ', ',', '、', '\n', '\r', '\u{3000}'])
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let (Some(Some(summary)), Some(Some(response)), Some(changed), Some(change)) =
+        (summary, response, changed, change)
+    else {
+        let forms = Forms {
+            item: page,
+            ..Forms::default()
+        };
+        return refused_page(&req, &hb, &state, &staff, id, forms).await;
+    };
+    let item = NewItem {
+        summary,
+        response,
+        changed,
+        change: if changed { change } else { None },
+        receipts,
+    };
+    let now = state.clock.now();
+    let actor = staff.id();
+    let ip = staff::ip(&req);
+    match state
+        .db(move |conn| model::add_item(conn, id, &item, now, actor, ip.as_deref()))
+        .await?
+    {
+        Ok(_) => Ok(see_other(&format!("/staff/consultations/{id}#result"))),
+        Err(Refused { field, message }) => {
+            page.fail(field, &message);
+            let forms = Forms {
+                item: page,
+                ..Forms::default()
+            };
+            refused_page(&req, &hb, &state, &staff, id, forms).await
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ExcludeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    receipt: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /staff/consultations/{id}/exclude`: keeps an opinion out of the published result,
+/// with the reason (e.g. it harms a third party).
+pub async fn exclude(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+    id: web::Path<i32>,
+    form: web::Form<ExcludeForm>,
+) -> Result<HttpResponse> {
+    let id = id.into_inner();
+    authorise(&state, &staff, id).await?;
+    let f = form.into_inner();
+    check_csrf(&req, &f.csrf)?;
+    let mut page = FormPage::default();
+    page.keep("receipt", &f.receipt).keep("reason", &f.reason);
+    let receipt = page.check("receipt", fields::text(&f.receipt, "受付番号", 40, true));
+    let reason = page.check(
+        "reason",
+        fields::text(&f.reason, "公表しない理由", 1000, true),
+    );
+    let (Some(Some(receipt)), Some(Some(reason))) = (receipt, reason) else {
+        let forms = Forms {
+            exclude: page,
+            ..Forms::default()
+        };
+        return refused_page(&req, &hb, &state, &staff, id, forms).await;
+    };
+    let now = state.clock.now();
+    let actor = staff.id();
+    let ip = staff::ip(&req);
+    match state
+        .db(move |conn| model::exclude(conn, id, &receipt, &reason, now, actor, ip.as_deref()))
+        .await?
+    {
+        Ok(()) => Ok(see_other(&format!("/staff/consultations/{id}#opinions"))),
+        Err(Refused { field, message }) => {
+            page.fail(field, &message);
+            let forms = Forms {
+                exclude: page,
+                ..Forms::default()
+            };
+            refused_page(&req, &hb, &state, &staff, id, forms).await
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /staff/consultations/{id}/publish`.
+pub async fn publish(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+    id: web::Path<i32>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse> {
+    let id = id.into_inner();
+    authorise(&state, &staff, id).await?;
+    check_csrf(&req, &form.csrf)?;
+    let now = state.clock.now();
+    let actor = staff.id();
+    let ip = staff::ip(&req);
+    let public_url = state.public_url.clone();
+    match state
+        .db(move |conn| model::publish(conn, id, now, actor, ip.as_deref(), &public_url))
+        .await?
+    {
+        Ok(()) => Ok(see_other(&format!("/consultations/{id}/result"))),
+        Err(Refused { field, message }) => {
+            let mut page = FormPage::default();
+            page.fail(field, &message);
+            let forms = Forms {
+                publish: page,
+                ..Forms::default()
+            };
+            refused_page(&req, &hb, &state, &staff, id, forms).await
+        }
+    }
+}

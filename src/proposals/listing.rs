@@ -1,0 +1,242 @@
+//! How the public list of proposals is ordered, searched and paged: the sort orders, the keyset
+//! cursor of each order, and the search text. Pure (no database).
+
+use chrono::{DateTime, TimeZone, Utc};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use uuid::Uuid;
+
+/// The orders of the public list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    /// Newest first (by creation).
+    #[default]
+    Newest,
+    /// Most supported (賛同) first, newest first among equals.
+    Supported,
+    /// Most recently decided (採択・不採択) first; only decided proposals.
+    Decided,
+}
+
+impl Sort {
+    pub const ALL: [Sort; 3] = [Sort::Newest, Sort::Supported, Sort::Decided];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sort::Newest => "newest",
+            Sort::Supported => "supported",
+            Sort::Decided => "decided",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Sort, String> {
+        Sort::ALL
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+            .ok_or_else(|| {
+                "並べ替え（sort）は newest・supported・decided のいずれかです。".to_owned()
+            })
+    }
+}
+
+/// Where the previous page ended, in the order of its sort: the list continues after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    /// The support count (only for [`Sort::Supported`]).
+    pub supports: i32,
+    /// The creation time, or the decision time for [`Sort::Decided`].
+    pub at: DateTime<Utc>,
+    pub id: Uuid,
+}
+
+impl Cursor {
+    /// `micros_id`, and `supports_micros_id` for the support order: short, and safe in a URL.
+    pub fn encode(&self, sort: Sort) -> String {
+        let micros = self.at.timestamp_micros();
+        match sort {
+            Sort::Supported => format!("{}_{micros}_{}", self.supports, self.id),
+            Sort::Newest | Sort::Decided => format!("{micros}_{}", self.id),
+        }
+    }
+
+    pub fn parse(raw: &str, sort: Sort) -> Result<Cursor, String> {
+        let bad = || "ページの指定（before）が正しくありません。".to_owned();
+        let mut parts = raw.split('_');
+        let supports = match sort {
+            Sort::Supported => parts
+                .next()
+                .and_then(|s| s.parse::<i32>().ok())
+                .filter(|n| *n >= 0)
+                .ok_or_else(bad)?,
+            Sort::Newest | Sort::Decided => 0,
+        };
+        let at = parts
+            .next()
+            .and_then(|m| m.parse::<i64>().ok())
+            .and_then(|m| Utc.timestamp_micros(m).single())
+            .ok_or_else(bad)?;
+        let id = parts
+            .next()
+            .and_then(|id| id.parse::<Uuid>().ok())
+            .ok_or_else(bad)?;
+        if parts.next().is_some() {
+            return Err(bad());
+        }
+        Ok(Cursor { supports, at, id })
+    }
+}
+
+/// The longest search text, in characters.
+pub const SEARCH_MAX: usize = 100;
+
+/// What to search for in titles and summaries: trimmed, non-empty, at most [`SEARCH_MAX`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchText(String);
+
+impl SearchText {
+    /// `None` for an empty search.
+    pub fn parse(raw: &str) -> Result<Option<SearchText>, String> {
+        let text = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+        if text.is_empty() {
+            return Ok(None);
+        }
+        if text.chars().count() > SEARCH_MAX {
+            return Err(format!(
+                "検索する言葉は{SEARCH_MAX}文字以内で入力してください。"
+            ));
+        }
+        Ok(Some(SearchText(text)))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// A `LIKE` pattern that finds the text anywhere, its own `%`, `_` and `\` taken literally.
+    pub fn like_pattern(&self) -> String {
+        let mut pattern = String::with_capacity(self.0.len() + 2);
+        pattern.push('%');
+        for c in self.0.chars() {
+            if matches!(c, '%' | '_' | '\\') {
+                pattern.push('\\');
+            }
+            pattern.push(c);
+        }
+        pattern.push('%');
+        pattern
+    }
+}
+
+/// Everything but RFC 3986's unreserved characters, so cursors and codes stay readable.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// `path?k=v&…` with every value percent-encoded; `path` alone without parameters.
+pub fn href(path: &str, params: &[(&str, String)]) -> String {
+    if params.is_empty() {
+        return path.to_owned();
+    }
+    let query: Vec<String> = params
+        .iter()
+        .map(|(k, v)| format!("{k}={}", utf8_percent_encode(v, QUERY_VALUE)))
+        .collect();
+    format!("{path}?{}", query.join("&"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at() -> DateTime<Utc> {
+        Utc.timestamp_micros(1_764_000_000_123_456).unwrap()
+    }
+
+    #[test]
+    fn sorts_parse_from_their_names_only() {
+        for sort in Sort::ALL {
+            assert_eq!(Sort::parse(sort.as_str()), Ok(sort));
+        }
+        assert!(Sort::parse("popular").unwrap_err().contains("newest"));
+        assert_eq!(Sort::default(), Sort::Newest);
+    }
+
+    #[test]
+    fn cursors_round_trip_in_every_order() {
+        let id = Uuid::new_v4();
+        for sort in Sort::ALL {
+            let supports = if sort == Sort::Supported { 42 } else { 0 };
+            let cursor = Cursor {
+                supports,
+                at: at(),
+                id,
+            };
+            assert_eq!(Cursor::parse(&cursor.encode(sort), sort), Ok(cursor));
+        }
+        assert_eq!(
+            Cursor {
+                supports: 7,
+                at: at(),
+                id
+            }
+            .encode(Sort::Newest),
+            format!("1764000000123456_{id}"),
+            "the support count is no part of the other orders"
+        );
+    }
+
+    #[test]
+    fn malformed_cursors_are_refused() {
+        let id = Uuid::new_v4();
+        for (raw, sort) in [
+            ("", Sort::Newest),
+            ("abc", Sort::Newest),
+            (&format!("x_{id}") as &str, Sort::Newest),
+            ("1764000000000000_not-a-uuid", Sort::Decided),
+            (&format!("1764000000000000_{id}_extra"), Sort::Newest),
+            (&format!("1764000000000000_{id}"), Sort::Supported),
+            (&format!("-1_1764000000000000_{id}"), Sort::Supported),
+            (&format!("{}_{id}", i64::MAX), Sort::Newest),
+        ] {
+            let err = Cursor::parse(raw, sort).unwrap_err();
+            assert!(err.contains("before"), "{raw}: {err}");
+        }
+    }
+
+    #[test]
+    fn search_text_is_trimmed_and_limited() {
+        assert_eq!(SearchText::parse("  \u{3000} "), Ok(None));
+        assert_eq!(
+            SearchText::parse(" 子育て\u{3000} 支援 ")
+                .unwrap()
+                .unwrap()
+                .as_str(),
+            "子育て 支援"
+        );
+        assert!(SearchText::parse(&"あ".repeat(SEARCH_MAX))
+            .unwrap()
+            .is_some());
+        assert!(SearchText::parse(&"あ".repeat(SEARCH_MAX + 1))
+            .unwrap_err()
+            .contains("100文字"));
+    }
+
+    #[test]
+    fn like_patterns_take_wildcards_literally() {
+        let text = SearchText::parse("100%_\\達成").unwrap().unwrap();
+        assert_eq!(text.like_pattern(), "%100\\%\\_\\\\達成%");
+    }
+
+    #[test]
+    fn hrefs_encode_their_values() {
+        assert_eq!(href("/proposals", &[]), "/proposals");
+        assert_eq!(
+            href(
+                "/proposals",
+                &[("q", "子育て & 支援".into()), ("before", "1_a-b.c~".into())]
+            ),
+            "/proposals?q=%E5%AD%90%E8%82%B2%E3%81%A6%20%26%20%E6%94%AF%E6%8F%B4&before=1_a-b.c~"
+        );
+    }
+}

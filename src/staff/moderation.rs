@@ -1,0 +1,291 @@
+//! `/staff/moderation` (コメントの管理): the reported and pending comments of the departments
+//! a moderator moderates (all for an admin), hidden comments to restore, and pre-moderation
+//! per measure. Each action is authorised again on its comment's subject inside
+//! `comments::moderate`.
+
+use super::{crumbs, page, see_other, Action, CsrfOnly, Staff, Templates};
+use crate::app::AppState;
+use crate::auth::session::check_csrf;
+use crate::comments::rules::moderated_departments;
+use crate::comments::{self, Moderation, Moderator, QueuePart, Queued, Subject};
+use crate::error::{Error, Result};
+use crate::web::i18n::{translate, Lang};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+const PATH: &str = "/staff/moderation";
+
+/// The departments this person moderates (`None`: all); `Forbidden` for staff who moderate none.
+fn scope(staff: &Staff) -> Result<Option<Vec<i32>>> {
+    staff.require(Action::ViewStaffArea)?;
+    let scope = moderated_departments(&staff.grants);
+    if scope.as_ref().is_some_and(Vec::is_empty) {
+        return Err(Error::Forbidden(super::roles::refusal(
+            Action::ModerateComments { department: 0 },
+        )));
+    }
+    Ok(scope)
+}
+
+/// A hide form refused for want of a reason: shown again with the message, the text kept.
+struct HideError {
+    comment: Uuid,
+    reason: String,
+    error: String,
+}
+
+fn subject_json(lang: Lang, subject: &Subject) -> Value {
+    let label = match subject {
+        Subject::Proposal(_) => translate(lang, "proposals.list.title", &[]),
+        Subject::Measure(code) => format!(
+            "{} {code}",
+            translate(lang, "staff.moderation.col_measure", &[])
+        ),
+    };
+    json!({ "label": label, "href": subject.path() })
+}
+
+fn queued_json(lang: Lang, q: &Queued, hide: Option<&HideError>) -> Value {
+    let c = &q.comment;
+    let hide = hide.filter(|h| h.comment == c.id);
+    json!({
+        "id": c.id.to_string(),
+        "author": crate::proposals::handlers::author_json(lang, &c.author_name),
+        "organisation": c.organisation.as_ref().map(|(_, name, _)| name),
+        "date": crate::proposals::handlers::date(lang, c.created_at),
+        "datetime": c.created_at.to_rfc3339(),
+        // Staff read the text of hidden comments too, to decide on restoring them.
+        "body_html": comments::body_html(&c.body),
+        "subject": subject_json(lang, &q.subject),
+        "reasons": q.reasons,
+        "pending": c.pending,
+        "hidden": c.hidden.as_ref().map(|reason| translate(lang, "comments.hidden", &[("reason", reason.clone())])),
+        "hide": {
+            "id": format!("hide-{}", c.id),
+            "action": format!("{PATH}/{}/hide", c.id),
+            "value": hide.map(|h| h.reason.as_str()).unwrap_or(""),
+            "error": hide.map(|h| h.error.as_str()),
+        },
+        "restore_action": format!("{PATH}/{}/restore", c.id),
+        "approve_action": format!("{PATH}/{}/approve", c.id),
+        "dismiss_action": format!("{PATH}/{}/dismiss", c.id),
+    })
+}
+
+async fn show(
+    req: &HttpRequest,
+    state: &AppState,
+    hb: &Templates,
+    staff: &Staff,
+    hide: Option<HideError>,
+    status: StatusCode,
+) -> Result<HttpResponse> {
+    let scope = scope(staff)?;
+    let (open, hidden, measures) = state
+        .db(move |conn| {
+            let scope = scope.as_deref();
+            Ok((
+                comments::queue(conn, scope, QueuePart::Open)?,
+                comments::queue(conn, scope, QueuePart::Hidden)?,
+                comments::moderated_measures(conn, scope)?,
+            ))
+        })
+        .await?;
+    let lang = Lang::of(req);
+    let title = translate(lang, "staff.moderation.title", &[]);
+    let on = translate(lang, "staff.moderation.premoderation_on", &[]);
+    let off = translate(lang, "staff.moderation.premoderation_off", &[]);
+    let context = json!({
+        "open": open.iter().map(|q| queued_json(lang, q, hide.as_ref())).collect::<Vec<_>>(),
+        "hidden": hidden.iter().map(|q| queued_json(lang, q, None)).collect::<Vec<_>>(),
+        "measures": measures.iter().map(|(code, name, premoderated)| json!({
+            "code": code,
+            "title": name,
+            "href": format!("/measures/{code}"),
+            "state": if *premoderated { &on } else { &off },
+            "on": !premoderated,
+            "button": translate(lang, if *premoderated { "staff.moderation.turn_off" } else { "staff.moderation.turn_on" }, &[]),
+        })).collect::<Vec<_>>(),
+    });
+    page(
+        req,
+        hb,
+        "staff/moderation",
+        &title,
+        &crumbs(lang, &[(&title, None)]),
+        &context,
+        status,
+    )
+}
+
+/// GET `/staff/moderation`.
+pub async fn queue(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+) -> Result<HttpResponse> {
+    show(&req, &state, &hb, &staff, None, StatusCode::OK).await
+}
+
+fn moderator<'a>(staff: &'a Staff, ip: Option<&'a str>, public_url: &'a str) -> Moderator<'a> {
+    Moderator {
+        id: staff.id(),
+        grants: &staff.grants,
+        ip,
+        public_url,
+    }
+}
+
+async fn apply(
+    req: &HttpRequest,
+    state: &AppState,
+    staff: Staff,
+    comment: Uuid,
+    what: Moderation,
+) -> Result<HttpResponse> {
+    scope(&staff)?;
+    let ip = super::ip(req);
+    let public_url = state.public_url.clone();
+    state
+        .db(move |conn| {
+            comments::moderate(
+                conn,
+                &moderator(&staff, ip.as_deref(), &public_url),
+                comment,
+                &what,
+            )
+        })
+        .await?;
+    Ok(see_other(PATH))
+}
+
+async fn simple(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: Staff,
+    comment: web::Path<Uuid>,
+    form: web::Form<CsrfOnly>,
+    what: Moderation,
+) -> Result<HttpResponse> {
+    check_csrf(&req, &form.csrf)?;
+    apply(&req, &state, staff, comment.into_inner(), what).await
+}
+
+/// POST `/staff/moderation/{id}/restore`: shows a hidden comment again.
+pub async fn restore(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: Staff,
+    comment: web::Path<Uuid>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse> {
+    simple(req, state, staff, comment, form, Moderation::Restore).await
+}
+
+/// POST `/staff/moderation/{id}/approve`: publishes a pre-moderated comment.
+pub async fn approve(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: Staff,
+    comment: web::Path<Uuid>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse> {
+    simple(req, state, staff, comment, form, Moderation::Approve).await
+}
+
+/// POST `/staff/moderation/{id}/dismiss`: closes the open reports, the comment unchanged.
+pub async fn dismiss(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: Staff,
+    comment: web::Path<Uuid>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse> {
+    simple(req, state, staff, comment, form, Moderation::Dismiss).await
+}
+
+#[derive(Deserialize)]
+pub struct HideForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// POST `/staff/moderation/{id}/hide`: a reason is required; it is kept and shown.
+pub async fn hide(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+    comment: web::Path<Uuid>,
+    form: web::Form<HideForm>,
+) -> Result<HttpResponse> {
+    check_csrf(&req, &form.csrf)?;
+    let comment = comment.into_inner();
+    match comments::parse_reason(&form.reason) {
+        Ok(reason) => apply(&req, &state, staff, comment, Moderation::Hide(reason)).await,
+        Err(error) => {
+            let hide = HideError {
+                comment,
+                reason: form.reason.clone(),
+                error,
+            };
+            show(
+                &req,
+                &state,
+                &hb,
+                &staff,
+                Some(hide),
+                StatusCode::BAD_REQUEST,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PremoderationForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    measure: String,
+    #[serde(default)]
+    on: String,
+}
+
+/// POST `/staff/moderation/premoderation`: turns pre-moderation of a measure on (`on=1`) or off.
+pub async fn premoderation(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: Staff,
+    form: web::Form<PremoderationForm>,
+) -> Result<HttpResponse> {
+    check_csrf(&req, &form.csrf)?;
+    scope(&staff)?;
+    let code = form
+        .measure
+        .trim()
+        .parse::<crate::plan::model::MeasureCode>()
+        .map_err(Error::BadRequest)?
+        .to_string();
+    let on = form.on == "1";
+    let ip = super::ip(&req);
+    let public_url = state.public_url.clone();
+    state
+        .db(move |conn| {
+            comments::measure::require_measure(conn, &code)?;
+            comments::set_premoderation(
+                conn,
+                &moderator(&staff, ip.as_deref(), &public_url),
+                &Subject::Measure(code),
+                on,
+            )
+        })
+        .await?;
+    Ok(see_other(PATH))
+}

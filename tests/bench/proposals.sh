@@ -1,0 +1,364 @@
+#!/usr/bin/env bash
+# Kyodo (協働) benchmark of citizen proposals at scale (issue 5). Not a test: nothing in the test
+# suite runs it, and it asserts no timing.
+#
+# For each scale (small, then full) it starts `kyodo serve` with a private PostgreSQL cluster in
+# a scratch folder (migrated and seeded by the app itself), fills it with
+# tests/bench/proposals-data.sql, then for every target URL:
+#   1. records the SQL statements one request sends, from PostgreSQL's log (as bench.sh does);
+#   2. runs wrk against the URL: requests/s, p50, p99;
+#   3. runs pgbench with those statements: the ceiling the page could reach if rendering, HTTP
+#      and the pool cost nothing;
+#   4. runs EXPLAIN (ANALYZE, BUFFERS) on each of its SELECTs and counts sequential scans of
+#      the big tables (proposals, their measures, transitions, supports, follows, comments).
+# The hot proposal holds HOT_COMMENTS comments at both scales, so its page shows the same
+# thing and only the size of the tables around it changes: its p50 should stay flat.
+# Raw outputs and summary.md go to target/bench/proposals-<timestamp>/.
+#
+# Usage:
+#   tests/bench/proposals.sh
+#   SCALES=small DURATION=3s WARMUP=0 tests/bench/proposals.sh   # a quick check of the script
+#
+# Settings (environment):
+#   SCALES="small full"     which scales to run, in order
+#   SMALL_PROPOSALS=1000 SMALL_COMMENTS=10000
+#   FULL_PROPOSALS=100000 FULL_COMMENTS=1000000
+#   HOT_COMMENTS=5000       comments on the hot proposal, at every scale
+#   DURATION=30s  WARMUP=5s  CONNECTIONS=32  THREADS=2   as in bench.sh
+#   BENCH_PORT=8098
+#   BENCH_DIR=/tmp/kyodo-bench-proposals   one KYODO_DATA_DIR per scale below it; removed
+#                           afterwards unless KEEP_DATA=1
+#   APP=path                a kyodo binary to measure instead of building the working tree
+#   EXPLAIN_ONLY=1          data, statements and EXPLAIN ANALYZE only: no wrk, no pgbench
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+
+case "${1:-}" in
+    "") ;;
+    -h | --help)
+        sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
+        exit 0
+        ;;
+    *)
+        echo "unknown argument: $1 (try --help)" >&2
+        exit 2
+        ;;
+esac
+
+SCALES=${SCALES:-small full}
+SMALL_PROPOSALS=${SMALL_PROPOSALS:-1000}
+SMALL_COMMENTS=${SMALL_COMMENTS:-10000}
+FULL_PROPOSALS=${FULL_PROPOSALS:-100000}
+FULL_COMMENTS=${FULL_COMMENTS:-1000000}
+HOT_COMMENTS=${HOT_COMMENTS:-5000}
+DURATION=${DURATION:-30s}
+WARMUP=${WARMUP:-5s}
+CONNECTIONS=${CONNECTIONS:-32}
+THREADS=${THREADS:-2}
+BENCH_PORT=${BENCH_PORT:-8098}
+BENCH_DIR=${BENCH_DIR:-/tmp/kyodo-bench-proposals}
+KEEP_DATA=${KEEP_DATA:-0}
+APP=${APP:-}
+EXPLAIN_ONLY=${EXPLAIN_ONLY:-0}
+
+BASE="http://127.0.0.1:${BENCH_PORT}"
+GENERATOR=tests/bench/proposals-data.sql
+HOT_TITLE='（ベンチマーク）コメントの多い提案'
+# name → path; the hot page and the fifth page are found once the data exists.
+NAMES=(list list-adopted list-measure list-page5 hot feed measure)
+declare -A PATHS=([list]=/proposals [list-adopted]='/proposals?state=adopted'
+    [list-measure]='/proposals?measure=5-1' [feed]=/proposals/feed.atom [measure]=/measures/5-1)
+# Tables whose sequential scan means the cost grows with the data.
+BIG_TABLES='proposals|proposal_measures|proposal_transitions|proposal_supports|proposal_follows|comments'
+
+say() { printf '[proposals] %s\n' "$*" >&2; }
+die() {
+    say "error: $*"
+    exit 1
+}
+
+seconds() {
+    case "$1" in
+        *m) echo $((${1%m} * 60)) ;;
+        *s) echo "${1%s}" ;;
+        *) echo "$1" ;;
+    esac
+}
+[[ $(seconds "$DURATION") =~ ^[0-9]+$ ]] || die "DURATION must look like 30s or 1m, not $DURATION"
+[[ $(seconds "$WARMUP") =~ ^[0-9]+$ ]] || die "WARMUP must look like 5s or 0, not $WARMUP"
+for scale in $SCALES; do
+    [[ $scale =~ ^(small|full)$ ]] || die "SCALES holds small and/or full, not $scale"
+done
+
+command -v wrk >/dev/null || die "wrk is needed (apt-get install wrk)"
+command -v curl >/dev/null || die "curl is needed"
+PG_BIN=$(pg_config --bindir 2>/dev/null || true)
+if [ ! -x "$PG_BIN/pgbench" ]; then
+    PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+fi
+[ -x "$PG_BIN/pgbench" ] && [ -x "$PG_BIN/psql" ] ||
+    die "pgbench and psql not found (pg_config --bindir, /usr/lib/postgresql/*/bin); apt-get install postgresql"
+
+COMMIT=$(git rev-parse --short HEAD)
+if [ -n "$APP" ]; then
+    BUILT="$APP (given as APP)"
+else
+    say "building the release binary of the working tree"
+    cargo build --release --quiet
+    APP=target/release/kyodo
+    BUILT="working tree on $COMMIT ($(git status --porcelain | wc -l) files changed or added)"
+fi
+
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+ROOT_OUT="target/bench/proposals-$STAMP"
+mkdir -p "$ROOT_OUT"
+if curl -s -o /dev/null --max-time 2 "$BASE/"; then
+    die "something already answers on $BASE; stop it or set BENCH_PORT"
+fi
+[ -e "$BENCH_DIR" ] && die "$BENCH_DIR exists; remove it or set BENCH_DIR"
+
+# The globals tests/bench/lib.sh works with; set per scale.
+APP_PID=""
+PG_SOCK=""
+PG_PORT=""
+CLUSTER=""
+PG_LOG=""
+OUT=""
+CAPTURING=0
+source tests/bench/lib.sh
+
+stop_app() {
+    if [ "$CAPTURING" = 1 ] && [ -n "$PG_SOCK" ]; then
+        set_statement_logging reset
+        CAPTURING=0
+    fi
+    if [ -n "$APP_PID" ] && kill -0 "$APP_PID" 2>/dev/null; then
+        say "stopping the app (pid $APP_PID) and its PostgreSQL cluster"
+        kill -TERM "$APP_PID"
+        wait "$APP_PID" || true
+    fi
+    APP_PID=""
+    if [ -n "$CLUSTER" ] && [ -f "$CLUSTER/postmaster.pid" ]; then
+        say "PostgreSQL still runs in $CLUSTER; stopping it"
+        local owner
+        owner=$(stat -c %U "$CLUSTER")
+        if [ "$(id -u)" -eq 0 ] && [ "$owner" != root ]; then
+            runuser -u "$owner" -- "$PG_BIN/pg_ctl" -D "$CLUSTER" -m fast -w stop >/dev/null
+        else
+            "$PG_BIN/pg_ctl" -D "$CLUSTER" -m fast -w stop >/dev/null
+        fi
+    fi
+}
+
+cleanup() {
+    local status=$?
+    set +e
+    stop_app
+    if [ "$KEEP_DATA" != 1 ] && [ -d "$BENCH_DIR" ]; then
+        rm -rf "$BENCH_DIR"
+    fi
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+start_app() { # data dir
+    local data=$1 ready=0
+    CLUSTER="$data/postgres"
+    PG_LOG="$data/postgres.log"
+    say "starting $APP serve on $BASE (data in $data)"
+    env -u DATABASE_URL KYODO_DATA_DIR="$data" KYODO_LISTEN="127.0.0.1:$BENCH_PORT" RUST_LOG=warn \
+        "$APP" serve >"$OUT/app.log" 2>&1 &
+    APP_PID=$!
+    for _ in $(seq 120); do
+        kill -0 "$APP_PID" 2>/dev/null || {
+            cat "$OUT/app.log" >&2
+            APP_PID=""
+            die "the app exited before it was ready"
+        }
+        if [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$BASE/readyz")" = 200 ]; then
+            ready=1
+            break
+        fi
+        sleep 0.5
+    done
+    [ "$ready" = 1 ] || die "/readyz did not answer 200 within 60 s (see $OUT/app.log)"
+    [ -f "$CLUSTER/postmaster.pid" ] || die "no $CLUSTER/postmaster.pid"
+    PG_PORT=$(sed -n 4p "$CLUSTER/postmaster.pid")
+    PG_SOCK=$(sed -n 5p "$CLUSTER/postmaster.pid")
+}
+
+# The href of the page's rel="next" link, unescaped.
+next_page() {
+    curl -s "$BASE$1" | grep -o '<a href="[^"]*" rel="next"' | head -n 1 |
+        sed 's/^<a href="//; s/" rel="next"$//; s/&amp;/\&/g; s/&#x3D;/=/g'
+}
+
+# EXPLAIN (ANALYZE, BUFFERS) of each SELECT in a captured script (not r2d2's SELECT 1). A
+# statement may span lines; each ends with ";" at the end of a line.
+explain_all() { # statements.sql → stdout
+    local line statement=""
+    while IFS= read -r line; do
+        statement+="$line"$'\n'
+        [[ $line == *";" ]] || continue
+        case "$statement" in
+            "SELECT 1;"$'\n') ;;
+            SELECT* | WITH* | select* | with*)
+                printf -- '-- %s' "$statement"
+                psql_kyodo -c "EXPLAIN (ANALYZE, BUFFERS) ${statement%;*}"
+                echo
+                ;;
+        esac
+        statement=""
+    done < <(statements_of "$1")
+}
+
+percentiles() { # pgbench log files → "n p50 p99" in ms
+    cat "$@" | awk '{print $3}' | sort -n | awk '
+        { v[NR] = $1 }
+        END {
+            i50 = int(NR * 0.50); if (i50 < NR * 0.50) i50++
+            i99 = int(NR * 0.99); if (i99 < NR * 0.99) i99++
+            printf "%d %.2f %.2f\n", NR, v[i50] / 1000, v[i99] / 1000
+        }'
+}
+
+declare -A RPS P50 P99 ERRORS TPS PG_P50 PG_P99 STATEMENTS SEQSCANS GENERATED
+
+run_scale() { # small | full
+    local scale=$1 proposals comments started
+    if [ "$scale" = small ]; then
+        proposals=$SMALL_PROPOSALS comments=$SMALL_COMMENTS
+    else
+        proposals=$FULL_PROPOSALS comments=$FULL_COMMENTS
+    fi
+    OUT="$ROOT_OUT/$scale"
+    mkdir -p "$OUT"
+    start_app "$BENCH_DIR/$scale"
+    say "$scale: generating $proposals proposals and $comments comments ($HOT_COMMENTS on the hot one)"
+    started=$(date +%s)
+    "$PG_BIN/psql" -X -v ON_ERROR_STOP=1 -h "$PG_SOCK" -p "$PG_PORT" -U postgres -d kyodo \
+        -v proposals="$proposals" -v comments="$comments" -v hot_comments="$HOT_COMMENTS" \
+        -f "$GENERATOR" >"$OUT/generate.txt" 2>&1 || {
+        cat "$OUT/generate.txt" >&2
+        die "the generator failed"
+    }
+    GENERATED[$scale]="$proposals proposals, $comments comments in $(($(date +%s) - started)) s"
+    say "  ${GENERATED[$scale]}"
+    psql_kyodo -c "CHECKPOINT" >/dev/null
+
+    local hot page=/proposals
+    hot=$(psql_kyodo -c "SELECT id FROM proposals WHERE title = '$HOT_TITLE'")
+    [ -n "$hot" ] || die "no hot proposal titled $HOT_TITLE"
+    PATHS[hot]="/proposals/$hot"
+    for _ in 1 2 3 4; do
+        page=$(next_page "$page")
+        [ -n "$page" ] || die "/proposals has fewer than five pages"
+    done
+    PATHS[list-page5]=$page
+    {
+        echo "scale: $scale (${GENERATED[$scale]})"
+        for name in "${NAMES[@]}"; do echo "$name: ${PATHS[$name]}"; done
+    } >"$OUT/targets.txt"
+
+    local name key f non2xx sock n
+    for name in "${NAMES[@]}"; do
+        key="$scale/$name"
+        code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE${PATHS[$name]}")
+        [ "$code" = 200 ] || die "${PATHS[$name]} answers $code, not 200"
+        capture "${PATHS[$name]}" "$OUT/statements-$name.log" >"$OUT/statements-$name.sql"
+        STATEMENTS[$key]=$(grep -c ";$" "$OUT/statements-$name.sql")
+        explain_all "$OUT/statements-$name.sql" >"$OUT/explain-$name.txt"
+        SEQSCANS[$key]=$(grep -cE "Seq Scan on ($BIG_TABLES)( |$)" "$OUT/explain-$name.txt" || true)
+
+        if [ "$EXPLAIN_ONLY" = 1 ]; then
+            say "  ${STATEMENTS[$key]} statements; seq scans of big tables: ${SEQSCANS[$key]} (explain-$name.txt)"
+            continue
+        fi
+        url="$BASE${PATHS[$name]}"
+        if [ "$(seconds "$WARMUP")" -gt 0 ]; then
+            wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$url" >"$OUT/warmup-$name.txt"
+        fi
+        say "$scale: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency $url"
+        accounted "$key" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url" >"$OUT/wrk-$name.txt"
+        f="$OUT/wrk-$name.txt"
+        RPS[$key]=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$f")
+        P50[$key]=$(to_ms "$(awk '$1 == "50%" {print $2}' "$f")")
+        P99[$key]=$(to_ms "$(awk '$1 == "99%" {print $2}' "$f")")
+        non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$f")
+        sock=$(sed -n 's/^ *Socket errors: *//p' "$f")
+        ERRORS[$key]="${non2xx:+non-2xx $non2xx }${sock:+socket errors: $sock}"
+
+        local pgbench=("$PG_BIN/pgbench" -n -c"$CONNECTIONS" -j"$THREADS" -M prepared
+            -f "$OUT/statements-$name.sql" -h "$PG_SOCK" -p "$PG_PORT" -U postgres)
+        if [ "$(seconds "$WARMUP")" -gt 0 ]; then
+            "${pgbench[@]}" -T"$(seconds "$WARMUP")" kyodo >"$OUT/warmup-pgbench-$name.txt" 2>&1
+        fi
+        accounted "$key/pgbench" "${pgbench[@]}" -T"$(seconds "$DURATION")" --log \
+            --log-prefix="$OUT/pgbench-$name" kyodo >"$OUT/pgbench-$name.txt" 2>&1 || {
+            cat "$OUT/pgbench-$name.txt" >&2
+            die "pgbench failed on the statements of ${PATHS[$name]}"
+        }
+        TPS[$key]=$(awk '/^tps = / {printf "%.0f", $3; exit}' "$OUT/pgbench-$name.txt")
+        read -r n PG_P50[$key] PG_P99[$key] < <(percentiles "$OUT"/pgbench-"$name".*[0-9])
+        gzip -q "$OUT"/pgbench-"$name".*[0-9]
+        say "  ${RPS[$key]} req/s, p50 ${P50[$key]} ms, p99 ${P99[$key]} ms; pgbench ${TPS[$key]} tps ($n), p50 ${PG_P50[$key]} ms; seq scans of big tables: ${SEQSCANS[$key]}; CPU others ${OTHERS[$key]} ${ERRORS[$key]}"
+    done
+    stop_app
+    if [ "$KEEP_DATA" != 1 ]; then rm -rf "${BENCH_DIR:?}/$scale"; fi
+}
+
+{
+    echo "date: $(date -u '+%F %T UTC')"
+    echo "built: $BUILT"
+    echo "cpu: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n 1), nproc $(nproc)"
+    echo "memory: $(free -h | awk '/^Mem:/ {print $2}')"
+    echo "postgres: $("$PG_BIN/postgres" --version)"
+    echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+} >"$ROOT_OUT/machine.txt"
+
+for scale in $SCALES; do
+    run_scale "$scale"
+done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$ROOT_OUT/machine.txt"
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }
+{
+    echo "# Kyodo proposals benchmark $STAMP"
+    echo
+    echo '```'
+    cat "$ROOT_OUT/machine.txt"
+    for scale in $SCALES; do echo "$scale: ${GENERATED[$scale]}"; done
+    echo '```'
+    echo
+    echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency (after a $WARMUP warm-up); pgbench -n"
+    echo "-c$CONNECTIONS -j$THREADS -T$(seconds "$DURATION") -M prepared -f <the statements of the URL>."
+    echo "Ratio: the URL's requests/s ÷ the pgbench tps of its statements. Seq scans: sequential"
+    echo "scans of the big tables in EXPLAIN ANALYZE of the URL's statements (explain-*.txt)."
+    echo
+    echo "| Scale | Target | Statements | Requests/s | p50 (ms) | p99 (ms) | pgbench tps | pgbench p50 (ms) | Ratio | Seq scans | CPU others | Errors |"
+    echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+    for scale in $SCALES; do
+        for name in "${NAMES[@]}"; do
+            key="$scale/$name"
+            echo "| $scale | $name | ${STATEMENTS[$key]} | ${RPS[$key]:--} | ${P50[$key]:--} | ${P99[$key]:--} | ${TPS[$key]:--} | ${PG_P50[$key]:--} | $(ratio "${RPS[$key]:-0}" "${TPS[$key]:-0}") | ${SEQSCANS[$key]} | ${OTHERS[$key]:--} | ${ERRORS[$key]:-none} |"
+        done
+    done
+    if [[ " $SCALES " == *" small "* && " $SCALES " == *" full "* ]]; then
+        echo
+        echo "Flat cost: p50 at full scale against p50 at small scale."
+        echo
+        echo "| Target | p50 small (ms) | p50 full (ms) | full ÷ small | statements small / full |"
+        echo "|---|---:|---:|---:|---|"
+        for name in "${NAMES[@]}"; do
+            echo "| $name | ${P50[small/$name]:--} | ${P50[full/$name]:--} | $(ratio "${P50[full/$name]:-0}" "${P50[small/$name]:-0}") | ${STATEMENTS[small/$name]} / ${STATEMENTS[full/$name]} |"
+        done
+    fi
+} >"$ROOT_OUT/summary.md"
+
+echo
+cat "$ROOT_OUT/summary.md"
+echo
+say "raw outputs in $ROOT_OUT/"

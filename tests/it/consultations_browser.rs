@@ -1,0 +1,248 @@
+//! A consultation's whole course in headless Chromium: a resident submits an opinion and gets
+//! the receipt number on screen and by email; the department's reviewer types in a fax; the
+//! injected clock passes the deadline; the reviewer writes the city's views and publishes; the
+//! result page, CSV and feed show them and the resident is told by email. axe-core checks the
+//! public page, the receipt, the staff pages and the result.
+
+use crate::accounts::{resident, PASSWORD};
+use crate::browser::Browser;
+use crate::consultations::{consultation_fields, jst};
+use crate::mail::{ReceivedMail, SmtpSink};
+use crate::staff::{department, staff_member};
+use crate::support::{run, visible_text, TestApp};
+use kyodo::notify::{self, Mailer};
+use std::time::Duration;
+
+pub const TESTS: &[(&str, fn())] = &[(
+    "consultations_browser::opinion_fax_deadline_views_and_publication",
+    opinion_fax_deadline_views_and_publication,
+)];
+
+const HANAKO: &str = "hanako@example.jp";
+const REVIEWER: &str = "reviewer@example.jp";
+const OPINION: &str = "第2章に、若い世代が参加しやすい夜間の対話集会を加えてください。";
+const FAX: &str = "説明会の資料を公民館にも置いてください。";
+
+fn deliver(app: &TestApp, mailer: &Mailer) {
+    notify::drain(&mut app.db(), mailer).expect("the outbox drains");
+}
+
+fn mail_to(sink: &SmtpSink, needle: &str) -> Option<ReceivedMail> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let found = sink
+            .messages()
+            .into_iter()
+            .find(|m| m.to == HANAKO && m.subject.contains(needle));
+        if found.is_some() || std::time::Instant::now() > deadline {
+            return found;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+async fn sign_in_as(browser: &Browser, app: &TestApp, email: &str) {
+    browser.goto(&app.url("/login")).await.unwrap();
+    browser.sign_in(email, PASSWORD).await.unwrap();
+    browser.wait_for_text("nav", "ログアウト").await.unwrap();
+}
+
+async fn sign_out(browser: &Browser) {
+    browser.click(".site-nav__form button").await.unwrap();
+    browser.wait_for_text("nav", "ログイン").await.unwrap();
+}
+
+fn opinion_fax_deadline_views_and_publication() {
+    run(async {
+        let app = TestApp::start().await;
+        let admin = staff_member(&app, "admin@example.jp", "管理者", &[("admin", None)]).await;
+        staff_member(&app, REVIEWER, "審査 一郎", &[("reviewer", Some("企画課"))]).await;
+        resident(&app, &app.visitor(), HANAKO, "本庄花子").await;
+        let dept = department(&app, "企画課");
+        app.clock.set(jst(2026, 11, 20, 9, 0, 0));
+        let fields = consultation_fields(dept, "2026-12-01", "2026-12-30");
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let created = admin
+            .submit("/staff/consultations/new", "/staff/consultations", &fields)
+            .await;
+        assert_eq!(created.status(), 303);
+        let sink = SmtpSink::start();
+        let mailer = Mailer::smtp(&sink.url(), notify::DEFAULT_FROM).unwrap();
+        deliver(&app, &mailer);
+        let browser = Browser::start().await.unwrap();
+        let mut failures = Vec::new();
+
+        // The resident comments on section 2 while it is open.
+        app.clock.set(jst(2026, 12, 5, 10, 0, 0));
+        sign_in_as(&browser, &app, HANAKO).await;
+        browser.goto(&app.url("/consultations/1")).await.unwrap();
+        browser.wait_for_text("main", "募集中").await.unwrap();
+        if let Err(e) = browser.assert_accessible("consultation-page").await {
+            failures.push(e);
+        }
+        let section = browser
+            .text("#field-section option:nth-child(3)")
+            .await
+            .unwrap();
+        assert!(section.contains("第2章"), "{section}");
+        browser
+            .click("#field-section option:nth-child(3)")
+            .await
+            .unwrap();
+        browser.fill("#field-body", OPINION).await.unwrap();
+        browser.fill("#field-name", "本庄 花子").await.unwrap();
+        browser
+            .fill("#field-address", "本庄市本庄3-5-3")
+            .await
+            .unwrap();
+        browser
+            .click("main form button[type=submit]")
+            .await
+            .unwrap();
+        let receipt = browser.wait_for_text("main", "受付番号").await.unwrap();
+        assert!(receipt.contains("PC-2026-0001-000001"), "{receipt}");
+        if let Err(e) = browser.assert_accessible("consultation-receipt").await {
+            failures.push(e);
+        }
+        deliver(&app, &mailer);
+        let mail = mail_to(&sink, "PC-2026-0001-000001").expect("the receipt email");
+        assert!(mail.text.contains("/consultations/1"), "{}", mail.text);
+        assert!(mail.header("List-Unsubscribe").is_some());
+        sign_out(&browser).await;
+
+        // The reviewer types in a fax received today.
+        app.clock.set(jst(2026, 12, 10, 14, 0, 0));
+        sign_in_as(&browser, &app, REVIEWER).await;
+        browser
+            .goto(&app.url("/staff/consultations"))
+            .await
+            .unwrap();
+        browser
+            .wait_for_text("main", "本庄市協働推進指針（案）")
+            .await
+            .unwrap();
+        if let Err(e) = browser.assert_accessible("staff-consultations").await {
+            failures.push(e);
+        }
+        browser
+            .goto(&app.url("/staff/consultations/1"))
+            .await
+            .unwrap();
+        browser
+            .wait_for_text("main", "PC-2026-0001-000001")
+            .await
+            .unwrap();
+        if let Err(e) = browser.assert_accessible("staff-consultation-open").await {
+            failures.push(e);
+        }
+        browser.select("#paper-channel", "fax").await.unwrap();
+        browser.fill("#paper-body", FAX).await.unwrap();
+        browser.fill("#paper-name", "児玉 一郎").await.unwrap();
+        browser
+            .fill("#paper-address", "本庄市児玉町99")
+            .await
+            .unwrap();
+        browser
+            .click("#paper form button[type=submit]")
+            .await
+            .unwrap();
+        let page = browser.wait_for_text("main", FAX).await.unwrap();
+        assert!(
+            page.contains("ファクス") && page.contains("PC-2026-0001-000002"),
+            "{page}"
+        );
+
+        // The deadline passes: 00:00:00 JST on the day after the last day.
+        app.clock.set(jst(2026, 12, 31, 0, 0, 0));
+        browser
+            .goto(&app.url("/staff/consultations/1"))
+            .await
+            .unwrap();
+        browser
+            .wait_for_text("main", "意見の要旨と市の考え方を追加する")
+            .await
+            .unwrap();
+        if let Err(e) = browser.assert_accessible("staff-consultation-closed").await {
+            failures.push(e);
+        }
+        for (receipts, summary, response) in [
+            (
+                "PC-2026-0001-000001",
+                "夜間の対話集会を加えてほしい。",
+                "第2章に夜間の対話集会を加えます。",
+            ),
+            (
+                "PC-2026-0001-000002",
+                "資料を公民館にも置いてほしい。",
+                "各公民館に資料を置きます。",
+            ),
+        ] {
+            browser.fill("#item-receipts", receipts).await.unwrap();
+            browser.fill("#item-summary", summary).await.unwrap();
+            browser.fill("#item-response", response).await.unwrap();
+            browser.click("#item-changed-no").await.unwrap();
+            browser
+                .click("#result form[action$='/items'] button[type=submit]")
+                .await
+                .unwrap();
+            browser.wait_for_text("#result", response).await.unwrap();
+        }
+        browser
+            .click("form[action$='/publish'] button[type=submit]")
+            .await
+            .unwrap();
+        let result = browser
+            .wait_for_text("main", "提出者数 2人、意見数 2件")
+            .await
+            .unwrap();
+        for expected in [
+            "ウェブ：1",
+            "ファクス：1",
+            "夜間の対話集会を加えてほしい。",
+            "各公民館に資料を置きます。",
+            OPINION,
+            FAX,
+        ] {
+            assert!(result.contains(expected), "{expected} in {result}");
+        }
+        for private in [
+            "本庄 花子",
+            "本庄市本庄3-5-3",
+            "児玉 一郎",
+            "本庄市児玉町99",
+            HANAKO,
+        ] {
+            assert!(!result.contains(private), "{private} on the result page");
+        }
+        if let Err(e) = browser.assert_accessible("consultation-result").await {
+            failures.push(e);
+        }
+        let csv = app
+            .get("/consultations/1/result.csv")
+            .await
+            .bytes()
+            .await
+            .unwrap();
+        let csv = String::from_utf8(csv[3..].to_vec()).unwrap();
+        assert!(
+            csv.contains("2,資料を公民館にも置いてほしい。,各公民館に資料を置きます。,無,\r\n"),
+            "{csv}"
+        );
+        let feed = visible_text(&app.page("/consultations/feed.atom").await);
+        assert!(
+            feed.contains("意見募集の結果: 本庄市協働推進指針（案）"),
+            "{feed}"
+        );
+        deliver(&app, &mailer);
+        let mail = mail_to(&sink, "結果を公表しました").expect("the publication email");
+        assert!(
+            mail.text.contains("/consultations/1/result"),
+            "{}",
+            mail.text
+        );
+
+        browser.close().await;
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        app.stop().await;
+    });
+}
