@@ -2,14 +2,15 @@
 //! comment. A refused form shows its page again with the message and the text kept.
 
 use super::view::{CommentForm, ReportForm};
-use super::{measure, CommentRefused, NewComment, Subject};
+use super::{measure, CommentRefused, NewComment, Posted, Subject};
 use crate::app::AppState;
 use crate::auth::handlers::client_ip;
-use crate::auth::session::{check_csrf, Verified};
+use crate::auth::session::{check_csrf, Verified, Viewer};
 use crate::error::{Error, Result};
 use crate::plan::model::MeasureCode;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use diesel::PgConnection;
 use handlebars::Handlebars;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -34,10 +35,10 @@ pub struct PostedComment {
 
 /// A posted comment read once: the form to show again, the organisation, and the text or the
 /// message about it.
-pub struct Parsed {
-    pub form: CommentForm,
-    pub organisation: Option<Uuid>,
-    pub body: std::result::Result<String, String>,
+struct Parsed {
+    form: CommentForm,
+    organisation: Option<Uuid>,
+    body: std::result::Result<String, String>,
 }
 
 fn bad_form() -> Error {
@@ -54,7 +55,7 @@ fn optional_uuid(raw: &str) -> Result<Option<Uuid>> {
 }
 
 /// Reads a posted comment; malformed hidden fields are a 400.
-pub fn parse(posted: &PostedComment) -> Result<Parsed> {
+fn parse(posted: &PostedComment) -> Result<Parsed> {
     let form = CommentForm {
         body: posted.body.clone(),
         parent: optional_uuid(&posted.parent)?,
@@ -82,37 +83,44 @@ fn measure_code(raw: &str) -> Result<MeasureCode> {
     raw.parse().map_err(Error::BadRequest)
 }
 
-/// POST `/measures/{code}/comments`.
-pub async fn comment_on_measure(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    hb: Templates,
-    Verified(viewer): Verified,
-    code: web::Path<String>,
-    posted: web::Form<PostedComment>,
-) -> Result<HttpResponse> {
-    let code = measure_code(&code)?.to_string();
-    check_csrf(&req, &posted.csrf)?;
+/// Posts the comment of a submitted form with `write` (which applies the subject's own rules),
+/// then answers a 303 to `page`'s new comment; `Err` gives back the form with the message and
+/// the text kept, for the handler to show its page again.
+pub async fn post_form<F>(
+    req: &HttpRequest,
+    state: &AppState,
+    viewer: &Viewer,
+    posted: &PostedComment,
+    page: String,
+    write: F,
+) -> Result<std::result::Result<HttpResponse, CommentForm>>
+where
+    F: FnOnce(
+            &mut PgConnection,
+            &str,
+            &NewComment<'_>,
+        ) -> std::result::Result<Posted, CommentRefused>
+        + Send
+        + 'static,
+{
+    check_csrf(req, &posted.csrf)?;
     let Parsed {
         mut form,
         organisation,
         body,
-    } = parse(&posted)?;
+    } = parse(posted)?;
     let refused = match body {
         Err(message) => message,
         Ok(body) => {
-            let ip = client_ip(&req);
+            let ip = client_ip(req);
             let public_url = state.public_url.clone();
             let author = viewer.id;
             let parent = form.parent;
-            let subject = Subject::Measure(code.clone());
             let done = state
                 .db(move |conn| {
-                    measure::require_measure(conn, &subject.key())?;
-                    Ok(super::post(
+                    Ok(write(
                         conn,
                         &public_url,
-                        &subject,
                         &NewComment {
                             author,
                             organisation,
@@ -124,20 +132,53 @@ pub async fn comment_on_measure(
                 })
                 .await?;
             match done {
-                Ok(posted) => {
-                    return Ok(back(
-                        &format!("/measures/{code}"),
-                        &format!("comment-{}", posted.id),
-                    ))
-                }
+                Ok(posted) => return Ok(Ok(back(&page, &format!("comment-{}", posted.id)))),
                 Err(CommentRefused::Message(message)) => message,
                 Err(CommentRefused::Other(e)) => return Err(e),
             }
         }
     };
     form.error = Some(refused);
-    crate::plan::handlers::measure_page(&req, &state, &hb, &code, &form, StatusCode::BAD_REQUEST)
-        .await
+    Ok(Err(form))
+}
+
+/// POST `/measures/{code}/comments`.
+pub async fn comment_on_measure(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    Verified(viewer): Verified,
+    code: web::Path<String>,
+    posted: web::Form<PostedComment>,
+) -> Result<HttpResponse> {
+    let code = measure_code(&code)?.to_string();
+    let subject = Subject::Measure(code.clone());
+    let written = post_form(
+        &req,
+        &state,
+        &viewer,
+        &posted,
+        format!("/measures/{code}"),
+        move |conn, public_url, new| {
+            measure::require_measure(conn, &subject.key())?;
+            super::post(conn, public_url, &subject, new)
+        },
+    )
+    .await?;
+    match written {
+        Ok(done) => Ok(done),
+        Err(form) => {
+            crate::plan::handlers::measure_page(
+                &req,
+                &state,
+                &hb,
+                &code,
+                &form,
+                StatusCode::BAD_REQUEST,
+            )
+            .await
+        }
+    }
 }
 
 /// A button's form: only the token.

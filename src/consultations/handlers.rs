@@ -7,7 +7,7 @@ use super::model::{self, Consultation, Detail, Opinion};
 use super::period::State;
 use crate::app::AppState;
 use crate::auth::handlers::{client_ip, notice};
-use crate::auth::session::{self, check_csrf, Verified};
+use crate::auth::session::{self, check_csrf, Verified, Viewer};
 use crate::error::{Error, Result};
 use crate::proposals::handlers::date;
 use crate::web::forms::FormPage;
@@ -340,26 +340,13 @@ pub async fn submit(
         .db(move |conn| model::submit(conn, id, &opinion, now, ip.as_deref(), &public_url))
         .await?;
     match outcome {
-        Ok(receipt) => {
-            let lang = Lang::of(&req);
-            let title = t(lang, "consultations.receipt.title");
-            render_page(
-                &req,
-                &hb,
-                "consultations/receipt",
-                &title,
-                &crumbs(
-                    lang,
-                    Some((format!("/consultations/{id}"), d.consultation.title.clone())),
-                    &title,
-                ),
-                &json!({
-                    "receipt": receipt,
-                    "consultation": summary_json(lang, &d.consultation, now),
-                    "email": viewer.email,
-                }),
-            )
-        }
+        // To a page of its own, so reloading it never sends the opinion twice.
+        Ok(receipt) => Ok(HttpResponse::SeeOther()
+            .insert_header((
+                "location",
+                format!("/consultations/{id}/receipts/{receipt}"),
+            ))
+            .finish()),
         Err(refused) => {
             form.fail(refused.field, &refused.message);
             let status = if refused.field == "body" {
@@ -370,6 +357,47 @@ pub async fn submit(
             page(&req, &hb, &d, now, &form, &posted.section, status)
         }
     }
+}
+
+/// `/consultations/{id}/receipts/{number}`: the receipt (受付) of an opinion, for the resident
+/// who sent it; 404 for anyone else.
+pub async fn receipt(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    viewer: Viewer,
+    path: web::Path<(i32, String)>,
+) -> Result<HttpResponse> {
+    let (id, number) = path.into_inner();
+    let d = load(&state, id).await?;
+    let account = viewer.id;
+    let own = {
+        let number = number.clone();
+        state
+            .db(move |conn| model::is_own_receipt(conn, id, &number, account))
+            .await?
+    };
+    if !own {
+        return Err(Error::NotFound);
+    }
+    let lang = Lang::of(&req);
+    let title = t(lang, "consultations.receipt.title");
+    render_page(
+        &req,
+        &hb,
+        "consultations/receipt",
+        &title,
+        &crumbs(
+            lang,
+            Some((format!("/consultations/{id}"), d.consultation.title.clone())),
+            &title,
+        ),
+        &json!({
+            "receipt": number,
+            "consultation": summary_json(lang, &d.consultation, state.clock.now()),
+            "email": viewer.email,
+        }),
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -524,6 +552,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/consultations", web::get().to(list))
         .route("/consultations/{id}", web::get().to(show))
         .route("/consultations/{id}/comments", web::post().to(submit))
+        .route(
+            "/consultations/{id}/receipts/{number}",
+            web::get().to(receipt),
+        )
         .route(
             "/consultations/{id}/attachments",
             web::post().to(super::files::attach),

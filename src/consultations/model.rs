@@ -355,6 +355,23 @@ fn refused(field: &'static str, message: impl Into<String>) -> Result<Result<Str
     }))
 }
 
+/// Whether `account` submitted the opinion with this receipt number to this consultation: the
+/// receipt page is theirs alone.
+pub fn is_own_receipt(
+    conn: &mut PgConnection,
+    id: i32,
+    number: &str,
+    account: Uuid,
+) -> Result<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        cc::table
+            .filter(cc::consultation_id.eq(id))
+            .filter(cc::receipt_number.eq(number))
+            .filter(cc::account_id.eq(account)),
+    ))
+    .get_result(conn)?)
+}
+
 /// Records an opinion if it came in time (`received_at` within the period; an on-line one is
 /// received at `now`), gives it the next receipt number (受付番号) and sends the receipt email
 /// to a resident's account. The consultation row is locked so numbers never repeat.

@@ -5,10 +5,9 @@ use super::handlers::show_page;
 use super::model::{self, Proposal};
 use super::participation::{self, Standing};
 use crate::app::AppState;
-use crate::auth::handlers::client_ip;
 use crate::auth::session::{check_csrf, Verified, Viewer};
-use crate::comments::handlers::{back, parse, Parsed, PostedComment};
-use crate::comments::{self, view, CommentRefused, Cursor, NewComment, Page, Subject};
+use crate::comments::handlers::{back, post_form, PostedComment};
+use crate::comments::{self, view, Cursor, Page, Subject};
 use crate::error::Result;
 use crate::web::i18n::{translate, Lang};
 use actix_web::http::StatusCode;
@@ -154,49 +153,19 @@ pub async fn comment(
     posted: web::Form<PostedComment>,
 ) -> Result<HttpResponse> {
     let id = id.into_inner();
-    check_csrf(&req, &posted.csrf)?;
-    let Parsed {
-        mut form,
-        organisation,
-        body,
-    } = parse(&posted)?;
-    let refused = match body {
-        Err(message) => message,
-        Ok(body) => {
-            let ip = client_ip(&req);
-            let public_url = state.public_url.clone();
-            let author = viewer.id;
-            let parent = form.parent;
-            let done = state
-                .db(move |conn| {
-                    Ok(participation::post_on_proposal(
-                        conn,
-                        &public_url,
-                        id,
-                        &NewComment {
-                            author,
-                            organisation,
-                            parent,
-                            body: &body,
-                            ip: ip.as_deref(),
-                        },
-                    ))
-                })
-                .await?;
-            match done {
-                Ok(posted) => {
-                    return Ok(back(
-                        &format!("/proposals/{id}"),
-                        &format!("comment-{}", posted.id),
-                    ))
-                }
-                Err(CommentRefused::Message(message)) => message,
-                Err(CommentRefused::Other(e)) => return Err(e),
-            }
-        }
-    };
-    form.error = Some(refused);
-    show_page(&req, &state, &hb, id, &form, StatusCode::BAD_REQUEST).await
+    let written = post_form(
+        &req,
+        &state,
+        &viewer,
+        &posted,
+        format!("/proposals/{id}"),
+        move |conn, public_url, new| participation::post_on_proposal(conn, public_url, id, new),
+    )
+    .await?;
+    match written {
+        Ok(done) => Ok(done),
+        Err(form) => show_page(&req, &state, &hb, id, &form, StatusCode::BAD_REQUEST).await,
+    }
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -128,29 +128,6 @@ OUT=""
 CAPTURING=0
 source tests/bench/lib.sh
 
-stop_app() {
-    if [ "$CAPTURING" = 1 ] && [ -n "$PG_SOCK" ]; then
-        set_statement_logging reset
-        CAPTURING=0
-    fi
-    if [ -n "$APP_PID" ] && kill -0 "$APP_PID" 2>/dev/null; then
-        say "stopping the app (pid $APP_PID) and its PostgreSQL cluster"
-        kill -TERM "$APP_PID"
-        wait "$APP_PID" || true
-    fi
-    APP_PID=""
-    if [ -n "$CLUSTER" ] && [ -f "$CLUSTER/postmaster.pid" ]; then
-        say "PostgreSQL still runs in $CLUSTER; stopping it"
-        local owner
-        owner=$(stat -c %U "$CLUSTER")
-        if [ "$(id -u)" -eq 0 ] && [ "$owner" != root ]; then
-            runuser -u "$owner" -- "$PG_BIN/pg_ctl" -D "$CLUSTER" -m fast -w stop >/dev/null
-        else
-            "$PG_BIN/pg_ctl" -D "$CLUSTER" -m fast -w stop >/dev/null
-        fi
-    fi
-}
-
 cleanup() {
     local status=$?
     set +e
@@ -163,67 +140,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-start_app() { # data dir
-    local data=$1 ready=0
-    CLUSTER="$data/postgres"
-    PG_LOG="$data/postgres.log"
-    say "starting $APP serve on $BASE (data in $data)"
-    env -u DATABASE_URL KYODO_DATA_DIR="$data" KYODO_LISTEN="127.0.0.1:$BENCH_PORT" RUST_LOG=warn \
-        "$APP" serve >"$OUT/app.log" 2>&1 &
-    APP_PID=$!
-    for _ in $(seq 120); do
-        kill -0 "$APP_PID" 2>/dev/null || {
-            cat "$OUT/app.log" >&2
-            APP_PID=""
-            die "the app exited before it was ready"
-        }
-        if [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$BASE/readyz")" = 200 ]; then
-            ready=1
-            break
-        fi
-        sleep 0.5
-    done
-    [ "$ready" = 1 ] || die "/readyz did not answer 200 within 60 s (see $OUT/app.log)"
-    [ -f "$CLUSTER/postmaster.pid" ] || die "no $CLUSTER/postmaster.pid"
-    PG_PORT=$(sed -n 4p "$CLUSTER/postmaster.pid")
-    PG_SOCK=$(sed -n 5p "$CLUSTER/postmaster.pid")
-}
-
-# The href of the page's rel="next" link, unescaped.
-next_page() {
-    curl -s "$BASE$1" | grep -o '<a href="[^"]*" rel="next"' | head -n 1 |
-        sed 's/^<a href="//; s/" rel="next"$//; s/&amp;/\&/g; s/&#x3D;/=/g'
-}
-
-# EXPLAIN (ANALYZE, BUFFERS) of each SELECT in a captured script (not r2d2's SELECT 1). A
-# statement may span lines; each ends with ";" at the end of a line.
-explain_all() { # statements.sql → stdout
-    local line statement=""
-    while IFS= read -r line; do
-        statement+="$line"$'\n'
-        [[ $line == *";" ]] || continue
-        case "$statement" in
-            "SELECT 1;"$'\n') ;;
-            SELECT* | WITH* | select* | with*)
-                printf -- '-- %s' "$statement"
-                psql_kyodo -c "EXPLAIN (ANALYZE, BUFFERS) ${statement%;*}"
-                echo
-                ;;
-        esac
-        statement=""
-    done < <(statements_of "$1")
-}
-
-percentiles() { # pgbench log files → "n p50 p99" in ms
-    cat "$@" | awk '{print $3}' | sort -n | awk '
-        { v[NR] = $1 }
-        END {
-            i50 = int(NR * 0.50); if (i50 < NR * 0.50) i50++
-            i99 = int(NR * 0.99); if (i99 < NR * 0.99) i99++
-            printf "%d %.2f %.2f\n", NR, v[i50] / 1000, v[i99] / 1000
-        }'
-}
 
 declare -A RPS P50 P99 ERRORS TPS PG_P50 PG_P99 STATEMENTS SEQSCANS GENERATED
 

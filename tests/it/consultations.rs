@@ -254,9 +254,32 @@ fn from_opinion_to_published_result() {
             ],
         )
         .await;
-        assert_eq!(receipt.status(), 200);
-        let text = visible_text(&receipt.text().await.unwrap());
+        // The receipt has its own address (reloading it sends nothing again), for its sender only.
+        assert_eq!(receipt.status(), 303);
+        let location = receipt.headers()["location"].to_str().unwrap().to_owned();
+        assert_eq!(
+            location,
+            format!("/consultations/{id}/receipts/PC-2026-0001-000001")
+        );
+        let text = visible_text(&hanako.page(&location).await);
         assert!(text.contains("PC-2026-0001-000001"), "{text}");
+        assert_eq!(
+            app.get(&location).await.status(),
+            303,
+            "anonymous: sign in first"
+        );
+        let taro = app.visitor();
+        resident(&app, &taro, "taro@example.jp", "本庄太郎").await;
+        assert_eq!(
+            taro.get(&location).await.status(),
+            404,
+            "someone else's receipt"
+        );
+        assert_eq!(
+            count(&app, "SELECT count(*) AS n FROM consultation_comments"),
+            1,
+            "one opinion however often the receipt is opened"
+        );
         assert_eq!(
             count(&app, "SELECT count(*) AS n FROM outbox WHERE to_address = 'hanako@example.jp' AND subject LIKE '%PC-2026-0001-000001%' AND text_body LIKE '%/consultations/1%' AND unsubscribe_url IS NOT NULL"),
             1,
@@ -275,8 +298,11 @@ fn from_opinion_to_published_result() {
             ],
         )
         .await;
-        assert_eq!(last.status(), 200);
-        assert!(visible_text(&last.text().await.unwrap()).contains("PC-2026-0001-000002"));
+        assert_eq!(last.status(), 303);
+        assert!(last.headers()["location"]
+            .to_str()
+            .unwrap()
+            .ends_with("/receipts/PC-2026-0001-000002"));
         app.clock.set(jst(2026, 12, 31, 0, 0, 0));
         let late = comment(
             &hanako,
