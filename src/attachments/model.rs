@@ -77,6 +77,29 @@ pub fn list(conn: &mut PgConnection, owner: &Owner) -> Result<Vec<Attachment>> {
         .collect()
 }
 
+/// The attachments of many owners of one kind, oldest first, by owner id: one query for a
+/// page that lists the owners.
+pub fn list_by_owner(
+    conn: &mut PgConnection,
+    kind: OwnerKind,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, Vec<Attachment>>> {
+    let rows: Vec<(String, Row)> = a::table
+        .filter(a::owner_type.eq(kind.as_str()))
+        .filter(a::owner_id.eq_any(ids))
+        .order((a::created_at, a::id))
+        .select((a::owner_id, columns!()))
+        .load(conn)?;
+    let mut by_owner = std::collections::HashMap::new();
+    for (owner, row) in rows {
+        by_owner
+            .entry(owner)
+            .or_insert_with(Vec::new)
+            .push(attachment(row)?);
+    }
+    Ok(by_owner)
+}
+
 /// One attachment with its owner and bytes, for serving.
 pub fn find(conn: &mut PgConnection, id: Uuid) -> Result<(Owner, Attachment, Vec<u8>)> {
     let (owner_type, owner_id, row, data): (String, String, Row, Vec<u8>) = a::table

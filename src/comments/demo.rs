@@ -127,6 +127,7 @@ pub fn fill(
             grants: &grants,
             ip: None,
             public_url,
+            now: chrono::Utc::now(),
         },
         advert,
         &Moderation::Hide("営利目的の宣伝のため（利用規約第5条）".into()),

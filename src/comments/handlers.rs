@@ -4,7 +4,7 @@
 use super::view::{CommentForm, ReportForm};
 use super::{measure, CommentRefused, NewComment, Posted, Subject};
 use crate::app::AppState;
-use crate::auth::handlers::client_ip;
+use crate::auth::handlers::{client_ip, CsrfOnly};
 use crate::auth::session::{check_csrf, Verified, Viewer};
 use crate::error::{Error, Result};
 use crate::plan::model::MeasureCode;
@@ -181,20 +181,13 @@ pub async fn comment_on_measure(
     }
 }
 
-/// A button's form: only the token.
-#[derive(Deserialize)]
-pub struct ButtonForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// POST `/measures/{code}/follow` and `/unfollow`; pressing twice changes nothing.
 pub async fn follow_measure(
     req: HttpRequest,
     state: web::Data<AppState>,
     Verified(viewer): Verified,
     path: web::Path<(String, String)>,
-    form: web::Form<ButtonForm>,
+    form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse> {
     check_csrf(&req, &form.csrf)?;
     let (code, what) = path.into_inner();

@@ -502,12 +502,14 @@ pub fn report(
     })
 }
 
-/// A moderator at work: who, with which roles, from where.
+/// A moderator at work: who, with which roles, from where, and when (the app's clock, so that
+/// tests control the recorded times).
 pub struct Moderator<'a> {
     pub id: Uuid,
     pub grants: &'a [Grant],
     pub ip: Option<&'a str>,
     pub public_url: &'a str,
+    pub now: DateTime<Utc>,
 }
 
 /// What a moderator does to one comment.
@@ -563,7 +565,7 @@ pub fn moderate(
         let (subject, author) = comment_subject(conn, comment)?;
         require_moderator(conn, by.grants, &subject)?;
         let row = c::table.find(comment);
-        let now = Utc::now();
+        let now = by.now;
         let resolve = |conn: &mut PgConnection, outcome: &str| -> Result<usize> {
             Ok(diesel::update(
                 cr::table

@@ -61,11 +61,7 @@ pub fn visibility(
 /// the rest of the transaction.
 pub fn lock_for_change(conn: &mut PgConnection, owner: &Owner, actor: Uuid) -> Result<()> {
     let (id, department) = consultation_of(conn, owner)?;
-    crate::db::schema::consultations::table
-        .find(id)
-        .select(crate::db::schema::consultations::id)
-        .for_update()
-        .first::<i32>(conn)?;
+    model::lock(conn, id)?;
     if !may_work(conn, actor, department)? {
         return Err(Error::Forbidden(crate::staff::roles::refusal(
             Action::WorkConsultation { department },
@@ -75,7 +71,7 @@ pub fn lock_for_change(conn: &mut PgConnection, owner: &Owner, actor: Uuid) -> R
 }
 
 /// Uploads a file for `owner` (multipart: `csrf`, then `file`) and returns to the staff page;
-/// a refused file is said there.
+/// a refused file is said there. An owner of another consultation than the path's is a 404.
 async fn upload(
     req: &HttpRequest,
     hb: &Templates,
@@ -85,11 +81,11 @@ async fn upload(
     owner: Owner,
     payload: web::Payload,
 ) -> Result<HttpResponse> {
-    let department = state
-        .db(move |conn| model::find(conn, consultation))
-        .await?
-        .ok_or(Error::NotFound)?
-        .department_id;
+    let asked = owner.clone();
+    let (of, department) = state.db(move |conn| consultation_of(conn, &asked)).await?;
+    if of != consultation {
+        return Err(Error::NotFound);
+    }
     staff.require(Action::WorkConsultation { department })?;
     let scan = owner.kind == OwnerKind::ConsultationComment;
     let stored = match attachments::upload::read(req, payload).await? {
@@ -146,19 +142,6 @@ pub async fn attach_scan(
     payload: web::Payload,
 ) -> Result<HttpResponse> {
     let (id, opinion) = path.into_inner();
-    let belongs: bool = state
-        .db(move |conn| {
-            Ok(diesel::select(diesel::dsl::exists(
-                cc::table
-                    .filter(cc::id.eq(opinion))
-                    .filter(cc::consultation_id.eq(id)),
-            ))
-            .get_result(conn)?)
-        })
-        .await?;
-    if !belongs {
-        return Err(Error::NotFound);
-    }
     upload(
         &req,
         &hb,

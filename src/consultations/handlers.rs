@@ -15,7 +15,7 @@ use crate::web::i18n::{translate, Lang};
 use crate::web::{render_page, render_page_as, Crumb};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use handlebars::Handlebars;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -29,33 +29,15 @@ pub(super) fn t(lang: Lang, key: &str) -> String {
     translate(lang, key, &[])
 }
 
-pub(super) fn crumbs(lang: Lang, middle: Option<(String, String)>, here: &str) -> Vec<Crumb> {
-    let mut trail = vec![
-        Crumb {
-            label: t(lang, "crumb.home"),
-            href: Some("/".into()),
-        },
-        Crumb {
-            label: t(lang, "consultations.list.title"),
-            href: Some("/consultations".into()),
-        },
-    ];
-    if let Some((href, label)) = middle {
-        trail.push(Crumb {
-            label,
-            href: Some(href),
-        });
-    }
-    trail.push(Crumb {
-        label: here.to_owned(),
-        href: None,
-    });
-    trail
-}
-
-/// The last day of the period, for people: the day before the exclusive end.
-pub(super) fn last_day(c: &Consultation) -> DateTime<Utc> {
-    c.period.closes_at() - Duration::days(1)
+/// Home › 意見公募 › the consultation a page belongs to, if any › the page.
+fn crumbs(lang: Lang, within: Option<&Consultation>, here: &str) -> Vec<Crumb> {
+    let href = within.map(|c| format!("/consultations/{}", c.id));
+    crate::web::section_crumbs(
+        lang,
+        ("consultations.list.title", "/consultations"),
+        href.as_deref().zip(within.map(|c| c.title.clone())),
+        here,
+    )
 }
 
 /// A text as paragraphs, one per non-empty line.
@@ -80,7 +62,7 @@ pub(super) fn summary_json(lang: Lang, c: &Consultation, now: DateTime<Utc>) -> 
         "state": state.as_str(),
         "state_label": state_label(lang, state),
         "opens": date(lang, c.period.opens_at()),
-        "closes": date(lang, last_day(c)),
+        "closes": date(lang, c.period.last_day_at()),
         "days": c.period.days(),
         "short_period_reason": c.short_period_reason,
         "published": c.result_published_at.is_some() && state == State::ResultPublished,
@@ -126,25 +108,25 @@ pub async fn list(
     )
 }
 
-/// What the opinion form sent.
+/// What the opinion form sent (on line, or typed in by staff with more fields around it).
 #[derive(Debug, Default, Deserialize)]
 pub struct Posted {
     #[serde(default)]
-    csrf: String,
+    pub(super) csrf: String,
     #[serde(default)]
-    section: String,
+    pub(super) section: String,
     #[serde(default)]
-    body: String,
+    pub(super) body: String,
     #[serde(default)]
-    name: String,
+    pub(super) name: String,
     #[serde(default)]
-    address: String,
+    pub(super) address: String,
     #[serde(default)]
-    organisation: String,
+    pub(super) organisation: String,
 }
 
 impl Posted {
-    fn keep(&self, page: &mut FormPage) {
+    pub(super) fn keep(&self, page: &mut FormPage) {
         page.keep("section", &self.section)
             .keep("body", &self.body)
             .keep("name", &self.name)
@@ -387,11 +369,7 @@ pub async fn receipt(
         &hb,
         "consultations/receipt",
         &title,
-        &crumbs(
-            lang,
-            Some((format!("/consultations/{id}"), d.consultation.title.clone())),
-            &title,
-        ),
+        &crumbs(lang, Some(&d.consultation), &title),
         &json!({
             "receipt": number,
             "consultation": summary_json(lang, &d.consultation, state.clock.now()),
@@ -485,7 +463,7 @@ pub async fn result(
         &title,
         &crumbs(
             lang,
-            Some((format!("/consultations/{id}"), d.consultation.title.clone())),
+            Some(&d.consultation),
             &t(lang, "consultations.result.crumb"),
         ),
         &context,

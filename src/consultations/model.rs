@@ -87,16 +87,15 @@ pub fn list(conn: &mut PgConnection) -> Result<Vec<(Consultation, i64)>> {
         .order((c::opens_on.desc(), c::id.desc()))
         .select(consultation_columns!())
         .load(conn)?;
-    let counts: Vec<(i32, i64)> = cc::table
+    let counts: std::collections::HashMap<i32, i64> = cc::table
         .group_by(cc::consultation_id)
         .select((cc::consultation_id, diesel::dsl::count_star()))
-        .load(conn)?;
+        .load::<(i32, i64)>(conn)?
+        .into_iter()
+        .collect();
     rows.into_iter()
         .map(|r| {
-            let n = counts
-                .iter()
-                .find(|(id, _)| *id == r.0)
-                .map_or(0, |(_, n)| *n);
+            let n = counts.get(&r.0).copied().unwrap_or(0);
             Ok((from_row(r)?, n))
         })
         .collect()
@@ -203,8 +202,39 @@ fn check(
     Ok(Ok(()))
 }
 
-/// Writes the measures and numbered sections of a consultation (replacing any).
-fn write_contents(conn: &mut PgConnection, id: i32, new: &NewConsultation) -> Result<()> {
+/// The columns of `consultations` the staff form sets, on creating and on editing alike.
+type Columns<'a> = (
+    diesel::dsl::Eq<c::title, &'a String>,
+    diesel::dsl::Eq<c::department_id, i32>,
+    diesel::dsl::Eq<c::summary, &'a String>,
+    diesel::dsl::Eq<c::opens_on, NaiveDate>,
+    diesel::dsl::Eq<c::closes_on, NaiveDate>,
+    diesel::dsl::Eq<c::short_period_reason, &'a Option<String>>,
+    diesel::dsl::Eq<c::identity_required, bool>,
+);
+
+fn columns(new: &NewConsultation) -> Columns<'_> {
+    (
+        c::title.eq(&new.title),
+        c::department_id.eq(new.department_id),
+        c::summary.eq(&new.summary),
+        c::opens_on.eq(new.period.opens_on()),
+        c::closes_on.eq(new.period.closes_on()),
+        c::short_period_reason.eq(&new.short_period_reason),
+        c::identity_required.eq(new.identity_required),
+    )
+}
+
+/// Writes the measures and numbered sections of a consultation (replacing any) and the audit
+/// entry of the change (`action`).
+fn write_contents(
+    conn: &mut PgConnection,
+    id: i32,
+    new: &NewConsultation,
+    action: &'static str,
+    actor: Uuid,
+    ip: Option<&str>,
+) -> Result<()> {
     diesel::delete(cm::table.filter(cm::consultation_id.eq(id))).execute(conn)?;
     diesel::delete(cs::table.filter(cs::consultation_id.eq(id))).execute(conn)?;
     for code in &new.measures {
@@ -222,6 +252,21 @@ fn write_contents(conn: &mut PgConnection, id: i32, new: &NewConsultation) -> Re
             ))
             .execute(conn)?;
     }
+    audit::record(
+        conn,
+        Entry {
+            actor: Some(actor),
+            action,
+            record: Some(("consultation", id.to_string())),
+            ip,
+            details: json!({
+                "title": new.title,
+                "opens_on": new.period.opens_on().to_string(),
+                "closes_on": new.period.closes_on().to_string(),
+                "short_period_reason": new.short_period_reason,
+            }),
+        },
+    )?;
     Ok(())
 }
 
@@ -236,12 +281,7 @@ pub fn update(
     ip: Option<&str>,
 ) -> Result<Result<(), (&'static str, String)>> {
     conn.transaction(|conn| {
-        c::table
-            .filter(c::id.eq(id))
-            .select(c::id)
-            .for_update()
-            .first::<i32>(conn)?;
-        let current = find(conn, id)?.ok_or(Error::NotFound)?;
+        let current = lock(conn, id)?;
         if current.state(now) != State::Scheduled {
             return Ok(Err((
                 "form",
@@ -252,32 +292,9 @@ pub fn update(
             return Ok(Err(refused));
         }
         diesel::update(c::table.filter(c::id.eq(id)))
-            .set((
-                c::title.eq(&new.title),
-                c::department_id.eq(new.department_id),
-                c::summary.eq(&new.summary),
-                c::opens_on.eq(new.period.opens_on()),
-                c::closes_on.eq(new.period.closes_on()),
-                c::short_period_reason.eq(&new.short_period_reason),
-                c::identity_required.eq(new.identity_required),
-            ))
+            .set(columns(new))
             .execute(conn)?;
-        write_contents(conn, id, new)?;
-        audit::record(
-            conn,
-            Entry {
-                actor: Some(actor),
-                action: "consultation.update",
-                record: Some(("consultation", id.to_string())),
-                ip,
-                details: json!({
-                    "title": new.title,
-                    "opens_on": new.period.opens_on().to_string(),
-                    "closes_on": new.period.closes_on().to_string(),
-                    "short_period_reason": new.short_period_reason,
-                }),
-            },
-        )?;
+        write_contents(conn, id, new, "consultation.update", actor, ip)?;
         Ok(Ok(()))
     })
 }
@@ -294,34 +311,10 @@ pub fn create(
             return Ok(Err(refused));
         }
         let id: i32 = diesel::insert_into(c::table)
-            .values((
-                c::title.eq(&new.title),
-                c::department_id.eq(new.department_id),
-                c::summary.eq(&new.summary),
-                c::opens_on.eq(new.period.opens_on()),
-                c::closes_on.eq(new.period.closes_on()),
-                c::short_period_reason.eq(&new.short_period_reason),
-                c::identity_required.eq(new.identity_required),
-                c::created_by.eq(actor),
-            ))
+            .values((columns(new), c::created_by.eq(actor)))
             .returning(c::id)
             .get_result(conn)?;
-        write_contents(conn, id, new)?;
-        audit::record(
-            conn,
-            Entry {
-                actor: Some(actor),
-                action: "consultation.create",
-                record: Some(("consultation", id.to_string())),
-                ip,
-                details: json!({
-                    "title": new.title,
-                    "opens_on": new.period.opens_on().to_string(),
-                    "closes_on": new.period.closes_on().to_string(),
-                    "short_period_reason": new.short_period_reason,
-                }),
-            },
-        )?;
+        write_contents(conn, id, new, "consultation.create", actor, ip)?;
         Ok(Ok(id))
     })
 }
@@ -384,12 +377,7 @@ pub fn submit(
     public_url: &str,
 ) -> Result<Result<String, Refused>> {
     conn.transaction(|conn| {
-        c::table
-            .filter(c::id.eq(id))
-            .select(c::id)
-            .for_update()
-            .first::<i32>(conn)?;
-        let consultation = find(conn, id)?.ok_or(Error::NotFound)?;
+        let consultation = lock(conn, id)?;
         let period = consultation.period;
         let at = opinion.received_at;
         if opinion.channel == Channel::Web && consultation.state(now) != State::Open {
@@ -401,7 +389,7 @@ pub fn submit(
             } else {
                 format!(
                     "この意見募集は{}の23時59分59秒（日本時間）で締め切りました。意見は受け付けられませんでした。入力した内容は下に残っています。",
-                    crate::wareki::date_ja(period.closes_at() - chrono::Duration::days(1))
+                    crate::wareki::date_ja(period.last_day_at())
                 )
             };
             return refused("body", message);
@@ -609,8 +597,22 @@ pub struct NewItem {
 }
 
 /// Only after the consultation closed may its result be written.
+/// The consultation, its row locked until the transaction ends: changes to one consultation
+/// (numbering receipts and result items, publishing) happen one at a time.
+pub fn lock(conn: &mut PgConnection, id: i32) -> Result<Consultation> {
+    c::table
+        .filter(c::id.eq(id))
+        .select(c::id)
+        .for_update()
+        .first::<i32>(conn)
+        .optional()?
+        .ok_or(Error::NotFound)?;
+    find(conn, id)?.ok_or(Error::NotFound)
+}
+
+/// The consultation, locked, once it has closed: its result is written only then.
 fn closed(conn: &mut PgConnection, id: i32, now: DateTime<Utc>) -> Result<Consultation> {
-    let consultation = find(conn, id)?.ok_or(Error::NotFound)?;
+    let consultation = lock(conn, id)?;
     match consultation.state(now) {
         State::Closed | State::ResultPublished => Ok(consultation),
         _ => Err(Error::BadRequest(
@@ -734,11 +736,6 @@ pub fn publish(
     public_url: &str,
 ) -> Result<Result<(), Refused>> {
     conn.transaction(|conn| {
-        c::table
-            .filter(c::id.eq(id))
-            .select(c::id)
-            .for_update()
-            .first::<i32>(conn)?;
         let consultation = closed(conn, id, now)?;
         let open: Vec<String> = cc::table
             .filter(cc::consultation_id.eq(id))

@@ -94,6 +94,11 @@ impl Period {
         start_of_day(self.opens_on)
     }
 
+    /// 00:00:00 JST of the last day: the instant whose date people are shown as the deadline.
+    pub fn last_day_at(&self) -> DateTime<Utc> {
+        start_of_day(self.closes_on)
+    }
+
     /// The exclusive end: 00:00:00 JST of the day after the last day.
     pub fn closes_at(&self) -> DateTime<Utc> {
         start_of_day(self.closes_on + Days::new(1))
@@ -190,6 +195,7 @@ mod tests {
         assert!(p.contains(jst_at(2026, 12, 30, 23, 59, 59)));
         assert!(p.contains(jst_at(2026, 12, 31, 0, 0, 0) - chrono::Duration::milliseconds(1)));
         assert!(!p.contains(jst_at(2026, 12, 31, 0, 0, 0)));
+        assert_eq!(p.last_day_at(), jst_at(2026, 12, 30, 0, 0, 0));
         assert_eq!(p.opens_on(), day(2026, 12, 1));
         assert_eq!(p.closes_on(), day(2026, 12, 30));
     }

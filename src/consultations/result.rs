@@ -2,7 +2,7 @@
 //! shared writer in `proposals::csv`) and the Atom feed of consultations: an entry when one
 //! opens and when its result is published. Public data only.
 
-use super::handlers::{last_day, published};
+use super::handlers::published;
 use super::model::{self, Consultation, Item};
 use super::period::State;
 use crate::app::AppState;
@@ -92,7 +92,7 @@ fn entries(base: &str, consultations: &[Consultation], now: DateTime<Utc>) -> Ve
             summary: format!(
                 "{}〜{}（{}）{}",
                 crate::wareki::date_ja(c.period.opens_at()),
-                crate::wareki::date_ja(last_day(c)),
+                crate::wareki::date_ja(c.period.last_day_at()),
                 c.department,
                 c.summary
             ),

@@ -4,18 +4,18 @@
 //! (意見の要旨 / 市の考え方 / 修正の有無), exclusions with their reason, and publication.
 
 use super::fields::{self, Channel, MAX_BODY};
-use super::handlers::{identity, last_day, section, state_label, summary_json};
+use super::handlers::{identity, section, state_label, summary_json, t, Posted};
 use super::model::{self, NewConsultation, NewItem, Opinion, Refused};
 use super::period::{day_of, parse_day, start_of_day};
 use crate::app::AppState;
 use crate::attachments::handlers::item_json;
 use crate::attachments::sniff::{MAX_LABEL, MAX_PER_OWNER};
-use crate::attachments::{self, Owner};
+use crate::attachments::{self, OwnerKind};
 use crate::auth::session::check_csrf;
 use crate::db::schema::departments;
 use crate::error::{Error, Result};
 use crate::proposals::handlers::date;
-use crate::staff::{self, crumbs, see_other, Action, Staff, Templates};
+use crate::staff::{self, crumbs, see_other, Action, CsrfOnly, Staff, Templates};
 use crate::web::forms::FormPage;
 use crate::web::i18n::{translate, Lang};
 use actix_web::http::StatusCode;
@@ -24,10 +24,6 @@ use chrono::Duration;
 use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::{json, Value};
-
-fn t(lang: Lang, key: &str) -> String {
-    translate(lang, key, &[])
-}
 
 /// `/staff/consultations`: every consultation, for anyone holding a role.
 pub async fn list(
@@ -347,6 +343,98 @@ struct Forms {
     scan: Option<String>,
 }
 
+/// The forms of the work page that post a change.
+#[derive(Clone, Copy)]
+enum WorkForm {
+    Paper,
+    Item,
+    Exclude,
+    Publish,
+}
+
+impl Forms {
+    /// The forms with `page` (what was typed and what to fix) in the one it came from.
+    fn refused(form: WorkForm, page: FormPage) -> Self {
+        let mut forms = Forms::default();
+        *match form {
+            WorkForm::Paper => &mut forms.paper,
+            WorkForm::Item => &mut forms.item,
+            WorkForm::Exclude => &mut forms.exclude,
+            WorkForm::Publish => &mut forms.publish,
+        } = page;
+        forms
+    }
+}
+
+/// A consultation's work page, for the request that posted one of its forms.
+struct WorkPage<'a> {
+    req: &'a HttpRequest,
+    hb: &'a Templates,
+    state: &'a AppState,
+    staff: &'a Staff,
+    id: i32,
+}
+
+impl<'a> WorkPage<'a> {
+    /// The page of a form posted to consultation `id`, once its department's staff (or an
+    /// admin) is known to be posting it with their CSRF token; and the consultation.
+    async fn posted(
+        req: &'a HttpRequest,
+        hb: &'a Templates,
+        state: &'a AppState,
+        staff: &'a Staff,
+        id: i32,
+        csrf: &str,
+    ) -> Result<(Self, model::Consultation)> {
+        let consultation = authorise(state, staff, id).await?;
+        check_csrf(req, csrf)?;
+        let work = WorkPage {
+            req,
+            hb,
+            state,
+            staff,
+            id,
+        };
+        Ok((work, consultation))
+    }
+
+    /// The page again (400), what was typed kept in the form it came from.
+    async fn refused(&self, form: WorkForm, page: FormPage) -> Result<HttpResponse> {
+        let forms = Forms::refused(form, page);
+        work_page(
+            self.req,
+            self.hb,
+            self.state,
+            self.staff,
+            self.id,
+            &forms,
+            StatusCode::BAD_REQUEST,
+        )
+        .await
+    }
+
+    /// After the change: on to the page's `anchor`, or back to the form saying why the
+    /// database refused it.
+    async fn finish(
+        &self,
+        outcome: std::result::Result<(), Refused>,
+        form: WorkForm,
+        mut page: FormPage,
+        anchor: &str,
+    ) -> Result<HttpResponse> {
+        match outcome {
+            Ok(()) => Ok(see_other(&format!(
+                "/staff/consultations/{}{anchor}",
+                self.id
+            ))),
+            Err(Refused { field, message }) => {
+                page.fail(field, &message);
+                self.refused(form, page).await
+            }
+        }
+    }
+}
+
 /// The work page again after a refused upload, saying why beside the form it came from.
 pub(super) async fn refused_upload(
     req: &HttpRequest,
@@ -386,11 +474,13 @@ async fn work_page(
             let d = model::detail(conn, id)?.ok_or(Error::NotFound)?;
             let opinions = model::staff_opinions(conn, id)?;
             // The scans of paper opinions (web ones have none).
-            let mut scans = std::collections::HashMap::new();
-            for o in opinions.iter().filter(|o| o.channel != Channel::Web.code()) {
-                let files = attachments::model::list(conn, &Owner::consultation_comment(o.id))?;
-                scans.insert(o.id, files);
-            }
+            let paper: Vec<String> = opinions
+                .iter()
+                .filter(|o| o.channel != Channel::Web.code())
+                .map(|o| o.id.to_string())
+                .collect();
+            let scans =
+                attachments::model::list_by_owner(conn, OwnerKind::ConsultationComment, &paper)?;
             Ok((d, opinions, model::items(conn, id)?, scans))
         })
         .await?;
@@ -422,8 +512,8 @@ async fn work_page(
         },
         "opinions": opinions.iter().map(|o| json!({
             "id": o.id,
-            "paper": scans.contains_key(&o.id),
-            "scans": scans.get(&o.id).map(|files| files.iter().map(item_json).collect::<Vec<_>>()),
+            "paper": o.channel != Channel::Web.code(),
+            "scans": scans.get(&o.id.to_string()).map(|files| files.iter().map(item_json).collect::<Vec<_>>()),
             "scan_action": format!("/consultations/{id}/opinions/{}/attachments", o.id),
             "receipt": o.receipt_number,
             "channel": Channel::parse(&o.channel).map(|ch| super::handlers::channel_label(lang, ch)),
@@ -445,7 +535,7 @@ async fn work_page(
         "publish": forms.publish,
         "max_body": MAX_BODY,
         // Paper mostly arrives while the consultation is open: today, or its last day after.
-        "received_default": day_of(now).min(day_of(last_day(c))).to_string(),
+        "received_default": day_of(now).min(c.period.closes_on()).to_string(),
         "state_label": state_label(lang, c.state(now)),
     });
     staff::page(
@@ -468,15 +558,17 @@ async fn work_page(
     )
 }
 
-/// The department of a consultation, for the authorisation check before any change.
-async fn authorise(state: &AppState, staff: &Staff, id: i32) -> Result<()> {
+/// The consultation, once its department's staff (or an admin) is known to be asking: the
+/// check before any change.
+async fn authorise(state: &AppState, staff: &Staff, id: i32) -> Result<model::Consultation> {
     let c = state
         .db(move |conn| model::find(conn, id))
         .await?
         .ok_or(Error::NotFound)?;
     staff.require(Action::WorkConsultation {
         department: c.department_id,
-    })
+    })?;
+    Ok(c)
 }
 
 /// `/staff/consultations/{id}`.
@@ -501,25 +593,16 @@ pub async fn show(
     .await
 }
 
-/// What the paper-opinion form sends.
+/// What the paper-opinion form sends: the on-line form's fields, how and when it came, and
+/// the address to send the receipt and the result to.
 #[derive(Debug, Default, Deserialize)]
 pub struct PaperForm {
-    #[serde(default)]
-    csrf: String,
+    #[serde(flatten)]
+    opinion: Posted,
     #[serde(default)]
     channel: String,
     #[serde(default)]
     received_on: String,
-    #[serde(default)]
-    section: String,
-    #[serde(default)]
-    body: String,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    address: String,
-    #[serde(default)]
-    organisation: String,
     #[serde(default)]
     email: String,
 }
@@ -535,40 +618,32 @@ pub async fn enter(
     form: web::Form<PaperForm>,
 ) -> Result<HttpResponse> {
     let id = id.into_inner();
-    authorise(&state, &staff, id).await?;
-    let p = form.into_inner();
-    check_csrf(&req, &p.csrf)?;
-    let identity_required = state
-        .db(move |conn| model::find(conn, id))
-        .await?
-        .is_some_and(|c| c.identity_required);
+    let PaperForm {
+        opinion: p,
+        channel,
+        received_on,
+        email,
+    } = form.into_inner();
+    let (work, consultation) = WorkPage::posted(&req, &hb, &state, &staff, id, &p.csrf).await?;
     let mut page = FormPage::default();
-    for (field, value) in [
-        ("channel", &p.channel),
-        ("received_on", &p.received_on),
-        ("section", &p.section),
-        ("body", &p.body),
-        ("name", &p.name),
-        ("address", &p.address),
-        ("organisation", &p.organisation),
-        ("email", &p.email),
-    ] {
-        page.keep(field, value);
-    }
-    let channel = page.check("channel", Channel::parse_offline(&p.channel));
-    let received = page.check("received_on", parse_day(&p.received_on, "受付日"));
+    p.keep(&mut page);
+    page.keep("channel", &channel)
+        .keep("received_on", &received_on)
+        .keep("email", &email);
+    let channel = page.check("channel", Channel::parse_offline(&channel));
+    let received = page.check("received_on", parse_day(&received_on, "受付日"));
     let body = page.check("body", fields::text(&p.body, "意見", MAX_BODY, true));
     let sec = section(&mut page, &p.section);
     let who = identity(
         &mut page,
-        identity_required,
+        consultation.identity_required,
         &p.name,
         &p.address,
         &p.organisation,
     );
     let email = page.check(
         "email",
-        fields::text(&p.email, "メールアドレス", 254, false).and_then(|e| match e {
+        fields::text(&email, "メールアドレス", 254, false).and_then(|e| match e {
             Some(e) if e.parse::<lettre::Address>().is_err() => {
                 Err("メールアドレスの形式が正しくありません。".to_owned())
             }
@@ -584,20 +659,7 @@ pub async fn enter(
         Some(email),
     ) = (channel, received, body, sec, who, email)
     else {
-        let forms = Forms {
-            paper: page,
-            ..Forms::default()
-        };
-        return work_page(
-            &req,
-            &hb,
-            &state,
-            &staff,
-            id,
-            &forms,
-            StatusCode::BAD_REQUEST,
-        )
-        .await;
+        return work.refused(WorkForm::Paper, page).await;
     };
     let now = state.clock.now();
     // The day it was received: noon in Tokyo, so that the day itself is what counts.
@@ -616,29 +678,11 @@ pub async fn enter(
     };
     let ip = staff::ip(&req);
     let public_url = state.public_url.clone();
-    match state
+    let outcome = state
         .db(move |conn| model::submit(conn, id, &opinion, now, ip.as_deref(), &public_url))
-        .await?
-    {
-        Ok(_) => Ok(see_other(&format!("/staff/consultations/{id}#opinions"))),
-        Err(refused) => {
-            page.fail(refused.field, &refused.message);
-            let forms = Forms {
-                paper: page,
-                ..Forms::default()
-            };
-            work_page(
-                &req,
-                &hb,
-                &state,
-                &staff,
-                id,
-                &forms,
-                StatusCode::BAD_REQUEST,
-            )
-            .await
-        }
-    }
+        .await?;
+    work.finish(outcome.map(drop), WorkForm::Paper, page, "#opinions")
+        .await
 }
 
 /// What the result-item form sends.
@@ -658,17 +702,6 @@ pub struct ItemForm {
     receipts: String,
 }
 
-async fn refused_page(
-    req: &HttpRequest,
-    hb: &Templates,
-    state: &AppState,
-    staff: &Staff,
-    id: i32,
-    forms: Forms,
-) -> Result<HttpResponse> {
-    work_page(req, hb, state, staff, id, &forms, StatusCode::BAD_REQUEST).await
-}
-
 /// `POST /staff/consultations/{id}/items`: a row of the result table and the opinions it
 /// answers (by receipt number).
 pub async fn add_item(
@@ -680,9 +713,8 @@ pub async fn add_item(
     form: web::Form<ItemForm>,
 ) -> Result<HttpResponse> {
     let id = id.into_inner();
-    authorise(&state, &staff, id).await?;
     let f = form.into_inner();
-    check_csrf(&req, &f.csrf)?;
+    let (work, _) = WorkPage::posted(&req, &hb, &state, &staff, id, &f.csrf).await?;
     let mut page = FormPage::default();
     for (field, value) in [
         ("summary", &f.summary),
@@ -723,11 +755,7 @@ pub async fn add_item(
     let (Some(Some(summary)), Some(Some(response)), Some(changed), Some(change)) =
         (summary, response, changed, change)
     else {
-        let forms = Forms {
-            item: page,
-            ..Forms::default()
-        };
-        return refused_page(&req, &hb, &state, &staff, id, forms).await;
+        return work.refused(WorkForm::Item, page).await;
     };
     let item = NewItem {
         summary,
@@ -739,20 +767,11 @@ pub async fn add_item(
     let now = state.clock.now();
     let actor = staff.id();
     let ip = staff::ip(&req);
-    match state
+    let outcome = state
         .db(move |conn| model::add_item(conn, id, &item, now, actor, ip.as_deref()))
-        .await?
-    {
-        Ok(_) => Ok(see_other(&format!("/staff/consultations/{id}#result"))),
-        Err(Refused { field, message }) => {
-            page.fail(field, &message);
-            let forms = Forms {
-                item: page,
-                ..Forms::default()
-            };
-            refused_page(&req, &hb, &state, &staff, id, forms).await
-        }
-    }
+        .await?;
+    work.finish(outcome.map(drop), WorkForm::Item, page, "#result")
+        .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -776,9 +795,8 @@ pub async fn exclude(
     form: web::Form<ExcludeForm>,
 ) -> Result<HttpResponse> {
     let id = id.into_inner();
-    authorise(&state, &staff, id).await?;
     let f = form.into_inner();
-    check_csrf(&req, &f.csrf)?;
+    let (work, _) = WorkPage::posted(&req, &hb, &state, &staff, id, &f.csrf).await?;
     let mut page = FormPage::default();
     page.keep("receipt", &f.receipt).keep("reason", &f.reason);
     let receipt = page.check("receipt", fields::text(&f.receipt, "受付番号", 40, true));
@@ -787,35 +805,16 @@ pub async fn exclude(
         fields::text(&f.reason, "公表しない理由", 1000, true),
     );
     let (Some(Some(receipt)), Some(Some(reason))) = (receipt, reason) else {
-        let forms = Forms {
-            exclude: page,
-            ..Forms::default()
-        };
-        return refused_page(&req, &hb, &state, &staff, id, forms).await;
+        return work.refused(WorkForm::Exclude, page).await;
     };
     let now = state.clock.now();
     let actor = staff.id();
     let ip = staff::ip(&req);
-    match state
+    let outcome = state
         .db(move |conn| model::exclude(conn, id, &receipt, &reason, now, actor, ip.as_deref()))
-        .await?
-    {
-        Ok(()) => Ok(see_other(&format!("/staff/consultations/{id}#opinions"))),
-        Err(Refused { field, message }) => {
-            page.fail(field, &message);
-            let forms = Forms {
-                exclude: page,
-                ..Forms::default()
-            };
-            refused_page(&req, &hb, &state, &staff, id, forms).await
-        }
-    }
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
+        .await?;
+    work.finish(outcome, WorkForm::Exclude, page, "#opinions")
+        .await
 }
 
 /// `POST /staff/consultations/{id}/publish`.
@@ -828,25 +827,21 @@ pub async fn publish(
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse> {
     let id = id.into_inner();
-    authorise(&state, &staff, id).await?;
-    check_csrf(&req, &form.csrf)?;
+    let (work, _) = WorkPage::posted(&req, &hb, &state, &staff, id, &form.csrf).await?;
     let now = state.clock.now();
     let actor = staff.id();
     let ip = staff::ip(&req);
     let public_url = state.public_url.clone();
-    match state
+    let outcome = state
         .db(move |conn| model::publish(conn, id, now, actor, ip.as_deref(), &public_url))
-        .await?
-    {
+        .await?;
+    match outcome {
+        // The published result, as the public sees it.
         Ok(()) => Ok(see_other(&format!("/consultations/{id}/result"))),
         Err(Refused { field, message }) => {
             let mut page = FormPage::default();
             page.fail(field, &message);
-            let forms = Forms {
-                publish: page,
-                ..Forms::default()
-            };
-            refused_page(&req, &hb, &state, &staff, id, forms).await
+            work.refused(WorkForm::Publish, page).await
         }
     }
 }

@@ -42,6 +42,18 @@ pub struct KpiJson {
     /// the official KPI (baseline, target, actual values) stays as the plan says.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub live: Option<LiveCount>,
+    /// Kyodo's live count beside the plan's KPI 6-1 「市民の意見を聴く場の実施回数」 (only on
+    /// that KPI): consultations held this fiscal year.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live_consultations: Option<LiveConsultations>,
+}
+
+/// Consultations (意見公募) opened on Kyodo in a fiscal year (April–March, Japan time).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LiveConsultations {
+    /// The fiscal year by its first calendar year (2026 = 令和8年度).
+    pub fiscal_year: i32,
+    pub consultations: i64,
 }
 
 /// What Kyodo counts itself, beside an official KPI.
@@ -103,6 +115,7 @@ pub fn kpi(k: &Kpi) -> KpiJson {
         actuals: k.actuals.clone(),
         progress: k.progress(),
         live: None,
+        live_consultations: None,
     }
 }
 

@@ -303,17 +303,27 @@ pub async fn api_measure(
     code: web::Path<String>,
 ) -> Result<HttpResponse> {
     let code = parse_code(&code)?;
-    let (detail, live) = state
+    let now = state.clock.now();
+    let (detail, live, held) = state
         .db(move |conn| {
             let detail = queries::measure(conn, code)?;
             let live = live_count(conn, &detail)?;
-            Ok((detail, live))
+            let held = consultations_held(conn, &detail, now)?;
+            Ok((detail, live, held))
         })
         .await?;
     let mut body = api::measure(&detail);
     for (kpi, shown) in detail.kpis.iter().zip(body.kpis.iter_mut()) {
         if live::is_live_kpi(kpi) {
             shown.live = live.clone();
+        }
+        if let (true, Some((fiscal_year, consultations))) =
+            (consultations::live::is_live_kpi(kpi), held)
+        {
+            shown.live_consultations = Some(api::LiveConsultations {
+                fiscal_year,
+                consultations,
+            });
         }
     }
     json(&req, &body)

@@ -33,27 +33,7 @@ fn t(lang: Lang, key: &str) -> String {
 }
 
 fn crumbs(lang: Lang, middle: Option<(&str, String)>, here: &str) -> Vec<Crumb> {
-    let mut trail = vec![
-        Crumb {
-            label: t(lang, "crumb.home"),
-            href: Some("/".into()),
-        },
-        Crumb {
-            label: t(lang, "proposals.list.title"),
-            href: Some("/proposals".into()),
-        },
-    ];
-    if let Some((href, label)) = middle {
-        trail.push(Crumb {
-            label,
-            href: Some(href.to_owned()),
-        });
-    }
-    trail.push(Crumb {
-        label: here.to_owned(),
-        href: None,
-    });
-    trail
+    crate::web::section_crumbs(lang, ("proposals.list.title", "/proposals"), middle, here)
 }
 
 fn see_other(location: &str) -> HttpResponse {

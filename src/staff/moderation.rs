@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::web::i18n::{translate, Lang};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -131,12 +132,18 @@ pub async fn queue(
     show(&req, &state, &hb, &staff, None, StatusCode::OK).await
 }
 
-fn moderator<'a>(staff: &'a Staff, ip: Option<&'a str>, public_url: &'a str) -> Moderator<'a> {
+fn moderator<'a>(
+    staff: &'a Staff,
+    ip: Option<&'a str>,
+    public_url: &'a str,
+    now: DateTime<Utc>,
+) -> Moderator<'a> {
     Moderator {
         id: staff.id(),
         grants: &staff.grants,
         ip,
         public_url,
+        now,
     }
 }
 
@@ -150,11 +157,12 @@ async fn apply(
     scope(&staff)?;
     let ip = super::ip(req);
     let public_url = state.public_url.clone();
+    let now = state.clock.now();
     state
         .db(move |conn| {
             comments::moderate(
                 conn,
-                &moderator(&staff, ip.as_deref(), &public_url),
+                &moderator(&staff, ip.as_deref(), &public_url, now),
                 comment,
                 &what,
             )
@@ -163,7 +171,8 @@ async fn apply(
     Ok(see_other(PATH))
 }
 
-async fn simple(
+/// A moderation that needs no reason: restore, approve or dismiss.
+async fn without_reason(
     req: HttpRequest,
     state: web::Data<AppState>,
     staff: Staff,
@@ -183,7 +192,7 @@ pub async fn restore(
     comment: web::Path<Uuid>,
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse> {
-    simple(req, state, staff, comment, form, Moderation::Restore).await
+    without_reason(req, state, staff, comment, form, Moderation::Restore).await
 }
 
 /// POST `/staff/moderation/{id}/approve`: publishes a pre-moderated comment.
@@ -194,7 +203,7 @@ pub async fn approve(
     comment: web::Path<Uuid>,
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse> {
-    simple(req, state, staff, comment, form, Moderation::Approve).await
+    without_reason(req, state, staff, comment, form, Moderation::Approve).await
 }
 
 /// POST `/staff/moderation/{id}/dismiss`: closes the open reports, the comment unchanged.
@@ -205,7 +214,7 @@ pub async fn dismiss(
     comment: web::Path<Uuid>,
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse> {
-    simple(req, state, staff, comment, form, Moderation::Dismiss).await
+    without_reason(req, state, staff, comment, form, Moderation::Dismiss).await
 }
 
 #[derive(Deserialize)]
@@ -276,12 +285,13 @@ pub async fn premoderation(
     let on = form.on == "1";
     let ip = super::ip(&req);
     let public_url = state.public_url.clone();
+    let now = state.clock.now();
     state
         .db(move |conn| {
             comments::measure::require_measure(conn, &code)?;
             comments::set_premoderation(
                 conn,
-                &moderator(&staff, ip.as_deref(), &public_url),
+                &moderator(&staff, ip.as_deref(), &public_url, now),
                 &Subject::Measure(code),
                 on,
             )

@@ -41,6 +41,37 @@ pub struct Crumb {
     pub href: Option<String>,
 }
 
+/// The breadcrumbs of a public page in a section (its list titled `list_key`, at `list_href`):
+/// home › the list › `middle` (href, label), if any › this page.
+pub fn section_crumbs(
+    lang: Lang,
+    (list_key, list_href): (&str, &str),
+    middle: Option<(&str, String)>,
+    here: &str,
+) -> Vec<Crumb> {
+    let mut trail = vec![
+        Crumb {
+            label: i18n::translate(lang, "crumb.home", &[]),
+            href: Some("/".into()),
+        },
+        Crumb {
+            label: i18n::translate(lang, list_key, &[]),
+            href: Some(list_href.into()),
+        },
+    ];
+    if let Some((href, label)) = middle {
+        trail.push(Crumb {
+            label,
+            href: Some(href.to_owned()),
+        });
+    }
+    trail.push(Crumb {
+        label: here.to_owned(),
+        href: None,
+    });
+    trail
+}
+
 /// The fields the layout needs, beside the page's own.
 #[derive(Serialize)]
 struct PageContext<'a, T: Serialize> {

@@ -46,10 +46,16 @@ DO $$ BEGIN
     END IF;
 END $$;
 
--- The responsible department of the measure (any department when it has none); the staff
--- member reviews for it, so that their replies are the city's answers.
-SELECT coalesce((SELECT department_id FROM measure_departments WHERE measure_code = :'measure'),
-                (SELECT min(id) FROM departments)) AS department \gset
+-- The responsible department (担当課) of the measure, made when it has none (a fresh database
+-- has no departments); the staff member reviews for it, so that their replies are the city's
+-- answers.
+INSERT INTO departments (name)
+SELECT '協働推進課（ベンチマーク）'
+WHERE NOT EXISTS (SELECT 1 FROM measure_departments WHERE measure_code = :'measure');
+INSERT INTO measure_departments (measure_code, department_id)
+SELECT :'measure', id FROM departments WHERE name = '協働推進課（ベンチマーク）'
+ON CONFLICT (measure_code) DO NOTHING;
+SELECT department_id AS department FROM measure_departments WHERE measure_code = :'measure' \gset
 
 -- Residents 1 … accounts, and the staff member (0).
 INSERT INTO accounts (id, email, email_verified_at, display_name, unsubscribe_token, created_at)

@@ -104,6 +104,28 @@ async fn moderate(visitor: &Visitor, id: &str, what: &str, reason: &str) -> reqw
         .await
 }
 
+/// The moderator of the measure's department.
+async fn department_moderator(app: &TestApp) -> Visitor {
+    staff_member(
+        app,
+        "moderator@example.jp",
+        "管理 役子",
+        &[("moderator", Some(DEPARTMENT))],
+    )
+    .await
+}
+
+/// A moderator of another department (道路課): no say over the measure's comments.
+async fn roads_moderator(app: &TestApp) -> Visitor {
+    staff_member(
+        app,
+        "roads@example.jp",
+        "道路 管理",
+        &[("moderator", Some("道路課"))],
+    )
+    .await
+}
+
 /// A verified organisation with `member` as its representative; its id.
 fn organisation(app: &TestApp, member: &str, name: &str) -> String {
     let account = account_id(app, member);
@@ -229,13 +251,7 @@ fn staff_replies_are_the_city_answer_and_emailed() {
             &[("reviewer", Some(DEPARTMENT))],
         )
         .await;
-        let other = staff_member(
-            &app,
-            "other@example.jp",
-            "他課 職員",
-            &[("moderator", Some("道路課"))],
-        )
-        .await;
+        let other = roads_moderator(&app).await;
         let answer = comment_id(
             &comment(
                 &staff,
@@ -277,20 +293,8 @@ fn reports_and_moderation_never_delete() {
         resident(&app, &taro, "taro@example.jp", "児玉太郎").await;
         let hanako = app.visitor();
         resident(&app, &hanako, "hanako@example.jp", "本庄花子").await;
-        let moderator = staff_member(
-            &app,
-            "moderator@example.jp",
-            "管理 役子",
-            &[("moderator", Some(DEPARTMENT))],
-        )
-        .await;
-        let elsewhere = staff_member(
-            &app,
-            "roads@example.jp",
-            "道路 管理",
-            &[("moderator", Some("道路課"))],
-        )
-        .await;
+        let moderator = department_moderator(&app).await;
+        let elsewhere = roads_moderator(&app).await;
         let body = "ひどい書き込みZQX 090-1234-5678";
         let id = comment_id(&comment(&taro, body, None, None).await);
         // A report without a reason: a message, nothing recorded, the comment untouched.
@@ -404,13 +408,7 @@ fn premoderation_holds_comments_until_approved() {
     run(async {
         let app = TestApp::start().await;
         responsible(&app);
-        let moderator = staff_member(
-            &app,
-            "moderator@example.jp",
-            "管理 役子",
-            &[("moderator", Some(DEPARTMENT))],
-        )
-        .await;
+        let moderator = department_moderator(&app).await;
         let response = moderator
             .submit(
                 "/staff/moderation",
@@ -642,13 +640,7 @@ fn browser_comment_on_a_measure_and_moderate() {
         let app = TestApp::start().await;
         responsible(&app);
         resident(&app, &app.visitor(), "hanako@example.jp", "本庄花子").await;
-        let moderator = staff_member(
-            &app,
-            "moderator@example.jp",
-            "管理 役子",
-            &[("moderator", Some(DEPARTMENT))],
-        )
-        .await;
+        let moderator = department_moderator(&app).await;
         let taro = app.visitor();
         resident(&app, &taro, "taro@example.jp", "児玉太郎").await;
         let org = organisation(&app, "taro@example.jp", "駅北口自治会");

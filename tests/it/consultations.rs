@@ -75,6 +75,18 @@ async fn post(
     visitor.submit(form_path, action, &fields).await
 }
 
+/// The admin creates consultation 1 of `dept`, open from 1 to 30 December 2026.
+async fn create_december(admin: &Visitor, dept: i32) {
+    let response = post(
+        admin,
+        "/staff/consultations/new",
+        "/staff/consultations",
+        &consultation_fields(dept, "2026-12-01", "2026-12-30"),
+    )
+    .await;
+    assert_eq!(response.status(), 303);
+}
+
 fn creating_refuses_bad_periods_and_keeps_the_form() {
     run(async {
         let app = TestApp::start().await;
@@ -149,6 +161,20 @@ async fn comment(visitor: &Visitor, id: i32, fields: &[(&str, &str)]) -> reqwest
 /// An XSS corpus in one opinion: it must come back as the same text, never as markup.
 const XSS: &str = "<script>alert('x')</script><img src=x onerror=alert(1)>\"><svg onload=alert(1)><a href=\"javascript:alert(1)\">x</a>{{7*7}}&lt;b&gt; 駐輪場を増やしてください";
 
+/// Hanako's opinion, with her name and address as the city's procedure asks.
+async fn signed(hanako: &Visitor, id: i32, body: &str) -> reqwest::Response {
+    comment(
+        hanako,
+        id,
+        &[
+            ("body", body),
+            ("name", "本庄花子"),
+            ("address", "本庄市本庄3-5-3"),
+        ],
+    )
+    .await
+}
+
 fn from_opinion_to_published_result() {
     run(async {
         let app = TestApp::start().await;
@@ -164,14 +190,7 @@ fn from_opinion_to_published_result() {
         let hanako = app.visitor();
         resident(&app, &hanako, "hanako@example.jp", "花子").await;
         app.clock.set(jst(2026, 11, 30, 12, 0, 0));
-        let response = post(
-            &admin,
-            "/staff/consultations/new",
-            "/staff/consultations",
-            &consultation_fields(dept, "2026-12-01", "2026-12-30"),
-        )
-        .await;
-        assert_eq!(response.status(), 303);
+        create_december(&admin, dept).await;
         let id = 1;
 
         // While scheduled, an admin may still correct it; no longer once open.
@@ -193,16 +212,7 @@ fn from_opinion_to_published_result() {
             page.contains("募集前") && page.contains("まだ始まっていません"),
             "{page}"
         );
-        let early = comment(
-            &hanako,
-            id,
-            &[
-                ("body", "早すぎる意見"),
-                ("name", "本庄花子"),
-                ("address", "本庄市1-1"),
-            ],
-        )
-        .await;
+        let early = signed(&hanako, id, "早すぎる意見").await;
         assert_eq!(early.status(), 409);
         assert!(
             early.text().await.unwrap().contains("早すぎる意見"),
@@ -214,16 +224,7 @@ fn from_opinion_to_published_result() {
         let page = hanako.page("/consultations/1").await;
         assert!(visible_text(&page).contains("第2章 取組"), "sections shown");
         assert_eq!(admin.get(edit).await.status(), 400, "no edits once open");
-        let empty = comment(
-            &hanako,
-            id,
-            &[
-                ("body", " "),
-                ("name", "本庄花子"),
-                ("address", "本庄市1-1"),
-            ],
-        )
-        .await;
+        let empty = signed(&hanako, id, " ").await;
         assert_eq!(empty.status(), 400);
         assert!(visible_text(&empty.text().await.unwrap()).contains("意見を入力してください"));
         let long = "長".repeat(4001);
@@ -244,16 +245,7 @@ fn from_opinion_to_published_result() {
             "address needed"
         );
         assert!(html.contains(&long), "the text is kept");
-        let receipt = comment(
-            &hanako,
-            id,
-            &[
-                ("body", XSS),
-                ("name", "本庄花子"),
-                ("address", "本庄市本庄3-5-3"),
-            ],
-        )
-        .await;
+        let receipt = signed(&hanako, id, XSS).await;
         // The receipt has its own address (reloading it sends nothing again), for its sender only.
         assert_eq!(receipt.status(), 303);
         let location = receipt.headers()["location"].to_str().unwrap().to_owned();
@@ -288,32 +280,14 @@ fn from_opinion_to_published_result() {
 
         // The last second of the last day, in JST, is in time; the next is not.
         app.clock.set(jst(2026, 12, 30, 23, 59, 59));
-        let last = comment(
-            &hanako,
-            id,
-            &[
-                ("body", "第2章について、最後の意見です。"),
-                ("name", "本庄花子"),
-                ("address", "本庄市本庄3-5-3"),
-            ],
-        )
-        .await;
+        let last = signed(&hanako, id, "第2章について、最後の意見です。").await;
         assert_eq!(last.status(), 303);
         assert!(last.headers()["location"]
             .to_str()
             .unwrap()
             .ends_with("/receipts/PC-2026-0001-000002"));
         app.clock.set(jst(2026, 12, 31, 0, 0, 0));
-        let late = comment(
-            &hanako,
-            id,
-            &[
-                ("body", "締切を過ぎた意見です。"),
-                ("name", "本庄花子"),
-                ("address", "本庄市本庄3-5-3"),
-            ],
-        )
-        .await;
+        let late = signed(&hanako, id, "締切を過ぎた意見です。").await;
         assert_eq!(late.status(), 409);
         let html = late.text().await.unwrap();
         assert!(
@@ -555,14 +529,7 @@ fn followers_hear_when_it_opens_and_kpi_6_1_counts_it() {
         .execute(&mut app.db())
         .unwrap();
         app.clock.set(jst(2026, 11, 30, 23, 59, 59));
-        let response = post(
-            &admin,
-            "/staff/consultations/new",
-            "/staff/consultations",
-            &consultation_fields(dept, "2026-12-01", "2026-12-30"),
-        )
-        .await;
-        assert_eq!(response.status(), 303);
+        create_december(&admin, dept).await;
         let notify = |app: &TestApp| {
             kyodo::consultations::model::notify_opened(&mut app.db(), app.clock.now(), &app.base)
                 .unwrap()
@@ -659,14 +626,7 @@ fn documents_are_public_and_scans_are_for_its_staff() {
         .await;
         let dept = department(&app, "企画課");
         app.clock.set(jst(2026, 12, 10, 12, 0, 0));
-        let response = post(
-            &admin,
-            "/staff/consultations/new",
-            "/staff/consultations",
-            &consultation_fields(dept, "2026-12-01", "2026-12-30"),
-        )
-        .await;
-        assert_eq!(response.status(), 303);
+        create_december(&admin, dept).await;
         // The draft as a PDF, public on the consultation's page.
         let uploaded = upload(&reviewer, "/consultations/1/attachments", "指針（案）.pdf").await;
         assert_eq!(uploaded.status(), 303);
@@ -734,6 +694,41 @@ fn documents_are_public_and_scans_are_for_its_staff() {
             other.get(&scan).await.status(),
             404,
             "not for another department"
+        );
+        // Nor does another department see the submitters or change the records.
+        let page = other.get(work).await;
+        assert_eq!(page.status(), 403);
+        assert!(!page.text().await.unwrap().contains("児玉一郎"));
+        for (action, fields) in [
+            ("/staff/consultations/1/comments", fax.clone()),
+            (
+                "/staff/consultations/1/items",
+                vec![
+                    ("summary", "説明会の開催".to_owned()),
+                    ("response", "開催します。".to_owned()),
+                    ("changed", "no".to_owned()),
+                    ("receipts", "PC-2026-0001-000001".to_owned()),
+                ],
+            ),
+            (
+                "/staff/consultations/1/exclude",
+                vec![
+                    ("receipt", "PC-2026-0001-000001".to_owned()),
+                    ("reason", "第三者を害するため".to_owned()),
+                ],
+            ),
+            ("/staff/consultations/1/publish", vec![]),
+        ] {
+            assert_eq!(
+                post(&other, "/", action, &fields).await.status(),
+                403,
+                "{action}"
+            );
+        }
+        assert_eq!(
+            count(&app, "SELECT count(*) AS n FROM consultation_comments WHERE item_id IS NULL AND excluded_at IS NULL"),
+            1,
+            "the one fax, untouched"
         );
         app.stop().await;
     });
