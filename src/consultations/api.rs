@@ -166,7 +166,7 @@ pub async fn result(
     let id = id.into_inner();
     published(&state, id).await?;
     let (counts, items) = state
-        .db(move |conn| Ok((model::counts(conn, id)?, model::items(conn, id)?)))
+        .db(move |conn| Ok((model::published_counts(conn, id)?, model::items(conn, id)?)))
         .await?;
     json(
         &req,

@@ -411,7 +411,7 @@ pub async fn result(
     let (counts, items, opinions) = state
         .db(move |conn| {
             Ok((
-                model::counts(conn, id)?,
+                model::published_counts(conn, id)?,
                 model::items(conn, id)?,
                 model::public_opinions(conn, id, after, OPINIONS_PER_PAGE + 1)?,
             ))

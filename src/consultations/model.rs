@@ -457,6 +457,10 @@ pub fn submit(
                 details: json!({ "consultation": id, "receipt": number, "channel": opinion.channel.code() }),
             },
         )?;
+        if consultation.result_published_at.is_some() {
+            // A paper opinion found after publication: the published counts include it.
+            store_tally(conn, id)?;
+        }
         let link = format!("{}/consultations/{id}", public_url.trim_end_matches('/'));
         let context = json!({
             "title": consultation.title,
@@ -753,6 +757,7 @@ pub fn publish(
                 ),
             }));
         }
+        store_tally(conn, id)?;
         let first = consultation.result_published_at.is_none();
         if first {
             diesel::update(c::table.filter(c::id.eq(id)))
@@ -803,16 +808,64 @@ pub fn publish(
 }
 
 /// The counts of a published result.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Counts {
     pub submitters: i64,
     pub comments: i64,
     pub by_channel: Vec<(Channel, i64)>,
 }
 
+impl Counts {
+    fn to_json(&self) -> serde_json::Value {
+        let by_channel: serde_json::Map<String, serde_json::Value> = self
+            .by_channel
+            .iter()
+            .map(|(ch, n)| (ch.code().to_owned(), json!(n)))
+            .collect();
+        json!({ "submitters": self.submitters, "by_channel": by_channel })
+    }
+
+    /// What [`Counts::to_json`] stored; `None` for anything else (then the counts are made live).
+    fn from_json(value: &serde_json::Value) -> Option<Counts> {
+        let by_channel: Vec<(Channel, i64)> = Channel::ALL
+            .into_iter()
+            .map(|ch| Some((ch, value["by_channel"].get(ch.code())?.as_i64()?)))
+            .collect::<Option<_>>()?;
+        Some(Counts {
+            submitters: value["submitters"].as_i64()?,
+            comments: by_channel.iter().map(|(_, n)| n).sum(),
+            by_channel,
+        })
+    }
+}
+
+/// Keeps the counts with the consultation (see migration 000014).
+fn store_tally(conn: &mut PgConnection, id: i32) -> Result<()> {
+    let tally = counts(conn, id)?.to_json();
+    diesel::update(c::table.filter(c::id.eq(id)))
+        .set(c::tally.eq(tally))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The counts of a published result as kept at publication: one row read, however many
+/// opinions came.
+pub fn published_counts(conn: &mut PgConnection, id: i32) -> Result<Counts> {
+    let tally: Option<serde_json::Value> = c::table
+        .filter(c::id.eq(id))
+        .select(c::tally)
+        .first(conn)
+        .optional()?
+        .flatten();
+    match tally.as_ref().and_then(Counts::from_json) {
+        Some(counts) => Ok(counts),
+        None => counts(conn, id),
+    }
+}
+
 /// Submitters (an account, else an email, else a name and address, else the receipt) and
 /// opinions received, by channel. Counts only: nothing private leaves this query.
-pub fn counts(conn: &mut PgConnection, id: i32) -> Result<Counts> {
+fn counts(conn: &mut PgConnection, id: i32) -> Result<Counts> {
     use diesel::sql_types::{BigInt, Integer, Text};
     #[derive(QueryableByName)]
     struct Row {
@@ -944,4 +997,25 @@ pub fn notify_opened(
         })?;
     }
     Ok(sent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_counts_read_back_as_they_were() {
+        let counts = Counts {
+            submitters: 3,
+            comments: 5,
+            by_channel: Channel::ALL
+                .into_iter()
+                .enumerate()
+                .map(|(i, ch)| (ch, [2, 1, 0, 2, 0, 0][i]))
+                .collect(),
+        };
+        assert_eq!(Counts::from_json(&counts.to_json()), Some(counts));
+        assert_eq!(Counts::from_json(&json!({ "submitters": 1 })), None);
+        assert_eq!(Counts::from_json(&serde_json::Value::Null), None);
+    }
 }

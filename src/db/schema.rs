@@ -389,6 +389,7 @@ diesel::table! {
         created_at -> Timestamptz,
         notified_open_at -> Nullable<Timestamptz>,
         result_published_at -> Nullable<Timestamptz>,
+        tally -> Nullable<Jsonb>,
     }
 }
 

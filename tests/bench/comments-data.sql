@@ -185,6 +185,17 @@ FROM generate_series(1, :opinions) AS n,
      LATERAL (SELECT (ARRAY['web', 'web', 'web', 'paper', 'post', 'fax', 'email', 'counter',
                             'web', 'paper'])[n % 10 + 1] AS channel) AS ch;
 
+-- Publishing keeps the counts with the consultation (model::publish, migration 000014): the
+-- same JSON, made here with the same rules.
+UPDATE consultations SET tally = jsonb_build_object(
+    'submitters', (SELECT count(DISTINCT coalesce(account_id::text, lower(submitter_email),
+                          submitter_name || '/' || submitter_address, receipt_number))
+                   FROM consultation_comments WHERE consultation_id = :consultation),
+    'by_channel', (SELECT jsonb_object_agg(ch, (SELECT count(*) FROM consultation_comments
+                                                  WHERE consultation_id = :consultation AND channel = ch))
+                   FROM unnest(ARRAY['web', 'paper', 'post', 'fax', 'email', 'counter']) AS ch))
+WHERE id = :consultation;
+
 COMMIT;
 
 -- As autovacuum would leave them: statistics, and the visibility map that index-only scans need.

@@ -489,6 +489,43 @@ fn from_opinion_to_published_result() {
         assert_eq!(result["by_channel"]["web"], 2);
         assert_eq!(result["by_channel"]["fax"], 1);
         assert_eq!(result["items"][0]["changed"], true);
+        // A letter found after publication: the published counts take it in at once.
+        let letter = post(
+            &reviewer,
+            work,
+            "/staff/consultations/1/comments",
+            &[
+                ("channel", "post".to_owned()),
+                ("received_on", "2026-12-22".to_owned()),
+                ("body", "郵送で届いた意見です。".to_owned()),
+                ("name", "本庄郵子".to_owned()),
+                ("address", "本庄市銀座1-1".to_owned()),
+                ("email", String::new()),
+            ],
+        )
+        .await;
+        assert_eq!(letter.status(), 303);
+        let recounted = app.json("/api/v1/consultations/1/result").await;
+        assert_eq!(
+            (
+                &recounted["submitters"],
+                &recounted["comments"],
+                &recounted["by_channel"]["post"]
+            ),
+            (
+                &serde_json::json!(3),
+                &serde_json::json!(4),
+                &serde_json::json!(1)
+            )
+        );
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM consultations WHERE (tally->>'submitters')::int = 3"
+            ),
+            1,
+            "the counts are kept with the consultation, not made on every visit"
+        );
         let public = [
             html,
             body,
@@ -546,6 +583,18 @@ fn followers_hear_when_it_opens_and_kpi_6_1_counts_it() {
         assert_eq!(count(&app, opened), 1);
         let kpi = visible_text(&app.page("/measures/6-1").await);
         assert!(kpi.contains("Kyodoでの実施：令和8年度 1回"), "{kpi}");
+        let api = app.json("/api/v1/measures/6-1").await;
+        let live: Vec<_> = api["kpis"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|k| k.get("live_consultations"))
+            .collect();
+        assert_eq!(
+            live,
+            [&serde_json::json!({ "fiscal_year": 2026, "consultations": 1 })],
+            "beside its KPI only"
+        );
         // A new fiscal year starts at 00:00 JST on 1 April.
         app.clock.set(jst(2027, 4, 1, 0, 0, 0));
         let kpi = visible_text(&app.page("/measures/6-1").await);
