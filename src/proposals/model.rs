@@ -763,15 +763,16 @@ pub struct OnMeasure {
 }
 
 /// For a measure's page: how many public proposals answer it, and the newest few. One query.
-/// The count is every proposal of the measure minus its drafts: two index-only counts, where
-/// checking the state of each proposal would read them all.
+/// The count is every proposal of the measure minus its unsubmitted ones: an index-only count
+/// and a walk over the few never submitted, where checking each proposal would read them all.
 pub fn for_measure(conn: &mut PgConnection, code: MeasureCode) -> Result<(i64, Vec<OnMeasure>)> {
     let rows: Vec<OnMeasure> = diesel::sql_query(
         "SELECT p.id, p.title, p.state, p.created_at,
                 (SELECT count(*) FROM proposal_measures WHERE measure_code = $1)
-                - (SELECT count(*) FROM proposal_measures m
-                   JOIN proposals d ON d.id = m.proposal_id
-                   WHERE m.measure_code = $1 AND d.submitted_at IS NULL) AS total
+                - (SELECT count(*) FROM proposals d
+                   WHERE d.submitted_at IS NULL
+                     AND EXISTS (SELECT 1 FROM proposal_measures m
+                                 WHERE m.proposal_id = d.id AND m.measure_code = $1)) AS total
          FROM proposals p
          WHERE p.submitted_at IS NOT NULL
            AND EXISTS (SELECT 1 FROM proposal_measures m

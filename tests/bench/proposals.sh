@@ -66,9 +66,10 @@ BASE="http://127.0.0.1:${BENCH_PORT}"
 GENERATOR=tests/bench/proposals-data.sql
 HOT_TITLE='（ベンチマーク）コメントの多い提案'
 # name → path; the hot page and the fifth page are found once the data exists.
-NAMES=(list list-adopted list-measure list-page5 hot feed measure)
+NAMES=(list list-adopted list-measure list-supported list-decided list-page5 hot feed measure)
 declare -A PATHS=([list]=/proposals [list-adopted]='/proposals?state=adopted'
-    [list-measure]='/proposals?measure=5-1' [feed]=/proposals/feed.atom [measure]=/measures/5-1)
+    [list-measure]='/proposals?measure=5-1' [list-supported]='/proposals?sort=supported'
+    [list-decided]='/proposals?sort=decided' [feed]=/proposals/feed.atom [measure]=/measures/5-1)
 # Tables whose sequential scan means the cost grows with the data.
 BIG_TABLES='proposals|proposal_measures|proposal_transitions|proposal_supports|proposal_follows|comments'
 

@@ -287,11 +287,26 @@ impl Browser {
         }
     }
 
-    /// Fills the sign-in form on the current page and sends it.
+    /// Fills the sign-in form on the current page, sends it, and waits for the signed-in page
+    /// (with its sign-out button): a `goto` before that would race the redirect.
     pub async fn sign_in(&self, email: &str, password: &str) -> Result<(), String> {
         self.fill("#field-email", email).await?;
         self.fill("#field-password", password).await?;
-        self.click("form.form button[type=submit]").await
+        self.click("form.form button[type=submit]").await?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self
+            .client()
+            .find(Locator::Css("form[action='/logout']"))
+            .await
+            .is_err()
+        {
+            if Instant::now() > deadline {
+                let text = self.text("main").await.unwrap_or_default();
+                return Err(format!("not signed in as {email}; the page reads: {text}"));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok(())
     }
 
     /// Types `text` into the field matching `css`, as a person would.

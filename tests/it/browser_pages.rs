@@ -208,8 +208,17 @@ fn sign_up_sign_in_and_the_account_page() {
         if let Err(e) = browser.assert_accessible("signup-with-errors").await {
             failures.push(e);
         }
+        // The sign-up form again, corrected (the same fields as the sign-in form).
         browser
-            .sign_in("hanako@example.jp", "kawa-no-nagare-2026")
+            .fill("#field-email", "hanako@example.jp")
+            .await
+            .unwrap();
+        browser
+            .fill("#field-password", "kawa-no-nagare-2026")
+            .await
+            .unwrap();
+        browser
+            .click("form.form button[type=submit]")
             .await
             .unwrap();
         browser
