@@ -101,33 +101,6 @@ for scale in $SCALES; do
 done
 [[ $MEASURE =~ ^[0-9]+-[0-9]+$ ]] || die "MEASURE is a measure's code like 5-1, not $MEASURE"
 
-command -v wrk >/dev/null || die "wrk is needed (apt-get install wrk)"
-command -v curl >/dev/null || die "curl is needed"
-PG_BIN=$(pg_config --bindir 2>/dev/null || true)
-if [ ! -x "$PG_BIN/pgbench" ]; then
-    PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-fi
-[ -x "$PG_BIN/pgbench" ] && [ -x "$PG_BIN/psql" ] ||
-    die "pgbench and psql not found (pg_config --bindir, /usr/lib/postgresql/*/bin); apt-get install postgresql"
-
-COMMIT=$(git rev-parse --short HEAD)
-if [ -n "$APP" ]; then
-    BUILT="$APP (given as APP)"
-else
-    say "building the release binary of the working tree"
-    cargo build --release --quiet
-    APP=target/release/kyodo
-    BUILT="working tree on $COMMIT ($(git status --porcelain | wc -l) files changed or added)"
-fi
-
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-ROOT_OUT="target/bench/comments-$STAMP"
-mkdir -p "$ROOT_OUT"
-if curl -s -o /dev/null --max-time 2 "$BASE/"; then
-    die "something already answers on $BASE; stop it or set BENCH_PORT"
-fi
-[ -e "$BENCH_DIR" ] && die "$BENCH_DIR exists; remove it or set BENCH_DIR"
-
 # The globals tests/bench/lib.sh works with; set per scale.
 APP_PID=""
 PG_SOCK=""
@@ -138,19 +111,7 @@ OUT=""
 CAPTURING=0
 # psql_kyodo, capture, accounted, start_app, stop_app, next_page, explain_all, percentiles …
 source tests/bench/lib.sh
-
-cleanup() {
-    local status=$?
-    set +e
-    stop_app
-    if [ "$KEEP_DATA" != 1 ] && [ -d "$BENCH_DIR" ]; then
-        rm -rf "$BENCH_DIR"
-    fi
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_start comments
 
 # Follows rel="next" from $1 to the last page; → "path pages" (pages = 1 when there is none).
 deepest_page() {

@@ -291,3 +291,50 @@ percentiles() { # pgbench log files → "n p50 p99" in ms
             printf "%d %.2f %.2f\n", NR, v[i50] / 1000, v[i99] / 1000
         }'
 }
+
+# --- the set-up proposals.sh and comments.sh share ---------------------------------------------
+
+# The tools, the binary (the working tree built in release, unless APP names one), the output
+# folder target/bench/<name>-<stamp>, a free port and data folder, and the clean-up at exit.
+# Sets PG_BIN, COMMIT, APP, BUILT, STAMP and ROOT_OUT; uses BASE, BENCH_DIR and KEEP_DATA.
+bench_start() { # name
+    command -v wrk >/dev/null || die "wrk is needed (apt-get install wrk)"
+    command -v curl >/dev/null || die "curl is needed"
+    PG_BIN=$(pg_config --bindir 2>/dev/null || true)
+    if [ ! -x "$PG_BIN/pgbench" ]; then
+        PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+    fi
+    [ -x "$PG_BIN/pgbench" ] && [ -x "$PG_BIN/psql" ] ||
+        die "pgbench and psql not found (pg_config --bindir, /usr/lib/postgresql/*/bin); apt-get install postgresql"
+
+    COMMIT=$(git rev-parse --short HEAD)
+    if [ -n "$APP" ]; then
+        BUILT="$APP (given as APP)"
+    else
+        say "building the release binary of the working tree"
+        cargo build --release --quiet
+        APP=target/release/kyodo
+        BUILT="working tree on $COMMIT ($(git status --porcelain | wc -l) files changed or added)"
+    fi
+
+    STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+    ROOT_OUT="target/bench/$1-$STAMP"
+    mkdir -p "$ROOT_OUT"
+    if curl -s -o /dev/null --max-time 2 "$BASE/"; then
+        die "something already answers on $BASE; stop it or set BENCH_PORT"
+    fi
+    [ -e "$BENCH_DIR" ] && die "$BENCH_DIR exists; remove it or set BENCH_DIR"
+    trap bench_cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+
+bench_cleanup() {
+    local status=$?
+    set +e
+    stop_app
+    if [ "$KEEP_DATA" != 1 ] && [ -d "$BENCH_DIR" ]; then
+        rm -rf "$BENCH_DIR"
+    fi
+    exit "$status"
+}

@@ -92,33 +92,6 @@ for scale in $SCALES; do
     [[ $scale =~ ^(small|full)$ ]] || die "SCALES holds small and/or full, not $scale"
 done
 
-command -v wrk >/dev/null || die "wrk is needed (apt-get install wrk)"
-command -v curl >/dev/null || die "curl is needed"
-PG_BIN=$(pg_config --bindir 2>/dev/null || true)
-if [ ! -x "$PG_BIN/pgbench" ]; then
-    PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-fi
-[ -x "$PG_BIN/pgbench" ] && [ -x "$PG_BIN/psql" ] ||
-    die "pgbench and psql not found (pg_config --bindir, /usr/lib/postgresql/*/bin); apt-get install postgresql"
-
-COMMIT=$(git rev-parse --short HEAD)
-if [ -n "$APP" ]; then
-    BUILT="$APP (given as APP)"
-else
-    say "building the release binary of the working tree"
-    cargo build --release --quiet
-    APP=target/release/kyodo
-    BUILT="working tree on $COMMIT ($(git status --porcelain | wc -l) files changed or added)"
-fi
-
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-ROOT_OUT="target/bench/proposals-$STAMP"
-mkdir -p "$ROOT_OUT"
-if curl -s -o /dev/null --max-time 2 "$BASE/"; then
-    die "something already answers on $BASE; stop it or set BENCH_PORT"
-fi
-[ -e "$BENCH_DIR" ] && die "$BENCH_DIR exists; remove it or set BENCH_DIR"
-
 # The globals tests/bench/lib.sh works with; set per scale.
 APP_PID=""
 PG_SOCK=""
@@ -128,19 +101,7 @@ PG_LOG=""
 OUT=""
 CAPTURING=0
 source tests/bench/lib.sh
-
-cleanup() {
-    local status=$?
-    set +e
-    stop_app
-    if [ "$KEEP_DATA" != 1 ] && [ -d "$BENCH_DIR" ]; then
-        rm -rf "$BENCH_DIR"
-    fi
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_start proposals
 
 declare -A RPS P50 P99 ERRORS TPS PG_P50 PG_P99 STATEMENTS SEQSCANS GENERATED
 
