@@ -930,14 +930,30 @@ pub struct ActionForm {
     version: Option<String>,
 }
 
-async fn act(
+/// The proposer's buttons on a proposal.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProposerAction {
+    Submit,
+    Resubmit,
+    Withdraw,
+}
+
+/// POST `/proposals/{id}/{action}`: the proposer submits, resubmits or withdraws, through the
+/// workflow (which refuses what the state does not allow).
+pub async fn act(
     req: HttpRequest,
     state: web::Data<AppState>,
     viewer: Viewer,
-    id: Uuid,
-    form: ActionForm,
-    action: Action,
+    path: web::Path<(Uuid, ProposerAction)>,
+    form: web::Form<ActionForm>,
 ) -> Result<HttpResponse> {
+    let (id, action) = path.into_inner();
+    let action = match action {
+        ProposerAction::Submit => Action::Submit,
+        ProposerAction::Resubmit => Action::Resubmit,
+        ProposerAction::Withdraw => Action::Withdraw,
+    };
     check_csrf(&req, &form.csrf)?;
     if !viewer.verified() {
         return Err(Error::Forbidden(
@@ -976,60 +992,6 @@ async fn act(
         Err(Rejected::Field { message, .. }) => Err(Error::BadRequest(message)),
         Err(Rejected::Other(e)) => Err(e),
     }
-}
-
-pub async fn submit(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    viewer: Viewer,
-    id: web::Path<Uuid>,
-    form: web::Form<ActionForm>,
-) -> Result<HttpResponse> {
-    act(
-        req,
-        state,
-        viewer,
-        id.into_inner(),
-        form.into_inner(),
-        Action::Submit,
-    )
-    .await
-}
-
-pub async fn resubmit(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    viewer: Viewer,
-    id: web::Path<Uuid>,
-    form: web::Form<ActionForm>,
-) -> Result<HttpResponse> {
-    act(
-        req,
-        state,
-        viewer,
-        id.into_inner(),
-        form.into_inner(),
-        Action::Resubmit,
-    )
-    .await
-}
-
-pub async fn withdraw(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    viewer: Viewer,
-    id: web::Path<Uuid>,
-    form: web::Form<ActionForm>,
-) -> Result<HttpResponse> {
-    act(
-        req,
-        state,
-        viewer,
-        id.into_inner(),
-        form.into_inner(),
-        Action::Withdraw,
-    )
-    .await
 }
 
 // ---------- lists ----------
@@ -1268,9 +1230,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(detach),
         )
         .route("/proposals/{id}/preview", web::get().to(preview))
-        .route("/proposals/{id}/submit", web::post().to(submit))
-        .route("/proposals/{id}/resubmit", web::post().to(resubmit))
-        .route("/proposals/{id}/withdraw", web::post().to(withdraw));
+        .route(
+            "/proposals/{id}/{action:submit|resubmit|withdraw}",
+            web::post().to(act),
+        );
 }
 
 #[cfg(test)]
