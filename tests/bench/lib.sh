@@ -338,3 +338,51 @@ bench_cleanup() {
     fi
     exit "$status"
 }
+
+# One target of a scale: the statements of its URL (captured, counted, explained, sequential
+# scans of BIG_TABLES counted), then wrk on the URL and pgbench on its statements, into the
+# caller's RPS, P50, P99, ERRORS, TPS, PG_P50, PG_P99, STATEMENTS and SEQSCANS under
+# "<scale>/<name>". Uses PATHS, EXPLAIN_ONLY, WARMUP, DURATION, THREADS and CONNECTIONS.
+measure_target() { # scale name label-of-the-big-tables
+    local scale=$1 name=$2 label=$3
+    local key="$scale/$name" code url f non2xx sock n
+    code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE${PATHS[$name]}")
+    [ "$code" = 200 ] || die "${PATHS[$name]} answers $code, not 200"
+    capture "${PATHS[$name]}" "$OUT/statements-$name.log" >"$OUT/statements-$name.sql"
+    STATEMENTS[$key]=$(grep -c ";$" "$OUT/statements-$name.sql")
+    explain_all "$OUT/statements-$name.sql" >"$OUT/explain-$name.txt"
+    SEQSCANS[$key]=$(grep -cE "Seq Scan on ($BIG_TABLES)( |$)" "$OUT/explain-$name.txt" || true)
+
+    if [ "$EXPLAIN_ONLY" = 1 ]; then
+        say "  $name: ${STATEMENTS[$key]} statements; seq scans of $label: ${SEQSCANS[$key]} (explain-$name.txt)"
+        return
+    fi
+    url="$BASE${PATHS[$name]}"
+    if [ "$(seconds "$WARMUP")" -gt 0 ]; then
+        wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$url" >"$OUT/warmup-$name.txt"
+    fi
+    say "$scale: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency $url"
+    accounted "$key" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url" >"$OUT/wrk-$name.txt"
+    f="$OUT/wrk-$name.txt"
+    RPS[$key]=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$f")
+    P50[$key]=$(to_ms "$(awk '$1 == "50%" {print $2}' "$f")")
+    P99[$key]=$(to_ms "$(awk '$1 == "99%" {print $2}' "$f")")
+    non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$f")
+    sock=$(sed -n 's/^ *Socket errors: *//p' "$f")
+    ERRORS[$key]="${non2xx:+non-2xx $non2xx }${sock:+socket errors: $sock}"
+
+    local pgbench=("$PG_BIN/pgbench" -n -c"$CONNECTIONS" -j"$THREADS" -M prepared
+        -f "$OUT/statements-$name.sql" -h "$PG_SOCK" -p "$PG_PORT" -U postgres)
+    if [ "$(seconds "$WARMUP")" -gt 0 ]; then
+        "${pgbench[@]}" -T"$(seconds "$WARMUP")" kyodo >"$OUT/warmup-pgbench-$name.txt" 2>&1
+    fi
+    accounted "$key/pgbench" "${pgbench[@]}" -T"$(seconds "$DURATION")" --log \
+        --log-prefix="$OUT/pgbench-$name" kyodo >"$OUT/pgbench-$name.txt" 2>&1 || {
+        cat "$OUT/pgbench-$name.txt" >&2
+        die "pgbench failed on the statements of ${PATHS[$name]}"
+    }
+    TPS[$key]=$(awk '/^tps = / {printf "%.0f", $3; exit}' "$OUT/pgbench-$name.txt")
+    read -r n PG_P50[$key] PG_P99[$key] < <(percentiles "$OUT"/pgbench-"$name".*[0-9])
+    gzip -q "$OUT"/pgbench-"$name".*[0-9]
+    say "  ${RPS[$key]} req/s, p50 ${P50[$key]} ms, p99 ${P99[$key]} ms; pgbench ${TPS[$key]} tps ($n), p50 ${PG_P50[$key]} ms; seq scans of $label: ${SEQSCANS[$key]}; CPU others ${OTHERS[$key]} ${ERRORS[$key]}"
+}
