@@ -43,7 +43,7 @@ pub struct CsvQuery {
     encoding: Option<String>,
 }
 
-/// `/consultations/{id}/result.csv[?encoding=shift_jis]`.
+/// `/consultations/{id}/result.csv[?encoding=cp932]`.
 pub async fn csv(
     state: web::Data<AppState>,
     id: web::Path<i32>,

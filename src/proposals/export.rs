@@ -143,7 +143,7 @@ pub struct ExportQuery {
     encoding: Option<String>,
 }
 
-/// `/staff/proposals.csv[?encoding=shift_jis]`
+/// `/staff/proposals.csv[?encoding=cp932]`
 pub async fn csv(
     state: web::Data<AppState>,
     staff: Staff,

