@@ -6,8 +6,7 @@ use super::{Owner, OwnerKind};
 use crate::db::schema::proposals as p;
 use crate::error::{Error, Result};
 use crate::proposals::model::editable;
-use crate::proposals::review;
-use crate::proposals::workflow::{self, Actor, State};
+use crate::proposals::workflow::{self, State};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -29,8 +28,8 @@ fn proposal_state(raw: &str) -> Result<State> {
 }
 
 /// Whether `viewer` may see the owner's attachments. A proposal's are public once it was
-/// submitted (as the proposal is); before, its author and the staff who may review it
-/// (admins, reviewers of a responsible department) see them.
+/// submitted (as the proposal is); before, a draft and its files are its author's alone, as
+/// the draft's page is (staff get 404 for both, even a draft withdrawn unsubmitted).
 pub fn visibility(
     conn: &mut PgConnection,
     owner: &Owner,
@@ -38,31 +37,17 @@ pub fn visibility(
 ) -> Result<Visibility> {
     match owner.kind {
         OwnerKind::Proposal => {
-            let id = proposal_id(owner)?;
             let (author, submitted): (Uuid, Option<DateTime<Utc>>) = p::table
-                .find(id)
+                .find(proposal_id(owner)?)
                 .select((p::author_id, p::submitted_at))
                 .first(conn)
                 .optional()?
                 .ok_or(Error::NotFound)?;
-            if submitted.is_some() {
-                return Ok(Visibility::Public);
+            match (submitted, viewer) {
+                (Some(_), _) => Ok(Visibility::Public),
+                (None, Some(viewer)) if viewer == author => Ok(Visibility::Private),
+                (None, _) => Err(Error::NotFound),
             }
-            let Some(viewer) = viewer else {
-                return Err(Error::NotFound);
-            };
-            if viewer == author {
-                return Ok(Visibility::Private);
-            }
-            let grants = crate::staff::grants_of(conn, viewer)?;
-            if grants.is_empty() {
-                return Err(Error::NotFound);
-            }
-            let responsible = review::responsible_departments(conn, id)?;
-            if review::actor_for(&grants, &responsible) == Actor::Other {
-                return Err(Error::NotFound);
-            }
-            Ok(Visibility::Private)
         }
         // Consultations bring their own rule (documents public, scans for their staff).
         OwnerKind::Consultation | OwnerKind::ConsultationComment => {

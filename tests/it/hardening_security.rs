@@ -4,8 +4,10 @@
 //! locked out a whole office behind one address.
 
 use crate::accounts::resident;
+use crate::attachments::{hrefs, pdf, upload};
 use crate::consultations::{consultation_fields, jst};
 use crate::proposals::{act, draft};
+use crate::proposals_review::{responsible, DEPARTMENT};
 use crate::staff::{department, staff_member};
 use crate::support::{run, visible_text, TestApp, Visitor};
 use kyodo::proposals::csv::{encode, Encoding};
@@ -20,6 +22,10 @@ pub const TESTS: &[(&str, fn())] = &[
     (
         "hardening_security::csv_cp932_is_what_pythons_codec_reads",
         csv_cp932_is_what_pythons_codec_reads,
+    ),
+    (
+        "hardening_security::attachments_of_a_draft_are_hidden_from_staff_until_submitted",
+        attachments_of_a_draft_are_hidden_from_staff_until_submitted,
     ),
 ];
 
@@ -225,4 +231,40 @@ fn csv_cp932_is_what_pythons_codec_reads() {
     }
     let report = python(CHECK, &[], lines.as_bytes());
     assert_eq!(report.lines().next(), Some("0"), "{report}");
+}
+
+fn attachments_of_a_draft_are_hidden_from_staff_until_submitted() {
+    run(async {
+        let app = TestApp::start().await;
+        responsible(&app);
+        let reviewer = staff_member(
+            &app,
+            "reviewer@example.jp",
+            "審査 一郎",
+            &[("reviewer", Some(DEPARTMENT))],
+        )
+        .await;
+        let admin = staff_member(&app, "admin@example.jp", "管理者", &[("admin", None)]).await;
+        let hanako = app.visitor();
+        resident(&app, &hanako, "hanako@example.jp", "本庄花子").await;
+        let id = draft(&hanako, "河川敷の清掃と生きもの観察会", "5-1").await;
+        assert_eq!(
+            upload(&hanako, &id, "計画書.pdf", &pdf()).await.status(),
+            303
+        );
+        let url = hrefs(&hanako.page(&format!("/proposals/{id}/edit")).await)[0].clone();
+        assert_eq!(hanako.get(&url).await.status(), 200, "the author");
+        for (who, staff) in [("a reviewer of 5-1", &reviewer), ("an admin", &admin)] {
+            let draft_page = staff.get(&format!("/proposals/{id}")).await;
+            assert_eq!(draft_page.status(), 404, "{who}: the draft");
+            assert_eq!(staff.get(&url).await.status(), 404, "{who}: its file");
+        }
+        assert_eq!(act(&hanako, &id, "submit").await.status(), 303);
+        for (who, staff) in [("a reviewer of 5-1", &reviewer), ("an admin", &admin)] {
+            let file = staff.get(&url).await;
+            assert_eq!(file.status(), 200, "{who}, once submitted");
+            assert!(file.bytes().await.unwrap().starts_with(b"%PDF-"));
+        }
+        app.stop().await;
+    })
 }
