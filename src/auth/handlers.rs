@@ -10,6 +10,7 @@ use crate::audit::{self, Entry};
 use crate::error::{Error, Result};
 use crate::web::forms::FormPage;
 use crate::web::i18n::{translate, Lang};
+use crate::web::proxy::client_ip;
 use crate::web::{render_page_as, Crumb};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -24,23 +25,6 @@ pub fn origin(req: &HttpRequest, state: &AppState) -> Origin {
         public_url: state.public_url.clone(),
         ip: client_ip(req),
     }
-}
-
-/// The client's address: the TCP peer, or behind a trusted reverse proxy (`KYODO_TRUST_PROXY`)
-/// the address the proxy forwards (`Forwarded` / `X-Forwarded-For`).
-pub fn client_ip(req: &HttpRequest) -> Option<String> {
-    let trust_proxy = req
-        .app_data::<web::Data<AppState>>()
-        .is_some_and(|s| s.trust_proxy);
-    if trust_proxy {
-        if let Some(forwarded) = req.connection_info().realip_remote_addr() {
-            let host = forwarded
-                .parse::<std::net::SocketAddr>()
-                .map(|a| a.ip().to_string());
-            return Some(host.unwrap_or_else(|_| forwarded.to_owned()));
-        }
-    }
-    req.peer_addr().map(|a| a.ip().to_string())
 }
 
 fn title(lang: Lang, key: &str) -> String {

@@ -7,6 +7,7 @@
 use super::tokens;
 use crate::app::AppState;
 use crate::error::{Error, Result};
+use crate::web::proxy;
 use actix_web::body::MessageBody;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -100,16 +101,12 @@ pub fn end_all(conn: &mut PgConnection, account: Uuid) -> Result<usize> {
     Ok(diesel::delete(s::sessions.filter(s::account_id.eq(account))).execute(conn)?)
 }
 
-fn secure(req: &HttpRequest) -> bool {
-    req.connection_info().scheme() == "https"
-}
-
 /// The session cookie for `secret`; `None` clears it.
 pub fn cookie(req: &HttpRequest, secret: Option<&str>) -> Cookie<'static> {
     let mut cookie = Cookie::build(SESSION_COOKIE, secret.unwrap_or_default().to_owned())
         .path("/")
         .http_only(true)
-        .secure(secure(req))
+        .secure(proxy::https(req))
         .same_site(SameSite::Lax)
         .finish();
     match secret {
@@ -142,10 +139,10 @@ pub async fn identify(
     let existing = req
         .cookie(CSRF_COOKIE)
         .map(|c| c.value().to_owned())
-        .filter(|v| v.len() >= 32);
+        .filter(|v| tokens::is_secret(v));
     let token = existing.clone().unwrap_or_else(tokens::new_secret);
     req.extensions_mut().insert(CsrfToken(token.clone()));
-    let https = req.connection_info().scheme() == "https";
+    let https = proxy::https(req.request());
     // Only pages carry forms: open data and static files stay cookie-free (and cacheable).
     let page = !["/api/", "/static/", "/healthz", "/readyz"]
         .iter()
@@ -165,13 +162,14 @@ pub async fn identify(
     Ok(res)
 }
 
-/// Rejects a state-changing request whose form token does not match the visitor's cookie.
+/// Rejects a state-changing request whose form token does not match the visitor's cookie, or
+/// whose cookie is not a whole token as [`identify`] sets (a short one is easy to plant).
 pub fn check_csrf(req: &HttpRequest, submitted: &str) -> Result<()> {
     let cookie = req
         .cookie(CSRF_COOKIE)
         .map(|c| c.value().to_owned())
         .unwrap_or_default();
-    if cookie.is_empty() || !tokens::same(&cookie, submitted) {
+    if !tokens::is_secret(&cookie) || !tokens::same(&cookie, submitted) {
         return Err(Error::Forbidden(
             "フォームの有効期限が切れたか、別の画面から送信されました。ページを読み込み直して、もう一度お試しください。".into(),
         ));
@@ -195,7 +193,7 @@ pub fn viewer(req: &HttpRequest) -> Option<Viewer> {
 fn here(req: &HttpRequest) -> String {
     if req.method() != actix_web::http::Method::GET {
         let referer = req.headers().get("referer").and_then(|r| r.to_str().ok());
-        let host = req.connection_info().host().to_owned();
+        let host = proxy::host(req);
         let path = referer
             .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
             .and_then(|rest| rest.strip_prefix(host.as_str()))

@@ -11,6 +11,14 @@ pub fn new_secret() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// Whether `value` is shaped as [`new_secret`] makes them: 32 bytes in URL-safe base64.
+pub fn is_secret(value: &str) -> bool {
+    value.len() == 43
+        && base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(value)
+            .is_ok_and(|bytes| bytes.len() == 32)
+}
+
 /// What the database keeps of a secret: a leaked table gives no working link or session.
 pub fn digest(secret: &str) -> String {
     Sha256::digest(secret.as_bytes())
@@ -40,6 +48,23 @@ mod tests {
         assert!(a
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert!(is_secret(&a));
+    }
+
+    #[test]
+    fn only_a_whole_secret_has_the_shape() {
+        let secret = new_secret();
+        for wrong in [
+            "",
+            "abc",
+            &secret[..42],
+            &format!("{secret}A"),
+            &format!("+{}", &secret[1..]),
+            "kyodo-bench-comments-csrf-token-0123456789a",
+        ] {
+            assert!(!is_secret(wrong), "{wrong:?}");
+        }
+        assert!(is_secret("kyodo-bench-people-csrf-token-0123456789abc"));
     }
 
     #[test]

@@ -4,10 +4,11 @@
 use super::view::{CommentForm, ReportForm};
 use super::{measure, CommentRefused, NewComment, Posted, Subject};
 use crate::app::AppState;
-use crate::auth::handlers::{client_ip, CsrfOnly};
+use crate::auth::handlers::CsrfOnly;
 use crate::auth::session::{check_csrf, Verified, Viewer};
 use crate::error::{Error, Result};
 use crate::plan::model::MeasureCode;
+use crate::web::proxy::client_ip;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::PgConnection;

@@ -7,13 +7,14 @@ use super::model::{self, Accepted, Inviter, Member, NewOrganisation, Organisatio
 use crate::app::AppState;
 use crate::auth::accounts::Origin;
 use crate::auth::fields::Email;
-use crate::auth::handlers::{client_ip, origin};
+use crate::auth::handlers::origin;
 use crate::auth::handlers::{CsrfOnly, TokenQuery};
 use crate::auth::rate_limit;
 use crate::auth::session::{self, check_csrf, Verified};
 use crate::error::{Error, Result};
 use crate::web::forms::FormPage;
 use crate::web::i18n::{translate, Lang};
+use crate::web::proxy::client_ip;
 use crate::web::{render_page, render_page_as, Crumb};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};

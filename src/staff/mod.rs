@@ -20,11 +20,11 @@ pub mod roles;
 
 use crate::app::AppState;
 use crate::audit::{self, Entry};
-use crate::auth::handlers::client_ip;
 use crate::auth::session::Viewer;
 use crate::db::schema::staff_roles as sr;
 use crate::error::{Error, Result};
 use crate::web::i18n::{translate, Lang};
+use crate::web::proxy::client_ip;
 use crate::web::Crumb;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;

@@ -26,7 +26,7 @@ pub async fn render_errors(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let https = req.connection_info().scheme() == "https";
+    let https = super::proxy::https(req.request());
     let api = req.path().starts_with("/api/");
     let lang = Lang::of(req.request());
     let mut res = next.call(req).await?.map_into_boxed_body();

@@ -15,7 +15,7 @@
 --   statuses: 303=1234
 --   non-303: 0
 
-local token = "kyodo-bench-comments-csrf-token-0123456789ab" -- 44 characters
+local token = "kyodo-bench-comments-csrf-token-0123456789A" -- 43 characters, shaped as a token
 
 local threads = {}
 

@@ -3,7 +3,7 @@
 //! headers believed without a proxy, a 3-character CSRF cookie, and a sign-in limit that
 //! locked out a whole office behind one address.
 
-use crate::accounts::resident;
+use crate::accounts::{resident, PASSWORD};
 use crate::attachments::{hrefs, pdf, upload};
 use crate::consultations::{consultation_fields, jst};
 use crate::proposals::{act, draft};
@@ -26,6 +26,14 @@ pub const TESTS: &[(&str, fn())] = &[
     (
         "hardening_security::attachments_of_a_draft_are_hidden_from_staff_until_submitted",
         attachments_of_a_draft_are_hidden_from_staff_until_submitted,
+    ),
+    (
+        "hardening_security::forwarded_proto_counts_only_behind_the_proxy",
+        forwarded_proto_counts_only_behind_the_proxy,
+    ),
+    (
+        "hardening_security::a_short_csrf_cookie_is_refused",
+        a_short_csrf_cookie_is_refused,
     ),
 ];
 
@@ -265,6 +273,128 @@ fn attachments_of_a_draft_are_hidden_from_staff_until_submitted() {
             assert_eq!(file.status(), 200, "{who}, once submitted");
             assert!(file.bytes().await.unwrap().starts_with(b"%PDF-"));
         }
+        app.stop().await;
+    })
+}
+
+/// The `Set-Cookie` header of `name` in `response`.
+fn set_cookie(response: &reqwest::Response, name: &str) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("no {name} cookie"))
+        .to_owned()
+}
+
+fn is_secure(cookie: &str) -> bool {
+    cookie
+        .split(';')
+        .any(|part| part.trim().eq_ignore_ascii_case("secure"))
+}
+
+/// Opens the sign-in form and signs in, every request claiming HTTPS: whether the CSRF cookie,
+/// the HSTS header and the session cookie followed the claim.
+async fn signs_in_claiming_https(app: &TestApp) -> (bool, bool, bool) {
+    let visitor = app.visitor();
+    resident(app, &visitor, "hanako@example.jp", "本庄花子").await;
+    let form = app
+        .client
+        .get(app.url("/login"))
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .unwrap();
+    let hsts = form.headers().contains_key("strict-transport-security");
+    let csrf_cookie = set_cookie(&form, "kyodo_csrf");
+    let token = csrf_cookie["kyodo_csrf=".len()..]
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let signed_in = app
+        .client
+        .post(app.url("/login"))
+        .header("x-forwarded-proto", "https")
+        .header("cookie", format!("kyodo_csrf={token}"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("email", "hanako@example.jp"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 303);
+    (
+        is_secure(&csrf_cookie),
+        hsts,
+        is_secure(&set_cookie(&signed_in, "kyodo_session")),
+    )
+}
+
+fn forwarded_proto_counts_only_behind_the_proxy() {
+    run(async {
+        let direct = TestApp::start().await;
+        assert_eq!(
+            signs_in_claiming_https(&direct).await,
+            (false, false, false),
+            "anyone may send X-Forwarded-Proto: without KYODO_TRUST_PROXY it is not believed"
+        );
+        direct.stop().await;
+        let proxied = TestApp::start_with(|state| state.trust_proxy = true).await;
+        assert_eq!(
+            signs_in_claiming_https(&proxied).await,
+            (true, true, true),
+            "behind the proxy: Secure cookies and HSTS"
+        );
+        proxied.stop().await;
+    })
+}
+
+fn a_short_csrf_cookie_is_refused() {
+    run(async {
+        let app = TestApp::start().await;
+        let visitor = app.visitor();
+        resident(&app, &visitor, "hanako@example.jp", "本庄花子").await;
+        let sign_in = |token: String| {
+            app.client
+                .post(app.url("/login"))
+                .header("cookie", format!("kyodo_csrf={token}"))
+                .form(&[
+                    ("csrf", token.as_str()),
+                    ("email", "hanako@example.jp"),
+                    ("password", PASSWORD),
+                ])
+                .send()
+        };
+        // A matching pair of 3 characters (easy to plant) is refused before anything is done.
+        let short = sign_in("abc".into()).await.unwrap();
+        assert_eq!(short.status(), 403);
+        assert!(visible_text(&short.text().await.unwrap()).contains("ページを読み込み直して"));
+        assert_eq!(
+            crate::accounts::count(
+                &app,
+                "SELECT count(*) AS n FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE a.email = 'hanako@example.jp'"
+            ),
+            1,
+            "no session but the one from signing up"
+        );
+        // The same with a whole token is accepted; a page replaces the short cookie with one.
+        let whole = sign_in(kyodo::auth::tokens::new_secret()).await.unwrap();
+        assert_eq!(whole.status(), 303);
+        let page = app
+            .client
+            .get(app.url("/login"))
+            .header("cookie", "kyodo_csrf=abc")
+            .send()
+            .await
+            .unwrap();
+        let fresh = set_cookie(&page, "kyodo_csrf");
+        let fresh = fresh["kyodo_csrf=".len()..].split(';').next().unwrap();
+        assert!(kyodo::auth::tokens::is_secret(fresh), "{fresh}");
         app.stop().await;
     })
 }

@@ -146,12 +146,18 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn start() -> TestApp {
+        TestApp::start_with(|_| {}).await
+    }
+
+    /// The app with settings changed from the defaults, e.g. `state.trust_proxy = true`.
+    pub async fn start_with(configure: impl FnOnce(&mut AppState)) -> TestApp {
         let cluster = Cluster::get();
         let database = cluster.fresh_database();
         let database_url = cluster.url(&database);
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let state = AppState::new(&database_url, &base);
+        let mut state = AppState::new(&database_url, &base);
+        configure(&mut state);
         let queries = state.queries.clone();
         let clock = state.clock.clone();
         let server = app::server(state, listener).expect("start the app");
