@@ -4,6 +4,7 @@
 pub mod errors;
 pub mod forms;
 pub mod i18n;
+pub mod inputs;
 
 use crate::auth::session::{self, Viewer};
 use crate::error::{Error, Result};
