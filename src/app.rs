@@ -15,7 +15,7 @@ pub const FORM_LIMIT: usize = 64 * 1024;
 /// What every handler can reach.
 pub struct AppState {
     pub pool: Pool,
-    /// Whether the database was just found away (requests then answer 503 at once).
+    /// Whether the database was found away (requests then wait for it only briefly).
     pub outage: db::Outage,
     /// SQL statements run so far (tests read it).
     pub queries: QueryCounter,

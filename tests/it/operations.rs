@@ -119,6 +119,23 @@ fn signed_in_people_get_503_with_their_text_during_an_outage() {
         assert!(html.contains("入力した内容"), "{html}");
         assert!(!html.contains(&csrf), "never the token");
 
+        // Anyone's form the same way, never a password.
+        let stranger = app.visitor();
+        let posted = stranger
+            .submit(
+                "/login",
+                "/login",
+                &[
+                    ("email", "taro@example.jp"),
+                    ("password", "秘密のパスワード"),
+                ],
+            )
+            .await;
+        assert_eq!(posted.status(), 503);
+        let html = posted.text().await.unwrap();
+        assert!(html.contains("taro@example.jp"), "{html}");
+        assert!(!html.contains("秘密のパスワード"), "{html}");
+
         let health = hanako.get("/healthz").await;
         assert_eq!(health.status(), 200);
         assert!(
