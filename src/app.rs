@@ -9,9 +9,14 @@ use diesel::prelude::*;
 use std::net::TcpListener;
 use utoipa::OpenApi;
 
+/// The largest form (not an upload) the app reads, in bytes.
+pub const FORM_LIMIT: usize = 64 * 1024;
+
 /// What every handler can reach.
 pub struct AppState {
     pub pool: Pool,
+    /// Whether the database was found away (requests then wait for it only briefly).
+    pub outage: db::Outage,
     /// SQL statements run so far (tests read it).
     pub queries: QueryCounter,
     /// The site's public address, for links in emails (`KYODO_PUBLIC_URL`).
@@ -27,6 +32,7 @@ impl AppState {
         let queries = QueryCounter::default();
         AppState {
             pool: db::pool(database_url, queries.clone()),
+            outage: db::Outage::default(),
             queries,
             public_url: public_url.trim_end_matches('/').to_owned(),
             trust_proxy: false,
@@ -40,9 +46,9 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut PgConnection) -> Result<T> + Send + 'static,
     {
-        let pool = self.pool.clone();
+        let (pool, outage) = (self.pool.clone(), self.outage.clone());
         web::block(move || {
-            let mut conn = pool.get()?;
+            let mut conn = outage.checkout(&pool)?;
             work(&mut conn)
         })
         .await?
@@ -119,28 +125,66 @@ async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse> {
         .body("ready"))
 }
 
-async fn not_found() -> Result<HttpResponse> {
-    Err(Error::NotFound)
+/// Extractor failures (a malformed query string or path) are the user's to fix: 400.
+fn bad_input(message: String) -> actix_web::Error {
+    Error::BadRequest(message).into()
 }
 
-/// Extractor failures (a malformed query string or path) are the user's to fix: 400.
-fn bad_input(message: &str) -> actix_web::Error {
-    Error::BadRequest(message.to_owned()).into()
+/// What went wrong with a query string or form, in Japanese, naming the field that serde's
+/// (English) message names between backquotes, e.g. "missing field `body`".
+fn field_message(what: &str, serde_message: &str) -> String {
+    let field = serde_message
+        .split_once('`')
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(field, _)| field);
+    match field {
+        Some(field) if serde_message.starts_with("missing field") => {
+            format!("{what}「{field}」がありません。")
+        }
+        Some(field) if serde_message.starts_with("duplicate field") => {
+            format!("{what}「{field}」が重複しています。")
+        }
+        Some(field) => format!("{what}「{field}」の値を読み取れませんでした。"),
+        None => format!("{what}の値を読み取れませんでした。形式を確かめてください。"),
+    }
+}
+
+const RELOAD: &str = "ページを読み込み直して、もう一度お試しください。";
+
+fn form_error(e: actix_web::error::UrlencodedError) -> actix_web::Error {
+    use actix_web::error::UrlencodedError as E;
+    match e {
+        E::Overflow { .. } => Error::PayloadTooLarge.into(),
+        E::Parse(e) => bad_input(format!(
+            "{}{RELOAD}",
+            field_message("フォームの項目", &e.to_string())
+        )),
+        E::ContentType => bad_input(format!(
+            "フォームの形式（Content-Type）が正しくありません。{RELOAD}"
+        )),
+        e => {
+            tracing::debug!(error = %e, "unreadable form");
+            bad_input(format!("フォームの内容を読み取れませんでした。{RELOAD}"))
+        }
+    }
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::QueryConfig::default().error_handler(|e, _| {
-        bad_input(&format!("URL のパラメータを読み取れませんでした（{e}）。"))
+        let actix_web::error::QueryPayloadError::Deserialize(e) = e else {
+            return bad_input("URL のパラメータを読み取れませんでした。".into());
+        };
+        bad_input(field_message("URL のパラメータ", &e.to_string()))
     }))
     .app_data(
         web::PathConfig::default()
-            .error_handler(|_, _| bad_input("URL の形式が正しくありません。")),
+            .error_handler(|_, _| bad_input("URL の形式が正しくありません。".into())),
     )
-    .app_data(web::FormConfig::default().limit(64 * 1024).error_handler(|e, _| {
-        bad_input(&format!(
-            "フォームの内容を読み取れませんでした（{e}）。ページを読み込み直して、もう一度お試しください。"
-        ))
-    }))
+    .app_data(
+        web::FormConfig::default()
+            .limit(FORM_LIMIT)
+            .error_handler(|e, _| form_error(e)),
+    )
     .route("/healthz", web::get().to(healthz))
     .route("/readyz", web::get().to(readyz))
     .route("/api/v1/openapi.json", web::get().to(openapi))
@@ -162,10 +206,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(crate::attachments::routes)
     .configure(crate::proposals::routes)
     .configure(crate::consultations::handlers::routes)
-    .configure(crate::comments::routes);
+    .configure(crate::comments::routes)
+    // Last: every path reaching it matched no route. Actix's 405 for a resource without routes
+    // carries the methods of the routes whose path matched (`web::inputs` makes it a 405 page,
+    // or a 404 when there were none), so a wrong method is never taken for a missing page.
+    .service(web::resource("/{anything:.*}"));
 }
 
-/// Starts serving `state` on `listener`; the returned server runs until stopped or signalled.
+/// Starts serving `state` on `listener`; the returned server runs until its handle stops it.
 pub fn server(state: AppState, listener: TcpListener) -> Result<Server> {
     let state = web::Data::new(state);
     let templates = web::Data::new(kweb::templates()?);
@@ -174,15 +222,39 @@ pub fn server(state: AppState, listener: TcpListener) -> Result<Server> {
             .app_data(state.clone())
             .app_data(templates.clone())
             .wrap(middleware::from_fn(auth::session::identify))
+            .wrap(middleware::from_fn(kweb::inputs::check))
             .wrap(middleware::from_fn(kweb::errors::render_errors))
             .wrap(middleware::Compress::default())
             .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("kyodo::access"))
             .configure(configure)
-            .default_service(web::to(not_found))
     })
     .listen(listener)
     .map_err(|e| Error::Setup(format!("cannot listen: {e}")))?
     .shutdown_timeout(10)
+    // Actix stops at once on Ctrl+C (SIGINT), losing requests in flight: `cli` listens for
+    // both signals itself and always stops gracefully.
+    .disable_signals()
     .run();
     Ok(server)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_messages_become_japanese_naming_the_field() {
+        assert_eq!(
+            field_message("フォームの項目", "missing field `body`"),
+            "フォームの項目「body」がありません。"
+        );
+        assert_eq!(
+            field_message("URL のパラメータ", "duplicate field `q`"),
+            "URL のパラメータ「q」が重複しています。"
+        );
+        assert_eq!(
+            field_message("URL のパラメータ", "invalid digit found in string"),
+            "URL のパラメータの値を読み取れませんでした。形式を確かめてください。"
+        );
+    }
 }

@@ -22,13 +22,41 @@ pub fn prepare(url: &str, command: Command) -> Result<()> {
     Ok(())
 }
 
+/// Ctrl+C (SIGINT) or SIGTERM, whichever comes first: both stop the server gracefully.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) {
+        (Ok(mut interrupt), Ok(mut terminate)) => {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+        }
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::warn!(error = %e, "cannot listen for Ctrl+C and SIGTERM");
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
 pub async fn run(cli: Cli) -> Result<()> {
     let settings = cli.settings.clone();
     let command = cli.subcommand();
     let database = {
         let data_dir = settings.data_dir.clone();
         let url = settings.database_url.clone();
-        actix_web::web::block(move || Database::open(url.as_deref(), &data_dir)).await??
+        let serve = command == Command::Serve;
+        actix_web::web::block(move || {
+            let mut database = Database::open(url.as_deref(), &data_dir)?;
+            if serve {
+                database.claim()?;
+            }
+            Ok::<_, Error>(database)
+        })
+        .await??
     };
     let result = async {
         let url = database.url.clone();
@@ -65,6 +93,12 @@ pub async fn run(cli: Cli) -> Result<()> {
             let mail_worker = notify::worker::spawn(mail_pool, mailer);
             tracing::info!("Kyodo is serving on http://{address}/");
             println!("Kyodo (協働) is serving on http://{address}/ — press Ctrl+C to stop.");
+            let handle = server.handle();
+            actix_web::rt::spawn(async move {
+                shutdown_signal().await;
+                tracing::info!("stopping: finishing the requests in flight");
+                handle.stop(true).await;
+            });
             let served = server.await;
             mail_worker.stop().await;
             notices.abort();

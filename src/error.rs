@@ -18,6 +18,12 @@ pub enum Error {
     /// The page needs a signed-in person; they are sent to sign in and brought back.
     #[error("sign-in required")]
     LoginRequired { next: String },
+    /// The address exists, but not for this method (the response carries `Allow`).
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// A request body over the limit of its form.
+    #[error("payload too large")]
+    PayloadTooLarge,
     /// A rate limit was reached; the client may retry after this many seconds.
     #[error("too many requests")]
     TooManyRequests { retry_after: u64 },
@@ -83,6 +89,8 @@ impl ResponseError for Error {
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::LoginRequired { .. } => StatusCode::SEE_OTHER,
+            Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             e if e.is_connection_loss() => StatusCode::SERVICE_UNAVAILABLE,

@@ -17,10 +17,13 @@ const FIELD_MAX: usize = 256;
 /// error page of its own instead). Beyond it the connection is simply closed.
 const DRAIN_MAX: usize = 4 * sniff::MAX_BYTES;
 
+/// The framework's reason (English, technical) goes to the log, not to the person.
 fn unreadable<E: std::fmt::Display>(e: E) -> Error {
-    Error::BadRequest(format!(
-        "送信されたファイルを読み取れませんでした（{e}）。ページを読み込み直して、もう一度お試しください。"
-    ))
+    tracing::debug!(error = %e, "unreadable upload form");
+    Error::BadRequest(
+        "送信されたファイルを読み取れませんでした。ページを読み込み直して、もう一度お試しください。"
+            .into(),
+    )
 }
 
 /// Appends the field's bytes to `into` while they stay within `max`; `false` once over it (the

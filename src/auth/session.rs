@@ -8,7 +8,7 @@ use super::tokens;
 use crate::app::AppState;
 use crate::error::{Error, Result};
 use crate::web::proxy;
-use actix_web::body::MessageBody;
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
@@ -118,12 +118,20 @@ pub fn cookie(req: &HttpRequest, secret: Option<&str>) -> Cookie<'static> {
     cookie
 }
 
-/// Middleware: who is asking (from the session cookie) and their CSRF token.
+/// Middleware: who is asking (from the session cookie) and their CSRF token. When the session
+/// cannot be looked up (the database is away) the answer is the 503 anonymous visitors get,
+/// never "signed out": a signed-in person's form would otherwise be lost on the sign-in page.
 pub async fn identify(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    if let (Some(cookie), Some(state)) = (
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    // Only pages carry forms and people: open data, static files and the probes stay
+    // cookie-free (and cacheable), and never wait for the database.
+    let page = !["/api/", "/static/", "/healthz", "/readyz"]
+        .iter()
+        .any(|p| req.path().starts_with(p));
+    if let (true, Some(cookie), Some(state)) = (
+        page,
         req.cookie(SESSION_COOKIE),
         req.app_data::<web::Data<AppState>>().cloned(),
     ) {
@@ -133,7 +141,7 @@ pub async fn identify(
                 req.extensions_mut().insert(viewer);
             }
             Ok(None) => {}
-            Err(e) => tracing::debug!(error = %e, "session lookup failed; treating as signed out"),
+            Err(e) => return Ok(req.error_response(e)),
         }
     }
     let existing = req
@@ -143,11 +151,7 @@ pub async fn identify(
     let token = existing.clone().unwrap_or_else(tokens::new_secret);
     req.extensions_mut().insert(CsrfToken(token.clone()));
     let https = proxy::https(req.request());
-    // Only pages carry forms: open data and static files stay cookie-free (and cacheable).
-    let page = !["/api/", "/static/", "/healthz", "/readyz"]
-        .iter()
-        .any(|p| req.path().starts_with(p));
-    let mut res = next.call(req).await?;
+    let mut res = next.call(req).await?.map_into_boxed_body();
     if existing.is_none() && page {
         let cookie = Cookie::build(CSRF_COOKIE, token)
             .path("/")

@@ -49,10 +49,10 @@ pub struct Cursor {
 }
 
 impl Cursor {
-    /// `None` for anything malformed: the page then starts at the beginning.
+    /// `None` for anything malformed or out of range.
     pub fn parse(raw: &str) -> Option<Cursor> {
         let (micros, id) = raw.trim().split_once('.')?;
-        let at = DateTime::from_timestamp_micros(micros.parse().ok()?)?;
+        let at = crate::proposals::listing::cursor_time(micros)?;
         Some(Cursor {
             at,
             id: id.parse().ok()?,
@@ -191,6 +191,7 @@ mod tests {
             "x.y",
             "1.not-a-uuid",
             "99999999999999999999.00000000-0000-0000-0000-000000000000",
+            "-1000000000000000000.00000000-0000-0000-0000-000000000000",
         ] {
             assert_eq!(Cursor::parse(bad), None, "{bad}");
         }

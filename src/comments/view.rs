@@ -38,17 +38,23 @@ pub struct CommentForm {
 }
 
 impl CommentForm {
-    /// An empty form on the page of comments that `?after=` names (the first when absent or
-    /// malformed).
-    pub fn at_page(req: &HttpRequest) -> CommentForm {
+    /// An empty form on the page of comments that `?after=` names (the first when absent); a
+    /// malformed or out-of-range `after` is a 400, as the other lists' cursors are.
+    pub fn at_page(req: &HttpRequest) -> crate::error::Result<CommentForm> {
         let query = actix_web::web::Query::<PageQuery>::from_query(req.query_string()).ok();
-        CommentForm {
-            after: query
-                .as_ref()
-                .and_then(|q| q.after.as_deref().and_then(Cursor::parse)),
+        let after = match query.as_ref().and_then(|q| q.after.as_deref()) {
+            None | Some("") => None,
+            Some(raw) => Some(Cursor::parse(raw).ok_or_else(|| {
+                crate::error::Error::BadRequest(
+                    "コメントのページの指定（after）が正しくありません。".into(),
+                )
+            })?),
+        };
+        Ok(CommentForm {
+            after,
             reported: query.is_some_and(|q| q.reported.as_deref() == Some("1")),
             ..CommentForm::default()
-        }
+        })
     }
 }
 

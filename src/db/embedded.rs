@@ -57,6 +57,8 @@ pub struct LocalPostgres {
     user: ServerUser,
     /// Whether this process started the server (rather than finding it running).
     started_here: bool,
+    /// Held while this process owns the cluster (see [`LocalPostgres::claim`]).
+    owner_lock: Option<File>,
 }
 
 impl LocalPostgres {
@@ -83,6 +85,7 @@ impl LocalPostgres {
             log_file,
             user,
             started_here: false,
+            owner_lock: None,
         };
         pg.ensure_initdb()?;
         pg.secure_data_dir()?;
@@ -117,10 +120,41 @@ impl LocalPostgres {
         &self.bin_dir
     }
 
-    /// Whether this process started the server; a server found running (say, under a `kyodo
-    /// serve` while `kyodo create-admin` runs beside it) is left running by its guest.
-    pub fn started_here(&self) -> bool {
-        self.started_here
+    /// Makes this process the cluster's owner, as `kyodo serve` is: the owner stops the server
+    /// on exit even when it found it running (a `kyodo serve` killed with -9 leaves PostgreSQL
+    /// behind, and the next one must not leave it running for ever). One owner at a time: a
+    /// lock on `kyodo.lock` beside the data folder, which the kernel releases however the owner
+    /// ends. `false` when another process owns it; this one then stays a guest.
+    pub fn claim(&mut self) -> Result<bool, Error> {
+        let path = self
+            .data_dir
+            .parent()
+            .map(|parent| parent.join("kyodo.lock"))
+            .ok_or_else(|| setup(format!("{} has no parent folder", self.data_dir.display())))?;
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| setup_io(path.display(), e))?;
+        // SAFETY: flock(2) on a descriptor this File owns.
+        let locked = unsafe {
+            libc::flock(
+                std::os::fd::AsRawFd::as_raw_fd(&file),
+                libc::LOCK_EX | libc::LOCK_NB,
+            )
+        } == 0;
+        if locked {
+            self.owner_lock = Some(file);
+        }
+        Ok(locked)
+    }
+
+    /// Whether this process stops the server on exit: it started it, or it owns the cluster. A
+    /// server found running (say, under a `kyodo serve` while `kyodo create-admin` runs beside
+    /// it) is left running by its guest.
+    pub fn stops_on_exit(&self) -> bool {
+        self.started_here || self.owner_lock.is_some()
     }
 
     /// The cluster's data folder actually used (may differ from the requested one, see root rule).

@@ -48,13 +48,49 @@ impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for QueryCounter {
     }
 }
 
+/// How long a request waits for a connection while the database answers (all 16 may be busy).
+const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(3);
+/// While the database is known to be away, a request waits only this long for a connection:
+/// enough to open one when the database is back, little enough to answer 503 at once.
+const PROBE_TIMEOUT: Duration = Duration::from_millis(250);
+
+/// Remembers that the database was found away, so that during an outage each request answers
+/// 503 quickly instead of waiting the full check-out timeout; the first request that gets a
+/// connection again ends it.
+#[derive(Debug, Clone, Default)]
+pub struct Outage(Arc<std::sync::atomic::AtomicBool>);
+
+impl Outage {
+    pub fn checkout(&self, pool: &Pool) -> Result<Conn> {
+        let timeout = if self.0.load(Ordering::Relaxed) {
+            PROBE_TIMEOUT
+        } else {
+            CHECKOUT_TIMEOUT
+        };
+        match pool.get_timeout(timeout) {
+            Ok(conn) => {
+                self.0.store(false, Ordering::Relaxed);
+                Ok(conn)
+            }
+            Err(e) => {
+                // A pool with every connection busy is load, not an outage: only a pool that
+                // could open more and did not is the database away.
+                if pool.state().connections < pool.max_size() {
+                    self.0.store(true, Ordering::Relaxed);
+                }
+                Err(e.into())
+            }
+        }
+    }
+}
+
 /// A pool that is built without connecting, so the app starts (and `/readyz` reports) while the
 /// database is away, and recovers by itself when it returns.
 pub fn pool(url: &str, counter: QueryCounter) -> Pool {
     diesel::r2d2::Pool::builder()
         .max_size(16)
         .min_idle(Some(0))
-        .connection_timeout(Duration::from_secs(3))
+        .connection_timeout(CHECKOUT_TIMEOUT)
         .test_on_check_out(true)
         .connection_customizer(Box::new(counter))
         .build_unchecked(ConnectionManager::new(url))
@@ -112,9 +148,23 @@ impl Database {
         })
     }
 
-    /// Stops the private cluster, if this process started it.
+    /// Makes this process the owner of the private cluster (`kyodo serve`), which it then
+    /// stops on exit whoever started it. Nothing to do with `DATABASE_URL`.
+    pub fn claim(&mut self) -> Result<()> {
+        if let Some(local) = &mut self.local {
+            if !local.claim()? {
+                tracing::info!(
+                    "another kyodo serve owns the PostgreSQL in {}; it stops it",
+                    local.data_dir().display()
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Stops the private cluster, if this process started or owns it.
     pub fn close(self) {
-        if let Some(local) = self.local.filter(LocalPostgres::started_here) {
+        if let Some(local) = self.local.filter(LocalPostgres::stops_on_exit) {
             if let Err(e) = local.stop() {
                 tracing::warn!(error = %e, "could not stop PostgreSQL cleanly");
             }

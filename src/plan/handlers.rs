@@ -111,7 +111,7 @@ pub async fn measure(
     hb: Templates,
     code: web::Path<String>,
 ) -> Result<HttpResponse> {
-    let form = crate::comments::view::CommentForm::at_page(&req);
+    let form = crate::comments::view::CommentForm::at_page(&req)?;
     measure_page(&req, &state, &hb, &code, &form, StatusCode::OK).await
 }
 

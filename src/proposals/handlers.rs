@@ -864,7 +864,7 @@ pub async fn show(
         &state,
         &hb,
         id.into_inner(),
-        &super::participation_handlers::CommentForm::at_page(&req),
+        &super::participation_handlers::CommentForm::at_page(&req)?,
         StatusCode::OK,
     )
     .await

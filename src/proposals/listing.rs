@@ -1,7 +1,7 @@
 //! How the public list of proposals is ordered, searched and paged: the sort orders, the keyset
 //! cursor of each order, and the search text. Pure (no database).
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, TimeZone, Utc};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use uuid::Uuid;
 
@@ -69,11 +69,7 @@ impl Cursor {
                 .ok_or_else(bad)?,
             Sort::Newest | Sort::Decided => 0,
         };
-        let at = parts
-            .next()
-            .and_then(|m| m.parse::<i64>().ok())
-            .and_then(|m| Utc.timestamp_micros(m).single())
-            .ok_or_else(bad)?;
+        let at = parts.next().and_then(cursor_time).ok_or_else(bad)?;
         let id = parts
             .next()
             .and_then(|id| id.parse::<Uuid>().ok())
@@ -83,6 +79,14 @@ impl Cursor {
         }
         Ok(Cursor { supports, at, id })
     }
+}
+
+/// A cursor's time from its microseconds since 1970. Only years 1–9999: PostgreSQL cannot
+/// compare a time before 4713 BC (chrono can hold one), and no page this site wrote starts
+/// outside them.
+pub fn cursor_time(micros: &str) -> Option<DateTime<Utc>> {
+    let at = Utc.timestamp_micros(micros.parse().ok()?).single()?;
+    (1..=9999).contains(&at.year()).then_some(at)
 }
 
 /// The longest search text, in characters.
@@ -198,6 +202,10 @@ mod tests {
             (&format!("1764000000000000_{id}"), Sort::Supported),
             (&format!("-1_1764000000000000_{id}"), Sort::Supported),
             (&format!("{}_{id}", i64::MAX), Sort::Newest),
+            // Within chrono's range, outside PostgreSQL's.
+            (&format!("-1000000000000000000_{id}"), Sort::Newest),
+            (&format!("3_-1000000000000000000_{id}"), Sort::Supported),
+            (&format!("400000000000000000_{id}"), Sort::Decided),
         ] {
             let err = Cursor::parse(raw, sort).unwrap_err();
             assert!(err.contains("before"), "{raw}: {err}");

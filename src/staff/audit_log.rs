@@ -11,7 +11,7 @@ use crate::web::forms::FormPage;
 use crate::web::i18n::{translate, Lang};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -67,7 +67,10 @@ pub fn parse_date(raw: &str, end: bool) -> Result<Option<DateTime<Utc>>, String>
         return Ok(None);
     }
     let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .map_err(|_| "日付は 2026-11-25 の形で入力してください。".to_string())?;
+        .ok()
+        // chrono reads years PostgreSQL cannot compare (before 4713 BC): four digits only.
+        .filter(|d| (1..=9999).contains(&d.year()))
+        .ok_or_else(|| "日付は 2026-11-25 の形で入力してください。".to_string())?;
     let date = if end {
         date.succ_opt()
             .ok_or_else(|| "日付が範囲外です。".to_string())?
@@ -306,6 +309,10 @@ mod tests {
             .unwrap_err()
             .contains("2026-11-25"));
         assert!(parse_date("2026-02-30", false).is_err());
+        assert!(
+            parse_date("-50000-01-01", false).is_err(),
+            "before PostgreSQL's range"
+        );
     }
 
     #[test]

@@ -2,12 +2,13 @@
 //! language, or RFC 9457 problem details under `/api/`. Never a stack trace.
 
 use super::i18n::{translate, Lang};
+use super::inputs::KeptForm;
 use crate::error::ErrorInfo;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{header, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpMessage, HttpResponse};
 use handlebars::Handlebars;
 
 /// How long clients should wait before retrying while the database is away.
@@ -58,7 +59,17 @@ pub async fn render_errors(
     }
     replacement.insert_header((header::CACHE_CONTROL, "no-store"));
     let request = res.request().clone();
-    let body = if api {
+    // Probes are read by programs: text, or JSON when asked, never a page.
+    let probe = ["/healthz", "/readyz"].contains(&request.path());
+    let wants_json = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
+    let body = if probe && !wants_json {
+        replacement.content_type("text/plain; charset=utf-8");
+        format!("{title}\n{detail}\n")
+    } else if api || probe {
         replacement.content_type("application/problem+json");
         serde_json::json!({
             "type": "about:blank",
@@ -79,6 +90,13 @@ pub async fn render_errors(
             "title": title,
             "message": detail,
             "home_href": "/",
+            // A posted form's text, shown back so that nothing typed is lost.
+            "kept": request.extensions().get::<KeptForm>().map(|form| {
+                form.0
+                    .iter()
+                    .map(|(name, value)| serde_json::json!({ "name": name, "value": value.replace('\0', "") }))
+                    .collect::<Vec<_>>()
+            }),
         });
         request
             .app_data::<web::Data<Handlebars<'static>>>()

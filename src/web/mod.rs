@@ -4,6 +4,7 @@
 pub mod errors;
 pub mod forms;
 pub mod i18n;
+pub mod inputs;
 pub mod proxy;
 
 use crate::auth::session::{self, Viewer};

@@ -187,7 +187,7 @@ fn sign_up_keeps_what_was_typed_and_says_what_to_fix() {
                 "/signup",
                 "/signup",
                 &[
-                    ("email", "a\u{0}@example.jp"),
+                    ("email", "a\u{7}@example.jp"),
                     ("display_name", &long),
                     ("password", ""),
                 ],

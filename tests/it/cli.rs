@@ -3,7 +3,9 @@
 use crate::support::{run, Cluster};
 use diesel::prelude::*;
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::io::{Read, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 pub const TESTS: &[(&str, fn())] = &[
     (
@@ -13,6 +15,14 @@ pub const TESTS: &[(&str, fn())] = &[
     (
         "cli::serve_with_nothing_configured_starts_its_own_postgresql",
         serve_with_nothing_configured_starts_its_own_postgresql,
+    ),
+    (
+        "cli::ctrl_c_finishes_the_requests_in_flight",
+        ctrl_c_finishes_the_requests_in_flight,
+    ),
+    (
+        "cli::a_cluster_left_by_kill_9_is_stopped_by_the_next_serve",
+        a_cluster_left_by_kill_9_is_stopped_by_the_next_serve,
     ),
     (
         "cli::migrate_and_seed_use_database_url",
@@ -31,6 +41,31 @@ fn kyodo() -> Command {
         .env_remove("KYODO_LISTEN")
         .env_remove("KYODO_DATA_DIR");
     command
+}
+
+/// Starts `kyodo serve` on a free port; returns it with the address it prints.
+fn serve(command: &mut Command) -> (Child, String) {
+    let mut child = command
+        .env("KYODO_LISTEN", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let address = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.split_whitespace()
+                .find(|w| w.starts_with("http://"))
+                .map(str::to_owned)
+        })
+        .expect("serve prints its address");
+    (child, address)
+}
+
+fn signal(child: &Child, signal: i32) {
+    // SAFETY: kill(2) of a child this test started and has not reaped.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, signal) }, 0);
 }
 
 fn help_explains_commands_and_settings() {
@@ -56,23 +91,7 @@ fn help_explains_commands_and_settings() {
 fn serve_with_nothing_configured_starts_its_own_postgresql() {
     let data_dir = std::env::temp_dir().join(format!("kyodo-zero-setup-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data_dir);
-    let mut child = kyodo()
-        .env("KYODO_DATA_DIR", &data_dir)
-        .env("KYODO_LISTEN", "127.0.0.1:0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let address = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|line| {
-            line.split_whitespace()
-                .find(|w| w.starts_with("http://"))
-                .map(str::to_owned)
-        })
-        .expect("serve prints its address");
+    let (mut child, address) = serve(kyodo().env("KYODO_DATA_DIR", &data_dir));
     run(async {
         let client = reqwest::Client::new();
         assert_eq!(
@@ -113,7 +132,7 @@ fn serve_with_nothing_configured_starts_its_own_postgresql() {
         );
     });
     // SIGTERM stops the server and the cluster it started.
-    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    signal(&child, libc::SIGTERM);
     let status = child.wait().unwrap();
     assert!(status.success(), "serve exits cleanly on SIGTERM: {status}");
     let cluster = data_dir.join("postgres");
@@ -235,4 +254,61 @@ fn demo_fills_an_empty_database_once() {
     );
     assert_eq!(count("SELECT count(*) FROM audit_log"), audit);
     cluster.drop_database(&name);
+}
+
+/// Ctrl+C (SIGINT) stops as SIGTERM does: no new connections, but a request already being
+/// received is answered before the process exits.
+fn ctrl_c_finishes_the_requests_in_flight() {
+    let cluster = Cluster::get();
+    let database = cluster.fresh_database();
+    let (mut child, address) = serve(kyodo().env("DATABASE_URL", cluster.url(&database)));
+    let mut stream =
+        std::net::TcpStream::connect(address.trim_start_matches("http://").trim_end_matches('/'))
+            .unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let body = "email=hanako%40example.jp&password=x";
+    write!(
+        stream,
+        "POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+        body.len(),
+        &body[..10]
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    signal(&child, libc::SIGINT);
+    std::thread::sleep(Duration::from_millis(500));
+    stream.write_all(&body.as_bytes()[10..]).unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    assert!(
+        answer.starts_with("HTTP/1.1 403"),
+        "the request in flight is answered (no CSRF token: 403): {answer:?}"
+    );
+    let status = child.wait().unwrap();
+    assert!(status.success(), "serve exits cleanly on Ctrl+C: {status}");
+    cluster.drop_database(&database);
+}
+
+/// `kyodo serve` killed with -9 leaves its PostgreSQL running; the next `kyodo serve` on the
+/// same folder adopts it and, owning the cluster, stops it on exit.
+fn a_cluster_left_by_kill_9_is_stopped_by_the_next_serve() {
+    let data_dir = std::env::temp_dir().join(format!("kyodo-kill-9-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data_dir);
+    let pid_file = data_dir.join("postgres").join("postmaster.pid");
+    let (mut first, _) = serve(kyodo().env("KYODO_DATA_DIR", &data_dir));
+    signal(&first, libc::SIGKILL);
+    first.wait().unwrap();
+    assert!(pid_file.exists(), "PostgreSQL survives the kill");
+
+    let (mut second, address) = serve(kyodo().env("KYODO_DATA_DIR", &data_dir));
+    run(async {
+        let ready = reqwest::get(format!("{address}readyz")).await.unwrap();
+        assert_eq!(ready.status(), 200, "the surviving cluster is used");
+    });
+    signal(&second, libc::SIGTERM);
+    assert!(second.wait().unwrap().success());
+    assert!(!pid_file.exists(), "the adopted cluster is stopped on exit");
+    let _ = std::fs::remove_dir_all(&data_dir);
 }

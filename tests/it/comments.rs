@@ -515,11 +515,10 @@ fn keyset_pages_show_every_comment_once() {
         let again = app.page(MEASURE).await;
         let first: Vec<&str> = again.split("TOP-").skip(1).take(50).collect();
         assert!(first[0].starts_with(&format!("{}-END", seen[0])));
-        // A malformed cursor shows the first page.
-        assert!(app
-            .page(&format!("{MEASURE}?after=garbage"))
-            .await
-            .contains(&format!("TOP-{}-END", seen[0])));
+        // A malformed cursor is said, as on the other lists.
+        let garbage = app.get(&format!("{MEASURE}?after=garbage")).await;
+        assert_eq!(garbage.status(), 400);
+        assert!(garbage.text().await.unwrap().contains("（after）"));
         app.stop().await;
     })
 }

@@ -4,6 +4,7 @@
 mod accounts;
 mod api;
 mod attachments;
+mod bad_input;
 mod browser;
 mod browser_pages;
 mod browser_proposals;
@@ -63,6 +64,7 @@ fn main() {
         comments::TESTS,
         attachments::TESTS,
         proposals_bad_input::TESTS,
+        bad_input::TESTS,
         browser_proposals::TESTS,
         proposals_list::TESTS,
         proposals_scale::TESTS,

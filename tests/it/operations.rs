@@ -1,13 +1,18 @@
 //! Probes, and what happens when the database goes away and comes back.
 
-use crate::support::{run, Cluster, TestApp};
+use crate::support::{csrf_of, run, Cluster, TestApp};
 use diesel::RunQueryDsl;
+use std::time::{Duration, Instant};
 
 pub const TESTS: &[(&str, fn())] = &[
     ("operations::probes_answer", probes_answer),
     (
         "operations::database_down_is_503_and_recovers_by_itself",
         database_down_is_503_and_recovers_by_itself,
+    ),
+    (
+        "operations::signed_in_people_get_503_with_their_text_during_an_outage",
+        signed_in_people_get_503_with_their_text_during_an_outage,
     ),
 ];
 
@@ -72,6 +77,81 @@ fn database_down_is_503_and_recovers_by_itself() {
         rename_database(&away, &app.database);
         assert_eq!(app.get("/readyz").await.status(), 200);
         assert_eq!(app.get("/measures/6-1").await.status(), 200);
+        app.stop().await;
+    })
+}
+
+/// A signed-in resident is not signed out by an outage: their page and their form answer 503
+/// with `Retry-After` at once (the outage is remembered, not waited for again), the comment
+/// they typed shown back; `/healthz` answers without the database, cookie or not.
+fn signed_in_people_get_503_with_their_text_during_an_outage() {
+    run(async {
+        let app = TestApp::start().await;
+        let hanako = app.visitor();
+        crate::accounts::resident(&app, &hanako, "hanako@example.jp", "本庄花子").await;
+        let csrf = csrf_of(&hanako.page("/measures/5-1").await);
+        let away = format!("{}_away", app.database);
+        rename_database(&app.database, &away);
+        // The first request finds the database away (waiting the pool's check-out timeout).
+        assert_eq!(app.get("/readyz").await.status(), 503);
+
+        let started = Instant::now();
+        let page = hanako.get("/measures/5-1").await;
+        assert_eq!(page.status(), 503, "not sent to sign in");
+        assert_eq!(page.headers()["retry-after"], "5");
+        assert!(page.text().await.unwrap().contains("一時的に"));
+
+        let comment = "西富田の花壇に、季節の花を植える会を開きませんか。";
+        let posted = hanako
+            .client
+            .post(hanako.url("/measures/5-1/comments"))
+            .form(&[("csrf", csrf.as_str()), ("body", comment)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(posted.status(), 503, "not sent to sign in");
+        assert_eq!(posted.headers()["retry-after"], "5");
+        let html = posted.text().await.unwrap();
+        assert!(
+            html.contains(comment),
+            "the typed comment is shown back: {html}"
+        );
+        assert!(html.contains("入力した内容"), "{html}");
+        assert!(!html.contains(&csrf), "never the token");
+
+        // Anyone's form the same way, never a password.
+        let stranger = app.visitor();
+        let posted = stranger
+            .submit(
+                "/login",
+                "/login",
+                &[
+                    ("email", "taro@example.jp"),
+                    ("password", "秘密のパスワード"),
+                ],
+            )
+            .await;
+        assert_eq!(posted.status(), 503);
+        let html = posted.text().await.unwrap();
+        assert!(html.contains("taro@example.jp"), "{html}");
+        assert!(!html.contains("秘密のパスワード"), "{html}");
+
+        let health = hanako.get("/healthz").await;
+        assert_eq!(health.status(), 200);
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "answered at once: {:?}",
+            started.elapsed()
+        );
+
+        rename_database(&away, &app.database);
+        // Once it is back, the person is still signed in.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while app.get("/readyz").await.status() != 200 {
+            assert!(Instant::now() < deadline, "the database came back");
+            actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert!(hanako.page("/account").await.contains("本庄花子"));
         app.stop().await;
     })
 }

@@ -572,7 +572,7 @@ fn bad_input_keeps_what_was_typed() {
                     ("name", " "),
                     ("kind", "npo"),
                     ("description", &"x".repeat(2001)),
-                    ("contact", "a\u{0}b"),
+                    ("contact", "a\u{7}b"),
                 ],
             )
             .await;
