@@ -22,6 +22,7 @@ mod proposals_list;
 mod proposals_participation;
 mod proposals_review;
 mod proposals_scale;
+mod residents;
 mod seeds;
 mod staff;
 mod support;
@@ -67,6 +68,7 @@ fn main() {
         proposals_scale::TESTS,
         consultations::TESTS,
         consultations_browser::TESTS,
+        residents::TESTS,
     ]
     .iter()
     .flat_map(|tests| tests.iter())
