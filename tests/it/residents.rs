@@ -493,7 +493,8 @@ fn kpi_5_1_counts_from_zero_without_a_baseline() {
 }
 
 /// On a 390 px phone, the measure, proposal and consultation result pages need no sideways
-/// scrolling and the header stays small; the screenshots are kept under target/screenshots.
+/// scrolling, the header stays small and axe finds nothing; the screenshots are kept under
+/// target/screenshots.
 fn measure_proposal_and_result_pages_fit_a_phone() {
     run(async {
         let app = TestApp::start().await;
@@ -565,6 +566,9 @@ fn measure_proposal_and_result_pages_fit_a_phone() {
                     n(3),
                     shot.display()
                 ));
+            }
+            if let Err(e) = browser.assert_accessible(name).await {
+                failures.push(e);
             }
             // The widest part of the page, for a person to look at.
             let script = format!(
