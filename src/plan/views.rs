@@ -160,6 +160,7 @@ pub fn kpi(lang: Lang, k: &Kpi) -> KpiView {
     if let Some(note) = &k.note {
         target_display.push_str(&format!("（{note}）"));
     }
+    let progress = k.progress();
     KpiView {
         name: k.name.clone(),
         definition: k.definition.clone(),
@@ -176,8 +177,8 @@ pub fn kpi(lang: Lang, k: &Kpi) -> KpiView {
             ),
             Lang::En => format!("{} (FY{})", with_unit(&a.value, &k.unit), a.fiscal_year),
         }),
-        progress: k.progress().ok(),
-        progress_missing: k.progress().err().map(|why| {
+        progress: progress.ok(),
+        progress_missing: progress.err().map(|why| {
             crate::web::i18n::translate(lang, &format!("progress.none.{}", why.as_str()), &[])
         }),
         actuals: k
