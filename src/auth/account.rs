@@ -124,6 +124,15 @@ pub struct DoneQuery {
     done: Option<String>,
 }
 
+/// The confirmations `?done=` may ask for (`account.done.*`).
+pub const DONE: [&str; 5] = [
+    "profile",
+    "email",
+    "password",
+    "notifications",
+    "verification",
+];
+
 pub async fn show(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -134,16 +143,7 @@ pub async fn show(
     let done = query
         .done
         .as_deref()
-        .filter(|d| {
-            [
-                "profile",
-                "email",
-                "password",
-                "notifications",
-                "verification",
-            ]
-            .contains(d)
-        })
+        .filter(|d| DONE.contains(d))
         .map(|d| format!("account.done.{d}"));
     page(
         &req,

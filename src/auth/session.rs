@@ -40,6 +40,9 @@ pub struct Viewer {
     #[diesel(sql_type = Text)]
     #[serde(skip)]
     pub session_hash: String,
+    /// Holds a staff role: the header links to the staff area (the area checks the roles).
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub staff: bool,
 }
 
 impl Viewer {
@@ -59,7 +62,8 @@ fn lookup(conn: &mut PgConnection, secret: &str) -> Result<Option<Viewer>> {
          FROM accounts a
          WHERE s.id_hash = $1 AND a.id = s.account_id AND a.deleted_at IS NULL
            AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2)
-         RETURNING a.id, a.display_name, a.email, a.email_verified_at, s.id_hash AS session_hash",
+         RETURNING a.id, a.display_name, a.email, a.email_verified_at, s.id_hash AS session_hash,
+           EXISTS (SELECT 1 FROM staff_roles r WHERE r.account_id = a.id) AS staff",
     )
     .bind::<Text, _>(tokens::digest(secret))
     .bind::<diesel::sql_types::Double, _>(IDLE.num_seconds() as f64)

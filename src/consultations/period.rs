@@ -28,6 +28,13 @@ pub enum State {
 }
 
 impl State {
+    pub const ALL: [State; 4] = [
+        State::Scheduled,
+        State::Open,
+        State::Closed,
+        State::ResultPublished,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             State::Scheduled => "scheduled",

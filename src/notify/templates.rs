@@ -21,7 +21,7 @@ use std::sync::OnceLock;
 struct EmailFiles;
 
 /// The emails the templates folder must provide, in every language.
-pub const NAMES: [&str; 18] = [
+pub const NAMES: [&str; 19] = [
     "verify",
     "reset",
     "account_exists",
@@ -33,6 +33,7 @@ pub const NAMES: [&str; 18] = [
     "proposal_update",
     "proposal_assigned",
     "proposal_submitted",
+    "proposal_received",
     "proposal_comment",
     "comment_hidden",
     "comment_answered",
@@ -192,6 +193,7 @@ mod tests {
             "next": "提案を修正して、再提出してください。",
             "resubmitted": false,
             "follower": false,
+            "response": false,
             "commenter": "児玉 太郎",
             "excerpt": "ぜひ参加したいです。",
             "receipt": "PC-2026-0001-000001",

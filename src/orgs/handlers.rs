@@ -238,7 +238,7 @@ pub struct DoneQuery {
     done: Option<String>,
 }
 
-const DONE: [&str; 5] = [
+pub const DONE: [&str; 5] = [
     "created",
     "invited",
     "joined",

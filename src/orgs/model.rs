@@ -32,6 +32,8 @@ pub enum Role {
 }
 
 impl Role {
+    pub const ALL: [Role; 2] = [Role::Representative, Role::Member];
+
     pub fn code(self) -> &'static str {
         match self {
             Role::Representative => "representative",

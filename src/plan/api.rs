@@ -113,7 +113,7 @@ pub fn kpi(k: &Kpi) -> KpiJson {
         direction: k.direction,
         note: k.note.clone(),
         actuals: k.actuals.clone(),
-        progress: k.progress(),
+        progress: k.progress().ok(),
         live: None,
         live_consultations: None,
     }

@@ -138,7 +138,7 @@ impl Kpi {
         self.actuals.last()
     }
 
-    pub fn progress(&self) -> Option<Progress> {
+    pub fn progress(&self) -> Result<Progress, progress::Unmeasured> {
         progress::progress(
             self.direction,
             self.baseline.as_ref().map(Quantity::value),

@@ -58,38 +58,82 @@ impl FromStr for Direction {
 pub enum Progress {
     /// Share of the way from baseline to target: `ratio` as computed (below 0 when the value
     /// moved the wrong way, above 1 past the target), `percent` clamped to 0–100 and rounded
-    /// down, so 100 means the target is reached.
-    Share { ratio: f64, percent: u8 },
+    /// down, so 100 means the target is reached. `from_zero`: the plan has no baseline for a
+    /// KPI to increase (the activity did not exist yet, 市民提案型事業数 — → 2), so the way is
+    /// counted from 0.
+    Share {
+        ratio: f64,
+        percent: u8,
+        from_zero: bool,
+    },
     /// For an upper bound: whether the value is within it.
     Bound { within: bool },
     /// For a value to hold: whether it is at the target.
     Maintain { held: bool },
 }
 
-/// Progress of a KPI given its latest actual value; `None` when there is nothing to measure
-/// (no actual yet, or a share with no baseline or no distance between baseline and target).
+/// Why a KPI has no progress, to say on the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unmeasured {
+    /// No actual value recorded yet.
+    NoActual,
+    /// A KPI to decrease with no baseline: where it started is unknown.
+    NoBaseline,
+    /// Baseline and target are the same: there is no way to go.
+    NoDistance,
+}
+
+impl Unmeasured {
+    pub const ALL: [Unmeasured; 3] = [
+        Unmeasured::NoActual,
+        Unmeasured::NoBaseline,
+        Unmeasured::NoDistance,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unmeasured::NoActual => "no_actual",
+            Unmeasured::NoBaseline => "no_baseline",
+            Unmeasured::NoDistance => "no_distance",
+        }
+    }
+}
+
+/// Progress of a KPI given its latest actual value, or why there is nothing to measure.
 pub fn progress(
     direction: Direction,
     baseline: Option<&BigDecimal>,
     target: &BigDecimal,
     actual: Option<&BigDecimal>,
-) -> Option<Progress> {
-    let actual = actual?;
+) -> Result<Progress, Unmeasured> {
+    let actual = actual.ok_or(Unmeasured::NoActual)?;
     match direction {
         Direction::Increase | Direction::Decrease => {
-            let baseline = baseline?;
+            let zero = BigDecimal::zero();
+            let (baseline, from_zero) = match (baseline, direction) {
+                (Some(baseline), _) => (baseline, false),
+                (None, Direction::Increase) => (&zero, true),
+                (None, _) => return Err(Unmeasured::NoBaseline),
+            };
             let span = target - baseline;
             if span.is_zero() {
-                return None;
+                return Err(Unmeasured::NoDistance);
             }
-            let ratio = ((actual - baseline) / span).to_f64()?;
+            // A decimal too far out for an f64 has nothing to show either.
+            let ratio = ((actual - baseline) / span)
+                .to_f64()
+                .ok_or(Unmeasured::NoDistance)?;
             let percent = (ratio.clamp(0.0, 1.0) * 100.0).floor() as u8;
-            Some(Progress::Share { ratio, percent })
+            Ok(Progress::Share {
+                ratio,
+                percent,
+                from_zero,
+            })
         }
-        Direction::UpperBound => Some(Progress::Bound {
+        Direction::UpperBound => Ok(Progress::Bound {
             within: actual <= target,
         }),
-        Direction::Maintain => Some(Progress::Maintain {
+        Direction::Maintain => Ok(Progress::Maintain {
             held: actual == target,
         }),
     }
@@ -105,7 +149,11 @@ mod tests {
 
     fn share(direction: Direction, baseline: &str, target: &str, actual: &str) -> (f64, u8) {
         match progress(direction, Some(&d(baseline)), &d(target), Some(&d(actual))) {
-            Some(Progress::Share { ratio, percent }) => (ratio, percent),
+            Ok(Progress::Share {
+                ratio,
+                percent,
+                from_zero: false,
+            }) => (ratio, percent),
             other => panic!("expected a share, got {other:?}"),
         }
     }
@@ -140,19 +188,43 @@ mod tests {
     }
 
     #[test]
-    fn share_needs_a_baseline_an_actual_and_a_distance() {
-        assert_eq!(
-            progress(Direction::Increase, None, &d("2"), Some(&d("1"))),
-            None
-        );
+    fn share_needs_an_actual_and_a_distance() {
         assert_eq!(
             progress(Direction::Increase, Some(&d("1")), &d("2"), None),
-            None
+            Err(Unmeasured::NoActual)
         );
         assert_eq!(
             progress(Direction::Decrease, Some(&d("5")), &d("5"), Some(&d("4"))),
-            None
+            Err(Unmeasured::NoDistance)
         );
+        assert_eq!(
+            progress(Direction::Increase, None, &d("0"), Some(&d("1"))),
+            Err(Unmeasured::NoDistance)
+        );
+    }
+
+    #[test]
+    fn an_increase_without_a_baseline_counts_from_zero() {
+        // 市民提案型事業数 — → 2 件: the activity did not exist when the plan was written.
+        assert_eq!(
+            progress(Direction::Increase, None, &d("2"), Some(&d("1"))),
+            Ok(Progress::Share {
+                ratio: 0.5,
+                percent: 50,
+                from_zero: true
+            })
+        );
+        // A decrease without a baseline has no known start.
+        assert_eq!(
+            progress(Direction::Decrease, None, &d("2"), Some(&d("1"))),
+            Err(Unmeasured::NoBaseline)
+        );
+    }
+
+    #[test]
+    fn reasons_have_codes() {
+        let codes: Vec<_> = Unmeasured::ALL.iter().map(|u| u.as_str()).collect();
+        assert_eq!(codes, ["no_actual", "no_baseline", "no_distance"]);
     }
 
     #[test]
@@ -167,15 +239,18 @@ mod tests {
                 Some(&d(actual)),
             )
         };
-        assert_eq!(within("92.7"), Some(Progress::Bound { within: true }));
-        assert_eq!(within("90.0"), Some(Progress::Bound { within: true }));
-        assert_eq!(within("92.8"), Some(Progress::Bound { within: false }));
+        assert_eq!(within("92.7"), Ok(Progress::Bound { within: true }));
+        assert_eq!(within("90.0"), Ok(Progress::Bound { within: true }));
+        assert_eq!(within("92.8"), Ok(Progress::Bound { within: false }));
         // The bound does not need a baseline.
         assert_eq!(
             progress(Direction::UpperBound, None, &target, Some(&d("1"))),
-            Some(Progress::Bound { within: true })
+            Ok(Progress::Bound { within: true })
         );
-        assert_eq!(progress(Direction::UpperBound, None, &target, None), None);
+        assert_eq!(
+            progress(Direction::UpperBound, None, &target, None),
+            Err(Unmeasured::NoActual)
+        );
     }
 
     #[test]
@@ -189,9 +264,12 @@ mod tests {
                 Some(&d(actual)),
             )
         };
-        assert_eq!(held("0"), Some(Progress::Maintain { held: true }));
-        assert_eq!(held("0.1"), Some(Progress::Maintain { held: false }));
-        assert_eq!(progress(Direction::Maintain, None, &d("0"), None), None);
+        assert_eq!(held("0"), Ok(Progress::Maintain { held: true }));
+        assert_eq!(held("0.1"), Ok(Progress::Maintain { held: false }));
+        assert_eq!(
+            progress(Direction::Maintain, None, &d("0"), None),
+            Err(Unmeasured::NoActual)
+        );
     }
 
     #[test]

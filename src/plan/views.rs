@@ -36,6 +36,8 @@ pub struct KpiView {
     pub note: Option<String>,
     pub latest_display: Option<String>,
     pub progress: Option<Progress>,
+    /// Why there is no progress, as the page says it.
+    pub progress_missing: Option<String>,
     pub actuals: Vec<ActualView>,
     /// The chart of baseline → actual values → target; none before the first actual value.
     pub chart: Option<chart::Chart>,
@@ -158,6 +160,7 @@ pub fn kpi(lang: Lang, k: &Kpi) -> KpiView {
     if let Some(note) = &k.note {
         target_display.push_str(&format!("（{note}）"));
     }
+    let progress = k.progress();
     KpiView {
         name: k.name.clone(),
         definition: k.definition.clone(),
@@ -174,7 +177,10 @@ pub fn kpi(lang: Lang, k: &Kpi) -> KpiView {
             ),
             Lang::En => format!("{} (FY{})", with_unit(&a.value, &k.unit), a.fiscal_year),
         }),
-        progress: k.progress(),
+        progress: progress.ok(),
+        progress_missing: progress.err().map(|why| {
+            crate::web::i18n::translate(lang, &format!("progress.none.{}", why.as_str()), &[])
+        }),
         actuals: k
             .actuals
             .iter()
@@ -350,6 +356,10 @@ mod tests {
         );
         assert_eq!(view.baseline_display, None);
         assert_eq!(view.progress, None);
+        assert_eq!(
+            view.progress_missing.as_deref(),
+            Some("実績値の記録前のため未算出")
+        );
         assert_eq!(view.latest_display, None);
     }
 

@@ -504,12 +504,19 @@ fn form_page(
     Ok(response)
 }
 
-/// `/proposals/new`
+#[derive(Deserialize)]
+pub struct NewQuery {
+    measure: Option<String>,
+}
+
+/// `/proposals/new`, or `/proposals/new?measure=5-1` from a measure's page: that measure ticked
+/// (an unknown code ticks nothing, as only listed measures have a box).
 pub async fn new_form(
     req: HttpRequest,
     state: web::Data<AppState>,
     hb: Templates,
     Verified(viewer): Verified,
+    query: web::Query<NewQuery>,
 ) -> Result<HttpResponse> {
     let data = form_data(&state, viewer.id, None).await?;
     let target = Target {
@@ -517,12 +524,16 @@ pub async fn new_form(
         id: None,
         title: None,
     };
+    let posted = Posted {
+        measures: query.into_inner().measure.into_iter().collect(),
+        ..Posted::default()
+    };
     form_page(
         &req,
         &hb,
         &target,
         &data,
-        &Posted::default(),
+        &posted,
         &FormPage::default(),
         StatusCode::OK,
     )
@@ -1212,7 +1223,7 @@ pub fn on_measure_json(
             "date": date(lang, r.created_at),
         })).collect::<Vec<_>>(),
         "all_href": format!("/proposals?measure={code}"),
-        "new_href": "/proposals/new",
+        "new_href": format!("/proposals/new?measure={code}"),
     })
 }
 

@@ -180,6 +180,9 @@ pub(crate) fn notify_account(
     Ok(())
 }
 
+/// The `what` of the email for a public response, whose subject is then the city's answer.
+const RESPONSE_WHAT: &str = "emails.proposal.what.response";
+
 /// What the proposer should do next, after the proposal reached `state`.
 fn next_step(lang: Lang, state: State) -> String {
     translate(
@@ -211,6 +214,7 @@ fn notify_proposer(
             "message": message,
             "next": next_step(lang, state),
             "follower": false,
+            "response": what == RESPONSE_WHAT,
         })
     })
 }
@@ -241,24 +245,38 @@ fn notify_followers(
                 "message": message,
                 "next": "",
                 "follower": true,
+                "response": false,
             })
         })?;
     }
     Ok(())
 }
 
-/// Called by `model::transition` inside the proposer's transaction: a submission tells the
-/// reviewers of the responsible departments; a resubmission tells the assigned reviewer.
+/// Called by `model::transition` inside the proposer's transaction: a submission or
+/// resubmission is confirmed to its author; a submission tells the reviewers of the responsible
+/// departments; a resubmission tells the assigned reviewer.
 pub fn after_proposer_action(
     conn: &mut PgConnection,
     public_url: &str,
     proposal: Uuid,
     action: Action,
 ) -> Result<()> {
-    let (title, assignee): (String, Option<Uuid>) = p::table
+    let (title, assignee, author, at): (String, Option<Uuid>, Uuid, DateTime<Utc>) = p::table
         .find(proposal)
-        .select((p::title, p::assignee_id))
+        .select((p::title, p::assignee_id, p::author_id, p::updated_at))
         .first(conn)?;
+    if matches!(action, Action::Submit | Action::Resubmit) {
+        let link = proposal_link(public_url, proposal);
+        notify_account(conn, public_url, author, "proposal_received", |lang| {
+            json!({
+                "title": title,
+                "link": link,
+                "resubmitted": action == Action::Resubmit,
+                "received": super::handlers::date(lang, at),
+                "next": next_step(lang, State::Submitted),
+            })
+        })?;
+    }
     let link = staff_link(public_url, proposal);
     match action {
         Action::Submit => {
@@ -467,7 +485,7 @@ pub fn act(
                     author,
                     &title,
                     to,
-                    "emails.proposal.what.response",
+                    RESPONSE_WHAT,
                     Some(body),
                 )?;
             }

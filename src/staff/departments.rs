@@ -56,6 +56,9 @@ pub struct DoneQuery {
     done: Option<String>,
 }
 
+/// The confirmations `?done=` may ask for (`staff.departments.done.*`).
+pub const DONE: [&str; 2] = ["created", "renamed"];
+
 async fn render(
     req: &HttpRequest,
     state: &AppState,
@@ -118,10 +121,7 @@ pub async fn list(
     query: web::Query<DoneQuery>,
 ) -> Result<HttpResponse> {
     staff.require(Action::ManageDepartments)?;
-    let done = query
-        .done
-        .as_deref()
-        .filter(|d| ["created", "renamed"].contains(d));
+    let done = query.done.as_deref().filter(|d| DONE.contains(d));
     render(&req, &state, &hb, Forms::default(), done).await
 }
 

@@ -215,6 +215,9 @@ pub struct DoneQuery {
     done: Option<String>,
 }
 
+/// The confirmations `?done=` may ask for (`staff.person.done.*`).
+pub const DONE: [&str; 2] = ["granted", "revoked"];
+
 async fn person_page(
     req: &HttpRequest,
     state: &AppState,
@@ -283,10 +286,7 @@ pub async fn show(
 ) -> Result<HttpResponse> {
     staff.require(Action::ManagePeople)?;
     let id = account_id(&path)?;
-    let done = query
-        .done
-        .as_deref()
-        .filter(|d| ["granted", "revoked"].contains(d));
+    let done = query.done.as_deref().filter(|d| DONE.contains(d));
     person_page(&req, &state, &hb, id, FormPage::default(), done).await
 }
 

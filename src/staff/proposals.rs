@@ -258,7 +258,7 @@ pub struct DoneQuery {
     done: Option<String>,
 }
 
-const DONE: [&str; 4] = ["assigned", "transition", "note", "response"];
+pub const DONE: [&str; 4] = ["assigned", "transition", "note", "response"];
 
 /// `/staff/proposals/{id}`
 pub async fn show(

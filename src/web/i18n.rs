@@ -6,8 +6,8 @@ use handlebars::{
     Context, Handlebars, Helper, HelperDef, RenderContext, RenderError, RenderErrorReason,
     ScopedJson,
 };
-use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Mutex, OnceLock};
 
 pub const LANG_COOKIE: &str = "kyodo_lang";
 
@@ -95,17 +95,190 @@ pub fn table(lang: Lang) -> &'static Table {
     &tables[&lang]
 }
 
+/// Every key asked for and missing since the process started, with its language: a test renders
+/// every kind of page and email and asserts this stays empty, so a gap cannot hide on a page.
+static MISSING: Mutex<BTreeSet<(&'static str, String)>> = Mutex::new(BTreeSet::new());
+
+/// Records a gap once, with a warning in the log; bounded, as a message may hold what a person
+/// typed.
+fn record_missing(lang: Lang, what: String) {
+    let mut missing = MISSING.lock().unwrap_or_else(|e| e.into_inner());
+    if missing.len() < 1000 && !missing.contains(&(lang.code(), what.clone())) {
+        tracing::warn!(lang = lang.code(), what = %what, "untranslated text");
+        missing.insert((lang.code(), what));
+    }
+}
+
+/// The keys [`translate`] was asked for and did not find, as `lang:key`, and the messages
+/// [`message`] found no translation for, as `lang:message: text`.
+pub fn missing_keys() -> Vec<String> {
+    let missing = MISSING.lock().unwrap_or_else(|e| e.into_inner());
+    missing
+        .iter()
+        .map(|(lang, key)| format!("{lang}:{key}"))
+        .collect()
+}
+
 /// The translation of `key`, with `{name}` placeholders filled; the key itself when missing,
-/// so a gap shows on the page instead of breaking it (a test keeps the files complete).
+/// so a gap shows on the page instead of breaking it, and is logged and recorded for the tests.
+/// With `count` = 1, a `{key}_one` text wins where the language has one (English singulars:
+/// 「1 citizen proposal adopted」); Japanese needs none.
 pub fn translate(lang: Lang, key: &str, params: &[(&str, String)]) -> String {
-    let mut text = table(lang)
-        .get(key)
-        .cloned()
-        .unwrap_or_else(|| key.to_owned());
+    let one = params
+        .iter()
+        .any(|(name, value)| *name == "count" && value == "1");
+    let singular = one
+        .then(|| table(lang).get(&format!("{key}_one")))
+        .flatten();
+    let mut text = match singular.or_else(|| table(lang).get(key)) {
+        Some(text) => text.clone(),
+        None => {
+            record_missing(lang, key.to_owned());
+            key.to_owned()
+        }
+    };
     for (name, value) in params {
         text = text.replace(&format!("{{{name}}}"), value);
     }
     text
+}
+
+/// One catalogued message: its Japanese text cut at its `{name}` placeholders.
+struct Pattern {
+    key: String,
+    /// Literal text before each placeholder, then after the last one.
+    literals: Vec<String>,
+    names: Vec<String>,
+}
+
+fn pattern(key: &str, ja: &str) -> Pattern {
+    let mut literals = Vec::new();
+    let mut names = Vec::new();
+    let mut rest = ja;
+    while let Some((before, after)) = rest.split_once('{') {
+        let Some((name, after)) = after.split_once('}') else {
+            break;
+        };
+        literals.push(before.to_owned());
+        names.push(name.to_owned());
+        rest = after;
+    }
+    literals.push(rest.to_owned());
+    Pattern {
+        key: key.to_owned(),
+        literals,
+        names,
+    }
+}
+
+/// The placeholder values that make `text` out of `literals`, if any.
+fn fill<'t>(text: &'t str, literals: &[String]) -> Option<Vec<&'t str>> {
+    let (first, rest) = literals.split_first()?;
+    let text = text.strip_prefix(first.as_str())?;
+    let Some((next, _)) = rest.split_first() else {
+        return text.is_empty().then(Vec::new);
+    };
+    // Each place the next literal occurs may end this value; the first that fits wins.
+    let mut from = 0;
+    loop {
+        let at = from + text[from..].find(next.as_str())?;
+        if let Some(mut values) = fill(&text[at..], rest) {
+            values.insert(0, &text[..at]);
+            return Some(values);
+        }
+        from = at + text[at..].chars().next()?.len_utf8();
+    }
+}
+
+/// The catalogued messages (`msg.*`) and field names (`label.*`), longest text first so the
+/// most specific wins.
+fn patterns(prefix: &str) -> Vec<Pattern> {
+    let mut list: Vec<Pattern> = table(Lang::Ja)
+        .iter()
+        .filter(|(key, _)| key.starts_with(prefix))
+        .map(|(key, ja)| pattern(key, ja))
+        .collect();
+    list.sort_by_key(|p| {
+        (
+            std::cmp::Reverse(p.literals.iter().map(String::len).sum::<usize>()),
+            p.key.clone(),
+        )
+    });
+    list
+}
+
+/// A message shown to a person (a field's error, a form's refusal), written in Japanese where
+/// it is made, in the page's language: found in the catalogue (`msg.*` in the language files,
+/// the Japanese text as its identity, as gettext does) with its values, field names among them
+/// (`label.*`), carried over. Japanese pages get it as it is; a message with no Japanese in it
+/// is already translated; one missing from the catalogue is recorded like a missing key.
+pub fn message(lang: Lang, text: &str) -> String {
+    static MESSAGES: OnceLock<Vec<Pattern>> = OnceLock::new();
+    static LABELS: OnceLock<Vec<Pattern>> = OnceLock::new();
+    let japanese = |s: &str| {
+        s.chars()
+            .any(|c| matches!(c, '\u{3040}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}'))
+    };
+    if lang == Lang::Ja || !japanese(text) {
+        return text.to_owned();
+    }
+    let label = |value: &str| {
+        LABELS
+            .get_or_init(|| patterns("label."))
+            .iter()
+            .find(|p| p.literals.len() == 1 && p.literals[0] == value)
+            .map(|p| translate(lang, &p.key, &[]))
+            .unwrap_or_else(|| value.to_owned())
+    };
+    let found = MESSAGES
+        .get_or_init(|| patterns("msg."))
+        .iter()
+        .find_map(|p| {
+            fill(text, &p.literals).map(|values| {
+                let params: Vec<(&str, String)> = p
+                    .names
+                    .iter()
+                    .map(String::as_str)
+                    .zip(values.into_iter().map(label))
+                    .collect();
+                translate(lang, &p.key, &params)
+            })
+        });
+    found.unwrap_or_else(|| {
+        record_missing(lang, format!("message: {text}"));
+        text.to_owned()
+    })
+}
+
+/// `{{msg form.errors.name}}`: a message made in Japanese, in the page's language ([`message`]).
+pub struct MessageHelper;
+
+impl HelperDef for MessageHelper {
+    fn call_inner<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        ctx: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+    ) -> Result<ScopedJson<'rc>, RenderError> {
+        let text = h
+            .param(0)
+            .and_then(|p| p.value().as_str())
+            .unwrap_or_default();
+        Ok(ScopedJson::Derived(serde_json::Value::String(message(
+            page_lang(ctx),
+            text,
+        ))))
+    }
+}
+
+/// The language of the page being rendered (its root `lang`).
+fn page_lang(ctx: &Context) -> Lang {
+    ctx.data()
+        .get("lang")
+        .and_then(|l| l.as_str())
+        .and_then(Lang::parse)
+        .unwrap_or(Lang::Ja)
 }
 
 /// `{{t "key" name=value}}`, also usable as a subexpression `(t "key")`: the language comes
@@ -124,12 +297,7 @@ impl HelperDef for TranslateHelper {
             .param(0)
             .and_then(|p| p.value().as_str())
             .ok_or(RenderErrorReason::ParamNotFoundForIndex("t", 0))?;
-        let lang = ctx
-            .data()
-            .get("lang")
-            .and_then(|l| l.as_str())
-            .and_then(Lang::parse)
-            .unwrap_or(Lang::Ja);
+        let lang = page_lang(ctx);
         let params: Vec<(&str, String)> = h
             .hash()
             .iter()
@@ -164,14 +332,229 @@ mod tests {
         );
     }
 
+    /// Every key built at run time from a code (a state, an action, a role, a kind, a channel,
+    /// a `?done=` confirmation …) exists in both languages: a missing one would show as a raw
+    /// key only on the page where that code comes up.
+    #[test]
+    fn every_key_with_a_computed_suffix_exists() {
+        use crate::proposals::workflow;
+        let mut keys: Vec<String> = Vec::new();
+        let mut add = |prefix: &str, codes: &mut dyn Iterator<Item = &str>| {
+            keys.extend(codes.map(|code| format!("{prefix}{code}")));
+        };
+        let states = || workflow::State::ALL.into_iter().map(|s| s.as_str());
+        let actions = || workflow::Action::ALL.into_iter().map(|a| a.as_str());
+        add("proposals.state.", &mut states());
+        add("emails.proposal.next.", &mut states());
+        add("proposals.action.", &mut actions());
+        add("proposals.button.", &mut actions());
+        add(
+            "proposals.sort.",
+            &mut crate::proposals::listing::Sort::ALL
+                .into_iter()
+                .map(|s| s.as_str()),
+        );
+        let consultation_states = || {
+            crate::consultations::period::State::ALL
+                .into_iter()
+                .map(|s| s.as_str())
+        };
+        add("consultations.state.", &mut consultation_states());
+        add("consultations.form.closed_", &mut consultation_states());
+        add(
+            "consultations.channel.",
+            &mut crate::consultations::fields::Channel::ALL
+                .into_iter()
+                .map(|c| c.code()),
+        );
+        add(
+            "orgs.kind.",
+            &mut crate::orgs::fields::Kind::ALL.into_iter().map(|k| k.code()),
+        );
+        add(
+            "orgs.role.",
+            &mut crate::orgs::model::Role::ALL.into_iter().map(|r| r.code()),
+        );
+        add(
+            "staff.role.",
+            &mut crate::staff::roles::Role::ALL.into_iter().map(|r| r.code()),
+        );
+        add(
+            "progress.none.",
+            &mut crate::plan::progress::Unmeasured::ALL
+                .into_iter()
+                .map(|u| u.as_str()),
+        );
+        add("account.done.", &mut crate::auth::account::DONE.into_iter());
+        add("orgs.done.", &mut crate::orgs::handlers::DONE.into_iter());
+        add(
+            "staff.proposal.done.",
+            &mut crate::staff::proposals::DONE.into_iter(),
+        );
+        add(
+            "staff.departments.done.",
+            &mut crate::staff::departments::DONE.into_iter(),
+        );
+        add(
+            "staff.person.done.",
+            &mut crate::staff::people::DONE.into_iter(),
+        );
+        for lang in Lang::ALL {
+            let missing: Vec<_> = keys
+                .iter()
+                .filter(|k| !table(lang).contains_key(k.as_str()))
+                .collect();
+            assert!(missing.is_empty(), "missing in {lang:?}: {missing:?}");
+        }
+    }
+
     #[test]
     fn translations_fill_placeholders_and_fall_back_to_the_key() {
         assert_eq!(translate(Lang::Ja, "no.such.key", &[]), "no.such.key");
+        assert!(missing_keys().contains(&"ja:no.such.key".to_owned()));
         let table = table(Lang::Ja);
         if let Some((key, text)) = table.iter().find(|(_, v)| v.contains('{')) {
             let name = &text[text.find('{').unwrap() + 1..text.find('}').unwrap()];
             let filled = translate(Lang::Ja, key, &[(name, "42".into())]);
             assert!(filled.contains("42") && !filled.contains(&format!("{{{name}}}")));
+        }
+    }
+
+    #[test]
+    fn english_says_one_in_the_singular() {
+        let live = |lang, n: i64| translate(lang, "kpi.live", &[("count", n.to_string())]);
+        assert_eq!(
+            live(Lang::En, 1),
+            "Kyodo's live count: 1 citizen proposal adopted"
+        );
+        assert_eq!(
+            live(Lang::En, 2),
+            "Kyodo's live count: 2 citizen proposals adopted"
+        );
+        assert_eq!(
+            live(Lang::En, 0),
+            "Kyodo's live count: 0 citizen proposals adopted"
+        );
+        assert_eq!(
+            live(Lang::Ja, 1),
+            "協働（Kyodo）での現在の件数：採択された市民提案 1 件"
+        );
+    }
+
+    /// A singular exists only beside its plural, in English.
+    #[test]
+    fn every_singular_has_its_plural() {
+        for lang in Lang::ALL {
+            for key in table(lang).keys().filter(|k| k.ends_with("_one")) {
+                let plural = key.trim_end_matches("_one");
+                assert!(table(lang).contains_key(plural), "{key} without {plural}");
+                assert!(
+                    table(lang)[plural].contains("{count}"),
+                    "{plural} has no count"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn messages_are_found_by_their_japanese_text_with_their_values() {
+        let en = |text: &str| message(Lang::En, text);
+        assert_eq!(
+            en("メールアドレスを入力してください。"),
+            "Email address is required."
+        );
+        assert_eq!(
+            en("活動計画は4000文字以内で入力してください（現在4001文字）。"),
+            "The activity plan must be at most 4000 characters (it has 4001)."
+        );
+        assert_eq!(
+            en("施策「5-9」は計画にありません。番号を確かめてください。"),
+            "Measure “5-9” is not in the plan. Please check the number."
+        );
+        // Japanese as it is; English already translated; an unknown message recorded.
+        let ja = "メールアドレスを入力してください。";
+        assert_eq!(message(Lang::Ja, ja), ja);
+        assert_eq!(en("Wrong password."), "Wrong password.");
+        assert_eq!(en("カタログにない文。"), "カタログにない文。");
+        assert!(missing_keys().contains(&"en:message: カタログにない文。".to_owned()));
+    }
+
+    #[test]
+    fn values_are_found_between_the_literals() {
+        let literals = |parts: &[&str]| parts.iter().map(|p| p.to_string()).collect::<Vec<_>>();
+        assert_eq!(fill("abc", &literals(&["abc"])), Some(vec![]));
+        assert_eq!(fill("abcd", &literals(&["abc"])), None);
+        assert_eq!(fill("x=1", &literals(&["x=", ""])), Some(vec!["1"]));
+        assert_eq!(fill("x=", &literals(&["x=", ""])), Some(vec![""]));
+        // The first end that lets the rest match wins.
+        assert_eq!(
+            fill("a,b,c.", &literals(&["", ",", "."])),
+            Some(vec!["a", "b,c"])
+        );
+        assert_eq!(
+            fill("日本語は二", &literals(&["", "は", ""])),
+            Some(vec!["日本語", "二"])
+        );
+        assert_eq!(fill("abc", &literals(&["", "z", ""])), None);
+        assert_eq!(fill("", &literals(&["", "z"])), None);
+    }
+
+    /// Every message a resident's form can show has English: each parser's refusals, asked for
+    /// in English, keep no Japanese.
+    #[test]
+    fn every_resident_form_message_has_english() {
+        use crate::auth::fields::{optional_text, DisplayName, Email, NewPassword};
+        use crate::proposals::fields::{Budget, LongText, Measures, Summary, Title};
+        let long = |n: usize| "あ".repeat(n);
+        let messages: Vec<String> = vec![
+            Email::parse("").unwrap_err(),
+            Email::parse("taro").unwrap_err(),
+            Email::parse(&format!("{}@example.jp", "a".repeat(260))).unwrap_err(),
+            DisplayName::parse("").unwrap_err(),
+            DisplayName::parse(&long(51)).unwrap_err(),
+            DisplayName::parse("a\u{7}b").unwrap_err(),
+            DisplayName::parse(crate::auth::fields::DELETED_NAME).unwrap_err(),
+            optional_text(&long(101), "氏名", 100).unwrap_err(),
+            optional_text("a\u{7}", "電話番号", 30).unwrap_err(),
+            optional_text(&long(201), "住所", 200).unwrap_err(),
+            NewPassword::parse("short", None).unwrap_err(),
+            NewPassword::parse(&"ab".repeat(200), None).unwrap_err(),
+            NewPassword::parse("password123", None).unwrap_err(),
+            Title::parse("").unwrap_err(),
+            Title::parse(&long(121)).unwrap_err(),
+            Summary::parse("a\u{7}").unwrap_err(),
+            LongText::parse(&long(4001), "連携する団体・協力者").unwrap_err(),
+            LongText::parse("a\u{7}", "実施期間").unwrap_err(),
+            Budget::parse("abc").unwrap_err(),
+            Budget::parse("99999999999999999").unwrap_err(),
+            Measures::parse(&[], "").unwrap_err(),
+            Measures::parse(
+                &["5-1".into(), "5-2".into(), "5-3".into(), "5-4".into()],
+                "",
+            )
+            .unwrap_err(),
+            Measures::parse(&[], "5.1").unwrap_err(),
+            crate::orgs::fields::Kind::parse("").unwrap_err(),
+            crate::orgs::fields::Kind::parse("club").unwrap_err(),
+            crate::orgs::fields::Name::parse("").unwrap_err(),
+            crate::orgs::fields::Name::parse(&long(101)).unwrap_err(),
+            crate::orgs::fields::Description::parse(&long(2001)).unwrap_err(),
+            crate::orgs::fields::Contact::parse("a\u{7}").unwrap_err(),
+            crate::consultations::fields::text("", "意見", 10, true).unwrap_err(),
+            crate::consultations::fields::text(&long(11), "団体名", 10, true).unwrap_err(),
+            crate::comments::text::parse_body("").unwrap_err(),
+            crate::comments::text::parse_body(&long(2001)).unwrap_err(),
+            crate::comments::text::parse_reason("").unwrap_err(),
+            crate::proposals::model::CONFLICT_MESSAGE.to_owned(),
+        ];
+        let japanese = |s: &str| {
+            s.chars()
+                .any(|c| matches!(c, '\u{3040}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}'))
+        };
+        for text in messages {
+            assert!(japanese(&text), "made in Japanese: {text}");
+            let english = message(Lang::En, &text);
+            assert!(!japanese(&english), "{text} → {english}");
         }
     }
 

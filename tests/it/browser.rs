@@ -331,6 +331,38 @@ impl Browser {
             .map_err(|e| format!("cannot choose {value:?} in `{css}`: {e}"))
     }
 
+    /// Sizes the window so the page's viewport is `width` × `height` CSS pixels (a phone).
+    pub async fn set_viewport(&self, width: u32, height: u32) -> Result<(), String> {
+        let client = self.client();
+        client
+            .set_window_size(width, height)
+            .await
+            .map_err(|e| format!("cannot size the window: {e}"))?;
+        // The window's frame, if any, takes from the viewport: add it back.
+        let inner = self
+            .eval("return [window.innerWidth, window.innerHeight];")
+            .await?;
+        let (w, h) = (
+            inner[0].as_u64().unwrap_or(0) as u32,
+            inner[1].as_u64().unwrap_or(0) as u32,
+        );
+        if (w, h) != (width, height) {
+            client
+                .set_window_size(2 * width - w.min(2 * width), 2 * height - h.min(2 * height))
+                .await
+                .map_err(|e| format!("cannot size the window: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// Runs `script` (a function body that returns a value) in the page.
+    pub async fn eval(&self, script: &str) -> Result<Value, String> {
+        self.client()
+            .execute(script, vec![])
+            .await
+            .map_err(|e| format!("cannot run a script in the page: {e}"))
+    }
+
     pub async fn current_url(&self) -> Result<String, String> {
         self.client()
             .current_url()

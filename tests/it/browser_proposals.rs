@@ -245,30 +245,34 @@ fn write_review_revise_adopt_with_emails() {
             failures.push(e);
         }
 
-        // The proposer heard of every step the city took, in Japanese, with a working link.
-        let mails = proposer_mail(&sink, 3);
+        // The proposer heard of every step the city took, and had each (re)submission confirmed,
+        // in Japanese, with a working link.
+        let mails = proposer_mail(&sink, 5);
         let subjects: Vec<&str> = mails.iter().map(|m| m.subject.as_str()).collect();
         assert_eq!(
             subjects,
             [
+                format!("【協働 Kyodo】提案「{TITLE}」を受け付けました"),
                 format!("【協働 Kyodo】提案「{TITLE}」：審査中"),
                 format!("【協働 Kyodo】提案「{TITLE}」：修正依頼中"),
+                format!("【協働 Kyodo】修正した提案「{TITLE}」を受け付けました"),
                 format!("【協働 Kyodo】提案「{TITLE}」：採択"),
             ],
-            "one email per step of the city, nothing for the proposer's own steps"
+            "a confirmation of each submission, one email per step of the city"
         );
+        assert!(mails[0].text.contains("受付日時："), "{}", mails[0].text);
         assert!(
-            mails[0].text.contains("審査が始まりました。"),
-            "{}",
-            mails[0].text
-        );
-        assert!(mails[1].text.contains(REVISION), "{}", mails[1].text);
-        assert!(
-            mails[1].text.contains("再提出してください"),
+            mails[1].text.contains("審査が始まりました。"),
             "{}",
             mails[1].text
         );
-        assert!(mails[2].text.contains(REASON), "{}", mails[2].text);
+        assert!(mails[2].text.contains(REVISION), "{}", mails[2].text);
+        assert!(
+            mails[2].text.contains("再提出してください"),
+            "{}",
+            mails[2].text
+        );
+        assert!(mails[4].text.contains(REASON), "{}", mails[4].text);
         for mail in &mails {
             assert!(mail.text.starts_with("本庄花子 様"), "{}", mail.text);
             assert!(

@@ -24,6 +24,7 @@ mod proposals_list;
 mod proposals_participation;
 mod proposals_review;
 mod proposals_scale;
+mod residents;
 mod seeds;
 mod staff;
 mod support;
@@ -71,6 +72,7 @@ fn main() {
         consultations::TESTS,
         consultations_browser::TESTS,
         hardening_security::TESTS,
+        residents::TESTS,
     ]
     .iter()
     .flat_map(|tests| tests.iter())

@@ -51,7 +51,7 @@ fn tokens(html: &str) -> (String, String) {
 
 /// Opens the staff page of the proposal and posts `fields` to `/staff/proposals/{id}/{route}`
 /// with the page's token and version.
-async fn staff_act(
+pub async fn staff_act(
     visitor: &Visitor,
     id: &str,
     route: &str,

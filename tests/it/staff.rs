@@ -648,7 +648,7 @@ fn kyodo_create_admin(
     child.wait_with_output().unwrap()
 }
 
-async fn sign_in(app: &TestApp, email: &str, password: &str) -> Visitor {
+pub async fn sign_in(app: &TestApp, email: &str, password: &str) -> Visitor {
     let visitor = app.visitor();
     let response = visitor
         .submit(
