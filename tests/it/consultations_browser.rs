@@ -6,7 +6,7 @@
 
 use crate::accounts::{resident, PASSWORD};
 use crate::browser::Browser;
-use crate::consultations::{consultation_fields, jst};
+use crate::consultations::{announce, consultation_fields, jst};
 use crate::mail::{ReceivedMail, SmtpSink};
 use crate::staff::{department, staff_member};
 use crate::support::{run, visible_text, TestApp};
@@ -66,6 +66,7 @@ fn opinion_fax_deadline_views_and_publication() {
             .submit("/staff/consultations/new", "/staff/consultations", &fields)
             .await;
         assert_eq!(created.status(), 303);
+        announce(&admin, 1).await;
         let sink = SmtpSink::start();
         let mailer = Mailer::smtp(&sink.url(), notify::DEFAULT_FROM).unwrap();
         deliver(&app, &mailer);

@@ -11,6 +11,7 @@ mod cli;
 mod comments;
 mod consultations;
 mod consultations_browser;
+mod consultations_lifecycle;
 mod mail;
 mod operations;
 mod orgs;
@@ -67,6 +68,7 @@ fn main() {
         proposals_scale::TESTS,
         consultations::TESTS,
         consultations_browser::TESTS,
+        consultations_lifecycle::TESTS,
     ]
     .iter()
     .flat_map(|tests| tests.iter())
