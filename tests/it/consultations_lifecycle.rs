@@ -606,6 +606,43 @@ fn a_withdrawal_refuses_opinions_and_says_why() {
             .contains("中止した意見公募には、結果を作成できません"));
         assert_eq!(app.get("/consultations/1/result").await.status(), 404);
         assert_eq!(emails(&app, "follower@example.jp", "中止"), 1, "told once");
+
+        // One withdrawn before it opened: nobody hears it opened, and KPI 6-1 does not count
+        // it (the first, withdrawn after it opened, still counts).
+        let february = consultation_fields(p.dept, "2027-02-01", "2027-03-02");
+        let saved = post(
+            &p.admin,
+            "/staff/consultations/new",
+            "/staff/consultations",
+            &february,
+        )
+        .await;
+        assert_eq!(saved.status(), 303);
+        announce(&p.admin, 2).await;
+        let reason = vec![("reason", "予算が認められなかったため。".to_owned())];
+        assert_eq!(
+            post(
+                &p.admin,
+                "/staff/consultations/2",
+                "/staff/consultations/2/withdraw",
+                &reason
+            )
+            .await
+            .status(),
+            303
+        );
+        app.clock.set(jst(2027, 2, 1, 0, 0, 0));
+        let sent =
+            kyodo::consultations::model::notify_opened(&mut app.db(), app.clock.now(), &app.base)
+                .unwrap();
+        assert_eq!(sent, 0);
+        assert_eq!(
+            emails(&app, "follower@example.jp", "始まりました"),
+            1,
+            "only the first"
+        );
+        let kpi = visible_text(&app.page("/measures/6-1").await);
+        assert!(kpi.contains("Kyodoでの実施：令和8年度 1回"), "{kpi}");
         app.stop().await;
     });
 }
