@@ -89,6 +89,7 @@ pub struct Problem {
     components(schemas(Problem, crate::proposals::api::ProposalList, crate::proposals::api::ProposalJson,
         crate::consultations::api::ConsultationList, crate::consultations::api::ConsultationDetail,
         crate::consultations::api::ConsultationJson, crate::consultations::api::SectionJson,
+        crate::consultations::api::NoticeJson,
         crate::consultations::api::ResultJson, crate::consultations::api::ResultItemJson)),
     tags((name = "plan", description = "Chapters, measures, KPIs and cross-measure plans"),
          (name = "proposals", description = "Public citizen proposals (市民提案) and their timelines"),

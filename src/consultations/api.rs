@@ -2,13 +2,14 @@
 //! submitter's name, address or email, and no opinion text (the result publishes summaries).
 
 use super::fields::Channel;
-use super::handlers::published;
+use super::handlers::{load, published};
 use super::model::{self, Consultation};
+use super::period::State;
 use crate::app::AppState;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::web::json;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
@@ -20,7 +21,8 @@ pub struct ConsultationJson {
     pub title: String,
     /// 担当課.
     pub department: String,
-    /// scheduled, open, closed or result_published, at the time of the request.
+    /// scheduled, open, closed, withdrawn (中止) or result_published, at the time of the
+    /// request. Drafts (not yet announced) are never listed.
     #[schema(example = "open")]
     pub state: String,
     /// 00:00 JST of the first day.
@@ -31,6 +33,9 @@ pub struct ConsultationJson {
     pub closes_at: DateTime<Utc>,
     /// Why the period is under 30 days, when it is.
     pub short_period_reason: Option<String>,
+    /// When it was withdrawn (中止), if it was.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub withdrawn_at: Option<DateTime<Utc>>,
     /// Opinions received (on line and on paper).
     pub comment_count: i64,
     #[schema(example = "/api/v1/consultations/1")]
@@ -45,6 +50,23 @@ pub struct SectionJson {
     pub body: String,
 }
 
+/// A public notice of a consultation (お知らせ), oldest first.
+#[derive(Serialize, ToSchema)]
+pub struct NoticeJson {
+    /// correction (正誤), extension (締切の延長) or withdrawal (中止).
+    #[schema(example = "extension")]
+    pub kind: String,
+    /// What was corrected, or the reason for the extension or withdrawal.
+    pub body: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub at: DateTime<Utc>,
+    /// An extension's last day before and after (dates in Japan time).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub closes_on_before: Option<NaiveDate>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub closes_on_after: Option<NaiveDate>,
+}
+
 /// A consultation with what it consults on.
 #[derive(Serialize, ToSchema)]
 pub struct ConsultationDetail {
@@ -54,6 +76,7 @@ pub struct ConsultationDetail {
     /// Codes of the measures (施策) consulted on.
     pub measures: Vec<String>,
     pub sections: Vec<SectionJson>,
+    pub notices: Vec<NoticeJson>,
 }
 
 /// Every consultation, newest period first.
@@ -96,17 +119,18 @@ fn summary(c: &Consultation, count: i64, now: DateTime<Utc>) -> ConsultationJson
         opens_at: c.period.opens_at(),
         closes_at: c.period.closes_at(),
         short_period_reason: c.short_period_reason.clone(),
+        withdrawn_at: c.withdrawn_at.filter(|_| c.state(now) == State::Withdrawn),
         comment_count: count,
         href: format!("/api/v1/consultations/{}", c.id),
     }
 }
 
-/// Every consultation.
+/// Every announced consultation.
 #[utoipa::path(get, path = "/api/v1/consultations", tag = "consultations",
     responses((status = 200, description = "Consultations", body = ConsultationList)))]
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse> {
     let now = state.clock.now();
-    let rows = state.db(model::list).await?;
+    let rows = state.db(move |conn| model::public_list(conn, now)).await?;
     json(
         &req,
         &ConsultationList {
@@ -120,7 +144,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     params(("id" = i32, Path, description = "The consultation's number")),
     responses(
         (status = 200, description = "The consultation", body = ConsultationDetail),
-        (status = 404, description = "No such consultation", body = crate::app::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such consultation, or a draft", body = crate::app::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn show(
     req: HttpRequest,
@@ -128,14 +152,12 @@ pub async fn show(
     id: web::Path<i32>,
 ) -> Result<HttpResponse> {
     let id = id.into_inner();
-    let d = state
-        .db(move |conn| model::detail(conn, id))
-        .await?
-        .ok_or(Error::NotFound)?;
+    let d = load(&state, id).await?;
+    let now = state.clock.now();
     json(
         &req,
         &ConsultationDetail {
-            consultation: summary(&d.consultation, d.comment_count, state.clock.now()),
+            consultation: summary(&d.consultation, d.comment_count, now),
             summary: d.consultation.summary.clone(),
             measures: d.measures.iter().map(|(code, _)| code.clone()).collect(),
             sections: d
@@ -145,6 +167,17 @@ pub async fn show(
                     number: s.number,
                     heading: s.heading.clone(),
                     body: s.body.clone(),
+                })
+                .collect(),
+            notices: d
+                .notices
+                .iter()
+                .map(|n| NoticeJson {
+                    kind: n.kind.code().to_owned(),
+                    body: n.body.clone(),
+                    at: n.at,
+                    closes_on_before: n.extended.map(|(before, _)| before),
+                    closes_on_after: n.extended.map(|(_, after)| after),
                 })
                 .collect(),
         },

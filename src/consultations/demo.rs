@@ -1,8 +1,10 @@
 //! The consultations of `kyodo demo`: one open now, and one closed 60 days ago whose result is
-//! published, with opinions from the web, on paper and by fax. Written through `model`, with
-//! "now" set to when each step would have happened.
+//! published, with opinions from the web, on paper and by fax. Written through `model` and
+//! `lifecycle` (each saved, then announced), with "now" set to when each step would have
+//! happened.
 
 use super::fields::{Channel, Section};
+use super::lifecycle::{self, Change};
 use super::model::{self, NewConsultation, NewItem, Opinion};
 use super::period::{day_of, start_of_day, Period};
 use crate::error::{Error, Result};
@@ -32,7 +34,19 @@ pub fn fill(
     let period = |from: i64, to: i64| {
         Period::new(today + Duration::days(from), today + Duration::days(to)).map_err(setup)
     };
-    let open = model::create(
+    // Saved and announced (公示) on the morning of the day before it opens.
+    let save = |conn: &mut PgConnection, new: &NewConsultation| -> Result<i32> {
+        let at = start_of_day(new.period.opens_on() - Duration::days(1)) + Duration::hours(9);
+        let id = model::create(conn, new, at, admin, None)?.map_err(|(_, m)| setup(m))?;
+        let change = Change {
+            now: at,
+            actor: admin,
+            ip: None,
+        };
+        lifecycle::announce(conn, id, change)?.map_err(refused)?;
+        Ok(id)
+    };
+    let open = save(
         conn,
         &NewConsultation {
             title: "本庄市協働のまちづくり推進指針（案）".into(),
@@ -53,10 +67,7 @@ pub fn fill(
                 },
             ],
         },
-        admin,
-        None,
-    )?
-    .map_err(|(_, m)| setup(m))?;
+    )?;
     let web = |account: Uuid, body: &str, name: &str, at| Opinion {
         channel: Channel::Web,
         received_at: at,
@@ -77,7 +88,7 @@ pub fn fill(
     );
     model::submit(conn, open, &opinion, now, None, public_url)?.map_err(refused)?;
 
-    let closed = model::create(
+    let closed = save(
         conn,
         &NewConsultation {
             title: "本庄市公共施設の利用料金の見直し（案）".into(),
@@ -89,10 +100,7 @@ pub fn fill(
             measures: vec!["6-4".into()],
             sections: Vec::new(),
         },
-        admin,
-        None,
-    )?
-    .map_err(|(_, m)| setup(m))?;
+    )?;
     let during = start_of_day(today - Duration::days(80)) + Duration::hours(10);
     let offline = |channel, body: &str, name: &str| Opinion {
         channel,

@@ -1,7 +1,8 @@
 //! A consultation's documents (資料: the draft as PDF, figures) and the scans of opinions that
 //! came on paper, through the shared attachments (`crate::attachments`). The rules: documents
-//! are public like the consultation; scans hold names and addresses, so only the staff who may
-//! work the consultation (its department's reviewers, admins) see or change either.
+//! are public like the consultation (a draft's only for its staff); scans hold names and
+//! addresses, so only the staff who may work the consultation (its department's reviewers,
+//! admins) see or change either.
 
 use super::model;
 use crate::app::AppState;
@@ -16,8 +17,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-/// The consultation an owner belongs to: (consultation id, its department).
-fn consultation_of(conn: &mut PgConnection, owner: &Owner) -> Result<(i32, i32)> {
+/// The consultation an owner belongs to.
+fn consultation_of(conn: &mut PgConnection, owner: &Owner) -> Result<model::Consultation> {
     let id: i32 = owner.id.parse().map_err(|_| Error::NotFound)?;
     let consultation = match owner.kind {
         OwnerKind::Consultation => id,
@@ -29,8 +30,7 @@ fn consultation_of(conn: &mut PgConnection, owner: &Owner) -> Result<(i32, i32)>
             .ok_or(Error::NotFound)?,
         OwnerKind::Proposal => return Err(Error::NotFound),
     };
-    let c = model::find(conn, consultation)?.ok_or(Error::NotFound)?;
-    Ok((c.id, c.department_id))
+    model::find(conn, consultation)?.ok_or(Error::NotFound)
 }
 
 fn may_work(conn: &mut PgConnection, account: Uuid, department: i32) -> Result<bool> {
@@ -40,15 +40,18 @@ fn may_work(conn: &mut PgConnection, account: Uuid, department: i32) -> Result<b
     ))
 }
 
-/// Who sees a consultation's files: its documents everyone; a scan only its staff (404 for
-/// anyone else, so nobody learns it exists).
+/// Who sees a consultation's files: the documents of an announced one everyone; a draft's
+/// documents and a scan only its staff (404 for anyone else, so nobody learns it exists).
+/// Announced means `published_at` is set: this rule has no clock, and the announcement is
+/// written at the app's "now".
 pub fn visibility(
     conn: &mut PgConnection,
     owner: &Owner,
     viewer: Option<Uuid>,
 ) -> Result<Visibility> {
-    let (_, department) = consultation_of(conn, owner)?;
-    if owner.kind == OwnerKind::Consultation {
+    let c = consultation_of(conn, owner)?;
+    let department = c.department_id;
+    if owner.kind == OwnerKind::Consultation && c.published_at.is_some() {
         return Ok(Visibility::Public);
     }
     match viewer {
@@ -60,7 +63,8 @@ pub fn visibility(
 /// Only the consultation's staff add or remove its files; the consultation row is locked for
 /// the rest of the transaction.
 pub fn lock_for_change(conn: &mut PgConnection, owner: &Owner, actor: Uuid) -> Result<()> {
-    let (id, department) = consultation_of(conn, owner)?;
+    let c = consultation_of(conn, owner)?;
+    let (id, department) = (c.id, c.department_id);
     model::lock(conn, id)?;
     if !may_work(conn, actor, department)? {
         return Err(Error::Forbidden(crate::staff::roles::refusal(
@@ -82,7 +86,8 @@ async fn upload(
     payload: web::Payload,
 ) -> Result<HttpResponse> {
     let asked = owner.clone();
-    let (of, department) = state.db(move |conn| consultation_of(conn, &asked)).await?;
+    let c = state.db(move |conn| consultation_of(conn, &asked)).await?;
+    let (of, department) = (c.id, c.department_id);
     if of != consultation {
         return Err(Error::NotFound);
     }

@@ -3,8 +3,8 @@
 //! render; the state always comes from `state.clock`.
 
 use super::fields::{self, Channel, MAX_BODY};
-use super::model::{self, Consultation, Detail, Opinion};
-use super::period::State;
+use super::model::{self, Consultation, Detail, Notice, Opinion};
+use super::period::{start_of_day, State};
 use crate::app::AppState;
 use crate::auth::handlers::notice;
 use crate::auth::session::{self, check_csrf, Verified, Viewer};
@@ -79,7 +79,7 @@ pub async fn list(
 ) -> Result<HttpResponse> {
     let lang = Lang::of(&req);
     let now = state.clock.now();
-    let rows = state.db(model::list).await?;
+    let rows = state.db(move |conn| model::public_list(conn, now)).await?;
     let items: Vec<Value> = rows
         .iter()
         .map(|(c, n)| {
@@ -171,11 +171,42 @@ pub(super) fn section(page: &mut FormPage, raw: &str) -> Option<Option<i32>> {
     )
 }
 
-async fn load(state: &AppState, id: i32) -> Result<Detail> {
-    state
+/// A consultation the public may see: a draft is a 404 like one that does not exist.
+pub(super) async fn load(state: &AppState, id: i32) -> Result<Detail> {
+    let d = state
         .db(move |conn| model::detail(conn, id))
         .await?
-        .ok_or(Error::NotFound)
+        .ok_or(Error::NotFound)?;
+    if !d.consultation.state(state.clock.now()).is_public() {
+        return Err(Error::NotFound);
+    }
+    Ok(d)
+}
+
+/// The notices (お知らせ) of a consultation, as its page lists them: date, what, and the text.
+pub(super) fn notices_json(lang: Lang, notices: &[Notice]) -> Vec<Value> {
+    notices
+        .iter()
+        .map(|n| {
+            let extended = n.extended.map(|(before, after)| {
+                translate(
+                    lang,
+                    "consultations.notice.extended",
+                    &[
+                        ("before", date(lang, start_of_day(before))),
+                        ("after", date(lang, start_of_day(after))),
+                    ],
+                )
+            });
+            json!({
+                "date": date(lang, n.at),
+                "kind": n.kind.code(),
+                "label": t(lang, &format!("consultations.notice.{}", n.kind.code())),
+                "extended": extended,
+                "body": paragraphs(&n.body),
+            })
+        })
+        .collect()
 }
 
 fn detail_json(
@@ -209,6 +240,20 @@ fn detail_json(
         .iter()
         .map(crate::attachments::handlers::item_json)
         .collect::<Vec<_>>());
+    v["notices"] = json!(notices_json(lang, &d.notices));
+    v["withdrawal"] = json!(c
+        .withdrawn_at
+        .zip(
+            d.notices
+                .iter()
+                .rev()
+                .find(|n| n.kind == model::NoticeKind::Withdrawal)
+        )
+        .map(|(at, notice)| translate(
+            lang,
+            "consultations.withdrawn",
+            &[("date", date(lang, at)), ("reason", notice.body.clone())]
+        )));
     v["form"] = json!(form);
     v["identity_required"] = json!(c.identity_required);
     v["open"] = json!(c.state(now) == State::Open);
@@ -220,7 +265,9 @@ fn detail_json(
     v
 }
 
-fn page(
+/// The consultation's page; with `preview`, the staff's preview of a draft saying so on top.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn page(
     req: &HttpRequest,
     hb: &Handlebars<'_>,
     d: &Detail,
@@ -228,10 +275,12 @@ fn page(
     form: &FormPage,
     section: &str,
     status: StatusCode,
+    preview: Option<String>,
 ) -> Result<HttpResponse> {
     let lang = Lang::of(req);
     let viewer = session::viewer(req);
     let mut context = detail_json(lang, d, now, form, section);
+    context["preview"] = json!(preview);
     context["can_submit"] = json!(viewer.as_ref().is_some_and(|v| v.verified()));
     context["login_href"] = json!(format!("/login?next=/consultations/{}", d.consultation.id));
     context["default_name"] = json!(viewer.map(|v| v.display_name));
@@ -263,6 +312,7 @@ pub async fn show(
         &FormPage::default(),
         "",
         StatusCode::OK,
+        None,
     )
 }
 
@@ -303,6 +353,7 @@ pub async fn submit(
             &form,
             &posted.section,
             StatusCode::BAD_REQUEST,
+            None,
         );
     };
     let opinion = Opinion {
@@ -337,7 +388,7 @@ pub async fn submit(
             } else {
                 StatusCode::BAD_REQUEST
             };
-            page(&req, &hb, &d, now, &form, &posted.section, status)
+            page(&req, &hb, &d, now, &form, &posted.section, status, None)
         }
     }
 }

@@ -3,11 +3,12 @@
 //! the submitter's name, address or email: only [`staff_opinions`] reads those.
 
 use super::fields::{Channel, Section};
-use super::period::{self, day_of, receipt_number, Period, State};
+use super::period::{self, day_of, receipt_number, Milestones, Period, State};
 use crate::audit::{self, Entry};
 use crate::db::schema::{
-    consultation_comments as cc, consultation_measures as cm, consultation_result_items as ri,
-    consultation_sections as cs, consultations as c, departments, measures,
+    consultation_comments as cc, consultation_measures as cm, consultation_notices as cn,
+    consultation_result_items as ri, consultation_sections as cs, consultations as c, departments,
+    measures,
 };
 use crate::error::{Error, Result};
 use crate::proposals::review::notify_account;
@@ -27,12 +28,21 @@ pub struct Consultation {
     pub period: Period,
     pub short_period_reason: Option<String>,
     pub identity_required: bool,
+    /// 公示: `None` while a draft.
+    pub published_at: Option<DateTime<Utc>>,
+    /// 中止.
+    pub withdrawn_at: Option<DateTime<Utc>>,
     pub result_published_at: Option<DateTime<Utc>>,
 }
 
 impl Consultation {
     pub fn state(&self, now: DateTime<Utc>) -> State {
-        period::state(&self.period, self.result_published_at, now)
+        let milestones = Milestones {
+            published_at: self.published_at,
+            withdrawn_at: self.withdrawn_at,
+            result_published_at: self.result_published_at,
+        };
+        period::state(&self.period, &milestones, now)
     }
 }
 
@@ -47,6 +57,8 @@ type Row = (
     Option<String>,
     bool,
     Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
 );
 
 fn from_row(r: Row) -> Result<Consultation> {
@@ -59,7 +71,9 @@ fn from_row(r: Row) -> Result<Consultation> {
         period: Period::new(r.5, r.6).map_err(Error::Internal)?,
         short_period_reason: r.7,
         identity_required: r.8,
-        result_published_at: r.9,
+        published_at: r.9,
+        withdrawn_at: r.10,
+        result_published_at: r.11,
     })
 }
 
@@ -75,6 +89,8 @@ macro_rules! consultation_columns {
             c::closes_on,
             c::short_period_reason,
             c::identity_required,
+            c::published_at,
+            c::withdrawn_at,
             c::result_published_at,
         )
     };
@@ -99,6 +115,16 @@ pub fn list(conn: &mut PgConnection) -> Result<Vec<(Consultation, i64)>> {
             Ok((from_row(r)?, n))
         })
         .collect()
+}
+
+/// What the public sees of [`list`] at `now`: no drafts.
+pub fn public_list(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+) -> Result<Vec<(Consultation, i64)>> {
+    let mut rows = list(conn)?;
+    rows.retain(|(c, _)| c.state(now).is_public());
+    Ok(rows)
 }
 
 pub fn find(conn: &mut PgConnection, id: i32) -> Result<Option<Consultation>> {
@@ -129,6 +155,84 @@ pub struct Detail {
     pub comment_count: i64,
     /// The documents (資料), public like the consultation.
     pub documents: Vec<crate::attachments::model::Attachment>,
+    /// 正誤・延長・中止, oldest first.
+    pub notices: Vec<Notice>,
+}
+
+/// What a public notice (お知らせ) is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeKind {
+    /// 正誤: the text was corrected.
+    Correction,
+    /// 締切の延長.
+    Extension,
+    /// 中止.
+    Withdrawal,
+}
+
+impl NoticeKind {
+    pub const ALL: [NoticeKind; 3] = [
+        NoticeKind::Correction,
+        NoticeKind::Extension,
+        NoticeKind::Withdrawal,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            NoticeKind::Correction => "correction",
+            NoticeKind::Extension => "extension",
+            NoticeKind::Withdrawal => "withdrawal",
+        }
+    }
+
+    fn parse(code: &str) -> Result<NoticeKind> {
+        NoticeKind::ALL
+            .into_iter()
+            .find(|k| k.code() == code)
+            .ok_or_else(|| Error::Internal(format!("unknown notice kind {code}")))
+    }
+}
+
+/// A public notice of a consultation: what was corrected, or why it was extended or withdrawn.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    pub kind: NoticeKind,
+    pub body: String,
+    /// An extension's last day before and after.
+    pub extended: Option<(NaiveDate, NaiveDate)>,
+    pub at: DateTime<Utc>,
+}
+
+fn notices(conn: &mut PgConnection, id: i32) -> Result<Vec<Notice>> {
+    #[derive(Queryable)]
+    struct Row {
+        kind: String,
+        body: String,
+        before: Option<NaiveDate>,
+        after: Option<NaiveDate>,
+        at: DateTime<Utc>,
+    }
+    let rows: Vec<Row> = cn::table
+        .filter(cn::consultation_id.eq(id))
+        .order(cn::id)
+        .select((
+            cn::kind,
+            cn::body,
+            cn::closes_on_before,
+            cn::closes_on_after,
+            cn::posted_at,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Notice {
+                kind: NoticeKind::parse(&r.kind)?,
+                body: r.body,
+                extended: r.before.zip(r.after),
+                at: r.at,
+            })
+        })
+        .collect()
 }
 
 pub fn detail(conn: &mut PgConnection, id: i32) -> Result<Option<Detail>> {
@@ -152,12 +256,14 @@ pub fn detail(conn: &mut PgConnection, id: i32) -> Result<Option<Detail>> {
         .get_result(conn)?;
     let documents =
         crate::attachments::model::list(conn, &crate::attachments::Owner::consultation(id))?;
+    let notices = notices(conn, id)?;
     Ok(Some(Detail {
         consultation,
         measures,
         sections,
         comment_count,
         documents,
+        notices,
     }))
 }
 
@@ -173,12 +279,16 @@ pub struct NewConsultation {
     pub sections: Vec<Section>,
 }
 
-/// What the database must confirm of a new or edited consultation: its department and
-/// measures exist, and something is consulted on. The field at fault and the message.
+/// What must hold of a new or edited draft: its period is not over at `now`, its department
+/// and measures exist, and something is consulted on. The field at fault and the message.
 fn check(
     conn: &mut PgConnection,
     new: &NewConsultation,
+    now: DateTime<Utc>,
 ) -> Result<Result<(), (&'static str, String)>> {
+    if let Err(message) = new.period.not_over(now) {
+        return Ok(Err(("closes_on", message)));
+    }
     let department: bool = diesel::select(diesel::dsl::exists(
         departments::table.filter(departments::id.eq(new.department_id)),
     ))
@@ -270,8 +380,9 @@ fn write_contents(
     Ok(())
 }
 
-/// Changes a consultation while it is scheduled (公示前); once open, what was consulted on
-/// stays as it was. The field at fault and the message otherwise.
+/// Changes a draft (公示前); once announced, the text changes only by a correction (正誤) and
+/// the deadline only by an extension, each with its public notice. The field at fault and the
+/// message otherwise.
 pub fn update(
     conn: &mut PgConnection,
     id: i32,
@@ -282,13 +393,10 @@ pub fn update(
 ) -> Result<Result<(), (&'static str, String)>> {
     conn.transaction(|conn| {
         let current = lock(conn, id)?;
-        if current.state(now) != State::Scheduled {
-            return Ok(Err((
-                "form",
-                "募集が始まった意見公募は編集できません。".into(),
-            )));
+        if current.state(now) != State::Draft {
+            return Ok(Err(("form", NOT_A_DRAFT.into())));
         }
-        if let Err(refused) = check(conn, new)? {
+        if let Err(refused) = check(conn, new, now)? {
             return Ok(Err(refused));
         }
         diesel::update(c::table.filter(c::id.eq(id)))
@@ -299,15 +407,20 @@ pub fn update(
     })
 }
 
-/// Saves a consultation; refuses an unknown department or measure. Returns its id.
+/// Why a consultation once announced is not edited as a draft.
+pub const NOT_A_DRAFT: &str = "公示した意見公募は編集できません。本文の訂正は「正誤」で、締切日は「締切の延長」で、お知らせとともに変更してください。";
+
+/// Saves a consultation as a draft (公示前), seen by staff only until [`announce`]; refuses a
+/// period over at `now` and an unknown department or measure. Returns its id.
 pub fn create(
     conn: &mut PgConnection,
     new: &NewConsultation,
+    now: DateTime<Utc>,
     actor: Uuid,
     ip: Option<&str>,
 ) -> Result<Result<i32, (&'static str, String)>> {
     conn.transaction(|conn| {
-        if let Err(refused) = check(conn, new)? {
+        if let Err(refused) = check(conn, new, now)? {
             return Ok(Err(refused));
         }
         let id: i32 = diesel::insert_into(c::table)
@@ -341,7 +454,10 @@ pub struct Refused {
     pub message: String,
 }
 
-fn refused(field: &'static str, message: impl Into<String>) -> Result<Result<String, Refused>> {
+pub(super) fn refused<T>(
+    field: &'static str,
+    message: impl Into<String>,
+) -> Result<Result<T, Refused>> {
     Ok(Err(Refused {
         field,
         message: message.into(),
@@ -380,19 +496,40 @@ pub fn submit(
         let consultation = lock(conn, id)?;
         let period = consultation.period;
         let at = opinion.received_at;
-        if opinion.channel == Channel::Web && consultation.state(now) != State::Open {
-            let message = if now < period.opens_at() {
-                format!(
-                    "この意見募集は{}から受け付けます。まだ提出できません。",
-                    crate::wareki::date_ja(period.opens_at())
+        let state = consultation.state(now);
+        match (state, consultation.withdrawn_at) {
+            (State::Draft, _) => {
+                return refused("body", "公示前の意見公募には意見を記録できません。")
+            }
+            (State::Withdrawn, Some(at)) => {
+                return refused(
+                    "body",
+                    format!(
+                        "この意見募集は{}に中止しました。意見は受け付けられませんでした。入力した内容は下に残っています。",
+                        crate::wareki::date_ja(at)
+                    ),
                 )
-            } else {
-                format!(
-                    "この意見募集は{}の23時59分59秒（日本時間）で締め切りました。意見は受け付けられませんでした。入力した内容は下に残っています。",
-                    crate::wareki::date_ja(period.last_day_at())
+            }
+            (State::Open, _) => {}
+            _ if opinion.channel != Channel::Web => {}
+            (State::Scheduled, _) => {
+                return refused(
+                    "body",
+                    format!(
+                        "この意見募集は{}から受け付けます。まだ提出できません。",
+                        crate::wareki::date_ja(period.opens_at())
+                    ),
                 )
-            };
-            return refused("body", message);
+            }
+            _ => {
+                return refused(
+                    "body",
+                    format!(
+                        "この意見募集は{}の23時59分59秒（日本時間）で締め切りました。意見は受け付けられませんでした。入力した内容は下に残っています。",
+                        crate::wareki::date_ja(period.last_day_at())
+                    ),
+                )
+            }
         }
         if !period.contains(at) || at > now {
             return refused(
@@ -614,15 +751,22 @@ pub fn lock(conn: &mut PgConnection, id: i32) -> Result<Consultation> {
     find(conn, id)?.ok_or(Error::NotFound)
 }
 
-/// The consultation, locked, once it has closed: its result is written only then.
+/// The consultation, locked, once it has closed: its result is written only then, and never
+/// for one that was not announced or was withdrawn.
 fn closed(conn: &mut PgConnection, id: i32, now: DateTime<Utc>) -> Result<Consultation> {
     let consultation = lock(conn, id)?;
-    match consultation.state(now) {
-        State::Closed | State::ResultPublished => Ok(consultation),
-        _ => Err(Error::BadRequest(
-            "意見募集の結果は、募集が終わってから作成できます。".into(),
-        )),
+    let state = consultation.state(now);
+    if state.takes_result() {
+        return Ok(consultation);
     }
+    Err(Error::BadRequest(
+        match state {
+            State::Draft => "公示していない意見公募には、結果を作成できません。",
+            State::Withdrawn => "中止した意見公募には、結果を作成できません。",
+            _ => "意見募集の結果は、募集が終わってから作成できます。",
+        }
+        .into(),
+    ))
 }
 
 pub fn add_item(
@@ -728,8 +872,7 @@ pub fn exclude(
 }
 
 /// Publishes the result (意見募集の結果の公表). Every opinion must be answered by an item or
-/// excluded. The first publication emails each submitter with an account or who gave an
-/// address on paper; publishing again
+/// excluded. The first publication emails each submitter ([`tell`]); publishing again
 /// (after a correction) keeps the first date and sends nothing.
 pub fn publish(
     conn: &mut PgConnection,
@@ -763,35 +906,9 @@ pub fn publish(
             diesel::update(c::table.filter(c::id.eq(id)))
                 .set(c::result_published_at.eq(now))
                 .execute(conn)?;
-            let submitters: Vec<Option<Uuid>> = cc::table
-                .filter(cc::consultation_id.eq(id))
-                .filter(cc::account_id.is_not_null())
-                .select(cc::account_id)
-                .distinct()
-                .load(conn)?;
             let link = format!("{}/consultations/{id}/result", public_url.trim_end_matches('/'));
             let context = json!({ "title": consultation.title, "link": link });
-            for account in submitters.into_iter().flatten() {
-                notify_account(conn, public_url, account, "consultation_result", |_| {
-                    context.clone()
-                })?;
-            }
-            let offline: Vec<(Option<String>, Option<String>)> = cc::table
-                .filter(cc::consultation_id.eq(id))
-                .filter(cc::account_id.is_null())
-                .filter(cc::notify_token.is_not_null())
-                .select((cc::submitter_email, cc::notify_token))
-                .load(conn)?;
-            let mut told: Vec<String> = Vec::new();
-            for (address, token) in offline {
-                if let (Some(address), Some(token)) = (address, token) {
-                    // One email per address, however many opinions it sent.
-                    if !told.contains(&address.to_lowercase()) {
-                        told.push(address.to_lowercase());
-                        notify_address(conn, public_url, &address, &token, "consultation_result", context.clone())?;
-                    }
-                }
-            }
+            tell(conn, public_url, id, false, "consultation_result", &context)?;
         }
         audit::record(
             conn,
@@ -937,27 +1054,97 @@ pub fn public_opinions(
 }
 
 /// Consultations opened in fiscal year `year` up to `today` (KPI 6-1 「市民の意見を聴く場の
-/// 実施回数」). One query.
+/// 実施回数」): announced, and not withdrawn before their first day. One query.
 pub fn held_in_fiscal_year(conn: &mut PgConnection, year: i32, today: NaiveDate) -> Result<i64> {
     let (first, last) = period::fiscal_year_days(year);
     Ok(c::table
         .filter(c::opens_on.ge(first))
         .filter(c::opens_on.le(last.min(today)))
+        .filter(c::published_at.is_not_null())
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "(withdrawn_at IS NULL OR withdrawn_at >= opens_on::timestamp AT TIME ZONE 'Asia/Tokyo')",
+        ))
         .count()
         .get_result(conn)?)
 }
 
-/// Tells the followers of a consultation's measures that it opened, once (`notified_open_at`).
-/// Run by the outbox worker's loop and by tests with their clock. A consultation that closed
-/// before anyone was told is marked without emails. Returns the emails written.
+/// The followers of a consultation's measures, each once.
+fn followers(conn: &mut PgConnection, id: i32) -> Result<Vec<Uuid>> {
+    use crate::db::schema::measure_follows as mf;
+    Ok(mf::table
+        .inner_join(cm::table.on(cm::measure_code.eq(mf::measure_code)))
+        .filter(cm::consultation_id.eq(id))
+        .select(mf::account_id)
+        .distinct()
+        .load(conn)?)
+}
+
+/// Emails `template` to the people of consultation `id`: each resident who sent an opinion
+/// from their account, each address given with a paper opinion (with its own unsubscribe link)
+/// and, with `with_followers`, the followers of its measures — nobody twice.
+pub(super) fn tell(
+    conn: &mut PgConnection,
+    public_url: &str,
+    id: i32,
+    with_followers: bool,
+    template: &'static str,
+    context: &serde_json::Value,
+) -> Result<()> {
+    let mut accounts: Vec<Uuid> = cc::table
+        .filter(cc::consultation_id.eq(id))
+        .filter(cc::account_id.is_not_null())
+        .select(cc::account_id)
+        .distinct()
+        .load::<Option<Uuid>>(conn)?
+        .into_iter()
+        .flatten()
+        .collect();
+    if with_followers {
+        accounts.extend(followers(conn, id)?);
+    }
+    accounts.sort();
+    accounts.dedup();
+    for account in accounts {
+        notify_account(conn, public_url, account, template, |_| context.clone())?;
+    }
+    let offline: Vec<(Option<String>, Option<String>)> = cc::table
+        .filter(cc::consultation_id.eq(id))
+        .filter(cc::account_id.is_null())
+        .filter(cc::notify_token.is_not_null())
+        .select((cc::submitter_email, cc::notify_token))
+        .load(conn)?;
+    let mut told: Vec<String> = Vec::new();
+    for (address, token) in offline {
+        if let (Some(address), Some(token)) = (address, token) {
+            // One email per address, however many opinions it sent.
+            if !told.contains(&address.to_lowercase()) {
+                told.push(address.to_lowercase());
+                notify_address(
+                    conn,
+                    public_url,
+                    &address,
+                    &token,
+                    template,
+                    context.clone(),
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Tells the followers of a consultation's measures that it opened, once (`notified_open_at`),
+/// when it is both announced and open. Run by the outbox worker's loop and by tests with their
+/// clock. A consultation that closed or was withdrawn before anyone was told is marked without
+/// emails. Returns the emails written.
 pub fn notify_opened(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
     public_url: &str,
 ) -> Result<usize> {
-    use crate::db::schema::measure_follows as mf;
     let due: Vec<i32> = c::table
         .filter(c::notified_open_at.is_null())
+        .filter(c::published_at.le(now))
         .filter(c::opens_on.le(day_of(now)))
         .select(c::id)
         .load(conn)?;
@@ -975,12 +1162,7 @@ pub fn notify_opened(
             if marked == 0 || consultation.state(now) != State::Open {
                 return Ok(0);
             }
-            let followers: Vec<Uuid> = mf::table
-                .inner_join(cm::table.on(cm::measure_code.eq(mf::measure_code)))
-                .filter(cm::consultation_id.eq(id))
-                .select(mf::account_id)
-                .distinct()
-                .load(conn)?;
+            let followers = followers(conn, id)?;
             let link = format!("{}/consultations/{id}", public_url.trim_end_matches('/'));
             let closes =
                 crate::wareki::date_ja(consultation.period.closes_at() - chrono::Duration::days(1));

@@ -14,35 +14,69 @@ use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Utc};
 /// counts (起算して) — so 1 to 30 December is 30 days and enough.
 pub const MIN_DAYS: i64 = 30;
 
-/// A consultation's state (状態), never stored: computed from the dates, the publication and now.
+/// A consultation's state (状態), never stored: computed from the dates, the milestones and now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
-    /// 公示前: not open yet.
+    /// 公示前: saved, seen by staff only.
+    Draft,
+    /// 募集前: announced (公示), not open yet.
     Scheduled,
     /// 募集中.
     Open,
     /// 募集終了: closed, result not yet published.
     Closed,
+    /// 中止: withdrawn before it closed; takes no opinions and gets no result.
+    Withdrawn,
     /// 結果公表.
     ResultPublished,
 }
 
 impl State {
-    pub const ALL: [State; 4] = [
+    pub const ALL: [State; 6] = [
+        State::Draft,
         State::Scheduled,
         State::Open,
         State::Closed,
+        State::Withdrawn,
         State::ResultPublished,
     ];
 
     pub fn as_str(self) -> &'static str {
         match self {
+            State::Draft => "draft",
             State::Scheduled => "scheduled",
             State::Open => "open",
             State::Closed => "closed",
+            State::Withdrawn => "withdrawn",
             State::ResultPublished => "result_published",
         }
     }
+
+    /// Whether the public may see it: everything but a draft.
+    pub fn is_public(self) -> bool {
+        self != State::Draft
+    }
+
+    /// Whether what was announced may still be corrected (正誤), extended or withdrawn, each
+    /// with a public notice: from the announcement until the close.
+    pub fn is_amendable(self) -> bool {
+        matches!(self, State::Scheduled | State::Open)
+    }
+
+    /// Whether the result (意見募集の結果) may be written and published: once an announced
+    /// consultation has run its course, never for a draft or a withdrawn one.
+    pub fn takes_result(self) -> bool {
+        matches!(self, State::Closed | State::ResultPublished)
+    }
+}
+
+/// When a consultation was announced (公示), withdrawn (中止) and its result published, each
+/// if it was.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Milestones {
+    pub published_at: Option<DateTime<Utc>>,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    pub result_published_at: Option<DateTime<Utc>>,
 }
 
 /// The first and last day of a consultation, first ≤ last.
@@ -121,6 +155,40 @@ impl Period {
         self.opens_at() <= at && at < self.closes_at()
     }
 
+    /// Refuses a period whose last day is over at `now`: nobody could send an opinion in it.
+    pub fn not_over(&self, now: DateTime<Utc>) -> Result<(), String> {
+        if now < self.closes_at() {
+            return Ok(());
+        }
+        Err(format!(
+            "締切日（{}）が過ぎています。意見を募集できるよう、今日以降の日にしてください。",
+            crate::wareki::date_ja(self.last_day_at())
+        ))
+    }
+
+    /// The period as announced on `today`: the period counts from the announcement (公示の日),
+    /// so a first day already past becomes `today`. Call only for a period not over.
+    pub fn announced_on(&self, today: NaiveDate) -> Period {
+        Period {
+            opens_on: self.opens_on.max(today),
+            closes_on: self.closes_on,
+        }
+    }
+
+    /// The period with its last day moved to `closes_on` (延長): later only, never earlier.
+    pub fn extended(&self, closes_on: NaiveDate) -> Result<Period, String> {
+        if closes_on <= self.closes_on {
+            return Err(format!(
+                "締切日は今の締切日（{}）より後の日にしてください。締切の延長だけができ、短縮はできません。",
+                crate::wareki::date_ja(self.last_day_at())
+            ));
+        }
+        Ok(Period {
+            opens_on: self.opens_on,
+            closes_on,
+        })
+    }
+
     /// The reason for a period under [`MIN_DAYS`], required then and dropped otherwise.
     pub fn short_reason(&self, reason: &str) -> Result<Option<String>, String> {
         let reason = reason.trim();
@@ -140,9 +208,14 @@ impl Period {
     }
 }
 
-/// The state at `now`.
-pub fn state(period: &Period, published_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> State {
-    if published_at.is_some_and(|at| at <= now) {
+/// The state at `now`: a milestone counts from its instant on.
+pub fn state(period: &Period, milestones: &Milestones, now: DateTime<Utc>) -> State {
+    let reached = |at: Option<DateTime<Utc>>| at.is_some_and(|at| at <= now);
+    if !reached(milestones.published_at) {
+        State::Draft
+    } else if reached(milestones.withdrawn_at) {
+        State::Withdrawn
+    } else if reached(milestones.result_published_at) {
         State::ResultPublished
     } else if now < period.opens_at() {
         State::Scheduled
@@ -207,40 +280,164 @@ mod tests {
         assert_eq!(p.closes_on(), day(2026, 12, 30));
     }
 
+    /// Announced on 20 November, its result published on 20 January.
+    fn announced(result: Option<DateTime<Utc>>) -> Milestones {
+        Milestones {
+            published_at: Some(jst_at(2026, 11, 20, 9, 0, 0)),
+            withdrawn_at: None,
+            result_published_at: result,
+        }
+    }
+
     #[test]
     fn states_follow_the_clock() {
         let p = december();
-        let published = Some(jst_at(2027, 1, 20, 10, 0, 0));
+        let m = announced(None);
         assert_eq!(
-            state(&p, None, jst_at(2026, 11, 30, 23, 59, 59)),
+            state(&p, &m, jst_at(2026, 11, 30, 23, 59, 59)),
             State::Scheduled
         );
-        assert_eq!(state(&p, None, jst_at(2026, 12, 1, 0, 0, 0)), State::Open);
+        assert_eq!(state(&p, &m, jst_at(2026, 12, 1, 0, 0, 0)), State::Open);
+        assert_eq!(state(&p, &m, jst_at(2026, 12, 30, 23, 59, 59)), State::Open);
+        assert_eq!(state(&p, &m, jst_at(2026, 12, 31, 0, 0, 0)), State::Closed);
+        let published = announced(Some(jst_at(2027, 1, 20, 10, 0, 0)));
         assert_eq!(
-            state(&p, None, jst_at(2026, 12, 30, 23, 59, 59)),
+            state(&p, &published, jst_at(2027, 1, 20, 9, 59, 59)),
+            State::Closed
+        );
+        assert_eq!(
+            state(&p, &published, jst_at(2027, 1, 20, 10, 0, 0)),
+            State::ResultPublished
+        );
+        let names = State::ALL.map(State::as_str);
+        assert_eq!(
+            names,
+            [
+                "draft",
+                "scheduled",
+                "open",
+                "closed",
+                "withdrawn",
+                "result_published"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_draft_is_a_draft_until_it_is_announced_whatever_its_dates() {
+        let p = december();
+        let draft = Milestones::default();
+        for at in [
+            jst_at(2026, 11, 1, 0, 0, 0),
+            jst_at(2026, 12, 10, 0, 0, 0),
+            jst_at(2027, 2, 1, 0, 0, 0),
+        ] {
+            assert_eq!(state(&p, &draft, at), State::Draft);
+        }
+        let m = announced(None);
+        assert_eq!(state(&p, &m, jst_at(2026, 11, 20, 8, 59, 59)), State::Draft);
+        assert_eq!(
+            state(&p, &m, jst_at(2026, 11, 20, 9, 0, 0)),
+            State::Scheduled
+        );
+    }
+
+    #[test]
+    fn a_withdrawal_ends_it_from_its_instant_whatever_came_after() {
+        let p = december();
+        let withdrawn = Milestones {
+            withdrawn_at: Some(jst_at(2026, 12, 10, 12, 0, 0)),
+            ..announced(None)
+        };
+        assert_eq!(
+            state(&p, &withdrawn, jst_at(2026, 12, 10, 11, 59, 59)),
             State::Open
         );
         assert_eq!(
-            state(&p, None, jst_at(2026, 12, 31, 0, 0, 0)),
-            State::Closed
+            state(&p, &withdrawn, jst_at(2026, 12, 10, 12, 0, 0)),
+            State::Withdrawn
         );
         assert_eq!(
-            state(&p, published, jst_at(2027, 1, 20, 9, 59, 59)),
-            State::Closed
+            state(&p, &withdrawn, jst_at(2027, 3, 1, 0, 0, 0)),
+            State::Withdrawn,
+            "and after the close"
+        );
+        let before_opening = Milestones {
+            withdrawn_at: Some(jst_at(2026, 11, 25, 0, 0, 0)),
+            ..announced(None)
+        };
+        assert_eq!(
+            state(&p, &before_opening, jst_at(2026, 12, 5, 0, 0, 0)),
+            State::Withdrawn
+        );
+    }
+
+    #[test]
+    fn what_each_state_allows() {
+        let public: Vec<_> = State::ALL.into_iter().filter(|s| s.is_public()).collect();
+        assert_eq!(public.len(), 5);
+        assert!(!State::Draft.is_public());
+        let amendable: Vec<_> = State::ALL
+            .into_iter()
+            .filter(|s| s.is_amendable())
+            .collect();
+        assert_eq!(amendable, [State::Scheduled, State::Open]);
+        let result: Vec<_> = State::ALL
+            .into_iter()
+            .filter(|s| s.takes_result())
+            .collect();
+        assert_eq!(result, [State::Closed, State::ResultPublished]);
+    }
+
+    #[test]
+    fn a_period_over_is_refused_and_one_announced_late_starts_that_day() {
+        let p = december();
+        assert_eq!(p.not_over(jst_at(2026, 12, 30, 23, 59, 59)), Ok(()));
+        let message = p.not_over(jst_at(2026, 12, 31, 0, 0, 0)).unwrap_err();
+        assert!(
+            message.contains("令和8年12月30日") && message.contains("過ぎています"),
+            "{message}"
         );
         assert_eq!(
-            state(&p, published, jst_at(2027, 1, 20, 10, 0, 0)),
-            State::ResultPublished
+            p.announced_on(day(2026, 11, 20)),
+            p,
+            "announced before it opens"
         );
-        let names: Vec<_> = [
-            State::Scheduled,
-            State::Open,
-            State::Closed,
-            State::ResultPublished,
-        ]
-        .map(State::as_str)
-        .into();
-        assert_eq!(names, ["scheduled", "open", "closed", "result_published"]);
+        assert_eq!(p.announced_on(day(2026, 12, 1)), p);
+        let late = p.announced_on(day(2026, 12, 5));
+        assert_eq!(
+            (late.opens_on(), late.closes_on()),
+            (day(2026, 12, 5), day(2026, 12, 30))
+        );
+        assert_eq!(late.days(), 26);
+        assert!(
+            late.short_reason("").is_err(),
+            "the 30-day rule counts from the announcement"
+        );
+    }
+
+    #[test]
+    fn an_extension_moves_the_end_later_only() {
+        let p = december();
+        let longer = p.extended(day(2027, 1, 15)).unwrap();
+        assert_eq!(
+            (longer.opens_on(), longer.closes_on()),
+            (day(2026, 12, 1), day(2027, 1, 15))
+        );
+        assert!(longer.contains(jst_at(2027, 1, 15, 23, 59, 59)));
+        for shorter in [day(2026, 12, 30), day(2026, 12, 20)] {
+            let message = p.extended(shorter).unwrap_err();
+            assert!(
+                message.contains("短縮はできません") && message.contains("令和8年12月30日"),
+                "{message}"
+            );
+        }
+        let short = Period::new(day(2026, 12, 1), day(2026, 12, 20)).unwrap();
+        assert_eq!(
+            short.extended(day(2026, 12, 30)).unwrap().short_reason(""),
+            Ok(None),
+            "extended to 30 days, no reason is needed any more"
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The published result as a CSV file (No. / 意見の要旨 / 市の考え方 / 修正の有無, through the
 //! shared writer in `proposals::csv`) and the Atom feed of consultations: an entry when one
-//! opens and when its result is published. Public data only.
+//! opens, when it is withdrawn and when its result is published. Public data only.
 
 use super::handlers::published;
 use super::model::{self, Consultation, Item};
@@ -75,15 +75,25 @@ struct Entry {
     summary: String,
 }
 
-/// The feed's entries at `now`: nothing scheduled is announced before it opens.
+/// The feed's entries at `now`: nothing is in it before it opens, a draft never.
 fn entries(base: &str, consultations: &[Consultation], now: DateTime<Utc>) -> Vec<Entry> {
     let mut out = Vec::new();
     for c in consultations {
         let state = c.state(now);
-        if state == State::Scheduled {
+        let page = format!("{base}/consultations/{}", c.id);
+        if let (State::Withdrawn, Some(at)) = (state, c.withdrawn_at) {
+            out.push(Entry {
+                id: format!("{page}#withdrawn"),
+                title: format!("意見募集の中止: {}", c.title),
+                at,
+                link: page.clone(),
+                summary: format!("「{}」の意見募集を中止しました。", c.title),
+            });
+        }
+        let never_opened = c.withdrawn_at.is_some_and(|at| at < c.period.opens_at());
+        if matches!(state, State::Draft | State::Scheduled) || never_opened {
             continue;
         }
-        let page = format!("{base}/consultations/{}", c.id);
         out.push(Entry {
             id: format!("{page}#open"),
             title: format!("意見募集: {}", c.title),
@@ -152,9 +162,10 @@ pub fn atom(base: &str, consultations: &[Consultation], now: DateTime<Utc>) -> S
 
 /// `/consultations/feed.atom`.
 pub async fn feed(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse> {
-    let rows = state.db(model::list).await?;
+    let now = state.clock.now();
+    let rows = state.db(move |conn| model::public_list(conn, now)).await?;
     let consultations: Vec<Consultation> = rows.into_iter().map(|(c, _)| c).collect();
-    let xml = atom(&state.public_url, &consultations, state.clock.now());
+    let xml = atom(&state.public_url, &consultations, now);
     Ok(cached(
         &req,
         "application/atom+xml; charset=utf-8",
@@ -182,6 +193,8 @@ mod tests {
             period: Period::new(day(10, 1), day(10, 30)).unwrap(),
             short_period_reason: None,
             identity_required: true,
+            published_at: Some(start_of_day(day(9, 1))),
+            withdrawn_at: None,
             result_published_at: published,
         }
     }
@@ -218,5 +231,24 @@ mod tests {
             xml.find("意見募集の結果").unwrap() < xml.find("意見募集: ").unwrap(),
             "newest first"
         );
+    }
+
+    #[test]
+    fn the_feed_tells_of_a_withdrawal_and_never_of_a_draft() {
+        let mut draft = consultation(1, None);
+        draft.published_at = None;
+        let mut early = consultation(2, None);
+        early.withdrawn_at = Some(start_of_day(day(9, 20)));
+        let mut late = consultation(3, None);
+        late.withdrawn_at = Some(start_of_day(day(10, 10)));
+        let xml = atom("http://x", &[draft, early, late], start_of_day(day(10, 20)));
+        assert!(!xml.contains("案&lt;1&gt;"), "{xml}");
+        assert_eq!(xml.matches("意見募集の中止: ").count(), 2, "{xml}");
+        assert_eq!(
+            xml.matches("意見募集: ").count(),
+            1,
+            "only the one that opened before it was withdrawn"
+        );
+        assert!(xml.contains("http://x/consultations/3#withdrawn"));
     }
 }

@@ -1,12 +1,15 @@
 //! Staff pages of consultations: the list, a new consultation (admins), and a consultation's
 //! work page (its department's reviewers): every opinion with the submitter's details, typing in
 //! an opinion that came on paper, by post, fax, email or at the counter, the result table
-//! (意見の要旨 / 市の考え方 / 修正の有無), exclusions with their reason, and publication.
+//! (意見の要旨 / 市の考え方 / 修正の有無), exclusions with their reason, and publication. Admins
+//! preview and announce a draft (公示), and correct (正誤), extend or withdraw (中止) an
+//! announced one, each with its public notice (`lifecycle`).
 
 use super::fields::{self, Channel, MAX_BODY};
-use super::handlers::{identity, section, state_label, summary_json, t, Posted};
-use super::model::{self, NewConsultation, NewItem, Opinion, Refused};
-use super::period::{day_of, parse_day, start_of_day};
+use super::handlers::{identity, notices_json, section, state_label, summary_json, t, Posted};
+use super::lifecycle::{self, Change, Correction};
+use super::model::{self, NewConsultation, NewItem, Opinion, Refused, SectionRow};
+use super::period::{day_of, parse_day, start_of_day, State};
 use crate::app::AppState;
 use crate::attachments::handlers::item_json;
 use crate::attachments::sniff::{MAX_LABEL, MAX_PER_OWNER};
@@ -242,10 +245,9 @@ pub async fn create(
     let Some(new) = posted.parse(&mut page) else {
         return new_page(&req, &hb, &state, &page, None, StatusCode::BAD_REQUEST).await;
     };
-    let ip = staff::ip(&req);
-    let actor = staff.id();
+    let (now, actor, ip) = (state.clock.now(), staff.id(), staff::ip(&req));
     match state
-        .db(move |conn| model::create(conn, &new, actor, ip.as_deref()))
+        .db(move |conn| model::create(conn, &new, now, actor, ip.as_deref()))
         .await?
     {
         Ok(id) => Ok(see_other(&format!("/staff/consultations/{id}"))),
@@ -256,7 +258,16 @@ pub async fn create(
     }
 }
 
-/// `/staff/consultations/{id}/edit`: the form with the consultation as it is, while scheduled.
+/// The sections as the forms take them: each a `## heading` line, then its body.
+fn sections_text(sections: &[SectionRow]) -> String {
+    sections
+        .iter()
+        .map(|s| format!("## {}\n{}", s.heading, s.body))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `/staff/consultations/{id}/edit`: the form with the draft as it is.
 pub async fn edit_form(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -271,23 +282,16 @@ pub async fn edit_form(
         .await?
         .ok_or(Error::NotFound)?;
     let c = &d.consultation;
-    if c.state(state.clock.now()) != super::period::State::Scheduled {
-        return Err(Error::BadRequest(
-            "募集が始まった意見公募は編集できません。".into(),
-        ));
+    if c.state(state.clock.now()) != State::Draft {
+        return Err(Error::BadRequest(model::NOT_A_DRAFT.into()));
     }
-    let sections: Vec<String> = d
-        .sections
-        .iter()
-        .map(|s| format!("## {}\n{}", s.heading, s.body))
-        .collect();
     let measures: Vec<&str> = d.measures.iter().map(|(code, _)| code.as_str()).collect();
     let mut page = FormPage::default();
     page.keep("title", &c.title)
         .keep("department", &c.department_id.to_string())
         .keep("measures", &measures.join(" "))
         .keep("summary", &c.summary)
-        .keep("sections", &sections.join("\n"))
+        .keep("sections", &sections_text(&d.sections))
         .keep("opens_on", &c.period.opens_on().to_string())
         .keep("closes_on", &c.period.closes_on().to_string())
         .keep(
@@ -338,6 +342,10 @@ struct Forms {
     item: FormPage,
     exclude: FormPage,
     publish: FormPage,
+    announce: FormPage,
+    correct: FormPage,
+    extend: FormPage,
+    withdraw: FormPage,
     /// Why a document (or, with `scan`, a scan) was refused.
     upload: Option<String>,
     scan: Option<String>,
@@ -350,6 +358,10 @@ enum WorkForm {
     Item,
     Exclude,
     Publish,
+    Announce,
+    Correct,
+    Extend,
+    Withdraw,
 }
 
 impl Forms {
@@ -361,6 +373,10 @@ impl Forms {
             WorkForm::Item => &mut forms.item,
             WorkForm::Exclude => &mut forms.exclude,
             WorkForm::Publish => &mut forms.publish,
+            WorkForm::Announce => &mut forms.announce,
+            WorkForm::Correct => &mut forms.correct,
+            WorkForm::Extend => &mut forms.extend,
+            WorkForm::Withdraw => &mut forms.withdraw,
         } = page;
         forms
     }
@@ -490,14 +506,60 @@ async fn work_page(
     let lang = Lang::of(req);
     let now = state.clock.now();
     let c = &d.consultation;
-    let closed = matches!(
-        c.state(now),
-        super::period::State::Closed | super::period::State::ResultPublished
-    );
+    let current = c.state(now);
+    // The correction form starts from the text as it is.
+    let mut fresh = FormPage::default();
+    let correct = if forms.correct.is_untouched() {
+        fresh
+            .keep("title", &c.title)
+            .keep("summary", &c.summary)
+            .keep("sections", &sections_text(&d.sections));
+        &fresh
+    } else {
+        &forms.correct
+    };
+    let today = day_of(now);
+    let announce_hint = if c.period.opens_on() < today && c.period.not_over(now).is_ok() {
+        translate(
+            lang,
+            "staff.consultations.announce_moves",
+            &[
+                ("opens", date(lang, c.period.opens_at())),
+                ("today", date(lang, start_of_day(today))),
+            ],
+        )
+    } else {
+        t(lang, "staff.consultations.announce_hint")
+    };
+    // A change refused as a whole (say, an extension after the close) is said at the top: its
+    // form may be gone from the page by now.
+    let refusal = [
+        &forms.announce,
+        &forms.correct,
+        &forms.extend,
+        &forms.withdraw,
+    ]
+    .into_iter()
+    .find_map(|form| {
+        serde_json::to_value(form).ok()?["errors"]["form"]
+            .as_str()
+            .map(str::to_owned)
+    });
     let context = json!({
         "consultation": summary_json(lang, c, now),
+        "refusal": refusal,
         "identity_required": c.identity_required,
-        "closed": closed,
+        "closed": current.takes_result(),
+        "draft": current == State::Draft,
+        "amendable": current.is_amendable(),
+        "may_manage": staff.may(Action::CreateConsultations),
+        "preview_href": format!("/staff/consultations/{id}/preview"),
+        "notices": notices_json(lang, &d.notices),
+        "announce": forms.announce,
+        "announce_hint": announce_hint,
+        "correct": correct,
+        "extend": forms.extend,
+        "withdraw": forms.withdraw,
         "sections": d.sections.iter().map(|s| json!({ "id": s.id, "label": format!("{}. {}", s.number, s.heading) })).collect::<Vec<_>>(),
         "channels": Channel::ALL.into_iter().filter(|ch| *ch != Channel::Web).map(|ch| json!({ "code": ch.code(), "label": super::handlers::channel_label(lang, ch) })).collect::<Vec<_>>(),
         "attachments": {
@@ -844,4 +906,254 @@ pub async fn publish(
             work.refused(WorkForm::Publish, page).await
         }
     }
+}
+
+/// `/staff/consultations/{id}/preview`: the public page exactly as it will show once announced
+/// now (a first day already past moved to today), for the consultation's staff.
+pub async fn preview(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+    id: web::Path<i32>,
+) -> Result<HttpResponse> {
+    let id = id.into_inner();
+    authorise(&state, &staff, id).await?;
+    let mut d = state
+        .db(move |conn| model::detail(conn, id))
+        .await?
+        .ok_or(Error::NotFound)?;
+    let now = state.clock.now();
+    let lang = Lang::of(&req);
+    let c = &mut d.consultation;
+    let banner = if c.state(now) == State::Draft {
+        if c.period.not_over(now).is_ok() {
+            c.period = c.period.announced_on(day_of(now));
+        }
+        c.published_at = Some(now);
+        t(lang, "staff.consultations.preview_draft")
+    } else {
+        t(lang, "staff.consultations.preview_public")
+    };
+    super::handlers::page(
+        &req,
+        &hb,
+        &d,
+        now,
+        &FormPage::default(),
+        "",
+        StatusCode::OK,
+        Some(banner),
+    )
+}
+
+/// The work page of a consultation, for a change to what the public is told of it (公示, 正誤,
+/// 延長, 中止): admins only, with their CSRF token.
+async fn manage<'a>(
+    req: &'a HttpRequest,
+    hb: &'a Templates,
+    state: &'a AppState,
+    staff: &'a Staff,
+    id: i32,
+    csrf: &str,
+) -> Result<WorkPage<'a>> {
+    staff.require(Action::CreateConsultations)?;
+    let (work, _) = WorkPage::posted(req, hb, state, staff, id, csrf).await?;
+    Ok(work)
+}
+
+/// `POST /staff/consultations/{id}/announce`: 公示.
+pub async fn announce(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+    id: web::Path<i32>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse> {
+    let id = id.into_inner();
+    let work = manage(&req, &hb, &state, &staff, id, &form.csrf).await?;
+    let (now, actor, ip) = (state.clock.now(), staff.id(), staff::ip(&req));
+    let outcome = state
+        .db(move |conn| {
+            lifecycle::announce(
+                conn,
+                id,
+                Change {
+                    now,
+                    actor,
+                    ip: ip.as_deref(),
+                },
+            )
+        })
+        .await?;
+    work.finish(
+        outcome.map(drop),
+        WorkForm::Announce,
+        FormPage::default(),
+        "",
+    )
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CorrectForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    sections: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /staff/consultations/{id}/correct`: 正誤, with the note of what was corrected.
+pub async fn correct(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+    id: web::Path<i32>,
+    form: web::Form<CorrectForm>,
+) -> Result<HttpResponse> {
+    let id = id.into_inner();
+    let f = form.into_inner();
+    let work = manage(&req, &hb, &state, &staff, id, &f.csrf).await?;
+    let mut page = FormPage::default();
+    for (field, value) in [
+        ("title", &f.title),
+        ("summary", &f.summary),
+        ("sections", &f.sections),
+        ("note", &f.note),
+    ] {
+        page.keep(field, value);
+    }
+    let title = page.check("title", fields::text(&f.title, "件名", 200, true));
+    let summary = page.check("summary", fields::text(&f.summary, "概要", 4000, true));
+    let sections = page.check("sections", fields::sections(&f.sections));
+    let note = page.check(
+        "note",
+        fields::text(&f.note, "訂正した内容", NOTICE_MAX, true),
+    );
+    let (Some(Some(title)), Some(Some(summary)), Some(sections), Some(Some(note))) =
+        (title, summary, sections, note)
+    else {
+        return work.refused(WorkForm::Correct, page).await;
+    };
+    let correction = Correction {
+        title,
+        summary,
+        sections,
+        note,
+    };
+    let (now, actor, ip) = (state.clock.now(), staff.id(), staff::ip(&req));
+    let public_url = state.public_url.clone();
+    let outcome = state
+        .db(move |conn| {
+            let at = Change {
+                now,
+                actor,
+                ip: ip.as_deref(),
+            };
+            lifecycle::correct(conn, id, &correction, at, &public_url)
+        })
+        .await?;
+    work.finish(outcome, WorkForm::Correct, page, "").await
+}
+
+/// The longest notice text (what was corrected, the reason), as the table allows.
+const NOTICE_MAX: usize = 1000;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ExtendForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    closes_on: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /staff/consultations/{id}/extend`: a later last day, with the reason.
+pub async fn extend(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+    id: web::Path<i32>,
+    form: web::Form<ExtendForm>,
+) -> Result<HttpResponse> {
+    let id = id.into_inner();
+    let f = form.into_inner();
+    let work = manage(&req, &hb, &state, &staff, id, &f.csrf).await?;
+    let mut page = FormPage::default();
+    page.keep("closes_on", &f.closes_on)
+        .keep("reason", &f.reason);
+    let closes_on = page.check("closes_on", parse_day(&f.closes_on, "新しい締切日"));
+    let reason = page.check(
+        "reason",
+        fields::text(&f.reason, "延長の理由", NOTICE_MAX, true),
+    );
+    let (Some(closes_on), Some(Some(reason))) = (closes_on, reason) else {
+        return work.refused(WorkForm::Extend, page).await;
+    };
+    let (now, actor, ip) = (state.clock.now(), staff.id(), staff::ip(&req));
+    let public_url = state.public_url.clone();
+    let outcome = state
+        .db(move |conn| {
+            let at = Change {
+                now,
+                actor,
+                ip: ip.as_deref(),
+            };
+            lifecycle::extend(conn, id, closes_on, &reason, at, &public_url)
+        })
+        .await?;
+    work.finish(outcome, WorkForm::Extend, page, "").await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct WithdrawForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /staff/consultations/{id}/withdraw`: 中止, with the reason.
+pub async fn withdraw(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+    id: web::Path<i32>,
+    form: web::Form<WithdrawForm>,
+) -> Result<HttpResponse> {
+    let id = id.into_inner();
+    let f = form.into_inner();
+    let work = manage(&req, &hb, &state, &staff, id, &f.csrf).await?;
+    let mut page = FormPage::default();
+    page.keep("reason", &f.reason);
+    let Some(Some(reason)) = page.check(
+        "reason",
+        fields::text(&f.reason, "中止の理由", NOTICE_MAX, true),
+    ) else {
+        return work.refused(WorkForm::Withdraw, page).await;
+    };
+    let (now, actor, ip) = (state.clock.now(), staff.id(), staff::ip(&req));
+    let public_url = state.public_url.clone();
+    let outcome = state
+        .db(move |conn| {
+            let at = Change {
+                now,
+                actor,
+                ip: ip.as_deref(),
+            };
+            lifecycle::withdraw(conn, id, &reason, at, &public_url)
+        })
+        .await?;
+    work.finish(outcome, WorkForm::Withdraw, page, "").await
 }

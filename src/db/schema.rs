@@ -390,6 +390,21 @@ diesel::table! {
         notified_open_at -> Nullable<Timestamptz>,
         result_published_at -> Nullable<Timestamptz>,
         tally -> Nullable<Jsonb>,
+        published_at -> Nullable<Timestamptz>,
+        withdrawn_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    consultation_notices (id) {
+        id -> Int4,
+        consultation_id -> Int4,
+        kind -> Text,
+        body -> Text,
+        closes_on_before -> Nullable<Date>,
+        closes_on_after -> Nullable<Date>,
+        posted_at -> Timestamptz,
+        posted_by -> Nullable<Uuid>,
     }
 }
 
@@ -485,6 +500,7 @@ diesel::joinable!(consultation_measures -> measures (measure_code));
 diesel::joinable!(consultation_sections -> consultations (consultation_id));
 diesel::joinable!(consultation_result_items -> consultations (consultation_id));
 diesel::joinable!(consultation_comments -> consultations (consultation_id));
+diesel::joinable!(consultation_notices -> consultations (consultation_id));
 diesel::joinable!(consultation_comments -> consultation_sections (section_id));
 diesel::joinable!(consultation_comments -> consultation_result_items (item_id));
 diesel::table! {
@@ -540,5 +556,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     consultation_sections,
     consultation_result_items,
     consultation_comments,
+    consultation_notices,
     attachments,
 );

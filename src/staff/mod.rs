@@ -114,6 +114,11 @@ pub const STAFF_ROUTES: &[StaffRoute] = &[
     post("/staff/consultations/{id}/items"),
     post("/staff/consultations/{id}/exclude"),
     post("/staff/consultations/{id}/publish"),
+    get("/staff/consultations/{id}/preview"),
+    post("/staff/consultations/{id}/announce"),
+    post("/staff/consultations/{id}/correct"),
+    post("/staff/consultations/{id}/extend"),
+    post("/staff/consultations/{id}/withdraw"),
 ];
 
 fn handler(route: &StaffRoute) -> actix_web::Route {
@@ -174,6 +179,21 @@ fn handler(route: &StaffRoute) -> actix_web::Route {
         }
         ("/staff/consultations/{id}/publish", Method::Post) => {
             r.to(crate::consultations::staff::publish)
+        }
+        ("/staff/consultations/{id}/preview", Method::Get) => {
+            r.to(crate::consultations::staff::preview)
+        }
+        ("/staff/consultations/{id}/announce", Method::Post) => {
+            r.to(crate::consultations::staff::announce)
+        }
+        ("/staff/consultations/{id}/correct", Method::Post) => {
+            r.to(crate::consultations::staff::correct)
+        }
+        ("/staff/consultations/{id}/extend", Method::Post) => {
+            r.to(crate::consultations::staff::extend)
+        }
+        ("/staff/consultations/{id}/withdraw", Method::Post) => {
+            r.to(crate::consultations::staff::withdraw)
         }
         (path, method) => panic!("staff route {method:?} {path} has no handler"),
     }

@@ -69,7 +69,8 @@ pub enum Action {
     ReviewProposals { department: i32 },
     /// Moderate the comments of a department (later issues).
     ModerateComments { department: i32 },
-    /// Create consultations (意見公募): admin only.
+    /// Create consultations (意見公募) and decide what the public is told of them: announce
+    /// (公示), correct, extend and withdraw. Admin only.
     CreateConsultations,
     /// Enter paper opinions, write and publish the result of a department's consultation:
     /// its reviewers.
@@ -115,7 +116,7 @@ pub fn refusal(action: Action) -> String {
         Action::ManageOutbox => "メール送信の管理",
         Action::ReviewProposals { .. } => "この担当課の提案の審査",
         Action::ModerateComments { .. } => "この担当課のコメントの管理",
-        Action::CreateConsultations => "意見公募の作成",
+        Action::CreateConsultations => "意見公募の作成・公示・訂正・延長・中止",
         Action::WorkConsultation { .. } => "この担当課の意見公募の管理",
     };
     format!("{what}を利用する権限がありません。必要な場合は管理者に権限の付与を依頼してください。")

@@ -139,11 +139,12 @@ FROM generate_series(1, :replies) AS j,
 
 -- The consultation: open 60 to 31 days ago, its result published yesterday.
 INSERT INTO consultations (title, department_id, summary, opens_on, closes_on, identity_required,
-                           created_by, created_at, notified_open_at, result_published_at)
+                           created_by, created_at, published_at, notified_open_at, result_published_at)
 VALUES ('（ベンチマーク）意見の多い意見公募', :department,
         '協働のまちづくりを進めるための計画の案について、市民の皆さんの意見を募集しました。',
         current_date - 60, current_date - 31, false, md5('cbench-account0')::uuid,
-        now() - interval '70 days', now() - interval '60 days', now() - interval '1 day')
+        now() - interval '70 days', now() - interval '65 days', now() - interval '60 days',
+        now() - interval '1 day')
 RETURNING id AS consultation \gset
 
 INSERT INTO consultation_measures (consultation_id, measure_code) VALUES (:consultation, :'measure');

@@ -266,8 +266,8 @@ fn openapi_documents_every_route() {
         diesel::RunQueryDsl::execute(
             diesel::sql_query(
                 "WITH d AS (INSERT INTO departments (name) VALUES ('企画課') RETURNING id)
-                 INSERT INTO consultations (title, department_id, summary, opens_on, closes_on, result_published_at)
-                 SELECT '公開された意見公募', id, '概要', '2020-01-01', '2020-01-31', '2020-02-15' FROM d",
+                 INSERT INTO consultations (title, department_id, summary, opens_on, closes_on, published_at, result_published_at)
+                 SELECT '公開された意見公募', id, '概要', '2020-01-01', '2020-01-31', '2019-12-01', '2020-02-15' FROM d",
             ),
             &mut app.db(),
         )

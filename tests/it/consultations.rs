@@ -65,7 +65,7 @@ pub fn consultation_fields(
     ]
 }
 
-async fn post(
+pub async fn post(
     visitor: &Visitor,
     form_path: &str,
     action: &str,
@@ -75,8 +75,8 @@ async fn post(
     visitor.submit(form_path, action, &fields).await
 }
 
-/// The admin creates consultation 1 of `dept`, open from 1 to 30 December 2026.
-async fn create_december(admin: &Visitor, dept: i32) {
+/// The admin saves consultation 1 of `dept`, open from 1 to 30 December 2026, as a draft.
+pub async fn save_december(admin: &Visitor, dept: i32) {
     let response = post(
         admin,
         "/staff/consultations/new",
@@ -87,11 +87,25 @@ async fn create_december(admin: &Visitor, dept: i32) {
     assert_eq!(response.status(), 303);
 }
 
+/// The admin announces (公示) consultation `id`.
+pub async fn announce(admin: &Visitor, id: i32) {
+    let work = format!("/staff/consultations/{id}");
+    let response = post(admin, &work, &format!("{work}/announce"), &[]).await;
+    assert_eq!(response.status(), 303, "announced");
+}
+
+/// The admin saves consultation 1 of `dept` for December 2026 and announces it.
+pub async fn create_december(admin: &Visitor, dept: i32) {
+    save_december(admin, dept).await;
+    announce(admin, 1).await;
+}
+
 fn creating_refuses_bad_periods_and_keeps_the_form() {
     run(async {
         let app = TestApp::start().await;
         let admin = staff_member(&app, "admin@example.jp", "管理者", &[("admin", None)]).await;
         let dept = department(&app, "企画課");
+        app.clock.set(jst(2026, 11, 20, 9, 0, 0));
         let new = "/staff/consultations/new";
         for (opens, closes, reason, message) in [
             ("", "", "", "開始日を入力してください"),
@@ -132,6 +146,7 @@ fn creating_refuses_bad_periods_and_keeps_the_form() {
         ));
         let response = post(&admin, new, "/staff/consultations", &fields).await;
         assert_eq!(response.status(), 303);
+        announce(&admin, 1).await;
         let page = visible_text(&app.page("/consultations/1").await);
         assert!(page.contains("29日間"), "{page}");
         assert!(page.contains("法令の施行日に間に合わせるため。"), "{page}");
@@ -190,10 +205,10 @@ fn from_opinion_to_published_result() {
         let hanako = app.visitor();
         resident(&app, &hanako, "hanako@example.jp", "花子").await;
         app.clock.set(jst(2026, 11, 30, 12, 0, 0));
-        create_december(&admin, dept).await;
+        save_december(&admin, dept).await;
         let id = 1;
 
-        // While scheduled, an admin may still correct it; no longer once open.
+        // While a draft, an admin may still edit it; once announced, no longer.
         let edit = "/staff/consultations/1/edit";
         let mut fields = consultation_fields(dept, "2026-12-01", "2026-12-30");
         fields[0].1 = "本庄市協働推進指針（案）".into();
@@ -203,6 +218,12 @@ fn from_opinion_to_published_result() {
             "the draft as typed"
         );
         assert_eq!(post(&admin, edit, edit, &fields).await.status(), 303);
+        announce(&admin, id).await;
+        assert_eq!(
+            admin.get(edit).await.status(),
+            400,
+            "no edits once announced"
+        );
         let page = visible_text(&hanako.page("/consultations/1").await);
         assert!(page.contains("3. 第3章 推進体制"), "{page}");
 
@@ -223,7 +244,6 @@ fn from_opinion_to_published_result() {
         app.clock.set(jst(2026, 12, 1, 0, 0, 0));
         let page = hanako.page("/consultations/1").await;
         assert!(visible_text(&page).contains("第2章 取組"), "sections shown");
-        assert_eq!(admin.get(edit).await.status(), 400, "no edits once open");
         let empty = signed(&hanako, id, " ").await;
         assert_eq!(empty.status(), 400);
         assert!(visible_text(&empty.text().await.unwrap()).contains("意見を入力してください"));
@@ -674,8 +694,9 @@ fn documents_are_public_and_scans_are_for_its_staff() {
         )
         .await;
         let dept = department(&app, "企画課");
-        app.clock.set(jst(2026, 12, 10, 12, 0, 0));
+        app.clock.set(jst(2026, 11, 25, 12, 0, 0));
         create_december(&admin, dept).await;
+        app.clock.set(jst(2026, 12, 10, 12, 0, 0));
         // The draft as a PDF, public on the consultation's page.
         let uploaded = upload(&reviewer, "/consultations/1/attachments", "指針（案）.pdf").await;
         assert_eq!(uploaded.status(), 303);

@@ -2,21 +2,28 @@
 //! the receipt number on screen and by email; the department's reviewer types in a fax; the
 //! injected clock passes the deadline; the reviewer writes the city's views and publishes; the
 //! result page, CSV and feed show them and the resident is told by email. axe-core checks the
-//! public page, the receipt, the staff pages and the result.
+//! public page, the receipt, the staff pages and the result; and, as an admin takes a draft
+//! through preview, announcement, correction and withdrawal, each page on the way.
 
 use crate::accounts::{resident, PASSWORD};
 use crate::browser::Browser;
-use crate::consultations::{consultation_fields, jst};
+use crate::consultations::{announce, consultation_fields, jst};
 use crate::mail::{ReceivedMail, SmtpSink};
 use crate::staff::{department, staff_member};
 use crate::support::{run, visible_text, TestApp};
 use kyodo::notify::{self, Mailer};
 use std::time::Duration;
 
-pub const TESTS: &[(&str, fn())] = &[(
-    "consultations_browser::opinion_fax_deadline_views_and_publication",
-    opinion_fax_deadline_views_and_publication,
-)];
+pub const TESTS: &[(&str, fn())] = &[
+    (
+        "consultations_browser::opinion_fax_deadline_views_and_publication",
+        opinion_fax_deadline_views_and_publication,
+    ),
+    (
+        "consultations_browser::a_draft_announced_corrected_and_withdrawn",
+        a_draft_announced_corrected_and_withdrawn,
+    ),
+];
 
 const HANAKO: &str = "hanako@example.jp";
 const REVIEWER: &str = "reviewer@example.jp";
@@ -66,6 +73,7 @@ fn opinion_fax_deadline_views_and_publication() {
             .submit("/staff/consultations/new", "/staff/consultations", &fields)
             .await;
         assert_eq!(created.status(), 303);
+        announce(&admin, 1).await;
         let sink = SmtpSink::start();
         let mailer = Mailer::smtp(&sink.url(), notify::DEFAULT_FROM).unwrap();
         deliver(&app, &mailer);
@@ -241,6 +249,117 @@ fn opinion_fax_deadline_views_and_publication() {
             mail.text
         );
 
+        browser.close().await;
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        app.stop().await;
+    });
+}
+
+/// An admin in the browser: the draft's work page and preview, the announcement, a correction
+/// refused then made, the public page with its notice, the withdrawal and the withdrawn page.
+fn a_draft_announced_corrected_and_withdrawn() {
+    run(async {
+        let app = TestApp::start().await;
+        let admin = staff_member(&app, "admin@example.jp", "管理者", &[("admin", None)]).await;
+        let dept = department(&app, "企画課");
+        app.clock.set(jst(2026, 11, 20, 9, 0, 0));
+        let fields = consultation_fields(dept, "2026-12-01", "2026-12-30");
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let created = admin
+            .submit("/staff/consultations/new", "/staff/consultations", &fields)
+            .await;
+        assert_eq!(created.status(), 303);
+        let browser = Browser::start().await.unwrap();
+        let mut failures = Vec::new();
+        let mut check = async |name: &str| {
+            if let Err(e) = browser.assert_accessible(name).await {
+                failures.push(e);
+            }
+        };
+        sign_in_as(&browser, &app, "admin@example.jp").await;
+        browser
+            .goto(&app.url("/staff/consultations/1"))
+            .await
+            .unwrap();
+        browser.wait_for_text("main", "公示前です").await.unwrap();
+        check("staff-consultation-draft").await;
+        browser
+            .goto(&app.url("/staff/consultations/1/preview"))
+            .await
+            .unwrap();
+        browser.wait_for_text("main", "プレビュー").await.unwrap();
+        check("consultation-preview").await;
+        browser
+            .goto(&app.url("/staff/consultations/1"))
+            .await
+            .unwrap();
+        browser
+            .click("#announce button[type=submit]")
+            .await
+            .unwrap();
+        browser
+            .wait_for_text("main", "内容を訂正する")
+            .await
+            .unwrap();
+        check("staff-consultation-announced").await;
+
+        app.clock.set(jst(2026, 12, 5, 10, 0, 0));
+        browser
+            .fill("#correct-summary", "指針の案です（訂正後）。")
+            .await
+            .unwrap();
+        browser
+            .click("form[action$='/correct'] button[type=submit]")
+            .await
+            .unwrap();
+        browser
+            .wait_for_text("main", "訂正した内容を入力してください")
+            .await
+            .unwrap();
+        check("staff-consultation-correction-refused").await;
+        browser
+            .fill("#correct-note", "概要の誤りを訂正しました。")
+            .await
+            .unwrap();
+        browser
+            .click("form[action$='/correct'] button[type=submit]")
+            .await
+            .unwrap();
+        browser
+            .wait_for_text("main", "概要の誤りを訂正しました。")
+            .await
+            .unwrap();
+        browser.goto(&app.url("/consultations/1")).await.unwrap();
+        let page = browser
+            .wait_for_text("main", "正誤（内容の訂正）")
+            .await
+            .unwrap();
+        assert!(
+            page.contains("指針の案です（訂正後）。"),
+            "the summary typed before the refusal was kept: {page}"
+        );
+        check("consultation-with-notice").await;
+
+        browser
+            .goto(&app.url("/staff/consultations/1"))
+            .await
+            .unwrap();
+        browser
+            .fill("#withdraw-reason", "計画の見直しのため。")
+            .await
+            .unwrap();
+        browser
+            .click("form[action$='/withdraw'] button[type=submit]")
+            .await
+            .unwrap();
+        browser.wait_for_text("main", "中止").await.unwrap();
+        browser.goto(&app.url("/consultations/1")).await.unwrap();
+        let page = browser
+            .wait_for_text("main", "中止しました。理由：計画の見直しのため。")
+            .await
+            .unwrap();
+        assert!(page.contains("意見は受け付けていません"), "{page}");
+        check("consultation-withdrawn").await;
         browser.close().await;
         assert!(failures.is_empty(), "{}", failures.join("\n"));
         app.stop().await;

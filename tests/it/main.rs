@@ -13,6 +13,7 @@ mod comments;
 mod consultations;
 mod consultations_browser;
 mod hardening_security;
+mod consultations_lifecycle;
 mod mail;
 mod operations;
 mod orgs;
@@ -73,6 +74,7 @@ fn main() {
         consultations_browser::TESTS,
         hardening_security::TESTS,
         residents::TESTS,
+        consultations_lifecycle::TESTS,
     ]
     .iter()
     .flat_map(|tests| tests.iter())

@@ -132,6 +132,32 @@ const MATRIX: &[(&str, Method, Allowed)] = &[
         Method::Post,
         Allowed::Reviewers,
     ),
+    (
+        "/staff/consultations/{id}/preview",
+        Method::Get,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/consultations/{id}/announce",
+        Method::Post,
+        Allowed::Admin,
+    ),
+    (
+        "/staff/consultations/{id}/correct",
+        Method::Post,
+        Allowed::Admin,
+    ),
+    (
+        "/staff/consultations/{id}/extend",
+        Method::Post,
+        Allowed::Admin,
+    ),
+    // After the correction and the extension: the admin withdraws the same one.
+    (
+        "/staff/consultations/{id}/withdraw",
+        Method::Post,
+        Allowed::Admin,
+    ),
     ("/staff/moderation", Method::Get, Allowed::Moderators),
     (
         "/staff/moderation/{id}/hide",
@@ -288,8 +314,10 @@ struct Fixture {
     kpi: String,
     /// A closed consultation of the matrix's department, with one opinion.
     consultation: String,
-    /// A scheduled one (only those can be edited).
+    /// A draft (only those can be edited, previewed before and announced).
     scheduled: String,
+    /// An announced one, open: corrected, extended and withdrawn.
+    open: String,
     /// A submitted proposal on measure 5-1, whose department the matrix's reviewer reviews.
     proposal: String,
     reviewer: String,
@@ -307,7 +335,19 @@ fn concrete(pattern: &str, f: &Fixture) -> String {
         p if p.starts_with("/staff/outbox/{id}") => p.replace("{id}", &f.email),
         p if p.starts_with("/staff/kpis/{code}") => p.replace("{code}", "5-1"),
         p if p.starts_with("/staff/proposals/{id}") => p.replace("{id}", &f.proposal),
-        p if p.starts_with("/staff/consultations/{id}/edit") => p.replace("{id}", &f.scheduled),
+        p if p.starts_with("/staff/consultations/{id}/")
+            && matches!(p.rsplit('/').next(), Some("edit" | "preview" | "announce")) =>
+        {
+            p.replace("{id}", &f.scheduled)
+        }
+        p if p.starts_with("/staff/consultations/{id}/")
+            && matches!(
+                p.rsplit('/').next(),
+                Some("correct" | "extend" | "withdraw")
+            ) =>
+        {
+            p.replace("{id}", &f.open)
+        }
         p if p.starts_with("/staff/consultations/{id}") => p.replace("{id}", &f.consultation),
         p if p.starts_with("/staff/moderation/{id}") => p.replace("{id}", &f.comment),
         p => {
@@ -382,6 +422,17 @@ fn fields(app: &TestApp, pattern: &str, f: &Fixture) -> Vec<(&'static str, Strin
             ("response", "市の考え方".into()),
             ("changed", "no".into()),
         ],
+        "/staff/consultations/{id}/correct" => vec![
+            ("title", "行列の意見公募（訂正）".into()),
+            ("summary", "概要".into()),
+            ("sections", "## 第1章\n本文".into()),
+            ("note", "件名の誤字を訂正しました。".into()),
+        ],
+        "/staff/consultations/{id}/extend" => vec![
+            ("closes_on", "2099-12-31".into()),
+            ("reason", "説明会を追加で開くため。".into()),
+        ],
+        "/staff/consultations/{id}/withdraw" => vec![("reason", "計画の見直しのため。".into())],
         "/staff/consultations/{id}/exclude" => vec![
             ("receipt", "PC-2020-0001-000001".into()),
             ("reason", "第三者の権利を害するため".into()),
@@ -458,8 +509,8 @@ fn authorisation_matrix() {
         let reviewer_id = account_id(&app, "reviewer@example.jp");
         let consultation = one(
             &app,
-            &format!("WITH c AS (INSERT INTO consultations (title, department_id, summary, opens_on, closes_on)
-                 VALUES ('行列の意見公募', {department}, '概要', '2020-01-01', '2020-01-31') RETURNING id)
+            &format!("WITH c AS (INSERT INTO consultations (title, department_id, summary, opens_on, closes_on, published_at)
+                 VALUES ('行列の意見公募', {department}, '概要', '2020-01-01', '2020-01-31', '2019-12-01') RETURNING id)
              INSERT INTO consultation_comments (consultation_id, receipt_seq, receipt_number, channel, received_at, body)
              SELECT id, 1, 'PC-2020-' || lpad(id::text, 4, '0') || '-000001', 'web', '2020-01-05', '意見' FROM c
              RETURNING consultation_id::text AS id"),
@@ -468,6 +519,11 @@ fn authorisation_matrix() {
             &app,
             &format!("INSERT INTO consultations (title, department_id, summary, opens_on, closes_on)
                  VALUES ('公示前の意見公募', {department}, '概要', '2030-04-01', '2030-04-30') RETURNING id::text AS id"),
+        );
+        let open = one(
+            &app,
+            &format!("INSERT INTO consultations (title, department_id, summary, opens_on, closes_on, published_at)
+                 VALUES ('募集中の意見公募', {department}, '概要', '2020-01-01', '2099-12-30', '2019-12-01') RETURNING id::text AS id"),
         );
         let comment = one(
             &app,
@@ -485,6 +541,7 @@ fn authorisation_matrix() {
             kpi,
             consultation,
             scheduled,
+            open,
             proposal,
             reviewer: reviewer_id,
             comment,
@@ -566,6 +623,10 @@ fn authorisation_matrix() {
             "organisation.verify",
             "kpi.record_actual",
             "outbox.retry",
+            "consultation.announce",
+            "consultation.correct",
+            "consultation.extend",
+            "consultation.withdraw",
         ] {
             assert_eq!(
                 count(&app, &format!("SELECT count(*) AS n FROM audit_log WHERE action = '{action}' AND actor_id = (SELECT id FROM accounts WHERE email = 'admin@example.jp') AND ip IS NOT NULL")),
