@@ -15,7 +15,9 @@ use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Utc};
 pub const MIN_DAYS: i64 = 30;
 
 /// A consultation's state (状態), never stored: computed from the dates, the publication and now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = ConsultationState)]
 pub enum State {
     /// 公示前: not open yet.
     Scheduled,
@@ -28,6 +30,13 @@ pub enum State {
 }
 
 impl State {
+    pub const ALL: [State; 4] = [
+        State::Scheduled,
+        State::Open,
+        State::Closed,
+        State::ResultPublished,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             State::Scheduled => "scheduled",
@@ -35,6 +44,19 @@ impl State {
             State::Closed => "closed",
             State::ResultPublished => "result_published",
         }
+    }
+}
+
+impl std::str::FromStr for State {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        State::ALL
+            .into_iter()
+            .find(|state| state.as_str() == s)
+            .ok_or_else(|| {
+                format!("状態「{s}」は scheduled・open・closed・result_published のいずれかです。")
+            })
     }
 }
 
@@ -225,15 +247,12 @@ mod tests {
             state(&p, published, jst_at(2027, 1, 20, 10, 0, 0)),
             State::ResultPublished
         );
-        let names: Vec<_> = [
-            State::Scheduled,
-            State::Open,
-            State::Closed,
-            State::ResultPublished,
-        ]
-        .map(State::as_str)
-        .into();
+        let names = State::ALL.map(State::as_str);
         assert_eq!(names, ["scheduled", "open", "closed", "result_published"]);
+        for state in State::ALL {
+            assert_eq!(state.as_str().parse(), Ok(state));
+        }
+        assert!("draft".parse::<State>().is_err());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod api;
+mod api_contract;
 mod attachments;
 mod browser;
 mod browser_pages;
@@ -47,6 +48,7 @@ fn main() {
     let trials: Vec<Trial> = [
         accounts::TESTS,
         api::TESTS,
+        api_contract::TESTS,
         pages::TESTS,
         operations::TESTS,
         seeds::TESTS,
