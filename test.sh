@@ -2,7 +2,8 @@
 # Kyodo's whole test suite: ./test.sh [extra args for the final `cargo test`, e.g. a filter]
 #
 # Installs what the tests need when it is missing (Chromium + chromedriver, PostgreSQL,
-# libpq headers, Japanese fonts, axe-core, aiosmtpd), then runs rustfmt, clippy and every test.
+# libpq headers, Japanese fonts, axe-core, the Nu HTML checker and Java, aiosmtpd, schemathesis),
+# then runs rustfmt, clippy and every test.
 # A tool that cannot be installed makes this script fail; no test is ever skipped.
 set -euo pipefail
 
@@ -100,19 +101,27 @@ if [ ! -f /usr/include/postgresql/libpq-fe.h ]; then
     [ -f /usr/include/postgresql/libpq-fe.h ] || die "libpq-fe.h not found even after installing libpq-dev"
 fi
 
-# axe-core, injected into pages by tests/it/browser.rs.
-if [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then
+# Java, for the Nu HTML checker that tests/it/browser.rs runs over every page it checks.
+have java || apt_install default-jre-headless
+have java || die "java is still not on PATH after installing the Debian package 'default-jre-headless'"
+
+# axe-core, injected into pages by tests/it/browser.rs, and the Nu HTML checker (vnu-jar).
+# --ignore-scripts: vnu-jar's install script would download a Java of its own; Debian's is used.
+AXE=tests/browser/node_modules/axe-core/axe.min.js
+VNU=tests/browser/node_modules/vnu-jar/build/dist/vnu.jar
+if [ ! -f "$AXE" ] || [ ! -f "$VNU" ]; then
     have npm || apt_install nodejs npm
-    echo "    installing tests/browser node modules (axe-core)"
+    echo "    installing tests/browser node modules (axe-core, vnu-jar)"
     if [ -f tests/browser/package-lock.json ]; then
-        npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error >/dev/null ||
+        npm ci --prefix tests/browser --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null ||
             die "npm ci in tests/browser failed"
     else
-        npm install --prefix tests/browser --no-audit --no-fund --loglevel=error >/dev/null ||
+        npm install --prefix tests/browser --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null ||
             die "npm install in tests/browser failed"
     fi
-    [ -f tests/browser/node_modules/axe-core/axe.min.js ] ||
-        die "tests/browser/node_modules/axe-core/axe.min.js is missing after npm install"
+    for file in "$AXE" "$VNU"; do
+        [ -f "$file" ] || die "$file is missing after npm install"
+    done
 fi
 # aiosmtpd: the real SMTP server on loopback that the mail tests deliver to (tests/it/mail.rs).
 if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
@@ -126,6 +135,21 @@ if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
     if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
         tail -n 20 "$PIP_LOG" >&2 || true
         die "could not install Python's aiosmtpd, the SMTP server of the mail tests (log: $PIP_LOG); try: python3 -m pip install aiosmtpd"
+    fi
+    rm -f "$PIP_LOG"
+fi
+# schemathesis and openapi-spec-validator: the API against its OpenAPI document, and the
+# document itself (tests/it/api_contract.rs). A user's pip puts commands in ~/.local/bin.
+export PATH="$PATH:$HOME/.local/bin"
+if ! have schemathesis || ! python3 -c 'import openapi_spec_validator' >/dev/null 2>&1; then
+    python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
+    echo "    installing schemathesis and openapi-spec-validator (pip)"
+    PIP_LOG="${TMPDIR:-/tmp}/kyodo-test-pip.$$.log"
+    python3 -m pip install --quiet schemathesis openapi-spec-validator >>"$PIP_LOG" 2>&1 ||
+        python3 -m pip install --quiet --break-system-packages schemathesis openapi-spec-validator >>"$PIP_LOG" 2>&1 || true
+    if ! have schemathesis || ! python3 -c 'import openapi_spec_validator' >/dev/null 2>&1; then
+        tail -n 20 "$PIP_LOG" >&2 || true
+        die "could not install schemathesis and openapi-spec-validator, the API contract tests' tools (log: $PIP_LOG); try: python3 -m pip install schemathesis openapi-spec-validator"
     fi
     rm -f "$PIP_LOG"
 fi

@@ -86,7 +86,8 @@ pub struct Problem {
         healthz,
         readyz,
     ),
-    components(schemas(Problem, crate::proposals::api::ProposalList, crate::proposals::api::ProposalJson,
+    // Types met only in parameters (ProposalSort) are not collected from the paths: list them.
+    components(schemas(Problem, crate::proposals::listing::Sort, crate::proposals::api::ProposalList, crate::proposals::api::ProposalJson,
         crate::consultations::api::ConsultationList, crate::consultations::api::ConsultationDetail,
         crate::consultations::api::ConsultationJson, crate::consultations::api::SectionJson,
         crate::consultations::api::NoticeJson,
@@ -103,7 +104,8 @@ async fn openapi(req: HttpRequest) -> Result<HttpResponse> {
 }
 
 /// The process is up.
-#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "Up")))]
+#[utoipa::path(get, path = "/healthz", tag = "operations", operation_id = "healthz",
+    responses((status = 200, description = "Up", body = String, content_type = "text/plain", example = "ok")))]
 async fn healthz() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
@@ -111,8 +113,11 @@ async fn healthz() -> HttpResponse {
 }
 
 /// The database answers.
-#[utoipa::path(get, path = "/readyz", tag = "operations",
-    responses((status = 200, description = "Ready"), (status = 503, description = "Database unavailable")))]
+#[utoipa::path(get, path = "/readyz", tag = "operations", operation_id = "readyz",
+    responses(
+        (status = 200, description = "Ready", body = String, content_type = "text/plain", example = "ready"),
+        (status = 503, description = "Database unavailable"),
+    ))]
 async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse> {
     state
         .db(|conn| {

@@ -6,25 +6,25 @@ use super::handlers::{load, published};
 use super::model::{self, Consultation};
 use super::period::State;
 use crate::app::AppState;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::web::json;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
 /// A consultation (意見公募).
 #[derive(Serialize, ToSchema)]
 pub struct ConsultationJson {
+    #[schema(minimum = 1)]
     pub id: i32,
     pub title: String,
     /// 担当課.
     pub department: String,
-    /// scheduled, open, closed, withdrawn (中止) or result_published, at the time of the
-    /// request. Drafts (not yet announced) are never listed.
-    #[schema(example = "open")]
-    pub state: String,
+    /// At the time of the request: scheduled, open, closed, withdrawn (中止) or
+    /// result_published. Drafts (not yet announced) are never listed.
+    pub state: State,
     /// 00:00 JST of the first day.
     #[schema(value_type = String, format = DateTime)]
     pub opens_at: DateTime<Utc>,
@@ -115,7 +115,7 @@ fn summary(c: &Consultation, count: i64, now: DateTime<Utc>) -> ConsultationJson
         id: c.id,
         title: c.title.clone(),
         department: c.department.clone(),
-        state: c.state(now).as_str().to_owned(),
+        state: c.state(now),
         opens_at: c.period.opens_at(),
         closes_at: c.period.closes_at(),
         short_period_reason: c.short_period_reason.clone(),
@@ -125,25 +125,48 @@ fn summary(c: &Consultation, count: i64, now: DateTime<Utc>) -> ConsultationJson
     }
 }
 
-/// Every announced consultation.
-#[utoipa::path(get, path = "/api/v1/consultations", tag = "consultations",
-    responses((status = 200, description = "Consultations", body = ConsultationList)))]
-pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse> {
+#[derive(Deserialize)]
+pub struct ListQuery {
+    state: Option<String>,
+}
+
+/// Every announced consultation, or those in one state (`?state=open`).
+#[utoipa::path(get, path = "/api/v1/consultations", tag = "consultations", operation_id = "list_consultations",
+    params(("state" = Option<State>, Query, description = "Only consultations in this state now; any other value is refused with 400")),
+    responses(
+        (status = 200, description = "Consultations", body = ConsultationList),
+        (status = 400, description = "Unknown state", body = crate::app::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse> {
+    let wanted = query
+        .state
+        .as_deref()
+        .map(|raw| raw.parse::<State>().map_err(Error::BadRequest))
+        .transpose()?;
     let now = state.clock.now();
     let rows = state.db(move |conn| model::public_list(conn, now)).await?;
     json(
         &req,
         &ConsultationList {
-            consultations: rows.iter().map(|(c, n)| summary(c, *n, now)).collect(),
+            consultations: rows
+                .iter()
+                .filter(|(c, _)| wanted.is_none_or(|w| c.state(now) == w))
+                .map(|(c, n)| summary(c, *n, now))
+                .collect(),
         },
     )
 }
 
 /// One consultation with its measures and sections.
-#[utoipa::path(get, path = "/api/v1/consultations/{id}", tag = "consultations",
-    params(("id" = i32, Path, description = "The consultation's number")),
+#[utoipa::path(get, path = "/api/v1/consultations/{id}", tag = "consultations", operation_id = "get_consultation",
+    params(("id" = i32, Path, minimum = 1, maximum = 2147483647, description = "The consultation's number")),
     responses(
         (status = 200, description = "The consultation", body = ConsultationDetail),
+        (status = 400, description = "Malformed number", body = crate::app::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such consultation, or a draft", body = crate::app::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn show(
@@ -185,10 +208,11 @@ pub async fn show(
 }
 
 /// The published result; 404 until it is published.
-#[utoipa::path(get, path = "/api/v1/consultations/{id}/result", tag = "consultations",
-    params(("id" = i32, Path, description = "The consultation's number")),
+#[utoipa::path(get, path = "/api/v1/consultations/{id}/result", tag = "consultations", operation_id = "get_consultation_result",
+    params(("id" = i32, Path, minimum = 1, maximum = 2147483647, description = "The consultation's number")),
     responses(
         (status = 200, description = "The result", body = ResultJson),
+        (status = 400, description = "Malformed number", body = crate::app::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such consultation, or no published result", body = crate::app::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn result(

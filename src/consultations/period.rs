@@ -15,7 +15,9 @@ use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Utc};
 pub const MIN_DAYS: i64 = 30;
 
 /// A consultation's state (状態), never stored: computed from the dates, the milestones and now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = ConsultationState)]
 pub enum State {
     /// 公示前: saved, seen by staff only.
     Draft,
@@ -77,6 +79,23 @@ pub struct Milestones {
     pub published_at: Option<DateTime<Utc>>,
     pub withdrawn_at: Option<DateTime<Utc>>,
     pub result_published_at: Option<DateTime<Utc>>,
+}
+
+impl std::str::FromStr for State {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        // A draft is never public, so it is no state anyone can ask for.
+        State::ALL
+            .into_iter()
+            .filter(|state| state.is_public())
+            .find(|state| state.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "状態「{s}」は scheduled・open・closed・withdrawn・result_published のいずれかです。"
+                )
+            })
+    }
 }
 
 /// The first and last day of a consultation, first ≤ last.
@@ -438,6 +457,23 @@ mod tests {
             Ok(None),
             "extended to 30 days, no reason is needed any more"
         );
+        let names = State::ALL.map(State::as_str);
+        assert_eq!(
+            names,
+            [
+                "draft",
+                "scheduled",
+                "open",
+                "closed",
+                "withdrawn",
+                "result_published"
+            ]
+        );
+        for state in State::ALL.into_iter().filter(|s| s.is_public()) {
+            assert_eq!(state.as_str().parse(), Ok(state));
+        }
+        assert!("draft".parse::<State>().is_err(), "drafts are never listed");
+        assert!("".parse::<State>().is_err());
     }
 
     #[test]

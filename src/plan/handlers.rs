@@ -277,7 +277,7 @@ pub async fn plan(
 }
 
 /// All 33 measures: detailed and cited.
-#[utoipa::path(get, path = "/api/v1/measures", tag = "plan",
+#[utoipa::path(get, path = "/api/v1/measures", tag = "plan", operation_id = "list_measures",
     responses((status = 200, description = "Every measure of the plan", body = api::MeasureList)))]
 pub async fn api_measures(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse> {
     let measures = state.db(queries::measures).await?;
@@ -290,8 +290,9 @@ pub async fn api_measures(req: HttpRequest, state: web::Data<AppState>) -> Resul
 }
 
 /// One measure with its goals, KPIs (with actual values and progress), sub-measures and plans.
-#[utoipa::path(get, path = "/api/v1/measures/{code}", tag = "plan",
-    params(("code" = String, Path, description = "Measure code", example = "6-1")),
+#[utoipa::path(get, path = "/api/v1/measures/{code}", tag = "plan", operation_id = "get_measure",
+    params(("code" = String, Path, description = "Measure code: chapter, hyphen, number", example = "6-1",
+        pattern = r"^[1-9]-[1-9][0-9]?$")),
     responses(
         (status = 200, description = "The measure", body = api::MeasureJson),
         (status = 400, description = "Malformed code", body = crate::app::Problem, content_type = "application/problem+json"),
@@ -330,7 +331,7 @@ pub async fn api_measure(
 }
 
 /// The five cross-measure plans (政策連携プラン).
-#[utoipa::path(get, path = "/api/v1/plans", tag = "plan",
+#[utoipa::path(get, path = "/api/v1/plans", tag = "plan", operation_id = "list_plans",
     responses((status = 200, description = "The plans", body = api::PlanList)))]
 pub async fn api_plans(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse> {
     let plans = state.db(queries::plans).await?;
@@ -338,10 +339,11 @@ pub async fn api_plans(req: HttpRequest, state: web::Data<AppState>) -> Result<H
 }
 
 /// One cross-measure plan.
-#[utoipa::path(get, path = "/api/v1/plans/{number}", tag = "plan",
-    params(("number" = i32, Path, description = "Plan number", example = 1)),
+#[utoipa::path(get, path = "/api/v1/plans/{number}", tag = "plan", operation_id = "get_plan",
+    params(("number" = i32, Path, minimum = 1, maximum = 99, description = "Plan number", example = 1)),
     responses(
         (status = 200, description = "The plan", body = super::model::Plan),
+        (status = 400, description = "Malformed number", body = crate::app::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such plan", body = crate::app::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn api_plan(

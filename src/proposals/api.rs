@@ -3,12 +3,13 @@
 //! internal note), dates in RFC 3339.
 
 use super::handlers::{parse_filter, ListQuery};
+use super::listing::{Sort, SEARCH_MAX};
 use super::model::{self, Listed, OrgRef, Proposal, Step};
 use super::participation;
 use super::workflow::State;
 use crate::app::AppState;
 use crate::attachments::Owner;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::web::json;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -17,10 +18,33 @@ use std::collections::HashMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+/// The state as the API shows it: a draft is never public, so `draft` is not among the values.
+impl utoipa::PartialSchema for State {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(
+                State::ALL
+                    .into_iter()
+                    .filter(|s| s.is_public())
+                    .map(State::as_str),
+            ))
+            .description(Some("A public proposal's state (a draft is never public)."))
+            .into()
+    }
+}
+
+impl ToSchema for State {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "ProposalState".into()
+    }
+}
+
 /// The organisation a proposal is made in the name of.
 #[derive(Serialize, ToSchema)]
 pub struct OrganisationJson {
-    #[schema(value_type = String, example = "6c0d3c1e-0d55-4a7e-9f39-1d2a3c4b5e6f")]
+    #[schema(value_type = String, format = "uuid", example = "6c0d3c1e-0d55-4a7e-9f39-1d2a3c4b5e6f")]
     pub id: Uuid,
     pub name: String,
     /// Whether the city has verified the organisation.
@@ -30,7 +54,7 @@ pub struct OrganisationJson {
 /// A proposal in the list.
 #[derive(Serialize, ToSchema)]
 pub struct ProposalSummary {
-    #[schema(value_type = String, example = "6c0d3c1e-0d55-4a7e-9f39-1d2a3c4b5e6f")]
+    #[schema(value_type = String, format = "uuid", example = "6c0d3c1e-0d55-4a7e-9f39-1d2a3c4b5e6f")]
     pub id: String,
     pub title: String,
     pub summary: String,
@@ -96,7 +120,7 @@ pub struct AttachmentJson {
 /// A public proposal.
 #[derive(Serialize, ToSchema)]
 pub struct ProposalJson {
-    #[schema(value_type = String, example = "6c0d3c1e-0d55-4a7e-9f39-1d2a3c4b5e6f")]
+    #[schema(value_type = String, format = "uuid", example = "6c0d3c1e-0d55-4a7e-9f39-1d2a3c4b5e6f")]
     pub id: String,
     pub title: String,
     pub summary: String,
@@ -185,24 +209,27 @@ pub fn proposal(p: &Proposal, timeline: &[Step], (supports, comments): (i64, i64
 }
 
 /// Public proposals, 20 a page (newest first unless `sort` says otherwise); follow `next` for more.
-#[utoipa::path(get, path = "/api/v1/proposals", tag = "proposals",
+#[utoipa::path(get, path = "/api/v1/proposals", tag = "proposals", operation_id = "list_proposals",
     params(
-        ("measure" = Option<String>, Query, description = "Only proposals answering this measure", example = "5-1"),
-        ("state" = Option<State>, Query, description = "Only proposals in this state (never draft)"),
-        ("organisation" = Option<String>, Query, description = "Only proposals made in this organisation's name (its UUID)"),
-        ("q" = Option<String>, Query, description = "Words in the title or summary (up to 100 characters)", example = "子育て"),
-        ("sort" = Option<String>, Query, description = "`newest` (default), `supported` (most supports first) or `decided` (decided proposals, latest decision first)"),
-        ("before" = Option<String>, Query, description = "Cursor from the `next` link of the previous page"),
+        ("measure" = Option<String>, Query, description = "Only proposals answering this measure", example = "5-1",
+            pattern = r"^[1-9]-[1-9][0-9]?$"),
+        ("state" = Option<State>, Query, description = "Only proposals in this state (any other value, `draft` included, is refused with 400)"),
+        ("organisation" = Option<String>, Query, format = "uuid", description = "Only proposals made in this organisation's name (its UUID)"),
+        ("q" = Option<String>, Query, max_length = 100, description = "Words in the title or summary (up to 100 characters)", example = "子育て"),
+        ("sort" = Option<Sort>, Query, description = "`newest` (default), `supported` (most supports first) or `decided` (decided proposals, latest decision first)"),
+        ("before" = Option<String>, Query, description = "Cursor from the `next` link of the previous page",
+            pattern = r"^[0-9]{1,9}_-?[0-9]{1,16}_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
     ),
     responses(
         (status = 200, description = "A page of public proposals", body = ProposalList),
-        (status = 400, description = "Malformed filter", body = crate::app::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed filter, sort or cursor, or an empty one", body = crate::app::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse> {
+    exactly_as_documented(&query)?;
     let filter = parse_filter(&query)?;
     let (rows, more, counts) = state
         .db({
@@ -228,9 +255,47 @@ pub async fn list(
     )
 }
 
+/// The API takes its parameters as documented. The list page's form sends the filters it
+/// leaves alone as empty fields and `parse_filter` forgives blanks around a value; a client
+/// of the API is told instead, so no value the OpenAPI document refuses is ever taken.
+fn exactly_as_documented(query: &ListQuery) -> Result<()> {
+    let filters = [
+        ("measure", &query.measure),
+        ("state", &query.state),
+        ("organisation", &query.organisation),
+        ("sort", &query.sort),
+        ("before", &query.before),
+    ];
+    for (name, value) in filters {
+        match value.as_deref() {
+            Some("") => {
+                return Err(Error::BadRequest(format!(
+                    "{name} が空です。指定しないときは {name} を付けないでください。"
+                )))
+            }
+            Some(v) if v.trim() != v => {
+                return Err(Error::BadRequest(format!(
+                    "{name} の値の前後に空白があります。"
+                )))
+            }
+            _ => {}
+        }
+    }
+    if query
+        .q
+        .as_deref()
+        .is_some_and(|q| q.chars().count() > SEARCH_MAX)
+    {
+        return Err(Error::BadRequest(format!(
+            "検索する言葉（q）は{SEARCH_MAX}文字以内で指定してください。"
+        )));
+    }
+    Ok(())
+}
+
 /// One public proposal with its timeline. A draft answers 404, as an unknown id does.
-#[utoipa::path(get, path = "/api/v1/proposals/{id}", tag = "proposals",
-    params(("id" = String, Path, description = "The proposal's id (a UUID)")),
+#[utoipa::path(get, path = "/api/v1/proposals/{id}", tag = "proposals", operation_id = "get_proposal",
+    params(("id" = String, Path, format = "uuid", description = "The proposal's id (a UUID)")),
     responses(
         (status = 200, description = "The proposal", body = ProposalJson),
         (status = 400, description = "Malformed id", body = crate::app::Problem, content_type = "application/problem+json"),

@@ -6,7 +6,8 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use uuid::Uuid;
 
 /// The orders of the public list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, utoipa::ToSchema)]
+#[schema(as = ProposalSort, rename_all = "lowercase")]
 pub enum Sort {
     /// Newest first (by creation).
     #[default]
@@ -49,35 +50,49 @@ pub struct Cursor {
 }
 
 impl Cursor {
-    /// `micros_id`, and `supports_micros_id` for the support order: short, and safe in a URL.
+    /// `supports_micros_id`, the same shape in every order (the support count is 0 outside
+    /// the support order), so any cursor of that shape is well formed whatever `sort` says:
+    /// short, safe in a URL, and what the OpenAPI pattern of `before` describes.
     pub fn encode(&self, sort: Sort) -> String {
-        let micros = self.at.timestamp_micros();
-        match sort {
-            Sort::Supported => format!("{}_{micros}_{}", self.supports, self.id),
-            Sort::Newest | Sort::Decided => format!("{micros}_{}", self.id),
-        }
+        let supports = if sort == Sort::Supported {
+            self.supports
+        } else {
+            0
+        };
+        format!("{supports}_{}_{}", self.at.timestamp_micros(), self.id)
     }
 
+    /// Reads exactly what [`Cursor::encode`] writes: up to 9 digits, up to 16 digits with an
+    /// optional minus (about 1653–2286), and a lowercase hyphenated UUID.
     pub fn parse(raw: &str, sort: Sort) -> Result<Cursor, String> {
         let bad = || "ページの指定（before）が正しくありません。".to_owned();
-        let mut parts = raw.split('_');
-        let supports = match sort {
-            Sort::Supported => parts
-                .next()
-                .and_then(|s| s.parse::<i32>().ok())
-                .filter(|n| *n >= 0)
-                .ok_or_else(bad)?,
-            Sort::Newest | Sort::Decided => 0,
+        let digits = |s: &str, most: usize| {
+            (1..=most).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
         };
-        let at = parts.next().and_then(cursor_time).ok_or_else(bad)?;
-        let id = parts
-            .next()
-            .and_then(|id| id.parse::<Uuid>().ok())
-            .ok_or_else(bad)?;
-        if parts.next().is_some() {
+        let mut parts = raw.split('_');
+        let (Some(supports), Some(micros), Some(id), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad());
+        };
+        let lowercase_uuid = id.len() == 36
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b) || b == b'-');
+        if !digits(supports, 9)
+            || !digits(micros.strip_prefix('-').unwrap_or(micros), 16)
+            || !lowercase_uuid
+        {
             return Err(bad());
         }
-        Ok(Cursor { supports, at, id })
+        let supports: i32 = supports.parse().map_err(|_| bad())?;
+        let at = cursor_time(micros).ok_or_else(bad)?;
+        let id = id.parse::<Uuid>().map_err(|_| bad())?;
+        Ok(Cursor {
+            supports: if sort == Sort::Supported { supports } else { 0 },
+            at,
+            id,
+        })
     }
 }
 
@@ -185,8 +200,17 @@ mod tests {
                 id
             }
             .encode(Sort::Newest),
-            format!("1764000000123456_{id}"),
+            format!("0_1764000000123456_{id}"),
             "the support count is no part of the other orders"
+        );
+        assert_eq!(
+            Cursor::parse(&format!("7_1764000000123456_{id}"), Sort::Decided),
+            Ok(Cursor {
+                supports: 0,
+                at: at(),
+                id
+            }),
+            "a cursor of the support order is well formed in the others too"
         );
     }
 
@@ -196,16 +220,23 @@ mod tests {
         for (raw, sort) in [
             ("", Sort::Newest),
             ("abc", Sort::Newest),
-            (&format!("x_{id}") as &str, Sort::Newest),
-            ("1764000000000000_not-a-uuid", Sort::Decided),
-            (&format!("1764000000000000_{id}_extra"), Sort::Newest),
+            (&format!("0_x_{id}") as &str, Sort::Newest),
+            ("0_1764000000000000_not-a-uuid", Sort::Decided),
+            (&format!("0_1764000000000000_{id}_extra"), Sort::Newest),
             (&format!("1764000000000000_{id}"), Sort::Supported),
+            (&format!("1764000000000000_{id}"), Sort::Newest),
             (&format!("-1_1764000000000000_{id}"), Sort::Supported),
-            (&format!("{}_{id}", i64::MAX), Sort::Newest),
+            (&format!("+1_1764000000000000_{id}"), Sort::Supported),
+            (&format!("0_{}_{id}", i64::MAX), Sort::Newest),
+            (&format!("0_1764000000000000_{}", id.simple()), Sort::Newest),
+            (
+                &format!("0_1764000000000000_{}", id.to_string().to_uppercase()),
+                Sort::Newest,
+            ),
             // Within chrono's range, outside PostgreSQL's.
-            (&format!("-1000000000000000000_{id}"), Sort::Newest),
+            (&format!("0_-1000000000000000000_{id}"), Sort::Newest),
             (&format!("3_-1000000000000000000_{id}"), Sort::Supported),
-            (&format!("400000000000000000_{id}"), Sort::Decided),
+            (&format!("0_400000000000000000_{id}"), Sort::Decided),
         ] {
             let err = Cursor::parse(raw, sort).unwrap_err();
             assert!(err.contains("before"), "{raw}: {err}");

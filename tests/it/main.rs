@@ -3,6 +3,7 @@
 
 mod accounts;
 mod api;
+mod api_contract;
 mod attachments;
 mod bad_input;
 mod browser;
@@ -12,8 +13,8 @@ mod cli;
 mod comments;
 mod consultations;
 mod consultations_browser;
-mod hardening_security;
 mod consultations_lifecycle;
+mod hardening_security;
 mod mail;
 mod operations;
 mod orgs;
@@ -51,6 +52,7 @@ fn main() {
     let trials: Vec<Trial> = [
         accounts::TESTS,
         api::TESTS,
+        api_contract::TESTS,
         pages::TESTS,
         operations::TESTS,
         seeds::TESTS,
