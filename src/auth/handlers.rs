@@ -2,7 +2,7 @@
 
 use super::accounts::{self, Origin};
 use super::fields::{DisplayName, Email, NewPassword};
-use super::rate_limit::{self, SIGN_IN_FAILURES_PER_ACCOUNT, SIGN_IN_PER_ADDRESS};
+use super::rate_limit::{self, SIGN_IN_FAILURES_PER_ACCOUNT, SIGN_IN_FAILURES_PER_ADDRESS};
 use super::session::{self, check_csrf, safe_next, Viewer};
 use super::{password, tokens};
 use crate::app::AppState;
@@ -243,12 +243,14 @@ pub async fn sign_in(
         .get("user-agent")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let address = origin.ip.clone().unwrap_or_default();
     // Three short trips to the database; the slow hash runs between them, holding no connection.
+    // Only failures count, per address and per account, so a shared address signs many in.
     let lookup = {
-        let (email, address) = (email.clone(), origin.ip.clone().unwrap_or_default());
+        let (email, address) = (email.clone(), address.clone());
         state
             .db(move |conn| {
-                rate_limit::hit(conn, SIGN_IN_PER_ADDRESS, &address)?;
+                rate_limit::check(conn, SIGN_IN_FAILURES_PER_ADDRESS, &address)?;
                 rate_limit::check(conn, SIGN_IN_FAILURES_PER_ACCOUNT, email.as_str())?;
                 accounts::credentials(conn, &email)
             })
@@ -307,7 +309,11 @@ pub async fn sign_in(
                         details: json!({ "email_sha256": tokens::digest(email.as_str()) }),
                     };
                     audit::record(conn, entry)?;
-                    rate_limit::hit(conn, SIGN_IN_FAILURES_PER_ACCOUNT, email.as_str())
+                    // Both count, even when the first is already over its limit.
+                    let by_address = rate_limit::hit(conn, SIGN_IN_FAILURES_PER_ADDRESS, &address);
+                    let by_account =
+                        rate_limit::hit(conn, SIGN_IN_FAILURES_PER_ACCOUNT, email.as_str());
+                    by_address.and(by_account)
                 })
                 .await;
             match failed {

@@ -13,9 +13,13 @@ pub struct Limit {
     pub window_secs: i32,
 }
 
-pub const SIGN_IN_PER_ADDRESS: Limit = Limit {
-    bucket: "sign_in_address",
-    max: 30,
+/// Failed sign-ins from one address. Only failures count, and generously: a city office or a
+/// workshop signs in from one shared (NAT) address, and fifty people there with a typo or two
+/// each still sign in, while a password sprayer trying one password on many accounts is
+/// stopped after 100 guesses.
+pub const SIGN_IN_FAILURES_PER_ADDRESS: Limit = Limit {
+    bucket: "sign_in_failures_address",
+    max: 100,
     window_secs: 15 * 60,
 };
 /// Failed sign-ins against one account; its owner waits at most one window.

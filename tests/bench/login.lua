@@ -6,10 +6,11 @@
 -- that runs never share an address; EMAIL and PASSWORD are those of a verified account.
 --
 -- Each request carries the CSRF double-submit pair (cookie `kyodo_csrf` = form field `csrf`; any
--- value of 32+ characters is accepted) and its own `X-Forwarded-For: 10.RUN.y.z`: with
--- KYODO_TRUST_PROXY=true the app takes the client address from that header, so the sign-in limit
--- per address (30 per 15 minutes) never stops the benchmark. The limit per account counts only
--- failures. A successful sign-in answers 303 (Location: /) and creates a session row.
+-- value shaped as a token, 43 URL-safe base64 characters, is accepted) and its own
+-- `X-Forwarded-For: 10.RUN.y.z`: with KYODO_TRUST_PROXY=true the app takes the client address
+-- from that header. The sign-in limits (per address and per account) count only failures, so
+-- they never stop the benchmark. A successful sign-in answers 303 (Location: /) and creates a
+-- session row.
 --
 -- Every status is tallied; done() prints the tally and a line the benchmark script parses:
 --   statuses: 303=1234 200=2

@@ -10,6 +10,8 @@ use crate::proposals::{act, draft};
 use crate::proposals_review::{responsible, DEPARTMENT};
 use crate::staff::{department, staff_member};
 use crate::support::{run, visible_text, TestApp, Visitor};
+use diesel::prelude::*;
+use kyodo::auth::rate_limit::{SIGN_IN_FAILURES_PER_ACCOUNT, SIGN_IN_FAILURES_PER_ADDRESS};
 use kyodo::proposals::csv::{encode, Encoding};
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -34,6 +36,10 @@ pub const TESTS: &[(&str, fn())] = &[
     (
         "hardening_security::a_short_csrf_cookie_is_refused",
         a_short_csrf_cookie_is_refused,
+    ),
+    (
+        "hardening_security::accounts_sign_in_limits_fit_a_shared_address",
+        accounts_sign_in_limits_fit_a_shared_address,
     ),
 ];
 
@@ -395,6 +401,118 @@ fn a_short_csrf_cookie_is_refused() {
         let fresh = set_cookie(&page, "kyodo_csrf");
         let fresh = fresh["kyodo_csrf=".len()..].split(';').next().unwrap();
         assert!(kyodo::auth::tokens::is_secret(fresh), "{fresh}");
+        app.stop().await;
+    })
+}
+
+/// `n` verified accounts `member{i}@example.jp` with `PASSWORD`, made in SQL.
+fn members(app: &TestApp, n: i32) {
+    diesel::sql_query(
+        "INSERT INTO accounts (id, email, email_verified_at, display_name, unsubscribe_token, password_hash)
+         SELECT gen_random_uuid(), 'member' || i || '@example.jp', now(), '職員' || i, 'unsub-' || i, $1
+         FROM generate_series(1, $2) i",
+    )
+    .bind::<diesel::sql_types::Text, _>(kyodo::auth::password::hash(PASSWORD))
+    .bind::<diesel::sql_types::Integer, _>(n)
+    .execute(&mut app.db())
+    .unwrap();
+}
+
+/// Waits, if need be, for a fresh window of the sign-in limits (fixed windows on PostgreSQL's
+/// clock): counts that reset halfway would make the test fail for no fault of the app.
+async fn a_fresh_window_if_this_one_ends_soon(app: &TestApp) {
+    #[derive(QueryableByName)]
+    struct Left {
+        #[diesel(sql_type = diesel::sql_types::Double)]
+        seconds: f64,
+    }
+    let window = SIGN_IN_FAILURES_PER_ADDRESS.window_secs;
+    assert_eq!(window, SIGN_IN_FAILURES_PER_ACCOUNT.window_secs);
+    let left: Left =
+        diesel::sql_query("SELECT ($1 - mod(extract(epoch FROM now()), $1))::float8 AS seconds")
+            .bind::<diesel::sql_types::Integer, _>(window)
+            .get_result(&mut app.db())
+            .unwrap();
+    if left.seconds < 180.0 {
+        actix_web::rt::time::sleep(std::time::Duration::from_secs_f64(left.seconds + 1.0)).await;
+    }
+}
+
+async fn sign_in_as(visitor: &Visitor, email: &str, password: &str) -> u16 {
+    visitor
+        .submit(
+            "/login",
+            "/login",
+            &[("email", email), ("password", password)],
+        )
+        .await
+        .status()
+        .as_u16()
+}
+
+fn accounts_sign_in_limits_fit_a_shared_address() {
+    run(async {
+        let app = TestApp::start().await;
+        members(&app, 53);
+        a_fresh_window_if_this_one_ends_soon(&app).await;
+        // Fifty people at one workshop, one address (every request here comes from 127.0.0.1),
+        // every fifth mistyping once: all sign in, past the old limit of 30 per address.
+        let mut failures = 0;
+        for i in 1..=50 {
+            let person = app.visitor();
+            let email = format!("member{i}@example.jp");
+            if i % 5 == 0 {
+                assert_eq!(sign_in_as(&person, &email, "typo-kawa-2026").await, 400);
+                failures += 1;
+            }
+            assert_eq!(sign_in_as(&person, &email, PASSWORD).await, 303, "{email}");
+        }
+        // One account is still locked after its own limit, even for the right password…
+        let guesser = app.visitor();
+        for _ in 0..SIGN_IN_FAILURES_PER_ACCOUNT.max {
+            let status = sign_in_as(&guesser, "member51@example.jp", "guess-kawa-2026").await;
+            assert_eq!(status, 400, "a wrong password");
+            failures += 1;
+        }
+        let locked = app.visitor();
+        assert_eq!(
+            sign_in_as(&locked, "member51@example.jp", PASSWORD).await,
+            429
+        );
+        // … while the others at that address go on signing in.
+        assert_eq!(
+            sign_in_as(&locked, "member52@example.jp", PASSWORD).await,
+            303
+        );
+        // A sprayer trying one password on many accounts is stopped by the address's budget
+        // of failures, and then even a right password from that address waits.
+        let sprayer = app.visitor();
+        let csrf = crate::support::csrf_of(&sprayer.page("/login").await);
+        let mut sprayed = 0;
+        let stopped = loop {
+            let email = format!("sprayed{sprayed}@example.jp");
+            let response = sprayer
+                .post(
+                    "/login",
+                    &[
+                        ("csrf", csrf.as_str()),
+                        ("email", email.as_str()),
+                        ("password", "Spring2026!"),
+                    ],
+                )
+                .await;
+            if response.status() != 400 || sprayed > SIGN_IN_FAILURES_PER_ADDRESS.max {
+                break response;
+            }
+            sprayed += 1;
+        };
+        assert_eq!(stopped.status(), 429);
+        assert!(stopped.headers().contains_key("retry-after"));
+        assert_eq!(sprayed + failures, SIGN_IN_FAILURES_PER_ADDRESS.max);
+        assert_eq!(
+            sign_in_as(&app.visitor(), "member53@example.jp", PASSWORD).await,
+            429
+        );
         app.stop().await;
     })
 }
