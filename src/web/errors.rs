@@ -81,6 +81,19 @@ pub async fn render_errors(
         .to_string()
     } else {
         replacement.content_type("text/html; charset=utf-8");
+        // A posted form's text, shown back so that nothing typed is lost.
+        let kept = request
+            .extensions()
+            .get::<KeptForm>()
+            .and_then(|form| form.shown_to(&request))
+            .map(|fields| {
+                fields
+                    .iter()
+                    .map(|(name, value)| {
+                        serde_json::json!({ "name": name, "value": value.replace('\0', "") })
+                    })
+                    .collect::<Vec<_>>()
+            });
         let page = serde_json::json!({
             "lang": lang,
             "other_lang": lang.other(),
@@ -90,13 +103,7 @@ pub async fn render_errors(
             "title": title,
             "message": detail,
             "home_href": "/",
-            // A posted form's text, shown back so that nothing typed is lost.
-            "kept": request.extensions().get::<KeptForm>().map(|form| {
-                form.0
-                    .iter()
-                    .map(|(name, value)| serde_json::json!({ "name": name, "value": value.replace('\0', "") }))
-                    .collect::<Vec<_>>()
-            }),
+            "kept": kept,
         });
         request
             .app_data::<web::Data<Handlebars<'static>>>()

@@ -15,7 +15,20 @@ use futures_util::StreamExt;
 /// The text fields of a posted form (`application/x-www-form-urlencoded`), in order, without
 /// the CSRF token or any password.
 #[derive(Debug, Clone, Default)]
-pub struct KeptForm(pub Vec<(String, String)>);
+pub struct KeptForm {
+    fields: Vec<(String, String)>,
+    csrf: String,
+}
+
+impl KeptForm {
+    /// The fields to show back to the person who sent them: only for a form sent from one of
+    /// our pages (its CSRF token matches), so another site cannot put its text on ours.
+    pub fn shown_to(&self, req: &actix_web::HttpRequest) -> Option<&[(String, String)]> {
+        crate::auth::session::check_csrf(req, &self.csrf)
+            .ok()
+            .map(|()| self.fields.as_slice())
+    }
+}
 
 const NUL_MESSAGE: &str = "入力に使えない文字（NUL 文字、U+0000）が含まれています。取り除いてから、もう一度お試しください。";
 
@@ -33,12 +46,17 @@ fn kept(body: &[u8]) -> KeptForm {
     let fields = web::Query::<Vec<(String, String)>>::from_query(&text)
         .map(web::Query::into_inner)
         .unwrap_or_default();
-    KeptForm(
-        fields
+    KeptForm {
+        csrf: fields
+            .iter()
+            .find(|(name, _)| name == "csrf")
+            .map(|(_, value)| value.clone())
+            .unwrap_or_default(),
+        fields: fields
             .into_iter()
             .filter(|(name, value)| keepable(name, value))
             .collect(),
-    )
+    }
 }
 
 fn refuse(req: ServiceRequest, error: Error) -> ServiceResponse<BoxBody> {
@@ -157,6 +175,7 @@ mod tests {
             "csrf=abc&body=%E8%8A%B1%E5%A3%87+%E3%81%AE&password=x&new_password=y&parent="
                 .as_bytes(),
         );
-        assert_eq!(form.0, vec![("body".to_owned(), "花壇 の".to_owned())]);
+        assert_eq!(form.fields, vec![("body".to_owned(), "花壇 の".to_owned())]);
+        assert_eq!(form.csrf, "abc");
     }
 }

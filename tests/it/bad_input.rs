@@ -210,6 +210,8 @@ fn nul_in_every_query_and_form_is_refused() {
                 let what = format!("POST {path} {body:?}");
                 let text = refused(post_form(&app, &path, body).await, &what).await;
                 assert!(text.contains(NUL_SAID), "{what}: {text}");
+                // Sent from no page of ours (no matching token): its text is not shown.
+                assert!(!text.contains("入力した内容"), "{what}: {text}");
             }
         }
         // A signed-in resident's comment and report, as a browser sends them; nothing saved.
