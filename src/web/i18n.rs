@@ -499,10 +499,10 @@ mod tests {
         assert_eq!(fill("", &literals(&["", "z"])), None);
     }
 
-    /// Every message a resident's form can show has English: each parser's refusals, asked for
-    /// in English, keep no Japanese.
+    /// Every message a resident's form (and the staff's KPI and department forms) can show has
+    /// English: each parser's refusals, asked for in English, keep no Japanese.
     #[test]
-    fn every_resident_form_message_has_english() {
+    fn every_form_message_has_english() {
         use crate::auth::fields::{optional_text, DisplayName, Email, NewPassword};
         use crate::proposals::fields::{Budget, LongText, Measures, Summary, Title};
         let long = |n: usize| "あ".repeat(n);
@@ -546,6 +546,18 @@ mod tests {
             crate::comments::text::parse_body(&long(2001)).unwrap_err(),
             crate::comments::text::parse_reason("").unwrap_err(),
             crate::proposals::model::CONFLICT_MESSAGE.to_owned(),
+            // Staff: KPI actual values and departments.
+            crate::staff::kpis::parse_fiscal_year("").unwrap_err(),
+            crate::staff::kpis::parse_fiscal_year("令和6").unwrap_err(),
+            crate::staff::kpis::parse_fiscal_year("1990").unwrap_err(),
+            crate::staff::kpis::parse_value("").unwrap_err(),
+            crate::staff::kpis::parse_value(&"1".repeat(40)).unwrap_err(),
+            crate::staff::kpis::parse_value("八十").unwrap_err(),
+            crate::staff::kpis::parse_source("").unwrap_err(),
+            crate::staff::kpis::parse_source("a\nb").unwrap_err(),
+            crate::staff::kpis::parse_note(&long(501)).unwrap_err(),
+            crate::staff::departments::parse_name("").unwrap_err(),
+            crate::staff::departments::parse_name(&long(101)).unwrap_err(),
         ];
         let japanese = |s: &str| {
             s.chars()

@@ -8,7 +8,7 @@ use crate::proposals::{draft, fields};
 use crate::proposals_review::responsible;
 use crate::proposals_review::staff_act;
 use crate::staff::{sign_in, staff_member};
-use crate::support::{run, visible_text, TestApp, Visitor};
+use crate::support::{run, unescape, visible_text, TestApp, Visitor};
 use diesel::sql_types::Text;
 use diesel::RunQueryDsl;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -51,7 +51,7 @@ fn links(html: &str) -> Vec<String> {
     html.split("href=\"")
         .skip(1)
         .filter_map(|rest| rest.split('"').next())
-        .map(|href| href.replace("&#x3D;", "=").replace("&amp;", "&"))
+        .map(unescape)
         .filter(|href| href.starts_with('/') && !href.starts_with("//"))
         .filter(|href| {
             ![
@@ -224,20 +224,8 @@ fn textarea(html: &str, id: &str) -> String {
     let open = rest.find('>').unwrap() + 1;
     let close = rest.find("</textarea>").unwrap();
     // A browser drops one line break right after `<textarea>`.
-    let text = rest[open..close]
-        .strip_prefix('\n')
-        .unwrap_or(&rest[open..close]);
-    [
-        ("&lt;", "<"),
-        ("&gt;", ">"),
-        ("&quot;", "\""),
-        ("&#x27;", "'"),
-        ("&#x3D;", "="),
-        ("&#x60;", "`"),
-        ("&amp;", "&"),
-    ]
-    .iter()
-    .fold(text.to_owned(), |t, (entity, c)| t.replace(entity, c))
+    let text = &rest[open..close];
+    unescape(text.strip_prefix('\n').unwrap_or(text))
 }
 
 fn stored(app: &TestApp, sql: &str) -> String {

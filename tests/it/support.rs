@@ -256,7 +256,11 @@ pub fn visible_text(html: &str) -> String {
             _ => {}
         }
     }
-    let text = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    unescape(&out.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// Text with the entities the templates write turned back into characters.
+pub fn unescape(text: &str) -> String {
     [
         ("&lt;", "<"),
         ("&gt;", ">"),
@@ -267,7 +271,7 @@ pub fn visible_text(html: &str) -> String {
         ("&amp;", "&"),
     ]
     .iter()
-    .fold(text, |t, (entity, c)| t.replace(entity, c))
+    .fold(text.to_owned(), |t, (entity, c)| t.replace(entity, c))
 }
 
 /// A visitor with a cookie jar, filling in forms as a person would.
