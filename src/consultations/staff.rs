@@ -551,6 +551,7 @@ async fn work_page(
         "identity_required": c.identity_required,
         "closed": current.takes_result(),
         "draft": current == State::Draft,
+        "withdrawn": current == State::Withdrawn,
         "amendable": current.is_amendable(),
         "may_manage": staff.may(Action::CreateConsultations),
         "preview_href": format!("/staff/consultations/{id}/preview"),
