@@ -988,13 +988,8 @@ pub async fn announce(
             )
         })
         .await?;
-    work.finish(
-        outcome.map(drop),
-        WorkForm::Announce,
-        FormPage::default(),
-        "",
-    )
-    .await
+    work.finish(outcome, WorkForm::Announce, FormPage::default(), "")
+        .await
 }
 
 #[derive(Debug, Default, Deserialize)]
