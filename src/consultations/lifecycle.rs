@@ -50,12 +50,7 @@ impl Change<'_> {
 /// Announces a draft (公示): from `now` on the public sees it, and the followers of its measures
 /// hear when it opens (`model::notify_opened`). The period counts from the announcement, so a
 /// first day already past becomes today, and the 30-day rule then applies to what is left.
-/// Returns the period's first day as announced.
-pub fn announce(
-    conn: &mut PgConnection,
-    id: i32,
-    at: Change,
-) -> Result<Result<NaiveDate, Refused>> {
+pub fn announce(conn: &mut PgConnection, id: i32, at: Change) -> Result<Result<(), Refused>> {
     conn.transaction(|conn| {
         let current = lock(conn, id)?;
         if current.state(at.now) != State::Draft {
@@ -92,7 +87,7 @@ pub fn announce(
                 "closes_on": period.closes_on().to_string(),
             }),
         )?;
-        Ok(Ok(period.opens_on()))
+        Ok(Ok(()))
     })
 }
 

@@ -551,6 +551,7 @@ async fn work_page(
         "identity_required": c.identity_required,
         "closed": current.takes_result(),
         "draft": current == State::Draft,
+        "withdrawn": current == State::Withdrawn,
         "amendable": current.is_amendable(),
         "may_manage": staff.may(Action::CreateConsultations),
         "preview_href": format!("/staff/consultations/{id}/preview"),
@@ -987,13 +988,8 @@ pub async fn announce(
             )
         })
         .await?;
-    work.finish(
-        outcome.map(drop),
-        WorkForm::Announce,
-        FormPage::default(),
-        "",
-    )
-    .await
+    work.finish(outcome, WorkForm::Announce, FormPage::default(), "")
+        .await
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -652,7 +652,7 @@ fn the_demo_has_an_open_and_a_published_consultation() {
     });
 }
 
-async fn upload(visitor: &Visitor, action: &str, name: &str) -> reqwest::Response {
+pub async fn upload(visitor: &Visitor, action: &str, name: &str) -> reqwest::Response {
     let csrf = crate::support::csrf_of(&visitor.page("/").await);
     let (content_type, body) =
         crate::attachments::multipart(Some(&csrf), Some((name, &crate::attachments::pdf())));
@@ -667,7 +667,7 @@ async fn upload(visitor: &Visitor, action: &str, name: &str) -> reqwest::Respons
 }
 
 /// The first link to an attachment on a page.
-fn attachment_link(html: &str) -> String {
+pub fn attachment_link(html: &str) -> String {
     let start = html
         .find("href=\"/attachments/")
         .expect("an attachment link")

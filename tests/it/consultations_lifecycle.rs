@@ -7,7 +7,8 @@
 
 use crate::accounts::{count, resident};
 use crate::consultations::{
-    announce, consultation_fields, create_december, jst, post, save_december,
+    announce, attachment_link, consultation_fields, create_december, jst, post, save_december,
+    upload,
 };
 use crate::staff::{department, staff_member};
 use crate::support::{run, visible_text, TestApp, Visitor};
@@ -178,6 +179,17 @@ fn a_draft_is_for_staff_until_it_is_announced() {
                 .status(),
             403
         );
+        // Its documents too are for its staff until it is announced.
+        let uploaded = upload(
+            &p.reviewer,
+            "/consultations/1/attachments",
+            "指針（案）.pdf",
+        )
+        .await;
+        assert_eq!(uploaded.status(), 303);
+        let document = attachment_link(&p.reviewer.page(WORK).await);
+        assert_eq!(p.reviewer.get(&document).await.status(), 200);
+        assert_eq!(app.get(&document).await.status(), 404);
 
         // 公示: public from now on; once only.
         assert_eq!(
@@ -189,6 +201,11 @@ fn a_draft_is_for_staff_until_it_is_announced() {
         announce(&p.admin, 1).await;
         let page = visible_text(&app.page("/consultations/1").await);
         assert!(page.contains(title) && page.contains("募集前"), "{page}");
+        assert_eq!(
+            app.get(&document).await.status(),
+            200,
+            "public once announced"
+        );
         assert!(app.page("/consultations").await.contains(title));
         let list = app.json("/api/v1/consultations").await;
         assert_eq!(list["consultations"][0]["state"], "scheduled");
@@ -605,6 +622,11 @@ fn a_withdrawal_refuses_opinions_and_says_why() {
         assert!(visible_text(&publish.text().await.unwrap())
             .contains("中止した意見公募には、結果を作成できません"));
         assert_eq!(app.get("/consultations/1/result").await.status(), 404);
+        let work = visible_text(&p.reviewer.page(WORK).await);
+        assert!(
+            work.contains("中止した意見公募には、結果を作成・公表しません。"),
+            "{work}"
+        );
         assert_eq!(emails(&app, "follower@example.jp", "中止"), 1, "told once");
 
         // One withdrawn before it opened: nobody hears it opened, and KPI 6-1 does not count
