@@ -19,7 +19,8 @@ pub const MIN_DAYS: i64 = 30;
 #[serde(rename_all = "snake_case")]
 #[schema(as = ConsultationState)]
 pub enum State {
-    /// 公示前: saved, seen by staff only.
+    /// 公示前: saved, seen by staff only. Never in the API, so not in its schema either.
+    #[serde(skip)]
     Draft,
     /// 募集前: announced (公示), not open yet.
     Scheduled,

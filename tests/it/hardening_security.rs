@@ -5,7 +5,7 @@
 
 use crate::accounts::{resident, PASSWORD};
 use crate::attachments::{hrefs, pdf, upload};
-use crate::consultations::{consultation_fields, jst};
+use crate::consultations::{announce, consultation_fields, jst};
 use crate::proposals::{act, draft};
 use crate::proposals_review::{responsible, DEPARTMENT};
 use crate::staff::{department, staff_member};
@@ -104,6 +104,7 @@ async fn published_result(app: &TestApp, admin: &Visitor) {
         .submit("/staff/consultations/new", "/staff/consultations", &fields)
         .await;
     assert_eq!(created.status(), 303);
+    announce(admin, 1).await;
     app.clock.set(jst(2026, 12, 2, 10, 0, 0));
     let work = "/staff/consultations/1";
     let paper = admin
