@@ -61,6 +61,15 @@ pub fn fiscal_year_of(at: DateTime<Utc>) -> i32 {
     }
 }
 
+/// A time for `<time datetime>`: RFC 3339 to the second, in `at`'s offset. HTML allows at most
+/// three decimals and the database keeps microseconds, so they are dropped.
+pub fn datetime_attr<Tz: chrono::TimeZone>(at: &DateTime<Tz>) -> String
+where
+    Tz::Offset: std::fmt::Display,
+{
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 /// A date in Tokyo as the city writes it: `令和8年11月25日`.
 pub fn date_ja(at: DateTime<Utc>) -> String {
     let local = at.with_timezone(&jst());
@@ -76,6 +85,16 @@ pub fn date_ja(at: DateTime<Utc>) -> String {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn datetime_attributes_stop_at_the_second() {
+        let at = Utc.timestamp_micros(1_764_700_000_123_456).unwrap();
+        assert_eq!(datetime_attr(&at), "2025-12-02T18:26:40Z");
+        assert_eq!(
+            datetime_attr(&at.with_timezone(&jst())),
+            "2025-12-03T03:26:40+09:00"
+        );
+    }
 
     #[test]
     fn fiscal_years_in_the_japanese_calendar() {

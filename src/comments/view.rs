@@ -91,7 +91,7 @@ fn comment_json(lang: Lang, c: &Comment, s: &Section<'_>) -> Value {
         })),
         "city_answer": c.city_answer.as_ref().map(|d| translate(lang, "comments.city_answer", &[("department", d.clone())])),
         "date": date(lang, c.created_at),
-        "datetime": c.created_at.to_rfc3339(),
+        "datetime": crate::wareki::datetime_attr(&c.created_at),
         // Escaped, then linkified: the only comment text that reaches the page.
         "body_html": if c.hidden.is_some() { String::new() } else { body_html(&c.body) },
         "hidden": c.hidden.as_ref().map(|reason| translate(lang, "comments.hidden", &[("reason", reason.clone())])),

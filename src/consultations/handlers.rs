@@ -105,7 +105,11 @@ pub async fn list(
         "consultations/list",
         &title,
         &trail,
-        &json!({ "consultations": items }),
+        &json!({
+            "consultations": items,
+            "feed_href": "/consultations/feed.atom",
+            "feed_title": t(lang, "consultations.feed.title"),
+        }),
     )
 }
 

@@ -144,7 +144,7 @@ fn proposal_json(lang: Lang, p: &Proposal, timeline: &[Step]) -> Value {
             "label": state_label(lang, s.to),
             "action": t(lang, &format!("proposals.action.{}", s.action)),
             "date": date(lang, s.at),
-            "datetime": s.at.to_rfc3339(),
+            "datetime": crate::wareki::datetime_attr(&s.at),
             "reason": s.reason,
         })).collect::<Vec<_>>(),
     })
@@ -158,7 +158,7 @@ fn with_responses(lang: Lang, proposal: &mut Value, responses: &[super::review::
                 "label": t(lang, "proposals.timeline.response"),
                 "action": r.department.clone().unwrap_or_default(),
                 "date": date(lang, r.at),
-                "datetime": r.at.to_rfc3339(),
+                "datetime": crate::wareki::datetime_attr(&r.at),
                 "reason": r.body,
             }));
         }

@@ -238,7 +238,7 @@ pub async fn list(
                 let local = at.with_timezone(&jst());
                 EntryView {
                     at: local.format("%Y-%m-%d %H:%M:%S").to_string(),
-                    at_iso: local.to_rfc3339(),
+                    at_iso: crate::wareki::datetime_attr(&local),
                     actor: actor_id
                         .map(|id| names.get(&id).cloned().unwrap_or_else(|| id.to_string())),
                     actor_id,

@@ -57,7 +57,7 @@ fn queued_json(lang: Lang, q: &Queued, hide: Option<&HideError>) -> Value {
         "author": crate::proposals::handlers::author_json(lang, &c.author_name),
         "organisation": c.organisation.as_ref().map(|(_, name, _)| name),
         "date": crate::proposals::handlers::date(lang, c.created_at),
-        "datetime": c.created_at.to_rfc3339(),
+        "datetime": crate::wareki::datetime_attr(&c.created_at),
         // Staff read the text of hidden comments too, to decide on restoring them.
         "body_html": comments::body_html(&c.body),
         "subject": subject_json(lang, &q.subject),

@@ -104,8 +104,8 @@ fn state_filters_apply_and_refuse_what_the_document_refuses() {
     })
 }
 
-/// Schemathesis stops generating at this budget; the test allows a little more in all.
-const BUDGET: Duration = Duration::from_secs(40);
+/// A run of the fixed seed takes about 30 s here; past this it is stopped and fails.
+const LIMIT: Duration = Duration::from_secs(90);
 
 fn schemathesis_finds_no_failure_in_the_openapi_document() {
     run(async {
@@ -124,19 +124,20 @@ fn schemathesis_finds_no_failure_in_the_openapi_document() {
             .args(["run", "--checks", "all", "--url", &app.base])
             .args([
                 "--max-examples",
-                "30",
+                "100",
                 "--seed",
                 "20261202",
                 "--workers",
                 "1",
             ])
-            .args(["--max-time", &BUDGET.as_secs().to_string()])
             .arg(app.url("/api/v1/openapi.json"))
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .kill_on_drop(true)
             .output();
-        let output = tokio::time::timeout(BUDGET + Duration::from_secs(30), command).await;
+        // No --max-time: that repeats fuzzing until the time is spent, so the cases would depend
+        // on the machine's speed; a fixed seed and example count give the same run every time.
+        let output = tokio::time::timeout(LIMIT, command).await;
         app.stop().await;
         let _ = std::fs::remove_dir_all(&work);
         let output = output

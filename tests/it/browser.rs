@@ -8,7 +8,11 @@
 //!
 //! Chromium and chromedriver come from the Debian packages `chromium` and `chromium-driver`
 //! (`./test.sh` installs them); `KYODO_CHROMIUM` / `KYODO_CHROMEDRIVER` override their paths.
-//! axe-core comes from `tests/browser/node_modules` (`./test.sh` runs `npm ci` there).
+//! axe-core and the Nu HTML checker (`vnu-jar`, run on Debian's Java) come from
+//! `tests/browser/node_modules` (`./test.sh` runs `npm ci` there).
+//!
+//! Every page checked with [`Browser::assert_accessible`] is also kept as served, in Japanese
+//! and in English, and [`Browser::close`] runs the Nu checker once over all of them.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -25,7 +29,7 @@ use serde_json::{json, Value};
 use tokio::process::{Child, Command};
 
 /// The WCAG levels every page must meet (JIS X 8341-3 follows WCAG 2.x AA).
-const AXE_TAGS: [&str; 4] = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+const AXE_TAGS: [&str; 5] = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"];
 /// How long chromedriver may take to answer `/status`.
 const DRIVER_READY_TIMEOUT: Duration = Duration::from_secs(20);
 /// Page loads and scripts (axe on a long page) must finish within this.
@@ -45,6 +49,15 @@ pub struct Browser {
     dir: PathBuf,
     /// For messages: which driver this is.
     name: String,
+    /// The HTML of every page checked so far, for the Nu checker at [`Browser::close`].
+    pages: std::sync::Mutex<Vec<ServedPage>>,
+}
+
+/// One page as the server sent it.
+struct ServedPage {
+    /// What the test called it, the language and the URL, for messages.
+    label: String,
+    html: String,
 }
 
 /// One failed axe-core rule, with the page nodes that fail it.
@@ -127,6 +140,7 @@ impl Browser {
             reaper,
             dir,
             name,
+            pages: Default::default(),
         };
 
         if let Err(e) = browser.wait_for_driver(port).await {
@@ -437,6 +451,61 @@ impl Browser {
         serde_json::from_value(violations).map_err(|e| format!("unexpected axe-core result: {e}"))
     }
 
+    /// Keeps the current page for the Nu checker: as the browser shows it (its DOM, which is
+    /// the parse of what was served — the site has no scripts — so a page answering a form is
+    /// kept too), and the same address fetched again over HTTP with the browser's cookies in
+    /// Japanese and in English (the `kyodo_lang` cookie), byte for byte as served, so markup
+    /// the parser would repair is caught as well.
+    async fn keep_served_html(&self, name: &str) -> Result<(), String> {
+        let url = self.current_url().await?;
+        let shown = self
+            .client()
+            .execute(
+                "const doctype = document.doctype === null ? '' : '<!DOCTYPE html>\\n';\
+                 return doctype + document.documentElement.outerHTML;",
+                vec![],
+            )
+            .await
+            .map_err(|e| format!("cannot read the page's HTML: {e}"))?;
+        let shown = shown.as_str().unwrap_or_default().to_owned();
+        let cookies = self
+            .client()
+            .get_all_cookies()
+            .await
+            .map_err(|e| format!("cannot read the cookies: {e}"))?;
+        let lang = cookies
+            .iter()
+            .find(|c| c.name() == "kyodo_lang")
+            .map_or("ja", |c| c.value());
+        let mut kept = vec![ServedPage {
+            label: format!("{name} ({lang}, as shown) {url}"),
+            html: shown,
+        }];
+        for lang in ["ja", "en"] {
+            let mut header: Vec<String> = cookies
+                .iter()
+                .filter(|c| c.name() != "kyodo_lang")
+                .map(|c| format!("{}={}", c.name(), c.value()))
+                .collect();
+            header.push(format!("kyodo_lang={lang}"));
+            let html = reqwest::Client::new()
+                .get(&url)
+                .header("cookie", header.join("; "))
+                .send()
+                .await
+                .map_err(|e| format!("cannot fetch {url} in {lang}: {e}"))?
+                .text()
+                .await
+                .map_err(|e| format!("cannot read {url} in {lang}: {e}"))?;
+            kept.push(ServedPage {
+                label: format!("{name} ({lang}) {url}"),
+                html,
+            });
+        }
+        self.pages.lock().unwrap().extend(kept);
+        Ok(())
+    }
+
     /// Screenshot (PNG) of the viewport to `target/screenshots/<name>.png`; returns the path.
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf, String> {
         let png = self
@@ -463,8 +532,10 @@ impl Browser {
     }
 
     /// Checks the current page with axe; on violations, saves a screenshot named `name` and
-    /// returns an error listing each rule (id, impact, help) and the nodes failing it.
+    /// returns an error listing each rule (id, impact, help) and the nodes failing it. Keeps the
+    /// page's HTML in both languages for the Nu checker at [`Browser::close`].
     pub async fn assert_accessible(&self, name: &str) -> Result<(), String> {
+        self.keep_served_html(name).await?;
         let violations = self.axe().await?;
         if violations.is_empty() {
             return Ok(());
@@ -520,8 +591,12 @@ impl Browser {
         Err(message)
     }
 
-    /// Ends the session (Chromium quits), stops chromedriver and removes the temp folder.
+    /// Ends the session (Chromium quits), stops chromedriver and removes the temp folder, after
+    /// running the Nu HTML checker once over every page kept by [`Browser::assert_accessible`]
+    /// (Java starts slowly, so all at once). Panics listing every error with its page.
     pub async fn close(mut self) {
+        let pages = std::mem::take(&mut *self.pages.lock().unwrap());
+        let checked = nu_check(&self.dir, &pages).await;
         if let Some(client) = self.client.take() {
             let _ = tokio::time::timeout(Duration::from_secs(10), client.close()).await;
         }
@@ -531,6 +606,9 @@ impl Browser {
         }
         remove_dir(&self.dir);
         // Drop finds nothing left to do.
+        if let Err(errors) = checked {
+            panic!("{errors}");
+        }
     }
 
     /// One round of stopping everything: SIGKILL to every process of chromedriver's group and
@@ -762,6 +840,107 @@ fn log_tail(path: &Path) -> String {
             .collect::<Vec<_>>()
             .join("\n")
     }
+}
+
+const NU_HINT: &str = "the Nu HTML checker needs Java (Debian: apt-get install default-jre-headless) \
+     and tests/browser/node_modules/vnu-jar (npm ci --prefix tests/browser); ./test.sh installs both";
+
+/// Runs the Nu HTML checker (`vnu.jar --errors-only`) over the pages; `Err` lists every error
+/// with the page it is on. A missing Java or checker is an error too, never a pass.
+async fn nu_check(dir: &Path, pages: &[ServedPage]) -> Result<(), String> {
+    if pages.is_empty() {
+        return Ok(());
+    }
+    let java = find_binary("KYODO_JAVA", "java", "/usr/bin/java")
+        .ok_or_else(|| format!("Java not found: {NU_HINT}"))?;
+    let jar = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/browser/node_modules/vnu-jar/build/dist/vnu.jar");
+    if !jar.is_file() {
+        return Err(format!("{} is missing: {NU_HINT}", jar.display()));
+    }
+    let folder = dir.join("html");
+    std::fs::create_dir_all(&folder)
+        .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+    let mut files = Vec::new();
+    for (i, page) in pages.iter().enumerate() {
+        let file = folder.join(format!("{i:03}.html"));
+        std::fs::write(&file, &page.html)
+            .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+        files.push(file);
+    }
+    let output = Command::new(&java)
+        .arg("-jar")
+        .arg(&jar)
+        .args(["--errors-only", "--format", "json", "--stdout"])
+        .args(&files)
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .output()
+        .await
+        .map_err(|e| format!("cannot run {}: {e}; {NU_HINT}", java.display()))?;
+    let report: Value = serde_json::from_slice(&output.stdout).map_err(|e| {
+        format!(
+            "the Nu checker gave no JSON report ({e}, {}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })?;
+    let messages = report["messages"].as_array().cloned().unwrap_or_default();
+    // The same mistake shows on many pages (a template is shared, each page is kept three
+    // times): one entry per message and extract, with every page it is on.
+    let mut errors: Vec<(String, Vec<String>)> = Vec::new();
+    for message in &messages {
+        if !matches!(
+            message["type"].as_str(),
+            Some("error" | "non-document-error")
+        ) {
+            continue;
+        }
+        // `file:/…/007.html` → page 7.
+        let page = message["url"]
+            .as_str()
+            .and_then(|url| url.rsplit('/').next())
+            .and_then(|file| file.strip_suffix(".html"))
+            .and_then(|n| n.parse::<usize>().ok())
+            .and_then(|n| pages.get(n))
+            .map_or("?", |p| p.label.as_str());
+        let page = format!("{page}, line {}", message["lastLine"]);
+        let extract: String = message["extract"]
+            .as_str()
+            .unwrap_or("")
+            .replace('\n', " ")
+            .chars()
+            .take(160)
+            .collect();
+        let what = format!(
+            "{}\n      {extract}",
+            message["message"].as_str().unwrap_or("?")
+        );
+        match errors.iter_mut().find(|(w, _)| *w == what) {
+            Some((_, on)) => on.push(page),
+            None => errors.push((what, vec![page])),
+        }
+    }
+    if errors.is_empty() && !output.status.success() {
+        return Err(format!(
+            "the Nu checker failed ({}) without naming an error: {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    if errors.is_empty() {
+        return Ok(());
+    }
+    let listed: Vec<String> = errors
+        .iter()
+        .map(|(what, on)| format!("  - {what}\n      on: {}", on.join("\n          ")))
+        .collect();
+    Err(format!(
+        "{} Nu HTML checker error(s) in the {} pages checked:\n{}",
+        errors.len(),
+        pages.len(),
+        listed.join("\n")
+    ))
 }
 
 /// axe-core's browser bundle, read once.

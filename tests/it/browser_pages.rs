@@ -352,7 +352,9 @@ fn orgs_pages_are_accessible() {
 }
 
 /// The staff area, signed in as an admin through the login form: the dashboard, every list,
-/// a KPI form with and without mistakes, and the audit log.
+/// a KPI form with and without mistakes, the audit log, the measures' departments and the
+/// consultations' list and form. (The review queue, moderation and a consultation's staff
+/// page are checked where their tests give them content.)
 fn staff_pages_are_accessible() {
     run(async {
         let app = TestApp::start().await;
@@ -401,6 +403,9 @@ fn staff_pages_are_accessible() {
             ("staff-departments", "/staff/departments"),
             ("staff-organisations", "/staff/organisations"),
             ("staff-outbox", "/staff/outbox"),
+            ("staff-measures", "/staff/measures"),
+            ("staff-consultations", "/staff/consultations"),
+            ("staff-consultation-new", "/staff/consultations/new"),
         ] {
             browser.goto(&app.url(path)).await.unwrap();
             if let Err(e) = browser.assert_accessible(name).await {

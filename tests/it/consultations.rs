@@ -496,6 +496,11 @@ fn from_opinion_to_published_result() {
             feed.contains("意見募集の結果: 本庄市協働推進指針（案）"),
             "{feed}"
         );
+        // The list page points feed readers to it.
+        let page = app.page("/consultations").await;
+        assert!(page.contains(
+            "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"意見公募：募集の開始と結果の公表（Atom）\" href=\"/consultations/feed.atom\">"
+        ), "{page}");
         let list = app.json("/api/v1/consultations").await;
         assert_eq!(list["consultations"][0]["state"], "result_published");
         let one = app.json("/api/v1/consultations/1").await;
