@@ -264,14 +264,23 @@ mod tests {
     }
 
     #[test]
-    fn refusals_are_in_japanese() {
+    fn refusals_are_in_japanese_with_english_beside_them() {
+        use crate::web::i18n::{message, Lang};
         for action in ADMIN_ONLY.into_iter().chain([
             Action::ViewStaffArea,
             Action::ReviewProposals { department: 1 },
             Action::ModerateComments { department: 1 },
+            Action::CreateConsultations,
+            Action::WorkConsultation { department: 1 },
         ]) {
-            let message = refusal(action);
-            assert!(message.contains("権限がありません"), "{message}");
+            let japanese = refusal(action);
+            assert!(japanese.contains("権限がありません"), "{japanese}");
+            let english = message(Lang::En, &japanese);
+            assert!(
+                english.starts_with("You have no permission for ")
+                    && english.is_ascii(),
+                "{japanese} → {english}"
+            );
         }
         assert!(refusal(Action::ReadAudit).starts_with("監査ログ"));
     }

@@ -90,5 +90,18 @@ fn main() {
     if !listing {
         support::Cluster::get().finish();
     }
+    // Every test is a reader of what it rendered: a key or message any of them met untranslated
+    // fails the run, whichever test met it and in whatever order they ran.
+    let missing = kyodo::web::i18n::missing_keys();
+    if !missing.is_empty() && !conclusion.has_failed() {
+        eprintln!(
+            "\nuntranslated keys or messages rendered during the run (add them to templates/i18n):"
+        );
+        for entry in &missing {
+            eprintln!("  {entry}");
+        }
+        eprintln!("\ntest result: FAILED. untranslated text found\n");
+        std::process::exit(101);
+    }
     conclusion.exit();
 }
