@@ -277,8 +277,7 @@ mod tests {
             assert!(japanese.contains("権限がありません"), "{japanese}");
             let english = message(Lang::En, &japanese);
             assert!(
-                english.starts_with("You have no permission for ")
-                    && english.is_ascii(),
+                english.starts_with("You have no permission for ") && english.is_ascii(),
                 "{japanese} → {english}"
             );
         }
