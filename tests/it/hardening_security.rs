@@ -284,6 +284,16 @@ fn set_cookie(response: &reqwest::Response, name: &str) -> String {
         .to_owned()
 }
 
+/// The value of the cookie `name` the response sets.
+fn cookie_value(response: &reqwest::Response, name: &str) -> String {
+    let cookie = set_cookie(response, name);
+    cookie[name.len() + 1..]
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
 fn is_secure(cookie: &str) -> bool {
     cookie
         .split(';')
@@ -304,11 +314,7 @@ async fn signs_in_claiming_https(app: &TestApp) -> (bool, bool, bool) {
         .unwrap();
     let hsts = form.headers().contains_key("strict-transport-security");
     let csrf_cookie = set_cookie(&form, "kyodo_csrf");
-    let token = csrf_cookie["kyodo_csrf=".len()..]
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let token = cookie_value(&form, "kyodo_csrf");
     let signed_in = app
         .client
         .post(app.url("/login"))
@@ -387,9 +393,8 @@ fn a_short_csrf_cookie_is_refused() {
             .send()
             .await
             .unwrap();
-        let fresh = set_cookie(&page, "kyodo_csrf");
-        let fresh = fresh["kyodo_csrf=".len()..].split(';').next().unwrap();
-        assert!(kyodo::auth::tokens::is_secret(fresh), "{fresh}");
+        let fresh = cookie_value(&page, "kyodo_csrf");
+        assert!(kyodo::auth::tokens::is_secret(&fresh), "{fresh}");
         app.stop().await;
     })
 }
