@@ -159,6 +159,49 @@ fn post_notice(
     )
 }
 
+/// What an amendment did, for its notice and its audit entry.
+struct Amendment<'a> {
+    kind: NoticeKind,
+    /// What the notice says.
+    body: &'a str,
+    /// The last day before and after, for an extension.
+    extended: Option<(NaiveDate, NaiveDate)>,
+    action: &'static str,
+    details: serde_json::Value,
+}
+
+/// Amends an announced consultation in one transaction: `change` does it to the locked
+/// consultation (or refuses), then its notice is posted and emailed, and the change audited.
+fn amend<'a>(
+    conn: &mut PgConnection,
+    id: i32,
+    at: Change,
+    public_url: &str,
+    change: impl FnOnce(&mut PgConnection, &Consultation) -> Result<Result<Amendment<'a>, Refused>>,
+) -> Result<Result<(), Refused>> {
+    conn.transaction(|conn| {
+        let current = match amendable(conn, id, at.now)? {
+            Ok(current) => current,
+            Err(refusal) => return Ok(Err(refusal)),
+        };
+        let done = match change(conn, &current)? {
+            Ok(done) => done,
+            Err(refusal) => return Ok(Err(refusal)),
+        };
+        post_notice(
+            conn,
+            &current,
+            done.kind,
+            done.body,
+            done.extended,
+            at,
+            public_url,
+        )?;
+        at.audit(conn, id, done.action, done.details)?;
+        Ok(Ok(()))
+    })
+}
+
 /// A correction (正誤) of what an announced consultation says, and the note of what changed.
 pub struct Correction {
     pub title: String,
@@ -177,11 +220,7 @@ pub fn correct(
     at: Change,
     public_url: &str,
 ) -> Result<Result<(), Refused>> {
-    conn.transaction(|conn| {
-        let current = match amendable(conn, id, at.now)? {
-            Ok(current) => current,
-            Err(refusal) => return Ok(Err(refusal)),
-        };
+    amend(conn, id, at, public_url, |conn, _| {
         let kept = correction.sections.len() as i32;
         let removed_with_opinions: Vec<i32> = cs::table
             .inner_join(cc::table)
@@ -236,22 +275,13 @@ pub fn correct(
                     .execute(conn)?;
             }
         }
-        post_notice(
-            conn,
-            &current,
-            NoticeKind::Correction,
-            &correction.note,
-            None,
-            at,
-            public_url,
-        )?;
-        at.audit(
-            conn,
-            id,
-            "consultation.correct",
-            json!({ "note": correction.note, "title": correction.title, "sections": kept }),
-        )?;
-        Ok(Ok(()))
+        Ok(Ok(Amendment {
+            kind: NoticeKind::Correction,
+            body: &correction.note,
+            extended: None,
+            action: "consultation.correct",
+            details: json!({ "note": correction.note, "title": correction.title, "sections": kept }),
+        }))
     })
 }
 
@@ -265,11 +295,7 @@ pub fn extend(
     at: Change,
     public_url: &str,
 ) -> Result<Result<(), Refused>> {
-    conn.transaction(|conn| {
-        let current = match amendable(conn, id, at.now)? {
-            Ok(current) => current,
-            Err(refusal) => return Ok(Err(refusal)),
-        };
+    amend(conn, id, at, public_url, |conn, current| {
         let period = match current.period.extended(closes_on) {
             Ok(period) => period,
             Err(message) => return refused("closes_on", message),
@@ -286,22 +312,13 @@ pub fn extend(
             ))
             .execute(conn)?;
         let before = current.period.closes_on();
-        post_notice(
-            conn,
-            &current,
-            NoticeKind::Extension,
-            reason,
-            Some((before, closes_on)),
-            at,
-            public_url,
-        )?;
-        at.audit(
-            conn,
-            id,
-            "consultation.extend",
-            json!({ "closes_on_before": before.to_string(), "closes_on": closes_on.to_string(), "reason": reason }),
-        )?;
-        Ok(Ok(()))
+        Ok(Ok(Amendment {
+            kind: NoticeKind::Extension,
+            body: reason,
+            extended: Some((before, closes_on)),
+            action: "consultation.extend",
+            details: json!({ "closes_on_before": before.to_string(), "closes_on": closes_on.to_string(), "reason": reason }),
+        }))
     })
 }
 
@@ -314,29 +331,16 @@ pub fn withdraw(
     at: Change,
     public_url: &str,
 ) -> Result<Result<(), Refused>> {
-    conn.transaction(|conn| {
-        let current = match amendable(conn, id, at.now)? {
-            Ok(current) => current,
-            Err(refusal) => return Ok(Err(refusal)),
-        };
+    amend(conn, id, at, public_url, |conn, _| {
         diesel::update(c::table.filter(c::id.eq(id)))
             .set(c::withdrawn_at.eq(at.now))
             .execute(conn)?;
-        post_notice(
-            conn,
-            &current,
-            NoticeKind::Withdrawal,
-            reason,
-            None,
-            at,
-            public_url,
-        )?;
-        at.audit(
-            conn,
-            id,
-            "consultation.withdraw",
-            json!({ "reason": reason }),
-        )?;
-        Ok(Ok(()))
+        Ok(Ok(Amendment {
+            kind: NoticeKind::Withdrawal,
+            body: reason,
+            extended: None,
+            action: "consultation.withdraw",
+            details: json!({ "reason": reason }),
+        }))
     })
 }

@@ -429,17 +429,39 @@ impl<'a> WorkPage<'a> {
         .await
     }
 
-    /// After the change: on to the page's `anchor`, or back to the form saying why the
-    /// database refused it.
-    async fn finish(
+    /// Runs `change` on the database as this staff member, now, from their address, with the
+    /// public address the emails link to.
+    async fn run<T: Send + 'static>(
         &self,
-        outcome: std::result::Result<(), Refused>,
+        change: impl FnOnce(&mut PgConnection, Change, &str) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let (now, actor, ip) = (self.state.clock.now(), self.staff.id(), staff::ip(self.req));
+        let public_url = self.state.public_url.clone();
+        self.state
+            .db(move |conn| {
+                let at = Change {
+                    now,
+                    actor,
+                    ip: ip.as_deref(),
+                };
+                change(conn, at, &public_url)
+            })
+            .await
+    }
+
+    /// Runs `change` (as `run`), then on to the page's `anchor`, or back to `form` saying why
+    /// the database refused it.
+    async fn apply<T: Send + 'static>(
+        &self,
         form: WorkForm,
         mut page: FormPage,
         anchor: &str,
+        change: impl FnOnce(&mut PgConnection, Change, &str) -> Result<std::result::Result<T, Refused>>
+            + Send
+            + 'static,
     ) -> Result<HttpResponse> {
-        match outcome {
-            Ok(()) => Ok(see_other(&format!(
+        match self.run(change).await? {
+            Ok(_) => Ok(see_other(&format!(
                 "/staff/consultations/{}{anchor}",
                 self.id
             ))),
@@ -724,28 +746,28 @@ pub async fn enter(
     else {
         return work.refused(WorkForm::Paper, page).await;
     };
-    let now = state.clock.now();
-    // The day it was received: noon in Tokyo, so that the day itself is what counts.
-    let received_at = (start_of_day(received) + Duration::hours(12)).min(now);
-    let opinion = Opinion {
-        channel,
-        received_at,
-        section: sec,
-        body,
-        account: None,
-        organisation_name: org,
-        submitter_name: name,
-        submitter_address: address,
-        submitter_email: email,
-        entered_by: Some(staff.id()),
-    };
-    let ip = staff::ip(&req);
-    let public_url = state.public_url.clone();
-    let outcome = state
-        .db(move |conn| model::submit(conn, id, &opinion, now, ip.as_deref(), &public_url))
-        .await?;
-    work.finish(outcome.map(drop), WorkForm::Paper, page, "#opinions")
-        .await
+    work.apply(
+        WorkForm::Paper,
+        page,
+        "#opinions",
+        move |conn, at, public_url| {
+            let opinion = Opinion {
+                channel,
+                // The day it was received: noon in Tokyo, so that the day itself is what counts.
+                received_at: (start_of_day(received) + Duration::hours(12)).min(at.now),
+                section: sec,
+                body,
+                account: None,
+                organisation_name: org,
+                submitter_name: name,
+                submitter_address: address,
+                submitter_email: email,
+                entered_by: Some(at.actor),
+            };
+            model::submit(conn, id, &opinion, at.now, at.ip, public_url)
+        },
+    )
+    .await
 }
 
 /// What the result-item form sends.
@@ -827,14 +849,10 @@ pub async fn add_item(
         change: if changed { change } else { None },
         receipts,
     };
-    let now = state.clock.now();
-    let actor = staff.id();
-    let ip = staff::ip(&req);
-    let outcome = state
-        .db(move |conn| model::add_item(conn, id, &item, now, actor, ip.as_deref()))
-        .await?;
-    work.finish(outcome.map(drop), WorkForm::Item, page, "#result")
-        .await
+    work.apply(WorkForm::Item, page, "#result", move |conn, at, _| {
+        model::add_item(conn, id, &item, at.now, at.actor, at.ip)
+    })
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -870,14 +888,10 @@ pub async fn exclude(
     let (Some(Some(receipt)), Some(Some(reason))) = (receipt, reason) else {
         return work.refused(WorkForm::Exclude, page).await;
     };
-    let now = state.clock.now();
-    let actor = staff.id();
-    let ip = staff::ip(&req);
-    let outcome = state
-        .db(move |conn| model::exclude(conn, id, &receipt, &reason, now, actor, ip.as_deref()))
-        .await?;
-    work.finish(outcome, WorkForm::Exclude, page, "#opinions")
-        .await
+    work.apply(WorkForm::Exclude, page, "#opinions", move |conn, at, _| {
+        model::exclude(conn, id, &receipt, &reason, at.now, at.actor, at.ip)
+    })
+    .await
 }
 
 /// `POST /staff/consultations/{id}/publish`.
@@ -891,12 +905,10 @@ pub async fn publish(
 ) -> Result<HttpResponse> {
     let id = id.into_inner();
     let (work, _) = WorkPage::posted(&req, &hb, &state, &staff, id, &form.csrf).await?;
-    let now = state.clock.now();
-    let actor = staff.id();
-    let ip = staff::ip(&req);
-    let public_url = state.public_url.clone();
-    let outcome = state
-        .db(move |conn| model::publish(conn, id, now, actor, ip.as_deref(), &public_url))
+    let outcome = work
+        .run(move |conn, at, public_url| {
+            model::publish(conn, id, at.now, at.actor, at.ip, public_url)
+        })
         .await?;
     match outcome {
         // The published result, as the public sees it.
@@ -974,22 +986,13 @@ pub async fn announce(
 ) -> Result<HttpResponse> {
     let id = id.into_inner();
     let work = manage(&req, &hb, &state, &staff, id, &form.csrf).await?;
-    let (now, actor, ip) = (state.clock.now(), staff.id(), staff::ip(&req));
-    let outcome = state
-        .db(move |conn| {
-            lifecycle::announce(
-                conn,
-                id,
-                Change {
-                    now,
-                    actor,
-                    ip: ip.as_deref(),
-                },
-            )
-        })
-        .await?;
-    work.finish(outcome, WorkForm::Announce, FormPage::default(), "")
-        .await
+    work.apply(
+        WorkForm::Announce,
+        FormPage::default(),
+        "",
+        move |conn, at, _| lifecycle::announce(conn, id, at),
+    )
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1045,19 +1048,10 @@ pub async fn correct(
         sections,
         note,
     };
-    let (now, actor, ip) = (state.clock.now(), staff.id(), staff::ip(&req));
-    let public_url = state.public_url.clone();
-    let outcome = state
-        .db(move |conn| {
-            let at = Change {
-                now,
-                actor,
-                ip: ip.as_deref(),
-            };
-            lifecycle::correct(conn, id, &correction, at, &public_url)
-        })
-        .await?;
-    work.finish(outcome, WorkForm::Correct, page, "").await
+    work.apply(WorkForm::Correct, page, "", move |conn, at, public_url| {
+        lifecycle::correct(conn, id, &correction, at, public_url)
+    })
+    .await
 }
 
 /// The longest notice text (what was corrected, the reason), as the table allows.
@@ -1096,19 +1090,10 @@ pub async fn extend(
     let (Some(closes_on), Some(Some(reason))) = (closes_on, reason) else {
         return work.refused(WorkForm::Extend, page).await;
     };
-    let (now, actor, ip) = (state.clock.now(), staff.id(), staff::ip(&req));
-    let public_url = state.public_url.clone();
-    let outcome = state
-        .db(move |conn| {
-            let at = Change {
-                now,
-                actor,
-                ip: ip.as_deref(),
-            };
-            lifecycle::extend(conn, id, closes_on, &reason, at, &public_url)
-        })
-        .await?;
-    work.finish(outcome, WorkForm::Extend, page, "").await
+    work.apply(WorkForm::Extend, page, "", move |conn, at, public_url| {
+        lifecycle::extend(conn, id, closes_on, &reason, at, public_url)
+    })
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1139,17 +1124,8 @@ pub async fn withdraw(
     ) else {
         return work.refused(WorkForm::Withdraw, page).await;
     };
-    let (now, actor, ip) = (state.clock.now(), staff.id(), staff::ip(&req));
-    let public_url = state.public_url.clone();
-    let outcome = state
-        .db(move |conn| {
-            let at = Change {
-                now,
-                actor,
-                ip: ip.as_deref(),
-            };
-            lifecycle::withdraw(conn, id, &reason, at, &public_url)
-        })
-        .await?;
-    work.finish(outcome, WorkForm::Withdraw, page, "").await
+    work.apply(WorkForm::Withdraw, page, "", move |conn, at, public_url| {
+        lifecycle::withdraw(conn, id, &reason, at, public_url)
+    })
+    .await
 }

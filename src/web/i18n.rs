@@ -250,10 +250,11 @@ pub fn message(lang: Lang, text: &str) -> String {
     })
 }
 
-/// `{{msg form.errors.name}}`: a message made in Japanese, in the page's language ([`message`]).
-pub struct MessageHelper;
+/// A helper whose text is made in the language of the page being rendered: `{{t …}}` and
+/// `{{msg …}}` are each one of these.
+pub struct PageHelper(pub fn(Lang, &Helper<'_>) -> Result<String, RenderError>);
 
-impl HelperDef for MessageHelper {
+impl HelperDef for PageHelper {
     fn call_inner<'reg: 'rc, 'rc>(
         &self,
         h: &Helper<'rc>,
@@ -261,14 +262,10 @@ impl HelperDef for MessageHelper {
         ctx: &'rc Context,
         _: &mut RenderContext<'reg, 'rc>,
     ) -> Result<ScopedJson<'rc>, RenderError> {
-        let text = h
-            .param(0)
-            .and_then(|p| p.value().as_str())
-            .unwrap_or_default();
-        Ok(ScopedJson::Derived(serde_json::Value::String(message(
+        Ok(ScopedJson::Derived(serde_json::Value::String(self.0(
             page_lang(ctx),
-            text,
-        ))))
+            h,
+        )?)))
     }
 }
 
@@ -281,38 +278,33 @@ fn page_lang(ctx: &Context) -> Lang {
         .unwrap_or(Lang::Ja)
 }
 
-/// `{{t "key" name=value}}`, also usable as a subexpression `(t "key")`: the language comes
-/// from the page's root `lang`.
-pub struct TranslateHelper;
+/// `{{msg form.errors.name}}`: a message made in Japanese, in the page's language ([`message`]).
+pub fn message_helper(lang: Lang, h: &Helper<'_>) -> Result<String, RenderError> {
+    let text = h
+        .param(0)
+        .and_then(|p| p.value().as_str())
+        .unwrap_or_default();
+    Ok(message(lang, text))
+}
 
-impl HelperDef for TranslateHelper {
-    fn call_inner<'reg: 'rc, 'rc>(
-        &self,
-        h: &Helper<'rc>,
-        _: &'reg Handlebars<'reg>,
-        ctx: &'rc Context,
-        _: &mut RenderContext<'reg, 'rc>,
-    ) -> Result<ScopedJson<'rc>, RenderError> {
-        let key = h
-            .param(0)
-            .and_then(|p| p.value().as_str())
-            .ok_or(RenderErrorReason::ParamNotFoundForIndex("t", 0))?;
-        let lang = page_lang(ctx);
-        let params: Vec<(&str, String)> = h
-            .hash()
-            .iter()
-            .map(|(name, value)| {
-                let value = match value.value() {
-                    serde_json::Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                (*name, value)
-            })
-            .collect();
-        Ok(ScopedJson::Derived(serde_json::Value::String(translate(
-            lang, key, &params,
-        ))))
-    }
+/// `{{t "key" name=value}}`, also usable as a subexpression `(t "key")`.
+pub fn translate_helper(lang: Lang, h: &Helper<'_>) -> Result<String, RenderError> {
+    let key = h
+        .param(0)
+        .and_then(|p| p.value().as_str())
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex("t", 0))?;
+    let params: Vec<(&str, String)> = h
+        .hash()
+        .iter()
+        .map(|(name, value)| {
+            let value = match value.value() {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            (*name, value)
+        })
+        .collect();
+    Ok(translate(lang, key, &params))
 }
 
 #[cfg(test)]

@@ -33,8 +33,8 @@ pub fn templates() -> Result<Handlebars<'static>> {
     // A partial called on an indented line would indent every line it renders, a textarea's
     // text too: what a person typed would gain spaces each time the form is shown again.
     hb.set_prevent_indent(true);
-    hb.register_helper("t", Box::new(i18n::TranslateHelper));
-    hb.register_helper("msg", Box::new(i18n::MessageHelper));
+    hb.register_helper("t", Box::new(i18n::PageHelper(i18n::translate_helper)));
+    hb.register_helper("msg", Box::new(i18n::PageHelper(i18n::message_helper)));
     hb.register_embed_templates_with_extension::<TemplateFiles>(".hbs")
         .map_err(|e| Error::Setup(format!("templates: {e}")))?;
     Ok(hb)

@@ -6,7 +6,7 @@
 use crate::accounts::{count, resident, PASSWORD};
 use crate::browser::Browser;
 use crate::proposals::{act, draft};
-use crate::proposals_review::{responsible, DEPARTMENT};
+use crate::proposals_review::{responsible, reviewer};
 use crate::staff::staff_member;
 use crate::support::{csrf_of, run, visible_text, TestApp, Visitor};
 use base64::Engine;
@@ -359,13 +359,7 @@ fn a_drafts_files_are_for_its_author_only() {
     run(async {
         let app = TestApp::start().await;
         responsible(&app);
-        let reviewer = staff_member(
-            &app,
-            "reviewer@example.jp",
-            "審査 一郎",
-            &[("reviewer", Some(DEPARTMENT))],
-        )
-        .await;
+        let reviewer = reviewer(&app).await;
         let elsewhere = staff_member(
             &app,
             "other@example.jp",

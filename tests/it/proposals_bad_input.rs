@@ -5,8 +5,8 @@
 
 use crate::accounts::{count, resident};
 use crate::proposals::{act, draft, fields};
-use crate::proposals_review::{responsible, DEPARTMENT};
-use crate::staff::{account_id, staff_member};
+use crate::proposals_review::{responsible, reviewer};
+use crate::staff::account_id;
 use crate::support::{csrf_of, run, visible_text, TestApp, Visitor};
 use diesel::RunQueryDsl;
 
@@ -246,13 +246,7 @@ fn adopting_a_withdrawn_proposal_is_refused() {
     run(async {
         let app = TestApp::start().await;
         responsible(&app);
-        let reviewer = staff_member(
-            &app,
-            "reviewer@example.jp",
-            "審査 一郎",
-            &[("reviewer", Some(DEPARTMENT))],
-        )
-        .await;
+        let reviewer = reviewer(&app).await;
         let hanako = app.visitor();
         resident(&app, &hanako, "hanako@example.jp", "本庄花子").await;
         let id = draft(&hanako, TITLE, "5-1").await;

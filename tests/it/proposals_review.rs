@@ -39,6 +39,17 @@ pub fn responsible(app: &TestApp) -> i32 {
 }
 
 /// The CSRF token and the version of a staff page.
+/// The reviewer of the department that `responsible` makes answer for proposals, signed in.
+pub async fn reviewer(app: &TestApp) -> Visitor {
+    staff_member(
+        app,
+        "reviewer@example.jp",
+        "審査 一郎",
+        &[("reviewer", Some(DEPARTMENT))],
+    )
+    .await
+}
+
 fn tokens(html: &str) -> (String, String) {
     let marker = "name=\"version\" value=\"";
     let start = html
@@ -110,13 +121,7 @@ fn submit_review_revise_adopt_end_to_end() {
     run(async {
         let app = TestApp::start().await;
         responsible(&app);
-        let reviewer = staff_member(
-            &app,
-            "reviewer@example.jp",
-            "審査 一郎",
-            &[("reviewer", Some(DEPARTMENT))],
-        )
-        .await;
+        let reviewer = reviewer(&app).await;
         let reviewer_id = account_id(&app, "reviewer@example.jp");
         let hanako = app.visitor();
         resident(&app, &hanako, "hanako@example.jp", "本庄花子").await;
