@@ -170,6 +170,9 @@ pub async fn identify(
     Ok(res)
 }
 
+/// What a person is told when a form's token does not match.
+pub const CSRF_MESSAGE: &str = "フォームの有効期限が切れたか、別の画面から送信されました。ページを読み込み直して、もう一度お試しください。";
+
 /// Rejects a state-changing request whose form token does not match the visitor's cookie, or
 /// whose cookie is not a whole token as [`identify`] sets (a short one is easy to plant).
 pub fn check_csrf(req: &HttpRequest, submitted: &str) -> Result<()> {
@@ -178,9 +181,7 @@ pub fn check_csrf(req: &HttpRequest, submitted: &str) -> Result<()> {
         .map(|c| c.value().to_owned())
         .unwrap_or_default();
     if !tokens::is_secret(&cookie) || !tokens::same(&cookie, submitted) {
-        return Err(Error::Forbidden(
-            "フォームの有効期限が切れたか、別の画面から送信されました。ページを読み込み直して、もう一度お試しください。".into(),
-        ));
+        return Err(Error::Forbidden(CSRF_MESSAGE.into()));
     }
     Ok(())
 }

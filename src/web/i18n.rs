@@ -498,6 +498,9 @@ mod tests {
         use crate::auth::fields::{optional_text, DisplayName, Email, NewPassword};
         use crate::proposals::fields::{Budget, LongText, Measures, Summary, Title};
         let long = |n: usize| "あ".repeat(n);
+        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let short =
+            crate::consultations::period::Period::new(day(2026, 12, 1), day(2026, 12, 10)).unwrap();
         let messages: Vec<String> = vec![
             Email::parse("").unwrap_err(),
             Email::parse("taro").unwrap_err(),
@@ -550,6 +553,19 @@ mod tests {
             crate::staff::kpis::parse_note(&long(501)).unwrap_err(),
             crate::staff::departments::parse_name("").unwrap_err(),
             crate::staff::departments::parse_name(&long(101)).unwrap_err(),
+            // Staff: consultations.
+            crate::consultations::fields::Channel::parse_offline("web").unwrap_err(),
+            crate::consultations::fields::sections("本文だけ").unwrap_err(),
+            crate::consultations::fields::text("", "項目の見出し", 200, true).unwrap_err(),
+            crate::consultations::period::parse_day("", "開始日").unwrap_err(),
+            crate::consultations::period::parse_day("12/1", "締切日").unwrap_err(),
+            crate::consultations::period::Period::new(day(2026, 12, 2), day(2026, 12, 1))
+                .unwrap_err(),
+            short.short_reason("").unwrap_err(),
+            short.short_reason(&long(1001)).unwrap_err(),
+            crate::staff::roles::refusal(crate::staff::roles::Action::CreateConsultations),
+            crate::auth::session::CSRF_MESSAGE.to_owned(),
+            crate::web::inputs::NUL_MESSAGE.to_owned(),
         ];
         let japanese = |s: &str| {
             s.chars()

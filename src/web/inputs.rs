@@ -30,7 +30,7 @@ impl KeptForm {
     }
 }
 
-const NUL_MESSAGE: &str = "入力に使えない文字（NUL 文字、U+0000）が含まれています。取り除いてから、もう一度お試しください。";
+pub const NUL_MESSAGE: &str = "入力に使えない文字（NUL 文字、U+0000）が含まれています。取り除いてから、もう一度お試しください。";
 
 fn has_nul(encoded: &[u8]) -> bool {
     percent_encoding::percent_decode(encoded).any(|b| b == 0)
