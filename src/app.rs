@@ -9,9 +9,6 @@ use diesel::prelude::*;
 use std::net::TcpListener;
 use utoipa::OpenApi;
 
-/// The largest form (not an upload) the app reads, in bytes.
-pub const FORM_LIMIT: usize = 64 * 1024;
-
 /// What every handler can reach.
 pub struct AppState {
     pub pool: Pool,
@@ -188,7 +185,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .app_data(
         web::FormConfig::default()
-            .limit(FORM_LIMIT)
+            .limit(kweb::inputs::FORM_LIMIT)
             .error_handler(|e, _| form_error(e)),
     )
     .route("/healthz", web::get().to(healthz))
@@ -221,11 +218,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// Starts serving `state` on `listener`; the returned server runs until its handle stops it.
 pub fn server(state: AppState, listener: TcpListener) -> Result<Server> {
+    let trust_proxy = kweb::proxy::TrustProxy(state.trust_proxy);
     let state = web::Data::new(state);
     let templates = web::Data::new(kweb::templates()?);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            .app_data(trust_proxy)
             .app_data(templates.clone())
             .wrap(middleware::from_fn(auth::session::identify))
             .wrap(middleware::from_fn(kweb::inputs::check))

@@ -3,7 +3,6 @@
 //! (U+0000) refused in one place for every path, query and form, and a posted form kept so
 //! that an error page can show the person what they typed.
 
-use crate::app::FORM_LIMIT;
 use crate::error::{Error, ErrorInfo};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -29,6 +28,9 @@ impl KeptForm {
             .map(|()| self.fields.as_slice())
     }
 }
+
+/// The largest form (not an upload) the app reads, in bytes.
+pub const FORM_LIMIT: usize = 64 * 1024;
 
 pub const NUL_MESSAGE: &str = "入力に使えない文字（NUL 文字、U+0000）が含まれています。取り除いてから、もう一度お試しください。";
 

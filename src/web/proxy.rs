@@ -3,13 +3,16 @@
 //! count only behind a trusted reverse proxy (`KYODO_TRUST_PROXY`); otherwise the connection's
 //! own values do. Every use goes through here.
 
-use crate::app::AppState;
 use actix_web::http::header;
-use actix_web::{web, HttpRequest};
+use actix_web::HttpRequest;
+
+/// Whether a trusted reverse proxy stands in front (`AppState::trust_proxy`), as app data of
+/// its own so that this kernel module needs nothing from the app above it.
+#[derive(Debug, Clone, Copy)]
+pub struct TrustProxy(pub bool);
 
 fn behind_proxy(req: &HttpRequest) -> bool {
-    req.app_data::<web::Data<AppState>>()
-        .is_some_and(|s| s.trust_proxy)
+    req.app_data::<TrustProxy>().is_some_and(|t| t.0)
 }
 
 /// The client's address: the TCP peer, or behind a trusted proxy the address it forwards.
