@@ -104,8 +104,9 @@ fn state_filters_apply_and_refuse_what_the_document_refuses() {
     })
 }
 
-/// A run of the fixed seed takes about 30 s here; past this it is stopped and fails.
-const LIMIT: Duration = Duration::from_secs(90);
+/// A run of the fixed seed takes about 30 s on a quiet machine and passed 90 s with a release
+/// build beside it; this bound only stops a hung run (a failure), it measures nothing.
+const LIMIT: Duration = Duration::from_secs(600);
 
 fn schemathesis_finds_no_failure_in_the_openapi_document() {
     run(async {
