@@ -1,0 +1,44 @@
+//! Reading what the app sent: text as a person reads it, form fields.
+
+/// Strips tags and collapses whitespace: the text a person reads.
+pub fn visible_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    unescape(&out.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// Text with the entities the templates write turned back into characters.
+pub fn unescape(text: &str) -> String {
+    [
+        ("&lt;", "<"),
+        ("&gt;", ">"),
+        ("&quot;", "\""),
+        ("&#x27;", "'"),
+        ("&#x3D;", "="),
+        ("&#x60;", "`"),
+        ("&amp;", "&"),
+    ]
+    .iter()
+    .fold(text.to_owned(), |t, (entity, c)| t.replace(entity, c))
+}
+
+/// The value of the hidden CSRF field of a page.
+pub fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("no CSRF field in:\n{html}"))
+        + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
