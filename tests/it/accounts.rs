@@ -197,7 +197,6 @@ fn sign_up_keeps_what_was_typed_and_says_what_to_fix() {
         let text = visible_text(&response.text().await.unwrap());
         assert!(text.contains("50文字以内"));
         assert_eq!(count(&app, "SELECT count(*) AS n FROM accounts"), 0);
-        app.stop().await;
     })
 }
 
@@ -227,7 +226,6 @@ fn forms_without_the_csrf_token_are_refused() {
         );
         assert_eq!(count(&app, "SELECT count(*) AS n FROM outbox"), 0);
         assert_eq!(visitor.post("/logout", &[]).await.status(), 403);
-        app.stop().await;
     })
 }
 
@@ -255,7 +253,6 @@ fn sign_up_answers_the_same_for_a_known_address() {
         );
         let link = link_in_outbox(&app, "hanako@example.jp", "/password/forgot");
         assert_eq!(link, "/password/forgot");
-        app.stop().await;
     })
 }
 
@@ -345,7 +342,6 @@ fn verify_then_sign_in_with_a_new_session_id() {
         assert_eq!(out.status(), 303);
         assert_eq!(count(&app, "SELECT count(*) AS n FROM sessions"), 0);
         assert!(!visitor.page("/").await.contains("action=\"/logout\""));
-        app.stop().await;
     })
 }
 
@@ -436,7 +432,6 @@ fn wrong_passwords_get_one_message_and_a_limit() {
                 "SELECT count(*) AS n FROM audit_log WHERE action = 'session.sign_in_failed'"
             ) >= 10
         );
-        app.stop().await;
     })
 }
 
@@ -528,7 +523,6 @@ fn a_reset_changes_the_password_and_ends_every_session() {
             .await;
         assert_eq!(new.status(), 303);
         assert_eq!(count(&app, "SELECT count(*) AS n FROM outbox WHERE to_address = 'shiro@example.jp' AND subject LIKE '%パスワード%'"), 2);
-        app.stop().await;
     })
 }
 
@@ -583,7 +577,6 @@ fn the_account_page_needs_sign_in_and_keeps_private_details() {
                 "{path}"
             );
         }
-        app.stop().await;
     })
 }
 
@@ -650,7 +643,6 @@ fn changing_the_email_needs_the_new_address_confirmed() {
             )
             .await;
         assert_eq!(new.status(), 303);
-        app.stop().await;
     })
 }
 
@@ -704,7 +696,6 @@ fn changing_the_password_signs_out_other_devices() {
         assert_eq!(everywhere.status(), 303);
         assert_eq!(count(&app, "SELECT count(*) AS n FROM sessions"), 0);
         assert!(count(&app, "SELECT count(*) AS n FROM audit_log WHERE action IN ('account.change_password', 'session.end_all')") == 2);
-        app.stop().await;
     })
 }
 
@@ -779,7 +770,6 @@ fn notifications_can_be_turned_off_in_one_click() {
             .await
             .unwrap();
         assert_eq!(forged.status(), 400);
-        app.stop().await;
     })
 }
 
@@ -839,7 +829,6 @@ fn deleting_keeps_nothing_personal() {
             ),
             1
         );
-        app.stop().await;
     })
 }
 
@@ -893,7 +882,6 @@ fn sign_up_by_email_over_real_smtp() {
         assert_eq!(signed_in.status(), 303);
         let account = visitor.page("/account").await;
         assert!(account.contains("misaki@example.jp") && account.contains("確認済み"));
-        app.stop().await;
     })
 }
 
@@ -944,7 +932,6 @@ fn old_hashes_are_upgraded_at_sign_in() {
             stored.password_hash
         );
         assert_ne!(stored.password_hash, old);
-        app.stop().await;
     })
 }
 
@@ -975,7 +962,6 @@ fn signed_in_pages_are_private_to_caches() {
             .unwrap();
         assert_eq!(response.status(), 303);
         assert_eq!(response.headers()["location"], "/login?next=%2Faccount");
-        app.stop().await;
     })
 }
 
@@ -1015,6 +1001,5 @@ fn a_representative_hands_over_before_deleting() {
             1,
             "nothing deleted"
         );
-        app.stop().await;
     })
 }

@@ -67,7 +67,6 @@ fn lists_all_33_measures() {
             "市政情報の提供の充実と市政に対する市民参加の推進"
         );
         assert_eq!(m61["chapter"], 6);
-        app.stop().await;
     })
 }
 
@@ -122,7 +121,6 @@ fn a_measure_carries_the_plan_with_exact_numbers() {
         assert_eq!(cited["detailed"], false);
         assert_eq!(cited["kpis"], serde_json::json!([]));
         assert_eq!(cited["satisfaction"], Value::Null);
-        app.stop().await;
     })
 }
 
@@ -153,7 +151,6 @@ fn kpis_with_no_baseline_bounds_and_notes() {
             ),
             ("475", "470")
         );
-        app.stop().await;
     })
 }
 
@@ -194,7 +191,6 @@ fn plans_cite_measures_by_code() {
             .iter()
             .any(|i| i["measures"].as_array().unwrap().iter().any(|c| c == "5-1"));
         assert!(cites_51);
-        app.stop().await;
     })
 }
 
@@ -226,7 +222,6 @@ fn errors_are_problem_details() {
             problem["detail"].as_str().unwrap().contains("5-1"),
             "the message says how to write a code: {problem}"
         );
-        app.stop().await;
     })
 }
 
@@ -299,7 +294,6 @@ fn openapi_documents_every_route() {
         ] {
             assert!(kpi.get(field).is_some(), "KpiJson documents {field}");
         }
-        app.stop().await;
     })
 }
 
@@ -326,6 +320,5 @@ fn responses_carry_validators() {
                 .unwrap();
             assert_eq!(other.status(), 200, "{path}");
         }
-        app.stop().await;
     })
 }

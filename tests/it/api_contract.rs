@@ -34,7 +34,7 @@ fn the_openapi_document_is_valid() {
     run(async {
         let app = TestApp::start().await;
         let document = app.page("/api/v1/openapi.json").await;
-        app.stop().await;
+        drop(app);
         let file = std::env::temp_dir().join(format!("kyodo-openapi-{}.json", std::process::id()));
         std::fs::write(&file, &document).unwrap();
         let output = Command::new("python3")
@@ -100,7 +100,6 @@ fn state_filters_apply_and_refuse_what_the_document_refuses() {
             let problem: serde_json::Value = response.json().await.unwrap();
             assert_eq!(problem["status"], 400, "{path}: {problem}");
         }
-        app.stop().await;
     })
 }
 
@@ -139,7 +138,7 @@ fn schemathesis_finds_no_failure_in_the_openapi_document() {
         // No --max-time: that repeats fuzzing until the time is spent, so the cases would depend
         // on the machine's speed; a fixed seed and example count give the same run every time.
         let output = tokio::time::timeout(LIMIT, command).await;
-        app.stop().await;
+        drop(app);
         let _ = std::fs::remove_dir_all(&work);
         let output = output
             .expect("schemathesis finishes in time")

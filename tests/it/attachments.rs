@@ -249,7 +249,6 @@ fn a_pdf_and_a_png_are_attached_and_served_safely() {
             404
         );
         assert_eq!(app.get("/attachments/nope/x.pdf").await.status(), 400);
-        app.stop().await;
     })
 }
 
@@ -351,7 +350,6 @@ fn disguised_unknown_large_and_excess_files_are_refused() {
             ),
             5
         );
-        app.stop().await;
     })
 }
 
@@ -429,7 +427,6 @@ fn a_drafts_files_are_for_its_author_only() {
             .page(&format!("/proposals/{unsent}"))
             .await
             .contains("下書きのメモ.pdf"));
-        app.stop().await;
     })
 }
 
@@ -506,7 +503,6 @@ fn the_upload_form_works_in_a_browser_without_javascript() {
         browser.close().await;
         std::fs::remove_dir_all(&folder).unwrap();
         assert_eq!(stored(&app, &id), 2);
-        app.stop().await;
         assert!(failures.is_empty(), "{}", failures.join("\n"));
     })
 }

@@ -241,7 +241,6 @@ fn nul_in_every_query_and_form_is_refused() {
             crate::accounts::count(&app, "SELECT count(*) AS n FROM comments"),
             0
         );
-        app.stop().await;
     })
 }
 
@@ -281,7 +280,6 @@ fn cursors_out_of_range_or_garbage_are_refused() {
                 "{path} names its parameter: {body}"
             );
         }
-        app.stop().await;
     })
 }
 
@@ -336,7 +334,6 @@ fn missing_fields_and_unreadable_queries_are_named() {
         }
         // A path that is not UTF-8 once decoded.
         refused(app.get("/measures/%FF").await, "/measures/%FF").await;
-        app.stop().await;
     })
 }
 
@@ -361,7 +358,6 @@ fn oversized_bodies_are_413() {
         let (line, body) = raw(&app, &chunked).await;
         assert!(line.starts_with("HTTP/1.1 413"), "{line}");
         assert!(japanese(&String::from_utf8_lossy(&body)));
-        app.stop().await;
     })
 }
 
@@ -424,7 +420,6 @@ fn wrong_methods_are_405_with_allow() {
             assert_eq!(response.status(), 404, "{method}");
             assert!(response.headers().get("allow").is_none());
         }
-        app.stop().await;
     })
 }
 
@@ -473,7 +468,6 @@ fn head_answers_like_get_without_a_body() {
             );
             assert_eq!(head.text().await.unwrap(), "", "HEAD {path} has none");
         }
-        app.stop().await;
     })
 }
 
@@ -538,6 +532,5 @@ fn bytes_that_are_no_request_are_refused() {
         .await;
         assert!(line.starts_with("HTTP/1.1 400"), "{line}");
         assert!(japanese(&String::from_utf8_lossy(&body)));
-        app.stop().await;
     })
 }

@@ -65,7 +65,6 @@ fn every_page_is_accessible() {
             }
         }
         browser.close().await;
-        app.stop().await;
         assert!(failures.is_empty(), "{}", failures.join("\n"));
     })
 }
@@ -90,7 +89,6 @@ fn the_language_switch_works_in_the_browser() {
         );
         let result = browser.assert_accessible("measure-6-1-en").await;
         browser.close().await;
-        app.stop().await;
         result.unwrap();
     })
 }
@@ -176,7 +174,6 @@ fn charts_are_accessible() {
         }
         browser.screenshot("chart-6-5-en").await.unwrap();
         browser.close().await;
-        app.stop().await;
         assert!(failures.is_empty(), "{}", failures.join("\n"));
     })
 }
@@ -258,7 +255,6 @@ fn sign_up_sign_in_and_the_account_page() {
             }
         }
         browser.close().await;
-        app.stop().await;
         assert!(failures.is_empty(), "{}", failures.join("\n"));
     })
 }
@@ -346,7 +342,6 @@ fn orgs_pages_are_accessible() {
             }
         }
         browser.close().await;
-        app.stop().await;
         assert!(failures.is_empty(), "{}", failures.join("\n"));
     })
 }
@@ -413,7 +408,6 @@ fn staff_pages_are_accessible() {
             }
         }
         browser.close().await;
-        app.stop().await;
         assert!(failures.is_empty(), "{}", failures.join("\n"));
     })
 }
@@ -495,7 +489,6 @@ fn proposal_pages_are_accessible() {
             }
         }
         browser.close().await;
-        app.stop().await;
         assert!(failures.is_empty(), "{}", failures.join("\n"));
     })
 }
@@ -557,7 +550,6 @@ fn review_pages_are_accessible() {
             }
         }
         browser.close().await;
-        app.stop().await;
         assert!(failures.is_empty(), "{}", failures.join("\n"));
     })
 }
@@ -634,7 +626,6 @@ fn a_proposal_page_with_comments_is_accessible() {
             failures.push(e);
         }
         browser.close().await;
-        app.stop().await;
         assert!(failures.is_empty(), "{}", failures.join("\n"));
     })
 }

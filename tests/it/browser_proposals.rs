@@ -304,7 +304,6 @@ fn write_review_revise_adopt_with_emails() {
         assert!(reviewer_mail[0].links().contains(&app.url(&staff_page)));
 
         browser.close().await;
-        app.stop().await;
         assert!(failures.is_empty(), "{}", failures.join("\n"));
     })
 }

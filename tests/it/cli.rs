@@ -160,12 +160,8 @@ fn serve_with_nothing_configured_starts_its_own_postgresql() {
 }
 
 fn migrate_and_seed_use_database_url() {
-    let cluster = Cluster::get();
-    let name = format!("kyodo_cli_{}", std::process::id());
-    diesel::sql_query(format!("CREATE DATABASE {name}"))
-        .execute(&mut cluster.admin())
-        .unwrap();
-    let url = cluster.url(&name);
+    let database = Cluster::get().empty_database();
+    let url = database.url.clone();
     let measures = |url: &str| -> i64 {
         diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
             "(SELECT count(*) FROM measures)",
@@ -186,16 +182,11 @@ fn migrate_and_seed_use_database_url() {
     assert_eq!(measures(&url), 0, "migrate creates the schema only");
     run("seed");
     assert_eq!(measures(&url), 33);
-    cluster.drop_database(&name);
 }
 
 fn demo_fills_an_empty_database_once() {
-    let cluster = Cluster::get();
-    let name = format!("kyodo_demo_{}", std::process::id());
-    diesel::sql_query(format!("CREATE DATABASE {name}"))
-        .execute(&mut cluster.admin())
-        .unwrap();
-    let url = cluster.url(&name);
+    let database = Cluster::get().empty_database();
+    let url = database.url.clone();
     let demo = || {
         kyodo()
             .arg("demo")
@@ -253,15 +244,13 @@ fn demo_fills_an_empty_database_once() {
         transitions
     );
     assert_eq!(count("SELECT count(*) FROM audit_log"), audit);
-    cluster.drop_database(&name);
 }
 
 /// Ctrl+C (SIGINT) stops as SIGTERM does: no new connections, but a request already being
 /// received is answered before the process exits.
 fn ctrl_c_finishes_the_requests_in_flight() {
-    let cluster = Cluster::get();
-    let database = cluster.fresh_database();
-    let (mut child, address) = serve(kyodo().env("DATABASE_URL", cluster.url(&database)));
+    let database = Cluster::get().fresh_database();
+    let (mut child, address) = serve(kyodo().env("DATABASE_URL", &database.url));
     let mut stream =
         std::net::TcpStream::connect(address.trim_start_matches("http://").trim_end_matches('/'))
             .unwrap();
@@ -288,7 +277,6 @@ fn ctrl_c_finishes_the_requests_in_flight() {
     );
     let status = child.wait().unwrap();
     assert!(status.success(), "serve exits cleanly on Ctrl+C: {status}");
-    cluster.drop_database(&database);
 }
 
 /// `kyodo serve` killed with -9 leaves its PostgreSQL running; the next `kyodo serve` on the

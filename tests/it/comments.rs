@@ -233,7 +233,6 @@ fn residents_and_organisations_comment_on_a_measure() {
             .await;
         assert_eq!(response.status(), 303);
         assert_eq!(count(&app, follows), 0);
-        app.stop().await;
     })
 }
 
@@ -281,7 +280,6 @@ fn staff_replies_are_the_city_answer_and_emailed() {
             ),
             1
         );
-        app.stop().await;
     })
 }
 
@@ -400,7 +398,6 @@ fn reports_and_moderation_never_delete() {
             1
         );
         assert!(app.page(MEASURE).await.contains("ひどい書き込みZQX"));
-        app.stop().await;
     })
 }
 
@@ -450,7 +447,6 @@ fn premoderation_holds_comments_until_approved() {
             ),
             2
         );
-        app.stop().await;
     })
 }
 
@@ -519,7 +515,6 @@ fn keyset_pages_show_every_comment_once() {
         let garbage = app.get(&format!("{MEASURE}?after=garbage")).await;
         assert_eq!(garbage.status(), 400);
         assert!(garbage.text().await.unwrap().contains("（after）"));
-        app.stop().await;
     })
 }
 
@@ -557,7 +552,6 @@ fn proposal_comments_are_paged_too() {
         assert!(!second.contains("P-50-END"));
         assert!(visible_text(&second).contains("最初のコメントに戻る"));
         assert!(!second.contains("次のコメントを見る"));
-        app.stop().await;
     })
 }
 
@@ -607,7 +601,6 @@ fn comment_text_is_rendered_inert_on_measures() {
         ] {
             assert!(text.contains(body), "{body} shown as text");
         }
-        app.stop().await;
     })
 }
 
@@ -630,7 +623,6 @@ fn empty_and_too_long_comments_keep_the_text() {
         assert!(page.contains("2000文字以内"), "{page}");
         assert!(page.contains(&format!(">{long}</textarea>")), "text kept");
         assert_eq!(count(&app, "SELECT count(*) AS n FROM comments"), 0);
-        app.stop().await;
     })
 }
 
@@ -688,7 +680,6 @@ fn browser_comment_on_a_measure_and_moderate() {
             failures.push(e);
         }
         browser.close().await;
-        app.stop().await;
         assert!(failures.is_empty(), "{}", failures.join("\n"));
     })
 }
@@ -714,6 +705,5 @@ fn the_demo_has_measure_comments() {
             1,
             "one report waits in the queue"
         );
-        app.stop().await;
     })
 }

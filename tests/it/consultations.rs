@@ -159,7 +159,6 @@ fn creating_refuses_bad_periods_and_keeps_the_form() {
         )
         .await;
         assert_eq!(reviewer.get(new).await.status(), 403);
-        app.stop().await;
     });
 }
 
@@ -573,7 +572,6 @@ fn from_opinion_to_published_result() {
                 assert!(!body.contains(private), "{private} in public body {i}");
             }
         }
-        app.stop().await;
     });
 }
 
@@ -624,7 +622,6 @@ fn followers_hear_when_it_opens_and_kpi_6_1_counts_it() {
         app.clock.set(jst(2027, 4, 1, 0, 0, 0));
         let kpi = visible_text(&app.page("/measures/6-1").await);
         assert!(kpi.contains("Kyodoでの実施：令和9年度 0回"), "{kpi}");
-        app.stop().await;
     });
 }
 
@@ -653,7 +650,6 @@ fn the_demo_has_an_open_and_a_published_consultation() {
             "{result}"
         );
         assert!(!result.contains("佐藤 花子"), "no names");
-        app.stop().await;
     });
 }
 
@@ -805,6 +801,5 @@ fn documents_are_public_and_scans_are_for_its_staff() {
             1,
             "the one fax, untouched"
         );
-        app.stop().await;
     });
 }

@@ -245,7 +245,6 @@ fn opinion_fax_deadline_views_and_publication() {
 
         browser.close().await;
         assert!(failures.is_empty(), "{}", failures.join("\n"));
-        app.stop().await;
     });
 }
 
@@ -351,6 +350,5 @@ fn a_draft_announced_corrected_and_withdrawn() {
         check("consultation-withdrawn").await;
         browser.close().await;
         assert!(failures.is_empty(), "{}", failures.join("\n"));
-        app.stop().await;
     });
 }

@@ -228,7 +228,6 @@ fn a_draft_is_for_staff_until_it_is_announced() {
         .await;
         assert_eq!(refused.status(), 400);
         assert!(visible_text(&refused.text().await.unwrap()).contains("正誤"));
-        app.stop().await;
     });
 }
 
@@ -343,7 +342,6 @@ fn periods_over_are_refused_and_a_late_announcement_starts_that_day() {
             ),
             0
         );
-        app.stop().await;
     });
 }
 
@@ -454,7 +452,6 @@ fn a_correction_is_noticed_and_told_once() {
             2
         );
         assert_eq!(audited(&app, "consultation.correct"), 1);
-        app.stop().await;
     });
 }
 
@@ -527,7 +524,6 @@ fn an_extension_lets_opinions_in_after_the_old_deadline() {
         let closed = post(&p.admin, WORK, extend, &fields("2027-02-15", reason)).await;
         assert_eq!(closed.status(), 400);
         assert!(visible_text(&closed.text().await.unwrap()).contains("募集が終わった意見公募は"));
-        app.stop().await;
     });
 }
 
@@ -665,6 +661,5 @@ fn a_withdrawal_refuses_opinions_and_says_why() {
         );
         let kpi = visible_text(&app.page("/measures/6-1").await);
         assert!(kpi.contains("Kyodoでの実施：令和8年度 1回"), "{kpi}");
-        app.stop().await;
     });
 }

@@ -206,7 +206,6 @@ fn csv_exports_neutralise_formulas_in_both_encodings() {
             english.contains("characters CP932 cannot hold (emoji, some rare kanji) become “?”"),
             "{english}"
         );
-        app.stop().await;
     })
 }
 
@@ -268,7 +267,6 @@ fn attachments_of_a_draft_are_hidden_from_staff_until_submitted() {
             assert_eq!(file.status(), 200, "{who}, once submitted");
             assert!(file.bytes().await.unwrap().starts_with(b"%PDF-"));
         }
-        app.stop().await;
     })
 }
 
@@ -344,14 +342,13 @@ fn forwarded_proto_counts_only_behind_the_proxy() {
             (false, false, false),
             "anyone may send X-Forwarded-Proto: without KYODO_TRUST_PROXY it is not believed"
         );
-        direct.stop().await;
+        drop(direct);
         let proxied = TestApp::start_with(|state| state.trust_proxy = true).await;
         assert_eq!(
             signs_in_claiming_https(&proxied).await,
             (true, true, true),
             "behind the proxy: Secure cookies and HSTS"
         );
-        proxied.stop().await;
     })
 }
 
@@ -395,7 +392,6 @@ fn a_short_csrf_cookie_is_refused() {
             .unwrap();
         let fresh = cookie_value(&page, "kyodo_csrf");
         assert!(kyodo::auth::tokens::is_secret(&fresh), "{fresh}");
-        app.stop().await;
     })
 }
 
@@ -507,6 +503,5 @@ fn accounts_sign_in_limits_fit_a_shared_address() {
             sign_in_as(&app.visitor(), "member53@example.jp", PASSWORD).await,
             429
         );
-        app.stop().await;
     })
 }

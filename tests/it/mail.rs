@@ -305,34 +305,6 @@ impl Drop for SmtpSink {
     }
 }
 
-/// A fresh database for one test, dropped at the end.
-struct TestDb {
-    name: String,
-    url: String,
-}
-
-impl TestDb {
-    fn new() -> TestDb {
-        let cluster = Cluster::get();
-        let name = cluster.fresh_database();
-        let url = cluster.url(&name);
-        TestDb { name, url }
-    }
-
-    fn conn(&self) -> PgConnection {
-        PgConnection::establish(&self.url).unwrap()
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        // After a failure the server may be the problem: a second panic here would abort the run.
-        if !std::thread::panicking() {
-            Cluster::get().drop_database(&self.name);
-        }
-    }
-}
-
 fn verify_message(to: &str) -> Message {
     Message {
         to_address: to.to_owned(),
@@ -389,7 +361,7 @@ fn settle() {
 // ------------------------------------------------------------------------------ the tests
 
 fn an_email_exists_only_if_its_transaction_commits() {
-    let db = TestDb::new();
+    let db = Cluster::get().fresh_database();
     let sink = SmtpSink::start();
     let mailer = Mailer::smtp(&sink.url(), notify::DEFAULT_FROM).unwrap();
     let mut conn = db.conn();
@@ -499,7 +471,7 @@ fn an_email_exists_only_if_its_transaction_commits() {
 }
 
 fn smtp_down_keeps_the_email_and_sends_it_once_when_back() {
-    let db = TestDb::new();
+    let db = Cluster::get().fresh_database();
     let mut conn = db.conn();
     let port = free_port();
     let mailer = Mailer::smtp(&format!("smtp://127.0.0.1:{port}"), notify::DEFAULT_FROM)
@@ -540,7 +512,7 @@ fn smtp_down_keeps_the_email_and_sends_it_once_when_back() {
 
 fn two_workers_send_every_email_exactly_once() {
     const EMAILS: usize = 60;
-    let db = TestDb::new();
+    let db = Cluster::get().fresh_database();
     let sink = SmtpSink::start();
     let mut conn = db.conn();
     conn.transaction(|conn| {
@@ -588,7 +560,7 @@ fn two_workers_send_every_email_exactly_once() {
 }
 
 fn after_the_last_attempt_the_email_is_failed_until_retried() {
-    let db = TestDb::new();
+    let db = Cluster::get().fresh_database();
     let mut conn = db.conn();
     let port = free_port();
     let mailer = Mailer::smtp(&format!("smtp://127.0.0.1:{port}"), notify::DEFAULT_FROM)
@@ -636,7 +608,7 @@ fn after_the_last_attempt_the_email_is_failed_until_retried() {
 }
 
 fn without_smtp_emails_are_written_as_eml_files() {
-    let db = TestDb::new();
+    let db = Cluster::get().fresh_database();
     let mut conn = db.conn();
     let data = TempDir::new("kyodo-mail-data");
     let mut settings = <kyodo::config::Cli as clap::Parser>::try_parse_from([
@@ -685,7 +657,7 @@ fn without_smtp_emails_are_written_as_eml_files() {
 }
 
 fn serve_runs_the_worker_and_stops_it() {
-    let db = TestDb::new();
+    let db = Cluster::get().fresh_database();
     let sink = SmtpSink::start();
     let data = TempDir::new("kyodo-serve-mail");
     let mut child = Command::new(env!("CARGO_BIN_EXE_kyodo"))

@@ -87,8 +87,22 @@ fn main() {
         support::Cluster::start();
     }
     let conclusion = libtest_mimic::run(&args, trials);
-    if !listing {
-        support::Cluster::get().finish();
+    // Every test's database is dropped with the test (support::cluster::TestDatabase); one still there
+    // at the end is a leak of the harness, and fails a run that passed otherwise.
+    let leaked = if listing {
+        Vec::new()
+    } else {
+        support::Cluster::get().finish()
+    };
+    if !leaked.is_empty() {
+        eprintln!("\ntest databases left at the end of the run (dropped now):");
+        for name in &leaked {
+            eprintln!("  {name}");
+        }
+        if !conclusion.has_failed() {
+            eprintln!("\ntest result: FAILED. test databases leaked\n");
+            std::process::exit(101);
+        }
     }
     // Every test is a reader of what it rendered: a key or message any of them met untranslated
     // fails the run, whichever test met it and in whatever order they ran.

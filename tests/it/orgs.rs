@@ -294,7 +294,6 @@ fn create_verify_and_list_publicly() {
             en.contains("Neighbourhood association") && en.contains("Verified"),
             "{en}"
         );
-        app.stop().await;
     })
 }
 
@@ -436,7 +435,6 @@ fn invite_accept_transfer_and_leave() {
             public.contains("児玉太郎") && !public.contains("本庄花子"),
             "{public}"
         );
-        app.stop().await;
     })
 }
 
@@ -521,7 +519,6 @@ fn strangers_cannot_invite_or_take_an_invitation() {
             ),
             5
         );
-        app.stop().await;
     })
 }
 
@@ -602,7 +599,6 @@ fn bad_input_keeps_what_was_typed() {
             count(&app, "SELECT count(*) AS n FROM organisation_invitations"),
             0
         );
-        app.stop().await;
     })
 }
 
@@ -672,7 +668,6 @@ fn forms_without_csrf_change_nothing() {
             role(&app, org, account_id(&app, "taro@example.jp")).as_deref(),
             Some("member")
         );
-        app.stop().await;
     })
 }
 
@@ -740,6 +735,5 @@ fn paths_and_sign_in_are_checked() {
                 .contains("href=\"/organisations/mine\""),
             "the list links to one's own"
         );
-        app.stop().await;
     })
 }

@@ -74,7 +74,6 @@ fn home_shows_chapters_measures_and_plans() {
                 "home links {code}"
             );
         }
-        app.stop().await;
     })
 }
 
@@ -111,7 +110,6 @@ fn a_measure_page_shows_every_part_of_the_measure() {
         let text = visible_text(&app.page("/measures/4-7").await);
         assert!(text.contains("都市公園の整備と緑の保全"));
         assert!(text.contains("本庄版ネウボラプラン"));
-        app.stop().await;
     })
 }
 
@@ -127,7 +125,6 @@ fn numbers_read_as_the_city_writes_them() {
         assert!(text.contains("89.3 %"));
         let text = visible_text(&app.page("/measures/5-1").await);
         assert!(text.contains("82.31 %") && text.contains("85.00 %"));
-        app.stop().await;
     })
 }
 
@@ -178,7 +175,6 @@ fn progress_follows_recorded_actual_values() {
             ratio["progress"],
             serde_json::json!({"kind": "bound", "within": false})
         );
-        app.stop().await;
     })
 }
 
@@ -213,7 +209,6 @@ fn chapters_and_plans() {
             html.contains("href=\"/plans/1\"") && html.contains("href=\"/plans/3\""),
             "previous and next plan"
         );
-        app.stop().await;
     })
 }
 
@@ -247,7 +242,6 @@ fn unknown_and_malformed_addresses() {
             text.contains("5-1"),
             "the message tells how to write a code: {text}"
         );
-        app.stop().await;
     })
 }
 
@@ -282,7 +276,6 @@ fn english_beside_japanese() {
             assert_eq!(response.headers()["location"], "/", "{next}");
         }
         assert_eq!(app.get("/lang/xx").await.status(), 404);
-        app.stop().await;
     })
 }
 
@@ -338,7 +331,6 @@ fn security_headers_and_static_files() {
             );
         }
         assert_eq!(app.get("/healthz").await.status(), 200);
-        app.stop().await;
     })
 }
 
@@ -542,7 +534,6 @@ fn queries_per_page_do_not_grow_with_the_data() {
                 );
             }
         }
-        app.stop().await;
     })
 }
 
@@ -567,7 +558,6 @@ fn measure_page_outline() {
             }
         }
         insta::assert_snapshot!(outline);
-        app.stop().await;
     })
 }
 
@@ -674,7 +664,6 @@ fn the_measure_page_charts_recorded_actual_values() {
         assert!(visible_text(chart_svg(&english, "kpi-chart-1")).contains("FY2023"));
 
         insta::assert_snapshot!("measure_page_chart_svg", chart_svg(&html, "kpi-chart-1"));
-        app.stop().await;
     })
 }
 
@@ -735,7 +724,6 @@ fn kpi_5_1_shows_the_live_count_of_adopted_proposals() {
         assert_eq!(live[0]["target"], 2.0);
         // Other measures' pages have no live count.
         assert!(!app.page("/api/v1/measures/6-1").await.contains("\"live\""));
-        app.stop().await;
     })
 }
 
@@ -794,6 +782,5 @@ fn similar_proposals_in_japanese() {
         )
         .unwrap()
         .is_empty());
-        app.stop().await;
     })
 }

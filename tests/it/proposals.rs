@@ -210,7 +210,6 @@ fn a_resident_writes_previews_and_submits() {
         // In English too.
         let en = app.get_in("en", &format!("/proposals/{id}")).await;
         assert!(visible_text(&en.text().await.unwrap()).contains("Submitted"));
-        app.stop().await;
     })
 }
 
@@ -314,7 +313,6 @@ fn drafts_are_private_and_only_the_author_acts() {
                 .status(),
             404
         );
-        app.stop().await;
     })
 }
 
@@ -346,7 +344,6 @@ fn withdrawing_twice_is_refused_by_the_workflow() {
         );
         let text = visible_text(&app.page(&format!("/proposals/{id}")).await);
         assert!(text.contains("提案者が提案を取り下げました。"), "{text}");
-        app.stop().await;
     })
 }
 
@@ -380,7 +377,6 @@ fn a_stale_form_gets_a_conflict_and_keeps_its_text() {
             state_of(&app, &id),
             format!("draft/2/一つ目の画面で直した名称")
         );
-        app.stop().await;
     })
 }
 
@@ -449,6 +445,5 @@ fn the_list_filters_and_refuses_malformed_filters() {
         let next = next.replace("&#x3D;", "=").replace("&amp;", "&");
         let page_two = app.page(&next).await;
         assert_eq!(page_two.matches("class=\"proposal-item\"").count(), 27 - 20);
-        app.stop().await;
     })
 }

@@ -188,7 +188,6 @@ fn json_has_public_fields_only_and_never_a_draft() {
         .unwrap();
         let p = app.json(&format!("/api/v1/proposals/{public}")).await;
         assert_eq!(p["author"], "退会したユーザー");
-        app.stop().await;
     })
 }
 
@@ -249,7 +248,6 @@ fn json_filters_pages_and_refuses_malformed_input() {
         ] {
             problem(&app, path, 400).await;
         }
-        app.stop().await;
     })
 }
 
@@ -310,7 +308,6 @@ fn the_feed_lists_submissions_and_decisions() {
         assert!(page.contains(
             "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"市民提案：新しい提案と審査結果（Atom）\" href=\"/proposals/feed.atom\">"
         ));
-        app.stop().await;
     })
 }
 
@@ -385,7 +382,6 @@ fn the_csv_export_opens_in_excel() {
 
         let bad = admin.get("/staff/proposals.csv?encoding=latin1").await;
         assert_eq!(bad.status(), 400);
-        app.stop().await;
     })
 }
 
@@ -433,6 +429,5 @@ fn the_csv_export_is_for_admins_and_reviewers_only() {
             .unwrap()
             .starts_with("/login?next="));
         assert_eq!(count(&app, "SELECT count(*) AS n FROM proposals"), 2);
-        app.stop().await;
     })
 }

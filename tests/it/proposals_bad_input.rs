@@ -120,7 +120,6 @@ fn missing_long_and_unreadable_fields_are_said_and_kept() {
             ),
             1
         );
-        app.stop().await;
     })
 }
 
@@ -176,7 +175,6 @@ fn an_unknown_measure_while_editing_changes_nothing() {
             ),
             0
         );
-        app.stop().await;
     })
 }
 
@@ -221,7 +219,6 @@ fn a_foreign_organisation_is_refused() {
             ),
             1
         );
-        app.stop().await;
     })
 }
 
@@ -296,6 +293,5 @@ fn adopting_a_withdrawn_proposal_is_refused() {
         let problem: serde_json::Value = response.json().await.unwrap();
         assert_eq!(problem["instance"], format!("/api/v1/proposals/{id}"));
         assert_eq!(state_and_counts(&app, &id), before, "nothing changed");
-        app.stop().await;
     })
 }

@@ -172,7 +172,6 @@ fn orders_page_through_every_proposal_once() {
                 "application/problem+json"
             );
         }
-        app.stop().await;
     })
 }
 
@@ -216,7 +215,6 @@ fn search_and_organisation_narrow_the_list() {
         assert!(visible_text(&response.text().await.unwrap()).contains("100文字以内"));
         let response = app.get("/proposals?organisation=nobody").await;
         assert_eq!(response.status(), 400);
-        app.stop().await;
     })
 }
 
@@ -244,6 +242,5 @@ fn a_draft_withdrawn_before_submission_stays_private() {
         ] {
             assert!(!app.page(path).await.contains("やめておく下書き"), "{path}");
         }
-        app.stop().await;
     })
 }

@@ -113,7 +113,6 @@ fn supports_are_one_per_account_and_withdrawn() {
         assert_eq!(button(&taro, &id, "unsupport").await.status(), 303);
         assert_eq!(button(&taro, &id, "unsupport").await.status(), 303);
         assert_eq!(supports(&app, &id), 0);
-        app.stop().await;
     })
 }
 
@@ -169,7 +168,6 @@ fn unverified_and_csrf_less_posts_are_refused() {
             )
             .await;
         assert_eq!(response.status(), 404);
-        app.stop().await;
     })
 }
 
@@ -237,7 +235,6 @@ fn a_follower_is_emailed_on_adoption() {
         );
         let link = crate::accounts::link_in_outbox(&app, "taro@example.jp", "/proposals/");
         assert_eq!(link, format!("/proposals/{id}"));
-        app.stop().await;
     })
 }
 
@@ -297,7 +294,6 @@ fn comments_replies_and_their_limits() {
         assert_eq!(count(&app, "SELECT count(*) AS n FROM comments"), 2);
         let api = app.json(&format!("/api/v1/proposals/{id}")).await;
         assert_eq!(api["comments"], 2);
-        app.stop().await;
     })
 }
 
@@ -391,7 +387,6 @@ fn comment_text_is_rendered_inert() {
             text.contains("<script>alert('xss')</script>"),
             "shown as text"
         );
-        app.stop().await;
     })
 }
 
@@ -417,6 +412,5 @@ fn a_hidden_comment_shows_the_notice_only() {
         );
         let api = app.json(&format!("/api/v1/proposals/{id}")).await;
         assert_eq!(api["comments"], 0, "hidden comments are not counted");
-        app.stop().await;
     })
 }

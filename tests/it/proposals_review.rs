@@ -253,7 +253,6 @@ fn submit_review_revise_adopt_end_to_end() {
         }
         let own = hanako.page(&format!("/proposals/{id}")).await;
         assert!(!own.contains("ZQX"), "not for the proposer either");
-        app.stop().await;
     })
 }
 
@@ -318,7 +317,6 @@ fn a_reviewer_of_another_department_gets_403() {
             ),
             1
         );
-        app.stop().await;
     })
 }
 
@@ -374,6 +372,5 @@ fn two_decisions_at_once_one_wins() {
             ),
             1
         );
-        app.stop().await;
     })
 }

@@ -104,6 +104,5 @@ fn keyset_pages_show_each_proposal_once_at_a_fixed_cost() {
         assert_eq!(statements(&app, "/proposals/feed.atom").await, feed);
         let text = visible_text(&app.page(&third).await);
         assert_eq!(listed(&text).len(), 20, "{text}");
-        app.stop().await;
     })
 }

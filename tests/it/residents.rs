@@ -211,7 +211,6 @@ fn no_page_or_email_shows_an_untranslated_key() {
             missing.is_empty(),
             "untranslated keys asked for: {missing:?}"
         );
-        app.stop().await;
     })
 }
 
@@ -316,7 +315,6 @@ fn typed_text_is_kept_byte_for_byte_when_shown_again() {
             ),
             note
         );
-        app.stop().await;
     })
 }
 
@@ -354,7 +352,6 @@ fn the_header_leads_to_proposals_and_the_staff_area() {
         let form = hanako.page("/proposals/new?measure=5-1").await;
         assert!(form.contains("value=\"5-1\" checked"));
         assert_eq!(form.matches(" checked").count(), 1, "only that measure");
-        app.stop().await;
     })
 }
 
@@ -434,7 +431,6 @@ fn a_proposal_is_confirmed_and_answers_have_their_own_subject() {
                 "【協働 Kyodo】提案「河川敷の清掃」への市の回答",
             ]
         );
-        app.stop().await;
     })
 }
 
@@ -476,7 +472,6 @@ fn kpi_5_1_counts_from_zero_without_a_baseline() {
         let text = visible_text(row);
         assert!(text.contains("counted from 0"), "{text}");
         assert!(text.contains("0 citizen proposals adopted"), "{text}");
-        app.stop().await;
     })
 }
 
@@ -577,7 +572,6 @@ fn measure_proposal_and_result_pages_fit_a_phone() {
             }
         }
         browser.close().await;
-        app.stop().await;
         assert!(failures.is_empty(), "{failures:#?}");
     })
 }

@@ -234,7 +234,6 @@ fn loading_twice_changes_nothing() {
             ),
             6
         );
-        app.stop().await;
     })
 }
 
@@ -301,6 +300,5 @@ fn a_changed_seed_updates_in_place_and_keeps_what_people_wrote() {
         let json = app.json("/api/v1/measures/5-1").await;
         assert_eq!(json["kpis"][1]["target"], 50);
         assert_eq!(json["kpis"][1]["actuals"][0]["value"], 45);
-        app.stop().await;
     })
 }

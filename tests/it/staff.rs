@@ -666,7 +666,6 @@ fn authorisation_matrix() {
         // The account page links to the staff area for staff only.
         assert!(visible_text(&admin.page("/account").await).contains("職員ページへ"));
         assert!(!visible_text(&plain.page("/account").await).contains("職員ページへ"));
-        app.stop().await;
         assert!(
             failures.is_empty(),
             "authorisation matrix:\n{}",
@@ -683,7 +682,7 @@ fn kyodo_create_admin(
 ) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kyodo"))
         .args(["create-admin", "--email", email, "--name", name])
-        .env("DATABASE_URL", &app.database_url)
+        .env("DATABASE_URL", &app.database.url)
         .env_remove("KYODO_LISTEN")
         .env(
             "KYODO_DATA_DIR",
@@ -816,7 +815,6 @@ fn create_admin_from_the_command_line() {
             ),
             0
         );
-        app.stop().await;
     })
 }
 
@@ -944,7 +942,6 @@ fn recording_an_actual_value_end_to_end() {
         assert_eq!(wrong.status(), 404);
         assert_eq!(admin.get("/staff/kpis/9-9").await.status(), 404);
         assert_eq!(count(&app, "SELECT count(*) AS n FROM kpi_actuals"), 1);
-        app.stop().await;
     })
 }
 
@@ -1037,7 +1034,6 @@ fn the_audit_log_is_append_only_and_filtered_by_person() {
                 .status(),
             400
         );
-        app.stop().await;
     })
 }
 
@@ -1176,6 +1172,5 @@ fn people_roles_and_departments() {
             1
         );
         assert_eq!(admin.get("/staff/people/not-a-uuid").await.status(), 404);
-        app.stop().await;
     })
 }

@@ -1,16 +1,20 @@
 //! The app under test: the real HTTP service on a fresh database, and visitors talking to it.
 
-use super::cluster::Cluster;
+use super::cluster::{Cluster, TestDatabase};
 use super::html::csrf_of;
-use diesel::{Connection, PgConnection};
+use diesel::PgConnection;
 use kyodo::app::{self, AppState};
 use kyodo::db::QueryCounter;
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
 
-/// The app on a fresh database, served over HTTP on a loopback port.
+/// The app on a fresh database, served over HTTP on a loopback port. Dropping it stops the
+/// server and drops the database (see `impl Drop`): a test has nothing to clean up.
 pub struct TestApp {
     pub base: String,
-    pub database: String,
-    pub database_url: String,
+    /// Dropped after the server is told to stop, when the `TestApp` is.
+    pub database: TestDatabase,
     pub queries: QueryCounter,
     pub client: reqwest::Client,
     /// The app's clock: `app.clock.set(at)` moves "now" (never sleep to pass a deadline).
@@ -27,10 +31,9 @@ impl TestApp {
     pub async fn start_with(configure: impl FnOnce(&mut AppState)) -> TestApp {
         let cluster = Cluster::get();
         let database = cluster.fresh_database();
-        let database_url = cluster.url(&database);
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let mut state = AppState::new(&database_url, &base);
+        let mut state = AppState::new(&database.url, &base);
         configure(&mut state);
         let queries = state.queries.clone();
         let clock = state.clock.clone();
@@ -44,7 +47,6 @@ impl TestApp {
         TestApp {
             base,
             database,
-            database_url,
             queries,
             client,
             clock,
@@ -101,18 +103,41 @@ impl TestApp {
     }
 
     pub fn db(&self) -> PgConnection {
-        PgConnection::establish(&self.database_url).unwrap()
-    }
-
-    pub async fn stop(self) {
-        self.handle.stop(false).await;
-        Cluster::get().drop_database(&self.database);
+        self.database.conn()
     }
 }
 
-/// Runs an async test body on the actix runtime the app needs.
-pub fn run<F: std::future::Future<Output = ()>>(body: F) {
-    actix_web::rt::System::new().block_on(body)
+thread_local! {
+    /// The stops of the servers dropped on this thread that `run` has not waited for yet.
+    static STOPPING: RefCell<Vec<Pin<Box<dyn Future<Output = ()>>>>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Drop for TestApp {
+    /// Synchronous, so it also runs while a failed test unwinds: the server is told to stop
+    /// (the command is sent now; `run` waits for the server after the test body), then the
+    /// `database` field is dropped, which drops the database WITH (FORCE) over a fresh admin
+    /// connection. Nothing here panics.
+    fn drop(&mut self) {
+        let stopped = self.handle.stop(false);
+        let _ = STOPPING.try_with(|stopping| stopping.borrow_mut().push(Box::pin(stopped)));
+    }
+}
+
+/// Runs an async test body on the actix runtime the app needs, then waits until the servers of
+/// the apps it dropped have stopped, whether the body returned or panicked. A panic goes on
+/// after that, as the test's failure.
+pub fn run<F: Future<Output = ()>>(body: F) {
+    let system = actix_web::rt::System::new();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| system.block_on(body)));
+    system.block_on(async {
+        let stopping = STOPPING.with(|stopping| std::mem::take(&mut *stopping.borrow_mut()));
+        for stopped in stopping {
+            stopped.await;
+        }
+    });
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
 }
 
 /// A visitor with a cookie jar, filling in forms as a person would.

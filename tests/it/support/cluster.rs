@@ -89,33 +89,72 @@ impl Cluster {
             .expect("migrate and seed the template");
     }
 
-    /// A fresh database cloned from the template.
-    pub fn fresh_database(&self) -> String {
+    /// A fresh database cloned from the template, dropped when it is dropped.
+    pub fn fresh_database(&self) -> TestDatabase {
+        self.create_database(&format!("TEMPLATE {}", self.template_name()))
+    }
+
+    /// A fresh database with nothing in it (not even the schema), dropped when it is dropped.
+    pub fn empty_database(&self) -> TestDatabase {
+        self.create_database("")
+    }
+
+    fn create_database(&self, options: &str) -> TestDatabase {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let name = format!(
-            "kyodo_{}_{}",
-            self.run,
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
+        let name = format!("{}{}", self.prefix(), NEXT.fetch_add(1, Ordering::Relaxed));
         let mut admin = self.admin();
-        diesel::sql_query(format!(
-            "CREATE DATABASE {name} TEMPLATE {}",
-            self.template_name()
-        ))
-        .execute(&mut admin)
-        .unwrap_or_else(|e| panic!("create {name}: {e}"));
-        name
+        diesel::sql_query(format!("CREATE DATABASE {name} {options}"))
+            .execute(&mut admin)
+            .unwrap_or_else(|e| panic!("create {name}: {e}"));
+        TestDatabase {
+            url: self.url(&name),
+            name,
+        }
     }
 
-    pub fn drop_database(&self, name: &str) {
-        let mut admin = self.admin();
-        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&mut admin);
+    /// What the name of every test database of this run starts with (the run's own pid in
+    /// it: a run never drops another's).
+    fn prefix(&self) -> String {
+        format!("kyodo_{}_", self.run)
     }
 
-    /// Drops what this run created and stops the cluster if the run started it.
-    pub fn finish(&self) {
-        self.drop_database(&self.template_name());
+    /// Drops a database over a fresh admin connection, closing the connections still open to
+    /// it (WITH (FORCE)). Never panics: it also runs while a failed test unwinds.
+    pub fn drop_database(&self, name: &str) -> Result<(), String> {
+        let mut admin = PgConnection::establish(&self.admin_url).map_err(|e| e.to_string())?;
+        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut admin)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    /// The test databases of this run that are still there.
+    fn databases_left(&self) -> Vec<String> {
+        #[derive(diesel::QueryableByName)]
+        struct Database {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            datname: String,
+        }
+        let prefix = self.prefix();
+        diesel::sql_query("SELECT datname::text AS datname FROM pg_database")
+            .load::<Database>(&mut self.admin())
+            .expect("list the databases")
+            .into_iter()
+            .map(|d| d.datname)
+            .filter(|name| name.starts_with(&prefix))
+            .collect()
+    }
+
+    /// Drops what this run created and stops the cluster if the run started it. Returns the
+    /// test databases that were still there: every test drops its own (see [`TestDatabase`]),
+    /// so any name here is a leak, dropped now all the same.
+    pub fn finish(&self) -> Vec<String> {
+        let left = self.databases_left();
+        for name in left.iter().chain([&self.template_name()]) {
+            if let Err(e) = self.drop_database(name) {
+                eprintln!("could not drop the test database {name}: {e}");
+            }
+        }
         if let Some(local) = &self.local {
             local.stop().expect("stop the test cluster");
             let _ = std::fs::remove_dir_all(run_folder());
@@ -125,6 +164,31 @@ impl Cluster {
                 .filter(|p| !p.starts_with(run_folder()));
             if let Some(fallback) = fallback {
                 let _ = std::fs::remove_dir_all(fallback);
+            }
+        }
+        left
+    }
+}
+
+/// A database of one test, dropped with `DROP DATABASE … WITH (FORCE)` when this is dropped:
+/// at the end of the test, or while it unwinds from a failed assertion.
+pub struct TestDatabase {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDatabase {
+    pub fn conn(&self) -> PgConnection {
+        PgConnection::establish(&self.url).unwrap()
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        // No panic here: during a failed test's unwinding a second one would abort the run.
+        if let Some(cluster) = CLUSTER.get() {
+            if let Err(e) = cluster.drop_database(&self.name) {
+                eprintln!("could not drop the test database {}: {e}", self.name);
             }
         }
     }
