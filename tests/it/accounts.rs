@@ -1,9 +1,13 @@
 //! Accounts and sessions through the real forms: sign-up, verification, sign-in, sign-out,
 //! password reset, CSRF, rate limits.
 
-use crate::support::{run, visible_text, TestApp, Visitor};
+use crate::support::db::count;
+use crate::support::http::cookie_value;
+use crate::support::mail::link_in_outbox;
+use crate::support::people::{resident, sign_up, PASSWORD};
+use crate::support::{run, visible_text, TestApp};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::Text;
 
 pub const TESTS: &[(&str, fn())] = &[
     (
@@ -67,91 +71,6 @@ pub const TESTS: &[(&str, fn())] = &[
         deleting_keeps_nothing_personal,
     ),
 ];
-
-pub const PASSWORD: &str = "kawa-no-nagare-2026";
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-pub fn count(app: &TestApp, sql: &str) -> i64 {
-    diesel::sql_query(sql)
-        .get_result::<Count>(&mut app.db())
-        .unwrap()
-        .n
-}
-
-#[derive(QueryableByName)]
-struct Body {
-    #[diesel(sql_type = Text)]
-    text_body: String,
-}
-
-/// The link to `path` in the newest email to `to`, as the outbox holds it.
-pub fn link_in_outbox(app: &TestApp, to: &str, path: &str) -> String {
-    let body: Body = diesel::sql_query(
-        "SELECT text_body FROM outbox WHERE to_address = $1 ORDER BY id DESC LIMIT 1",
-    )
-    .bind::<Text, _>(to)
-    .get_result(&mut app.db())
-    .unwrap_or_else(|e| panic!("no email to {to}: {e}"));
-    let start = body
-        .text_body
-        .find(&format!("{}{path}", app.base))
-        .unwrap_or_else(|| panic!("no {path} link in:\n{}", body.text_body));
-    let link: String = body.text_body[start..]
-        .chars()
-        .take_while(|c| !c.is_whitespace())
-        .collect();
-    link.trim_start_matches(&app.base).to_owned()
-}
-
-pub async fn sign_up(visitor: &Visitor, email: &str, name: &str) -> reqwest::Response {
-    visitor
-        .submit(
-            "/signup",
-            "/signup",
-            &[
-                ("email", email),
-                ("display_name", name),
-                ("password", PASSWORD),
-            ],
-        )
-        .await
-}
-
-/// A verified resident, signed in on `visitor`.
-pub async fn resident(app: &TestApp, visitor: &Visitor, email: &str, name: &str) {
-    assert_eq!(sign_up(visitor, email, name).await.status(), 200);
-    let link = link_in_outbox(app, email, "/verify?token=");
-    assert_eq!(visitor.get(&link).await.status(), 200);
-    let response = visitor
-        .submit(
-            "/login",
-            "/login",
-            &[("email", email), ("password", PASSWORD), ("next", "/")],
-        )
-        .await;
-    assert_eq!(response.status(), 303, "signed in");
-}
-
-fn session_cookie(response: &reqwest::Response) -> Option<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("kyodo_session="))
-        .map(|c| {
-            c.split(';')
-                .next()
-                .unwrap()
-                .trim_start_matches("kyodo_session=")
-                .to_owned()
-        })
-}
 
 fn sign_up_keeps_what_was_typed_and_says_what_to_fix() {
     run(async {
@@ -298,7 +217,7 @@ fn verify_then_sign_in_with_a_new_session_id() {
             .await;
         assert_eq!(first.status(), 303);
         assert_eq!(first.headers()["location"], "/measures/6-1");
-        let first_id = session_cookie(&first).expect("a session cookie");
+        let first_id = cookie_value(&first, "kyodo_session");
         let cookie = first
             .headers()
             .get_all("set-cookie")
@@ -330,7 +249,7 @@ fn verify_then_sign_in_with_a_new_session_id() {
             .await;
         assert_eq!(second.status(), 303);
         assert_eq!(second.headers()["location"], "/account");
-        let second_id = session_cookie(&second).expect("a session cookie");
+        let second_id = cookie_value(&second, "kyodo_session");
         assert_ne!(first_id, second_id, "a new id at every sign-in");
         assert_eq!(
             count(&app, "SELECT count(*) AS n FROM sessions"),
@@ -837,7 +756,7 @@ fn deleting_keeps_nothing_personal() {
 fn sign_up_by_email_over_real_smtp() {
     run(async {
         let app = TestApp::start().await;
-        let sink = crate::mail::SmtpSink::start();
+        let sink = crate::support::mail::SmtpSink::start();
         let visitor = app.visitor();
         assert_eq!(
             sign_up(&visitor, "misaki@example.jp", "みさき")

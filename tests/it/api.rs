@@ -1,5 +1,7 @@
 //! The open-data JSON API.
 
+use crate::support::people::resident;
+use crate::support::proposals::{act, draft};
 use crate::support::{run, TestApp};
 use serde_json::Value;
 
@@ -249,14 +251,9 @@ fn openapi_documents_every_route() {
         // Every documented path answers as documented; `{id}` is a public proposal written
         // and submitted through the forms.
         let proposer = app.visitor();
-        crate::accounts::resident(&app, &proposer, "api@example.jp", "公開API").await;
-        let proposal = crate::proposals::draft(&proposer, "公開される提案", "5-1").await;
-        assert_eq!(
-            crate::proposals::act(&proposer, &proposal, "submit")
-                .await
-                .status(),
-            303
-        );
+        resident(&app, &proposer, "api@example.jp", "公開API").await;
+        let proposal = draft(&proposer, "公開される提案", "5-1").await;
+        assert_eq!(act(&proposer, &proposal, "submit").await.status(), 303);
         // A consultation with a published result, for `/api/v1/consultations/{id}…`.
         diesel::RunQueryDsl::execute(
             diesel::sql_query(

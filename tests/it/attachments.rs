@@ -3,12 +3,12 @@
 //! files refused with a Japanese message and nothing stored; a draft's files seen only by its
 //! author; CSRF on the upload form.
 
-use crate::accounts::{count, resident, PASSWORD};
-use crate::browser::Browser;
-use crate::proposals::{act, draft};
-use crate::proposals_review::{responsible, reviewer};
-use crate::staff::staff_member;
-use crate::support::{csrf_of, run, visible_text, TestApp, Visitor};
+use crate::support::attachments::{hrefs, pdf, post_file, upload};
+use crate::support::browser::{sign_in_as, Browser};
+use crate::support::db::count;
+use crate::support::people::{resident, responsible, reviewer, staff_member};
+use crate::support::proposals::{act, draft};
+use crate::support::{csrf_of, run, visible_text, TestApp};
 use base64::Engine;
 
 pub const TESTS: &[(&str, fn())] = &[
@@ -32,11 +32,6 @@ pub const TESTS: &[(&str, fn())] = &[
 
 const TITLE: &str = "商店街の空き店舗で子ども食堂";
 
-/// A small but complete PDF (one empty page).
-pub fn pdf() -> Vec<u8> {
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n".to_vec()
-}
-
 /// A 1×1 PNG.
 fn png() -> Vec<u8> {
     base64::engine::general_purpose::STANDARD
@@ -44,66 +39,11 @@ fn png() -> Vec<u8> {
         .unwrap()
 }
 
-/// A `multipart/form-data` body as a browser sends the upload form: the token, then the file.
-pub fn multipart(csrf: Option<&str>, file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
-    let boundary = "----kyodoBoundary7MA4YWxkTrZu0gW";
-    let mut body = Vec::new();
-    if let Some(csrf) = csrf {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    if let Some((name, bytes)) = file {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/pdf\r\n\r\n")
-                .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
-async fn post_file(
-    visitor: &Visitor,
-    id: &str,
-    csrf: Option<&str>,
-    name: &str,
-    bytes: &[u8],
-) -> reqwest::Response {
-    let (content_type, body) = multipart(csrf, Some((name, bytes)));
-    visitor
-        .client
-        .post(visitor.url(&format!("/proposals/{id}/attachments")))
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-}
-
-/// Opens the edit page and uploads a file with its token, as the form does.
-pub async fn upload(visitor: &Visitor, id: &str, name: &str, bytes: &[u8]) -> reqwest::Response {
-    let csrf = csrf_of(&visitor.page(&format!("/proposals/{id}/edit")).await);
-    post_file(visitor, id, Some(&csrf), name, bytes).await
-}
-
 fn stored(app: &TestApp, id: &str) -> i64 {
     count(
         app,
         &format!("SELECT count(*) AS n FROM attachments WHERE owner_type = 'proposal' AND owner_id = '{id}'"),
     )
-}
-
-/// The links to attachments on a page, in order.
-pub fn hrefs(html: &str) -> Vec<String> {
-    html.match_indices("href=\"/attachments/")
-        .map(|(at, _)| html[at + 6..].split('"').next().unwrap().to_owned())
-        .collect()
 }
 
 fn header(response: &reqwest::Response, name: &str) -> String {
@@ -453,12 +393,7 @@ fn the_upload_form_works_in_a_browser_without_javascript() {
 
         let browser = Browser::start().await.unwrap();
         let mut failures = Vec::new();
-        browser.goto(&app.url("/login")).await.unwrap();
-        browser
-            .sign_in("hanako@example.jp", PASSWORD)
-            .await
-            .unwrap();
-        browser.wait_for_text("nav", "ログアウト").await.unwrap();
+        sign_in_as(&browser, &app, "hanako@example.jp").await;
         browser
             .goto(&app.url(&format!("/proposals/{id}/edit")))
             .await

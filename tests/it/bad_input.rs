@@ -4,7 +4,8 @@
 //! unreadable queries, oversized bodies, wrong methods (405 + `Allow`), HEAD on GET routes,
 //! and bytes that never make an HTTP request.
 
-use crate::proposals_participation::submitted;
+use crate::support::db::count;
+use crate::support::proposals::submitted;
 use crate::support::{run, TestApp};
 use kyodo::staff::{Method as StaffMethod, STAFF_ROUTES};
 use std::io::{Read, Write};
@@ -237,10 +238,7 @@ fn nul_in_every_query_and_form_is_refused() {
             )
             .await;
         refused(response, "a proposal comment with U+0000").await;
-        assert_eq!(
-            crate::accounts::count(&app, "SELECT count(*) AS n FROM comments"),
-            0
-        );
+        assert_eq!(count(&app, "SELECT count(*) AS n FROM comments"), 0);
     })
 }
 

@@ -1,6 +1,9 @@
 //! The pages in headless Chromium, checked with axe-core (JIS X 8341-3 / WCAG 2.1 AA).
 
-use crate::browser::Browser;
+use crate::support::browser::Browser;
+use crate::support::mail::link_in_outbox;
+use crate::support::people::{account_id, department, resident, staff_member, PASSWORD};
+use crate::support::proposals::draft;
 use crate::support::{run, TestApp};
 
 pub const TESTS: &[(&str, fn())] = &[
@@ -222,7 +225,7 @@ fn sign_up_sign_in_and_the_account_page() {
             .wait_for_text("h1", "メールをご確認ください")
             .await
             .unwrap();
-        let link = crate::accounts::link_in_outbox(&app, "hanako@example.jp", "/verify?token=");
+        let link = link_in_outbox(&app, "hanako@example.jp", "/verify?token=");
         browser.goto(&app.url(&link)).await.unwrap();
         browser.wait_for_text("h1", "確認しました").await.unwrap();
         // Sign in and land on the page asked for.
@@ -264,7 +267,7 @@ fn sign_up_sign_in_and_the_account_page() {
 fn orgs_pages_are_accessible() {
     run(async {
         let app = TestApp::start().await;
-        crate::accounts::resident(&app, &app.visitor(), "hanako@example.jp", "本庄花子").await;
+        resident(&app, &app.visitor(), "hanako@example.jp", "本庄花子").await;
         let browser = Browser::start().await.unwrap();
         let mut failures = Vec::new();
         browser.goto(&app.url("/organisations/new")).await.unwrap();
@@ -274,7 +277,7 @@ fn orgs_pages_are_accessible() {
             .unwrap()
             .contains("/login?next="));
         browser
-            .sign_in("hanako@example.jp", crate::accounts::PASSWORD)
+            .sign_in("hanako@example.jp", PASSWORD)
             .await
             .unwrap();
         browser.wait_for_text("h1", "団体を登録する").await.unwrap();
@@ -353,9 +356,9 @@ fn orgs_pages_are_accessible() {
 fn staff_pages_are_accessible() {
     run(async {
         let app = TestApp::start().await;
-        crate::staff::staff_member(&app, "admin@example.jp", "管理者", &[("admin", None)]).await;
-        crate::staff::department(&app, "市民活動推進課");
-        let admin_id = crate::staff::account_id(&app, "admin@example.jp");
+        staff_member(&app, "admin@example.jp", "管理者", &[("admin", None)]).await;
+        department(&app, "市民活動推進課");
+        let admin_id = account_id(&app, "admin@example.jp");
         let browser = Browser::start().await.unwrap();
         let mut failures = Vec::new();
         browser.goto(&app.url("/staff")).await.unwrap();
@@ -364,10 +367,7 @@ fn staff_pages_are_accessible() {
             .await
             .unwrap()
             .contains("/login?next="));
-        browser
-            .sign_in("admin@example.jp", crate::accounts::PASSWORD)
-            .await
-            .unwrap();
+        browser.sign_in("admin@example.jp", PASSWORD).await.unwrap();
         browser.wait_for_text("h1", "職員ページ").await.unwrap();
         // A KPI form with a mistake, then recorded.
         browser.goto(&app.url("/staff/kpis/5-1")).await.unwrap();
@@ -417,7 +417,7 @@ fn staff_pages_are_accessible() {
 fn proposal_pages_are_accessible() {
     run(async {
         let app = TestApp::start().await;
-        crate::accounts::resident(&app, &app.visitor(), "hanako@example.jp", "本庄花子").await;
+        resident(&app, &app.visitor(), "hanako@example.jp", "本庄花子").await;
         let browser = Browser::start().await.unwrap();
         let mut failures = Vec::new();
         browser.goto(&app.url("/proposals/new")).await.unwrap();
@@ -427,7 +427,7 @@ fn proposal_pages_are_accessible() {
             .unwrap()
             .contains("/login?next="));
         browser
-            .sign_in("hanako@example.jp", crate::accounts::PASSWORD)
+            .sign_in("hanako@example.jp", PASSWORD)
             .await
             .unwrap();
         browser.wait_for_text("h1", "市民提案を書く").await.unwrap();
@@ -499,23 +499,23 @@ fn review_pages_are_accessible() {
     run(async {
         use diesel::RunQueryDsl;
         let app = TestApp::start().await;
-        crate::staff::staff_member(
+        staff_member(
             &app,
             "reviewer@example.jp",
             "審査 一郎",
             &[("reviewer", Some("市民活動推進課"))],
         )
         .await;
-        let department = crate::staff::department(&app, "市民活動推進課");
-        let reviewer = crate::staff::account_id(&app, "reviewer@example.jp");
+        let department = department(&app, "市民活動推進課");
+        let reviewer = account_id(&app, "reviewer@example.jp");
         let hanako = app.visitor();
-        crate::accounts::resident(&app, &hanako, "hanako@example.jp", "本庄花子").await;
+        resident(&app, &hanako, "hanako@example.jp", "本庄花子").await;
         diesel::sql_query(format!(
             "INSERT INTO measure_departments (measure_code, department_id) VALUES ('5-1', {department})"
         ))
         .execute(&mut app.db())
         .unwrap();
-        let id = crate::proposals::draft(&hanako, "河川敷の清掃", "5-1").await;
+        let id = draft(&hanako, "河川敷の清掃", "5-1").await;
         let submitted = hanako
             .submit(
                 &format!("/proposals/{id}"),
@@ -535,7 +535,7 @@ fn review_pages_are_accessible() {
         let mut failures = Vec::new();
         browser.goto(&app.url("/staff/proposals")).await.unwrap();
         browser
-            .sign_in("reviewer@example.jp", crate::accounts::PASSWORD)
+            .sign_in("reviewer@example.jp", PASSWORD)
             .await
             .unwrap();
         browser.wait_for_text("h1", "市民提案の審査").await.unwrap();
@@ -557,12 +557,12 @@ fn review_pages_are_accessible() {
 /// A proposal's page with supports, comments, a reply and a hidden comment: as a visitor, and
 /// signed in (the buttons, the reply forms and the comment form with an error).
 fn a_proposal_page_with_comments_is_accessible() {
-    use crate::proposals_participation::{comment, submitted};
+    use crate::support::proposals::{comment, submitted};
     run(async {
         let app = TestApp::start().await;
         let (hanako, id) = submitted(&app).await;
         let taro = app.visitor();
-        crate::accounts::resident(&app, &taro, "taro@example.jp", "児玉太郎").await;
+        resident(&app, &taro, "taro@example.jp", "児玉太郎").await;
         let first = comment(
             &taro,
             &id,
@@ -596,10 +596,7 @@ fn a_proposal_page_with_comments_is_accessible() {
             failures.push(e);
         }
         browser.goto(&app.url("/login")).await.unwrap();
-        browser
-            .sign_in("taro@example.jp", crate::accounts::PASSWORD)
-            .await
-            .unwrap();
+        browser.sign_in("taro@example.jp", PASSWORD).await.unwrap();
         browser
             .goto(&app.url(&format!("/proposals/{id}")))
             .await

@@ -4,14 +4,11 @@
 //! reach a real SMTP server on loopback, in Japanese, each with a link that opens the proposal;
 //! the public page shows the whole timeline. axe-core checks every page on the way.
 
-use crate::accounts::{resident, PASSWORD};
-use crate::browser::Browser;
-use crate::mail::{ReceivedMail, SmtpSink};
-use crate::proposals_review::{responsible, DEPARTMENT};
-use crate::staff::staff_member;
+use crate::support::browser::{sign_in_as, sign_out, Browser};
+use crate::support::mail::{deliver, ReceivedMail, SmtpSink};
+use crate::support::people::{resident, responsible, staff_member, DEPARTMENT};
 use crate::support::{run, TestApp};
 use kyodo::notify::{self, Mailer};
-use std::time::Duration;
 
 pub const TESTS: &[(&str, fn())] = &[(
     "browser_proposals::write_review_revise_adopt_with_emails",
@@ -30,36 +27,9 @@ const REASON: &str = "地域の見守りにつながる協働の取組として�
 const HANAKO: &str = "hanako@example.jp";
 const REVIEWER: &str = "reviewer@example.jp";
 
-/// Sends what the outbox holds to the sink, as the worker of `kyodo serve` does.
-fn deliver(app: &TestApp, mailer: &Mailer) {
-    notify::drain(&mut app.db(), mailer).expect("the outbox drains");
-}
-
 /// The emails to the proposer about this proposal, once `n` of them arrived.
 fn proposer_mail(sink: &SmtpSink, n: usize) -> Vec<ReceivedMail> {
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        let mails: Vec<ReceivedMail> = sink
-            .messages()
-            .into_iter()
-            .filter(|m| m.to == HANAKO && m.subject.contains(TITLE))
-            .collect();
-        if mails.len() >= n || std::time::Instant::now() > deadline {
-            return mails;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-async fn sign_out(browser: &Browser) {
-    browser.click(".site-nav__form button").await.unwrap();
-    browser.wait_for_text("nav", "ログイン").await.unwrap();
-}
-
-async fn sign_in_as(browser: &Browser, app: &TestApp, email: &str) {
-    browser.goto(&app.url("/login")).await.unwrap();
-    browser.sign_in(email, PASSWORD).await.unwrap();
-    browser.wait_for_text("nav", "ログアウト").await.unwrap();
+    sink.matching(n, |m| m.to == HANAKO && m.subject.contains(TITLE))
 }
 
 /// On the staff page of the proposal: the form of `action`, its reason (if any), sent.

@@ -3,10 +3,13 @@
 //! its email), pre-moderation, keyset pages walked end to end, comment text rendered inert, and
 //! in headless Chromium a comment posted and the pages checked with axe.
 
-use crate::accounts::{count, link_in_outbox, resident, sign_up, PASSWORD};
-use crate::browser::Browser;
-use crate::proposals_review::{responsible, DEPARTMENT};
-use crate::staff::{account_id, staff_member};
+use crate::support::browser::{sign_in_as, sign_out, Browser};
+use crate::support::db::count;
+use crate::support::mail::link_in_outbox;
+use crate::support::people::{
+    account_id, log_in, resident, responsible, sign_up, staff_member, DEPARTMENT,
+};
+use crate::support::proposals::submitted;
 use crate::support::{run, visible_text, TestApp, Visitor};
 use diesel::RunQueryDsl;
 use std::collections::HashSet;
@@ -199,17 +202,7 @@ fn residents_and_organisations_comment_on_a_measure() {
                 .status(),
             200
         );
-        let login = unverified
-            .submit(
-                "/login",
-                "/login",
-                &[
-                    ("email", "jiro@example.jp"),
-                    ("password", PASSWORD),
-                    ("next", "/"),
-                ],
-            )
-            .await;
+        let login = log_in(&unverified, "jiro@example.jp").await;
         assert_eq!(login.status(), 303);
         let response = comment(&unverified, "未確認です", None, None).await;
         assert_eq!(response.status(), 403);
@@ -521,7 +514,7 @@ fn keyset_pages_show_every_comment_once() {
 fn proposal_comments_are_paged_too() {
     run(async {
         let app = TestApp::start().await;
-        let (_, id) = crate::proposals_participation::submitted(&app).await;
+        let (_, id) = submitted(&app).await;
         let author = account_id(&app, "hanako@example.jp");
         diesel::sql_query(format!(
             "INSERT INTO comments (id, subject_type, subject_id, author_id, body, created_at)
@@ -641,12 +634,7 @@ fn browser_comment_on_a_measure_and_moderate() {
         assert_eq!(report(&taro, &reported, "宣伝です").await.status(), 303);
         let browser = Browser::start().await.unwrap();
         let mut failures = Vec::new();
-        browser.goto(&app.url("/login")).await.unwrap();
-        browser
-            .sign_in("hanako@example.jp", PASSWORD)
-            .await
-            .unwrap();
-        browser.wait_for_text("nav", "ログアウト").await.unwrap();
+        sign_in_as(&browser, &app, "hanako@example.jp").await;
         browser.goto(&app.url(MEASURE)).await.unwrap();
         browser
             .fill("#comment-body", "ブラウザから投稿したコメントです。")
@@ -663,14 +651,8 @@ fn browser_comment_on_a_measure_and_moderate() {
         if let Err(e) = browser.assert_accessible("measure-comments").await {
             failures.push(e);
         }
-        browser.click(".site-nav__form button").await.unwrap();
-        browser.wait_for_text("nav", "ログイン").await.unwrap();
-        browser.goto(&app.url("/login")).await.unwrap();
-        browser
-            .sign_in("moderator@example.jp", PASSWORD)
-            .await
-            .unwrap();
-        browser.wait_for_text("nav", "ログアウト").await.unwrap();
+        sign_out(&browser).await;
+        sign_in_as(&browser, &app, "moderator@example.jp").await;
         browser.goto(&app.url("/staff/moderation")).await.unwrap();
         browser
             .wait_for_text("main", "通報される投稿")

@@ -4,10 +4,14 @@
 //! write the city's views, exclude one opinion and publish; the result page, CSV, feed and JSON
 //! show it without any private detail, and the submitter hears of it.
 
-use crate::accounts::{count, resident};
-use crate::staff::{department, staff_member};
+use crate::support::attachments::{attachment_link, multipart};
+use crate::support::consultations::{
+    announce, consultation_fields, create_december, jst, post, save_december, upload, DRAFT,
+};
+use crate::support::db::count;
+use crate::support::mail::link_in_outbox;
+use crate::support::people::{department, resident, staff_member};
 use crate::support::{run, visible_text, TestApp, Visitor};
-use chrono::{DateTime, TimeZone, Utc};
 use diesel::RunQueryDsl;
 
 pub const TESTS: &[(&str, fn())] = &[
@@ -32,73 +36,6 @@ pub const TESTS: &[(&str, fn())] = &[
         followers_hear_when_it_opens_and_kpi_6_1_counts_it,
     ),
 ];
-
-/// An instant given in Japan time.
-pub fn jst(y: i32, m: u32, d: u32, h: u32, min: u32, s: u32) -> DateTime<Utc> {
-    chrono::FixedOffset::east_opt(9 * 3600)
-        .unwrap()
-        .with_ymd_and_hms(y, m, d, h, min, s)
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
-const DRAFT: &str = "## 第1章 計画の目的\n市民と市が協働するための指針です。\n## 第2章 取組\n地域の担い手を育てます。";
-
-/// The fields of a valid consultation of `department` from `opens` to `closes`.
-pub fn consultation_fields(
-    department: i32,
-    opens: &str,
-    closes: &str,
-) -> Vec<(&'static str, String)> {
-    vec![
-        ("title", "本庄市協働推進指針（案）".into()),
-        ("department", department.to_string()),
-        ("measures", "6-1".into()),
-        (
-            "summary",
-            "協働の進め方をまとめた指針の案について意見を募集します。".into(),
-        ),
-        ("sections", DRAFT.into()),
-        ("opens_on", opens.into()),
-        ("closes_on", closes.into()),
-        ("short_period_reason", String::new()),
-    ]
-}
-
-pub async fn post(
-    visitor: &Visitor,
-    form_path: &str,
-    action: &str,
-    fields: &[(&str, String)],
-) -> reqwest::Response {
-    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    visitor.submit(form_path, action, &fields).await
-}
-
-/// The admin saves consultation 1 of `dept`, open from 1 to 30 December 2026, as a draft.
-pub async fn save_december(admin: &Visitor, dept: i32) {
-    let response = post(
-        admin,
-        "/staff/consultations/new",
-        "/staff/consultations",
-        &consultation_fields(dept, "2026-12-01", "2026-12-30"),
-    )
-    .await;
-    assert_eq!(response.status(), 303);
-}
-
-/// The admin announces (公示) consultation `id`.
-pub async fn announce(admin: &Visitor, id: i32) {
-    let work = format!("/staff/consultations/{id}");
-    let response = post(admin, &work, &format!("{work}/announce"), &[]).await;
-    assert_eq!(response.status(), 303, "announced");
-}
-
-/// The admin saves consultation 1 of `dept` for December 2026 and announces it.
-pub async fn create_december(admin: &Visitor, dept: i32) {
-    save_december(admin, dept).await;
-    announce(admin, 1).await;
-}
 
 fn creating_refuses_bad_periods_and_keeps_the_form() {
     run(async {
@@ -430,7 +367,7 @@ fn from_opinion_to_published_result() {
         // each with a one-click unsubscribe that forgets the address.
         let to_fax = "SELECT count(*) AS n FROM outbox WHERE to_address = 'ichiro@example.jp' AND unsubscribe_url LIKE '%/consultations/unsubscribe?token=%'";
         assert_eq!(count(&app, to_fax), 2, "receipt and result");
-        let link = crate::accounts::link_in_outbox(
+        let link = link_in_outbox(
             &app,
             "ichiro@example.jp",
             "/consultations/unsubscribe?token=",
@@ -653,29 +590,6 @@ fn the_demo_has_an_open_and_a_published_consultation() {
     });
 }
 
-pub async fn upload(visitor: &Visitor, action: &str, name: &str) -> reqwest::Response {
-    let csrf = crate::support::csrf_of(&visitor.page("/").await);
-    let (content_type, body) =
-        crate::attachments::multipart(Some(&csrf), Some((name, &crate::attachments::pdf())));
-    visitor
-        .client
-        .post(visitor.url(action))
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-}
-
-/// The first link to an attachment on a page.
-pub fn attachment_link(html: &str) -> String {
-    let start = html
-        .find("href=\"/attachments/")
-        .expect("an attachment link")
-        + 6;
-    html[start..].split('"').next().unwrap().to_owned()
-}
-
 fn documents_are_public_and_scans_are_for_its_staff() {
     run(async {
         let app = TestApp::start().await;
@@ -709,8 +623,7 @@ fn documents_are_public_and_scans_are_for_its_staff() {
         );
         // A file that is no PDF is refused beside the form, on the staff page.
         let csrf = crate::support::csrf_of(&reviewer.page("/").await);
-        let (content_type, body) =
-            crate::attachments::multipart(Some(&csrf), Some(("偽物.pdf", b"not a pdf at all")));
+        let (content_type, body) = multipart(Some(&csrf), Some(("偽物.pdf", b"not a pdf at all")));
         let refused = reviewer
             .client
             .post(reviewer.url("/consultations/1/attachments"))

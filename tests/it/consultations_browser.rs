@@ -5,14 +5,12 @@
 //! public page, the receipt, the staff pages and the result; and, as an admin takes a draft
 //! through preview, announcement, correction and withdrawal, each page on the way.
 
-use crate::accounts::{resident, PASSWORD};
-use crate::browser::Browser;
-use crate::consultations::{create_december, jst, save_december};
-use crate::mail::{ReceivedMail, SmtpSink};
-use crate::staff::{department, staff_member};
+use crate::support::browser::{sign_in_as, sign_out, Browser};
+use crate::support::consultations::{create_december, jst, save_december};
+use crate::support::mail::{deliver, ReceivedMail, SmtpSink};
+use crate::support::people::{department, resident, staff_member};
 use crate::support::{run, visible_text, TestApp};
 use kyodo::notify::{self, Mailer};
-use std::time::Duration;
 
 pub const TESTS: &[(&str, fn())] = &[
     (
@@ -30,33 +28,10 @@ const REVIEWER: &str = "reviewer@example.jp";
 const OPINION: &str = "第2章に、若い世代が参加しやすい夜間の対話集会を加えてください。";
 const FAX: &str = "説明会の資料を公民館にも置いてください。";
 
-fn deliver(app: &TestApp, mailer: &Mailer) {
-    notify::drain(&mut app.db(), mailer).expect("the outbox drains");
-}
-
 fn mail_to(sink: &SmtpSink, needle: &str) -> Option<ReceivedMail> {
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        let found = sink
-            .messages()
-            .into_iter()
-            .find(|m| m.to == HANAKO && m.subject.contains(needle));
-        if found.is_some() || std::time::Instant::now() > deadline {
-            return found;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-async fn sign_in_as(browser: &Browser, app: &TestApp, email: &str) {
-    browser.goto(&app.url("/login")).await.unwrap();
-    browser.sign_in(email, PASSWORD).await.unwrap();
-    browser.wait_for_text("nav", "ログアウト").await.unwrap();
-}
-
-async fn sign_out(browser: &Browser) {
-    browser.click(".site-nav__form button").await.unwrap();
-    browser.wait_for_text("nav", "ログイン").await.unwrap();
+    sink.matching(1, |m| m.to == HANAKO && m.subject.contains(needle))
+        .into_iter()
+        .next()
 }
 
 fn opinion_fax_deadline_views_and_publication() {

@@ -5,12 +5,12 @@
 //! announced one is corrected (正誤), extended or withdrawn (中止), each with a notice at the top
 //! of its page and one email to its followers and submitters.
 
-use crate::accounts::{count, resident};
-use crate::consultations::{
-    announce, attachment_link, consultation_fields, create_december, jst, post, save_december,
-    upload,
+use crate::support::attachments::attachment_link;
+use crate::support::consultations::{
+    announce, consultation_fields, create_december, jst, post, save_december, upload,
 };
-use crate::staff::{department, staff_member};
+use crate::support::db::count;
+use crate::support::people::{department, resident, staff_member};
 use crate::support::{run, visible_text, TestApp, Visitor};
 use diesel::RunQueryDsl;
 

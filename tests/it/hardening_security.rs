@@ -3,12 +3,12 @@
 //! headers believed without a proxy, a 3-character CSRF cookie, and a sign-in limit that
 //! locked out a whole office behind one address.
 
-use crate::accounts::{resident, PASSWORD};
-use crate::attachments::{hrefs, pdf, upload};
-use crate::consultations::{create_december, jst};
-use crate::proposals::{act, draft};
-use crate::proposals_review::{responsible, reviewer};
-use crate::staff::{department, staff_member};
+use crate::support::attachments::{hrefs, pdf, upload};
+use crate::support::consultations::{create_december, jst};
+use crate::support::db::count;
+use crate::support::http::{cookie_value, set_cookie};
+use crate::support::people::{department, resident, responsible, reviewer, staff_member, PASSWORD};
+use crate::support::proposals::{act, draft};
 use crate::support::{run, visible_text, TestApp, Visitor};
 use diesel::prelude::*;
 use kyodo::auth::rate_limit::{SIGN_IN_FAILURES_PER_ACCOUNT, SIGN_IN_FAILURES_PER_ADDRESS};
@@ -270,28 +270,6 @@ fn attachments_of_a_draft_are_hidden_from_staff_until_submitted() {
     })
 }
 
-/// The `Set-Cookie` header of `name` in `response`.
-fn set_cookie(response: &reqwest::Response, name: &str) -> String {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with(&format!("{name}=")))
-        .unwrap_or_else(|| panic!("no {name} cookie"))
-        .to_owned()
-}
-
-/// The value of the cookie `name` the response sets.
-fn cookie_value(response: &reqwest::Response, name: &str) -> String {
-    let cookie = set_cookie(response, name);
-    cookie[name.len() + 1..]
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
 fn is_secure(cookie: &str) -> bool {
     cookie
         .split(';')
@@ -373,7 +351,7 @@ fn a_short_csrf_cookie_is_refused() {
         assert_eq!(short.status(), 403);
         assert!(visible_text(&short.text().await.unwrap()).contains("ページを読み込み直して"));
         assert_eq!(
-            crate::accounts::count(
+            count(
                 &app,
                 "SELECT count(*) AS n FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE a.email = 'hanako@example.jp'"
             ),

@@ -6,7 +6,6 @@ mod api;
 mod api_contract;
 mod attachments;
 mod bad_input;
-mod browser;
 mod browser_pages;
 mod browser_proposals;
 mod cli;

@@ -1,5 +1,6 @@
 //! Probes, and what happens when the database goes away and comes back.
 
+use crate::support::people::resident;
 use crate::support::{csrf_of, run, Cluster, TestApp};
 use diesel::RunQueryDsl;
 use std::time::{Duration, Instant};
@@ -88,7 +89,7 @@ fn signed_in_people_get_503_with_their_text_during_an_outage() {
     run(async {
         let app = TestApp::start().await;
         let hanako = app.visitor();
-        crate::accounts::resident(&app, &hanako, "hanako@example.jp", "本庄花子").await;
+        resident(&app, &hanako, "hanako@example.jp", "本庄花子").await;
         let csrf = csrf_of(&hanako.page("/measures/5-1").await);
         let away = format!("{}_away", app.database.name);
         rename_database(&app.database.name, &away);

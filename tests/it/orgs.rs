@@ -2,7 +2,9 @@
 //! verification, invitations by email, joining, leaving, handing over the representative role,
 //! authorisation per record, bad input and CSRF.
 
-use crate::accounts::{count, link_in_outbox, resident};
+use crate::support::db::count;
+use crate::support::mail::link_in_outbox;
+use crate::support::people::{log_in, resident, sign_up};
 use crate::support::{run, visible_text, TestApp, Visitor};
 use diesel::prelude::*;
 use diesel::sql_types::Text;
@@ -195,17 +197,7 @@ fn create_verify_and_list_publicly() {
             .bind::<diesel::sql_types::Uuid, _>(admin)
             .execute(&mut app.db())
             .unwrap();
-        let signed_in = staff
-            .submit(
-                "/login",
-                "/login",
-                &[
-                    ("email", "admin@city.example.jp"),
-                    ("password", crate::accounts::PASSWORD),
-                    ("next", "/"),
-                ],
-            )
-            .await;
+        let signed_in = log_in(&staff, "admin@city.example.jp").await;
         assert_eq!(signed_in.status(), 303);
         assert_eq!(
             staff.get(&format!("/organisations/{org}")).await.status(),
@@ -683,18 +675,8 @@ fn paths_and_sign_in_are_checked() {
             .starts_with("/login?next="));
         // Not yet verified: refused.
         let unverified = app.visitor();
-        crate::accounts::sign_up(&unverified, "new@example.jp", "新人").await;
-        unverified
-            .submit(
-                "/login",
-                "/login",
-                &[
-                    ("email", "new@example.jp"),
-                    ("password", crate::accounts::PASSWORD),
-                    ("next", "/"),
-                ],
-            )
-            .await;
+        sign_up(&unverified, "new@example.jp", "新人").await;
+        log_in(&unverified, "new@example.jp").await;
         assert_eq!(unverified.get(FORM).await.status(), 403);
         // Unknown and malformed ids.
         let rep = app.visitor();

@@ -2,8 +2,10 @@
 //! preview, submitting and withdrawing through the workflow, who may see and act on what, the
 //! version check, and the public list with its filters.
 
-use crate::accounts::{count, resident, PASSWORD};
-use crate::support::{csrf_of, run, visible_text, TestApp, Visitor};
+use crate::support::db::{count, text};
+use crate::support::people::{log_in, resident, sign_up};
+use crate::support::proposals::{act, draft, fields, ISSUE, PLAN, SUMMARY};
+use crate::support::{csrf_of, run, visible_text, TestApp};
 
 pub const TESTS: &[(&str, fn())] = &[
     (
@@ -29,66 +31,9 @@ pub const TESTS: &[(&str, fn())] = &[
 ];
 
 const TITLE: &str = "空き店舗を使った子ども食堂";
-const SUMMARY: &str = "駅前の空き店舗で、月2回の子ども食堂を開きます。";
-const ISSUE: &str = "共働き世帯が増え、子どもが一人で夕食をとる家庭があります。";
-const PLAN: &str = "自治会と協力し、第2・第4土曜日に開催します。";
-
-pub fn fields<'a>(title: &'a str, measure: &'a str, budget: &'a str) -> Vec<(&'a str, &'a str)> {
-    vec![
-        ("title", title),
-        ("summary", SUMMARY),
-        ("measures", measure),
-        ("measure_other", ""),
-        ("local_issue", ISSUE),
-        ("activity_plan", PLAN),
-        ("expected_effect", "子どもの孤食が減ります。"),
-        ("partners", "駅北口自治会"),
-        ("period", "令和9年4月〜令和10年3月"),
-        ("budget", budget),
-    ]
-}
-
-/// Writes a draft; returns its id.
-pub async fn draft(visitor: &Visitor, title: &str, measure: &str) -> String {
-    let response = visitor
-        .submit(
-            "/proposals/new",
-            "/proposals/new",
-            &fields(title, measure, "150,000円"),
-        )
-        .await;
-    assert_eq!(response.status(), 303, "draft saved");
-    let location = response.headers()["location"].to_str().unwrap().to_owned();
-    location
-        .trim_start_matches("/proposals/")
-        .trim_end_matches("/preview")
-        .to_owned()
-}
-
-pub async fn act(visitor: &Visitor, id: &str, action: &str) -> reqwest::Response {
-    visitor
-        .submit(
-            &format!("/proposals/{id}"),
-            &format!("/proposals/{id}/{action}"),
-            &[],
-        )
-        .await
-}
 
 fn state_of(app: &TestApp, id: &str) -> String {
-    use diesel::sql_types::Text;
-    use diesel::RunQueryDsl;
-    #[derive(diesel::QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = Text)]
-        state: String,
-    }
-    diesel::sql_query(format!(
-        "SELECT state || '/' || version || '/' || title AS state FROM proposals WHERE id = '{id}'"
-    ))
-    .get_result::<Row>(&mut app.db())
-    .unwrap()
-    .state
+    text(app, &format!("SELECT state || '/' || version || '/' || title AS state FROM proposals WHERE id = '{id}'"))
 }
 
 fn a_resident_writes_previews_and_submits() {
@@ -284,18 +229,8 @@ fn drafts_are_private_and_only_the_author_acts() {
         let response = app.get("/proposals/new").await;
         assert_eq!(response.status(), 303);
         let unverified = app.visitor();
-        crate::accounts::sign_up(&unverified, "new@example.jp", "新人").await;
-        unverified
-            .submit(
-                "/login",
-                "/login",
-                &[
-                    ("email", "new@example.jp"),
-                    ("password", PASSWORD),
-                    ("next", "/"),
-                ],
-            )
-            .await;
+        sign_up(&unverified, "new@example.jp", "新人").await;
+        log_in(&unverified, "new@example.jp").await;
         let response = unverified.get("/proposals/new").await;
         assert_eq!(response.status(), 403);
         assert!(visible_text(&response.text().await.unwrap())

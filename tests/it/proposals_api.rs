@@ -2,9 +2,9 @@
 //! draft), the Atom feed, and the staff's CSV export (UTF-8 with BOM and CRLF, CP932 on
 //! request, RFC 4180 quoting, who may download it).
 
-use crate::accounts::{count, resident};
-use crate::proposals::{act, draft};
-use crate::staff::{department, staff_member};
+use crate::support::db::count;
+use crate::support::people::{department, resident, staff_member};
+use crate::support::proposals::{act, draft};
 use crate::support::{run, TestApp, Visitor};
 use diesel::RunQueryDsl;
 use serde_json::Value;

@@ -3,10 +3,9 @@
 //! organisation the person cannot speak for, and transitions the workflow forbids — each with
 //! its Japanese message, what was typed kept, and nothing changed in the database.
 
-use crate::accounts::{count, resident};
-use crate::proposals::{act, draft, fields};
-use crate::proposals_review::{responsible, reviewer};
-use crate::staff::account_id;
+use crate::support::db::{count, text};
+use crate::support::people::{account_id, resident, responsible, reviewer};
+use crate::support::proposals::{act, draft, fields};
 use crate::support::{csrf_of, run, visible_text, TestApp, Visitor};
 use diesel::RunQueryDsl;
 
@@ -124,19 +123,14 @@ fn missing_long_and_unreadable_fields_are_said_and_kept() {
 }
 
 fn title_and_version(app: &TestApp, id: &str) -> String {
-    #[derive(diesel::QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        v: String,
-    }
-    diesel::sql_query(format!(
-        "SELECT p.title || '/' || p.version || '/' || string_agg(m.measure_code, ',') AS v
+    text(
+        app,
+        &format!(
+            "SELECT p.title || '/' || p.version || '/' || string_agg(m.measure_code, ',') AS v
          FROM proposals p JOIN proposal_measures m ON m.proposal_id = p.id
          WHERE p.id = '{id}' GROUP BY p.id"
-    ))
-    .get_result::<Row>(&mut app.db())
-    .unwrap()
-    .v
+        ),
+    )
 }
 
 fn an_unknown_measure_while_editing_changes_nothing() {
@@ -223,20 +217,15 @@ fn a_foreign_organisation_is_refused() {
 }
 
 fn state_and_counts(app: &TestApp, id: &str) -> String {
-    #[derive(diesel::QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        v: String,
-    }
-    diesel::sql_query(format!(
-        "SELECT p.state || '/' || p.version
+    text(
+        app,
+        &format!(
+            "SELECT p.state || '/' || p.version
                 || '/' || (SELECT count(*) FROM proposal_transitions WHERE proposal_id = p.id)
                 || '/' || (SELECT count(*) FROM audit_log WHERE record_id = p.id::text) AS v
          FROM proposals p WHERE p.id = '{id}'"
-    ))
-    .get_result::<Row>(&mut app.db())
-    .unwrap()
-    .v
+        ),
+    )
 }
 
 fn adopting_a_withdrawn_proposal_is_refused() {

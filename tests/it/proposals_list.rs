@@ -2,8 +2,9 @@
 //! organisation filter, page after page, in the pages and the API; and a draft withdrawn
 //! before it was submitted staying private.
 
-use crate::accounts::resident;
-use crate::proposals::{act, draft};
+use crate::support::html::next_link;
+use crate::support::people::resident;
+use crate::support::proposals::{act, draft};
 use crate::support::{run, visible_text, TestApp};
 use diesel::connection::SimpleConnection;
 
@@ -80,16 +81,6 @@ fn numbers(html: &str) -> Vec<i32> {
         .skip(1)
         .filter_map(|rest| rest.split('番').next()?.parse().ok())
         .collect()
-}
-
-fn next_link(html: &str) -> Option<String> {
-    let end = html.find("\" rel=\"next\"")?;
-    let start = html[..end].rfind("href=\"")? + "href=\"".len();
-    Some(
-        html[start..end]
-            .replace("&amp;", "&")
-            .replace("&#x3D;", "="),
-    )
 }
 
 /// Every number the list shows from `path` on, following the next links.

@@ -2,9 +2,10 @@
 //! verified accounts only, CSRF on every button, the follower's email on a decision, one level
 //! of replies, comment text rendered inert, hidden comments shown as a notice.
 
-use crate::accounts::{count, resident, sign_up};
-use crate::proposals::{act, draft};
-use crate::staff::{department, staff_member};
+use crate::support::db::count;
+use crate::support::mail::link_in_outbox;
+use crate::support::people::{department, log_in, resident, sign_up, staff_member};
+use crate::support::proposals::{comment, draft, submitted};
 use crate::support::{csrf_of, run, visible_text, TestApp, Visitor};
 use diesel::RunQueryDsl;
 
@@ -35,43 +36,12 @@ pub const TESTS: &[(&str, fn())] = &[
     ),
 ];
 
-const TITLE: &str = "河川敷の清掃と生きもの観察会";
-
-/// A submitted proposal by 本庄花子 (signed in on the returned visitor); returns it and the id.
-pub async fn submitted(app: &TestApp) -> (Visitor, String) {
-    let hanako = app.visitor();
-    resident(app, &hanako, "hanako@example.jp", "本庄花子").await;
-    let id = draft(&hanako, TITLE, "5-1").await;
-    assert_eq!(act(&hanako, &id, "submit").await.status(), 303, "submit");
-    (hanako, id)
-}
-
 async fn button(visitor: &Visitor, id: &str, what: &str) -> reqwest::Response {
     visitor
         .submit(
             &format!("/proposals/{id}"),
             &format!("/proposals/{id}/{what}"),
             &[],
-        )
-        .await
-}
-
-/// Posts a comment (a reply when `parent` is given) from the proposal's page.
-pub async fn comment(
-    visitor: &Visitor,
-    id: &str,
-    body: &str,
-    parent: Option<&str>,
-) -> reqwest::Response {
-    let mut fields = vec![("body", body)];
-    if let Some(parent) = parent {
-        fields.push(("parent", parent));
-    }
-    visitor
-        .submit(
-            &format!("/proposals/{id}"),
-            &format!("/proposals/{id}/comments"),
-            &fields,
         )
         .await
 }
@@ -127,17 +97,7 @@ fn unverified_and_csrf_less_posts_are_refused() {
                 .status(),
             200
         );
-        let login = unverified
-            .submit(
-                "/login",
-                "/login",
-                &[
-                    ("email", "jiro@example.jp"),
-                    ("password", crate::accounts::PASSWORD),
-                    ("next", "/"),
-                ],
-            )
-            .await;
+        let login = log_in(&unverified, "jiro@example.jp").await;
         assert_eq!(login.status(), 303, "signed in, unverified");
         for what in ["support", "follow"] {
             assert_eq!(button(&unverified, &id, what).await.status(), 403, "{what}");
@@ -233,7 +193,7 @@ fn a_follower_is_emailed_on_adoption() {
             before + 1,
             "the follower is emailed once"
         );
-        let link = crate::accounts::link_in_outbox(&app, "taro@example.jp", "/proposals/");
+        let link = link_in_outbox(&app, "taro@example.jp", "/proposals/");
         assert_eq!(link, format!("/proposals/{id}"));
     })
 }
@@ -254,7 +214,7 @@ fn comments_replies_and_their_limits() {
             before + 1,
             "the proposer hears of it"
         );
-        let link = crate::accounts::link_in_outbox(&app, "hanako@example.jp", "/proposals/");
+        let link = link_in_outbox(&app, "hanako@example.jp", "/proposals/");
         assert_eq!(link, format!("/proposals/{id}#comment-{top}"));
         // The proposer replies: no email to herself.
         let reply = comment_id(&comment(&hanako, &id, "ありがとうございます！", Some(&top)).await);

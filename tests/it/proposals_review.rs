@@ -2,11 +2,13 @@
 //! with their emails through the outbox, the public timeline, per-record authorisation, internal
 //! notes kept out of every public body, and two decisions at once.
 
-use crate::accounts::{count, link_in_outbox, resident};
-use crate::proposals::draft;
-use crate::staff::{account_id, department, staff_member};
-use crate::support::{csrf_of, run, visible_text, TestApp, Visitor};
-use diesel::RunQueryDsl;
+use crate::support::db::{count, text};
+use crate::support::mail::link_in_outbox;
+use crate::support::people::{
+    account_id, resident, responsible, reviewer, staff_member, DEPARTMENT,
+};
+use crate::support::proposals::{act, draft, staff_act, staff_post, staff_tokens};
+use crate::support::{csrf_of, run, visible_text, TestApp};
 
 pub const TESTS: &[(&str, fn())] = &[
     (
@@ -24,93 +26,13 @@ pub const TESTS: &[(&str, fn())] = &[
 ];
 
 const TITLE: &str = "河川敷の清掃と生きもの観察会";
-pub const DEPARTMENT: &str = "市民活動推進課";
 const NOTE: &str = "内部メモ：予算の根拠を財政課に確認中ZQX";
 
-/// 5-1 is the responsibility of 市民活動推進課.
-pub fn responsible(app: &TestApp) -> i32 {
-    let id = department(app, DEPARTMENT);
-    diesel::sql_query(format!(
-        "INSERT INTO measure_departments (measure_code, department_id) VALUES ('5-1', {id})"
-    ))
-    .execute(&mut app.db())
-    .unwrap();
-    id
-}
-
-/// The CSRF token and the version of a staff page.
-/// The reviewer of the department that `responsible` makes answer for proposals, signed in.
-pub async fn reviewer(app: &TestApp) -> Visitor {
-    staff_member(
-        app,
-        "reviewer@example.jp",
-        "審査 一郎",
-        &[("reviewer", Some(DEPARTMENT))],
-    )
-    .await
-}
-
-fn tokens(html: &str) -> (String, String) {
-    let marker = "name=\"version\" value=\"";
-    let start = html
-        .find(marker)
-        .unwrap_or_else(|| panic!("no version field in:\n{html}"))
-        + marker.len();
-    let version = html[start..].split('"').next().unwrap().to_owned();
-    (csrf_of(html), version)
-}
-
-/// Opens the staff page of the proposal and posts `fields` to `/staff/proposals/{id}/{route}`
-/// with the page's token and version.
-pub async fn staff_act(
-    visitor: &Visitor,
-    id: &str,
-    route: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let (csrf, version) = tokens(&visitor.page(&format!("/staff/proposals/{id}")).await);
-    post(visitor, id, route, &csrf, &version, fields).await
-}
-
-async fn post(
-    visitor: &Visitor,
-    id: &str,
-    route: &str,
-    csrf: &str,
-    version: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let mut body: Vec<(&str, &str)> = vec![("csrf", csrf), ("version", version)];
-    body.extend_from_slice(fields);
-    visitor
-        .client
-        .post(visitor.url(&format!("/staff/proposals/{id}/{route}")))
-        .form(&body)
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn proposer_act(visitor: &Visitor, id: &str, action: &str) -> reqwest::Response {
-    visitor
-        .submit(
-            &format!("/proposals/{id}"),
-            &format!("/proposals/{id}/{action}"),
-            &[],
-        )
-        .await
-}
-
 fn state(app: &TestApp, id: &str) -> String {
-    #[derive(diesel::QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        state: String,
-    }
-    diesel::sql_query(format!("SELECT state FROM proposals WHERE id = '{id}'"))
-        .get_result::<Row>(&mut app.db())
-        .unwrap()
-        .state
+    text(
+        app,
+        &format!("SELECT state FROM proposals WHERE id = '{id}'"),
+    )
 }
 
 fn assert_303(response: &reqwest::Response, what: &str) {
@@ -128,7 +50,7 @@ fn submit_review_revise_adopt_end_to_end() {
         let id = draft(&hanako, TITLE, "5-1").await;
         // A draft is in nobody's queue.
         assert!(!reviewer.page("/staff/proposals").await.contains(TITLE));
-        assert_303(&proposer_act(&hanako, &id, "submit").await, "submit");
+        assert_303(&act(&hanako, &id, "submit").await, "submit");
         // The department hears of it, and sees it in the queue with its age.
         let link = link_in_outbox(
             &app,
@@ -189,7 +111,7 @@ fn submit_review_revise_adopt_end_to_end() {
             1
         );
         // The proposer resubmits; the assigned reviewer hears of it.
-        assert_303(&proposer_act(&hanako, &id, "resubmit").await, "resubmit");
+        assert_303(&act(&hanako, &id, "resubmit").await, "resubmit");
         assert_eq!(state(&app, &id), "under_review");
         assert_eq!(
             count(
@@ -271,7 +193,7 @@ fn a_reviewer_of_another_department_gets_403() {
         let hanako = app.visitor();
         resident(&app, &hanako, "hanako@example.jp", "本庄花子").await;
         let id = draft(&hanako, TITLE, "5-1").await;
-        assert_303(&proposer_act(&hanako, &id, "submit").await, "submit");
+        assert_303(&act(&hanako, &id, "submit").await, "submit");
         // Not in the queue, 403 on the page and on every action.
         assert!(!outsider.page("/staff/proposals").await.contains(TITLE));
         assert_eq!(
@@ -281,14 +203,14 @@ fn a_reviewer_of_another_department_gets_403() {
                 .status(),
             403
         );
-        let (_, version) = tokens(&admin.page(&format!("/staff/proposals/{id}")).await);
+        let (_, version) = staff_tokens(&admin.page(&format!("/staff/proposals/{id}")).await);
         let own_csrf = csrf_of(&outsider.page("/staff/proposals").await);
         for (route, fields) in [
             ("transition", vec![("action", "start_review")]),
             ("notes", vec![("body", "他課のメモ")]),
             ("responses", vec![("body", "他課の回答")]),
         ] {
-            let response = post(&outsider, &id, route, &own_csrf, &version, &fields).await;
+            let response = staff_post(&outsider, &id, route, &own_csrf, &version, &fields).await;
             assert_eq!(response.status(), 403, "{route}");
         }
         assert_eq!(state(&app, &id), "submitted");
@@ -341,20 +263,20 @@ fn two_decisions_at_once_one_wins() {
         let hanako = app.visitor();
         resident(&app, &hanako, "hanako@example.jp", "本庄花子").await;
         let id = draft(&hanako, TITLE, "5-1").await;
-        assert_303(&proposer_act(&hanako, &id, "submit").await, "submit");
+        assert_303(&act(&hanako, &id, "submit").await, "submit");
         assert_303(
             &staff_act(&first, &id, "transition", &[("action", "start_review")]).await,
             "start review",
         );
         // Both open the page at the same version, then decide at once.
-        let (csrf1, v1) = tokens(&first.page(&format!("/staff/proposals/{id}")).await);
-        let (csrf2, v2) = tokens(&second.page(&format!("/staff/proposals/{id}")).await);
+        let (csrf1, v1) = staff_tokens(&first.page(&format!("/staff/proposals/{id}")).await);
+        let (csrf2, v2) = staff_tokens(&second.page(&format!("/staff/proposals/{id}")).await);
         assert_eq!(v1, v2);
         let adopt = [("action", "adopt"), ("reason", "効果が大きいため。")];
         let reject = [("action", "reject"), ("reason", "予算が足りないため。")];
         let (a, b) = tokio::join!(
-            post(&first, &id, "transition", &csrf1, &v1, &adopt),
-            post(&second, &id, "transition", &csrf2, &v2, &reject),
+            staff_post(&first, &id, "transition", &csrf1, &v1, &adopt),
+            staff_post(&second, &id, "transition", &csrf2, &v2, &reject),
         );
         let mut statuses = [a.status().as_u16(), b.status().as_u16()];
         statuses.sort_unstable();

@@ -2,6 +2,7 @@
 //! on exactly one page (ties on the creation time included), drafts on none, and the same
 //! number of statements for a deep page and for the feed whatever the data.
 
+use crate::support::html::next_link;
 use crate::support::{run, visible_text, TestApp};
 use diesel::RunQueryDsl;
 
@@ -48,17 +49,6 @@ fn listed(text: &str) -> Vec<i32> {
         .skip(1)
         .filter_map(|rest| rest.split('Q').next()?.parse().ok())
         .collect()
-}
-
-/// The page's "次の20件" link, unescaped.
-fn next_link(html: &str) -> Option<String> {
-    let end = html.find("\" rel=\"next\"")?;
-    let start = html[..end].rfind("href=\"")? + "href=\"".len();
-    Some(
-        html[start..end]
-            .replace("&amp;", "&")
-            .replace("&#x3D;", "="),
-    )
 }
 
 /// Statements one GET of `path` sends.

@@ -2,12 +2,10 @@
 //! again unchanged, the header's links, the proposal form opened from a measure, the emails of
 //! a proposal's life, KPI progress without a baseline, and pages that fit a phone.
 
-use crate::accounts::{count, resident};
-use crate::browser::Browser;
-use crate::proposals::{draft, fields};
-use crate::proposals_review::responsible;
-use crate::proposals_review::staff_act;
-use crate::staff::{sign_in, staff_member};
+use crate::support::browser::Browser;
+use crate::support::db::{count, text as stored};
+use crate::support::people::{resident, responsible, sign_in, staff_member, DEPARTMENT};
+use crate::support::proposals::{act, draft, fields, staff_act};
 use crate::support::{run, unescape, visible_text, TestApp, Visitor};
 use diesel::sql_types::Text;
 use diesel::RunQueryDsl;
@@ -187,7 +185,7 @@ fn no_page_or_email_shows_an_untranslated_key() {
             .execute(&mut app.db())
             .unwrap();
         let id = draft(&resident_visitor, "英語で届く提案", "5-1").await;
-        crate::proposals::act(&resident_visitor, &id, "submit").await;
+        act(&resident_visitor, &id, "submit").await;
         for (route, fields) in [
             ("transition", vec![("action", "start_review")]),
             (
@@ -225,18 +223,6 @@ fn textarea(html: &str, id: &str) -> String {
     // A browser drops one line break right after `<textarea>`.
     let text = &rest[open..close];
     unescape(text.strip_prefix('\n').unwrap_or(text))
-}
-
-fn stored(app: &TestApp, sql: &str) -> String {
-    #[derive(diesel::QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = Text)]
-        text: String,
-    }
-    diesel::sql_query(sql)
-        .get_result::<Row>(&mut app.db())
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .text
 }
 
 /// A resident's proposal and a staff member's KPI note, refused once, shown again, sent back as
@@ -382,15 +368,12 @@ fn a_proposal_is_confirmed_and_answers_have_their_own_subject() {
             &app,
             "reviewer@example.jp",
             "審査",
-            &[("reviewer", Some(crate::proposals_review::DEPARTMENT))],
+            &[("reviewer", Some(DEPARTMENT))],
         )
         .await;
         let id = draft(&hanako, "河川敷の清掃", "5-1").await;
         let before = emails_to(&app, "hanako@example.jp").len();
-        assert_eq!(
-            crate::proposals::act(&hanako, &id, "submit").await.status(),
-            303
-        );
+        assert_eq!(act(&hanako, &id, "submit").await.status(), 303);
         let emails = emails_to(&app, "hanako@example.jp");
         assert_eq!(emails.len(), before + 1, "{emails:?}");
         let confirmation = emails.last().unwrap();

@@ -1,10 +1,11 @@
 //! The staff area through real HTTP: the authorisation matrix over every staff route,
 //! `kyodo create-admin`, recording KPI actual values end to end, and the audit log.
 
-use crate::accounts::{count, resident, PASSWORD};
+use crate::support::db::count;
+use crate::support::people::{account_id, department, resident, sign_in, staff_member, PASSWORD};
 use crate::support::{csrf_of, run, visible_text, TestApp, Visitor};
 use diesel::prelude::*;
-use diesel::sql_types::{Integer, Text};
+use diesel::sql_types::Text;
 use kyodo::staff::{Method, STAFF_ROUTES};
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -192,56 +193,12 @@ struct Id {
     id: String,
 }
 
+/// The `id` a statement returns (an INSERT … RETURNING too).
 fn one(app: &TestApp, sql: &str) -> String {
     diesel::sql_query(sql)
         .get_result::<Id>(&mut app.db())
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
         .id
-}
-
-pub fn account_id(app: &TestApp, email: &str) -> String {
-    one(
-        app,
-        &format!("SELECT id::text AS id FROM accounts WHERE email = '{email}'"),
-    )
-}
-
-/// A department by name (created when missing); its id.
-pub fn department(app: &TestApp, name: &str) -> i32 {
-    #[derive(QueryableByName)]
-    struct Dept {
-        #[diesel(sql_type = Integer)]
-        id: i32,
-    }
-    diesel::sql_query(
-        "WITH new AS (INSERT INTO departments (name) VALUES ($1) ON CONFLICT (name) DO NOTHING RETURNING id)
-         SELECT id FROM new UNION ALL SELECT id FROM departments WHERE name = $1",
-    )
-    .bind::<Text, _>(name)
-    .get_result::<Dept>(&mut app.db())
-    .unwrap()
-    .id
-}
-
-/// A verified resident signed in on a new visitor, then given `roles` (role, department) by SQL.
-pub async fn staff_member(
-    app: &TestApp,
-    email: &str,
-    name: &str,
-    roles: &[(&str, Option<&str>)],
-) -> Visitor {
-    let visitor = app.visitor();
-    resident(app, &visitor, email, name).await;
-    let id = account_id(app, email);
-    for (role, dept) in roles {
-        let department = dept
-            .map(|d| department(app, d).to_string())
-            .unwrap_or_else(|| "NULL".into());
-        diesel::sql_query(format!("INSERT INTO staff_roles (account_id, role, department_id) VALUES ('{id}', '{role}', {department})"))
-            .execute(&mut app.db())
-            .unwrap();
-    }
-    visitor
 }
 
 fn staff_source_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
@@ -706,19 +663,6 @@ fn kyodo_create_admin(
             .unwrap();
     }
     child.wait_with_output().unwrap()
-}
-
-pub async fn sign_in(app: &TestApp, email: &str, password: &str) -> Visitor {
-    let visitor = app.visitor();
-    let response = visitor
-        .submit(
-            "/login",
-            "/login",
-            &[("email", email), ("password", password), ("next", "/staff")],
-        )
-        .await;
-    assert_eq!(response.status(), 303, "{email} signs in");
-    visitor
 }
 
 fn create_admin_from_the_command_line() {

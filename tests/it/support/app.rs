@@ -59,11 +59,7 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+        get(&self.client, self.url(path), path).await
     }
 
     /// GET with the language cookie set.
@@ -78,9 +74,7 @@ impl TestApp {
 
     /// The body of a page that must answer 200.
     pub async fn page(&self, path: &str) -> String {
-        let response = self.get(path).await;
-        assert_eq!(response.status(), 200, "GET {path}");
-        response.text().await.unwrap()
+        page(self.get(path).await, path).await
     }
 
     pub async fn json(&self, path: &str) -> serde_json::Value {
@@ -152,17 +146,11 @@ impl Visitor {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+        get(&self.client, self.url(path), path).await
     }
 
     pub async fn page(&self, path: &str) -> String {
-        let response = self.get(path).await;
-        assert_eq!(response.status(), 200, "GET {path}");
-        response.text().await.unwrap()
+        page(self.get(path).await, path).await
     }
 
     /// Opens `form_path`, then posts `fields` to `action` with the page's CSRF token.
@@ -192,4 +180,19 @@ impl Visitor {
             .await
             .unwrap_or_else(|e| panic!("POST {action}: {e}"))
     }
+}
+
+/// GET `url` (`path` on the app, for messages).
+async fn get(client: &reqwest::Client, url: String, path: &str) -> reqwest::Response {
+    client
+        .get(url)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+}
+
+/// The body of a page that must answer 200.
+async fn page(response: reqwest::Response, path: &str) -> String {
+    assert_eq!(response.status(), 200, "GET {path}");
+    response.text().await.unwrap()
 }

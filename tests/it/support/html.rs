@@ -42,3 +42,14 @@ pub fn csrf_of(html: &str) -> String {
         + marker.len();
     html[start..].split('"').next().unwrap().to_owned()
 }
+
+/// The page's link to the next page of a list (`rel="next"`), unescaped.
+pub fn next_link(html: &str) -> Option<String> {
+    let end = html.find("\" rel=\"next\"")?;
+    let start = html[..end].rfind("href=\"")? + "href=\"".len();
+    Some(
+        html[start..end]
+            .replace("&amp;", "&")
+            .replace("&#x3D;", "="),
+    )
+}

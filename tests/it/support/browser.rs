@@ -28,6 +28,9 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
 use tokio::process::{Child, Command};
 
+use super::people::PASSWORD;
+use super::TestApp;
+
 /// The WCAG levels every page must meet (JIS X 8341-3 follows WCAG 2.x AA).
 const AXE_TAGS: [&str; 5] = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"];
 /// How long chromedriver may take to answer `/status`.
@@ -968,4 +971,17 @@ fn screenshot_dir() -> PathBuf {
         .map(|d| manifest.join(d))
         .unwrap_or_else(|| manifest.join("target"));
     target.join("screenshots")
+}
+
+/// Signs `email` in through the sign-in page, as a person would, and waits for the menu to say so.
+pub async fn sign_in_as(browser: &Browser, app: &TestApp, email: &str) {
+    browser.goto(&app.url("/login")).await.unwrap();
+    browser.sign_in(email, PASSWORD).await.unwrap();
+    browser.wait_for_text("nav", "ログアウト").await.unwrap();
+}
+
+/// Signs out with the menu's button and waits for the menu to say so.
+pub async fn sign_out(browser: &Browser) {
+    browser.click(".site-nav__form button").await.unwrap();
+    browser.wait_for_text("nav", "ログイン").await.unwrap();
 }
