@@ -14,6 +14,7 @@ mod consultations;
 mod consultations_browser;
 mod consultations_lifecycle;
 mod hardening_security;
+mod harness;
 mod mail;
 mod operations;
 mod orgs;
@@ -76,6 +77,7 @@ fn main() {
         hardening_security::TESTS,
         residents::TESTS,
         consultations_lifecycle::TESTS,
+        harness::TESTS,
     ]
     .iter()
     .flat_map(|tests| tests.iter())

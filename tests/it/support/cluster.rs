@@ -171,7 +171,9 @@ impl Cluster {
 }
 
 /// A database of one test, dropped with `DROP DATABASE … WITH (FORCE)` when this is dropped:
-/// at the end of the test, or while it unwinds from a failed assertion.
+/// at the end of the test, or while it unwinds from a failed assertion (`harness.rs` checks
+/// both). What no `Drop` can clean up, a run killed outright, is left in the run's own cluster
+/// folder, or on a DATABASE_URL server under names starting `kyodo_t<pid>_`.
 pub struct TestDatabase {
     pub name: String,
     pub url: String,
