@@ -5,15 +5,16 @@
 use super::accounts::{self, security_email, Origin};
 use super::fields::{optional_text, DisplayName, Email, NewPassword, DELETED_NAME};
 use super::handlers::{notice, origin, CsrfOnly, TokenQuery};
-use super::session::{self, check_csrf, Viewer};
+use super::session;
 use super::{password, rate_limit};
-use crate::app::AppState;
 use crate::audit::{self, Entry};
 use crate::db::schema::accounts as a;
 use crate::error::{Error, Result};
 use crate::notify;
 use crate::web::forms::FormPage;
 use crate::web::i18n::{translate, Lang};
+use crate::web::visitor::{check_csrf, Viewer};
+use crate::web::AppState;
 use crate::web::{render_page, render_page_as, Crumb};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -665,4 +666,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/account/delete", web::post().to(delete))
         .route("/unsubscribe", web::get().to(unsubscribe_form))
         .route("/unsubscribe", web::post().to(unsubscribe));
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_confirmation_has_its_text() {
+        crate::web::i18n::assert_keys("account.done.", super::DONE);
+    }
 }

@@ -2,11 +2,12 @@
 //! is enqueued in the transaction of the change that causes it.
 
 use super::fields::{DisplayName, Email};
-use super::{session, tokens};
+use super::session;
 use crate::audit::{self, Entry};
 use crate::db::schema::{accounts, email_tokens};
 use crate::error::{Error, Result};
 use crate::notify::{self, Category, Message};
+use crate::tokens;
 use crate::web::i18n::Lang;
 use chrono::{Duration, Utc};
 use diesel::prelude::*;

@@ -273,4 +273,24 @@ mod tests {
             "kawa-no-nagare-2026"
         );
     }
+
+    #[test]
+    fn every_refusal_has_english() {
+        let long = |n: usize| "あ".repeat(n);
+        crate::web::i18n::assert_english([
+            Email::parse("").unwrap_err(),
+            Email::parse("taro").unwrap_err(),
+            Email::parse(&format!("{}@example.jp", "a".repeat(260))).unwrap_err(),
+            DisplayName::parse("").unwrap_err(),
+            DisplayName::parse(&long(51)).unwrap_err(),
+            DisplayName::parse("a\u{7}b").unwrap_err(),
+            DisplayName::parse(DELETED_NAME).unwrap_err(),
+            optional_text(&long(101), "氏名", 100).unwrap_err(),
+            optional_text("a\u{7}", "電話番号", 30).unwrap_err(),
+            optional_text(&long(201), "住所", 200).unwrap_err(),
+            NewPassword::parse("short", None).unwrap_err(),
+            NewPassword::parse(&"ab".repeat(200), None).unwrap_err(),
+            NewPassword::parse("password123", None).unwrap_err(),
+        ]);
+    }
 }

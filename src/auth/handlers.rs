@@ -2,15 +2,17 @@
 
 use super::accounts::{self, Origin};
 use super::fields::{DisplayName, Email, NewPassword};
+use super::password;
 use super::rate_limit::{self, SIGN_IN_FAILURES_PER_ACCOUNT, SIGN_IN_FAILURES_PER_ADDRESS};
-use super::session::{self, check_csrf, safe_next, Viewer};
-use super::{password, tokens};
-use crate::app::AppState;
+use super::session;
 use crate::audit::{self, Entry};
 use crate::error::{Error, Result};
+use crate::tokens;
 use crate::web::forms::FormPage;
 use crate::web::i18n::{translate, Lang};
 use crate::web::proxy::client_ip;
+use crate::web::visitor::{check_csrf, safe_next, Viewer};
+use crate::web::AppState;
 use crate::web::{render_page_as, Crumb};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -337,7 +339,7 @@ pub async fn sign_in(
         return form_page(&req, &hb, "auth/login", "auth.login.title", &page);
     };
     // A session from before (another person on a shared computer) ends here.
-    if let Some(old) = session::viewer(&req) {
+    if let Some(old) = crate::web::visitor::viewer(&req) {
         state
             .db(move |conn| session::end(conn, &old.session_hash))
             .await?;
@@ -375,7 +377,7 @@ pub async fn sign_out(
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse> {
     check_csrf(&req, &form.csrf)?;
-    if let Some(viewer) = session::viewer(&req) {
+    if let Some(viewer) = crate::web::visitor::viewer(&req) {
         state
             .db(move |conn| session::end(conn, &viewer.session_hash))
             .await?;

@@ -8,4 +8,3 @@ pub mod handlers;
 pub mod password;
 pub mod rate_limit;
 pub mod session;
-pub mod tokens;

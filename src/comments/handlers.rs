@@ -3,12 +3,12 @@
 
 use super::view::{CommentForm, ReportForm};
 use super::{measure, CommentRefused, NewComment, Posted, Subject};
-use crate::app::AppState;
 use crate::auth::handlers::CsrfOnly;
-use crate::auth::session::{check_csrf, Verified, Viewer};
 use crate::error::{Error, Result};
 use crate::plan::model::MeasureCode;
 use crate::web::proxy::client_ip;
+use crate::web::visitor::{check_csrf, Verified, Viewer};
+use crate::web::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::PgConnection;

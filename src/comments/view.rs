@@ -3,9 +3,9 @@
 //! the page only through [`super::body_html`].
 
 use super::{body_html, Comment, Cursor, Page};
-use crate::auth::session::Viewer;
 use crate::proposals::handlers::{author_json, date};
 use crate::web::i18n::{translate, Lang};
+use crate::web::visitor::Viewer;
 use actix_web::HttpRequest;
 use serde_json::{json, Value};
 use std::collections::HashMap;

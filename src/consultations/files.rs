@@ -5,14 +5,14 @@
 //! admins) see or change either.
 
 use super::model;
-use crate::app::AppState;
 use crate::attachments::access::Visibility;
 use crate::attachments::{self, Owner, OwnerKind};
-use crate::auth::session::check_csrf;
 use crate::db::schema::consultation_comments as cc;
 use crate::error::{Error, Result};
 use crate::staff::{grants_of, see_other, Action, CsrfOnly, Staff, Templates};
 use crate::web::proxy::client_ip;
+use crate::web::visitor::check_csrf;
+use crate::web::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::prelude::*;
 use uuid::Uuid;

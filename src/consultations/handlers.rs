@@ -5,14 +5,14 @@
 use super::fields::{self, Channel, MAX_BODY};
 use super::model::{self, Consultation, Detail, Notice, Opinion};
 use super::period::{start_of_day, State};
-use crate::app::AppState;
 use crate::auth::handlers::notice;
-use crate::auth::session::{self, check_csrf, Verified, Viewer};
 use crate::error::{Error, Result};
 use crate::proposals::handlers::date;
 use crate::web::forms::FormPage;
 use crate::web::i18n::{translate, Lang};
 use crate::web::proxy::client_ip;
+use crate::web::visitor::{check_csrf, Verified, Viewer};
+use crate::web::AppState;
 use crate::web::{render_page, render_page_as, Crumb};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -282,7 +282,7 @@ pub(super) fn page(
     preview: Option<String>,
 ) -> Result<HttpResponse> {
     let lang = Lang::of(req);
-    let viewer = session::viewer(req);
+    let viewer = crate::web::visitor::viewer(req);
     let mut context = detail_json(lang, d, now, form, section);
     context["preview"] = json!(preview);
     context["can_submit"] = json!(viewer.as_ref().is_some_and(|v| v.verified()));

@@ -560,7 +560,7 @@ pub fn submit(
             .submitter_email
             .as_ref()
             .filter(|_| opinion.account.is_none());
-        let token = offline_address.map(|_| crate::auth::tokens::new_secret());
+        let token = offline_address.map(|_| crate::tokens::new_secret());
         let comment: i32 = diesel::insert_into(cc::table)
             .values((
                 cc::consultation_id.eq(id),

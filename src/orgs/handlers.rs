@@ -4,17 +4,17 @@
 
 use super::fields::{Contact, Description, Kind, Name};
 use super::model::{self, Accepted, Inviter, Member, NewOrganisation, Organisation, Role};
-use crate::app::AppState;
 use crate::auth::accounts::Origin;
 use crate::auth::fields::Email;
 use crate::auth::handlers::origin;
 use crate::auth::handlers::{CsrfOnly, TokenQuery};
 use crate::auth::rate_limit;
-use crate::auth::session::{self, check_csrf, Verified};
 use crate::error::{Error, Result};
 use crate::web::forms::FormPage;
 use crate::web::i18n::{translate, Lang};
 use crate::web::proxy::client_ip;
+use crate::web::visitor::{check_csrf, Verified};
+use crate::web::AppState;
 use crate::web::{render_page, render_page_as, Crumb};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -135,7 +135,7 @@ pub async fn mine(
     req: HttpRequest,
     state: web::Data<AppState>,
     hb: Templates,
-    viewer: session::Viewer,
+    viewer: crate::web::visitor::Viewer,
 ) -> Result<HttpResponse> {
     let id = viewer.id;
     let orgs = state.db(move |conn| model::mine(conn, id)).await?;
@@ -278,7 +278,7 @@ async fn org_page(
     id: Uuid,
     done: Option<&str>,
 ) -> Result<HttpResponse> {
-    let viewer = session::viewer(req).map(|v| v.id);
+    let viewer = crate::web::visitor::viewer(req).map(|v| v.id);
     let loaded = state.db(move |conn| visible(conn, id, viewer)).await?;
     let lang = Lang::of(req);
     let org = view(lang, &loaded.org);
@@ -513,7 +513,7 @@ pub async fn leave(
     req: HttpRequest,
     state: web::Data<AppState>,
     hb: Templates,
-    viewer: session::Viewer,
+    viewer: crate::web::visitor::Viewer,
     path: web::Path<Uuid>,
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse> {
@@ -544,7 +544,7 @@ pub struct TransferForm {
 pub async fn transfer(
     req: HttpRequest,
     state: web::Data<AppState>,
-    viewer: session::Viewer,
+    viewer: crate::web::visitor::Viewer,
     path: web::Path<Uuid>,
     form: web::Form<TransferForm>,
 ) -> Result<HttpResponse> {
@@ -572,4 +572,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/organisations/{id}/invite", web::post().to(invite))
         .route("/organisations/{id}/leave", web::post().to(leave))
         .route("/organisations/{id}/transfer", web::post().to(transfer));
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_confirmation_has_its_text() {
+        crate::web::i18n::assert_keys("orgs.done.", super::DONE);
+    }
 }

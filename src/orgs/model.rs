@@ -5,14 +5,15 @@
 
 use super::fields::{Contact, Description, Kind, Name};
 use crate::audit::{self, Entry};
+use crate::auth::account::unsubscribe_url;
 use crate::auth::accounts::Origin;
 use crate::auth::fields::Email;
-use crate::auth::{account::unsubscribe_url, tokens};
 use crate::db::schema::{
     accounts, organisation_invitations as inv, organisation_members as om, organisations as o,
 };
 use crate::error::{Error, Result};
 use crate::notify::{self, Category, Message};
+use crate::tokens;
 use crate::web::i18n::Lang;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
@@ -545,4 +546,12 @@ pub fn transfer(
             },
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_role_has_its_label() {
+        crate::web::i18n::assert_keys("orgs.role.", super::Role::ALL.into_iter().map(|r| r.code()));
+    }
 }

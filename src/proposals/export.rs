@@ -5,9 +5,9 @@
 
 use super::csv::{self, Encoding};
 use super::workflow::{self, State};
-use crate::app::AppState;
 use crate::error::{Error, Result};
 use crate::staff::{allows, Action, Grant, Role, Staff};
+use crate::web::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};

@@ -3,9 +3,9 @@
 //! title, the summary and the public reason of a decision.
 
 use super::workflow::{self, State};
-use crate::app::AppState;
 use crate::error::Result;
 use crate::web::cached;
+use crate::web::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, SecondsFormat, Utc};
 use diesel::prelude::*;

@@ -7,16 +7,16 @@ use super::fields::{Budget, LongText, Measures, Summary, Title};
 use super::listing::{self, Cursor, SearchText, Sort};
 use super::model::{self, Content, Filter, Listed, Proposal, Rejected, Step, CONFLICT_MESSAGE};
 use super::workflow::{self, Action, Actor, State};
-use crate::app::AppState;
 use crate::attachments::handlers::item_json;
 use crate::attachments::sniff::{MAX_LABEL, MAX_PER_OWNER};
 use crate::attachments::{self, Owner};
-use crate::auth::session::{self, check_csrf, Verified, Viewer};
 use crate::error::{Error, Result};
 use crate::plan::model::MeasureCode;
 use crate::web::forms::FormPage;
 use crate::web::i18n::{translate, Lang};
 use crate::web::proxy::client_ip;
+use crate::web::visitor::{check_csrf, Verified, Viewer};
+use crate::web::AppState;
 use crate::web::{render_page, render_page_as, Crumb};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -890,7 +890,7 @@ pub(crate) async fn show_page(
     form: &super::participation_handlers::CommentForm,
     status: StatusCode,
 ) -> Result<HttpResponse> {
-    let viewer = session::viewer(req);
+    let viewer = crate::web::visitor::viewer(req);
     let after = form.after;
     let (proposal, timeline, responses, participation, files) = state
         .db({

@@ -4,12 +4,12 @@
 use super::handlers::show_page;
 use super::model::{self, Proposal};
 use super::participation::{self, Standing};
-use crate::app::AppState;
-use crate::auth::session::{check_csrf, Verified, Viewer};
 use crate::comments::handlers::{back, post_form, PostedComment};
 use crate::comments::{self, view, Cursor, Page, Subject};
 use crate::error::Result;
 use crate::web::i18n::{translate, Lang};
+use crate::web::visitor::{check_csrf, Verified, Viewer};
+use crate::web::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::PgConnection;

@@ -5,9 +5,10 @@
 use super::Role;
 use crate::audit::{self, Entry};
 use crate::auth::fields::{DisplayName, Email, NewPassword};
-use crate::auth::{password, tokens};
+use crate::auth::password;
 use crate::db::schema::{accounts as a, staff_roles as sr};
 use crate::error::{Error, Result};
+use crate::tokens;
 use diesel::prelude::*;
 use rand::Rng;
 use serde_json::json;

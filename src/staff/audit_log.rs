@@ -2,13 +2,13 @@
 //! (type and id) and date range (dates in Japan time), paginated.
 
 use super::{crumbs, page, page_number, Action, Pager, Staff, Templates, PER_PAGE};
-use crate::app::AppState;
 use crate::auth::fields::Email;
 use crate::db::schema::{accounts as a, audit_log as l};
 use crate::error::Result;
 use crate::wareki::jst;
 use crate::web::forms::FormPage;
 use crate::web::i18n::{translate, Lang};
+use crate::web::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};

@@ -2,12 +2,12 @@
 //! is seeded.
 
 use super::{audit, crumbs, page, see_other, Action, Staff, Templates};
-use crate::app::AppState;
-use crate::auth::session::check_csrf;
 use crate::db::schema::departments as d;
 use crate::error::{Error, Result};
 use crate::web::forms::FormPage;
 use crate::web::i18n::{translate, Lang};
+use crate::web::visitor::check_csrf;
+use crate::web::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::prelude::*;
@@ -254,5 +254,14 @@ mod tests {
             .contains("100文字以内"));
         assert!(parse_name("課\u{0}").unwrap_err().contains("使えない文字"));
         assert!(parse_name("一行目\n二行目").is_err());
+    }
+
+    #[test]
+    fn every_confirmation_and_refusal_has_its_text() {
+        crate::web::i18n::assert_keys("staff.departments.done.", DONE);
+        crate::web::i18n::assert_english([
+            parse_name("").unwrap_err(),
+            parse_name(&"あ".repeat(101)).unwrap_err(),
+        ]);
     }
 }

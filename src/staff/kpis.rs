@@ -3,9 +3,7 @@
 //! first (a correction); the public measure page and the API show the latest year at once.
 
 use super::{audit, crumbs, page, see_other, Action, Staff, Templates};
-use crate::app::AppState;
 use crate::auth::fields::optional_text;
-use crate::auth::session::check_csrf;
 use crate::db::schema::kpi_actuals as ka;
 use crate::error::{Error, Result};
 use crate::plan::model::MeasureCode;
@@ -13,6 +11,8 @@ use crate::plan::quantity::Quantity;
 use crate::plan::{queries, views};
 use crate::web::forms::FormPage;
 use crate::web::i18n::{translate, Lang};
+use crate::web::visitor::check_csrf;
+use crate::web::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::prelude::*;
@@ -412,5 +412,20 @@ mod tests {
         assert!(parse_note(&"あ".repeat(501))
             .unwrap_err()
             .contains("500文字以内"));
+    }
+
+    #[test]
+    fn every_refusal_has_english() {
+        crate::web::i18n::assert_english([
+            parse_fiscal_year("").unwrap_err(),
+            parse_fiscal_year("令和6").unwrap_err(),
+            parse_fiscal_year("1990").unwrap_err(),
+            parse_value("").unwrap_err(),
+            parse_value(&"1".repeat(40)).unwrap_err(),
+            parse_value("八十").unwrap_err(),
+            parse_source("").unwrap_err(),
+            parse_source("a\nb").unwrap_err(),
+            parse_note(&"あ".repeat(501)).unwrap_err(),
+        ]);
     }
 }

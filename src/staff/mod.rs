@@ -18,13 +18,13 @@ pub mod people;
 pub mod proposals;
 pub mod roles;
 
-use crate::app::AppState;
 use crate::audit::{self, Entry};
-use crate::auth::session::Viewer;
 use crate::db::schema::staff_roles as sr;
 use crate::error::{Error, Result};
 use crate::web::i18n::{translate, Lang};
 use crate::web::proxy::client_ip;
+use crate::web::visitor::Viewer;
+use crate::web::AppState;
 use crate::web::Crumb;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;

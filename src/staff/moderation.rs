@@ -4,12 +4,12 @@
 //! `comments::moderate`.
 
 use super::{crumbs, page, see_other, Action, CsrfOnly, Staff, Templates};
-use crate::app::AppState;
-use crate::auth::session::check_csrf;
 use crate::comments::rules::moderated_departments;
 use crate::comments::{self, Moderation, Moderator, QueuePart, Queued, Subject};
 use crate::error::{Error, Result};
 use crate::web::i18n::{translate, Lang};
+use crate::web::visitor::check_csrf;
+use crate::web::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};

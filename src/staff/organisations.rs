@@ -2,12 +2,12 @@
 //! verifies one (`orgs::verify` records its own audit entry and emails the representative).
 
 use super::{crumbs, page, see_other, Action, CsrfOnly, Staff, Templates, PER_PAGE};
-use crate::app::AppState;
-use crate::auth::session::check_csrf;
 use crate::db::schema::{accounts as a, organisation_members as om, organisations as o};
 use crate::error::{Error, Result};
 use crate::orgs;
 use crate::web::i18n::{translate, Lang};
+use crate::web::visitor::check_csrf;
+use crate::web::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};

@@ -2,13 +2,13 @@
 //! waiting, with a button that tries a failed one again. Admins only.
 
 use super::{audit, crumbs, page, see_other, Action, CsrfOnly, Staff, Templates, PER_PAGE};
-use crate::app::AppState;
-use crate::auth::session::check_csrf;
 use crate::db::schema::outbox as ob;
 use crate::error::{Error, Result};
 use crate::notify::{self, OutboxEntry};
 use crate::wareki::jst;
 use crate::web::i18n::{translate, Lang};
+use crate::web::visitor::check_csrf;
+use crate::web::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};

@@ -4,12 +4,12 @@
 use super::{
     audit, crumbs, page, page_number, see_other, Action, Pager, Role, Staff, Templates, PER_PAGE,
 };
-use crate::app::AppState;
-use crate::auth::session::check_csrf;
 use crate::db::schema::{accounts as a, departments as d, staff_roles as sr};
 use crate::error::{Error, Result};
 use crate::web::forms::FormPage;
 use crate::web::i18n::{translate, Lang};
+use crate::web::visitor::check_csrf;
+use crate::web::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -447,5 +447,10 @@ mod tests {
     fn search_terms_match_literally() {
         assert_eq!(like_pattern("taro"), "%taro%");
         assert_eq!(like_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
+    }
+
+    #[test]
+    fn every_confirmation_has_its_text() {
+        crate::web::i18n::assert_keys("staff.person.done.", DONE);
     }
 }

@@ -5,13 +5,13 @@
 //! departments, checked again inside each action's transaction.
 
 use super::{crumbs, page, page_number, see_other, Action, Pager, Staff, Templates};
-use crate::app::AppState;
-use crate::auth::session::check_csrf;
 use crate::error::{Error, Result};
 use crate::proposals::model::{self, Rejected};
 use crate::proposals::review::{self, Op, QueueFilter, StaffActor};
 use crate::proposals::workflow::{self, Action as Flow, Actor, State};
 use crate::web::i18n::{translate, Lang};
+use crate::web::visitor::check_csrf;
+use crate::web::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -544,4 +544,12 @@ pub async fn set_measure(
         })
         .await?;
     Ok(see_other("/staff/measures?done=saved"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_confirmation_has_its_text() {
+        crate::web::i18n::assert_keys("staff.proposal.done.", super::DONE);
+    }
 }

@@ -6,9 +6,13 @@ pub mod forms;
 pub mod i18n;
 pub mod inputs;
 pub mod proxy;
+pub mod state;
+pub mod visitor;
 
-use crate::auth::session::{self, Viewer};
+pub use state::{AppState, Problem};
+
 use crate::error::{Error, Result};
+use crate::web::visitor::Viewer;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -117,8 +121,8 @@ pub fn render_page_as<T: Serialize>(
 ) -> Result<HttpResponse> {
     let lang = Lang::of(req);
     let context = PageContext {
-        viewer: session::viewer(req),
-        csrf: session::csrf_token(req),
+        viewer: crate::web::visitor::viewer(req),
+        csrf: crate::web::visitor::csrf_token(req),
         lang,
         other_lang: lang.other(),
         switch_lang_url: switch_lang_url(lang.other(), req),
@@ -226,7 +230,7 @@ pub async fn switch_lang(req: HttpRequest, code: web::Path<String>) -> Result<Ht
     let next = web::Query::<Next>::from_query(req.query_string())
         .ok()
         .and_then(|q| q.into_inner().next)
-        .filter(|n| session::local_path(n).is_some())
+        .filter(|n| crate::web::visitor::local_path(n).is_some())
         .unwrap_or_else(|| "/".to_owned());
     let cookie = actix_web::cookie::Cookie::build(i18n::LANG_COOKIE, lang.code())
         .path("/")

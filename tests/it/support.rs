@@ -3,8 +3,9 @@
 //! a fresh database cloned from it with the real HTTP service in front.
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
-use kyodo::app::{self, AppState};
+use kyodo::app;
 use kyodo::db::{LocalPostgres, QueryCounter};
+use kyodo::web::AppState;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
