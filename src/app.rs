@@ -148,7 +148,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(auth::handlers::routes)
     .configure(auth::account::routes)
     .configure(crate::orgs::routes)
-    .configure(crate::staff::routes)
+    .configure(|cfg| crate::auth::staff::register(cfg, staff_routes()))
     .configure(crate::attachments::routes)
     .configure(crate::proposals::routes)
     .configure(crate::consultations::handlers::routes)
@@ -157,6 +157,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     // carries the methods of the routes whose path matched (`web::inputs` makes it a 405 page,
     // or a 404 when there were none), so a wrong method is never taken for a missing page.
     .service(web::resource("/{anything:.*}"));
+}
+
+/// Every staff route, from the tables of the domains that own them.
+pub fn staff_routes() -> impl Iterator<Item = &'static crate::auth::staff::StaffRoute> {
+    [
+        crate::staff::STAFF_ROUTES,
+        crate::plan::actuals::STAFF_ROUTES,
+        crate::proposals::staff::STAFF_ROUTES,
+        crate::comments::moderation::STAFF_ROUTES,
+        crate::consultations::staff::STAFF_ROUTES,
+    ]
+    .into_iter()
+    .flatten()
 }
 
 /// Starts serving `state` on `listener`; the returned server runs until its handle stops it.

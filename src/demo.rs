@@ -108,7 +108,7 @@ impl Demo<'_> {
         staff: Uuid,
         op: Op,
     ) -> Result<()> {
-        let grants = crate::staff::grants_of(conn, staff)?;
+        let grants = crate::auth::staff::grants_of(conn, staff)?;
         let version = self.version(conn, id, author)?;
         let actor = StaffActor {
             id: staff,
@@ -239,7 +239,7 @@ pub fn fill(conn: &mut PgConnection, public_url: &str) -> Result<()> {
             diesel::insert_into(crate::db::schema::staff_roles::table)
                 .values((
                     crate::db::schema::staff_roles::account_id.eq(account),
-                    crate::db::schema::staff_roles::role.eq(crate::staff::roles::Role::Reviewer.code()),
+                    crate::db::schema::staff_roles::role.eq(crate::auth::roles::Role::Reviewer.code()),
                     crate::db::schema::staff_roles::department_id.eq(Some(id)),
                 ))
                 .execute(conn)?;

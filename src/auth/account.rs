@@ -4,7 +4,6 @@
 
 use super::accounts::{self, security_email, Origin};
 use super::fields::{optional_text, DisplayName, Email, NewPassword, DELETED_NAME};
-use super::handlers::{notice, origin, CsrfOnly, TokenQuery};
 use super::session;
 use super::{password, rate_limit};
 use crate::audit::{self, Entry};
@@ -12,9 +11,12 @@ use crate::db::schema::accounts as a;
 use crate::error::{Error, Result};
 use crate::notify;
 use crate::web::forms::FormPage;
+use crate::web::forms::{CsrfOnly, TokenQuery};
 use crate::web::i18n::{translate, Lang};
+use crate::web::notice;
 use crate::web::visitor::{check_csrf, Viewer};
 use crate::web::AppState;
+use crate::web::Templates;
 use crate::web::{render_page, render_page_as, Crumb};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -24,8 +26,6 @@ use handlebars::Handlebars;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
-
-type Templates = web::Data<Handlebars<'static>>;
 
 #[derive(Queryable, Serialize)]
 struct AccountView {
@@ -73,7 +73,7 @@ async fn page(
 ) -> Result<HttpResponse> {
     let id = viewer.id;
     let (account, staff) = state
-        .db(move |conn| Ok((load(conn, id)?, crate::staff::has_any_role(conn, id)?)))
+        .db(move |conn| Ok((load(conn, id)?, crate::auth::staff::has_any_role(conn, id)?)))
         .await?;
     if forms.profile.is_untouched() {
         let stored = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -242,7 +242,7 @@ pub async fn change_email(
     let Some(email) = forms.email.check("email", Email::parse(&form.email)) else {
         return page(&req, &state, &hb, &viewer, forms, None).await;
     };
-    let origin = origin(&req, &state);
+    let origin = Origin::of(&req, &state);
     let lang = Lang::of(&req);
     let (id, name) = (viewer.id, viewer.display_name.clone());
     if !password_matches(&state, id, &form.password).await? {
@@ -297,8 +297,8 @@ pub async fn confirm_email(
     hb: Templates,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse> {
-    let token = query.into_inner().token.unwrap_or_default();
-    let origin = origin(&req, &state);
+    let token = query.into_inner().token;
+    let origin = Origin::of(&req, &state);
     let changed = state
         .db(move |conn| {
             conn.transaction(|conn| {
@@ -361,7 +361,7 @@ pub async fn change_password(
     ) else {
         return page(&req, &state, &hb, &viewer, forms, None).await;
     };
-    let origin = origin(&req, &state);
+    let origin = Origin::of(&req, &state);
     let v = viewer.clone();
     let lang = Lang::of(&req);
     if !password_matches(&state, v.id, &form.current).await? {
@@ -444,7 +444,7 @@ pub async fn resend_verification(
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse> {
     check_csrf(&req, &form.csrf)?;
-    let origin = origin(&req, &state);
+    let origin = Origin::of(&req, &state);
     let lang = Lang::of(&req);
     if !viewer.verified() {
         state
@@ -473,7 +473,7 @@ pub async fn end_all_sessions(
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse> {
     check_csrf(&req, &form.csrf)?;
-    let ip = origin(&req, &state).ip;
+    let ip = Origin::of(&req, &state).ip;
     state
         .db(move |conn| {
             session::end_all(conn, viewer.id)?;
@@ -562,7 +562,7 @@ pub async fn delete(
         );
         return page(&req, &state, &hb, &viewer, forms, None).await;
     }
-    let origin = origin(&req, &state);
+    let origin = Origin::of(&req, &state);
     let id = viewer.id;
     let represents: bool = state
         .db(move |conn| {
@@ -595,14 +595,6 @@ pub async fn delete(
         .add_cookie(&session::cookie(&req, None))
         .map_err(|e| Error::Internal(e.to_string()))?;
     Ok(response)
-}
-
-/// The unsubscribe link of notification emails, for `List-Unsubscribe`.
-pub fn unsubscribe_url(public_url: &str, token: &str) -> String {
-    format!(
-        "{}/unsubscribe?token={token}",
-        public_url.trim_end_matches('/')
-    )
 }
 
 fn unsubscribe_by_token(conn: &mut PgConnection, token: &str) -> Result<bool> {
@@ -641,7 +633,7 @@ pub async fn unsubscribe(
     hb: Templates,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse> {
-    let token = query.into_inner().token.unwrap_or_default();
+    let token = query.into_inner().token;
     let done = state
         .db(move |conn| unsubscribe_by_token(conn, &token))
         .await?;

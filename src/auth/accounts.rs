@@ -25,6 +25,14 @@ pub struct Origin {
 }
 
 impl Origin {
+    /// The origin of `req`: its client's address, and this site's public address.
+    pub fn of(req: &actix_web::HttpRequest, state: &crate::web::AppState) -> Origin {
+        Origin {
+            public_url: state.public_url.clone(),
+            ip: crate::web::proxy::client_ip(req),
+        }
+    }
+
     pub fn to(&self, path: &str) -> String {
         format!("{}{path}", self.public_url.trim_end_matches('/'))
     }
@@ -315,4 +323,55 @@ pub fn reset_password(
         )?;
         Ok(true)
     })
+}
+
+/// The unsubscribe link of notification emails, for `List-Unsubscribe`.
+pub fn unsubscribe_url(public_url: &str, token: &str) -> String {
+    format!(
+        "{}/unsubscribe?token={token}",
+        public_url.trim_end_matches('/')
+    )
+}
+
+type Recipient = (Option<String>, String, bool, String, String);
+
+fn recipient(conn: &mut PgConnection, account: Uuid) -> Result<Option<Recipient>> {
+    Ok(accounts::table
+        .find(account)
+        .filter(accounts::deleted_at.is_null())
+        .select((
+            accounts::email,
+            accounts::display_name,
+            accounts::notify_updates,
+            accounts::unsubscribe_token,
+            accounts::lang,
+        ))
+        .first(conn)
+        .optional()?)
+}
+
+/// A notification to one account, unless it turned update emails off (or has no address).
+pub fn notify_account(
+    conn: &mut PgConnection,
+    public_url: &str,
+    account: Uuid,
+    template: &'static str,
+    context: impl Fn(Lang) -> serde_json::Value,
+) -> Result<()> {
+    if let Some((Some(email), name, true, token, lang)) = recipient(conn, account)? {
+        let lang = Lang::parse(&lang).unwrap_or(Lang::Ja);
+        notify::enqueue(
+            conn,
+            Message {
+                to_address: email,
+                to_name: Some(name),
+                lang,
+                template,
+                context: context(lang),
+                category: Category::Notification,
+                unsubscribe_url: Some(unsubscribe_url(public_url, &token)),
+            },
+        )?;
+    }
+    Ok(())
 }

@@ -103,6 +103,15 @@ impl DisplayName {
 /// What a deleted account is shown as, beside what the person wrote.
 pub const DELETED_NAME: &str = "退会したユーザー";
 
+/// An author's name as a page shows it: a deleted account's placeholder in the page's language.
+pub fn shown_name(lang: crate::web::i18n::Lang, name: &str) -> String {
+    if name == DELETED_NAME {
+        crate::web::i18n::t(lang, "proposals.deleted_author")
+    } else {
+        name.to_owned()
+    }
+}
+
 /// Optional private text (real name, address, phone): trimmed, bounded, empty → None.
 pub fn optional_text(raw: &str, label: &str, max: usize) -> Result<Option<String>, String> {
     let text = raw.trim();

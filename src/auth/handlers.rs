@@ -9,41 +9,21 @@ use crate::audit::{self, Entry};
 use crate::error::{Error, Result};
 use crate::tokens;
 use crate::web::forms::FormPage;
+use crate::web::forms::{CsrfOnly, TokenQuery};
 use crate::web::i18n::{translate, Lang};
-use crate::web::proxy::client_ip;
+use crate::web::render_page_as;
 use crate::web::visitor::{check_csrf, safe_next, Viewer};
 use crate::web::AppState;
-use crate::web::{render_page_as, Crumb};
+use crate::web::Templates;
+use crate::web::{home_crumbs, notice};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use handlebars::Handlebars;
 use serde::Deserialize;
 use serde_json::json;
 
-type Templates = web::Data<Handlebars<'static>>;
-
-pub fn origin(req: &HttpRequest, state: &AppState) -> Origin {
-    Origin {
-        public_url: state.public_url.clone(),
-        ip: client_ip(req),
-    }
-}
-
 fn title(lang: Lang, key: &str) -> String {
     translate(lang, key, &[])
-}
-
-fn crumbs(lang: Lang, label: &str) -> [Crumb; 2] {
-    [
-        Crumb {
-            label: translate(lang, "crumb.home", &[]),
-            href: Some("/".into()),
-        },
-        Crumb {
-            label: label.to_owned(),
-            href: None,
-        },
-    ]
 }
 
 /// A form page: the template with what was typed and the messages next to the fields.
@@ -61,7 +41,7 @@ fn form_page(
         hb,
         template,
         &page_title,
-        &crumbs(lang, &page_title),
+        &home_crumbs(lang, &page_title),
         &json!({ "form": form }),
         if form.has_errors() {
             StatusCode::BAD_REQUEST
@@ -88,28 +68,6 @@ fn limited(
         actix_web::http::header::RETRY_AFTER,
         actix_web::http::header::HeaderValue::from(retry_after),
     );
-    Ok(response)
-}
-
-/// A short page that says what happened and what to do next (`{key}.title`, `{key}.message`).
-pub fn notice(
-    req: &HttpRequest,
-    hb: &Handlebars<'_>,
-    key: &str,
-    status: StatusCode,
-) -> Result<HttpResponse> {
-    let lang = Lang::of(req);
-    let page_title = title(lang, &format!("{key}.title"));
-    let body = json!({ "heading": page_title, "message": title(lang, &format!("{key}.message")) });
-    let response = render_page_as(
-        req,
-        hb,
-        "auth/notice",
-        &page_title,
-        &crumbs(lang, &page_title),
-        &body,
-        status,
-    )?;
     Ok(response)
 }
 
@@ -151,7 +109,7 @@ pub async fn sign_up(
     let (Some(email), Some(name), Some(password)) = (email, name, password) else {
         return form_page(&req, &hb, "auth/signup", "auth.signup.title", &page);
     };
-    let origin = origin(&req, &state);
+    let origin = Origin::of(&req, &state);
     let lang = Lang::of(&req);
     let ip = origin.ip.clone().unwrap_or_default();
     // Hashing also when the address is taken keeps both answers equally slow.
@@ -177,19 +135,14 @@ pub async fn sign_up(
     notice(&req, &hb, "auth.check_email", StatusCode::OK)
 }
 
-#[derive(Deserialize)]
-pub struct TokenQuery {
-    pub token: Option<String>,
-}
-
 pub async fn verify(
     req: HttpRequest,
     state: web::Data<AppState>,
     hb: Templates,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse> {
-    let token = query.into_inner().token.unwrap_or_default();
-    let origin = origin(&req, &state);
+    let token = query.into_inner().token;
+    let origin = Origin::of(&req, &state);
     let verified = state
         .db(move |conn| accounts::verify_email(conn, &origin, &token))
         .await?;
@@ -238,7 +191,7 @@ pub async fn sign_in(
     let Some(email) = page.check("email", Email::parse(&form.email)) else {
         return form_page(&req, &hb, "auth/login", "auth.login.title", &page);
     };
-    let origin = origin(&req, &state);
+    let origin = Origin::of(&req, &state);
     let ip = origin.ip.clone();
     let user_agent = req
         .headers()
@@ -350,13 +303,6 @@ pub async fn sign_in(
         .finish())
 }
 
-/// A form with nothing but its CSRF token (a button).
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    pub csrf: String,
-}
-
 pub async fn sign_out_form(
     req: HttpRequest,
     hb: Templates,
@@ -417,7 +363,7 @@ pub async fn forgot(
     let Some(email) = page.check("email", Email::parse(&form.email)) else {
         return form_page(&req, &hb, "auth/forgot", "auth.forgot.title", &page);
     };
-    let origin = origin(&req, &state);
+    let origin = Origin::of(&req, &state);
     let lang = Lang::of(&req);
     let done = state
         .db(move |conn| {
@@ -458,7 +404,7 @@ pub async fn reset_form(
     hb: Templates,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse> {
-    let token = query.into_inner().token.unwrap_or_default();
+    let token = query.into_inner().token;
     let probe = token.clone();
     if !state
         .db(move |conn| accounts::token_is_live(conn, &probe, "reset"))
@@ -484,7 +430,7 @@ pub async fn reset(
     let Some(password) = page.check("password", NewPassword::parse(&form.password, None)) else {
         return form_page(&req, &hb, "auth/reset", "auth.reset.title", &page);
     };
-    let origin = origin(&req, &state);
+    let origin = Origin::of(&req, &state);
     let hash = password::hash_async(password.as_str().to_owned()).await?;
     let done = state
         .db(move |conn| accounts::reset_password(conn, &origin, &form.token, &hash))

@@ -119,7 +119,7 @@ pub fn fill(
         "職員個人を中傷しているように読めます。",
         None,
     )?;
-    let grants = crate::staff::grants_of(conn, admin)?;
+    let grants = crate::auth::staff::grants_of(conn, admin)?;
     moderate(
         conn,
         &Moderator {

@@ -5,14 +5,18 @@
 use super::fields::{self, Channel, MAX_BODY};
 use super::model::{self, Consultation, Detail, Notice, Opinion};
 use super::period::{start_of_day, State};
-use crate::auth::handlers::notice;
 use crate::error::{Error, Result};
-use crate::proposals::handlers::date;
 use crate::web::forms::FormPage;
+use crate::web::forms::TokenQuery;
+use crate::web::i18n::t;
 use crate::web::i18n::{translate, Lang};
+use crate::web::notice;
+use crate::web::present::date;
+use crate::web::present::paragraphs;
 use crate::web::proxy::client_ip;
 use crate::web::visitor::{check_csrf, Verified, Viewer};
 use crate::web::AppState;
+use crate::web::Templates;
 use crate::web::{render_page, render_page_as, Crumb};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -21,14 +25,8 @@ use handlebars::Handlebars;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-type Templates = web::Data<Handlebars<'static>>;
-
 /// Published opinions per page of the result.
 pub const OPINIONS_PER_PAGE: i64 = 50;
-
-pub(super) fn t(lang: Lang, key: &str) -> String {
-    translate(lang, key, &[])
-}
 
 /// Home › 意見公募 › the consultation a page belongs to, if any › the page.
 fn crumbs(lang: Lang, within: Option<&Consultation>, here: &str) -> Vec<Crumb> {
@@ -39,14 +37,6 @@ fn crumbs(lang: Lang, within: Option<&Consultation>, here: &str) -> Vec<Crumb> {
         href.as_deref().zip(within.map(|c| c.title.clone())),
         here,
     )
-}
-
-/// A text as paragraphs, one per non-empty line.
-pub(super) fn paragraphs(text: &str) -> Vec<&str> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect()
 }
 
 pub(super) fn state_label(lang: Lang, state: State) -> String {
@@ -524,12 +514,6 @@ pub async fn result(
         ),
         &context,
     )
-}
-
-#[derive(Debug, Deserialize)]
-pub struct TokenQuery {
-    #[serde(default)]
-    token: String,
 }
 
 /// `GET /consultations/unsubscribe?token=`: a button (link scanners must not unsubscribe

@@ -6,12 +6,15 @@ use super::fields::{Contact, Description, Kind, Name};
 use super::model::{self, Accepted, Inviter, Member, NewOrganisation, Organisation, Role};
 use crate::auth::accounts::Origin;
 use crate::auth::fields::Email;
-use crate::auth::handlers::origin;
-use crate::auth::handlers::{CsrfOnly, TokenQuery};
+use crate::web::i18n::t;
+use crate::web::see_other;
+use crate::web::Templates;
+
 use crate::auth::rate_limit;
 use crate::error::{Error, Result};
 use crate::web::forms::FormPage;
-use crate::web::i18n::{translate, Lang};
+use crate::web::forms::{CsrfOnly, TokenQuery};
+use crate::web::i18n::Lang;
 use crate::web::proxy::client_ip;
 use crate::web::visitor::{check_csrf, Verified};
 use crate::web::AppState;
@@ -22,12 +25,6 @@ use handlebars::Handlebars;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
-
-type Templates = web::Data<Handlebars<'static>>;
-
-fn t(lang: Lang, key: &str) -> String {
-    translate(lang, key, &[])
-}
 
 fn home(lang: Lang) -> Crumb {
     Crumb {
@@ -48,12 +45,6 @@ fn here(label: &str) -> Crumb {
         label: label.to_owned(),
         href: None,
     }
-}
-
-fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header(("location", location.to_owned()))
-        .finish()
 }
 
 /// An organisation with its kind's label, as every template receives it.
@@ -419,7 +410,7 @@ pub async fn invite(
     let Some(email) = page.check("email", Email::parse(&form.email)) else {
         return invite_page(&req, &hb, &state, id, &page).await;
     };
-    let origin: Origin = origin(&req, &state);
+    let origin: Origin = Origin::of(&req, &state);
     let lang = Lang::of(&req);
     state
         .db(move |conn| {
@@ -444,7 +435,7 @@ pub async fn join_form(
     _viewer: Verified,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse> {
-    let token = query.into_inner().token.unwrap_or_default();
+    let token = query.into_inner().token;
     let probe = token.clone();
     let Some(invitation) = state
         .db(move |conn| model::invitation(conn, &probe))

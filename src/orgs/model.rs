@@ -5,7 +5,7 @@
 
 use super::fields::{Contact, Description, Kind, Name};
 use crate::audit::{self, Entry};
-use crate::auth::account::unsubscribe_url;
+use crate::auth::accounts::unsubscribe_url;
 use crate::auth::accounts::Origin;
 use crate::auth::fields::Email;
 use crate::db::schema::{
@@ -173,9 +173,10 @@ pub fn role_of(conn: &mut PgConnection, organisation: Uuid, account: Uuid) -> Re
 }
 
 /// Whether `account` is staff who may verify organisations (an admin), and so may see
-/// unverified ones. Roles are checked in one place: `staff::roles::allows`.
+/// unverified ones. Roles are checked in one place: `crate::auth::roles::allows`.
 pub fn is_verifier(conn: &mut PgConnection, account: Uuid) -> Result<bool> {
-    use crate::staff::{grants_of, roles};
+    use crate::auth::roles;
+    use crate::auth::staff::grants_of;
     Ok(roles::allows(
         &grants_of(conn, account)?,
         roles::Action::VerifyOrganisations,

@@ -8,13 +8,12 @@ use crate::error::{Error, Result};
 use crate::proposals::live;
 use crate::web::i18n::{translate, Lang};
 use crate::web::AppState;
+use crate::web::Templates;
 use crate::web::{json, render_page, render_page_as, Crumb};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use handlebars::Handlebars;
 use serde_json::json as context;
-
-type Templates = web::Data<Handlebars<'static>>;
 
 fn parse_code(raw: &str) -> Result<MeasureCode> {
     raw.parse().map_err(Error::BadRequest)

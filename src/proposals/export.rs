@@ -5,8 +5,12 @@
 
 use super::csv::{self, Encoding};
 use super::workflow::{self, State};
+use crate::auth::roles::allows;
+use crate::auth::roles::Action;
+use crate::auth::roles::Grant;
+use crate::auth::roles::Role;
+use crate::auth::staff::Staff;
 use crate::error::{Error, Result};
-use crate::staff::{allows, Action, Grant, Role, Staff};
 use crate::web::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};

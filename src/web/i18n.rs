@@ -95,6 +95,11 @@ pub fn table(lang: Lang) -> &'static Table {
     &tables[&lang]
 }
 
+/// The text of `key`, without placeholders.
+pub fn t(lang: Lang, key: &str) -> String {
+    translate(lang, key, &[])
+}
+
 /// Every key asked for and missing since the process started, with its language: a test renders
 /// every kind of page and email and asserts this stays empty, so a gap cannot hide on a page.
 static MISSING: Mutex<BTreeSet<(&'static str, String)>> = Mutex::new(BTreeSet::new());

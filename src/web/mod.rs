@@ -5,6 +5,8 @@ pub mod errors;
 pub mod forms;
 pub mod i18n;
 pub mod inputs;
+pub mod paging;
+pub mod present;
 pub mod proxy;
 pub mod state;
 pub mod visitor;
@@ -44,6 +46,16 @@ pub fn templates() -> Result<Handlebars<'static>> {
     Ok(hb)
 }
 
+/// The compiled templates, as handlers take them.
+pub type Templates = web::Data<Handlebars<'static>>;
+
+/// A 303 to `location` after a successful POST.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.to_owned()))
+        .finish()
+}
+
 /// One entry of the breadcrumb trail; the current page has no `href`.
 #[derive(Debug, Serialize)]
 pub struct Crumb {
@@ -80,6 +92,67 @@ pub fn section_crumbs(
         href: None,
     });
     trail
+}
+
+/// home › `here`: the trail of a page outside every section.
+pub fn home_crumbs(lang: Lang, here: &str) -> Vec<Crumb> {
+    vec![
+        Crumb {
+            label: i18n::t(lang, "crumb.home"),
+            href: Some("/".into()),
+        },
+        Crumb {
+            label: here.to_owned(),
+            href: None,
+        },
+    ]
+}
+
+/// home › 職員ページ › … › this page (`trail`, the last without a link); the staff area's
+/// own page when `trail` is empty.
+pub fn staff_crumbs(lang: Lang, trail: &[(&str, Option<String>)]) -> Vec<Crumb> {
+    if trail.is_empty() {
+        return home_crumbs(lang, &i18n::t(lang, "staff.title"));
+    }
+    let mut crumbs = vec![
+        Crumb {
+            label: i18n::t(lang, "crumb.home"),
+            href: Some("/".into()),
+        },
+        Crumb {
+            label: i18n::t(lang, "staff.title"),
+            href: Some("/staff".into()),
+        },
+    ];
+    crumbs.extend(trail.iter().map(|(label, href)| Crumb {
+        label: (*label).to_owned(),
+        href: href.clone(),
+    }));
+    crumbs
+}
+
+/// A short page that says what happened and what to do next (`{key}.title`, `{key}.message`).
+pub fn notice(
+    req: &HttpRequest,
+    hb: &Handlebars<'_>,
+    key: &str,
+    status: StatusCode,
+) -> Result<HttpResponse> {
+    let lang = Lang::of(req);
+    let title = i18n::t(lang, &format!("{key}.title"));
+    let body = serde_json::json!({
+        "heading": title,
+        "message": i18n::t(lang, &format!("{key}.message")),
+    });
+    render_page_as(
+        req,
+        hb,
+        "notice",
+        &title,
+        &home_crumbs(lang, &title),
+        &body,
+        status,
+    )
 }
 
 /// The fields the layout needs, beside the page's own.

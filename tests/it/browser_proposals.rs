@@ -95,7 +95,7 @@ fn write_review_revise_adopt_with_emails() {
         .await;
         resident(&app, &app.visitor(), HANAKO, "本庄花子").await;
         let sink = SmtpSink::start();
-        let mailer = Mailer::smtp(&sink.url(), notify::DEFAULT_FROM).unwrap();
+        let mailer = Mailer::smtp(&sink.url(), kyodo::config::DEFAULT_FROM).unwrap();
         deliver(&app, &mailer); // the sign-ups' verification emails
         let browser = Browser::start().await.unwrap();
         let mut failures = Vec::new();

@@ -69,7 +69,7 @@ fn opinion_fax_deadline_views_and_publication() {
         app.clock.set(jst(2026, 11, 20, 9, 0, 0));
         create_december(&admin, dept).await;
         let sink = SmtpSink::start();
-        let mailer = Mailer::smtp(&sink.url(), notify::DEFAULT_FROM).unwrap();
+        let mailer = Mailer::smtp(&sink.url(), kyodo::config::DEFAULT_FROM).unwrap();
         deliver(&app, &mailer);
         let browser = Browser::start().await.unwrap();
         let mut failures = Vec::new();
