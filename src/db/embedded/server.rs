@@ -12,6 +12,7 @@ use super::command::{file_tail, output_tail, run, TAIL_LINES};
 use super::{setup, LocalPostgres, POLL, PORT};
 use crate::error::Error;
 
+/// How long a server started (or found running) gets to answer on its socket.
 const SOCKET_WAIT: Duration = Duration::from_secs(30);
 
 impl LocalPostgres {
