@@ -267,6 +267,7 @@ pub async fn change_email(
                         "email_change",
                         Some(email.as_str()),
                         accounts::VERIFY_TTL,
+                        origin.now,
                     )?;
                     notify::enqueue(
                         conn,
@@ -303,7 +304,7 @@ pub async fn confirm_email(
         .db(move |conn| {
             conn.transaction(|conn| {
                 let Some((id, Some(new_email))) =
-                    accounts::consume_token(conn, &token, "email_change")?
+                    accounts::consume_token(conn, &token, "email_change", origin.now)?
                 else {
                     return Ok(false);
                 };
@@ -315,7 +316,7 @@ pub async fn confirm_email(
                     return Ok(false);
                 }
                 diesel::update(a::table.find(id))
-                    .set((a::email.eq(&new_email), a::email_verified_at.eq(Utc::now())))
+                    .set((a::email.eq(&new_email), a::email_verified_at.eq(origin.now)))
                     .execute(conn)?;
                 audit::record(
                     conn,
@@ -517,7 +518,7 @@ pub fn delete_account(conn: &mut PgConnection, origin: &Origin, id: Uuid) -> Res
                 a::address.eq(None::<String>),
                 a::phone.eq(None::<String>),
                 a::notify_updates.eq(false),
-                a::deleted_at.eq(Utc::now()),
+                a::deleted_at.eq(origin.now),
             ))
             .execute(conn)?;
         session::end_all(conn, id)?;

@@ -232,13 +232,14 @@ pub async fn sign_in(
                 Some(_) => Some(password::hash_async(form.password.clone()).await?),
                 None => None,
             };
+            let now = state.clock.now();
             let secret = state
                 .db(move |conn| {
                     if let Some(hash) = rehash {
                         accounts::store_password_hash(conn, account, &hash)?;
                     }
                     let secret =
-                        session::start(conn, account, ip.as_deref(), user_agent.as_deref())?;
+                        session::start(conn, account, ip.as_deref(), user_agent.as_deref(), now)?;
                     let entry = Entry {
                         actor: Some(account),
                         action: "session.sign_in",
@@ -405,9 +406,9 @@ pub async fn reset_form(
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse> {
     let token = query.into_inner().token;
-    let probe = token.clone();
+    let (probe, now) = (token.clone(), state.clock.now());
     if !state
-        .db(move |conn| accounts::token_is_live(conn, &probe, "reset"))
+        .db(move |conn| accounts::token_is_live(conn, &probe, "reset", now))
         .await?
     {
         return notice(&req, &hb, "auth.link_invalid", StatusCode::BAD_REQUEST);

@@ -15,7 +15,7 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpRequest};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 use uuid::Uuid;
@@ -47,6 +47,7 @@ pub fn start(
     account: Uuid,
     ip: Option<&str>,
     user_agent: Option<&str>,
+    now: DateTime<Utc>,
 ) -> Result<String> {
     use crate::db::schema::sessions::dsl as s;
     let secret = tokens::new_secret();
@@ -54,7 +55,7 @@ pub fn start(
         .values((
             s::id_hash.eq(tokens::digest(&secret)),
             s::account_id.eq(account),
-            s::expires_at.eq(Utc::now() + ABSOLUTE),
+            s::expires_at.eq(now + ABSOLUTE),
             s::ip.eq(ip),
             s::user_agent.eq(user_agent.map(|ua| ua.chars().take(300).collect::<String>())),
         ))

@@ -39,6 +39,7 @@ pub fn fill(
     staff: Uuid,
     people: &[Uuid],
     organisation: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
     let question = posted(
         conn,
@@ -127,7 +128,7 @@ pub fn fill(
             grants: &grants,
             ip: None,
             public_url,
-            now: chrono::Utc::now(),
+            now,
         },
         advert,
         &Moderation::Hide("営利目的の宣伝のため（利用規約第5条）".into()),

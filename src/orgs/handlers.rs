@@ -436,9 +436,9 @@ pub async fn join_form(
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse> {
     let token = query.into_inner().token;
-    let probe = token.clone();
+    let (probe, now) = (token.clone(), state.clock.now());
     let Some(invitation) = state
-        .db(move |conn| model::invitation(conn, &probe))
+        .db(move |conn| model::invitation(conn, &probe, now))
         .await?
     else {
         return notice(
@@ -480,9 +480,9 @@ pub async fn join(
     check_csrf(&req, &form.csrf)?;
     let form = form.into_inner();
     let viewer = viewer.0;
-    let ip = client_ip(&req);
+    let origin = Origin::of(&req, &state);
     let outcome = state
-        .db(move |conn| model::accept(conn, &form.token, viewer.id, &viewer.email, ip.as_deref()))
+        .db(move |conn| model::accept(conn, &form.token, viewer.id, &viewer.email, &origin))
         .await?;
     match outcome {
         Accepted::Joined(id) => Ok(see_other(&format!("/organisations/{id}?done=joined"))),

@@ -161,7 +161,9 @@ pub async fn csv(
     let encoding = Encoding::parse(query.encoding.as_deref()).map_err(Error::BadRequest)?;
     let rows = state.db(move |conn| rows(conn, &scope)).await?;
     let body = csv::encode(&table(&rows), encoding);
-    let today = Utc::now()
+    let today = state
+        .clock
+        .now()
         .with_timezone(&crate::wareki::jst())
         .format("%Y%m%d");
     Ok(HttpResponse::Ok()

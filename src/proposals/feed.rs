@@ -133,7 +133,7 @@ pub fn atom(base: &str, events: &[Event], now: DateTime<Utc>) -> String {
 /// `/proposals/feed.atom`
 pub async fn feed(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse> {
     let events = state.db(events).await?;
-    let xml = atom(&state.public_url, &events, Utc::now());
+    let xml = atom(&state.public_url, &events, state.clock.now());
     Ok(cached(
         &req,
         "application/atom+xml; charset=utf-8",

@@ -128,7 +128,7 @@ pub async fn queue(
         })
         .await?;
     let lang = Lang::of(&req);
-    let now = Utc::now();
+    let now = state.clock.now();
     let items: Vec<Value> = rows
         .iter()
         .map(|r| {

@@ -1,6 +1,7 @@
 //! `/staff/organisations`: organisations (団体), unverified ones first, with a button that
 //! verifies one (`orgs::verify` records its own audit entry and emails the representative).
 
+use crate::auth::accounts::Origin;
 use crate::auth::roles::Action;
 use crate::auth::staff::Staff;
 use crate::db::schema::{accounts as a, organisation_members as om, organisations as o};
@@ -126,13 +127,9 @@ pub async fn verify(
     staff.require(Action::VerifyOrganisations)?;
     check_csrf(&req, &form.csrf)?;
     let id = Uuid::parse_str(&path).map_err(|_| Error::NotFound)?;
-    let (actor, ip, public_url) = (
-        staff.id(),
-        crate::web::proxy::client_ip(&req),
-        state.public_url.clone(),
-    );
+    let (actor, origin) = (staff.id(), Origin::of(&req, &state));
     state
-        .db(move |conn| orgs::verify(conn, actor, id, ip.as_deref(), &public_url))
+        .db(move |conn| orgs::verify(conn, actor, id, &origin))
         .await?;
     Ok(see_other("/staff/organisations?done=verified"))
 }
