@@ -259,22 +259,39 @@ fn detail_json(
     v
 }
 
-/// The consultation's page; with `preview`, the staff's preview of a draft saying so on top.
-#[allow(clippy::too_many_arguments)]
+/// How the consultation's page is shown: the opinion form (as typed, about `section`), the
+/// status, and on the staff's preview of a draft, the note saying so on top.
+pub(super) struct Shown<'a> {
+    pub form: &'a FormPage,
+    pub section: &'a str,
+    pub status: StatusCode,
+    pub preview: Option<String>,
+}
+
+impl Shown<'_> {
+    /// The page as anyone first opens it.
+    pub fn fresh(preview: Option<String>) -> Shown<'static> {
+        Shown {
+            form: &crate::web::forms::EMPTY_FORM,
+            section: "",
+            status: StatusCode::OK,
+            preview,
+        }
+    }
+}
+
+/// The consultation's page.
 pub(super) fn page(
     req: &HttpRequest,
     hb: &Handlebars<'_>,
     d: &Detail,
     now: DateTime<Utc>,
-    form: &FormPage,
-    section: &str,
-    status: StatusCode,
-    preview: Option<String>,
+    shown: Shown<'_>,
 ) -> Result<HttpResponse> {
     let lang = Lang::of(req);
     let viewer = crate::web::visitor::viewer(req);
-    let mut context = detail_json(lang, d, now, form, section);
-    context["preview"] = json!(preview);
+    let mut context = detail_json(lang, d, now, shown.form, shown.section);
+    context["preview"] = json!(shown.preview);
     context["can_submit"] = json!(viewer.as_ref().is_some_and(|v| v.verified()));
     context["login_href"] = json!(format!("/login?next=/consultations/{}", d.consultation.id));
     context["default_name"] = json!(viewer.map(|v| v.display_name));
@@ -285,7 +302,7 @@ pub(super) fn page(
         &d.consultation.title,
         &crumbs(lang, None, &d.consultation.title),
         &context,
-        status,
+        shown.status,
     )?;
     Ok(response)
 }
@@ -298,16 +315,7 @@ pub async fn show(
     id: web::Path<i32>,
 ) -> Result<HttpResponse> {
     let d = load(&state, id.into_inner()).await?;
-    page(
-        &req,
-        &hb,
-        &d,
-        state.clock.now(),
-        &FormPage::default(),
-        "",
-        StatusCode::OK,
-        None,
-    )
+    page(&req, &hb, &d, state.clock.now(), Shown::fresh(None))
 }
 
 /// `POST /consultations/{id}/comments`: an opinion; the receipt, or the page again with the
@@ -339,16 +347,13 @@ pub async fn submit(
     let (Some(Some(body)), Some(section), Some((name, address, organisation))) =
         (body, section, who)
     else {
-        return page(
-            &req,
-            &hb,
-            &d,
-            now,
-            &form,
-            &posted.section,
-            StatusCode::BAD_REQUEST,
-            None,
-        );
+        let shown = Shown {
+            form: &form,
+            section: &posted.section,
+            status: StatusCode::BAD_REQUEST,
+            preview: None,
+        };
+        return page(&req, &hb, &d, now, shown);
     };
     let opinion = Opinion {
         channel: Channel::Web,
@@ -382,7 +387,13 @@ pub async fn submit(
             } else {
                 StatusCode::BAD_REQUEST
             };
-            page(&req, &hb, &d, now, &form, &posted.section, status, None)
+            let shown = Shown {
+                form: &form,
+                section: &posted.section,
+                status,
+                preview: None,
+            };
+            page(&req, &hb, &d, now, shown)
         }
     }
 }

@@ -991,10 +991,7 @@ pub async fn preview(
         &hb,
         &d,
         now,
-        &FormPage::default(),
-        "",
-        StatusCode::OK,
-        Some(banner),
+        super::handlers::Shown::fresh(Some(banner)),
     )
 }
 

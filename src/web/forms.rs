@@ -10,6 +10,12 @@ pub struct FormPage {
     errors: BTreeMap<String, String>,
 }
 
+/// A form as first shown: nothing typed, no message.
+pub static EMPTY_FORM: FormPage = FormPage {
+    values: BTreeMap::new(),
+    errors: BTreeMap::new(),
+};
+
 impl FormPage {
     /// Keeps a typed value to show again.
     pub fn keep(&mut self, field: &str, value: &str) -> &mut Self {
