@@ -1,70 +1,13 @@
 //! The application: shared state, middleware and the routes of every domain. Tests start it
 //! exactly as `kyodo serve` does.
 
-use crate::db::{self, Pool, QueryCounter};
 use crate::error::{Error, Result};
+use crate::web::{AppState, Problem};
 use crate::{auth, plan, web as kweb};
 use actix_web::{dev::Server, middleware, web, App, HttpRequest, HttpResponse, HttpServer};
 use diesel::prelude::*;
 use std::net::TcpListener;
 use utoipa::OpenApi;
-
-/// What every handler can reach.
-pub struct AppState {
-    pub pool: Pool,
-    /// Whether the database was found away (requests then wait for it only briefly).
-    pub outage: db::Outage,
-    /// SQL statements run so far (tests read it).
-    pub queries: QueryCounter,
-    /// The site's public address, for links in emails (`KYODO_PUBLIC_URL`).
-    pub public_url: String,
-    /// Whether client addresses come from a reverse proxy's headers (`KYODO_TRUST_PROXY`).
-    pub trust_proxy: bool,
-    /// "Now" for decisions by date (consultation deadlines); tests set it.
-    pub clock: crate::clock::Clock,
-}
-
-impl AppState {
-    pub fn new(database_url: &str, public_url: &str) -> AppState {
-        let queries = QueryCounter::default();
-        AppState {
-            pool: db::pool(database_url, queries.clone()),
-            outage: db::Outage::default(),
-            queries,
-            public_url: public_url.trim_end_matches('/').to_owned(),
-            trust_proxy: false,
-            clock: crate::clock::Clock::system(),
-        }
-    }
-
-    /// Runs blocking database work off the async executor.
-    pub async fn db<T, F>(&self, work: F) -> Result<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut PgConnection) -> Result<T> + Send + 'static,
-    {
-        let (pool, outage) = (self.pool.clone(), self.outage.clone());
-        web::block(move || {
-            let mut conn = outage.checkout(&pool)?;
-            work(&mut conn)
-        })
-        .await?
-    }
-}
-
-/// RFC 9457 problem details, the body of every API error.
-#[derive(serde::Serialize, utoipa::ToSchema)]
-pub struct Problem {
-    #[schema(example = "about:blank")]
-    pub r#type: String,
-    #[schema(example = "ページが見つかりません")]
-    pub title: String,
-    #[schema(example = 404)]
-    pub status: u16,
-    pub detail: String,
-    #[schema(example = "/api/v1/measures/9-9")]
-    pub instance: String,
-}
 
 #[derive(OpenApi)]
 #[openapi(
@@ -205,7 +148,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(auth::handlers::routes)
     .configure(auth::account::routes)
     .configure(crate::orgs::routes)
-    .configure(crate::staff::routes)
+    .configure(|cfg| crate::auth::staff::register(cfg, staff_routes()))
     .configure(crate::attachments::routes)
     .configure(crate::proposals::routes)
     .configure(crate::consultations::handlers::routes)
@@ -214,6 +157,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     // carries the methods of the routes whose path matched (`web::inputs` makes it a 405 page,
     // or a 404 when there were none), so a wrong method is never taken for a missing page.
     .service(web::resource("/{anything:.*}"));
+}
+
+/// Every staff route, from the tables of the domains that own them.
+pub fn staff_routes() -> impl Iterator<Item = &'static crate::auth::staff::StaffRoute> {
+    [
+        crate::staff::STAFF_ROUTES,
+        crate::plan::actuals::STAFF_ROUTES,
+        crate::proposals::staff::STAFF_ROUTES,
+        crate::comments::moderation::STAFF_ROUTES,
+        crate::consultations::staff::STAFF_ROUTES,
+    ]
+    .into_iter()
+    .flatten()
 }
 
 /// Starts serving `state` on `listener`; the returned server runs until its handle stops it.

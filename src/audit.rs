@@ -31,3 +31,24 @@ pub fn record(conn: &mut PgConnection, entry: Entry<'_>) -> Result<()> {
         .execute(conn)?;
     Ok(())
 }
+
+/// Records what a staff member did, with their address.
+pub fn staff_action(
+    conn: &mut PgConnection,
+    req_ip: Option<&str>,
+    actor: Uuid,
+    action: &str,
+    record: Option<(&str, String)>,
+    details: serde_json::Value,
+) -> Result<()> {
+    self::record(
+        conn,
+        Entry {
+            actor: Some(actor),
+            action,
+            record,
+            ip: req_ip,
+            details,
+        },
+    )
+}

@@ -1,11 +1,12 @@
 //! What each command does: prepare the database, then serve or exit.
 
-use crate::app::{self, AppState};
+use crate::app;
 use crate::config::{Cli, Command};
 use crate::db::{self, Database};
 use crate::error::{Error, Result};
 use crate::notify;
 use crate::plan::seed;
+use crate::web::AppState;
 use diesel::{Connection, PgConnection};
 
 /// Migrates and loads the seeds on the database `url`.

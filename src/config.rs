@@ -4,6 +4,9 @@
 use clap::{Args, Parser, Subcommand};
 use std::{net::SocketAddr, path::PathBuf};
 
+/// The default sender when `KYODO_MAIL_FROM` is unset.
+pub const DEFAULT_FROM: &str = "Kyodo 本庄市 <no-reply@kyodo.invalid>";
+
 const ENVIRONMENT_HELP: &str = "\
 Environment:
   KYODO_LISTEN    address to serve on (default 127.0.0.1:8080)
@@ -85,7 +88,7 @@ pub struct Settings {
     #[arg(long, env = "SMTP_URL", global = true, hide_env_values = true)]
     pub smtp_url: Option<String>,
     /// Sender of emails.
-    #[arg(long, env = "KYODO_MAIL_FROM", default_value = crate::notify::DEFAULT_FROM, global = true)]
+    #[arg(long, env = "KYODO_MAIL_FROM", default_value = DEFAULT_FROM, global = true)]
     pub mail_from: String,
 }
 

@@ -64,7 +64,7 @@ fn resident(
     accounts::sign_up(conn, origin, Lang::Ja, &email, &name, hash)?;
     let (id, _) = accounts::credentials(conn, &email)?
         .ok_or_else(|| Error::Internal("the demo account was not created".into()))?;
-    let secret = accounts::issue_token(conn, id, "verify", None, VERIFY_TTL)?;
+    let secret = accounts::issue_token(conn, id, "verify", None, VERIFY_TTL, origin.now)?;
     accounts::verify_email(conn, origin, &secret)?;
     Ok(id)
 }
@@ -108,7 +108,7 @@ impl Demo<'_> {
         staff: Uuid,
         op: Op,
     ) -> Result<()> {
-        let grants = crate::staff::grants_of(conn, staff)?;
+        let grants = crate::auth::staff::grants_of(conn, staff)?;
         let version = self.version(conn, id, author)?;
         let actor = StaffActor {
             id: staff,
@@ -213,6 +213,7 @@ pub fn fill(conn: &mut PgConnection, public_url: &str) -> Result<()> {
     let origin = Origin {
         public_url: public_url.to_owned(),
         ip: None,
+        now: crate::clock::Clock::system().now(),
     };
     conn.transaction(|conn| {
         // Admin (fixed demo password), through the same function as `kyodo create-admin`.
@@ -239,7 +240,7 @@ pub fn fill(conn: &mut PgConnection, public_url: &str) -> Result<()> {
             diesel::insert_into(crate::db::schema::staff_roles::table)
                 .values((
                     crate::db::schema::staff_roles::account_id.eq(account),
-                    crate::db::schema::staff_roles::role.eq(crate::staff::roles::Role::Reviewer.code()),
+                    crate::db::schema::staff_roles::role.eq(crate::auth::roles::Role::Reviewer.code()),
                     crate::db::schema::staff_roles::department_id.eq(Some(id)),
                 ))
                 .execute(conn)?;
@@ -268,7 +269,7 @@ pub fn fill(conn: &mut PgConnection, public_url: &str) -> Result<()> {
                 contact: Contact::parse("本庄市内（デモデータ）").map_err(|m| setup("organisation", m))?,
             };
             let id = orgs::create(conn, people[founder], &new, None)?;
-            orgs::verify(conn, admin, id, None, public_url)?;
+            orgs::verify(conn, admin, id, &origin)?;
             organisations.push(id);
         }
 
@@ -319,10 +320,10 @@ pub fn fill(conn: &mut PgConnection, public_url: &str) -> Result<()> {
         }
 
         // Comments on measures: an organisation's, the city's answer, reports, one hidden.
-        crate::comments::demo::fill(conn, public_url, admin, civic_reviewer, &people, organisations[0])?;
+        crate::comments::demo::fill(conn, public_url, admin, civic_reviewer, &people, organisations[0], origin.now)?;
 
         // Public-comment consultations of 企画課: one open, one with a published result.
-        crate::consultations::demo::fill(conn, admin, planning, planning_reviewer, &people, public_url)?;
+        crate::consultations::demo::fill(conn, admin, planning, planning_reviewer, &people, public_url, origin.now)?;
 
         // KPI actual values: like the staff KPI page records them (no domain function outside
         // its handler), matched by measure and name.

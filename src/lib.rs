@@ -18,6 +18,7 @@ pub mod orgs;
 pub mod plan;
 pub mod proposals;
 pub mod staff;
+pub mod tokens;
 pub mod wareki;
 pub mod web;
 

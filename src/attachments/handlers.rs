@@ -7,9 +7,8 @@
 use super::access::{self, Visibility};
 use super::model::{self, Attachment};
 use super::sniff;
-use crate::app::AppState;
-use crate::auth::session;
 use crate::error::Result;
+use crate::web::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
@@ -37,7 +36,7 @@ pub async fn serve(
     path: web::Path<(Uuid, String)>,
 ) -> Result<HttpResponse> {
     let (id, _) = path.into_inner();
-    let viewer = session::viewer(&req).map(|v| v.id);
+    let viewer = crate::web::visitor::viewer(&req).map(|v| v.id);
     let (visibility, attachment, data) = state
         .db(move |conn| {
             let (owner, attachment, data) = model::find(conn, id)?;

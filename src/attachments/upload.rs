@@ -4,8 +4,8 @@
 //! the limits: the file stops at [`sniff::MAX_BYTES`], other fields at a few hundred bytes.
 
 use super::sniff::{self, Checked, Refusal};
-use crate::auth::session::check_csrf;
 use crate::error::{Error, Result};
+use crate::web::visitor::check_csrf;
 use actix_multipart::{Field, Multipart};
 use actix_web::{web, HttpRequest};
 use futures_util::StreamExt;

@@ -4,16 +4,19 @@
 
 use super::accounts::{self, security_email, Origin};
 use super::fields::{optional_text, DisplayName, Email, NewPassword, DELETED_NAME};
-use super::handlers::{notice, origin, CsrfOnly, TokenQuery};
-use super::session::{self, check_csrf, Viewer};
+use super::session;
 use super::{password, rate_limit};
-use crate::app::AppState;
 use crate::audit::{self, Entry};
 use crate::db::schema::accounts as a;
 use crate::error::{Error, Result};
 use crate::notify;
 use crate::web::forms::FormPage;
+use crate::web::forms::{CsrfOnly, TokenQuery};
 use crate::web::i18n::{translate, Lang};
+use crate::web::notice;
+use crate::web::visitor::{check_csrf, Viewer};
+use crate::web::AppState;
+use crate::web::Templates;
 use crate::web::{render_page, render_page_as, Crumb};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -23,8 +26,6 @@ use handlebars::Handlebars;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
-
-type Templates = web::Data<Handlebars<'static>>;
 
 #[derive(Queryable, Serialize)]
 struct AccountView {
@@ -72,7 +73,7 @@ async fn page(
 ) -> Result<HttpResponse> {
     let id = viewer.id;
     let (account, staff) = state
-        .db(move |conn| Ok((load(conn, id)?, crate::staff::has_any_role(conn, id)?)))
+        .db(move |conn| Ok((load(conn, id)?, crate::auth::staff::has_any_role(conn, id)?)))
         .await?;
     if forms.profile.is_untouched() {
         let stored = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -241,7 +242,7 @@ pub async fn change_email(
     let Some(email) = forms.email.check("email", Email::parse(&form.email)) else {
         return page(&req, &state, &hb, &viewer, forms, None).await;
     };
-    let origin = origin(&req, &state);
+    let origin = Origin::of(&req, &state);
     let lang = Lang::of(&req);
     let (id, name) = (viewer.id, viewer.display_name.clone());
     if !password_matches(&state, id, &form.password).await? {
@@ -266,6 +267,7 @@ pub async fn change_email(
                         "email_change",
                         Some(email.as_str()),
                         accounts::VERIFY_TTL,
+                        origin.now,
                     )?;
                     notify::enqueue(
                         conn,
@@ -296,13 +298,13 @@ pub async fn confirm_email(
     hb: Templates,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse> {
-    let token = query.into_inner().token.unwrap_or_default();
-    let origin = origin(&req, &state);
+    let token = query.into_inner().token;
+    let origin = Origin::of(&req, &state);
     let changed = state
         .db(move |conn| {
             conn.transaction(|conn| {
                 let Some((id, Some(new_email))) =
-                    accounts::consume_token(conn, &token, "email_change")?
+                    accounts::consume_token(conn, &token, "email_change", origin.now)?
                 else {
                     return Ok(false);
                 };
@@ -314,7 +316,7 @@ pub async fn confirm_email(
                     return Ok(false);
                 }
                 diesel::update(a::table.find(id))
-                    .set((a::email.eq(&new_email), a::email_verified_at.eq(Utc::now())))
+                    .set((a::email.eq(&new_email), a::email_verified_at.eq(origin.now)))
                     .execute(conn)?;
                 audit::record(
                     conn,
@@ -360,7 +362,7 @@ pub async fn change_password(
     ) else {
         return page(&req, &state, &hb, &viewer, forms, None).await;
     };
-    let origin = origin(&req, &state);
+    let origin = Origin::of(&req, &state);
     let v = viewer.clone();
     let lang = Lang::of(&req);
     if !password_matches(&state, v.id, &form.current).await? {
@@ -443,7 +445,7 @@ pub async fn resend_verification(
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse> {
     check_csrf(&req, &form.csrf)?;
-    let origin = origin(&req, &state);
+    let origin = Origin::of(&req, &state);
     let lang = Lang::of(&req);
     if !viewer.verified() {
         state
@@ -472,7 +474,7 @@ pub async fn end_all_sessions(
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse> {
     check_csrf(&req, &form.csrf)?;
-    let ip = origin(&req, &state).ip;
+    let ip = Origin::of(&req, &state).ip;
     state
         .db(move |conn| {
             session::end_all(conn, viewer.id)?;
@@ -516,7 +518,7 @@ pub fn delete_account(conn: &mut PgConnection, origin: &Origin, id: Uuid) -> Res
                 a::address.eq(None::<String>),
                 a::phone.eq(None::<String>),
                 a::notify_updates.eq(false),
-                a::deleted_at.eq(Utc::now()),
+                a::deleted_at.eq(origin.now),
             ))
             .execute(conn)?;
         session::end_all(conn, id)?;
@@ -561,7 +563,7 @@ pub async fn delete(
         );
         return page(&req, &state, &hb, &viewer, forms, None).await;
     }
-    let origin = origin(&req, &state);
+    let origin = Origin::of(&req, &state);
     let id = viewer.id;
     let represents: bool = state
         .db(move |conn| {
@@ -594,14 +596,6 @@ pub async fn delete(
         .add_cookie(&session::cookie(&req, None))
         .map_err(|e| Error::Internal(e.to_string()))?;
     Ok(response)
-}
-
-/// The unsubscribe link of notification emails, for `List-Unsubscribe`.
-pub fn unsubscribe_url(public_url: &str, token: &str) -> String {
-    format!(
-        "{}/unsubscribe?token={token}",
-        public_url.trim_end_matches('/')
-    )
 }
 
 fn unsubscribe_by_token(conn: &mut PgConnection, token: &str) -> Result<bool> {
@@ -640,7 +634,7 @@ pub async fn unsubscribe(
     hb: Templates,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse> {
-    let token = query.into_inner().token.unwrap_or_default();
+    let token = query.into_inner().token;
     let done = state
         .db(move |conn| unsubscribe_by_token(conn, &token))
         .await?;
@@ -665,4 +659,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/account/delete", web::post().to(delete))
         .route("/unsubscribe", web::get().to(unsubscribe_form))
         .route("/unsubscribe", web::post().to(unsubscribe));
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_confirmation_has_its_text() {
+        crate::web::i18n::assert_keys("account.done.", super::DONE);
+    }
 }

@@ -2,13 +2,14 @@
 //! is enqueued in the transaction of the change that causes it.
 
 use super::fields::{DisplayName, Email};
-use super::{session, tokens};
+use super::session;
 use crate::audit::{self, Entry};
 use crate::db::schema::{accounts, email_tokens};
 use crate::error::{Error, Result};
 use crate::notify::{self, Category, Message};
+use crate::tokens;
 use crate::web::i18n::Lang;
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use serde_json::json;
 use uuid::Uuid;
@@ -21,9 +22,20 @@ pub const RESET_TTL: Duration = Duration::hours(2);
 pub struct Origin {
     pub public_url: String,
     pub ip: Option<String>,
+    /// When the request came, by the application's clock.
+    pub now: DateTime<Utc>,
 }
 
 impl Origin {
+    /// The origin of `req`: its client's address, and this site's public address.
+    pub fn of(req: &actix_web::HttpRequest, state: &crate::web::AppState) -> Origin {
+        Origin {
+            public_url: state.public_url.clone(),
+            ip: crate::web::proxy::client_ip(req),
+            now: state.clock.now(),
+        }
+    }
+
     pub fn to(&self, path: &str) -> String {
         format!("{}{path}", self.public_url.trim_end_matches('/'))
     }
@@ -36,6 +48,7 @@ pub fn issue_token(
     purpose: &str,
     new_email: Option<&str>,
     ttl: Duration,
+    now: DateTime<Utc>,
 ) -> Result<String> {
     let secret = tokens::new_secret();
     diesel::insert_into(email_tokens::table)
@@ -44,7 +57,7 @@ pub fn issue_token(
             email_tokens::account_id.eq(account),
             email_tokens::purpose.eq(purpose),
             email_tokens::new_email.eq(new_email),
-            email_tokens::expires_at.eq(Utc::now() + ttl),
+            email_tokens::expires_at.eq(now + ttl),
         ))
         .execute(conn)?;
     Ok(secret)
@@ -56,28 +69,34 @@ pub fn consume_token(
     conn: &mut PgConnection,
     secret: &str,
     purpose: &str,
+    now: DateTime<Utc>,
 ) -> Result<Option<(Uuid, Option<String>)>> {
     Ok(diesel::update(
         email_tokens::table
             .filter(email_tokens::token_hash.eq(tokens::digest(secret)))
             .filter(email_tokens::purpose.eq(purpose))
             .filter(email_tokens::used_at.is_null())
-            .filter(email_tokens::expires_at.gt(Utc::now())),
+            .filter(email_tokens::expires_at.gt(now)),
     )
-    .set(email_tokens::used_at.eq(Utc::now()))
+    .set(email_tokens::used_at.eq(now))
     .returning((email_tokens::account_id, email_tokens::new_email))
     .get_result(conn)
     .optional()?)
 }
 
 /// Whether a token is usable, without using it (to show the new-password form).
-pub fn token_is_live(conn: &mut PgConnection, secret: &str, purpose: &str) -> Result<bool> {
+pub fn token_is_live(
+    conn: &mut PgConnection,
+    secret: &str,
+    purpose: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
     Ok(diesel::select(diesel::dsl::exists(
         email_tokens::table
             .filter(email_tokens::token_hash.eq(tokens::digest(secret)))
             .filter(email_tokens::purpose.eq(purpose))
             .filter(email_tokens::used_at.is_null())
-            .filter(email_tokens::expires_at.gt(Utc::now())),
+            .filter(email_tokens::expires_at.gt(now)),
     ))
     .get_result(conn)?)
 }
@@ -171,7 +190,7 @@ pub fn send_verification(
     display_name: &str,
     lang: Lang,
 ) -> Result<()> {
-    let token = issue_token(conn, account, "verify", None, VERIFY_TTL)?;
+    let token = issue_token(conn, account, "verify", None, VERIFY_TTL, origin.now)?;
     notify::enqueue(
         conn,
         security_email(
@@ -192,11 +211,11 @@ pub fn send_verification(
 /// Confirms an address from its link; `false` when the link is unknown, used or expired.
 pub fn verify_email(conn: &mut PgConnection, origin: &Origin, secret: &str) -> Result<bool> {
     conn.transaction(|conn| {
-        let Some((account, _)) = consume_token(conn, secret, "verify")? else {
+        let Some((account, _)) = consume_token(conn, secret, "verify", origin.now)? else {
             return Ok(false);
         };
         diesel::update(accounts::table.find(account))
-            .set(accounts::email_verified_at.eq(Utc::now()))
+            .set(accounts::email_verified_at.eq(origin.now))
             .execute(conn)?;
         audit::record(
             conn,
@@ -242,7 +261,7 @@ pub fn request_reset(
     conn.transaction(|conn| {
         let (template, context, to_name, lang) = match account_by_email(conn, email)? {
             Some((id, name, account_lang)) => {
-                let token = issue_token(conn, id, "reset", None, RESET_TTL)?;
+                let token = issue_token(conn, id, "reset", None, RESET_TTL, origin.now)?;
                 let context = json!({
                     "display_name": name,
                     "link": origin.to(&format!("/password/reset?token={token}")),
@@ -273,7 +292,7 @@ pub fn reset_password(
     hash: &str,
 ) -> Result<bool> {
     conn.transaction(|conn| {
-        let Some((account, _)) = consume_token(conn, secret, "reset")? else {
+        let Some((account, _)) = consume_token(conn, secret, "reset", origin.now)? else {
             return Ok(false);
         };
         let (email, name, lang): (Option<String>, String, String) =
@@ -287,7 +306,7 @@ pub fn reset_password(
                 .find(account)
                 .filter(accounts::email_verified_at.is_null()),
         )
-        .set(accounts::email_verified_at.eq(Utc::now()))
+        .set(accounts::email_verified_at.eq(origin.now))
         .execute(conn)?;
         session::end_all(conn, account)?;
         if let Some(email) = email {
@@ -314,4 +333,55 @@ pub fn reset_password(
         )?;
         Ok(true)
     })
+}
+
+/// The unsubscribe link of notification emails, for `List-Unsubscribe`.
+pub fn unsubscribe_url(public_url: &str, token: &str) -> String {
+    format!(
+        "{}/unsubscribe?token={token}",
+        public_url.trim_end_matches('/')
+    )
+}
+
+type Recipient = (Option<String>, String, bool, String, String);
+
+fn recipient(conn: &mut PgConnection, account: Uuid) -> Result<Option<Recipient>> {
+    Ok(accounts::table
+        .find(account)
+        .filter(accounts::deleted_at.is_null())
+        .select((
+            accounts::email,
+            accounts::display_name,
+            accounts::notify_updates,
+            accounts::unsubscribe_token,
+            accounts::lang,
+        ))
+        .first(conn)
+        .optional()?)
+}
+
+/// A notification to one account, unless it turned update emails off (or has no address).
+pub fn notify_account(
+    conn: &mut PgConnection,
+    public_url: &str,
+    account: Uuid,
+    template: &'static str,
+    context: impl Fn(Lang) -> serde_json::Value,
+) -> Result<()> {
+    if let Some((Some(email), name, true, token, lang)) = recipient(conn, account)? {
+        let lang = Lang::parse(&lang).unwrap_or(Lang::Ja);
+        notify::enqueue(
+            conn,
+            Message {
+                to_address: email,
+                to_name: Some(name),
+                lang,
+                template,
+                context: context(lang),
+                category: Category::Notification,
+                unsubscribe_url: Some(unsubscribe_url(public_url, &token)),
+            },
+        )?;
+    }
+    Ok(())
 }

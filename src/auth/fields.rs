@@ -103,6 +103,15 @@ impl DisplayName {
 /// What a deleted account is shown as, beside what the person wrote.
 pub const DELETED_NAME: &str = "退会したユーザー";
 
+/// An author's name as a page shows it: a deleted account's placeholder in the page's language.
+pub fn shown_name(lang: crate::web::i18n::Lang, name: &str) -> String {
+    if name == DELETED_NAME {
+        crate::web::i18n::t(lang, "proposals.deleted_author")
+    } else {
+        name.to_owned()
+    }
+}
+
 /// Optional private text (real name, address, phone): trimmed, bounded, empty → None.
 pub fn optional_text(raw: &str, label: &str, max: usize) -> Result<Option<String>, String> {
     let text = raw.trim();
@@ -272,5 +281,25 @@ mod tests {
                 .as_str(),
             "kawa-no-nagare-2026"
         );
+    }
+
+    #[test]
+    fn every_refusal_has_english() {
+        let long = |n: usize| "あ".repeat(n);
+        crate::web::i18n::assert_english([
+            Email::parse("").unwrap_err(),
+            Email::parse("taro").unwrap_err(),
+            Email::parse(&format!("{}@example.jp", "a".repeat(260))).unwrap_err(),
+            DisplayName::parse("").unwrap_err(),
+            DisplayName::parse(&long(51)).unwrap_err(),
+            DisplayName::parse("a\u{7}b").unwrap_err(),
+            DisplayName::parse(DELETED_NAME).unwrap_err(),
+            optional_text(&long(101), "氏名", 100).unwrap_err(),
+            optional_text("a\u{7}", "電話番号", 30).unwrap_err(),
+            optional_text(&long(201), "住所", 200).unwrap_err(),
+            NewPassword::parse("short", None).unwrap_err(),
+            NewPassword::parse(&"ab".repeat(200), None).unwrap_err(),
+            NewPassword::parse("password123", None).unwrap_err(),
+        ]);
     }
 }

@@ -2,46 +2,28 @@
 
 use super::accounts::{self, Origin};
 use super::fields::{DisplayName, Email, NewPassword};
+use super::password;
 use super::rate_limit::{self, SIGN_IN_FAILURES_PER_ACCOUNT, SIGN_IN_FAILURES_PER_ADDRESS};
-use super::session::{self, check_csrf, safe_next, Viewer};
-use super::{password, tokens};
-use crate::app::AppState;
+use super::session;
 use crate::audit::{self, Entry};
 use crate::error::{Error, Result};
+use crate::tokens;
 use crate::web::forms::FormPage;
+use crate::web::forms::{CsrfOnly, TokenQuery};
 use crate::web::i18n::{translate, Lang};
-use crate::web::proxy::client_ip;
-use crate::web::{render_page_as, Crumb};
+use crate::web::render_page_as;
+use crate::web::visitor::{check_csrf, safe_next, Viewer};
+use crate::web::AppState;
+use crate::web::Templates;
+use crate::web::{home_crumbs, notice};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use handlebars::Handlebars;
 use serde::Deserialize;
 use serde_json::json;
 
-type Templates = web::Data<Handlebars<'static>>;
-
-pub fn origin(req: &HttpRequest, state: &AppState) -> Origin {
-    Origin {
-        public_url: state.public_url.clone(),
-        ip: client_ip(req),
-    }
-}
-
 fn title(lang: Lang, key: &str) -> String {
     translate(lang, key, &[])
-}
-
-fn crumbs(lang: Lang, label: &str) -> [Crumb; 2] {
-    [
-        Crumb {
-            label: translate(lang, "crumb.home", &[]),
-            href: Some("/".into()),
-        },
-        Crumb {
-            label: label.to_owned(),
-            href: None,
-        },
-    ]
 }
 
 /// A form page: the template with what was typed and the messages next to the fields.
@@ -59,7 +41,7 @@ fn form_page(
         hb,
         template,
         &page_title,
-        &crumbs(lang, &page_title),
+        &home_crumbs(lang, &page_title),
         &json!({ "form": form }),
         if form.has_errors() {
             StatusCode::BAD_REQUEST
@@ -86,28 +68,6 @@ fn limited(
         actix_web::http::header::RETRY_AFTER,
         actix_web::http::header::HeaderValue::from(retry_after),
     );
-    Ok(response)
-}
-
-/// A short page that says what happened and what to do next (`{key}.title`, `{key}.message`).
-pub fn notice(
-    req: &HttpRequest,
-    hb: &Handlebars<'_>,
-    key: &str,
-    status: StatusCode,
-) -> Result<HttpResponse> {
-    let lang = Lang::of(req);
-    let page_title = title(lang, &format!("{key}.title"));
-    let body = json!({ "heading": page_title, "message": title(lang, &format!("{key}.message")) });
-    let response = render_page_as(
-        req,
-        hb,
-        "auth/notice",
-        &page_title,
-        &crumbs(lang, &page_title),
-        &body,
-        status,
-    )?;
     Ok(response)
 }
 
@@ -149,7 +109,7 @@ pub async fn sign_up(
     let (Some(email), Some(name), Some(password)) = (email, name, password) else {
         return form_page(&req, &hb, "auth/signup", "auth.signup.title", &page);
     };
-    let origin = origin(&req, &state);
+    let origin = Origin::of(&req, &state);
     let lang = Lang::of(&req);
     let ip = origin.ip.clone().unwrap_or_default();
     // Hashing also when the address is taken keeps both answers equally slow.
@@ -175,19 +135,14 @@ pub async fn sign_up(
     notice(&req, &hb, "auth.check_email", StatusCode::OK)
 }
 
-#[derive(Deserialize)]
-pub struct TokenQuery {
-    pub token: Option<String>,
-}
-
 pub async fn verify(
     req: HttpRequest,
     state: web::Data<AppState>,
     hb: Templates,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse> {
-    let token = query.into_inner().token.unwrap_or_default();
-    let origin = origin(&req, &state);
+    let token = query.into_inner().token;
+    let origin = Origin::of(&req, &state);
     let verified = state
         .db(move |conn| accounts::verify_email(conn, &origin, &token))
         .await?;
@@ -236,7 +191,7 @@ pub async fn sign_in(
     let Some(email) = page.check("email", Email::parse(&form.email)) else {
         return form_page(&req, &hb, "auth/login", "auth.login.title", &page);
     };
-    let origin = origin(&req, &state);
+    let origin = Origin::of(&req, &state);
     let ip = origin.ip.clone();
     let user_agent = req
         .headers()
@@ -277,13 +232,14 @@ pub async fn sign_in(
                 Some(_) => Some(password::hash_async(form.password.clone()).await?),
                 None => None,
             };
+            let now = state.clock.now();
             let secret = state
                 .db(move |conn| {
                     if let Some(hash) = rehash {
                         accounts::store_password_hash(conn, account, &hash)?;
                     }
                     let secret =
-                        session::start(conn, account, ip.as_deref(), user_agent.as_deref())?;
+                        session::start(conn, account, ip.as_deref(), user_agent.as_deref(), now)?;
                     let entry = Entry {
                         actor: Some(account),
                         action: "session.sign_in",
@@ -337,7 +293,7 @@ pub async fn sign_in(
         return form_page(&req, &hb, "auth/login", "auth.login.title", &page);
     };
     // A session from before (another person on a shared computer) ends here.
-    if let Some(old) = session::viewer(&req) {
+    if let Some(old) = crate::web::visitor::viewer(&req) {
         state
             .db(move |conn| session::end(conn, &old.session_hash))
             .await?;
@@ -346,13 +302,6 @@ pub async fn sign_in(
         .insert_header(("location", next))
         .cookie(session::cookie(&req, Some(&secret)))
         .finish())
-}
-
-/// A form with nothing but its CSRF token (a button).
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    pub csrf: String,
 }
 
 pub async fn sign_out_form(
@@ -375,7 +324,7 @@ pub async fn sign_out(
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse> {
     check_csrf(&req, &form.csrf)?;
-    if let Some(viewer) = session::viewer(&req) {
+    if let Some(viewer) = crate::web::visitor::viewer(&req) {
         state
             .db(move |conn| session::end(conn, &viewer.session_hash))
             .await?;
@@ -415,7 +364,7 @@ pub async fn forgot(
     let Some(email) = page.check("email", Email::parse(&form.email)) else {
         return form_page(&req, &hb, "auth/forgot", "auth.forgot.title", &page);
     };
-    let origin = origin(&req, &state);
+    let origin = Origin::of(&req, &state);
     let lang = Lang::of(&req);
     let done = state
         .db(move |conn| {
@@ -456,10 +405,10 @@ pub async fn reset_form(
     hb: Templates,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse> {
-    let token = query.into_inner().token.unwrap_or_default();
-    let probe = token.clone();
+    let token = query.into_inner().token;
+    let (probe, now) = (token.clone(), state.clock.now());
     if !state
-        .db(move |conn| accounts::token_is_live(conn, &probe, "reset"))
+        .db(move |conn| accounts::token_is_live(conn, &probe, "reset", now))
         .await?
     {
         return notice(&req, &hb, "auth.link_invalid", StatusCode::BAD_REQUEST);
@@ -482,7 +431,7 @@ pub async fn reset(
     let Some(password) = page.check("password", NewPassword::parse(&form.password, None)) else {
         return form_page(&req, &hb, "auth/reset", "auth.reset.title", &page);
     };
-    let origin = origin(&req, &state);
+    let origin = Origin::of(&req, &state);
     let hash = password::hash_async(password.as_str().to_owned()).await?;
     let done = state
         .db(move |conn| accounts::reset_password(conn, &origin, &form.token, &hash))

@@ -7,5 +7,6 @@ pub mod fields;
 pub mod handlers;
 pub mod password;
 pub mod rate_limit;
+pub mod roles;
 pub mod session;
-pub mod tokens;
+pub mod staff;

@@ -39,6 +39,7 @@ pub fn fill(
     staff: Uuid,
     people: &[Uuid],
     organisation: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
     let question = posted(
         conn,
@@ -119,7 +120,7 @@ pub fn fill(
         "職員個人を中傷しているように読めます。",
         None,
     )?;
-    let grants = crate::staff::grants_of(conn, admin)?;
+    let grants = crate::auth::staff::grants_of(conn, admin)?;
     moderate(
         conn,
         &Moderator {
@@ -127,7 +128,7 @@ pub fn fill(
             grants: &grants,
             ip: None,
             public_url,
-            now: chrono::Utc::now(),
+            now,
         },
         advert,
         &Moderation::Hide("営利目的の宣伝のため（利用規約第5条）".into()),

@@ -3,20 +3,18 @@
 
 use super::view::{CommentForm, ReportForm};
 use super::{measure, CommentRefused, NewComment, Posted, Subject};
-use crate::app::AppState;
-use crate::auth::handlers::CsrfOnly;
-use crate::auth::session::{check_csrf, Verified, Viewer};
 use crate::error::{Error, Result};
 use crate::plan::model::MeasureCode;
+use crate::web::forms::CsrfOnly;
 use crate::web::proxy::client_ip;
+use crate::web::visitor::{check_csrf, Verified, Viewer};
+use crate::web::AppState;
+use crate::web::Templates;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::PgConnection;
-use handlebars::Handlebars;
 use serde::Deserialize;
 use uuid::Uuid;
-
-type Templates = web::Data<Handlebars<'static>>;
 
 /// A comment form as posted (a comment, or a reply when `parent` is set).
 #[derive(Deserialize)]

@@ -3,10 +3,10 @@
 
 use super::view::{self, CommentForm};
 use super::{Cursor, Page, Subject};
-use crate::auth::session::Viewer;
 use crate::db::schema::{measure_follows as mf, measures};
 use crate::error::{Error, Result};
 use crate::web::i18n::{translate, Lang};
+use crate::web::visitor::Viewer;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable, Text, Uuid as SqlUuid};
 use serde_json::{json, Value};

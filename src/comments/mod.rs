@@ -11,18 +11,20 @@
 pub mod demo;
 pub mod handlers;
 pub mod measure;
+pub mod moderation;
 pub mod rules;
 pub mod text;
 pub mod view;
 
 use crate::audit::{self, Entry};
+use crate::auth::accounts::notify_account;
+use crate::auth::roles::Action;
+use crate::auth::roles::Grant;
 use crate::db::schema::{
     comment_premoderation as cp, comment_reports as cr, comments as c, departments,
     measure_departments as md, measures, proposals, staff_roles as sr,
 };
 use crate::error::{Error, Result};
-use crate::proposals::review::notify_account;
-use crate::staff::{Action, Grant};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Bool, Int4, Nullable, Text, Timestamptz, Uuid as SqlUuid};
@@ -359,7 +361,7 @@ pub fn post(
             }
         }
         let responsible = departments_of(conn, subject)?;
-        let grants = crate::staff::grants_of(conn, new.author)?;
+        let grants = crate::auth::staff::grants_of(conn, new.author)?;
         let answered = match (parent_author, new.organisation) {
             (Some(_), None) => rules::answering_department(&grants, &responsible),
             _ => None,
@@ -545,7 +547,7 @@ fn require_moderator(
     if rules::may_moderate(grants, &responsible) {
         Ok(responsible)
     } else {
-        Err(Error::Forbidden(crate::staff::roles::refusal(
+        Err(Error::Forbidden(crate::auth::roles::refusal(
             Action::ModerateComments {
                 department: responsible.first().copied().unwrap_or(-1),
             },

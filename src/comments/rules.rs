@@ -1,7 +1,10 @@
 //! Who answers for the city and who moderates: pure decisions over a person's staff grants and
 //! the departments (担当課) responsible for a comment's subject.
 
-use crate::staff::{allows, Action, Grant, Role};
+use crate::auth::roles::allows;
+use crate::auth::roles::Action;
+use crate::auth::roles::Grant;
+use crate::auth::roles::Role;
 
 /// The department a staff reply answers for (市の回答): the first responsible department in
 /// which the author holds a role, or, for an admin, the first responsible department. `None`

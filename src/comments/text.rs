@@ -256,4 +256,13 @@ mod tests {
         let stripped = stripped.replace("\">", "");
         !stripped.contains('<') && !stripped.contains('"')
     }
+
+    #[test]
+    fn every_refusal_has_english() {
+        crate::web::i18n::assert_english([
+            parse_body("").unwrap_err(),
+            parse_body(&"あ".repeat(2001)).unwrap_err(),
+            parse_reason("").unwrap_err(),
+        ]);
+    }
 }

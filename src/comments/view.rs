@@ -3,17 +3,15 @@
 //! the page only through [`super::body_html`].
 
 use super::{body_html, Comment, Cursor, Page};
-use crate::auth::session::Viewer;
-use crate::proposals::handlers::{author_json, date};
+use crate::auth::fields::shown_name;
+use crate::web::i18n::t;
 use crate::web::i18n::{translate, Lang};
+use crate::web::present::date;
+use crate::web::visitor::Viewer;
 use actix_web::HttpRequest;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use uuid::Uuid;
-
-fn t(lang: Lang, key: &str) -> String {
-    translate(lang, key, &[])
-}
 
 /// A report form as posted, shown again with its message.
 #[derive(Debug, Clone)]
@@ -82,7 +80,7 @@ fn comment_json(lang: Lang, c: &Comment, s: &Section<'_>) -> Value {
     json!({
         "id": c.id.to_string(),
         "anchor": format!("comment-{}", c.id),
-        "author": author_json(lang, &c.author_name),
+        "author": shown_name(lang, &c.author_name),
         "organisation": c.organisation.as_ref().map(|(id, name, verified)| json!({
             "name": name,
             "href": format!("/organisations/{id}"),

@@ -5,9 +5,9 @@ use super::fields::Channel;
 use super::handlers::{load, published};
 use super::model::{self, Consultation};
 use super::period::State;
-use crate::app::AppState;
 use crate::error::{Error, Result};
 use crate::web::json;
+use crate::web::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -135,7 +135,7 @@ pub struct ListQuery {
     params(("state" = Option<State>, Query, description = "Only consultations in this state now; any other value is refused with 400")),
     responses(
         (status = 200, description = "Consultations", body = ConsultationList),
-        (status = 400, description = "Unknown state", body = crate::app::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Unknown state", body = crate::web::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list(
     req: HttpRequest,
@@ -166,8 +166,8 @@ pub async fn list(
     params(("id" = i32, Path, minimum = 1, maximum = 2147483647, description = "The consultation's number")),
     responses(
         (status = 200, description = "The consultation", body = ConsultationDetail),
-        (status = 400, description = "Malformed number", body = crate::app::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such consultation, or a draft", body = crate::app::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed number", body = crate::web::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such consultation, or a draft", body = crate::web::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn show(
     req: HttpRequest,
@@ -212,8 +212,8 @@ pub async fn show(
     params(("id" = i32, Path, minimum = 1, maximum = 2147483647, description = "The consultation's number")),
     responses(
         (status = 200, description = "The result", body = ResultJson),
-        (status = 400, description = "Malformed number", body = crate::app::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such consultation, or no published result", body = crate::app::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed number", body = crate::web::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such consultation, or no published result", body = crate::web::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn result(
     req: HttpRequest,

@@ -8,7 +8,7 @@ use super::lifecycle::{self, Change};
 use super::model::{self, NewConsultation, NewItem, Opinion};
 use super::period::{day_of, start_of_day, Period};
 use crate::error::{Error, Result};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use diesel::PgConnection;
 use uuid::Uuid;
 
@@ -28,8 +28,8 @@ pub fn fill(
     reviewer: Uuid,
     residents: &[Uuid],
     public_url: &str,
+    now: DateTime<Utc>,
 ) -> Result<()> {
-    let now = Utc::now();
     let today = day_of(now);
     let period = |from: i64, to: i64| {
         Period::new(today + Duration::days(from), today + Duration::days(to)).map_err(setup)

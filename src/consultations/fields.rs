@@ -215,4 +215,20 @@ mod tests {
         let (_, reason) = period("2026-12-01", "2026-12-10", "急ぐため").unwrap();
         assert_eq!(reason.as_deref(), Some("急ぐため"));
     }
+
+    #[test]
+    fn every_channel_and_refusal_has_its_texts() {
+        use crate::web::i18n::{assert_english, assert_keys};
+        assert_keys(
+            "consultations.channel.",
+            Channel::ALL.into_iter().map(|c| c.code()),
+        );
+        assert_english([
+            text("", "意見", 10, true).unwrap_err(),
+            text(&"あ".repeat(11), "団体名", 10, true).unwrap_err(),
+            Channel::parse_offline("web").unwrap_err(),
+            sections("本文だけ").unwrap_err(),
+            text("", "項目の見出し", 200, true).unwrap_err(),
+        ]);
+    }
 }

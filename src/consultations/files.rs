@@ -5,14 +5,19 @@
 //! admins) see or change either.
 
 use super::model;
-use crate::app::AppState;
 use crate::attachments::access::Visibility;
 use crate::attachments::{self, Owner, OwnerKind};
-use crate::auth::session::check_csrf;
+use crate::auth::roles::Action;
+use crate::auth::staff::grants_of;
+use crate::auth::staff::Staff;
 use crate::db::schema::consultation_comments as cc;
 use crate::error::{Error, Result};
-use crate::staff::{grants_of, see_other, Action, CsrfOnly, Staff, Templates};
+use crate::web::forms::CsrfOnly;
 use crate::web::proxy::client_ip;
+use crate::web::see_other;
+use crate::web::visitor::check_csrf;
+use crate::web::AppState;
+use crate::web::Templates;
 use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -34,7 +39,7 @@ fn consultation_of(conn: &mut PgConnection, owner: &Owner) -> Result<model::Cons
 }
 
 fn may_work(conn: &mut PgConnection, account: Uuid, department: i32) -> Result<bool> {
-    Ok(crate::staff::allows(
+    Ok(crate::auth::roles::allows(
         &grants_of(conn, account)?,
         Action::WorkConsultation { department },
     ))
@@ -67,7 +72,7 @@ pub fn lock_for_change(conn: &mut PgConnection, owner: &Owner, actor: Uuid) -> R
     let (id, department) = (c.id, c.department_id);
     model::lock(conn, id)?;
     if !may_work(conn, actor, department)? {
-        return Err(Error::Forbidden(crate::staff::roles::refusal(
+        return Err(Error::Forbidden(crate::auth::roles::refusal(
             Action::WorkConsultation { department },
         )));
     }

@@ -5,14 +5,18 @@
 use super::fields::{self, Channel, MAX_BODY};
 use super::model::{self, Consultation, Detail, Notice, Opinion};
 use super::period::{start_of_day, State};
-use crate::app::AppState;
-use crate::auth::handlers::notice;
-use crate::auth::session::{self, check_csrf, Verified, Viewer};
 use crate::error::{Error, Result};
-use crate::proposals::handlers::date;
 use crate::web::forms::FormPage;
+use crate::web::forms::TokenQuery;
+use crate::web::i18n::t;
 use crate::web::i18n::{translate, Lang};
+use crate::web::notice;
+use crate::web::present::date;
+use crate::web::present::paragraphs;
 use crate::web::proxy::client_ip;
+use crate::web::visitor::{check_csrf, Verified, Viewer};
+use crate::web::AppState;
+use crate::web::Templates;
 use crate::web::{render_page, render_page_as, Crumb};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -21,14 +25,8 @@ use handlebars::Handlebars;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-type Templates = web::Data<Handlebars<'static>>;
-
 /// Published opinions per page of the result.
 pub const OPINIONS_PER_PAGE: i64 = 50;
-
-pub(super) fn t(lang: Lang, key: &str) -> String {
-    translate(lang, key, &[])
-}
 
 /// Home › 意見公募 › the consultation a page belongs to, if any › the page.
 fn crumbs(lang: Lang, within: Option<&Consultation>, here: &str) -> Vec<Crumb> {
@@ -39,14 +37,6 @@ fn crumbs(lang: Lang, within: Option<&Consultation>, here: &str) -> Vec<Crumb> {
         href.as_deref().zip(within.map(|c| c.title.clone())),
         here,
     )
-}
-
-/// A text as paragraphs, one per non-empty line.
-pub(super) fn paragraphs(text: &str) -> Vec<&str> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect()
 }
 
 pub(super) fn state_label(lang: Lang, state: State) -> String {
@@ -269,22 +259,39 @@ fn detail_json(
     v
 }
 
-/// The consultation's page; with `preview`, the staff's preview of a draft saying so on top.
-#[allow(clippy::too_many_arguments)]
+/// How the consultation's page is shown: the opinion form (as typed, about `section`), the
+/// status, and on the staff's preview of a draft, the note saying so on top.
+pub(super) struct Shown<'a> {
+    pub form: &'a FormPage,
+    pub section: &'a str,
+    pub status: StatusCode,
+    pub preview: Option<String>,
+}
+
+impl Shown<'_> {
+    /// The page as anyone first opens it.
+    pub fn fresh(preview: Option<String>) -> Shown<'static> {
+        Shown {
+            form: &crate::web::forms::EMPTY_FORM,
+            section: "",
+            status: StatusCode::OK,
+            preview,
+        }
+    }
+}
+
+/// The consultation's page.
 pub(super) fn page(
     req: &HttpRequest,
     hb: &Handlebars<'_>,
     d: &Detail,
     now: DateTime<Utc>,
-    form: &FormPage,
-    section: &str,
-    status: StatusCode,
-    preview: Option<String>,
+    shown: Shown<'_>,
 ) -> Result<HttpResponse> {
     let lang = Lang::of(req);
-    let viewer = session::viewer(req);
-    let mut context = detail_json(lang, d, now, form, section);
-    context["preview"] = json!(preview);
+    let viewer = crate::web::visitor::viewer(req);
+    let mut context = detail_json(lang, d, now, shown.form, shown.section);
+    context["preview"] = json!(shown.preview);
     context["can_submit"] = json!(viewer.as_ref().is_some_and(|v| v.verified()));
     context["login_href"] = json!(format!("/login?next=/consultations/{}", d.consultation.id));
     context["default_name"] = json!(viewer.map(|v| v.display_name));
@@ -295,7 +302,7 @@ pub(super) fn page(
         &d.consultation.title,
         &crumbs(lang, None, &d.consultation.title),
         &context,
-        status,
+        shown.status,
     )?;
     Ok(response)
 }
@@ -308,16 +315,7 @@ pub async fn show(
     id: web::Path<i32>,
 ) -> Result<HttpResponse> {
     let d = load(&state, id.into_inner()).await?;
-    page(
-        &req,
-        &hb,
-        &d,
-        state.clock.now(),
-        &FormPage::default(),
-        "",
-        StatusCode::OK,
-        None,
-    )
+    page(&req, &hb, &d, state.clock.now(), Shown::fresh(None))
 }
 
 /// `POST /consultations/{id}/comments`: an opinion; the receipt, or the page again with the
@@ -349,16 +347,13 @@ pub async fn submit(
     let (Some(Some(body)), Some(section), Some((name, address, organisation))) =
         (body, section, who)
     else {
-        return page(
-            &req,
-            &hb,
-            &d,
-            now,
-            &form,
-            &posted.section,
-            StatusCode::BAD_REQUEST,
-            None,
-        );
+        let shown = Shown {
+            form: &form,
+            section: &posted.section,
+            status: StatusCode::BAD_REQUEST,
+            preview: None,
+        };
+        return page(&req, &hb, &d, now, shown);
     };
     let opinion = Opinion {
         channel: Channel::Web,
@@ -392,7 +387,13 @@ pub async fn submit(
             } else {
                 StatusCode::BAD_REQUEST
             };
-            page(&req, &hb, &d, now, &form, &posted.section, status, None)
+            let shown = Shown {
+                form: &form,
+                section: &posted.section,
+                status,
+                preview: None,
+            };
+            page(&req, &hb, &d, now, shown)
         }
     }
 }
@@ -524,12 +525,6 @@ pub async fn result(
         ),
         &context,
     )
-}
-
-#[derive(Debug, Deserialize)]
-pub struct TokenQuery {
-    #[serde(default)]
-    token: String,
 }
 
 /// `GET /consultations/unsubscribe?token=`: a button (link scanners must not unsubscribe

@@ -5,13 +5,13 @@
 use super::fields::{Channel, Section};
 use super::period::{self, day_of, receipt_number, Milestones, Period, State};
 use crate::audit::{self, Entry};
+use crate::auth::accounts::notify_account;
 use crate::db::schema::{
     consultation_comments as cc, consultation_measures as cm, consultation_notices as cn,
     consultation_result_items as ri, consultation_sections as cs, consultations as c, departments,
     measures,
 };
 use crate::error::{Error, Result};
-use crate::proposals::review::notify_account;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde_json::json;
@@ -560,7 +560,7 @@ pub fn submit(
             .submitter_email
             .as_ref()
             .filter(|_| opinion.account.is_none());
-        let token = offline_address.map(|_| crate::auth::tokens::new_secret());
+        let token = offline_address.map(|_| crate::tokens::new_secret());
         let comment: i32 = diesel::insert_into(cc::table)
             .values((
                 cc::consultation_id.eq(id),

@@ -532,4 +532,21 @@ mod tests {
     fn fiscal_years_run_april_to_march() {
         assert_eq!(fiscal_year_days(2026), (day(2026, 4, 1), day(2027, 3, 31)));
     }
+
+    #[test]
+    fn every_state_and_refusal_has_its_texts() {
+        use crate::web::i18n::{assert_english, assert_keys};
+        let states = || State::ALL.into_iter().map(|s| s.as_str());
+        assert_keys("consultations.state.", states());
+        assert_keys("consultations.form.closed_", states());
+        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let short = Period::new(day(2026, 12, 1), day(2026, 12, 10)).unwrap();
+        assert_english([
+            parse_day("", "開始日").unwrap_err(),
+            parse_day("12/1", "締切日").unwrap_err(),
+            Period::new(day(2026, 12, 2), day(2026, 12, 1)).unwrap_err(),
+            short.short_reason("").unwrap_err(),
+            short.short_reason(&"あ".repeat(1001)).unwrap_err(),
+        ]);
+    }
 }

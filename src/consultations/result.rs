@@ -5,11 +5,11 @@
 use super::handlers::published;
 use super::model::{self, Consultation, Item};
 use super::period::State;
-use crate::app::AppState;
 use crate::error::{Error, Result};
 use crate::proposals::csv::{self, Encoding};
 use crate::proposals::feed::escape;
 use crate::web::cached;
+use crate::web::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, SecondsFormat, Utc};

@@ -6,27 +6,53 @@
 //! announced one, each with its public notice (`lifecycle`).
 
 use super::fields::{self, Channel, MAX_BODY};
-use super::handlers::{identity, notices_json, section, state_label, summary_json, t, Posted};
+use super::handlers::{identity, notices_json, section, state_label, summary_json, Posted};
 use super::lifecycle::{self, Change, Correction};
 use super::model::{self, NewConsultation, NewItem, Opinion, Refused, SectionRow};
 use super::period::{day_of, parse_day, start_of_day, State};
-use crate::app::AppState;
 use crate::attachments::handlers::item_json;
 use crate::attachments::sniff::{MAX_LABEL, MAX_PER_OWNER};
 use crate::attachments::{self, OwnerKind};
-use crate::auth::session::check_csrf;
+use crate::auth::roles::Action;
+use crate::auth::staff::Staff;
+use crate::auth::staff::{get, post, StaffRoute};
 use crate::db::schema::departments;
 use crate::error::{Error, Result};
-use crate::proposals::handlers::date;
-use crate::staff::{self, crumbs, see_other, Action, CsrfOnly, Staff, Templates};
+use crate::web::forms::CsrfOnly;
 use crate::web::forms::FormPage;
+use crate::web::i18n::t;
 use crate::web::i18n::{translate, Lang};
+use crate::web::present::date;
+use crate::web::see_other;
+use crate::web::staff_crumbs;
+use crate::web::visitor::check_csrf;
+use crate::web::AppState;
+use crate::web::Templates;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Duration;
 use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::{json, Value};
+
+/// The staff routes of consultations.
+pub const STAFF_ROUTES: &[StaffRoute] = &[
+    get("/staff/consultations", |r| r.to(list)),
+    get("/staff/consultations/new", |r| r.to(new_form)),
+    post("/staff/consultations", |r| r.to(create)),
+    get("/staff/consultations/{id}", |r| r.to(show)),
+    get("/staff/consultations/{id}/edit", |r| r.to(edit_form)),
+    post("/staff/consultations/{id}/edit", |r| r.to(update)),
+    post("/staff/consultations/{id}/comments", |r| r.to(enter)),
+    post("/staff/consultations/{id}/items", |r| r.to(add_item)),
+    post("/staff/consultations/{id}/exclude", |r| r.to(exclude)),
+    post("/staff/consultations/{id}/publish", |r| r.to(publish)),
+    get("/staff/consultations/{id}/preview", |r| r.to(preview)),
+    post("/staff/consultations/{id}/announce", |r| r.to(announce)),
+    post("/staff/consultations/{id}/correct", |r| r.to(correct)),
+    post("/staff/consultations/{id}/extend", |r| r.to(extend)),
+    post("/staff/consultations/{id}/withdraw", |r| r.to(withdraw)),
+];
 
 /// `/staff/consultations`: every consultation, for anyone holding a role.
 pub async fn list(
@@ -52,12 +78,12 @@ pub async fn list(
         })
         .collect();
     let title = t(lang, "staff.consultations.title");
-    staff::page(
+    crate::web::render_page_as(
         &req,
         &hb,
         "staff/consultations",
         &title,
-        &crumbs(lang, &[(&title, None)]),
+        &staff_crumbs(lang, &[(&title, None)]),
         &json!({ "consultations": items, "may_create": staff.may(Action::CreateConsultations) }),
         StatusCode::OK,
     )
@@ -185,12 +211,12 @@ async fn new_page(
     let action = editing.map_or("/staff/consultations".to_owned(), |id| {
         format!("/staff/consultations/{id}/edit")
     });
-    staff::page(
+    crate::web::render_page_as(
         req,
         hb,
         "staff/consultation_new",
         &title,
-        &crumbs(
+        &staff_crumbs(
             lang,
             &[
                 (
@@ -245,7 +271,11 @@ pub async fn create(
     let Some(new) = posted.parse(&mut page) else {
         return new_page(&req, &hb, &state, &page, None, StatusCode::BAD_REQUEST).await;
     };
-    let (now, actor, ip) = (state.clock.now(), staff.id(), staff::ip(&req));
+    let (now, actor, ip) = (
+        state.clock.now(),
+        staff.id(),
+        crate::web::proxy::client_ip(&req),
+    );
     match state
         .db(move |conn| model::create(conn, &new, now, actor, ip.as_deref()))
         .await?
@@ -322,7 +352,11 @@ pub async fn update(
     let Some(new) = posted.parse(&mut page) else {
         return new_page(&req, &hb, &state, &page, Some(id), StatusCode::BAD_REQUEST).await;
     };
-    let (now, actor, ip) = (state.clock.now(), staff.id(), staff::ip(&req));
+    let (now, actor, ip) = (
+        state.clock.now(),
+        staff.id(),
+        crate::web::proxy::client_ip(&req),
+    );
     match state
         .db(move |conn| model::update(conn, id, &new, now, actor, ip.as_deref()))
         .await?
@@ -435,7 +469,11 @@ impl<'a> WorkPage<'a> {
         &self,
         change: impl FnOnce(&mut PgConnection, Change, &str) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        let (now, actor, ip) = (self.state.clock.now(), self.staff.id(), staff::ip(self.req));
+        let (now, actor, ip) = (
+            self.state.clock.now(),
+            self.staff.id(),
+            crate::web::proxy::client_ip(self.req),
+        );
         let public_url = self.state.public_url.clone();
         self.state
             .db(move |conn| {
@@ -623,12 +661,12 @@ async fn work_page(
         "received_default": day_of(now).min(c.period.closes_on()).to_string(),
         "state_label": state_label(lang, c.state(now)),
     });
-    staff::page(
+    crate::web::render_page_as(
         req,
         hb,
         "staff/consultation",
         &c.title,
-        &crumbs(
+        &staff_crumbs(
             lang,
             &[
                 (
@@ -953,10 +991,7 @@ pub async fn preview(
         &hb,
         &d,
         now,
-        &FormPage::default(),
-        "",
-        StatusCode::OK,
-        Some(banner),
+        super::handlers::Shown::fresh(Some(banner)),
     )
 }
 

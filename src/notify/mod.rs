@@ -109,9 +109,6 @@ pub fn enqueue(conn: &mut PgConnection, message: Message) -> Result<i64> {
     )
 }
 
-/// The default sender when `KYODO_MAIL_FROM` is unset.
-pub const DEFAULT_FROM: &str = "Kyodo 本庄市 <no-reply@kyodo.invalid>";
-
 /// How emails leave: an SMTP server, or files in a folder.
 #[derive(Clone)]
 pub(crate) enum Transport {
@@ -222,6 +219,7 @@ fn redact(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::DEFAULT_FROM;
 
     #[test]
     fn the_default_sender_parses() {

@@ -322,7 +322,7 @@ mod tests {
 
     #[test]
     fn the_message_has_the_headers_and_both_parts() {
-        let from: Mailbox = super::super::DEFAULT_FROM.parse().unwrap();
+        let from: Mailbox = crate::config::DEFAULT_FROM.parse().unwrap();
         let raw = String::from_utf8(compose(&entry(None), &from).unwrap().formatted()).unwrap();
         let head = &raw[..raw.find("\r\n\r\n").unwrap()];
         assert!(head.contains("Message-ID: <kyodo.42."), "{head}");
@@ -348,7 +348,7 @@ mod tests {
 
     #[test]
     fn a_bad_recipient_is_reported() {
-        let from: Mailbox = super::super::DEFAULT_FROM.parse().unwrap();
+        let from: Mailbox = crate::config::DEFAULT_FROM.parse().unwrap();
         let mut bad = entry(None);
         bad.to_address = "nobody".into();
         assert!(compose(&bad, &from).unwrap_err().contains("nobody"));

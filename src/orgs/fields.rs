@@ -203,4 +203,19 @@ mod tests {
         assert!(Contact::parse("a\nb").is_err());
         assert!(Contact::parse("a\u{0}b").is_err());
     }
+
+    #[test]
+    fn every_kind_and_refusal_has_its_texts() {
+        use crate::web::i18n::{assert_english, assert_keys};
+        assert_keys("orgs.kind.", Kind::ALL.into_iter().map(|k| k.code()));
+        let long = |n: usize| "あ".repeat(n);
+        assert_english([
+            Kind::parse("").unwrap_err(),
+            Kind::parse("club").unwrap_err(),
+            Name::parse("").unwrap_err(),
+            Name::parse(&long(101)).unwrap_err(),
+            Description::parse(&long(2001)).unwrap_err(),
+            Contact::parse("a\u{7}").unwrap_err(),
+        ]);
+    }
 }

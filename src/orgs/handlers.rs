@@ -4,17 +4,20 @@
 
 use super::fields::{Contact, Description, Kind, Name};
 use super::model::{self, Accepted, Inviter, Member, NewOrganisation, Organisation, Role};
-use crate::app::AppState;
 use crate::auth::accounts::Origin;
 use crate::auth::fields::Email;
-use crate::auth::handlers::origin;
-use crate::auth::handlers::{CsrfOnly, TokenQuery};
+use crate::web::i18n::t;
+use crate::web::see_other;
+use crate::web::Templates;
+
 use crate::auth::rate_limit;
-use crate::auth::session::{self, check_csrf, Verified};
 use crate::error::{Error, Result};
 use crate::web::forms::FormPage;
-use crate::web::i18n::{translate, Lang};
+use crate::web::forms::{CsrfOnly, TokenQuery};
+use crate::web::i18n::Lang;
 use crate::web::proxy::client_ip;
+use crate::web::visitor::{check_csrf, Verified};
+use crate::web::AppState;
 use crate::web::{render_page, render_page_as, Crumb};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -22,12 +25,6 @@ use handlebars::Handlebars;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
-
-type Templates = web::Data<Handlebars<'static>>;
-
-fn t(lang: Lang, key: &str) -> String {
-    translate(lang, key, &[])
-}
 
 fn home(lang: Lang) -> Crumb {
     Crumb {
@@ -48,12 +45,6 @@ fn here(label: &str) -> Crumb {
         label: label.to_owned(),
         href: None,
     }
-}
-
-fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header(("location", location.to_owned()))
-        .finish()
 }
 
 /// An organisation with its kind's label, as every template receives it.
@@ -135,7 +126,7 @@ pub async fn mine(
     req: HttpRequest,
     state: web::Data<AppState>,
     hb: Templates,
-    viewer: session::Viewer,
+    viewer: crate::web::visitor::Viewer,
 ) -> Result<HttpResponse> {
     let id = viewer.id;
     let orgs = state.db(move |conn| model::mine(conn, id)).await?;
@@ -278,7 +269,7 @@ async fn org_page(
     id: Uuid,
     done: Option<&str>,
 ) -> Result<HttpResponse> {
-    let viewer = session::viewer(req).map(|v| v.id);
+    let viewer = crate::web::visitor::viewer(req).map(|v| v.id);
     let loaded = state.db(move |conn| visible(conn, id, viewer)).await?;
     let lang = Lang::of(req);
     let org = view(lang, &loaded.org);
@@ -419,7 +410,7 @@ pub async fn invite(
     let Some(email) = page.check("email", Email::parse(&form.email)) else {
         return invite_page(&req, &hb, &state, id, &page).await;
     };
-    let origin: Origin = origin(&req, &state);
+    let origin: Origin = Origin::of(&req, &state);
     let lang = Lang::of(&req);
     state
         .db(move |conn| {
@@ -444,10 +435,10 @@ pub async fn join_form(
     _viewer: Verified,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse> {
-    let token = query.into_inner().token.unwrap_or_default();
-    let probe = token.clone();
+    let token = query.into_inner().token;
+    let (probe, now) = (token.clone(), state.clock.now());
     let Some(invitation) = state
-        .db(move |conn| model::invitation(conn, &probe))
+        .db(move |conn| model::invitation(conn, &probe, now))
         .await?
     else {
         return notice(
@@ -489,9 +480,9 @@ pub async fn join(
     check_csrf(&req, &form.csrf)?;
     let form = form.into_inner();
     let viewer = viewer.0;
-    let ip = client_ip(&req);
+    let origin = Origin::of(&req, &state);
     let outcome = state
-        .db(move |conn| model::accept(conn, &form.token, viewer.id, &viewer.email, ip.as_deref()))
+        .db(move |conn| model::accept(conn, &form.token, viewer.id, &viewer.email, &origin))
         .await?;
     match outcome {
         Accepted::Joined(id) => Ok(see_other(&format!("/organisations/{id}?done=joined"))),
@@ -513,7 +504,7 @@ pub async fn leave(
     req: HttpRequest,
     state: web::Data<AppState>,
     hb: Templates,
-    viewer: session::Viewer,
+    viewer: crate::web::visitor::Viewer,
     path: web::Path<Uuid>,
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse> {
@@ -544,7 +535,7 @@ pub struct TransferForm {
 pub async fn transfer(
     req: HttpRequest,
     state: web::Data<AppState>,
-    viewer: session::Viewer,
+    viewer: crate::web::visitor::Viewer,
     path: web::Path<Uuid>,
     form: web::Form<TransferForm>,
 ) -> Result<HttpResponse> {
@@ -572,4 +563,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/organisations/{id}/invite", web::post().to(invite))
         .route("/organisations/{id}/leave", web::post().to(leave))
         .route("/organisations/{id}/transfer", web::post().to(transfer));
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_confirmation_has_its_text() {
+        crate::web::i18n::assert_keys("orgs.done.", super::DONE);
+    }
 }

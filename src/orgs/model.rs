@@ -5,14 +5,15 @@
 
 use super::fields::{Contact, Description, Kind, Name};
 use crate::audit::{self, Entry};
+use crate::auth::accounts::unsubscribe_url;
 use crate::auth::accounts::Origin;
 use crate::auth::fields::Email;
-use crate::auth::{account::unsubscribe_url, tokens};
 use crate::db::schema::{
     accounts, organisation_invitations as inv, organisation_members as om, organisations as o,
 };
 use crate::error::{Error, Result};
 use crate::notify::{self, Category, Message};
+use crate::tokens;
 use crate::web::i18n::Lang;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
@@ -172,9 +173,10 @@ pub fn role_of(conn: &mut PgConnection, organisation: Uuid, account: Uuid) -> Re
 }
 
 /// Whether `account` is staff who may verify organisations (an admin), and so may see
-/// unverified ones. Roles are checked in one place: `staff::roles::allows`.
+/// unverified ones. Roles are checked in one place: `crate::auth::roles::allows`.
 pub fn is_verifier(conn: &mut PgConnection, account: Uuid) -> Result<bool> {
-    use crate::staff::{grants_of, roles};
+    use crate::auth::roles;
+    use crate::auth::staff::grants_of;
     Ok(roles::allows(
         &grants_of(conn, account)?,
         roles::Action::VerifyOrganisations,
@@ -258,8 +260,7 @@ pub fn verify(
     conn: &mut PgConnection,
     actor: Uuid,
     organisation: Uuid,
-    ip: Option<&str>,
-    public_url: &str,
+    origin: &Origin,
 ) -> Result<()> {
     conn.transaction(|conn| {
         let org = lock(conn, organisation)?;
@@ -267,7 +268,7 @@ pub fn verify(
             return Ok(());
         }
         diesel::update(o::table.find(organisation))
-            .set((o::verified_at.eq(Utc::now()), o::verified_by.eq(actor)))
+            .set((o::verified_at.eq(origin.now), o::verified_by.eq(actor)))
             .execute(conn)?;
         audit::record(
             conn,
@@ -275,7 +276,7 @@ pub fn verify(
                 actor: Some(actor),
                 action: "organisation.verify",
                 record: Some(("organisation", organisation.to_string())),
-                ip,
+                ip: origin.ip.as_deref(),
                 details: json!({ "name": org.name }),
             },
         )?;
@@ -284,7 +285,13 @@ pub fn verify(
             .filter(om::organisation_id.eq(organisation))
             .filter(om::role.eq(Role::Representative.code()))
             .filter(accounts::deleted_at.is_null())
-            .select((accounts::email, accounts::display_name, accounts::notify_updates, accounts::unsubscribe_token, accounts::lang))
+            .select((
+                accounts::email,
+                accounts::display_name,
+                accounts::notify_updates,
+                accounts::unsubscribe_token,
+                accounts::lang,
+            ))
             .first(conn)
             .optional()?;
         if let Some((Some(email), name, true, unsubscribe_token, lang)) = representative {
@@ -297,10 +304,10 @@ pub fn verify(
                     template: "org_verified",
                     context: json!({
                         "organisation": org.name,
-                        "link": format!("{}/organisations/{organisation}", public_url.trim_end_matches('/')),
+                        "link": origin.to(&format!("/organisations/{organisation}")),
                     }),
                     category: Category::Notification,
-                    unsubscribe_url: Some(unsubscribe_url(public_url, &unsubscribe_token)),
+                    unsubscribe_url: Some(unsubscribe_url(&origin.public_url, &unsubscribe_token)),
                 },
             )?;
         }
@@ -339,7 +346,7 @@ pub fn invite(
                 inv::organisation_id.eq(organisation),
                 inv::email.eq(email.as_str()),
                 inv::invited_by.eq(inviter.id),
-                inv::expires_at.eq(Utc::now() + INVITATION_TTL),
+                inv::expires_at.eq(origin.now + INVITATION_TTL),
             ))
             .execute(conn)?;
         // The invitee reads it in their own language when they have an account.
@@ -391,12 +398,16 @@ pub struct Invitation {
     pub email: String,
 }
 
-pub fn invitation(conn: &mut PgConnection, secret: &str) -> Result<Option<Invitation>> {
+pub fn invitation(
+    conn: &mut PgConnection,
+    secret: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Invitation>> {
     let row: Option<(Organisation, String)> = inv::table
         .inner_join(o::table)
         .filter(inv::token_hash.eq(tokens::digest(secret)))
         .filter(inv::accepted_at.is_null())
-        .filter(inv::expires_at.gt(Utc::now()))
+        .filter(inv::expires_at.gt(now))
         .select((COLUMNS, inv::email))
         .first(conn)
         .optional()?;
@@ -424,14 +435,14 @@ pub fn accept(
     secret: &str,
     account: Uuid,
     account_email: &str,
-    ip: Option<&str>,
+    origin: &Origin,
 ) -> Result<Accepted> {
     conn.transaction(|conn| {
         let hash = tokens::digest(secret);
         let live: Option<(Uuid, String)> = inv::table
             .find(&hash)
             .filter(inv::accepted_at.is_null())
-            .filter(inv::expires_at.gt(Utc::now()))
+            .filter(inv::expires_at.gt(origin.now))
             .select((inv::organisation_id, inv::email))
             .for_update()
             .first(conn)
@@ -443,7 +454,7 @@ pub fn accept(
             ));
         }
         lock(conn, organisation)?;
-        diesel::update(inv::table.find(&hash)).set(inv::accepted_at.eq(Utc::now())).execute(conn)?;
+        diesel::update(inv::table.find(&hash)).set(inv::accepted_at.eq(origin.now)).execute(conn)?;
         if role_of(conn, organisation, account)?.is_some() {
             return Ok(Accepted::AlreadyMember(organisation));
         }
@@ -456,7 +467,7 @@ pub fn accept(
                 actor: Some(account),
                 action: "organisation.join",
                 record: Some(("organisation", organisation.to_string())),
-                ip,
+                ip: origin.ip.as_deref(),
                 details: json!({}),
             },
         )?;
@@ -545,4 +556,12 @@ pub fn transfer(
             },
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_role_has_its_label() {
+        crate::web::i18n::assert_keys("orgs.role.", super::Role::ALL.into_iter().map(|r| r.code()));
+    }
 }

@@ -3,18 +3,17 @@
 use super::model::MeasureCode;
 use super::queries;
 use super::{api, views};
-use crate::app::AppState;
 use crate::consultations;
 use crate::error::{Error, Result};
 use crate::proposals::live;
 use crate::web::i18n::{translate, Lang};
+use crate::web::AppState;
+use crate::web::Templates;
 use crate::web::{json, render_page, render_page_as, Crumb};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use handlebars::Handlebars;
 use serde_json::json as context;
-
-type Templates = web::Data<Handlebars<'static>>;
 
 fn parse_code(raw: &str) -> Result<MeasureCode> {
     raw.parse().map_err(Error::BadRequest)
@@ -125,7 +124,7 @@ pub async fn measure_page(
     status: StatusCode,
 ) -> Result<HttpResponse> {
     let code = parse_code(code)?;
-    let viewer = crate::auth::session::viewer(req);
+    let viewer = crate::web::visitor::viewer(req);
     let (viewer_id, after) = (viewer.as_ref().map(|v| v.id), form.after);
     let now = state.clock.now();
     let (detail, (count, proposals), (live, held), comments) = state
@@ -295,8 +294,8 @@ pub async fn api_measures(req: HttpRequest, state: web::Data<AppState>) -> Resul
         pattern = r"^[1-9]-[1-9][0-9]?$")),
     responses(
         (status = 200, description = "The measure", body = api::MeasureJson),
-        (status = 400, description = "Malformed code", body = crate::app::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such measure", body = crate::app::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed code", body = crate::web::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such measure", body = crate::web::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn api_measure(
     req: HttpRequest,
@@ -343,8 +342,8 @@ pub async fn api_plans(req: HttpRequest, state: web::Data<AppState>) -> Result<H
     params(("number" = i32, Path, minimum = 1, maximum = 99, description = "Plan number", example = 1)),
     responses(
         (status = 200, description = "The plan", body = super::model::Plan),
-        (status = 400, description = "Malformed number", body = crate::app::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such plan", body = crate::app::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed number", body = crate::web::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such plan", body = crate::web::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn api_plan(
     req: HttpRequest,

@@ -1,6 +1,7 @@
 //! The city's comprehensive plan (総合振興計画 後期基本計画): chapters, measures, KPIs and the
 //! cross-measure plans, loaded from `seeds/` and served as pages and open data.
 
+pub mod actuals;
 pub mod api;
 pub mod chart;
 pub mod handlers;

@@ -288,4 +288,12 @@ mod tests {
             .unwrap_err()
             .contains("sideways"));
     }
+
+    #[test]
+    fn every_reason_for_no_progress_has_its_text() {
+        crate::web::i18n::assert_keys(
+            "progress.none.",
+            Unmeasured::ALL.into_iter().map(|u| u.as_str()),
+        );
+    }
 }

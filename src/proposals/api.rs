@@ -7,10 +7,10 @@ use super::listing::{Sort, SEARCH_MAX};
 use super::model::{self, Listed, OrgRef, Proposal, Step};
 use super::participation;
 use super::workflow::State;
-use crate::app::AppState;
 use crate::attachments::Owner;
 use crate::error::{Error, Result};
 use crate::web::json;
+use crate::web::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -222,7 +222,7 @@ pub fn proposal(p: &Proposal, timeline: &[Step], (supports, comments): (i64, i64
     ),
     responses(
         (status = 200, description = "A page of public proposals", body = ProposalList),
-        (status = 400, description = "Malformed filter, sort or cursor, or an empty one", body = crate::app::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed filter, sort or cursor, or an empty one", body = crate::web::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list(
     req: HttpRequest,
@@ -298,8 +298,8 @@ fn exactly_as_documented(query: &ListQuery) -> Result<()> {
     params(("id" = String, Path, format = "uuid", description = "The proposal's id (a UUID)")),
     responses(
         (status = 200, description = "The proposal", body = ProposalJson),
-        (status = 400, description = "Malformed id", body = crate::app::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such public proposal", body = crate::app::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed id", body = crate::web::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such public proposal", body = crate::web::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn show(
     req: HttpRequest,

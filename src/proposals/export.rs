@@ -5,9 +5,13 @@
 
 use super::csv::{self, Encoding};
 use super::workflow::{self, State};
-use crate::app::AppState;
+use crate::auth::roles::allows;
+use crate::auth::roles::Action;
+use crate::auth::roles::Grant;
+use crate::auth::roles::Role;
+use crate::auth::staff::Staff;
 use crate::error::{Error, Result};
-use crate::staff::{allows, Action, Grant, Role, Staff};
+use crate::web::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -157,7 +161,9 @@ pub async fn csv(
     let encoding = Encoding::parse(query.encoding.as_deref()).map_err(Error::BadRequest)?;
     let rows = state.db(move |conn| rows(conn, &scope)).await?;
     let body = csv::encode(&table(&rows), encoding);
-    let today = Utc::now()
+    let today = state
+        .clock
+        .now()
         .with_timezone(&crate::wareki::jst())
         .format("%Y%m%d");
     Ok(HttpResponse::Ok()

@@ -3,9 +3,9 @@
 //! title, the summary and the public reason of a decision.
 
 use super::workflow::{self, State};
-use crate::app::AppState;
 use crate::error::Result;
 use crate::web::cached;
+use crate::web::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, SecondsFormat, Utc};
 use diesel::prelude::*;
@@ -133,7 +133,7 @@ pub fn atom(base: &str, events: &[Event], now: DateTime<Utc>) -> String {
 /// `/proposals/feed.atom`
 pub async fn feed(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse> {
     let events = state.db(events).await?;
-    let xml = atom(&state.public_url, &events, Utc::now());
+    let xml = atom(&state.public_url, &events, state.clock.now());
     Ok(cached(
         &req,
         "application/atom+xml; charset=utf-8",

@@ -238,4 +238,22 @@ mod tests {
             .contains("ハイフン"));
         assert!(Measures::parse(&["x".into()], "").is_err());
     }
+
+    #[test]
+    fn every_refusal_has_english() {
+        let long = |n: usize| "あ".repeat(n);
+        let four = ["5-1".into(), "5-2".into(), "5-3".into(), "5-4".into()];
+        crate::web::i18n::assert_english([
+            Title::parse("").unwrap_err(),
+            Title::parse(&long(121)).unwrap_err(),
+            Summary::parse("a\u{7}").unwrap_err(),
+            LongText::parse(&long(4001), "連携する団体・協力者").unwrap_err(),
+            LongText::parse("a\u{7}", "実施期間").unwrap_err(),
+            Budget::parse("abc").unwrap_err(),
+            Budget::parse("99999999999999999").unwrap_err(),
+            Measures::parse(&[], "").unwrap_err(),
+            Measures::parse(&four, "").unwrap_err(),
+            Measures::parse(&[], "5.1").unwrap_err(),
+        ]);
+    }
 }

@@ -7,77 +7,36 @@ use super::fields::{Budget, LongText, Measures, Summary, Title};
 use super::listing::{self, Cursor, SearchText, Sort};
 use super::model::{self, Content, Filter, Listed, Proposal, Rejected, Step, CONFLICT_MESSAGE};
 use super::workflow::{self, Action, Actor, State};
-use crate::app::AppState;
 use crate::attachments::handlers::item_json;
 use crate::attachments::sniff::{MAX_LABEL, MAX_PER_OWNER};
 use crate::attachments::{self, Owner};
-use crate::auth::session::{self, check_csrf, Verified, Viewer};
+use crate::auth::fields::shown_name;
 use crate::error::{Error, Result};
 use crate::plan::model::MeasureCode;
 use crate::web::forms::FormPage;
+use crate::web::i18n::t;
 use crate::web::i18n::{translate, Lang};
+use crate::web::present::{date, grouped, paragraphs};
 use crate::web::proxy::client_ip;
+use crate::web::see_other;
+use crate::web::visitor::{check_csrf, Verified, Viewer};
+use crate::web::AppState;
+use crate::web::Templates;
 use crate::web::{render_page, render_page_as, Crumb};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use handlebars::Handlebars;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-type Templates = web::Data<Handlebars<'static>>;
-
-fn t(lang: Lang, key: &str) -> String {
-    translate(lang, key, &[])
-}
-
 fn crumbs(lang: Lang, middle: Option<(&str, String)>, here: &str) -> Vec<Crumb> {
     crate::web::section_crumbs(lang, ("proposals.list.title", "/proposals"), middle, here)
 }
 
-fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header(("location", location.to_owned()))
-        .finish()
-}
-
 fn state_label(lang: Lang, state: State) -> String {
     t(lang, &format!("proposals.state.{}", state.as_str()))
-}
-
-pub(crate) fn date(lang: Lang, at: DateTime<Utc>) -> String {
-    match lang {
-        Lang::Ja => crate::wareki::date_ja(at),
-        _ => at
-            .with_timezone(&crate::wareki::jst())
-            .format("%-d %B %Y")
-            .to_string(),
-    }
-}
-
-/// 1234567 → "1,234,567".
-fn grouped(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 {
-        out.insert(0, '-');
-    }
-    out
-}
-
-/// A long text as paragraphs, one per non-empty line.
-fn paragraphs(text: &str) -> Vec<&str> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect()
 }
 
 pub(super) fn org_json(lang: Lang, org: &model::OrgRef) -> Value {
@@ -89,14 +48,6 @@ pub(super) fn org_json(lang: Lang, org: &model::OrgRef) -> Value {
     })
 }
 
-pub(crate) fn author_json(lang: Lang, name: &str) -> String {
-    if name == crate::auth::fields::DELETED_NAME {
-        t(lang, "proposals.deleted_author")
-    } else {
-        name.to_owned()
-    }
-}
-
 fn listed_json(lang: Lang, p: &Listed) -> Value {
     json!({
         "href": format!("/proposals/{}", p.id),
@@ -104,7 +55,7 @@ fn listed_json(lang: Lang, p: &Listed) -> Value {
         "summary": p.summary,
         "state": p.state.as_str(),
         "state_label": state_label(lang, p.state),
-        "author": author_json(lang, &p.author_name),
+        "author": shown_name(lang, &p.author_name),
         "organisation": p.organisation.as_ref().map(|o| org_json(lang, o)),
         "date": date(lang, p.created_at),
         "measures": p.measures.iter().map(|c| json!({ "code": c.to_string(), "href": format!("/measures/{c}") })).collect::<Vec<_>>(),
@@ -131,7 +82,7 @@ fn proposal_json(lang: Lang, p: &Proposal, timeline: &[Step]) -> Value {
         "summary": paragraphs(&p.summary),
         "state": p.state.as_str(),
         "state_label": state_label(lang, p.state),
-        "author": author_json(lang, &p.author_name),
+        "author": shown_name(lang, &p.author_name),
         "organisation": p.organisation.as_ref().map(|o| org_json(lang, o)),
         "created": date(lang, p.created_at),
         "budget": p.budget_yen.map(|y| translate(lang, "proposals.yen", &[("amount", grouped(y))])),
@@ -740,7 +691,7 @@ pub async fn detach(
     state: web::Data<AppState>,
     Verified(viewer): Verified,
     path: web::Path<(Uuid, Uuid)>,
-    form: web::Form<crate::staff::CsrfOnly>,
+    form: web::Form<crate::web::forms::CsrfOnly>,
 ) -> Result<HttpResponse> {
     check_csrf(&req, &form.csrf)?;
     let (id, attachment) = path.into_inner();
@@ -890,7 +841,7 @@ pub(crate) async fn show_page(
     form: &super::participation_handlers::CommentForm,
     status: StatusCode,
 ) -> Result<HttpResponse> {
-    let viewer = session::viewer(req);
+    let viewer = crate::web::visitor::viewer(req);
     let after = form.after;
     let (proposal, timeline, responses, participation, files) = state
         .db({

@@ -278,4 +278,9 @@ mod tests {
             "/proposals?q=%E5%AD%90%E8%82%B2%E3%81%A6%20%26%20%E6%94%AF%E6%8F%B4&before=1_a-b.c~"
         );
     }
+
+    #[test]
+    fn every_sort_has_its_label() {
+        crate::web::i18n::assert_keys("proposals.sort.", Sort::ALL.into_iter().map(|s| s.as_str()));
+    }
 }

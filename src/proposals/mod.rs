@@ -18,6 +18,7 @@ pub mod participation;
 pub mod participation_handlers;
 pub mod review;
 pub mod similar;
+pub mod staff;
 pub mod workflow;
 
 /// The public routes of proposals: the open data first (`/proposals/feed.atom` is no

@@ -809,3 +809,11 @@ pub fn organisations_of(conn: &mut PgConnection, account: Uuid) -> Result<Vec<(U
         .select((organisations::id, organisations::name))
         .load(conn)?)
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_conflict_message_has_english() {
+        crate::web::i18n::assert_english([super::CONFLICT_MESSAGE.to_owned()]);
+    }
+}

@@ -155,7 +155,7 @@ pub fn post_on_proposal(
                 posted.id
             );
             let excerpt: String = new.body.chars().take(200).collect();
-            super::review::notify_account(conn, public_url, proposer, "proposal_comment", |_| {
+            crate::auth::accounts::notify_account(conn, public_url, proposer, "proposal_comment", |_| {
                 json!({ "title": title, "link": link, "commenter": commenter, "excerpt": excerpt })
             })?;
         }

@@ -4,27 +4,22 @@
 use super::handlers::show_page;
 use super::model::{self, Proposal};
 use super::participation::{self, Standing};
-use crate::app::AppState;
-use crate::auth::session::{check_csrf, Verified, Viewer};
 use crate::comments::handlers::{back, post_form, PostedComment};
 use crate::comments::{self, view, Cursor, Page, Subject};
 use crate::error::Result;
+use crate::web::i18n::t;
 use crate::web::i18n::{translate, Lang};
+use crate::web::visitor::{check_csrf, Verified, Viewer};
+use crate::web::AppState;
+use crate::web::Templates;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::PgConnection;
-use handlebars::Handlebars;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 pub use crate::comments::view::CommentForm;
-
-type Templates = web::Data<Handlebars<'static>>;
-
-fn t(lang: Lang, key: &str) -> String {
-    translate(lang, key, &[])
-}
 
 /// What the page needs besides the proposal.
 pub struct Participation {

@@ -9,15 +9,17 @@
 use super::model::Rejected;
 use super::workflow::{self, Action, Actor, State};
 use crate::audit::{self, Entry};
-use crate::auth::account::unsubscribe_url;
+use crate::auth::accounts::notify_account;
+use crate::auth::roles::allows;
+use crate::auth::roles::Action as StaffAction;
+use crate::auth::roles::Grant;
+use crate::auth::roles::Role;
 use crate::db::schema::{
     accounts, departments, measure_departments as md, proposal_measures as pm,
     proposal_notes as pn, proposal_responses as pr, proposal_transitions as pt, proposals as p,
     staff_roles as sr,
 };
 use crate::error::{Error, Result};
-use crate::notify::{self, Category, Message};
-use crate::staff::{allows, Action as StaffAction, Grant, Role};
 use crate::web::i18n::{translate, Lang};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -137,49 +139,6 @@ fn staff_link(public_url: &str, id: Uuid) -> String {
     format!("{}/staff/proposals/{id}", public_url.trim_end_matches('/'))
 }
 
-type Recipient = (Option<String>, String, bool, String, String);
-
-fn recipient(conn: &mut PgConnection, account: Uuid) -> Result<Option<Recipient>> {
-    Ok(accounts::table
-        .find(account)
-        .filter(accounts::deleted_at.is_null())
-        .select((
-            accounts::email,
-            accounts::display_name,
-            accounts::notify_updates,
-            accounts::unsubscribe_token,
-            accounts::lang,
-        ))
-        .first(conn)
-        .optional()?)
-}
-
-/// A notification to one account, unless it turned update emails off (or has no address).
-pub(crate) fn notify_account(
-    conn: &mut PgConnection,
-    public_url: &str,
-    account: Uuid,
-    template: &'static str,
-    context: impl Fn(Lang) -> serde_json::Value,
-) -> Result<()> {
-    if let Some((Some(email), name, true, token, lang)) = recipient(conn, account)? {
-        let lang = Lang::parse(&lang).unwrap_or(Lang::Ja);
-        notify::enqueue(
-            conn,
-            Message {
-                to_address: email,
-                to_name: Some(name),
-                lang,
-                template,
-                context: context(lang),
-                category: Category::Notification,
-                unsubscribe_url: Some(unsubscribe_url(public_url, &token)),
-            },
-        )?;
-    }
-    Ok(())
-}
-
 /// The `what` of the email for a public response, whose subject is then the city's answer.
 const RESPONSE_WHAT: &str = "emails.proposal.what.response";
 
@@ -272,7 +231,7 @@ pub fn after_proposer_action(
                 "title": title,
                 "link": link,
                 "resubmitted": action == Action::Resubmit,
-                "received": super::handlers::date(lang, at),
+                "received": crate::web::present::date(lang, at),
                 "next": next_step(lang, State::Submitted),
             })
         })?;

@@ -421,4 +421,15 @@ mod tests {
             .contains("approved"));
         assert!("approve".parse::<Action>().unwrap_err().contains("approve"));
     }
+
+    #[test]
+    fn every_state_and_action_has_its_texts() {
+        use crate::web::i18n::assert_keys;
+        let states = || State::ALL.into_iter().map(|s| s.as_str());
+        let actions = || Action::ALL.into_iter().map(|a| a.as_str());
+        assert_keys("proposals.state.", states());
+        assert_keys("emails.proposal.next.", states());
+        assert_keys("proposals.action.", actions());
+        assert_keys("proposals.button.", actions());
+    }
 }

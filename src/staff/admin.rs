@@ -2,12 +2,13 @@
 //! account the admin role. The password comes from standard input when that is not a terminal
 //! (one line), or is generated and printed once.
 
-use super::Role;
 use crate::audit::{self, Entry};
 use crate::auth::fields::{DisplayName, Email, NewPassword};
-use crate::auth::{password, tokens};
+use crate::auth::password;
+use crate::auth::roles::Role;
 use crate::db::schema::{accounts as a, staff_roles as sr};
 use crate::error::{Error, Result};
+use crate::tokens;
 use diesel::prelude::*;
 use rand::Rng;
 use serde_json::json;

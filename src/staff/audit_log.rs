@@ -1,14 +1,21 @@
 //! `/staff/audit`: the audit log, newest first, filtered by person (actor email or id), record
 //! (type and id) and date range (dates in Japan time), paginated.
 
-use super::{crumbs, page, page_number, Action, Pager, Staff, Templates, PER_PAGE};
-use crate::app::AppState;
 use crate::auth::fields::Email;
+use crate::auth::roles::Action;
+use crate::auth::staff::Staff;
 use crate::db::schema::{accounts as a, audit_log as l};
 use crate::error::Result;
 use crate::wareki::jst;
 use crate::web::forms::FormPage;
 use crate::web::i18n::{translate, Lang};
+use crate::web::paging::page_number;
+use crate::web::paging::Pager;
+use crate::web::paging::PER_PAGE;
+use crate::web::render_page_as;
+use crate::web::staff_crumbs;
+use crate::web::AppState;
+use crate::web::Templates;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
@@ -269,12 +276,12 @@ pub async fn list(
         StatusCode::BAD_REQUEST
     };
     let context = json!({ "entries": entries, "pager": pager, "form": form });
-    page(
+    render_page_as(
         &req,
         &hb,
         "staff/audit",
         &title,
-        &crumbs(lang, &[(&title, None)]),
+        &staff_crumbs(lang, &[(&title, None)]),
         &context,
         status,
     )

@@ -1,13 +1,18 @@
 //! `/staff/departments`: the city's departments (担当課). Admins create and rename them; none
 //! is seeded.
 
-use super::{audit, crumbs, page, see_other, Action, Staff, Templates};
-use crate::app::AppState;
-use crate::auth::session::check_csrf;
+use crate::auth::roles::Action;
+use crate::auth::staff::Staff;
 use crate::db::schema::departments as d;
 use crate::error::{Error, Result};
 use crate::web::forms::FormPage;
 use crate::web::i18n::{translate, Lang};
+use crate::web::render_page_as;
+use crate::web::see_other;
+use crate::web::staff_crumbs;
+use crate::web::visitor::check_csrf;
+use crate::web::AppState;
+use crate::web::Templates;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::prelude::*;
@@ -102,12 +107,12 @@ async fn render(
     } else {
         StatusCode::OK
     };
-    page(
+    render_page_as(
         req,
         hb,
         "staff/departments",
         &title,
-        &crumbs(lang, &[(&title, None)]),
+        &staff_crumbs(lang, &[(&title, None)]),
         &context,
         status,
     )
@@ -154,7 +159,7 @@ pub async fn create(
     let Some(name) = forms.create.check("name", parse_name(&form.name)) else {
         return render(&req, &state, &hb, forms, None).await;
     };
-    let (actor, ip) = (staff.id(), super::ip(&req));
+    let (actor, ip) = (staff.id(), crate::web::proxy::client_ip(&req));
     let created = state
         .db(move |conn| {
             let result = conn.transaction(|conn| {
@@ -162,7 +167,7 @@ pub async fn create(
                     .values(d::name.eq(&name))
                     .returning(d::id)
                     .get_result(conn)?;
-                audit(
+                crate::audit::staff_action(
                     conn,
                     ip.as_deref(),
                     actor,
@@ -204,7 +209,7 @@ pub async fn rename(
     let Some(name) = forms.rename.check("name", parse_name(&form.name)) else {
         return render(&req, &state, &hb, forms, None).await;
     };
-    let (actor, ip) = (staff.id(), super::ip(&req));
+    let (actor, ip) = (staff.id(), crate::web::proxy::client_ip(&req));
     let outcome = state
         .db(move |conn| {
             let result = conn.transaction(|conn| {
@@ -218,7 +223,7 @@ pub async fn rename(
                 diesel::update(d::table.find(id))
                     .set(d::name.eq(&name))
                     .execute(conn)?;
-                audit(
+                crate::audit::staff_action(
                     conn,
                     ip.as_deref(),
                     actor,
@@ -254,5 +259,14 @@ mod tests {
             .contains("100文字以内"));
         assert!(parse_name("課\u{0}").unwrap_err().contains("使えない文字"));
         assert!(parse_name("一行目\n二行目").is_err());
+    }
+
+    #[test]
+    fn every_confirmation_and_refusal_has_its_text() {
+        crate::web::i18n::assert_keys("staff.departments.done.", DONE);
+        crate::web::i18n::assert_english([
+            parse_name("").unwrap_err(),
+            parse_name(&"あ".repeat(101)).unwrap_err(),
+        ]);
     }
 }

@@ -1,13 +1,21 @@
 //! `/staff/organisations`: organisations (団体), unverified ones first, with a button that
 //! verifies one (`orgs::verify` records its own audit entry and emails the representative).
 
-use super::{crumbs, page, see_other, Action, CsrfOnly, Staff, Templates, PER_PAGE};
-use crate::app::AppState;
-use crate::auth::session::check_csrf;
+use crate::auth::accounts::Origin;
+use crate::auth::roles::Action;
+use crate::auth::staff::Staff;
 use crate::db::schema::{accounts as a, organisation_members as om, organisations as o};
 use crate::error::{Error, Result};
 use crate::orgs;
+use crate::web::forms::CsrfOnly;
 use crate::web::i18n::{translate, Lang};
+use crate::web::paging::PER_PAGE;
+use crate::web::render_page_as;
+use crate::web::see_other;
+use crate::web::staff_crumbs;
+use crate::web::visitor::check_csrf;
+use crate::web::AppState;
+use crate::web::Templates;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -98,12 +106,12 @@ pub async fn list(
         .filter(|d| *d == "verified")
         .map(|_| translate(lang, "staff.organisations.done", &[]));
     let context = json!({ "unverified": unverified, "verified": verified, "done": done });
-    page(
+    render_page_as(
         &req,
         &hb,
         "staff/organisations",
         &title,
-        &crumbs(lang, &[(&title, None)]),
+        &staff_crumbs(lang, &[(&title, None)]),
         &context,
         StatusCode::OK,
     )
@@ -119,9 +127,9 @@ pub async fn verify(
     staff.require(Action::VerifyOrganisations)?;
     check_csrf(&req, &form.csrf)?;
     let id = Uuid::parse_str(&path).map_err(|_| Error::NotFound)?;
-    let (actor, ip, public_url) = (staff.id(), super::ip(&req), state.public_url.clone());
+    let (actor, origin) = (staff.id(), Origin::of(&req, &state));
     state
-        .db(move |conn| orgs::verify(conn, actor, id, ip.as_deref(), &public_url))
+        .db(move |conn| orgs::verify(conn, actor, id, &origin))
         .await?;
     Ok(see_other("/staff/organisations?done=verified"))
 }

@@ -1,14 +1,21 @@
 //! `/staff/outbox`: emails that failed after their last try (with the error) and the ones still
 //! waiting, with a button that tries a failed one again. Admins only.
 
-use super::{audit, crumbs, page, see_other, Action, CsrfOnly, Staff, Templates, PER_PAGE};
-use crate::app::AppState;
-use crate::auth::session::check_csrf;
+use crate::auth::roles::Action;
+use crate::auth::staff::Staff;
 use crate::db::schema::outbox as ob;
 use crate::error::{Error, Result};
 use crate::notify::{self, OutboxEntry};
 use crate::wareki::jst;
+use crate::web::forms::CsrfOnly;
 use crate::web::i18n::{translate, Lang};
+use crate::web::paging::PER_PAGE;
+use crate::web::render_page_as;
+use crate::web::see_other;
+use crate::web::staff_crumbs;
+use crate::web::visitor::check_csrf;
+use crate::web::AppState;
+use crate::web::Templates;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -91,12 +98,12 @@ pub async fn list(
         .filter(|d| *d == "retried")
         .map(|_| translate(lang, "staff.outbox.done", &[]));
     let context = json!({ "failed": failed, "pending": pending, "done": done });
-    page(
+    render_page_as(
         &req,
         &hb,
         "staff/outbox",
         &title,
-        &crumbs(lang, &[(&title, None)]),
+        &staff_crumbs(lang, &[(&title, None)]),
         &context,
         StatusCode::OK,
     )
@@ -112,7 +119,7 @@ pub async fn retry(
     staff.require(Action::ManageOutbox)?;
     check_csrf(&req, &form.csrf)?;
     let id: i64 = path.parse().map_err(|_| Error::NotFound)?;
-    let (actor, ip) = (staff.id(), super::ip(&req));
+    let (actor, ip) = (staff.id(), crate::web::proxy::client_ip(&req));
     let retried = state
         .db(move |conn| {
             conn.transaction(|conn| {
@@ -120,7 +127,7 @@ pub async fn retry(
                 if !notify::retry(conn, id)? {
                     return Ok(false);
                 }
-                audit(
+                crate::audit::staff_action(
                     conn,
                     ip.as_deref(),
                     actor,

@@ -1,15 +1,22 @@
 //! `/staff/people`: accounts with their roles, searchable and paginated; one person's page
 //! grants and revokes roles (reviewer and moderator per department, admin for the city).
 
-use super::{
-    audit, crumbs, page, page_number, see_other, Action, Pager, Role, Staff, Templates, PER_PAGE,
-};
-use crate::app::AppState;
-use crate::auth::session::check_csrf;
+use crate::auth::roles::Action;
+use crate::auth::roles::Role;
+use crate::auth::staff::Staff;
 use crate::db::schema::{accounts as a, departments as d, staff_roles as sr};
 use crate::error::{Error, Result};
 use crate::web::forms::FormPage;
 use crate::web::i18n::{translate, Lang};
+use crate::web::paging::page_number;
+use crate::web::paging::Pager;
+use crate::web::paging::PER_PAGE;
+use crate::web::render_page_as;
+use crate::web::see_other;
+use crate::web::staff_crumbs;
+use crate::web::visitor::check_csrf;
+use crate::web::AppState;
+use crate::web::Templates;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -170,12 +177,12 @@ pub async fn list(
     } else {
         StatusCode::BAD_REQUEST
     };
-    page(
+    render_page_as(
         &req,
         &hb,
         "staff/people",
         &title,
-        &crumbs(lang, &[(&title, None)]),
+        &staff_crumbs(lang, &[(&title, None)]),
         &context,
         status,
     )
@@ -262,12 +269,12 @@ async fn person_page(
         "form": form,
         "done": done.map(|key| translate(lang, &format!("staff.person.done.{key}"), &[])),
     });
-    page(
+    render_page_as(
         req,
         hb,
         "staff/person",
         &title,
-        &crumbs(
+        &staff_crumbs(
             lang,
             &[(&people, Some("/staff/people".into())), (&title, None)],
         ),
@@ -335,7 +342,7 @@ pub async fn grant(
         return person_page(&req, &state, &hb, id, page, None).await;
     };
     let actor = staff.id();
-    let ip = super::ip(&req);
+    let ip = crate::web::proxy::client_ip(&req);
     let outcome = state
         .db(move |conn| {
             conn.transaction(|conn| {
@@ -355,7 +362,7 @@ pub async fn grant(
                     .on_conflict_do_nothing()
                     .execute(conn)?;
                 if inserted == 1 {
-                    audit(
+                    crate::audit::staff_action(
                         conn,
                         ip.as_deref(),
                         actor,
@@ -403,7 +410,7 @@ pub async fn revoke(
         )));
     };
     let actor = staff.id();
-    let ip = super::ip(&req);
+    let ip = crate::web::proxy::client_ip(&req);
     let outcome = state
         .db(move |conn| {
             conn.transaction(|conn| {
@@ -419,7 +426,7 @@ pub async fn revoke(
                     Some(dept) => d::table.find(dept).select(d::name).first(conn).optional()?,
                     None => None,
                 };
-                audit(
+                crate::audit::staff_action(
                     conn,
                     ip.as_deref(),
                     actor,
@@ -447,5 +454,10 @@ mod tests {
     fn search_terms_match_literally() {
         assert_eq!(like_pattern("taro"), "%taro%");
         assert_eq!(like_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
+    }
+
+    #[test]
+    fn every_confirmation_has_its_text() {
+        crate::web::i18n::assert_keys("staff.person.done.", DONE);
     }
 }

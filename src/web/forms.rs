@@ -1,7 +1,7 @@
 //! Form pages: what was typed (never a password) goes back into the form, and each field's
 //! message stands next to it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Default, Serialize)]
@@ -9,6 +9,12 @@ pub struct FormPage {
     values: BTreeMap<String, String>,
     errors: BTreeMap<String, String>,
 }
+
+/// A form as first shown: nothing typed, no message.
+pub static EMPTY_FORM: FormPage = FormPage {
+    values: BTreeMap::new(),
+    errors: BTreeMap::new(),
+};
 
 impl FormPage {
     /// Keeps a typed value to show again.
@@ -57,4 +63,18 @@ mod tests {
         assert_eq!(json["errors"]["email"], "形式が正しくありません");
         assert!(json["errors"].get("name").is_none());
     }
+}
+
+/// A form with nothing but its CSRF token (a button).
+#[derive(Debug, Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    pub csrf: String,
+}
+
+/// `?token=` of a link sent by email.
+#[derive(Debug, Deserialize)]
+pub struct TokenQuery {
+    #[serde(default)]
+    pub token: String,
 }

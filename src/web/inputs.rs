@@ -23,7 +23,7 @@ impl KeptForm {
     /// The fields to show back to the person who sent them: only for a form sent from one of
     /// our pages (its CSRF token matches), so another site cannot put its text on ours.
     pub fn shown_to(&self, req: &actix_web::HttpRequest) -> Option<&[(String, String)]> {
-        crate::auth::session::check_csrf(req, &self.csrf)
+        crate::web::visitor::check_csrf(req, &self.csrf)
             .ok()
             .map(|()| self.fields.as_slice())
     }
@@ -179,5 +179,10 @@ mod tests {
         );
         assert_eq!(form.fields, vec![("body".to_owned(), "花壇 の".to_owned())]);
         assert_eq!(form.csrf, "abc");
+    }
+
+    #[test]
+    fn the_nul_message_has_english() {
+        crate::web::i18n::assert_english([NUL_MESSAGE.to_owned()]);
     }
 }

@@ -5,10 +5,16 @@ pub mod errors;
 pub mod forms;
 pub mod i18n;
 pub mod inputs;
+pub mod paging;
+pub mod present;
 pub mod proxy;
+pub mod state;
+pub mod visitor;
 
-use crate::auth::session::{self, Viewer};
+pub use state::{AppState, Problem};
+
 use crate::error::{Error, Result};
+use crate::web::visitor::Viewer;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -38,6 +44,16 @@ pub fn templates() -> Result<Handlebars<'static>> {
     hb.register_embed_templates_with_extension::<TemplateFiles>(".hbs")
         .map_err(|e| Error::Setup(format!("templates: {e}")))?;
     Ok(hb)
+}
+
+/// The compiled templates, as handlers take them.
+pub type Templates = web::Data<Handlebars<'static>>;
+
+/// A 303 to `location` after a successful POST.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.to_owned()))
+        .finish()
 }
 
 /// One entry of the breadcrumb trail; the current page has no `href`.
@@ -76,6 +92,67 @@ pub fn section_crumbs(
         href: None,
     });
     trail
+}
+
+/// home › `here`: the trail of a page outside every section.
+pub fn home_crumbs(lang: Lang, here: &str) -> Vec<Crumb> {
+    vec![
+        Crumb {
+            label: i18n::t(lang, "crumb.home"),
+            href: Some("/".into()),
+        },
+        Crumb {
+            label: here.to_owned(),
+            href: None,
+        },
+    ]
+}
+
+/// home › 職員ページ › … › this page (`trail`, the last without a link); the staff area's
+/// own page when `trail` is empty.
+pub fn staff_crumbs(lang: Lang, trail: &[(&str, Option<String>)]) -> Vec<Crumb> {
+    if trail.is_empty() {
+        return home_crumbs(lang, &i18n::t(lang, "staff.title"));
+    }
+    let mut crumbs = vec![
+        Crumb {
+            label: i18n::t(lang, "crumb.home"),
+            href: Some("/".into()),
+        },
+        Crumb {
+            label: i18n::t(lang, "staff.title"),
+            href: Some("/staff".into()),
+        },
+    ];
+    crumbs.extend(trail.iter().map(|(label, href)| Crumb {
+        label: (*label).to_owned(),
+        href: href.clone(),
+    }));
+    crumbs
+}
+
+/// A short page that says what happened and what to do next (`{key}.title`, `{key}.message`).
+pub fn notice(
+    req: &HttpRequest,
+    hb: &Handlebars<'_>,
+    key: &str,
+    status: StatusCode,
+) -> Result<HttpResponse> {
+    let lang = Lang::of(req);
+    let title = i18n::t(lang, &format!("{key}.title"));
+    let body = serde_json::json!({
+        "heading": title,
+        "message": i18n::t(lang, &format!("{key}.message")),
+    });
+    render_page_as(
+        req,
+        hb,
+        "notice",
+        &title,
+        &home_crumbs(lang, &title),
+        &body,
+        status,
+    )
 }
 
 /// The fields the layout needs, beside the page's own.
@@ -117,8 +194,8 @@ pub fn render_page_as<T: Serialize>(
 ) -> Result<HttpResponse> {
     let lang = Lang::of(req);
     let context = PageContext {
-        viewer: session::viewer(req),
-        csrf: session::csrf_token(req),
+        viewer: crate::web::visitor::viewer(req),
+        csrf: crate::web::visitor::csrf_token(req),
         lang,
         other_lang: lang.other(),
         switch_lang_url: switch_lang_url(lang.other(), req),
@@ -226,7 +303,7 @@ pub async fn switch_lang(req: HttpRequest, code: web::Path<String>) -> Result<Ht
     let next = web::Query::<Next>::from_query(req.query_string())
         .ok()
         .and_then(|q| q.into_inner().next)
-        .filter(|n| session::local_path(n).is_some())
+        .filter(|n| crate::web::visitor::local_path(n).is_some())
         .unwrap_or_else(|| "/".to_owned());
     let cookie = actix_web::cookie::Cookie::build(i18n::LANG_COOKIE, lang.code())
         .path("/")

@@ -764,7 +764,7 @@ fn sign_up_by_email_over_real_smtp() {
                 .status(),
             200
         );
-        let mailer = kyodo::notify::Mailer::smtp(&sink.url(), kyodo::notify::DEFAULT_FROM).unwrap();
+        let mailer = kyodo::notify::Mailer::smtp(&sink.url(), kyodo::config::DEFAULT_FROM).unwrap();
         assert_eq!(kyodo::notify::drain(&mut app.db(), &mailer).unwrap(), 1);
         let mails = sink.wait_for(1, std::time::Duration::from_secs(10));
         assert_eq!(

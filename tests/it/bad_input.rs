@@ -7,7 +7,7 @@
 use crate::support::db::count;
 use crate::support::proposals::submitted;
 use crate::support::{run, TestApp};
-use kyodo::staff::{Method as StaffMethod, STAFF_ROUTES};
+use kyodo::auth::staff::Method as StaffMethod;
 use std::io::{Read, Write};
 
 pub const TESTS: &[(&str, fn())] = &[
@@ -144,8 +144,7 @@ fn post_routes() -> Vec<String> {
 }
 
 fn staff_routes(method: StaffMethod) -> impl Iterator<Item = String> {
-    STAFF_ROUTES
-        .iter()
+    kyodo::app::staff_routes()
         .filter(move |route| route.method == method)
         .map(|route| route.path.replace("{id}", "1").replace("{code}", "5-1"))
 }

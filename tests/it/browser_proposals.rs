@@ -8,7 +8,7 @@ use crate::support::browser::{sign_in_as, sign_out, Browser};
 use crate::support::mail::{deliver, ReceivedMail, SmtpSink};
 use crate::support::people::{resident, responsible, staff_member, DEPARTMENT};
 use crate::support::{run, TestApp};
-use kyodo::notify::{self, Mailer};
+use kyodo::notify::Mailer;
 
 pub const TESTS: &[(&str, fn())] = &[(
     "browser_proposals::write_review_revise_adopt_with_emails",
@@ -65,7 +65,7 @@ fn write_review_revise_adopt_with_emails() {
         .await;
         resident(&app, &app.visitor(), HANAKO, "本庄花子").await;
         let sink = SmtpSink::start();
-        let mailer = Mailer::smtp(&sink.url(), notify::DEFAULT_FROM).unwrap();
+        let mailer = Mailer::smtp(&sink.url(), kyodo::config::DEFAULT_FROM).unwrap();
         deliver(&app, &mailer); // the sign-ups' verification emails
         let browser = Browser::start().await.unwrap();
         let mut failures = Vec::new();

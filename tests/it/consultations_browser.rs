@@ -10,7 +10,7 @@ use crate::support::consultations::{create_december, jst, save_december};
 use crate::support::mail::{deliver, ReceivedMail, SmtpSink};
 use crate::support::people::{department, resident, staff_member};
 use crate::support::{run, visible_text, TestApp};
-use kyodo::notify::{self, Mailer};
+use kyodo::notify::Mailer;
 
 pub const TESTS: &[(&str, fn())] = &[
     (
@@ -44,7 +44,7 @@ fn opinion_fax_deadline_views_and_publication() {
         app.clock.set(jst(2026, 11, 20, 9, 0, 0));
         create_december(&admin, dept).await;
         let sink = SmtpSink::start();
-        let mailer = Mailer::smtp(&sink.url(), notify::DEFAULT_FROM).unwrap();
+        let mailer = Mailer::smtp(&sink.url(), kyodo::config::DEFAULT_FROM).unwrap();
         deliver(&app, &mailer);
         let browser = Browser::start().await.unwrap();
         let mut failures = Vec::new();

@@ -359,7 +359,7 @@ fn a_short_csrf_cookie_is_refused() {
             "no session but the one from signing up"
         );
         // The same with a whole token is accepted; a page replaces the short cookie with one.
-        let whole = sign_in(kyodo::auth::tokens::new_secret()).await.unwrap();
+        let whole = sign_in(kyodo::tokens::new_secret()).await.unwrap();
         assert_eq!(whole.status(), 303);
         let page = app
             .client
@@ -369,7 +369,7 @@ fn a_short_csrf_cookie_is_refused() {
             .await
             .unwrap();
         let fresh = cookie_value(&page, "kyodo_csrf");
-        assert!(kyodo::auth::tokens::is_secret(&fresh), "{fresh}");
+        assert!(kyodo::tokens::is_secret(&fresh), "{fresh}");
     })
 }
 

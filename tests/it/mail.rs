@@ -99,7 +99,7 @@ fn settle() {
 fn an_email_exists_only_if_its_transaction_commits() {
     let db = Cluster::get().fresh_database();
     let sink = SmtpSink::start();
-    let mailer = Mailer::smtp(&sink.url(), notify::DEFAULT_FROM).unwrap();
+    let mailer = Mailer::smtp(&sink.url(), kyodo::config::DEFAULT_FROM).unwrap();
     let mut conn = db.conn();
 
     let rolled_back: Result<(), kyodo::Error> = conn.transaction(|conn| {
@@ -210,12 +210,15 @@ fn smtp_down_keeps_the_email_and_sends_it_once_when_back() {
     let db = Cluster::get().fresh_database();
     let mut conn = db.conn();
     let port = free_port();
-    let mailer = Mailer::smtp(&format!("smtp://127.0.0.1:{port}"), notify::DEFAULT_FROM)
-        .unwrap()
-        .with_retry(RetryPolicy {
-            base: Duration::from_secs(60),
-            ..RetryPolicy::default()
-        });
+    let mailer = Mailer::smtp(
+        &format!("smtp://127.0.0.1:{port}"),
+        kyodo::config::DEFAULT_FROM,
+    )
+    .unwrap()
+    .with_retry(RetryPolicy {
+        base: Duration::from_secs(60),
+        ..RetryPolicy::default()
+    });
     let id = notify::enqueue(&mut conn, verify_message("hanako@example.org")).unwrap();
 
     assert_eq!(notify::drain(&mut conn, &mailer).unwrap(), 0);
@@ -268,7 +271,7 @@ fn two_workers_send_every_email_exactly_once() {
             std::thread::spawn(move || {
                 // Each worker is its own "instance": its own connection and SMTP transport.
                 let mut conn = PgConnection::establish(&url).unwrap();
-                let mailer = Mailer::smtp(&smtp, notify::DEFAULT_FROM).unwrap();
+                let mailer = Mailer::smtp(&smtp, kyodo::config::DEFAULT_FROM).unwrap();
                 barrier.wait();
                 notify::drain(&mut conn, &mailer).unwrap()
             })
@@ -299,13 +302,16 @@ fn after_the_last_attempt_the_email_is_failed_until_retried() {
     let db = Cluster::get().fresh_database();
     let mut conn = db.conn();
     let port = free_port();
-    let mailer = Mailer::smtp(&format!("smtp://127.0.0.1:{port}"), notify::DEFAULT_FROM)
-        .unwrap()
-        .with_retry(RetryPolicy {
-            base: Duration::ZERO,
-            max_delay: Duration::ZERO,
-            max_attempts: 3,
-        });
+    let mailer = Mailer::smtp(
+        &format!("smtp://127.0.0.1:{port}"),
+        kyodo::config::DEFAULT_FROM,
+    )
+    .unwrap()
+    .with_retry(RetryPolicy {
+        base: Duration::ZERO,
+        max_delay: Duration::ZERO,
+        max_attempts: 3,
+    });
     let id = notify::enqueue(&mut conn, verify_message("hanako@example.org")).unwrap();
     // Each pass stops at the first connection failure, so one attempt per pass.
     for attempt in 1..=3 {
@@ -355,7 +361,7 @@ fn without_smtp_emails_are_written_as_eml_files() {
     .unwrap()
     .settings;
     settings.smtp_url = None;
-    settings.mail_from = notify::DEFAULT_FROM.into();
+    settings.mail_from = kyodo::config::DEFAULT_FROM.into();
     let mailer = Mailer::from_settings(&settings).unwrap();
     assert!(mailer.describe().contains("mail"), "{}", mailer.describe());
     notify::enqueue(&mut conn, verify_message("hanako@example.org")).unwrap();

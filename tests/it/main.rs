@@ -1,5 +1,8 @@
 //! Integration tests: the real service over HTTP, on real PostgreSQL, with headless Chromium.
 //! One binary with its own harness, so the cluster starts once and stops at the end.
+// The test binary runs its tests from its own harness (no `#[test]`), so clippy cannot see
+// that an unwrap here is a test failing with its message, as in unit tests.
+#![allow(clippy::unwrap_used)]
 
 mod accounts;
 mod api;

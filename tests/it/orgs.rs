@@ -205,7 +205,7 @@ fn create_verify_and_list_publicly() {
             "an admin"
         );
 
-        kyodo::orgs::verify(&mut app.db(), admin, org, Some("192.0.2.1"), &app.base).unwrap();
+        kyodo::orgs::verify(&mut app.db(), admin, org, &origin(&app, Some("192.0.2.1"))).unwrap();
         assert_eq!(audits(&app, "organisation.verify", org), 1);
         let link = link_in_outbox(&app, "hanako@example.jp", &format!("/organisations/{org}"));
         assert_eq!(link, format!("/organisations/{org}"));
@@ -215,7 +215,7 @@ fn create_verify_and_list_publicly() {
             "the verification email is a notification with an unsubscribe link"
         );
         // Verifying twice changes nothing and sends nothing more.
-        kyodo::orgs::verify(&mut app.db(), admin, org, None, &app.base).unwrap();
+        kyodo::orgs::verify(&mut app.db(), admin, org, &origin(&app, None)).unwrap();
         assert_eq!(audits(&app, "organisation.verify", org), 1);
         assert_eq!(
             count(
@@ -225,7 +225,7 @@ fn create_verify_and_list_publicly() {
             1
         );
         assert!(matches!(
-            kyodo::orgs::verify(&mut app.db(), admin, Uuid::new_v4(), None, &app.base),
+            kyodo::orgs::verify(&mut app.db(), admin, Uuid::new_v4(), &origin(&app, None)),
             Err(kyodo::Error::NotFound)
         ));
 
@@ -264,7 +264,7 @@ fn create_verify_and_list_publicly() {
             &app,
             "SELECT count(*) AS n FROM outbox WHERE to_address = 'jiro@example.jp'",
         );
-        kyodo::orgs::verify(&mut app.db(), admin, quiet, None, &app.base).unwrap();
+        kyodo::orgs::verify(&mut app.db(), admin, quiet, &origin(&app, None)).unwrap();
         assert_eq!(audits(&app, "organisation.verify", quiet), 1);
         assert_eq!(
             count(
@@ -343,7 +343,7 @@ fn invite_accept_transfer_and_leave() {
             !can_act_for(&app, taro, org),
             "the organisation is not verified yet"
         );
-        kyodo::orgs::verify(&mut app.db(), admin(&app), org, None, &app.base).unwrap();
+        kyodo::orgs::verify(&mut app.db(), admin(&app), org, &origin(&app, None)).unwrap();
         assert!(can_act_for(&app, taro, org));
 
         // The representative cannot leave before handing over.
@@ -718,4 +718,13 @@ fn paths_and_sign_in_are_checked() {
             "the list links to one's own"
         );
     })
+}
+
+/// Where a direct call to the domain comes from: this app's address and clock, and `ip`.
+fn origin(app: &TestApp, ip: Option<&str>) -> kyodo::auth::accounts::Origin {
+    kyodo::auth::accounts::Origin {
+        public_url: app.base.clone(),
+        ip: ip.map(str::to_owned),
+        now: app.clock.now(),
+    }
 }

@@ -3,8 +3,9 @@
 use super::cluster::{Cluster, TestDatabase};
 use super::html::csrf_of;
 use diesel::PgConnection;
-use kyodo::app::{self, AppState};
+use kyodo::app;
 use kyodo::db::QueryCounter;
+use kyodo::web::AppState;
 use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;

@@ -283,4 +283,10 @@ mod tests {
         }
         assert!(refusal(Action::ReadAudit).starts_with("監査ログ"));
     }
+
+    #[test]
+    fn every_role_and_refusal_has_its_texts() {
+        crate::web::i18n::assert_keys("staff.role.", Role::ALL.into_iter().map(|r| r.code()));
+        crate::web::i18n::assert_english([refusal(Action::CreateConsultations)]);
+    }
 }

@@ -4,14 +4,23 @@
 //! measure. Authorisation per record: `review::actor_for` over the proposal's responsible
 //! departments, checked again inside each action's transaction.
 
-use super::{crumbs, page, page_number, see_other, Action, Pager, Staff, Templates};
-use crate::app::AppState;
-use crate::auth::session::check_csrf;
+use crate::auth::roles::Action;
+use crate::auth::staff::Staff;
+use crate::auth::staff::{get, post, StaffRoute};
 use crate::error::{Error, Result};
 use crate::proposals::model::{self, Rejected};
 use crate::proposals::review::{self, Op, QueueFilter, StaffActor};
 use crate::proposals::workflow::{self, Action as Flow, Actor, State};
-use crate::web::i18n::{translate, Lang};
+use crate::web::i18n::t;
+use crate::web::i18n::Lang;
+use crate::web::paging::page_number;
+use crate::web::paging::Pager;
+use crate::web::render_page_as;
+use crate::web::see_other;
+use crate::web::staff_crumbs;
+use crate::web::visitor::check_csrf;
+use crate::web::AppState;
+use crate::web::Templates;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -20,9 +29,20 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-fn t(lang: Lang, key: &str) -> String {
-    translate(lang, key, &[])
-}
+/// The proposal review routes (and the staff CSV export).
+pub const STAFF_ROUTES: &[StaffRoute] = &[
+    get("/staff/proposals.csv", |r| {
+        r.to(crate::proposals::export::csv)
+    }),
+    get("/staff/proposals", |r| r.to(queue)),
+    get("/staff/proposals/{id}", |r| r.to(show)),
+    post("/staff/proposals/{id}/assign", |r| r.to(assign)),
+    post("/staff/proposals/{id}/transition", |r| r.to(transition)),
+    post("/staff/proposals/{id}/notes", |r| r.to(note)),
+    post("/staff/proposals/{id}/responses", |r| r.to(respond)),
+    get("/staff/measures", |r| r.to(measures)),
+    post("/staff/measures", |r| r.to(set_measure)),
+];
 
 fn state_label(lang: Lang, state: State) -> String {
     t(lang, &format!("proposals.state.{}", state.as_str()))
@@ -61,7 +81,7 @@ pub async fn queue(
     staff.require(Action::ViewStaffArea)?;
     let scope = review::reviewed_departments(&staff.grants);
     if scope.as_ref().is_some_and(Vec::is_empty) {
-        return Err(Error::Forbidden(super::roles::refusal(
+        return Err(Error::Forbidden(crate::auth::roles::refusal(
             Action::ReviewProposals { department: 0 },
         )));
     }
@@ -108,7 +128,7 @@ pub async fn queue(
         })
         .await?;
     let lang = Lang::of(&req);
-    let now = Utc::now();
+    let now = state.clock.now();
     let items: Vec<Value> = rows
         .iter()
         .map(|r| {
@@ -149,12 +169,12 @@ pub async fn queue(
         "assignee_me": assignee_raw == "me",
         "assignee_none": assignee_raw == "none",
     });
-    page(
+    render_page_as(
         &req,
         &hb,
         "staff/proposals",
         &title,
-        &crumbs(lang, &[(&title, None)]),
+        &staff_crumbs(lang, &[(&title, None)]),
         &context,
         StatusCode::OK,
     )
@@ -236,12 +256,12 @@ async fn render(
     });
     let title = proposal.title.clone();
     let queue_title = t(lang, "staff.proposals.title");
-    page(
+    render_page_as(
         req,
         hb,
         "staff/proposal",
         &title,
-        &crumbs(
+        &staff_crumbs(
             lang,
             &[
                 (&queue_title, Some("/staff/proposals".into())),
@@ -332,7 +352,7 @@ async fn perform(
     let (actor, grants, ip, public_url) = (
         staff.id(),
         staff.grants.clone(),
-        super::ip(&req),
+        crate::web::proxy::client_ip(&req),
         state.public_url.clone(),
     );
     let outcome = state
@@ -499,12 +519,12 @@ pub async fn measures(
         })).collect::<Vec<_>>(),
         "done": query.done.as_deref().filter(|d| *d == "saved").map(|_| t(lang, "staff.measures.saved")),
     });
-    page(
+    render_page_as(
         &req,
         &hb,
         "staff/measures",
         &title,
-        &crumbs(lang, &[(&title, None)]),
+        &staff_crumbs(lang, &[(&title, None)]),
         &context,
         StatusCode::OK,
     )
@@ -537,11 +557,19 @@ pub async fn set_measure(
                 .map_err(|_| Error::BadRequest("担当課の選択が正しくありません。".into()))?,
         ),
     };
-    let (actor, ip) = (staff.id(), super::ip(&req));
+    let (actor, ip) = (staff.id(), crate::web::proxy::client_ip(&req));
     state
         .db(move |conn| {
             review::set_measure_department(conn, actor, ip.as_deref(), &code, department)
         })
         .await?;
     Ok(see_other("/staff/measures?done=saved"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_confirmation_has_its_text() {
+        crate::web::i18n::assert_keys("staff.proposal.done.", super::DONE);
+    }
 }

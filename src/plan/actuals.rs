@@ -2,10 +2,10 @@
 //! an actual value (実績値) for a fiscal year. A second value for the same year replaces the
 //! first (a correction); the public measure page and the API show the latest year at once.
 
-use super::{audit, crumbs, page, see_other, Action, Staff, Templates};
-use crate::app::AppState;
 use crate::auth::fields::optional_text;
-use crate::auth::session::check_csrf;
+use crate::auth::roles::Action;
+use crate::auth::staff::Staff;
+use crate::auth::staff::{get, post, StaffRoute};
 use crate::db::schema::kpi_actuals as ka;
 use crate::error::{Error, Result};
 use crate::plan::model::MeasureCode;
@@ -13,11 +13,24 @@ use crate::plan::quantity::Quantity;
 use crate::plan::{queries, views};
 use crate::web::forms::FormPage;
 use crate::web::i18n::{translate, Lang};
+use crate::web::render_page_as;
+use crate::web::see_other;
+use crate::web::staff_crumbs;
+use crate::web::visitor::check_csrf;
+use crate::web::AppState;
+use crate::web::Templates;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+
+/// The KPI actual value routes.
+pub const STAFF_ROUTES: &[StaffRoute] = &[
+    get("/staff/kpis", |r| r.to(list)),
+    get("/staff/kpis/{code}", |r| r.to(show)),
+    post("/staff/kpis/{code}", |r| r.to(record)),
+];
 
 pub const FIRST_YEAR: i32 = 2000;
 pub const LAST_YEAR: i32 = 2100;
@@ -132,12 +145,12 @@ pub async fn list(
         })
         .collect();
     let title = translate(lang, "staff.kpis.title", &[]);
-    page(
+    render_page_as(
         &req,
         &hb,
         "staff/kpis",
         &title,
-        &crumbs(lang, &[(&title, None)]),
+        &staff_crumbs(lang, &[(&title, None)]),
         &json!({ "measures": rows }),
         StatusCode::OK,
     )
@@ -208,12 +221,12 @@ async fn render(
         "kpis": kpis,
         "done": done.is_some(),
     });
-    page(
+    render_page_as(
         req,
         hb,
         "staff/kpi_measure",
         &title,
-        &crumbs(lang, &[(&list, Some("/staff/kpis".into())), (&title, None)]),
+        &staff_crumbs(lang, &[(&list, Some("/staff/kpis".into())), (&title, None)]),
         &context,
         status,
     )
@@ -305,7 +318,7 @@ pub async fn record(
         )
         .await;
     };
-    let (actor, ip) = (staff.id(), super::ip(&req));
+    let (actor, ip) = (staff.id(), crate::web::proxy::client_ip(&req));
     state
         .db(move |conn| {
             conn.transaction(|conn| {
@@ -335,7 +348,7 @@ pub async fn record(
                         ka::recorded_at.eq(diesel::dsl::now),
                     ))
                     .execute(conn)?;
-                audit(
+                crate::audit::staff_action(
                     conn,
                     ip.as_deref(),
                     actor,
@@ -412,5 +425,20 @@ mod tests {
         assert!(parse_note(&"あ".repeat(501))
             .unwrap_err()
             .contains("500文字以内"));
+    }
+
+    #[test]
+    fn every_refusal_has_english() {
+        crate::web::i18n::assert_english([
+            parse_fiscal_year("").unwrap_err(),
+            parse_fiscal_year("令和6").unwrap_err(),
+            parse_fiscal_year("1990").unwrap_err(),
+            parse_value("").unwrap_err(),
+            parse_value(&"1".repeat(40)).unwrap_err(),
+            parse_value("八十").unwrap_err(),
+            parse_source("").unwrap_err(),
+            parse_source("a\nb").unwrap_err(),
+            parse_note(&"あ".repeat(501)).unwrap_err(),
+        ]);
     }
 }

@@ -3,19 +3,36 @@
 //! per measure. Each action is authorised again on its comment's subject inside
 //! `comments::moderate`.
 
-use super::{crumbs, page, see_other, Action, CsrfOnly, Staff, Templates};
-use crate::app::AppState;
-use crate::auth::session::check_csrf;
+use crate::auth::roles::Action;
+use crate::auth::staff::Staff;
+use crate::auth::staff::{get, post, StaffRoute};
 use crate::comments::rules::moderated_departments;
 use crate::comments::{self, Moderation, Moderator, QueuePart, Queued, Subject};
 use crate::error::{Error, Result};
+use crate::web::forms::CsrfOnly;
 use crate::web::i18n::{translate, Lang};
+use crate::web::render_page_as;
+use crate::web::see_other;
+use crate::web::staff_crumbs;
+use crate::web::visitor::check_csrf;
+use crate::web::AppState;
+use crate::web::Templates;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
+
+/// The moderation routes.
+pub const STAFF_ROUTES: &[StaffRoute] = &[
+    get("/staff/moderation", |r| r.to(queue)),
+    post("/staff/moderation/{id}/hide", |r| r.to(hide)),
+    post("/staff/moderation/{id}/restore", |r| r.to(restore)),
+    post("/staff/moderation/{id}/approve", |r| r.to(approve)),
+    post("/staff/moderation/{id}/dismiss", |r| r.to(dismiss)),
+    post("/staff/moderation/premoderation", |r| r.to(premoderation)),
+];
 
 const PATH: &str = "/staff/moderation";
 
@@ -24,7 +41,7 @@ fn scope(staff: &Staff) -> Result<Option<Vec<i32>>> {
     staff.require(Action::ViewStaffArea)?;
     let scope = moderated_departments(&staff.grants);
     if scope.as_ref().is_some_and(Vec::is_empty) {
-        return Err(Error::Forbidden(super::roles::refusal(
+        return Err(Error::Forbidden(crate::auth::roles::refusal(
             Action::ModerateComments { department: 0 },
         )));
     }
@@ -54,9 +71,9 @@ fn queued_json(lang: Lang, q: &Queued, hide: Option<&HideError>) -> Value {
     let hide = hide.filter(|h| h.comment == c.id);
     json!({
         "id": c.id.to_string(),
-        "author": crate::proposals::handlers::author_json(lang, &c.author_name),
+        "author": crate::auth::fields::shown_name(lang, &c.author_name),
         "organisation": c.organisation.as_ref().map(|(_, name, _)| name),
-        "date": crate::proposals::handlers::date(lang, c.created_at),
+        "date": crate::web::present::date(lang, c.created_at),
         "datetime": crate::wareki::datetime_attr(&c.created_at),
         // Staff read the text of hidden comments too, to decide on restoring them.
         "body_html": comments::body_html(&c.body),
@@ -111,12 +128,12 @@ async fn show(
             "button": translate(lang, if *premoderated { "staff.moderation.turn_off" } else { "staff.moderation.turn_on" }, &[]),
         })).collect::<Vec<_>>(),
     });
-    page(
+    render_page_as(
         req,
         hb,
         "staff/moderation",
         &title,
-        &crumbs(lang, &[(&title, None)]),
+        &staff_crumbs(lang, &[(&title, None)]),
         &context,
         status,
     )
@@ -155,7 +172,7 @@ async fn apply(
     what: Moderation,
 ) -> Result<HttpResponse> {
     scope(&staff)?;
-    let ip = super::ip(req);
+    let ip = crate::web::proxy::client_ip(req);
     let public_url = state.public_url.clone();
     let now = state.clock.now();
     state
@@ -283,7 +300,7 @@ pub async fn premoderation(
         .map_err(Error::BadRequest)?
         .to_string();
     let on = form.on == "1";
-    let ip = super::ip(&req);
+    let ip = crate::web::proxy::client_ip(&req);
     let public_url = state.public_url.clone();
     let now = state.clock.now();
     state

@@ -1,0 +1,41 @@
+//! How values read on a page: dates in Asia/Tokyo (和暦 in Japanese), grouped numbers,
+//! paragraphs.
+
+use crate::wareki;
+use crate::web::i18n::Lang;
+use chrono::{DateTime, Utc};
+
+/// A day as the page's language writes it: 令和8年12月2日, or 2 December 2026.
+pub fn date(lang: Lang, at: DateTime<Utc>) -> String {
+    match lang {
+        Lang::Ja => wareki::date_ja(at),
+        Lang::En => at
+            .with_timezone(&wareki::jst())
+            .format("%-d %B %Y")
+            .to_string(),
+    }
+}
+
+/// 1234567 → "1,234,567".
+pub fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// A long text as paragraphs, one per non-empty line.
+pub fn paragraphs(text: &str) -> Vec<&str> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect()
+}
