@@ -1,18 +1,18 @@
 //! The published result as a CSV file (No. / 意見の要旨 / 市の考え方 / 修正の有無, through the
-//! shared writer in `proposals::csv`) and the Atom feed of consultations: an entry when one
+//! shared writer in `web::csv`) and the Atom feed of consultations: an entry when one
 //! opens, when it is withdrawn and when its result is published. Public data only.
 
 use super::handlers::published;
 use super::model::{self, Consultation, Item};
 use super::period::State;
 use crate::error::{Error, Result};
-use crate::proposals::csv::{self, Encoding};
-use crate::proposals::feed::escape;
 use crate::web::cached;
+use crate::web::csv::{self, Encoding};
+use crate::web::feed::{escape, time};
 use crate::web::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 /// The header row of the result CSV.
@@ -60,10 +60,6 @@ pub async fn csv(
             format!("attachment; filename=\"consultation-{id}-result.csv\""),
         ))
         .body(csv::encode(&table(&items), encoding)))
-}
-
-fn time(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 /// One entry: a consultation opened, or its result published.

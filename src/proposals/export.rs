@@ -3,7 +3,6 @@
 //! (only their author sees them), nor internal notes, emails or real names: the columns are the
 //! public fields the list shows.
 
-use super::csv::{self, Encoding};
 use super::workflow::{self, State};
 use crate::auth::roles::allows;
 use crate::auth::roles::Action;
@@ -11,6 +10,7 @@ use crate::auth::roles::Grant;
 use crate::auth::roles::Role;
 use crate::auth::staff::Staff;
 use crate::error::{Error, Result};
+use crate::web::csv::{self, Encoding};
 use crate::web::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};

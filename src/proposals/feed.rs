@@ -5,9 +5,10 @@
 use super::workflow::{self, State};
 use crate::error::Result;
 use crate::web::cached;
+use crate::web::feed::{escape, time};
 use crate::web::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use uuid::Uuid;
@@ -48,29 +49,6 @@ pub fn events(conn: &mut PgConnection) -> Result<Vec<Event>> {
     )
     .bind::<BigInt, _>(ENTRIES)
     .load(conn)?)
-}
-
-/// Text for XML content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 cannot hold at all (the form refuses them; be safe anyway).
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => {}
-            '\u{FFFE}' | '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn time(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 /// The feed's XML; `base` is the site's public address without a trailing slash, `now` stands
@@ -158,15 +136,6 @@ mod tests {
             title: title.into(),
             summary: "概要 & <b>".into(),
         }
-    }
-
-    #[test]
-    fn text_is_escaped() {
-        assert_eq!(
-            escape("<script>alert('x')</script> & \"q\""),
-            "&lt;script&gt;alert(&apos;x&apos;)&lt;/script&gt; &amp; &quot;q&quot;"
-        );
-        assert_eq!(escape("a\u{7}b\nc"), "ab\nc");
     }
 
     #[test]

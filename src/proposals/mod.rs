@@ -6,7 +6,6 @@
 //! `handlers` are the pages.
 
 pub mod api;
-pub mod csv;
 pub mod export;
 pub mod feed;
 pub mod fields;

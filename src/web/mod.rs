@@ -1,7 +1,9 @@
 //! What every page and API response shares: templates and language, caching, errors,
 //! security headers and static files.
 
+pub mod csv;
 pub mod errors;
+pub mod feed;
 pub mod forms;
 pub mod i18n;
 pub mod inputs;

@@ -12,7 +12,7 @@ use crate::support::proposals::{act, draft};
 use crate::support::{run, visible_text, TestApp, Visitor};
 use diesel::prelude::*;
 use kyodo::auth::rate_limit::{SIGN_IN_FAILURES_PER_ACCOUNT, SIGN_IN_FAILURES_PER_ADDRESS};
-use kyodo::proposals::csv::{encode, Encoding};
+use kyodo::web::csv::{encode, Encoding};
 use std::io::Write;
 use std::process::{Command, Stdio};
 
