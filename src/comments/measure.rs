@@ -82,7 +82,7 @@ pub fn load(
         code: code.to_owned(),
         page,
         organisations: match viewer {
-            Some(account) => crate::proposals::model::organisations_of(conn, account)?,
+            Some(account) => crate::orgs::model::organisations_of(conn, account)?,
             None => Vec::new(),
         },
         followed: flags.followed,

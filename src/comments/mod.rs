@@ -22,7 +22,7 @@ use crate::auth::roles::Action;
 use crate::auth::roles::Grant;
 use crate::db::schema::{
     comment_premoderation as cp, comment_reports as cr, comments as c, departments,
-    measure_departments as md, measures, proposals, staff_roles as sr,
+    measure_departments as md, measures, proposal_measures as pm, proposals, staff_roles as sr,
 };
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
@@ -81,10 +81,17 @@ impl Subject {
     }
 }
 
-/// The departments responsible for a subject (via the measure → department table).
+/// The departments responsible for a subject (via the measure → department table): a
+/// measure's, or those of the measures a proposal answers (as [`queue`] counts them too).
 pub fn departments_of(conn: &mut PgConnection, subject: &Subject) -> Result<Vec<i32>> {
     match subject {
-        Subject::Proposal(id) => crate::proposals::review::responsible_departments(conn, *id),
+        Subject::Proposal(id) => Ok(pm::table
+            .inner_join(md::table.on(md::measure_code.eq(pm::measure_code)))
+            .filter(pm::proposal_id.eq(id))
+            .select(md::department_id)
+            .distinct()
+            .order(md::department_id)
+            .load(conn)?),
         Subject::Measure(code) => Ok(md::table
             .filter(md::measure_code.eq(code))
             .select(md::department_id)

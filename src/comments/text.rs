@@ -52,7 +52,7 @@ impl Cursor {
     /// `None` for anything malformed or out of range.
     pub fn parse(raw: &str) -> Option<Cursor> {
         let (micros, id) = raw.trim().split_once('.')?;
-        let at = crate::proposals::listing::cursor_time(micros)?;
+        let at = crate::web::paging::cursor_time(micros)?;
         Some(Cursor {
             at,
             id: id.parse().ok()?,

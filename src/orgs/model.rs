@@ -200,6 +200,18 @@ pub fn can_act_for(conn: &mut PgConnection, account: Uuid, organisation: Uuid) -
     .get_result(conn)?)
 }
 
+/// The organisations the account may speak for (verified ones it belongs to), by name: the
+/// choice of "as" on the proposal and comment forms.
+pub fn organisations_of(conn: &mut PgConnection, account: Uuid) -> Result<Vec<(Uuid, String)>> {
+    Ok(o::table
+        .inner_join(om::table)
+        .filter(om::account_id.eq(account))
+        .filter(o::verified_at.is_not_null())
+        .order((o::name, o::id))
+        .select((o::id, o::name))
+        .load(conn)?)
+}
+
 /// Locks the organisation's row for the rest of the transaction; `NotFound` if there is none.
 fn lock(conn: &mut PgConnection, organisation: Uuid) -> Result<Organisation> {
     o::table

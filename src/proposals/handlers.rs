@@ -342,7 +342,7 @@ async fn form_data(state: &AppState, account: Uuid, editing: Option<Uuid>) -> Re
         .db(move |conn| {
             Ok(FormData {
                 measures: model::detailed_measures(conn)?,
-                organisations: model::organisations_of(conn, account)?,
+                organisations: crate::orgs::model::organisations_of(conn, account)?,
                 similar: Vec::new(),
                 attachments: match editing {
                     Some(id) => attachments::model::list(conn, &Owner::proposal(id))?,

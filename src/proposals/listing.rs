@@ -1,7 +1,8 @@
 //! How the public list of proposals is ordered, searched and paged: the sort orders, the keyset
 //! cursor of each order, and the search text. Pure (no database).
 
-use chrono::{DateTime, Datelike, TimeZone, Utc};
+use crate::web::paging::cursor_time;
+use chrono::{DateTime, Utc};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use uuid::Uuid;
 
@@ -96,14 +97,6 @@ impl Cursor {
     }
 }
 
-/// A cursor's time from its microseconds since 1970. Only years 1–9999: PostgreSQL cannot
-/// compare a time before 4713 BC (chrono can hold one), and no page this site wrote starts
-/// outside them.
-pub fn cursor_time(micros: &str) -> Option<DateTime<Utc>> {
-    let at = Utc.timestamp_micros(micros.parse().ok()?).single()?;
-    (1..=9999).contains(&at.year()).then_some(at)
-}
-
 /// The longest search text, in characters.
 pub const SEARCH_MAX: usize = 100;
 
@@ -167,6 +160,7 @@ pub fn href(path: &str, params: &[(&str, String)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     fn at() -> DateTime<Utc> {
         Utc.timestamp_micros(1_764_000_000_123_456).unwrap()

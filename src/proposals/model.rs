@@ -798,18 +798,6 @@ pub fn detailed_measures(conn: &mut PgConnection) -> Result<Vec<(i32, MeasureCod
         .collect()
 }
 
-/// The organisations the account may speak for (verified ones it belongs to), by name.
-pub fn organisations_of(conn: &mut PgConnection, account: Uuid) -> Result<Vec<(Uuid, String)>> {
-    use crate::db::schema::organisation_members as om;
-    Ok(organisations::table
-        .inner_join(om::table)
-        .filter(om::account_id.eq(account))
-        .filter(organisations::verified_at.is_not_null())
-        .order((organisations::name, organisations::id))
-        .select((organisations::id, organisations::name))
-        .load(conn)?)
-}
-
 #[cfg(test)]
 mod tests {
     #[test]

@@ -2,7 +2,7 @@
 //! comment section of [`crate::comments`] (text kept and a Japanese message on every error).
 
 use super::handlers::show_page;
-use super::model::{self, Proposal};
+use super::model::Proposal;
 use super::participation::{self, Standing};
 use crate::comments::handlers::{back, post_form, PostedComment};
 use crate::comments::{self, view, Cursor, Page, Subject};
@@ -46,7 +46,7 @@ pub fn load(
             Page::default()
         },
         organisations: match viewer {
-            Some(account) if public => model::organisations_of(conn, account)?,
+            Some(account) if public => crate::orgs::model::organisations_of(conn, account)?,
             _ => Vec::new(),
         },
     })

@@ -1,6 +1,16 @@
-//! Numbered pages of the staff lists: `?page=` and the links to the neighbours.
+//! Numbered pages of the staff lists: `?page=` and the links to the neighbours; and the time
+//! in the keyset cursors of the public lists (proposals, comments).
 
+use chrono::{DateTime, Datelike, TimeZone, Utc};
 use serde::Serialize;
+
+/// A cursor's time from its microseconds since 1970. Only years 1–9999: PostgreSQL cannot
+/// compare a time before 4713 BC (chrono can hold one), and no page this site wrote starts
+/// outside them.
+pub fn cursor_time(micros: &str) -> Option<DateTime<Utc>> {
+    let at = Utc.timestamp_micros(micros.parse().ok()?).single()?;
+    (1..=9999).contains(&at.year()).then_some(at)
+}
 
 /// Rows per page in the staff lists.
 pub const PER_PAGE: i64 = 50;
