@@ -101,11 +101,11 @@ if [ ! -f /usr/include/postgresql/libpq-fe.h ]; then
     [ -f /usr/include/postgresql/libpq-fe.h ] || die "libpq-fe.h not found even after installing libpq-dev"
 fi
 
-# Java, for the Nu HTML checker that tests/it/browser.rs runs over every page it checks.
+# Java, for the Nu HTML checker that tests/it/support/browser.rs runs over every page it checks.
 have java || apt_install default-jre-headless
 have java || die "java is still not on PATH after installing the Debian package 'default-jre-headless'"
 
-# axe-core, injected into pages by tests/it/browser.rs, and the Nu HTML checker (vnu-jar).
+# axe-core, injected into pages by tests/it/support/browser.rs, and the Nu HTML checker (vnu-jar).
 # --ignore-scripts: vnu-jar's install script would download a Java of its own; Debian's is used.
 AXE=tests/browser/node_modules/axe-core/axe.min.js
 VNU=tests/browser/node_modules/vnu-jar/build/dist/vnu.jar
