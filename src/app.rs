@@ -131,6 +131,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .limit(kweb::inputs::FORM_LIMIT)
             .error_handler(|e, _| form_error(e)),
     )
+    .configure(registrations)
     .route("/healthz", web::get().to(healthz))
     .route("/readyz", web::get().to(readyz))
     .route("/api/v1/openapi.json", web::get().to(openapi))
@@ -157,6 +158,30 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     // carries the methods of the routes whose path matched (`web::inputs` makes it a 405 page,
     // or a 404 when there were none), so a wrong method is never taken for a missing page.
     .service(web::resource("/{anything:.*}"));
+}
+
+/// What lower domains show of higher ones, so they never import them: the measure page's
+/// sections and live counts, the pages that host comments, the owners of attachments.
+fn registrations(cfg: &mut web::ServiceConfig) {
+    use crate::{attachments, comments, consultations, proposals};
+    cfg.app_data(web::Data::new(plan::sections::MeasureParts {
+        counters: vec![proposals::live::COUNTER, consultations::live::COUNTER],
+        sections: vec![proposals::on_measure::SECTION, comments::measure::SECTION],
+    }))
+    .app_data(web::Data::new(comments::hosts::Hosts {
+        proposal: |req, state, hb, id, status| {
+            Box::pin(proposals::handlers::show_page(req, state, hb, id, status))
+        },
+        measure: |req, state, hb, code, status| {
+            Box::pin(
+                async move { plan::handlers::measure_page(req, state, hb, &code, status).await },
+            )
+        },
+    }))
+    .app_data(web::Data::new(attachments::access::Policies {
+        proposal: proposals::files::POLICY,
+        consultation: consultations::files::POLICY,
+    }));
 }
 
 /// Every staff route, from the tables of the domains that own them.

@@ -4,7 +4,7 @@
 //! the path is only for the browser's "save as"; the id decides.
 //! Also the lists' JSON, for the owners' pages and APIs.
 
-use super::access::{self, Visibility};
+use super::access::{Policies, Visibility};
 use super::model::{self, Attachment};
 use super::sniff;
 use crate::error::Result;
@@ -33,14 +33,16 @@ pub fn item_json(a: &Attachment) -> Value {
 pub async fn serve(
     req: HttpRequest,
     state: web::Data<AppState>,
+    policies: web::Data<Policies>,
     path: web::Path<(Uuid, String)>,
 ) -> Result<HttpResponse> {
     let (id, _) = path.into_inner();
+    let policies = *policies.get_ref();
     let viewer = crate::web::visitor::viewer(&req).map(|v| v.id);
     let (visibility, attachment, data) = state
         .db(move |conn| {
             let (owner, attachment, data) = model::find(conn, id)?;
-            let visibility = access::visibility(conn, &owner, viewer)?;
+            let visibility = (policies.of(owner.kind).visibility)(conn, &owner, viewer)?;
             Ok((visibility, attachment, data))
         })
         .await?;

@@ -1,6 +1,7 @@
 //! Attachments in the database. `attach` and `detach` authorise the change by the owner's rule
-//! (`access::lock_for_change`) and make it in one transaction, with its audit entry.
+//! (the owner's [`Policy`]) and make it in one transaction, with its audit entry.
 
+use super::access::Policy;
 use super::sniff::{self, Checked, Kind, Refusal};
 use super::{Owner, OwnerKind};
 use crate::audit::{self, Entry};
@@ -118,12 +119,13 @@ pub fn find(conn: &mut PgConnection, id: Uuid) -> Result<(Owner, Attachment, Vec
 pub fn attach(
     conn: &mut PgConnection,
     owner: &Owner,
+    policy: Policy,
     actor: Uuid,
     ip: Option<&str>,
     file: &Checked,
 ) -> Result<Result<Uuid, Refusal>> {
     conn.transaction(|conn| {
-        super::access::lock_for_change(conn, owner, actor)?;
+        (policy.lock_for_change)(conn, owner, actor)?;
         store(conn, owner, actor, ip, file)
     })
 }
@@ -133,12 +135,13 @@ pub fn attach(
 pub fn detach(
     conn: &mut PgConnection,
     owner: &Owner,
+    policy: Policy,
     id: Uuid,
     actor: Uuid,
     ip: Option<&str>,
 ) -> Result<()> {
     conn.transaction(|conn| {
-        super::access::lock_for_change(conn, owner, actor)?;
+        (policy.lock_for_change)(conn, owner, actor)?;
         remove(conn, owner, id, actor, ip)
     })
 }

@@ -5,8 +5,10 @@ use super::view::{self, CommentForm};
 use super::{Cursor, Page, Subject};
 use crate::db::schema::{measure_follows as mf, measures};
 use crate::error::{Error, Result};
+use crate::plan::sections::{Section, SectionLoader};
 use crate::web::i18n::{translate, Lang};
 use crate::web::visitor::Viewer;
+use actix_web::HttpRequest;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable, Text, Uuid as SqlUuid};
 use serde_json::{json, Value};
@@ -119,4 +121,26 @@ impl MeasureComments {
         ));
         value
     }
+}
+
+/// The comments section of the measure page (registered by `app`), with the form the request
+/// keeps after a refusal.
+pub const SECTION: Section = Section {
+    key: "comments",
+    prepare,
+};
+
+fn prepare(req: &HttpRequest) -> Result<SectionLoader> {
+    let form = CommentForm::of(req)?;
+    let viewer = crate::web::visitor::viewer(req);
+    let lang = Lang::of(req);
+    Ok(Box::new(move |conn, code| {
+        let comments = load(
+            conn,
+            &code.to_string(),
+            viewer.as_ref().map(|v| v.id),
+            form.after,
+        )?;
+        Ok(comments.json(lang, viewer.as_ref(), &form))
+    }))
 }

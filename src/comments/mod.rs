@@ -9,7 +9,9 @@
 //! subject's module, which calls [`post`] inside its own transaction.
 
 pub mod demo;
+pub mod form;
 pub mod handlers;
+pub mod hosts;
 pub mod measure;
 pub mod moderation;
 pub mod rules;

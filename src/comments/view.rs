@@ -8,7 +8,7 @@ use crate::web::i18n::t;
 use crate::web::i18n::{translate, Lang};
 use crate::web::present::date;
 use crate::web::visitor::Viewer;
-use actix_web::HttpRequest;
+use actix_web::{HttpMessage, HttpRequest};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -38,7 +38,7 @@ pub struct CommentForm {
 impl CommentForm {
     /// An empty form on the page of comments that `?after=` names (the first when absent); a
     /// malformed or out-of-range `after` is a 400, as the other lists' cursors are.
-    pub fn at_page(req: &HttpRequest) -> crate::error::Result<CommentForm> {
+    fn at_page(req: &HttpRequest) -> crate::error::Result<CommentForm> {
         let query = actix_web::web::Query::<PageQuery>::from_query(req.query_string()).ok();
         let after = match query.as_ref().and_then(|q| q.after.as_deref()) {
             None | Some("") => None,
@@ -53,6 +53,15 @@ impl CommentForm {
             reported: query.is_some_and(|q| q.reported.as_deref() == Some("1")),
             ..CommentForm::default()
         })
+    }
+
+    /// The form a refusal keeps in the request for the subject's page ([`super::hosts`]), or
+    /// else an empty one at the page `?after=` names.
+    pub fn of(req: &HttpRequest) -> crate::error::Result<CommentForm> {
+        match req.extensions().get::<CommentForm>() {
+            Some(kept) => Ok(kept.clone()),
+            None => CommentForm::at_page(req),
+        }
     }
 }
 

@@ -5,7 +5,7 @@
 //! admins) see or change either.
 
 use super::model;
-use crate::attachments::access::Visibility;
+use crate::attachments::access::{Policy, Visibility};
 use crate::attachments::{self, Owner, OwnerKind};
 use crate::auth::roles::Action;
 use crate::auth::staff::grants_of;
@@ -21,6 +21,12 @@ use crate::web::Templates;
 use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::prelude::*;
 use uuid::Uuid;
+
+/// The rules of a consultation's files, registered by `app`.
+pub const POLICY: Policy = Policy {
+    visibility,
+    lock_for_change,
+};
 
 /// The consultation an owner belongs to.
 fn consultation_of(conn: &mut PgConnection, owner: &Owner) -> Result<model::Consultation> {
@@ -49,11 +55,7 @@ fn may_work(conn: &mut PgConnection, account: Uuid, department: i32) -> Result<b
 /// documents and a scan only its staff (404 for anyone else, so nobody learns it exists).
 /// Announced means `published_at` is set: this rule has no clock, and the announcement is
 /// written at the app's "now".
-pub fn visibility(
-    conn: &mut PgConnection,
-    owner: &Owner,
-    viewer: Option<Uuid>,
-) -> Result<Visibility> {
+fn visibility(conn: &mut PgConnection, owner: &Owner, viewer: Option<Uuid>) -> Result<Visibility> {
     let c = consultation_of(conn, owner)?;
     let department = c.department_id;
     if owner.kind == OwnerKind::Consultation && c.published_at.is_some() {
@@ -67,7 +69,7 @@ pub fn visibility(
 
 /// Only the consultation's staff add or remove its files; the consultation row is locked for
 /// the rest of the transaction.
-pub fn lock_for_change(conn: &mut PgConnection, owner: &Owner, actor: Uuid) -> Result<()> {
+fn lock_for_change(conn: &mut PgConnection, owner: &Owner, actor: Uuid) -> Result<()> {
     let c = consultation_of(conn, owner)?;
     let (id, department) = (c.id, c.department_id);
     model::lock(conn, id)?;
@@ -103,7 +105,7 @@ async fn upload(
             let (actor, ip) = (staff.id(), client_ip(req));
             state
                 .db(move |conn| {
-                    attachments::model::attach(conn, &owner, actor, ip.as_deref(), &file)
+                    attachments::model::attach(conn, &owner, POLICY, actor, ip.as_deref(), &file)
                 })
                 .await?
         }
@@ -180,6 +182,7 @@ pub async fn detach(
             attachments::model::detach(
                 conn,
                 &Owner::consultation(id),
+                POLICY,
                 attachment,
                 actor,
                 ip.as_deref(),

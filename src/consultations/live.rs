@@ -7,14 +7,23 @@ use super::model;
 use super::period::{day_of, start_of_day};
 use crate::error::Result;
 use crate::plan::model::Kpi;
-use crate::wareki::{fiscal_year_en, fiscal_year_era, fiscal_year_of};
-use crate::web::i18n::{translate, Lang};
+use crate::plan::sections::{LiveCounter, LiveFigure};
+use crate::wareki::fiscal_year_of;
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 
 /// The KPI the count belongs beside: measure 6-1, by its name in the plan.
 pub const KPI_MEASURE: &str = "6-1";
 pub const KPI_NAME: &str = "市民の意見を聴く場の実施回数";
+
+/// The count as the measure page and API show it (registered by `app`).
+pub const COUNTER: LiveCounter = LiveCounter {
+    beside: is_live_kpi,
+    count: |conn, now| {
+        let (fiscal_year, count) = held(conn, now)?;
+        Ok(LiveFigure::Consultations { fiscal_year, count })
+    },
+};
 
 pub fn is_live_kpi(kpi: &Kpi) -> bool {
     kpi.measure.to_string() == KPI_MEASURE && kpi.name == KPI_NAME
@@ -25,28 +34,4 @@ pub fn held(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<(i32, i64)> {
     let today = day_of(now);
     let year = fiscal_year_of(start_of_day(today));
     Ok((year, model::held_in_fiscal_year(conn, year, today)?))
-}
-
-/// 「Kyodoでの実施：令和8年度 3回」.
-pub fn label(lang: Lang, year: i32, count: i64) -> String {
-    let year = match lang {
-        Lang::Ja => fiscal_year_era(year),
-        _ => fiscal_year_en(year),
-    };
-    translate(
-        lang,
-        "kpi.live_consultations",
-        &[("year", year), ("count", count.to_string())],
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_label_names_the_fiscal_year_in_the_citys_calendar() {
-        assert_eq!(label(Lang::Ja, 2026, 3), "Kyodoでの実施：令和8年度 3回");
-        assert!(label(Lang::En, 2026, 3).contains("FY2026"));
-    }
 }

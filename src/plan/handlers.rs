@@ -2,10 +2,9 @@
 
 use super::model::MeasureCode;
 use super::queries;
+use super::sections::{self, MeasureParts};
 use super::{api, views};
-use crate::consultations;
 use crate::error::{Error, Result};
-use crate::proposals::live;
 use crate::web::i18n::{translate, Lang};
 use crate::web::AppState;
 use crate::web::Templates;
@@ -110,47 +109,51 @@ pub async fn measure(
     hb: Templates,
     code: web::Path<String>,
 ) -> Result<HttpResponse> {
-    let form = crate::comments::view::CommentForm::at_page(&req)?;
-    measure_page(&req, &state, &hb, &code, &form, StatusCode::OK).await
+    measure_page(&req, &state, &hb, &code, StatusCode::OK).await
 }
 
-/// A measure's page, with the comment forms as given (kept text and message after an error).
+/// The parts other domains add to a measure (registered by `app`).
+fn parts(req: &HttpRequest) -> MeasureParts {
+    req.app_data::<web::Data<MeasureParts>>()
+        .map(|parts| parts.get_ref().clone())
+        .unwrap_or_default()
+}
+
+/// A measure's page with the sections other domains supply; a section reads what it keeps
+/// after a refusal (a comment's text) from the request.
 pub async fn measure_page(
     req: &HttpRequest,
     state: &AppState,
     hb: &Handlebars<'_>,
     code: &str,
-    form: &crate::comments::view::CommentForm,
     status: StatusCode,
 ) -> Result<HttpResponse> {
+    let parts = parts(req);
+    let loaders = parts
+        .sections
+        .iter()
+        .map(|s| Ok((s.key, (s.prepare)(req)?)))
+        .collect::<Result<Vec<_>>>()?;
     let code = parse_code(code)?;
-    let viewer = crate::web::visitor::viewer(req);
-    let (viewer_id, after) = (viewer.as_ref().map(|v| v.id), form.after);
     let now = state.clock.now();
-    let (detail, (count, proposals), (live, held), comments) = state
+    let (detail, figures, sections) = state
         .db(move |conn| {
             let detail = queries::measure(conn, code)?;
-            let live = live_count(conn, &detail)?;
-            let held = consultations_held(conn, &detail, now)?;
-            Ok((
-                detail,
-                crate::proposals::model::for_measure(conn, code)?,
-                (live, held),
-                crate::comments::measure::load(conn, &code.to_string(), viewer_id, after)?,
-            ))
+            let figures = sections::live_figures(&parts, conn, &detail.kpis, now)?;
+            let sections = loaders
+                .into_iter()
+                .map(|(key, load)| Ok((key, load(conn, code)?)))
+                .collect::<Result<Vec<_>>>()?;
+            Ok((detail, figures, sections))
         })
         .await?;
     let lang = Lang::of(req);
     let mut view = views::measure(lang, &detail);
     for (kpi, shown) in detail.kpis.iter().zip(view.kpis.iter_mut()) {
-        if live::is_live_kpi(kpi) {
-            shown.live = live.clone();
-        }
-        if let (true, Some((year, count))) = (consultations::live::is_live_kpi(kpi), held) {
-            shown.live_consultations = Some(consultations::live::label(lang, year, count));
+        for figure in sections::beside(&figures, kpi) {
+            views::set_live(lang, figure, shown);
         }
     }
-    let proposals = crate::proposals::handlers::on_measure_json(lang, code, count, &proposals);
     let title = format!("{} {}", view.code, view.title);
     let crumbs = [
         home_crumb(lang),
@@ -163,45 +166,11 @@ pub async fn measure_page(
             href: None,
         },
     ];
-    let api_href = format!("/api/v1/measures/{code}");
-    let comments = comments.json(lang, viewer.as_ref(), form);
-    let response = render_page_as(
-        req,
-        hb,
-        "plan/measure",
-        &title,
-        &crumbs,
-        &context!({ "measure": view, "api_href": api_href, "proposals": proposals, "comments": comments }),
-        status,
-    )?;
-    Ok(response)
-}
-
-/// Consultations held in the fiscal year of `now` (the app's clock), when the measure has
-/// KPI 6-1 (one query then, none otherwise).
-fn consultations_held(
-    conn: &mut diesel::PgConnection,
-    detail: &queries::MeasureDetail,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<Option<(i32, i64)>> {
-    if !detail.kpis.iter().any(consultations::live::is_live_kpi) {
-        return Ok(None);
+    let mut page = context!({ "measure": view, "api_href": format!("/api/v1/measures/{code}") });
+    for (key, section) in sections {
+        page[key] = section;
     }
-    Ok(Some(consultations::live::held(conn, now)?))
-}
-
-/// Kyodo's live count, when the measure has the KPI it belongs beside (one query then, none
-/// otherwise).
-fn live_count(
-    conn: &mut diesel::PgConnection,
-    detail: &queries::MeasureDetail,
-) -> Result<Option<api::LiveCount>> {
-    if !detail.kpis.iter().any(live::is_live_kpi) {
-        return Ok(None);
-    }
-    Ok(Some(api::LiveCount {
-        adopted_proposals: live::adopted_proposals(conn)?,
-    }))
+    render_page_as(req, hb, "plan/measure", &title, &crumbs, &page, status)
 }
 
 pub async fn plans(
@@ -304,26 +273,18 @@ pub async fn api_measure(
 ) -> Result<HttpResponse> {
     let code = parse_code(&code)?;
     let now = state.clock.now();
-    let (detail, live, held) = state
+    let parts = parts(&req);
+    let (detail, figures) = state
         .db(move |conn| {
             let detail = queries::measure(conn, code)?;
-            let live = live_count(conn, &detail)?;
-            let held = consultations_held(conn, &detail, now)?;
-            Ok((detail, live, held))
+            let figures = sections::live_figures(&parts, conn, &detail.kpis, now)?;
+            Ok((detail, figures))
         })
         .await?;
     let mut body = api::measure(&detail);
     for (kpi, shown) in detail.kpis.iter().zip(body.kpis.iter_mut()) {
-        if live::is_live_kpi(kpi) {
-            shown.live = live.clone();
-        }
-        if let (true, Some((fiscal_year, consultations))) =
-            (consultations::live::is_live_kpi(kpi), held)
-        {
-            shown.live_consultations = Some(api::LiveConsultations {
-                fiscal_year,
-                consultations,
-            });
+        for figure in sections::beside(&figures, kpi) {
+            sections::set_json(figure, &mut shown.live, &mut shown.live_consultations);
         }
     }
     json(&req, &body)

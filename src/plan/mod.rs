@@ -9,5 +9,6 @@ pub mod model;
 pub mod progress;
 pub mod quantity;
 pub mod queries;
+pub mod sections;
 pub mod seed;
 pub mod views;

@@ -6,6 +6,7 @@ use super::model::*;
 use super::progress::{Direction, Progress};
 use super::quantity::Quantity;
 use super::queries::{ChapterWithMeasures, MeasureDetail, MeasureWithKpis};
+use super::sections::{consultations_label, LiveFigure};
 use crate::wareki;
 use crate::web::i18n::Lang;
 use serde::Serialize;
@@ -149,6 +150,18 @@ pub fn satisfaction(s: &Satisfaction) -> SatisfactionView {
     SatisfactionView {
         statement: s.statement.clone(),
         percent_display: with_unit(&s.percent, "%"),
+    }
+}
+
+/// Shows Kyodo's own figure beside a KPI.
+pub fn set_live(lang: Lang, figure: LiveFigure, shown: &mut KpiView) {
+    match figure {
+        LiveFigure::AdoptedProposals(adopted_proposals) => {
+            shown.live = Some(super::api::LiveCount { adopted_proposals });
+        }
+        LiveFigure::Consultations { fiscal_year, count } => {
+            shown.live_consultations = Some(consultations_label(lang, fiscal_year, count));
+        }
     }
 }
 

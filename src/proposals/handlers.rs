@@ -11,6 +11,7 @@ use crate::attachments::handlers::item_json;
 use crate::attachments::sniff::{MAX_LABEL, MAX_PER_OWNER};
 use crate::attachments::{self, Owner};
 use crate::auth::fields::shown_name;
+use crate::comments::view::CommentForm;
 use crate::error::{Error, Result};
 use crate::plan::model::MeasureCode;
 use crate::web::forms::FormPage;
@@ -35,7 +36,7 @@ fn crumbs(lang: Lang, middle: Option<(&str, String)>, here: &str) -> Vec<Crumb> 
     crate::web::section_crumbs(lang, ("proposals.list.title", "/proposals"), middle, here)
 }
 
-fn state_label(lang: Lang, state: State) -> String {
+pub(super) fn state_label(lang: Lang, state: State) -> String {
     t(lang, &format!("proposals.state.{}", state.as_str()))
 }
 
@@ -662,7 +663,14 @@ pub async fn attach(
             state
                 .db(move |conn| {
                     let owner = Owner::proposal(id);
-                    attachments::model::attach(conn, &owner, actor, ip.as_deref(), &file)
+                    attachments::model::attach(
+                        conn,
+                        &owner,
+                        super::files::POLICY,
+                        actor,
+                        ip.as_deref(),
+                        &file,
+                    )
                 })
                 .await?
         }
@@ -700,7 +708,14 @@ pub async fn detach(
     state
         .db(move |conn| {
             let owner = Owner::proposal(id);
-            attachments::model::detach(conn, &owner, attachment, actor, ip.as_deref())
+            attachments::model::detach(
+                conn,
+                &owner,
+                super::files::POLICY,
+                attachment,
+                actor,
+                ip.as_deref(),
+            )
         })
         .await?;
     Ok(see_other(&format!("/proposals/{id}/edit#attachments")))
@@ -821,26 +836,19 @@ pub async fn show(
     hb: Templates,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse> {
-    show_page(
-        &req,
-        &state,
-        &hb,
-        id.into_inner(),
-        &super::participation_handlers::CommentForm::at_page(&req)?,
-        StatusCode::OK,
-    )
-    .await
+    show_page(&req, &state, &hb, id.into_inner(), StatusCode::OK).await
 }
 
-/// The proposal's page, with the comment form as given (kept text and message after an error).
-pub(crate) async fn show_page(
+/// The proposal's page, with the comment form the request keeps after a refusal
+/// ([`crate::comments::hosts`]).
+pub async fn show_page(
     req: &HttpRequest,
     state: &AppState,
     hb: &Handlebars<'_>,
     id: Uuid,
-    form: &super::participation_handlers::CommentForm,
     status: StatusCode,
 ) -> Result<HttpResponse> {
+    let form = &CommentForm::of(req)?;
     let viewer = crate::web::visitor::viewer(req);
     let after = form.after;
     let (proposal, timeline, responses, participation, files) = state
@@ -1155,27 +1163,6 @@ pub async fn mine(
             "verified": viewer.verified(),
         }),
     )
-}
-
-/// The short list on a measure's page ("この施策への市民提案").
-pub fn on_measure_json(
-    lang: Lang,
-    code: MeasureCode,
-    count: i64,
-    rows: &[model::OnMeasure],
-) -> Value {
-    json!({
-        "count": count,
-        "count_label": translate(lang, "proposals.on_measure.count", &[("count", count.to_string())]),
-        "items": rows.iter().map(|r| json!({
-            "href": format!("/proposals/{}", r.id),
-            "title": r.title,
-            "state_label": r.state.parse::<State>().map(|s| state_label(lang, s)).unwrap_or_default(),
-            "date": date(lang, r.created_at),
-        })).collect::<Vec<_>>(),
-        "all_href": format!("/proposals?measure={code}"),
-        "new_href": format!("/proposals/new?measure={code}"),
-    })
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -3,6 +3,7 @@
 
 use crate::error::Result;
 use crate::plan::model::Kpi;
+use crate::plan::sections::{LiveCounter, LiveFigure};
 use diesel::prelude::*;
 
 /// The KPI the live count belongs beside: measure 5-1, by its name in the plan (ids differ
@@ -12,6 +13,12 @@ pub const KPI_NAME: &str = "市民提案型事業数";
 
 /// States that count as an adopted proposal (adopted, and on to work and completion).
 pub const COUNTED: [&str; 3] = ["adopted", "in_progress", "completed"];
+
+/// The count as the measure page and API show it (registered by `app`).
+pub const COUNTER: LiveCounter = LiveCounter {
+    beside: is_live_kpi,
+    count: |conn, _| Ok(LiveFigure::AdoptedProposals(adopted_proposals(conn)?)),
+};
 
 /// Whether `kpi` is the one the live count goes beside.
 pub fn is_live_kpi(kpi: &Kpi) -> bool {

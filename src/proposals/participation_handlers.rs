@@ -1,10 +1,11 @@
 //! The participation part of a proposal's page: support and follow buttons, and the shared
 //! comment section of [`crate::comments`] (text kept and a Japanese message on every error).
 
-use super::handlers::show_page;
 use super::model::Proposal;
 use super::participation::{self, Standing};
-use crate::comments::handlers::{back, post_form, PostedComment};
+use crate::comments::form::{back, post_form, PostedComment};
+use crate::comments::hosts::show_again;
+use crate::comments::view::CommentForm;
 use crate::comments::{self, view, Cursor, Page, Subject};
 use crate::error::Result;
 use crate::web::i18n::t;
@@ -12,14 +13,11 @@ use crate::web::i18n::{translate, Lang};
 use crate::web::visitor::{check_csrf, Verified, Viewer};
 use crate::web::AppState;
 use crate::web::Templates;
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::PgConnection;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
-
-pub use crate::comments::view::CommentForm;
 
 /// What the page needs besides the proposal.
 pub struct Participation {
@@ -159,7 +157,7 @@ pub async fn comment(
     .await?;
     match written {
         Ok(done) => Ok(done),
-        Err(form) => show_page(&req, &state, &hb, id, &form, StatusCode::BAD_REQUEST).await,
+        Err(form) => show_again(&req, &state, &hb, Subject::Proposal(id), form).await,
     }
 }
 
