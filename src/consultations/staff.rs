@@ -8,7 +8,10 @@
 use super::fields::{self, Channel, MAX_BODY};
 use super::handlers::{identity, notices_json, section, state_label, summary_json, Posted};
 use super::lifecycle::{self, Change, Correction};
-use super::model::{self, NewConsultation, NewItem, Opinion, Refused, SectionRow};
+use super::model::drafts::NewConsultation;
+use super::model::opinions::Opinion;
+use super::model::result::NewItem;
+use super::model::{self, Refused, SectionRow};
 use super::period::{day_of, parse_day, start_of_day, State};
 use crate::attachments::handlers::item_json;
 use crate::attachments::sniff::{MAX_LABEL, MAX_PER_OWNER};
@@ -277,7 +280,7 @@ pub async fn create(
         crate::web::proxy::client_ip(&req),
     );
     match state
-        .db(move |conn| model::create(conn, &new, now, actor, ip.as_deref()))
+        .db(move |conn| model::drafts::create(conn, &new, now, actor, ip.as_deref()))
         .await?
     {
         Ok(id) => Ok(see_other(&format!("/staff/consultations/{id}"))),
@@ -313,7 +316,7 @@ pub async fn edit_form(
         .ok_or(Error::NotFound)?;
     let c = &d.consultation;
     if c.state(state.clock.now()) != State::Draft {
-        return Err(Error::BadRequest(model::NOT_A_DRAFT.into()));
+        return Err(Error::BadRequest(model::drafts::NOT_A_DRAFT.into()));
     }
     let measures: Vec<&str> = d.measures.iter().map(|(code, _)| code.as_str()).collect();
     let mut page = FormPage::default();
@@ -358,7 +361,7 @@ pub async fn update(
         crate::web::proxy::client_ip(&req),
     );
     match state
-        .db(move |conn| model::update(conn, id, &new, now, actor, ip.as_deref()))
+        .db(move |conn| model::drafts::update(conn, id, &new, now, actor, ip.as_deref()))
         .await?
     {
         Ok(()) => Ok(see_other(&format!("/staff/consultations/{id}"))),
@@ -548,7 +551,7 @@ async fn work_page(
     let (d, opinions, items, scans) = state
         .db(move |conn| {
             let d = model::detail(conn, id)?.ok_or(Error::NotFound)?;
-            let opinions = model::staff_opinions(conn, id)?;
+            let opinions = model::opinions::staff_opinions(conn, id)?;
             // The scans of paper opinions (web ones have none).
             let paper: Vec<String> = opinions
                 .iter()
@@ -557,7 +560,7 @@ async fn work_page(
                 .collect();
             let scans =
                 attachments::model::list_by_owner(conn, OwnerKind::ConsultationComment, &paper)?;
-            Ok((d, opinions, model::items(conn, id)?, scans))
+            Ok((d, opinions, model::result::items(conn, id)?, scans))
         })
         .await?;
     staff.require(Action::WorkConsultation {
@@ -802,7 +805,7 @@ pub async fn enter(
                 submitter_email: email,
                 entered_by: Some(at.actor),
             };
-            model::submit(conn, id, &opinion, at.now, at.ip, public_url)
+            model::opinions::submit(conn, id, &opinion, at.now, at.ip, public_url)
         },
     )
     .await
@@ -888,7 +891,7 @@ pub async fn add_item(
         receipts,
     };
     work.apply(WorkForm::Item, page, "#result", move |conn, at, _| {
-        model::add_item(conn, id, &item, at.now, at.actor, at.ip)
+        model::result::add_item(conn, id, &item, at.now, at.actor, at.ip)
     })
     .await
 }
@@ -927,7 +930,7 @@ pub async fn exclude(
         return work.refused(WorkForm::Exclude, page).await;
     };
     work.apply(WorkForm::Exclude, page, "#opinions", move |conn, at, _| {
-        model::exclude(conn, id, &receipt, &reason, at.now, at.actor, at.ip)
+        model::result::exclude(conn, id, &receipt, &reason, at.now, at.actor, at.ip)
     })
     .await
 }
@@ -945,7 +948,7 @@ pub async fn publish(
     let (work, _) = WorkPage::posted(&req, &hb, &state, &staff, id, &form.csrf).await?;
     let outcome = work
         .run(move |conn, at, public_url| {
-            model::publish(conn, id, at.now, at.actor, at.ip, public_url)
+            model::result::publish(conn, id, at.now, at.actor, at.ip, public_url)
         })
         .await?;
     match outcome {
