@@ -178,3 +178,11 @@ pub fn create(
         Ok(Ok(id))
     })
 }
+
+/// The departments a consultation may be in, by name: the choices of the staff form.
+pub fn departments(conn: &mut PgConnection) -> Result<Vec<(i32, String)>> {
+    Ok(departments::table
+        .order(departments::name)
+        .select((departments::id, departments::name))
+        .load(conn)?)
+}

@@ -14,7 +14,10 @@ pub mod emails;
 pub mod opinions;
 pub mod result;
 
+use super::fields::Channel;
 use super::period::{self, Milestones, Period, State};
+use crate::attachments::model::Attachment;
+use crate::attachments::OwnerKind;
 use crate::db::schema::{
     consultation_comments as cc, consultation_measures as cm, consultation_notices as cn,
     consultation_sections as cs, consultations as c, departments, measures,
@@ -22,6 +25,7 @@ use crate::db::schema::{
 use crate::error::{Error, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
+use std::collections::HashMap;
 
 /// A consultation as everyone may see it.
 #[derive(Debug, Clone)]
@@ -316,4 +320,33 @@ pub fn held_in_fiscal_year(conn: &mut PgConnection, year: i32, today: NaiveDate)
         ))
         .count()
         .get_result(conn)?)
+}
+
+/// What the staff work page shows of a consultation.
+pub struct Work {
+    pub detail: Detail,
+    /// Every opinion, with who sent it.
+    pub opinions: Vec<opinions::StaffOpinion>,
+    pub items: Vec<result::Item>,
+    /// The scans of paper opinions by opinion id (web ones have none).
+    pub scans: HashMap<String, Vec<Attachment>>,
+}
+
+/// The consultation as its staff work on it: with every opinion and the result table.
+pub fn work(conn: &mut PgConnection, id: i32) -> Result<Work> {
+    let detail = detail(conn, id)?.ok_or(Error::NotFound)?;
+    let opinions = opinions::staff_opinions(conn, id)?;
+    let paper: Vec<String> = opinions
+        .iter()
+        .filter(|o| o.channel != Channel::Web.code())
+        .map(|o| o.id.to_string())
+        .collect();
+    let scans =
+        crate::attachments::model::list_by_owner(conn, OwnerKind::ConsultationComment, &paper)?;
+    Ok(Work {
+        detail,
+        opinions,
+        items: result::items(conn, id)?,
+        scans,
+    })
 }
