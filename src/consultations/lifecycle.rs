@@ -49,8 +49,9 @@ impl Change<'_> {
 }
 
 /// Announces a draft (公示): from `now` on the public sees it, and the followers of its measures
-/// hear when it opens (`model::emails::notify_opened`). The period counts from the announcement, so a
-/// first day already past becomes today, and the 30-day rule then applies to what is left.
+/// hear when it opens (`model::emails::notify_opened`). The period counts from the
+/// announcement, so a first day already past becomes today, and the 30-day rule then applies to
+/// what is left.
 pub fn announce(conn: &mut PgConnection, id: i32, at: Change) -> Result<Result<(), Refused>> {
     conn.transaction(|conn| {
         let current = lock(conn, id)?;

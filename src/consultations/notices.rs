@@ -1,6 +1,6 @@
 //! The background task of `kyodo serve` that tells followers of a measure when a consultation
-//! on it opens: every minute it runs [`model::emails::notify_opened`] with the app's clock. The emails
-//! go to the outbox, which the email worker sends; tests call `notify_opened` directly.
+//! on it opens: every minute it runs [`model::emails::notify_opened`] with the app's clock. The
+//! emails go to the outbox, which the email worker sends; tests call `notify_opened` directly.
 
 use super::model;
 use crate::clock::Clock;

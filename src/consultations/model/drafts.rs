@@ -157,8 +157,9 @@ pub fn update(
 /// Why a consultation once announced is not edited as a draft.
 pub const NOT_A_DRAFT: &str = "公示した意見公募は編集できません。本文の訂正は「正誤」で、締切日は「締切の延長」で、お知らせとともに変更してください。";
 
-/// Saves a consultation as a draft (公示前), seen by staff only until [`announce`]; refuses a
-/// period over at `now` and an unknown department or measure. Returns its id.
+/// Saves a consultation as a draft (公示前), seen by staff only until it is announced
+/// (`lifecycle::announce`); refuses a period over at `now` and an unknown department or
+/// measure. Returns its id.
 pub fn create(
     conn: &mut PgConnection,
     new: &NewConsultation,
