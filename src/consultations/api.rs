@@ -223,7 +223,12 @@ pub async fn result(
     let id = id.into_inner();
     published(&state, id).await?;
     let (counts, items) = state
-        .db(move |conn| Ok((model::published_counts(conn, id)?, model::items(conn, id)?)))
+        .db(move |conn| {
+            Ok((
+                model::result::published_counts(conn, id)?,
+                model::result::items(conn, id)?,
+            ))
+        })
         .await?;
     json(
         &req,

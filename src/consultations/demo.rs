@@ -5,7 +5,10 @@
 
 use super::fields::{Channel, Section};
 use super::lifecycle::{self, Change};
-use super::model::{self, NewConsultation, NewItem, Opinion};
+use super::model;
+use super::model::drafts::NewConsultation;
+use super::model::opinions::Opinion;
+use super::model::result::NewItem;
 use super::period::{day_of, start_of_day, Period};
 use crate::error::{Error, Result};
 use chrono::{DateTime, Duration, Utc};
@@ -37,7 +40,7 @@ pub fn fill(
     // Saved and announced (公示) on the morning of the day before it opens.
     let save = |conn: &mut PgConnection, new: &NewConsultation| -> Result<i32> {
         let at = start_of_day(new.period.opens_on() - Duration::days(1)) + Duration::hours(9);
-        let id = model::create(conn, new, at, admin, None)?.map_err(|(_, m)| setup(m))?;
+        let id = model::drafts::create(conn, new, at, admin, None)?.map_err(|(_, m)| setup(m))?;
         let change = Change {
             now: at,
             actor: admin,
@@ -86,7 +89,7 @@ pub fn fill(
         "鈴木 一郎",
         now,
     );
-    model::submit(conn, open, &opinion, now, None, public_url)?.map_err(refused)?;
+    model::opinions::submit(conn, open, &opinion, now, None, public_url)?.map_err(refused)?;
 
     let closed = save(
         conn,
@@ -141,7 +144,8 @@ pub fn fill(
     let mut receipts = Vec::new();
     for opinion in &opinions {
         receipts.push(
-            model::submit(conn, closed, opinion, during, None, public_url)?.map_err(refused)?,
+            model::opinions::submit(conn, closed, opinion, during, None, public_url)?
+                .map_err(refused)?,
         );
     }
     let after = start_of_day(today - Duration::days(50)) + Duration::hours(10);
@@ -175,8 +179,8 @@ pub fn fill(
             change: change.map(str::to_owned),
             receipts,
         };
-        model::add_item(conn, closed, &item, after, reviewer, None)?.map_err(refused)?;
+        model::result::add_item(conn, closed, &item, after, reviewer, None)?.map_err(refused)?;
     }
-    model::publish(conn, closed, after, reviewer, None, public_url)?.map_err(refused)?;
+    model::result::publish(conn, closed, after, reviewer, None, public_url)?.map_err(refused)?;
     Ok(())
 }

@@ -3,7 +3,8 @@
 //! render; the state always comes from `state.clock`.
 
 use super::fields::{self, Channel, MAX_BODY};
-use super::model::{self, Consultation, Detail, Notice, Opinion};
+use super::model::opinions::Opinion;
+use super::model::{self, Consultation, Detail, Notice};
 use super::period::{start_of_day, State};
 use crate::error::{Error, Result};
 use crate::web::forms::FormPage;
@@ -370,7 +371,9 @@ pub async fn submit(
     let ip = client_ip(&req);
     let public_url = state.public_url.clone();
     let outcome = state
-        .db(move |conn| model::submit(conn, id, &opinion, now, ip.as_deref(), &public_url))
+        .db(move |conn| {
+            model::opinions::submit(conn, id, &opinion, now, ip.as_deref(), &public_url)
+        })
         .await?;
     match outcome {
         // To a page of its own, so reloading it never sends the opinion twice.
@@ -413,7 +416,7 @@ pub async fn receipt(
     let own = {
         let number = number.clone();
         state
-            .db(move |conn| model::is_own_receipt(conn, id, &number, account))
+            .db(move |conn| model::opinions::is_own_receipt(conn, id, &number, account))
             .await?
     };
     if !own {
@@ -468,9 +471,9 @@ pub async fn result(
     let (counts, items, opinions) = state
         .db(move |conn| {
             Ok((
-                model::published_counts(conn, id)?,
-                model::items(conn, id)?,
-                model::public_opinions(conn, id, after, OPINIONS_PER_PAGE + 1)?,
+                model::result::published_counts(conn, id)?,
+                model::result::items(conn, id)?,
+                model::opinions::public_opinions(conn, id, after, OPINIONS_PER_PAGE + 1)?,
             ))
         })
         .await?;
@@ -556,7 +559,7 @@ pub async fn unsubscribe(
 ) -> Result<HttpResponse> {
     let token = query.into_inner().token;
     let done = state
-        .db(move |conn| model::unsubscribe(conn, &token))
+        .db(move |conn| model::emails::unsubscribe(conn, &token))
         .await?;
     match done {
         true => notice(&req, &hb, "consultations.unsubscribed", StatusCode::OK),

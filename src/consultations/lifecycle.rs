@@ -5,7 +5,8 @@
 //! transaction of the change, with its audit entry.
 
 use super::fields::Section;
-use super::model::{lock, refused, tell, Consultation, NoticeKind, Refused};
+use super::model::emails::tell;
+use super::model::{lock, refused, Consultation, NoticeKind, Refused};
 use super::period::{day_of, State};
 use crate::audit::{self, Entry};
 use crate::db::schema::{
@@ -48,8 +49,9 @@ impl Change<'_> {
 }
 
 /// Announces a draft (公示): from `now` on the public sees it, and the followers of its measures
-/// hear when it opens (`model::notify_opened`). The period counts from the announcement, so a
-/// first day already past becomes today, and the 30-day rule then applies to what is left.
+/// hear when it opens (`model::emails::notify_opened`). The period counts from the
+/// announcement, so a first day already past becomes today, and the 30-day rule then applies to
+/// what is left.
 pub fn announce(conn: &mut PgConnection, id: i32, at: Change) -> Result<Result<(), Refused>> {
     conn.transaction(|conn| {
         let current = lock(conn, id)?;

@@ -1,6 +1,6 @@
 //! The background task of `kyodo serve` that tells followers of a measure when a consultation
-//! on it opens: every minute it runs [`model::notify_opened`] with the app's clock. The emails
-//! go to the outbox, which the email worker sends; tests call `notify_opened` directly.
+//! on it opens: every minute it runs [`model::emails::notify_opened`] with the app's clock. The
+//! emails go to the outbox, which the email worker sends; tests call `notify_opened` directly.
 
 use super::model;
 use crate::clock::Clock;
@@ -18,7 +18,7 @@ pub fn spawn(pool: Pool, clock: Clock, public_url: String) -> tokio::task::JoinH
             let (pool, now, url) = (pool.clone(), clock.now(), public_url.clone());
             let pass = actix_web::web::block(move || -> Result<usize> {
                 let mut conn = pool.get()?;
-                model::notify_opened(&mut conn, now, &url)
+                model::emails::notify_opened(&mut conn, now, &url)
             })
             .await
             .map_err(Error::from)

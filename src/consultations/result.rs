@@ -3,7 +3,8 @@
 //! opens, when it is withdrawn and when its result is published. Public data only.
 
 use super::handlers::published;
-use super::model::{self, Consultation, Item};
+use super::model::result::Item;
+use super::model::{self, Consultation};
 use super::period::State;
 use crate::error::{Error, Result};
 use crate::web::cached;
@@ -52,7 +53,7 @@ pub async fn csv(
     let id = id.into_inner();
     let encoding = Encoding::parse(query.encoding.as_deref()).map_err(Error::BadRequest)?;
     published(&state, id).await?;
-    let items = state.db(move |conn| model::items(conn, id)).await?;
+    let items = state.db(move |conn| model::result::items(conn, id)).await?;
     Ok(HttpResponse::Ok()
         .content_type(format!("text/csv; charset={}", encoding.charset()))
         .insert_header((

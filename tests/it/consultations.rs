@@ -528,8 +528,12 @@ fn followers_hear_when_it_opens_and_kpi_6_1_counts_it() {
         app.clock.set(jst(2026, 11, 30, 23, 59, 59));
         create_december(&admin, dept).await;
         let notify = |app: &TestApp| {
-            kyodo::consultations::model::notify_opened(&mut app.db(), app.clock.now(), &app.base)
-                .unwrap()
+            kyodo::consultations::model::emails::notify_opened(
+                &mut app.db(),
+                app.clock.now(),
+                &app.base,
+            )
+            .unwrap()
         };
         let opened = "SELECT count(*) AS n FROM outbox WHERE to_address = 'follower@example.jp' AND subject LIKE '%意見募集が始まりました%' AND unsubscribe_url IS NOT NULL";
         assert_eq!(notify(&app), 0, "not open yet");

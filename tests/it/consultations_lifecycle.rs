@@ -80,9 +80,12 @@ async fn december_opened(app: &TestApp, p: &People) {
     app.clock.set(jst(2026, 11, 25, 10, 0, 0));
     create_december(&p.admin, p.dept).await;
     app.clock.set(jst(2026, 12, 1, 0, 0, 0));
-    let sent =
-        kyodo::consultations::model::notify_opened(&mut app.db(), app.clock.now(), &app.base)
-            .unwrap();
+    let sent = kyodo::consultations::model::emails::notify_opened(
+        &mut app.db(),
+        app.clock.now(),
+        &app.base,
+    )
+    .unwrap();
     assert_eq!(sent, 1, "the follower hears it opened");
 }
 
@@ -650,9 +653,12 @@ fn a_withdrawal_refuses_opinions_and_says_why() {
             303
         );
         app.clock.set(jst(2027, 2, 1, 0, 0, 0));
-        let sent =
-            kyodo::consultations::model::notify_opened(&mut app.db(), app.clock.now(), &app.base)
-                .unwrap();
+        let sent = kyodo::consultations::model::emails::notify_opened(
+            &mut app.db(),
+            app.clock.now(),
+            &app.base,
+        )
+        .unwrap();
         assert_eq!(sent, 0);
         assert_eq!(
             emails(&app, "follower@example.jp", "始まりました"),

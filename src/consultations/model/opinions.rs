@@ -1,0 +1,321 @@
+//! Opinions (意見): recording one, on line or typed in from paper, with its receipt number,
+//! and reading them back: all of them with who sent them for staff, the text alone for the
+//! public.
+
+use super::emails::notify_address;
+use super::result::store_tally;
+use super::{lock, refused, Consultation, Refused};
+use crate::audit::{self, Entry};
+use crate::auth::accounts::notify_account;
+use crate::consultations::fields::Channel;
+use crate::consultations::period::{receipt_number, State};
+use crate::db::schema::{
+    consultation_comments as cc, consultation_result_items as ri, consultation_sections as cs,
+};
+use crate::error::Result;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde_json::json;
+use uuid::Uuid;
+
+/// An opinion (意見) as submitted on line or typed in from paper.
+pub struct Opinion {
+    pub channel: Channel,
+    pub received_at: DateTime<Utc>,
+    pub section: Option<i32>,
+    pub body: String,
+    pub account: Option<Uuid>,
+    pub organisation_name: Option<String>,
+    pub submitter_name: Option<String>,
+    pub submitter_address: Option<String>,
+    pub submitter_email: Option<String>,
+    /// The staff member who typed in a paper opinion.
+    pub entered_by: Option<Uuid>,
+}
+
+/// Whether `account` submitted the opinion with this receipt number to this consultation: the
+/// receipt page is theirs alone.
+pub fn is_own_receipt(
+    conn: &mut PgConnection,
+    id: i32,
+    number: &str,
+    account: Uuid,
+) -> Result<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        cc::table
+            .filter(cc::consultation_id.eq(id))
+            .filter(cc::receipt_number.eq(number))
+            .filter(cc::account_id.eq(account)),
+    ))
+    .get_result(conn)?)
+}
+
+/// Records an opinion if it came in time (`received_at` within the period; an on-line one is
+/// received at `now`), gives it the next receipt number (受付番号) and sends the receipt email
+/// to a resident's account. The consultation row is locked so numbers never repeat.
+pub fn submit(
+    conn: &mut PgConnection,
+    id: i32,
+    opinion: &Opinion,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+    public_url: &str,
+) -> Result<Result<String, Refused>> {
+    conn.transaction(|conn| {
+        let consultation = lock(conn, id)?;
+        if let Err(refusal) = in_time(&consultation, opinion, now)? {
+            return Ok(Err(refusal));
+        }
+        if let Some(section) = opinion.section {
+            let known: bool = diesel::select(diesel::dsl::exists(
+                cs::table
+                    .filter(cs::id.eq(section))
+                    .filter(cs::consultation_id.eq(id)),
+            ))
+            .get_result(conn)?;
+            if !known {
+                return refused("section", "意見の対象となる項目を選び直してください。");
+            }
+        }
+        let (number, token) = record(conn, &consultation, opinion, ip)?;
+        if consultation.result_published_at.is_some() {
+            // A paper opinion found after publication: the published counts include it.
+            store_tally(conn, id)?;
+        }
+        send_receipt(
+            conn,
+            public_url,
+            &consultation,
+            opinion,
+            &number,
+            token.as_deref(),
+        )?;
+        Ok(Ok(number))
+    })
+}
+
+/// Whether the consultation takes an opinion received when `opinion` was, at `now`: on line
+/// only while it is open; typed in from paper, on a day of its period up to today.
+fn in_time(
+    consultation: &Consultation,
+    opinion: &Opinion,
+    now: DateTime<Utc>,
+) -> Result<Result<(), Refused>> {
+    let period = consultation.period;
+    let at = opinion.received_at;
+    let state = consultation.state(now);
+    match (state, consultation.withdrawn_at) {
+        (State::Draft, _) => {
+            return refused("body", "公示前の意見公募には意見を記録できません。")
+        }
+        (State::Withdrawn, Some(at)) => {
+            return refused(
+                "body",
+                format!(
+                    "この意見募集は{}に中止しました。意見は受け付けられませんでした。入力した内容は下に残っています。",
+                    crate::wareki::date_ja(at)
+                ),
+            )
+        }
+        (State::Open, _) => {}
+        _ if opinion.channel != Channel::Web => {}
+        (State::Scheduled, _) => {
+            return refused(
+                "body",
+                format!(
+                    "この意見募集は{}から受け付けます。まだ提出できません。",
+                    crate::wareki::date_ja(period.opens_at())
+                ),
+            )
+        }
+        _ => {
+            return refused(
+                "body",
+                format!(
+                    "この意見募集は{}の23時59分59秒（日本時間）で締め切りました。意見は受け付けられませんでした。入力した内容は下に残っています。",
+                    crate::wareki::date_ja(period.last_day_at())
+                ),
+            )
+        }
+    }
+    if !period.contains(at) || at > now {
+        return refused(
+            "received_on",
+            "受付日は意見募集の期間内（今日まで）の日付にしてください。",
+        );
+    }
+    Ok(Ok(()))
+}
+
+/// Writes the opinion with the next receipt number, and its audit entry. The number and, for
+/// someone without an account who gave an address, the token of their unsubscribe link.
+fn record(
+    conn: &mut PgConnection,
+    consultation: &Consultation,
+    opinion: &Opinion,
+    ip: Option<&str>,
+) -> Result<(String, Option<String>)> {
+    let id = consultation.id;
+    let seq: i32 = cc::table
+        .filter(cc::consultation_id.eq(id))
+        .select(diesel::dsl::max(cc::receipt_seq))
+        .first::<Option<i32>>(conn)?
+        .unwrap_or(0)
+        + 1;
+    let number = receipt_number(consultation.period.opens_on(), id, seq);
+    let token = offline_address(opinion).map(|_| crate::tokens::new_secret());
+    let comment: i32 = diesel::insert_into(cc::table)
+        .values((
+            cc::consultation_id.eq(id),
+            cc::receipt_seq.eq(seq),
+            cc::receipt_number.eq(&number),
+            cc::channel.eq(opinion.channel.code()),
+            cc::received_at.eq(opinion.received_at),
+            cc::section_id.eq(opinion.section),
+            cc::body.eq(&opinion.body),
+            cc::account_id.eq(opinion.account),
+            cc::organisation_name.eq(&opinion.organisation_name),
+            cc::submitter_name.eq(&opinion.submitter_name),
+            cc::submitter_address.eq(&opinion.submitter_address),
+            cc::submitter_email.eq(&opinion.submitter_email),
+            cc::notify_token.eq(&token),
+            cc::entered_by.eq(opinion.entered_by),
+        ))
+        .returning(cc::id)
+        .get_result(conn)?;
+    audit::record(
+        conn,
+        Entry {
+            actor: opinion.entered_by.or(opinion.account),
+            action: if opinion.channel == Channel::Web {
+                "consultation.opinion"
+            } else {
+                "consultation.opinion_entered"
+            },
+            record: Some(("consultation_comment", comment.to_string())),
+            ip,
+            details: json!({ "consultation": id, "receipt": number, "channel": opinion.channel.code() }),
+        },
+    )?;
+    Ok((number, token))
+}
+
+/// Someone without an account hears by the address they gave, with their own token.
+fn offline_address(opinion: &Opinion) -> Option<&String> {
+    opinion
+        .submitter_email
+        .as_ref()
+        .filter(|_| opinion.account.is_none())
+}
+
+/// The receipt email: to the resident's account, or to the address given with the opinion.
+fn send_receipt(
+    conn: &mut PgConnection,
+    public_url: &str,
+    consultation: &Consultation,
+    opinion: &Opinion,
+    number: &str,
+    token: Option<&str>,
+) -> Result<()> {
+    let link = format!(
+        "{}/consultations/{}",
+        public_url.trim_end_matches('/'),
+        consultation.id
+    );
+    let context = json!({
+        "title": consultation.title,
+        "receipt": number,
+        "link": link,
+        "received": crate::wareki::date_ja(opinion.received_at),
+    });
+    if let Some(account) = opinion.account {
+        notify_account(conn, public_url, account, "consultation_receipt", |_| {
+            context.clone()
+        })?;
+    }
+    if let (Some(address), Some(token)) = (offline_address(opinion), token) {
+        notify_address(
+            conn,
+            public_url,
+            address,
+            token,
+            "consultation_receipt",
+            context,
+        )?;
+    }
+    Ok(())
+}
+
+/// An opinion as staff see it, with the private details.
+#[derive(Debug, Clone, Queryable, serde::Serialize)]
+pub struct StaffOpinion {
+    pub id: i32,
+    pub receipt_number: String,
+    pub channel: String,
+    pub received_at: DateTime<Utc>,
+    pub section: Option<i32>,
+    pub body: String,
+    pub organisation_name: Option<String>,
+    pub submitter_name: Option<String>,
+    pub submitter_address: Option<String>,
+    pub submitter_email: Option<String>,
+    pub item: Option<i32>,
+    pub excluded_reason: Option<String>,
+}
+
+/// Every opinion of a consultation with the submitter's details: staff pages only.
+pub fn staff_opinions(conn: &mut PgConnection, id: i32) -> Result<Vec<StaffOpinion>> {
+    Ok(cc::table
+        .left_join(cs::table)
+        .left_join(ri::table)
+        .filter(cc::consultation_id.eq(id))
+        .order(cc::receipt_seq)
+        .select((
+            cc::id,
+            cc::receipt_number,
+            cc::channel,
+            cc::received_at,
+            cs::number.nullable(),
+            cc::body,
+            cc::organisation_name,
+            cc::submitter_name,
+            cc::submitter_address,
+            cc::submitter_email,
+            ri::number.nullable(),
+            cc::excluded_reason,
+        ))
+        .load(conn)?)
+}
+
+/// A published opinion's text, without anything about who sent it.
+#[derive(Debug, Clone, Queryable, serde::Serialize)]
+pub struct PublicOpinion {
+    pub id: i32,
+    pub section: Option<i32>,
+    pub item: Option<i32>,
+    pub body: String,
+}
+
+/// Published (not excluded) opinions after `after` (keyset pagination by id), `limit` rows.
+pub fn public_opinions(
+    conn: &mut PgConnection,
+    id: i32,
+    after: i32,
+    limit: i64,
+) -> Result<Vec<PublicOpinion>> {
+    Ok(cc::table
+        .left_join(cs::table)
+        .left_join(ri::table)
+        .filter(cc::consultation_id.eq(id))
+        .filter(cc::excluded_at.is_null())
+        .filter(cc::id.gt(after))
+        .order(cc::id)
+        .limit(limit)
+        .select((
+            cc::id,
+            cs::number.nullable(),
+            ri::number.nullable(),
+            cc::body,
+        ))
+        .load(conn)?)
+}

@@ -1,0 +1,342 @@
+//! The result (意見募集の結果): the rows of the result table (意見の要旨 / 市の考え方 /
+//! 修正の有無) and the opinions each answers, exclusions with their reason, the publication,
+//! and the counts kept with it.
+
+use super::emails::tell;
+use super::{lock, Consultation, Refused};
+use crate::audit::{self, Entry};
+use crate::consultations::fields::Channel;
+use crate::consultations::period::State;
+use crate::db::schema::{
+    consultation_comments as cc, consultation_result_items as ri, consultations as c,
+};
+use crate::error::{Error, Result};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde_json::json;
+use uuid::Uuid;
+
+/// One row of the result table.
+#[derive(Debug, Clone, Queryable, serde::Serialize)]
+pub struct Item {
+    pub id: i32,
+    pub number: i32,
+    pub summary: String,
+    pub response: String,
+    pub changed: bool,
+    pub change: Option<String>,
+}
+
+pub fn items(conn: &mut PgConnection, id: i32) -> Result<Vec<Item>> {
+    Ok(ri::table
+        .filter(ri::consultation_id.eq(id))
+        .order(ri::number)
+        .select((
+            ri::id,
+            ri::number,
+            ri::summary,
+            ri::response,
+            ri::changed,
+            ri::change,
+        ))
+        .load(conn)?)
+}
+
+/// A new row of the result table and the opinions (by receipt number) it answers.
+pub struct NewItem {
+    pub summary: String,
+    pub response: String,
+    pub changed: bool,
+    pub change: Option<String>,
+    pub receipts: Vec<String>,
+}
+
+/// The consultation, locked, once it has closed: its result is written only then, and never
+/// for one that was not announced or was withdrawn.
+fn closed(conn: &mut PgConnection, id: i32, now: DateTime<Utc>) -> Result<Consultation> {
+    let consultation = lock(conn, id)?;
+    let state = consultation.state(now);
+    if state.takes_result() {
+        return Ok(consultation);
+    }
+    Err(Error::BadRequest(
+        match state {
+            State::Draft => "公示していない意見公募には、結果を作成できません。",
+            State::Withdrawn => "中止した意見公募には、結果を作成できません。",
+            _ => "意見募集の結果は、募集が終わってから作成できます。",
+        }
+        .into(),
+    ))
+}
+
+pub fn add_item(
+    conn: &mut PgConnection,
+    id: i32,
+    item: &NewItem,
+    now: DateTime<Utc>,
+    actor: Uuid,
+    ip: Option<&str>,
+) -> Result<Result<i32, Refused>> {
+    conn.transaction(|conn| {
+        closed(conn, id, now)?;
+        let known: Vec<String> = cc::table
+            .filter(cc::consultation_id.eq(id))
+            .filter(cc::receipt_number.eq_any(&item.receipts))
+            .select(cc::receipt_number)
+            .load(conn)?;
+        if let Some(unknown) = item.receipts.iter().find(|r| !known.contains(r)) {
+            return Ok(Err(Refused {
+                field: "receipts",
+                message: format!("受付番号「{unknown}」の意見はこの意見募集にありません。"),
+            }));
+        }
+        let number: i32 = ri::table
+            .filter(ri::consultation_id.eq(id))
+            .select(diesel::dsl::max(ri::number))
+            .first::<Option<i32>>(conn)?
+            .unwrap_or(0)
+            + 1;
+        let item_id: i32 = diesel::insert_into(ri::table)
+            .values((
+                ri::consultation_id.eq(id),
+                ri::number.eq(number),
+                ri::summary.eq(&item.summary),
+                ri::response.eq(&item.response),
+                ri::changed.eq(item.changed),
+                ri::change.eq(&item.change),
+            ))
+            .returning(ri::id)
+            .get_result(conn)?;
+        diesel::update(
+            cc::table
+                .filter(cc::consultation_id.eq(id))
+                .filter(cc::receipt_number.eq_any(&item.receipts)),
+        )
+        .set(cc::item_id.eq(item_id))
+        .execute(conn)?;
+        audit::record(
+            conn,
+            Entry {
+                actor: Some(actor),
+                action: "consultation.result_item",
+                record: Some(("consultation", id.to_string())),
+                ip,
+                details: json!({ "number": number, "changed": item.changed, "receipts": item.receipts }),
+            },
+        )?;
+        Ok(Ok(number))
+    })
+}
+
+/// Keeps an opinion out of the published result, with the reason recorded.
+pub fn exclude(
+    conn: &mut PgConnection,
+    id: i32,
+    receipt: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+    actor: Uuid,
+    ip: Option<&str>,
+) -> Result<Result<(), Refused>> {
+    conn.transaction(|conn| {
+        closed(conn, id, now)?;
+        let updated = diesel::update(
+            cc::table
+                .filter(cc::consultation_id.eq(id))
+                .filter(cc::receipt_number.eq(receipt)),
+        )
+        .set((
+            cc::excluded_reason.eq(reason),
+            cc::excluded_by.eq(actor),
+            cc::excluded_at.eq(now),
+        ))
+        .execute(conn)?;
+        if updated == 0 {
+            return Ok(Err(Refused {
+                field: "receipt",
+                message: format!("受付番号「{receipt}」の意見はこの意見募集にありません。"),
+            }));
+        }
+        audit::record(
+            conn,
+            Entry {
+                actor: Some(actor),
+                action: "consultation.exclude",
+                record: Some(("consultation", id.to_string())),
+                ip,
+                details: json!({ "receipt": receipt, "reason": reason }),
+            },
+        )?;
+        Ok(Ok(()))
+    })
+}
+
+/// Publishes the result (意見募集の結果の公表). Every opinion must be answered by an item or
+/// excluded. The first publication emails each submitter ([`tell`]); publishing again
+/// (after a correction) keeps the first date and sends nothing.
+pub fn publish(
+    conn: &mut PgConnection,
+    id: i32,
+    now: DateTime<Utc>,
+    actor: Uuid,
+    ip: Option<&str>,
+    public_url: &str,
+) -> Result<Result<(), Refused>> {
+    conn.transaction(|conn| {
+        let consultation = closed(conn, id, now)?;
+        let open: Vec<String> = cc::table
+            .filter(cc::consultation_id.eq(id))
+            .filter(cc::item_id.is_null())
+            .filter(cc::excluded_at.is_null())
+            .order(cc::receipt_seq)
+            .select(cc::receipt_number)
+            .load(conn)?;
+        if !open.is_empty() {
+            return Ok(Err(Refused {
+                field: "publish",
+                message: format!(
+                    "市の考え方に対応づけられていない意見があります（受付番号：{}）。項目に対応づけるか、公表しない理由を記録してください。",
+                    open.join("、")
+                ),
+            }));
+        }
+        store_tally(conn, id)?;
+        let first = consultation.result_published_at.is_none();
+        if first {
+            diesel::update(c::table.filter(c::id.eq(id)))
+                .set(c::result_published_at.eq(now))
+                .execute(conn)?;
+            let link = format!("{}/consultations/{id}/result", public_url.trim_end_matches('/'));
+            let context = json!({ "title": consultation.title, "link": link });
+            tell(conn, public_url, id, false, "consultation_result", &context)?;
+        }
+        audit::record(
+            conn,
+            Entry {
+                actor: Some(actor),
+                action: "consultation.publish",
+                record: Some(("consultation", id.to_string())),
+                ip,
+                details: json!({ "first": first }),
+            },
+        )?;
+        Ok(Ok(()))
+    })
+}
+
+/// The counts of a published result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counts {
+    pub submitters: i64,
+    pub comments: i64,
+    pub by_channel: Vec<(Channel, i64)>,
+}
+
+impl Counts {
+    fn to_json(&self) -> serde_json::Value {
+        let by_channel: serde_json::Map<String, serde_json::Value> = self
+            .by_channel
+            .iter()
+            .map(|(ch, n)| (ch.code().to_owned(), json!(n)))
+            .collect();
+        json!({ "submitters": self.submitters, "by_channel": by_channel })
+    }
+
+    /// What [`Counts::to_json`] stored; `None` for anything else (then the counts are made live).
+    fn from_json(value: &serde_json::Value) -> Option<Counts> {
+        let by_channel: Vec<(Channel, i64)> = Channel::ALL
+            .into_iter()
+            .map(|ch| Some((ch, value["by_channel"].get(ch.code())?.as_i64()?)))
+            .collect::<Option<_>>()?;
+        Some(Counts {
+            submitters: value["submitters"].as_i64()?,
+            comments: by_channel.iter().map(|(_, n)| n).sum(),
+            by_channel,
+        })
+    }
+}
+
+/// Keeps the counts with the consultation (see migration 000014).
+pub(super) fn store_tally(conn: &mut PgConnection, id: i32) -> Result<()> {
+    let tally = counts(conn, id)?.to_json();
+    diesel::update(c::table.filter(c::id.eq(id)))
+        .set(c::tally.eq(tally))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The counts of a published result as kept at publication: one row read, however many
+/// opinions came.
+pub fn published_counts(conn: &mut PgConnection, id: i32) -> Result<Counts> {
+    let tally: Option<serde_json::Value> = c::table
+        .filter(c::id.eq(id))
+        .select(c::tally)
+        .first(conn)
+        .optional()?
+        .flatten();
+    match tally.as_ref().and_then(Counts::from_json) {
+        Some(counts) => Ok(counts),
+        None => counts(conn, id),
+    }
+}
+
+/// Submitters (an account, else an email, else a name and address, else the receipt) and
+/// opinions received, by channel. Counts only: nothing private leaves this query.
+fn counts(conn: &mut PgConnection, id: i32) -> Result<Counts> {
+    use diesel::sql_types::{BigInt, Integer, Text};
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Text)]
+        channel: String,
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+        #[diesel(sql_type = BigInt)]
+        people: i64,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT channel, count(*) AS n, 0::bigint AS people FROM consultation_comments
+         WHERE consultation_id = $1 GROUP BY channel
+         UNION ALL
+         SELECT '' AS channel, 0::bigint AS n, count(DISTINCT coalesce(account_id::text,
+                lower(submitter_email), submitter_name || '/' || submitter_address, receipt_number)) AS people
+         FROM consultation_comments WHERE consultation_id = $1",
+    )
+    .bind::<Integer, _>(id)
+    .load(conn)?;
+    let by_channel: Vec<(Channel, i64)> = Channel::ALL
+        .into_iter()
+        .map(|ch| {
+            let n = rows
+                .iter()
+                .find(|r| r.channel == ch.code())
+                .map_or(0, |r| r.n);
+            (ch, n)
+        })
+        .collect();
+    Ok(Counts {
+        submitters: rows.iter().map(|r| r.people).sum(),
+        comments: by_channel.iter().map(|(_, n)| n).sum(),
+        by_channel,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_counts_read_back_as_they_were() {
+        let counts = Counts {
+            submitters: 3,
+            comments: 5,
+            by_channel: Channel::ALL
+                .into_iter()
+                .enumerate()
+                .map(|(i, ch)| (ch, [2, 1, 0, 2, 0, 0][i]))
+                .collect(),
+        };
+        assert_eq!(Counts::from_json(&counts.to_json()), Some(counts));
+        assert_eq!(Counts::from_json(&json!({ "submitters": 1 })), None);
+        assert_eq!(Counts::from_json(&serde_json::Value::Null), None);
+    }
+}
