@@ -6,7 +6,7 @@
 //!
 //! Internal notes are read only by [`notes`], which only the staff page calls.
 
-use super::model::Rejected;
+use super::changes::Rejected;
 use super::workflow::{self, Action, Actor, State};
 use crate::audit::{self, Entry};
 use crate::auth::accounts::notify_account;
