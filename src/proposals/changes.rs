@@ -284,7 +284,7 @@ pub fn transition(
                 details: json!({ "from": state.as_str(), "to": to.as_str() }),
             },
         )?;
-        super::review::after_proposer_action(conn, proposer.public_url, id, action)?;
+        super::emails::after_proposer_action(conn, proposer.public_url, id, action)?;
         Ok(to)
     })
 }

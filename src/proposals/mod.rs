@@ -8,6 +8,7 @@
 pub mod api;
 pub mod author;
 pub mod changes;
+pub mod emails;
 pub mod export;
 pub mod feed;
 pub mod fields;
@@ -18,6 +19,7 @@ pub mod live;
 pub mod model;
 pub mod participation;
 pub mod participation_handlers;
+pub mod queue;
 pub mod review;
 pub mod similar;
 pub mod staff;

@@ -6,8 +6,8 @@ use super::listing::{Cursor, SearchText, Sort};
 use super::workflow::{self, State};
 use crate::auth::fields::DELETED_NAME;
 use crate::db::schema::{
-    accounts, measures, organisations, proposal_measures as pm, proposal_transitions as pt,
-    proposals as p,
+    accounts, measure_departments as md, measures, organisations, proposal_measures as pm,
+    proposal_transitions as pt, proposals as p,
 };
 use crate::error::{Error, Result};
 use crate::plan::model::MeasureCode;
@@ -576,4 +576,16 @@ pub fn detailed_measures(conn: &mut PgConnection) -> Result<Vec<(i32, MeasureCod
         .into_iter()
         .map(|(chapter, code, title)| Ok((chapter, code_of(&code)?, title)))
         .collect()
+}
+
+/// The departments responsible for one of the proposal's measures.
+pub fn responsible_departments(conn: &mut PgConnection, proposal: Uuid) -> Result<Vec<i32>> {
+    let mut ids: Vec<i32> = pm::table
+        .inner_join(md::table.on(md::measure_code.eq(pm::measure_code)))
+        .filter(pm::proposal_id.eq(proposal))
+        .select(md::department_id)
+        .load(conn)?;
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
 }

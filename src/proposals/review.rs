@@ -1,12 +1,14 @@
-//! The staff review of proposals (市民提案の審査): who acts as a reviewer of a proposal, the
-//! review queue, and the staff actions (assign, the workflow's transitions, internal notes,
-//! public responses). Every action runs in one transaction: the proposal's row locked
-//! (`FOR UPDATE`), the version the form was rendered with checked, the change, its public
-//! timeline row when the state moves, the audit entry and the emails through the outbox.
+//! The staff review of proposals (市民提案の審査): who acts as a reviewer of a proposal, and the
+//! staff actions (assign, the workflow's transitions, internal notes, public responses). Every
+//! action runs in one transaction: the proposal's row locked (`FOR UPDATE`), the version the
+//! form was rendered with checked, the change, its public timeline row when the state moves,
+//! the emails through the outbox (`emails`) and the audit entry. The queue is in `queue`.
 //!
 //! Internal notes are read only by [`notes`], which only the staff page calls.
 
 use super::changes::Rejected;
+use super::emails::{notify_followers, notify_proposer, staff_link, News, RESPONSE_WHAT};
+use super::model::responsible_departments;
 use super::workflow::{self, Action, Actor, State};
 use crate::audit::{self, Entry};
 use crate::auth::accounts::notify_account;
@@ -15,12 +17,10 @@ use crate::auth::roles::Action as StaffAction;
 use crate::auth::roles::Grant;
 use crate::auth::roles::Role;
 use crate::db::schema::{
-    accounts, departments, measure_departments as md, proposal_measures as pm,
-    proposal_notes as pn, proposal_responses as pr, proposal_transitions as pt, proposals as p,
-    staff_roles as sr,
+    accounts, departments, measure_departments as md, proposal_notes as pn,
+    proposal_responses as pr, proposal_transitions as pt, proposals as p, staff_roles as sr,
 };
 use crate::error::{Error, Result};
-use crate::web::i18n::{translate, Lang};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde_json::json;
@@ -31,9 +31,6 @@ pub const CONFLICT_MESSAGE: &str = "この提案は、このページを開い�
 
 /// Longest note, response or reason.
 pub const BODY_MAX: usize = 4000;
-
-/// Rows per page of the queue.
-pub const QUEUE_PAGE: i64 = 50;
 
 /// Whether the grants include the global admin role.
 pub fn is_admin(grants: &[Grant]) -> bool {
@@ -69,18 +66,6 @@ pub fn actor_for(grants: &[Grant], responsible: &[i32]) -> Actor {
     } else {
         Actor::Other
     }
-}
-
-/// The departments responsible for one of the proposal's measures.
-pub fn responsible_departments(conn: &mut PgConnection, proposal: Uuid) -> Result<Vec<i32>> {
-    let mut ids: Vec<i32> = pm::table
-        .inner_join(md::table.on(md::measure_code.eq(pm::measure_code)))
-        .filter(pm::proposal_id.eq(proposal))
-        .select(md::department_id)
-        .load(conn)?;
-    ids.sort_unstable();
-    ids.dedup();
-    Ok(ids)
 }
 
 /// A body of text typed into a staff form: trimmed, 1–4000 characters.
@@ -129,139 +114,6 @@ pub struct StaffActor<'a> {
     pub grants: &'a [Grant],
     pub ip: Option<&'a str>,
     pub public_url: &'a str,
-}
-
-fn proposal_link(public_url: &str, id: Uuid) -> String {
-    format!("{}/proposals/{id}", public_url.trim_end_matches('/'))
-}
-
-fn staff_link(public_url: &str, id: Uuid) -> String {
-    format!("{}/staff/proposals/{id}", public_url.trim_end_matches('/'))
-}
-
-/// The `what` of the email for a public response, whose subject is then the city's answer.
-const RESPONSE_WHAT: &str = "emails.proposal.what.response";
-
-/// What the proposer should do next, after the proposal reached `state`.
-fn next_step(lang: Lang, state: State) -> String {
-    translate(
-        lang,
-        &format!("emails.proposal.next.{}", state.as_str()),
-        &[],
-    )
-}
-
-/// What a staff change tells the proposer and the followers: the proposal, the state it is
-/// in now, what happened (an i18n key) and the message of the city, if any.
-struct News<'a> {
-    proposal: Uuid,
-    author: Uuid,
-    title: &'a str,
-    state: State,
-    what: &'a str,
-    message: Option<&'a str>,
-}
-
-/// The proposer hears of a staff change: a new state (with its reason) or a public response.
-fn notify_proposer(conn: &mut PgConnection, public_url: &str, news: &News<'_>) -> Result<()> {
-    let link = proposal_link(public_url, news.proposal);
-    notify_account(conn, public_url, news.author, "proposal_update", |lang| {
-        json!({
-            "title": news.title,
-            "link": link,
-            "state": translate(lang, &format!("proposals.state.{}", news.state.as_str()), &[]),
-            "what": translate(lang, news.what, &[]),
-            "message": news.message,
-            "next": next_step(lang, news.state),
-            "follower": false,
-            "response": news.what == RESPONSE_WHAT,
-        })
-    })
-}
-
-/// The followers of a proposal (but its author, who hears anyway) hear of a decision.
-fn notify_followers(conn: &mut PgConnection, public_url: &str, news: &News<'_>) -> Result<()> {
-    let link = proposal_link(public_url, news.proposal);
-    for follower in super::participation::followers(conn, news.proposal)? {
-        if follower == news.author {
-            continue;
-        }
-        notify_account(conn, public_url, follower, "proposal_update", |lang| {
-            json!({
-                "title": news.title,
-                "link": link,
-                "state": translate(lang, &format!("proposals.state.{}", news.state.as_str()), &[]),
-                "what": translate(lang, news.what, &[]),
-                "message": news.message,
-                "next": "",
-                "follower": true,
-                "response": false,
-            })
-        })?;
-    }
-    Ok(())
-}
-
-/// Called by `changes::transition` inside the proposer's transaction: a submission or
-/// resubmission is confirmed to its author; a submission tells the reviewers of the responsible
-/// departments; a resubmission tells the assigned reviewer.
-pub fn after_proposer_action(
-    conn: &mut PgConnection,
-    public_url: &str,
-    proposal: Uuid,
-    action: Action,
-) -> Result<()> {
-    let (title, assignee, author, at): (String, Option<Uuid>, Uuid, DateTime<Utc>) = p::table
-        .find(proposal)
-        .select((p::title, p::assignee_id, p::author_id, p::updated_at))
-        .first(conn)?;
-    if matches!(action, Action::Submit | Action::Resubmit) {
-        let link = proposal_link(public_url, proposal);
-        notify_account(conn, public_url, author, "proposal_received", |lang| {
-            json!({
-                "title": title,
-                "link": link,
-                "resubmitted": action == Action::Resubmit,
-                "received": crate::web::present::date(lang, at),
-                "next": next_step(lang, State::Submitted),
-            })
-        })?;
-    }
-    let link = staff_link(public_url, proposal);
-    match action {
-        Action::Submit => {
-            let departments = responsible_departments(conn, proposal)?;
-            let mut reviewers: Vec<Uuid> = sr::table
-                .filter(sr::role.eq(Role::Reviewer.code()))
-                .filter(sr::department_id.eq_any(&departments))
-                .select(sr::account_id)
-                .load(conn)?;
-            reviewers.sort_unstable();
-            reviewers.dedup();
-            for reviewer in reviewers {
-                notify_account(
-                    conn,
-                    public_url,
-                    reviewer,
-                    "proposal_submitted",
-                    |_| json!({ "title": title, "link": link }),
-                )?;
-            }
-        }
-        Action::Resubmit => {
-            if let Some(assignee) = assignee {
-                notify_account(
-                    conn,
-                    public_url,
-                    assignee,
-                    "proposal_assigned",
-                    |_| json!({ "title": title, "link": link, "resubmitted": true }),
-                )?;
-            }
-        }
-        _ => {}
-    }
-    Ok(())
 }
 
 /// Whether `account` is a reviewer (verified, not deleted) of one of `departments`.
@@ -635,130 +487,6 @@ pub fn assignee(conn: &mut PgConnection, proposal: Uuid) -> Result<Option<(Uuid,
         .select((accounts::id, accounts::display_name))
         .first(conn)
         .optional()?)
-}
-
-/// Filters of the review queue.
-#[derive(Debug, Clone, Default)]
-pub struct QueueFilter {
-    /// The departments the viewer reviews; `None` for an admin (all).
-    pub scope: Option<Vec<i32>>,
-    pub department: Option<i32>,
-    pub measure: Option<String>,
-    pub state: Option<State>,
-    /// `Some(None)`: unassigned; `Some(Some(id))`: assigned to this account.
-    pub assignee: Option<Option<Uuid>>,
-    pub page: i64,
-}
-
-/// A row of the queue.
-#[derive(Debug, Clone)]
-pub struct Queued {
-    pub id: Uuid,
-    pub title: String,
-    pub state: State,
-    pub submitted_at: DateTime<Utc>,
-    pub assignee: Option<String>,
-    pub measures: Vec<String>,
-}
-
-/// A proposal of the queue as read: id, title, state, submitted, created, assignee.
-type QueueRow = (
-    Uuid,
-    String,
-    String,
-    Option<DateTime<Utc>>,
-    DateTime<Utc>,
-    Option<Uuid>,
-);
-
-/// A page of the queue, oldest submission first, and whether more follow. Three queries.
-pub fn queue(conn: &mut PgConnection, filter: &QueueFilter) -> Result<(Vec<Queued>, bool)> {
-    let mut query = p::table
-        .filter(p::submitted_at.is_not_null())
-        .select((
-            p::id,
-            p::title,
-            p::state,
-            p::submitted_at,
-            p::created_at,
-            p::assignee_id,
-        ))
-        .into_boxed();
-    let mut departments: Option<Vec<i32>> = filter.scope.clone();
-    if let Some(d) = filter.department {
-        departments = Some(match departments {
-            Some(scope) => scope.into_iter().filter(|s| *s == d).collect(),
-            None => vec![d],
-        });
-    }
-    if let Some(departments) = departments {
-        query = query.filter(
-            p::id.eq_any(
-                pm::table
-                    .inner_join(md::table.on(md::measure_code.eq(pm::measure_code)))
-                    .filter(md::department_id.eq_any(departments))
-                    .select(pm::proposal_id),
-            ),
-        );
-    }
-    if let Some(code) = &filter.measure {
-        query = query.filter(
-            p::id.eq_any(
-                pm::table
-                    .filter(pm::measure_code.eq(code.clone()))
-                    .select(pm::proposal_id),
-            ),
-        );
-    }
-    if let Some(state) = filter.state {
-        query = query.filter(p::state.eq(state.as_str()));
-    }
-    match filter.assignee {
-        Some(Some(id)) => query = query.filter(p::assignee_id.eq(id)),
-        Some(None) => query = query.filter(p::assignee_id.is_null()),
-        None => {}
-    }
-    let offset = (filter.page.max(1) - 1) * QUEUE_PAGE;
-    let mut rows: Vec<QueueRow> = query
-        .order((p::submitted_at.asc(), p::id))
-        .offset(offset)
-        .limit(QUEUE_PAGE + 1)
-        .load(conn)?;
-    let more = rows.len() as i64 > QUEUE_PAGE;
-    rows.truncate(QUEUE_PAGE as usize);
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
-    let assignees: Vec<Uuid> = rows.iter().filter_map(|r| r.5).collect();
-    let names: Vec<(Uuid, String)> = accounts::table
-        .filter(accounts::id.eq_any(&assignees))
-        .select((accounts::id, accounts::display_name))
-        .load(conn)?;
-    let codes: Vec<(Uuid, String)> = pm::table
-        .filter(pm::proposal_id.eq_any(&ids))
-        .order((pm::proposal_id, pm::position))
-        .select((pm::proposal_id, pm::measure_code))
-        .load(conn)?;
-    rows.into_iter()
-        .map(|(id, title, state, submitted, created, assignee)| {
-            Ok(Queued {
-                id,
-                title,
-                state: state.parse().map_err(Error::Internal)?,
-                submitted_at: submitted.unwrap_or(created),
-                assignee: assignee.and_then(|a| {
-                    names
-                        .iter()
-                        .find(|(n, _)| *n == a)
-                        .map(|(_, name)| name.clone())
-                }),
-                measures: codes
-                    .iter()
-                    .filter(|(p, _)| *p == id)
-                    .map(|(_, c)| c.clone())
-                    .collect(),
-            })
-        })
-        .collect::<Result<Vec<_>>>()
-        .map(|rows| (rows, more))
 }
 
 /// Sets (or, with `None`, clears) the department responsible for a measure; admins only (the

@@ -10,7 +10,8 @@ use crate::auth::staff::{get, post, StaffRoute};
 use crate::error::{Error, Result};
 use crate::proposals::changes::Rejected;
 use crate::proposals::model::{self, Proposal, Step};
-use crate::proposals::review::{self, Op, QueueFilter, StaffActor};
+use crate::proposals::queue::{self, QueueFilter, Queued};
+use crate::proposals::review::{self, Op, StaffActor};
 use crate::proposals::workflow::{self, Action as Flow, Actor, State};
 use crate::web::i18n::t;
 use crate::web::i18n::Lang;
@@ -137,7 +138,7 @@ pub async fn queue(
     let shown = filter.clone();
     let (rows, more, departments, measures) = state
         .db(move |conn| {
-            let (rows, more) = review::queue(conn, &filter)?;
+            let (rows, more) = queue::queue(conn, &filter)?;
             let departments = departments_in(conn, filter.scope.as_deref())?;
             Ok((rows, more, departments, model::detailed_measures(conn)?))
         })
@@ -169,7 +170,7 @@ pub async fn queue(
 }
 
 /// The rows of the queue, with their age in days at `now`.
-fn queue_items(lang: Lang, now: DateTime<Utc>, rows: &[review::Queued]) -> Vec<Value> {
+fn queue_items(lang: Lang, now: DateTime<Utc>, rows: &[Queued]) -> Vec<Value> {
     rows.iter()
         .map(|r| {
             json!({
@@ -215,11 +216,51 @@ struct StaffView {
     actor: Actor,
 }
 
+impl StaffView {
+    /// The page's context, with the banner's message or confirmation.
+    fn json(&self, lang: Lang, banner: &Banner<'_>) -> Value {
+        let StaffView {
+            proposal,
+            timeline,
+            responses,
+            notes,
+            assignee,
+            candidates,
+            actor,
+        } = self;
+        let actions = actions_json(lang, proposal.state, *actor);
+        json!({
+            "id": proposal.id.to_string(),
+            "title": proposal.title,
+            "summary": proposal.summary,
+            "state": state_label(lang, proposal.state),
+            "version": proposal.version,
+            "author": proposal.author_name,
+            "public_href": format!("/proposals/{}", proposal.id),
+            "measures": proposal.measures.iter().map(|(c, title)| json!({ "code": c.to_string(), "title": title })).collect::<Vec<_>>(),
+            "timeline": timeline.iter().map(|s| json!({
+                "date": date(s.at),
+                "label": state_label(lang, s.to),
+                "action": t(lang, &format!("proposals.action.{}", s.action)),
+                "role": s.actor_role,
+                "reason": s.reason,
+            })).collect::<Vec<_>>(),
+            "responses": responses.iter().map(|r| json!({ "date": date(r.at), "department": r.department, "body": r.body })).collect::<Vec<_>>(),
+            "notes": notes.iter().map(|n| json!({ "date": date(n.at), "author": n.author, "body": n.body })).collect::<Vec<_>>(),
+            "assignee": assignee.as_ref().map(|(_, name)| name),
+            "candidates": candidates.iter().map(|(cid, name)| json!({ "id": cid.to_string(), "name": name, "selected": assignee.as_ref().map(|a| a.0) == Some(*cid) })).collect::<Vec<_>>(),
+            "actions": actions,
+            "message": banner.message,
+            "done": banner.done.map(|d| t(lang, &format!("staff.proposal.done.{d}"))),
+        })
+    }
+}
+
 /// The staff page's proposal, if `grants` review it (an admin, or a reviewer of a responsible
 /// department).
 fn staff_view(conn: &mut PgConnection, id: Uuid, grants: &[Grant]) -> Result<StaffView> {
     let (proposal, timeline) = model::find(conn, id, None)?;
-    let responsible = review::responsible_departments(conn, id)?;
+    let responsible = model::responsible_departments(conn, id)?;
     let actor = review::actor_for(grants, &responsible);
     if actor == Actor::Other {
         return Err(Error::Forbidden(
@@ -273,48 +314,11 @@ async fn render(
     id: Uuid,
     banner: Banner<'_>,
 ) -> Result<HttpResponse> {
-    let Banner {
-        message,
-        done,
-        status,
-    } = banner;
     let grants = staff.grants.clone();
-    let StaffView {
-        proposal,
-        timeline,
-        responses,
-        notes,
-        assignee,
-        candidates,
-        actor,
-    } = state.db(move |conn| staff_view(conn, id, &grants)).await?;
+    let view = state.db(move |conn| staff_view(conn, id, &grants)).await?;
     let lang = Lang::of(req);
-    let actions = actions_json(lang, proposal.state, actor);
-    let context = json!({
-        "id": id.to_string(),
-        "title": proposal.title,
-        "summary": proposal.summary,
-        "state": state_label(lang, proposal.state),
-        "version": proposal.version,
-        "author": proposal.author_name,
-        "public_href": format!("/proposals/{id}"),
-        "measures": proposal.measures.iter().map(|(c, title)| json!({ "code": c.to_string(), "title": title })).collect::<Vec<_>>(),
-        "timeline": timeline.iter().map(|s| json!({
-            "date": date(s.at),
-            "label": state_label(lang, s.to),
-            "action": t(lang, &format!("proposals.action.{}", s.action)),
-            "role": s.actor_role,
-            "reason": s.reason,
-        })).collect::<Vec<_>>(),
-        "responses": responses.iter().map(|r| json!({ "date": date(r.at), "department": r.department, "body": r.body })).collect::<Vec<_>>(),
-        "notes": notes.iter().map(|n| json!({ "date": date(n.at), "author": n.author, "body": n.body })).collect::<Vec<_>>(),
-        "assignee": assignee.as_ref().map(|(_, name)| name),
-        "candidates": candidates.iter().map(|(cid, name)| json!({ "id": cid.to_string(), "name": name, "selected": assignee.as_ref().map(|a| a.0) == Some(*cid) })).collect::<Vec<_>>(),
-        "actions": actions,
-        "message": message,
-        "done": done.map(|d| t(lang, &format!("staff.proposal.done.{d}"))),
-    });
-    let title = proposal.title.clone();
+    let context = view.json(lang, &banner);
+    let title = view.proposal.title.clone();
     let queue_title = t(lang, "staff.proposals.title");
     render_page_as(
         req,
@@ -329,7 +333,7 @@ async fn render(
             ],
         ),
         &context,
-        status,
+        banner.status,
     )
 }
 
