@@ -11,8 +11,9 @@ use crate::auth::password;
 use crate::error::{Error, Result};
 use crate::orgs::fields::{Contact, Description, Kind, Name};
 use crate::orgs::model::{self as orgs, NewOrganisation};
+use crate::proposals::changes::{self, Content, Move, Proposer, Rejected};
 use crate::proposals::fields::{Budget, LongText, Measures, Summary, Title};
-use crate::proposals::model::{self, Content};
+use crate::proposals::model;
 use crate::proposals::review::{self, Op, StaffActor};
 use crate::proposals::workflow::Action;
 use crate::web::i18n::Lang;
@@ -44,9 +45,9 @@ fn setup(what: &str, message: String) -> Error {
     Error::Setup(format!("demo data ({what}): {message}"))
 }
 
-fn rejected(e: model::Rejected) -> Error {
+fn rejected(e: Rejected) -> Error {
     match e {
-        model::Rejected::Other(e) => e,
+        Rejected::Other(e) => e,
         other => Error::Setup(format!("demo data: {other}")),
     }
 }
@@ -86,15 +87,19 @@ impl Demo<'_> {
         action: Action,
         reason: Option<&str>,
     ) -> Result<()> {
-        model::transition(
+        changes::transition(
             conn,
-            &self.origin.public_url,
-            author,
-            None,
+            &Proposer {
+                id: author,
+                ip: None,
+                public_url: &self.origin.public_url,
+            },
             id,
-            action,
-            None,
-            reason,
+            Move {
+                action,
+                version: None,
+                reason,
+            },
         )
         .map_err(rejected)?;
         Ok(())
@@ -275,7 +280,7 @@ pub fn fill(conn: &mut PgConnection, public_url: &str) -> Result<()> {
 
         for idea in &IDEAS {
             let author = people[idea.author];
-            let id = model::create(conn, author, None, &content(idea, idea.organisation.map(|o| organisations[o]))?).map_err(rejected)?;
+            let id = changes::create(conn, author, None, &content(idea, idea.organisation.map(|o| organisations[o]))?).map_err(rejected)?;
             // The reviewer of the department responsible for the proposal's first measure.
             let reviewer = if PLANNING.contains(&idea.measures[0]) { planning_reviewer } else { civic_reviewer };
             use Path as P;

@@ -1,15 +1,19 @@
 //! Citizen proposals (市民提案型事業): residents and organisations propose projects that answer
 //! measures of the plan; staff review them in the open.
 //!
-//! `workflow` is the pure state machine; `fields` parses the form; `model` keeps proposals in the
-//! database (every change in one transaction with its timeline row and audit entry);
-//! `handlers` are the pages.
+//! `workflow` is the pure state machine; `fields` parses the form; `model` reads proposals from
+//! the database and `changes` writes the proposer's changes (every change in one transaction
+//! with its timeline row and audit entry); `handlers` are the pages.
 
 pub mod api;
+pub mod author;
+pub mod changes;
+pub mod emails;
 pub mod export;
 pub mod feed;
 pub mod fields;
 pub mod files;
+pub mod form;
 pub mod handlers;
 pub mod listing;
 pub mod live;
@@ -17,9 +21,11 @@ pub mod model;
 pub mod on_measure;
 pub mod participation;
 pub mod participation_handlers;
+pub mod queue;
 pub mod review;
 pub mod similar;
 pub mod staff;
+pub mod views;
 pub mod workflow;
 
 /// The public routes of proposals: the open data first (`/proposals/feed.atom` is no

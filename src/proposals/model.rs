@@ -1,21 +1,18 @@
-//! Proposals in the database: drafts, edits with optimistic locking, transitions through the
-//! workflow (each with its public timeline row and audit entry, in one transaction), and the
-//! queries of the pages. Every query function runs a fixed number of statements.
+//! Proposals as the pages read them: the types, and the queries of the pages (a proposal, the
+//! public list, "my proposals", a measure's few). Every query function runs a fixed number of
+//! statements. The proposer's changes are in `changes`, the staff's in `review`.
 
-use super::fields::{Budget, LongText, Measures, Summary, Title};
 use super::listing::{Cursor, SearchText, Sort};
-use super::workflow::{self, Action, Actor, Refusal, State};
-use crate::audit::{self, Entry};
+use super::workflow::{self, State};
 use crate::auth::fields::DELETED_NAME;
 use crate::db::schema::{
-    accounts, measures, organisations, proposal_measures as pm, proposal_transitions as pt,
-    proposals as p,
+    accounts, measure_departments as md, measures, organisations, proposal_measures as pm,
+    proposal_transitions as pt, proposals as p,
 };
 use crate::error::{Error, Result};
 use crate::plan::model::MeasureCode;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use serde_json::json;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -25,47 +22,6 @@ pub const PAGE_SIZE: i64 = 20;
 pub const MINE_MAX: i64 = 200;
 /// Proposals shown on a measure's page.
 pub const ON_MEASURE_PAGE: i64 = 5;
-
-/// What the form produced, every field parsed.
-#[derive(Debug, Clone)]
-pub struct Content {
-    pub title: Title,
-    pub summary: Summary,
-    pub local_issue: LongText,
-    pub activity_plan: LongText,
-    pub expected_effect: LongText,
-    pub partners: LongText,
-    pub period: LongText,
-    pub budget: Budget,
-    pub measures: Measures,
-    /// Proposed in the name of this organisation.
-    pub organisation: Option<Uuid>,
-}
-
-/// Why a change was not made, for the form to say next to the field or at its top.
-#[derive(Debug, thiserror::Error)]
-pub enum Rejected {
-    /// A field's value is refused by what the database knows (a measure that does not exist, an
-    /// organisation the author cannot speak for).
-    #[error("{message}")]
-    Field {
-        field: &'static str,
-        message: String,
-    },
-    /// Someone changed the proposal since the form was opened.
-    #[error("conflict")]
-    Conflict,
-    #[error(transparent)]
-    Other(#[from] Error),
-}
-
-impl From<diesel::result::Error> for Rejected {
-    fn from(e: diesel::result::Error) -> Self {
-        Rejected::Other(Error::Database(e))
-    }
-}
-
-pub const CONFLICT_MESSAGE: &str = "この提案は、このページを開いた後に別の画面で変更されました。入力した内容はそのまま残しています。最新の内容を確かめてから、もう一度保存してください。";
 
 /// A proposal as its page shows it.
 #[derive(Debug, Clone)]
@@ -146,7 +102,7 @@ pub struct Step {
     pub at: DateTime<Utc>,
 }
 
-fn state_of(raw: &str) -> Result<State> {
+pub(super) fn state_of(raw: &str) -> Result<State> {
     raw.parse().map_err(Error::Internal)
 }
 
@@ -163,254 +119,17 @@ fn author_name(name: String, deleted: Option<DateTime<Utc>>) -> String {
     }
 }
 
-/// Checks the measures exist and the author may speak for the organisation.
-fn check_references(
-    conn: &mut PgConnection,
-    author: Uuid,
-    content: &Content,
-) -> Result<(), Rejected> {
-    let wanted: Vec<String> = content
-        .measures
-        .codes()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    let found: Vec<String> = measures::table
-        .filter(measures::code.eq_any(&wanted))
-        .select(measures::code)
-        .load(conn)?;
-    let missing: Vec<&str> = wanted
-        .iter()
-        .filter(|c| !found.contains(c))
-        .map(String::as_str)
-        .collect();
-    if !missing.is_empty() {
-        return Err(Rejected::Field {
-            field: "measures",
-            message: format!(
-                "施策「{}」は計画にありません。番号を確かめてください。",
-                missing.join("」「")
-            ),
-        });
-    }
-    if let Some(org) = content.organisation {
-        if !crate::orgs::can_act_for(conn, author, org)? {
-            return Err(Rejected::Field {
-                field: "organisation",
-                message: "この団体の名義では提案できません。確認済みの団体の会員だけが、その団体の名義で提案できます。".into(),
-            });
-        }
-    }
-    Ok(())
-}
-
-fn write_measures(conn: &mut PgConnection, id: Uuid, content: &Content) -> Result<(), Rejected> {
-    diesel::delete(pm::table.filter(pm::proposal_id.eq(id))).execute(conn)?;
-    let rows: Vec<_> = content
-        .measures
-        .codes()
-        .iter()
-        .enumerate()
-        .map(|(i, code)| {
-            (
-                pm::proposal_id.eq(id),
-                pm::measure_code.eq(code.to_string()),
-                pm::position.eq(i as i32),
-            )
-        })
-        .collect();
-    diesel::insert_into(pm::table).values(rows).execute(conn)?;
-    Ok(())
-}
-
-/// Saves a new draft by `author` (a verified account; the caller checked). Returns its id.
-pub fn create(
-    conn: &mut PgConnection,
-    author: Uuid,
-    ip: Option<&str>,
-    content: &Content,
-) -> Result<Uuid, Rejected> {
-    conn.transaction(|conn| {
-        check_references(conn, author, content)?;
-        let id = Uuid::new_v4();
-        diesel::insert_into(p::table)
-            .values((
-                p::id.eq(id),
-                p::author_id.eq(author),
-                p::organisation_id.eq(content.organisation),
-                p::state.eq(State::Draft.as_str()),
-                p::title.eq(content.title.as_str()),
-                p::summary.eq(content.summary.as_str()),
-                p::local_issue.eq(content.local_issue.as_str()),
-                p::activity_plan.eq(content.activity_plan.as_str()),
-                p::expected_effect.eq(content.expected_effect.as_str()),
-                p::partners.eq(content.partners.as_str()),
-                p::period.eq(content.period.as_str()),
-                p::budget_yen.eq(content.budget.0),
-            ))
-            .execute(conn)?;
-        write_measures(conn, id, content)?;
-        audit::record(
-            conn,
-            Entry {
-                actor: Some(author),
-                action: "proposal.create",
-                record: Some(("proposal", id.to_string())),
-                ip,
-                details: json!({}),
-            },
-        )?;
-        Ok(id)
-    })
-}
-
-/// Locks the proposal's row for the rest of the transaction: (author, state, version).
-/// A draft is reported missing to anyone but its author, so its existence does not leak.
-fn lock(conn: &mut PgConnection, id: Uuid, actor: Uuid) -> Result<(Uuid, State, i32)> {
-    let (author, state, version, submitted): (Uuid, String, i32, Option<DateTime<Utc>>) = p::table
-        .find(id)
-        .select((p::author_id, p::state, p::version, p::submitted_at))
-        .for_update()
-        .first(conn)
-        .optional()?
-        .ok_or(Error::NotFound)?;
-    if submitted.is_none() && author != actor {
-        return Err(Error::NotFound);
-    }
-    Ok((author, state_of(&state)?, version))
-}
-
 /// Whether the author may still change the text in this state.
 pub fn editable(state: State) -> bool {
     matches!(state, State::Draft | State::RevisionRequested)
 }
 
-/// Saves the author's changes, if nobody changed the proposal since `version` was read.
-pub fn update(
-    conn: &mut PgConnection,
-    actor: Uuid,
-    ip: Option<&str>,
-    id: Uuid,
-    version: i32,
-    content: &Content,
-) -> Result<(), Rejected> {
-    conn.transaction(|conn| {
-        let (author, state, current) = lock(conn, id, actor)?;
-        if author != actor {
-            return Err(Error::Forbidden("この提案を編集できるのは提案者だけです。".into()).into());
-        }
-        if !editable(state) {
-            return Err(Error::BadRequest(format!(
-                "この提案は現在「{}」のため、編集できません。",
-                workflow::label(state)
-            ))
-            .into());
-        }
-        if current != version {
-            return Err(Rejected::Conflict);
-        }
-        check_references(conn, author, content)?;
-        diesel::update(p::table.find(id))
-            .set((
-                p::organisation_id.eq(content.organisation),
-                p::title.eq(content.title.as_str()),
-                p::summary.eq(content.summary.as_str()),
-                p::local_issue.eq(content.local_issue.as_str()),
-                p::activity_plan.eq(content.activity_plan.as_str()),
-                p::expected_effect.eq(content.expected_effect.as_str()),
-                p::partners.eq(content.partners.as_str()),
-                p::period.eq(content.period.as_str()),
-                p::budget_yen.eq(content.budget.0),
-                p::version.eq(current + 1),
-                p::updated_at.eq(diesel::dsl::now),
-            ))
-            .execute(conn)?;
-        write_measures(conn, id, content)?;
-        audit::record(
-            conn,
-            Entry {
-                actor: Some(actor),
-                action: "proposal.update",
-                record: Some(("proposal", id.to_string())),
-                ip,
-                details: json!({ "version": current + 1 }),
-            },
-        )?;
-        Ok(())
-    })
-}
-
-fn refusal(refusal: Refusal) -> Error {
-    match refusal {
-        Refusal::NotAllowed => Error::Forbidden(refusal.to_string()),
-        Refusal::WrongState(_) | Refusal::ReasonRequired => Error::BadRequest(refusal.to_string()),
-    }
-}
-
-/// Takes `action` on the proposal as the account `actor` (the proposer's actions in this slice),
-/// if the workflow allows it: the state changes, the version moves on, and the public timeline
-/// and the audit log get their rows, all in one transaction. `version`, when the form carried
-/// one, must still be current.
-#[allow(clippy::too_many_arguments)]
-pub fn transition(
-    conn: &mut PgConnection,
-    public_url: &str,
-    actor: Uuid,
-    ip: Option<&str>,
-    id: Uuid,
-    action: Action,
-    version: Option<i32>,
-    reason: Option<&str>,
-) -> Result<State, Rejected> {
-    conn.transaction(|conn| {
-        let (author, state, current) = lock(conn, id, actor)?;
-        let role = if author == actor {
-            Actor::Proposer
-        } else {
-            Actor::Other
-        };
-        let to = workflow::apply(state, action, role, reason).map_err(refusal)?;
-        if version.is_some_and(|v| v != current) {
-            return Err(Rejected::Conflict);
-        }
-        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-        let mut changed = diesel::update(p::table.find(id))
-            .set((
-                p::state.eq(to.as_str()),
-                p::version.eq(current + 1),
-                p::updated_at.eq(diesel::dsl::now),
-            ))
-            .execute(conn)?;
-        if action == Action::Submit {
-            changed += diesel::update(p::table.find(id).filter(p::submitted_at.is_null()))
-                .set(p::submitted_at.eq(diesel::dsl::now))
-                .execute(conn)?;
-        }
-        debug_assert!(changed >= 1);
-        diesel::insert_into(pt::table)
-            .values((
-                pt::proposal_id.eq(id),
-                pt::from_state.eq(state.as_str()),
-                pt::to_state.eq(to.as_str()),
-                pt::action.eq(action.as_str()),
-                pt::actor_id.eq(actor),
-                pt::actor_role.eq("proposer"),
-                pt::reason.eq(reason),
-            ))
-            .execute(conn)?;
-        audit::record(
-            conn,
-            Entry {
-                actor: Some(actor),
-                action: &format!("proposal.{}", action.as_str()),
-                record: Some(("proposal", id.to_string())),
-                ip,
-                details: json!({ "from": state.as_str(), "to": to.as_str() }),
-            },
-        )?;
-        super::review::after_proposer_action(conn, public_url, id, action)?;
-        Ok(to)
-    })
+/// Why the text of a proposal in `state` cannot be changed.
+pub fn not_editable(state: State) -> Error {
+    Error::BadRequest(format!(
+        "この提案は現在「{}」のため、編集できません。",
+        workflow::label(state)
+    ))
 }
 
 type ProposalRow = (
@@ -440,7 +159,22 @@ pub fn find(
     id: Uuid,
     viewer: Option<Uuid>,
 ) -> Result<(Proposal, Vec<Step>)> {
-    let row: Option<ProposalRow> = p::table
+    let Some(row) = proposal_row(conn, id)? else {
+        return Err(Error::NotFound);
+    };
+    let (main, (_, _, submitted_at), _, _) = &row;
+    let state = state_of(&main.2)?;
+    if submitted_at.is_none() && viewer != Some(main.1) {
+        return Err(Error::NotFound);
+    }
+    let measures = measures_of(conn, id)?;
+    let timeline = timeline(conn, id)?;
+    Ok((proposal_of(row, state, measures), timeline))
+}
+
+/// The proposal's row with its author and organisation, whoever may see it.
+fn proposal_row(conn: &mut PgConnection, id: Uuid) -> Result<Option<ProposalRow>> {
+    Ok(p::table
         .inner_join(accounts::table)
         .left_join(organisations::table)
         .filter(p::id.eq(id))
@@ -469,15 +203,12 @@ pub fn find(
                 .nullable(),
         ))
         .first(conn)
-        .optional()?;
-    let Some((main, (created_at, updated_at, submitted_at), (name, deleted), org)) = row else {
-        return Err(Error::NotFound);
-    };
-    let state = state_of(&main.2)?;
-    if submitted_at.is_none() && viewer != Some(main.1) {
-        return Err(Error::NotFound);
-    }
-    let measures = pm::table
+        .optional()?)
+}
+
+/// The proposal's measures with their titles, in the order the author gave them.
+fn measures_of(conn: &mut PgConnection, id: Uuid) -> Result<Vec<(MeasureCode, String)>> {
+    pm::table
         .inner_join(measures::table)
         .filter(pm::proposal_id.eq(id))
         .order(pm::position)
@@ -485,8 +216,21 @@ pub fn find(
         .load::<(String, String)>(conn)?
         .into_iter()
         .map(|(code, title)| Ok((code_of(&code)?, title)))
-        .collect::<Result<Vec<_>>>()?;
-    let timeline = pt::table
+        .collect()
+}
+
+type StepRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    DateTime<Utc>,
+);
+
+/// The proposal's public timeline, oldest first.
+fn timeline(conn: &mut PgConnection, id: Uuid) -> Result<Vec<Step>> {
+    pt::table
         .filter(pt::proposal_id.eq(id))
         .order((pt::at, pt::id))
         .select((
@@ -497,14 +241,7 @@ pub fn find(
             pt::reason,
             pt::at,
         ))
-        .load::<(
-            String,
-            String,
-            String,
-            String,
-            Option<String>,
-            DateTime<Utc>,
-        )>(conn)?
+        .load::<StepRow>(conn)?
         .into_iter()
         .map(|(from, to, action, actor_role, reason, at)| {
             Ok(Step {
@@ -516,16 +253,27 @@ pub fn find(
                 at,
             })
         })
-        .collect::<Result<Vec<_>>>()?;
-    let proposal = Proposal {
+        .collect()
+}
+
+fn org_ref((id, name, verified_at): (Uuid, String, Option<DateTime<Utc>>)) -> OrgRef {
+    OrgRef {
+        id,
+        name,
+        verified: verified_at.is_some(),
+    }
+}
+
+fn proposal_of(
+    (main, (created_at, updated_at, submitted_at), (name, deleted), org): ProposalRow,
+    state: State,
+    measures: Vec<(MeasureCode, String)>,
+) -> Proposal {
+    Proposal {
         id: main.0,
         author_id: main.1,
         author_name: author_name(name, deleted),
-        organisation: org.map(|(id, name, verified_at)| OrgRef {
-            id,
-            name,
-            verified: verified_at.is_some(),
-        }),
+        organisation: org.map(org_ref),
         state,
         title: main.3,
         summary: main.4,
@@ -540,8 +288,7 @@ pub fn find(
         updated_at,
         submitted_at,
         measures,
-    };
-    Ok((proposal, timeline))
+    }
 }
 
 /// Filters, order and page of the public list.
@@ -604,11 +351,7 @@ fn listed(conn: &mut PgConnection, rows: Vec<ListedRow>) -> Result<Vec<Listed>> 
                     supports,
                     decided_at,
                     author_name: author_name(name, deleted),
-                    organisation: org.map(|(id, name, verified_at)| OrgRef {
-                        id,
-                        name,
-                        verified: verified_at.is_some(),
-                    }),
+                    organisation: org.map(org_ref),
                     created_at,
                     measures: codes.remove(&id).unwrap_or_default(),
                 })
@@ -617,29 +360,56 @@ fn listed(conn: &mut PgConnection, rows: Vec<ListedRow>) -> Result<Vec<Listed>> 
         .collect()
 }
 
-macro_rules! listed_query {
-    () => {
-        p::table
-            .inner_join(accounts::table)
-            .left_join(organisations::table)
-            .select((
-                p::id,
-                p::title,
-                p::summary,
-                p::state,
-                p::created_at,
-                (p::support_count, p::decided_at),
-                accounts::display_name,
-                accounts::deleted_at,
-                (
-                    organisations::id,
-                    organisations::name,
-                    organisations::verified_at,
-                )
-                    .nullable(),
-            ))
-            .into_boxed()
-    };
+type ListedColumns = (
+    p::id,
+    p::title,
+    p::summary,
+    p::state,
+    p::created_at,
+    (p::support_count, p::decided_at),
+    accounts::display_name,
+    accounts::deleted_at,
+    diesel::dsl::Nullable<(
+        organisations::id,
+        organisations::name,
+        organisations::verified_at,
+    )>,
+);
+
+/// The query of a list's rows, before its filters and order.
+type ListedQuery<'a> = diesel::dsl::IntoBoxed<
+    'a,
+    diesel::dsl::Select<
+        diesel::dsl::LeftJoin<
+            diesel::dsl::InnerJoin<p::table, accounts::table>,
+            organisations::table,
+        >,
+        ListedColumns,
+    >,
+    diesel::pg::Pg,
+>;
+
+fn listed_query<'a>() -> ListedQuery<'a> {
+    p::table
+        .inner_join(accounts::table)
+        .left_join(organisations::table)
+        .select((
+            p::id,
+            p::title,
+            p::summary,
+            p::state,
+            p::created_at,
+            (p::support_count, p::decided_at),
+            accounts::display_name,
+            accounts::deleted_at,
+            (
+                organisations::id,
+                organisations::name,
+                organisations::verified_at,
+            )
+                .nullable(),
+        ))
+        .into_boxed()
 }
 
 /// A row comparison `(columns) < (values)`, which a descending index over the same columns
@@ -650,8 +420,16 @@ fn after(columns: &str) -> diesel::expression::SqlLiteral<diesel::sql_types::Boo
 
 /// A page of public proposals in the filter's order, and whether more follow. Two queries.
 pub fn list(conn: &mut PgConnection, filter: &Filter) -> Result<(Vec<Listed>, bool)> {
-    use diesel::sql_types::{Integer, Timestamptz, Uuid as SqlUuid};
-    let mut query = listed_query!().filter(p::submitted_at.is_not_null());
+    let query = in_order(filtered(filter), filter);
+    let mut rows: Vec<ListedRow> = query.limit(PAGE_SIZE + 1).load(conn)?;
+    let more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    Ok((listed(conn, rows)?, more))
+}
+
+/// The public proposals the filter's measure, state, organisation and words choose.
+fn filtered<'a>(filter: &Filter) -> ListedQuery<'a> {
+    let mut query = listed_query().filter(p::submitted_at.is_not_null());
     if let Some(state) = filter.state {
         query = query.filter(p::state.eq(state.as_str()));
     }
@@ -676,8 +454,14 @@ pub fn list(conn: &mut PgConnection, filter: &Filter) -> Result<(Vec<Listed>, bo
             .bind::<diesel::sql_types::Text, _>(text.like_pattern()),
         );
     }
+    query
+}
+
+/// The filter's order, continued after its cursor (keyset paging).
+fn in_order<'a>(mut query: ListedQuery<'a>, filter: &Filter) -> ListedQuery<'a> {
+    use diesel::sql_types::{Integer, Timestamptz, Uuid as SqlUuid};
     let c = filter.before;
-    query = match filter.sort {
+    match filter.sort {
         Sort::Newest => {
             if let Some(c) = c {
                 query = query.filter(
@@ -717,11 +501,7 @@ pub fn list(conn: &mut PgConnection, filter: &Filter) -> Result<(Vec<Listed>, bo
             }
             query.order((p::decided_at.desc(), p::id.desc()))
         }
-    };
-    let mut rows: Vec<ListedRow> = query.limit(PAGE_SIZE + 1).load(conn)?;
-    let more = rows.len() as i64 > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE as usize);
-    Ok((listed(conn, rows)?, more))
+    }
 }
 
 /// Organisations with public proposals, by name: the list's organisation filter. One query.
@@ -739,7 +519,7 @@ pub fn proposing_organisations(conn: &mut PgConnection) -> Result<Vec<(Uuid, Str
 
 /// The account's own proposals, drafts included, newest first. Two queries.
 pub fn mine(conn: &mut PgConnection, account: Uuid) -> Result<Vec<Listed>> {
-    let rows: Vec<ListedRow> = listed_query!()
+    let rows: Vec<ListedRow> = listed_query()
         .filter(p::author_id.eq(account))
         .order((p::created_at.desc(), p::id.desc()))
         .limit(MINE_MAX)
@@ -798,10 +578,14 @@ pub fn detailed_measures(conn: &mut PgConnection) -> Result<Vec<(i32, MeasureCod
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_conflict_message_has_english() {
-        crate::web::i18n::assert_english([super::CONFLICT_MESSAGE.to_owned()]);
-    }
+/// The departments responsible for one of the proposal's measures.
+pub fn responsible_departments(conn: &mut PgConnection, proposal: Uuid) -> Result<Vec<i32>> {
+    let mut ids: Vec<i32> = pm::table
+        .inner_join(md::table.on(md::measure_code.eq(pm::measure_code)))
+        .filter(pm::proposal_id.eq(proposal))
+        .select(md::department_id)
+        .load(conn)?;
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
 }

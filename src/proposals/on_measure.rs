@@ -1,8 +1,8 @@
 //! The short list of a measure's proposals on its page (registered by `app` in
 //! [`crate::plan::sections::MeasureParts`]).
 
-use super::handlers::state_label;
 use super::model::{self, OnMeasure};
+use super::views::state_label;
 use super::workflow::State;
 use crate::error::Result;
 use crate::plan::model::MeasureCode;

@@ -1,12 +1,14 @@
-//! The staff review of proposals (市民提案の審査): who acts as a reviewer of a proposal, the
-//! review queue, and the staff actions (assign, the workflow's transitions, internal notes,
-//! public responses). Every action runs in one transaction: the proposal's row locked
-//! (`FOR UPDATE`), the version the form was rendered with checked, the change, its public
-//! timeline row when the state moves, the audit entry and the emails through the outbox.
+//! The staff review of proposals (市民提案の審査): who acts as a reviewer of a proposal, and the
+//! staff actions (assign, the workflow's transitions, internal notes, public responses). Every
+//! action runs in one transaction: the proposal's row locked (`FOR UPDATE`), the version the
+//! form was rendered with checked, the change, its public timeline row when the state moves,
+//! the emails through the outbox (`emails`) and the audit entry. The queue is in `queue`.
 //!
 //! Internal notes are read only by [`notes`], which only the staff page calls.
 
-use super::model::Rejected;
+use super::changes::Rejected;
+use super::emails::{notify_followers, notify_proposer, staff_link, News, RESPONSE_WHAT};
+use super::model::responsible_departments;
 use super::workflow::{self, Action, Actor, State};
 use crate::audit::{self, Entry};
 use crate::auth::accounts::notify_account;
@@ -15,12 +17,10 @@ use crate::auth::roles::Action as StaffAction;
 use crate::auth::roles::Grant;
 use crate::auth::roles::Role;
 use crate::db::schema::{
-    accounts, departments, measure_departments as md, proposal_measures as pm,
-    proposal_notes as pn, proposal_responses as pr, proposal_transitions as pt, proposals as p,
-    staff_roles as sr,
+    accounts, departments, measure_departments as md, proposal_notes as pn,
+    proposal_responses as pr, proposal_transitions as pt, proposals as p, staff_roles as sr,
 };
 use crate::error::{Error, Result};
-use crate::web::i18n::{translate, Lang};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde_json::json;
@@ -31,9 +31,6 @@ pub const CONFLICT_MESSAGE: &str = "この提案は、このページを開い�
 
 /// Longest note, response or reason.
 pub const BODY_MAX: usize = 4000;
-
-/// Rows per page of the queue.
-pub const QUEUE_PAGE: i64 = 50;
 
 /// Whether the grants include the global admin role.
 pub fn is_admin(grants: &[Grant]) -> bool {
@@ -69,18 +66,6 @@ pub fn actor_for(grants: &[Grant], responsible: &[i32]) -> Actor {
     } else {
         Actor::Other
     }
-}
-
-/// The departments responsible for one of the proposal's measures.
-pub fn responsible_departments(conn: &mut PgConnection, proposal: Uuid) -> Result<Vec<i32>> {
-    let mut ids: Vec<i32> = pm::table
-        .inner_join(md::table.on(md::measure_code.eq(pm::measure_code)))
-        .filter(pm::proposal_id.eq(proposal))
-        .select(md::department_id)
-        .load(conn)?;
-    ids.sort_unstable();
-    ids.dedup();
-    Ok(ids)
 }
 
 /// A body of text typed into a staff form: trimmed, 1–4000 characters.
@@ -131,148 +116,6 @@ pub struct StaffActor<'a> {
     pub public_url: &'a str,
 }
 
-fn proposal_link(public_url: &str, id: Uuid) -> String {
-    format!("{}/proposals/{id}", public_url.trim_end_matches('/'))
-}
-
-fn staff_link(public_url: &str, id: Uuid) -> String {
-    format!("{}/staff/proposals/{id}", public_url.trim_end_matches('/'))
-}
-
-/// The `what` of the email for a public response, whose subject is then the city's answer.
-const RESPONSE_WHAT: &str = "emails.proposal.what.response";
-
-/// What the proposer should do next, after the proposal reached `state`.
-fn next_step(lang: Lang, state: State) -> String {
-    translate(
-        lang,
-        &format!("emails.proposal.next.{}", state.as_str()),
-        &[],
-    )
-}
-
-#[allow(clippy::too_many_arguments)]
-/// The proposer hears of a staff change: a new state (with its reason) or a public response.
-fn notify_proposer(
-    conn: &mut PgConnection,
-    public_url: &str,
-    proposal: Uuid,
-    author: Uuid,
-    title: &str,
-    state: State,
-    what: &str,
-    message: Option<&str>,
-) -> Result<()> {
-    let link = proposal_link(public_url, proposal);
-    notify_account(conn, public_url, author, "proposal_update", |lang| {
-        json!({
-            "title": title,
-            "link": link,
-            "state": translate(lang, &format!("proposals.state.{}", state.as_str()), &[]),
-            "what": translate(lang, what, &[]),
-            "message": message,
-            "next": next_step(lang, state),
-            "follower": false,
-            "response": what == RESPONSE_WHAT,
-        })
-    })
-}
-
-#[allow(clippy::too_many_arguments)]
-/// The followers of a proposal (but its author, who hears anyway) hear of a decision.
-fn notify_followers(
-    conn: &mut PgConnection,
-    public_url: &str,
-    proposal: Uuid,
-    author: Uuid,
-    title: &str,
-    state: State,
-    what: &str,
-    message: Option<&str>,
-) -> Result<()> {
-    let link = proposal_link(public_url, proposal);
-    for follower in super::participation::followers(conn, proposal)? {
-        if follower == author {
-            continue;
-        }
-        notify_account(conn, public_url, follower, "proposal_update", |lang| {
-            json!({
-                "title": title,
-                "link": link,
-                "state": translate(lang, &format!("proposals.state.{}", state.as_str()), &[]),
-                "what": translate(lang, what, &[]),
-                "message": message,
-                "next": "",
-                "follower": true,
-                "response": false,
-            })
-        })?;
-    }
-    Ok(())
-}
-
-/// Called by `model::transition` inside the proposer's transaction: a submission or
-/// resubmission is confirmed to its author; a submission tells the reviewers of the responsible
-/// departments; a resubmission tells the assigned reviewer.
-pub fn after_proposer_action(
-    conn: &mut PgConnection,
-    public_url: &str,
-    proposal: Uuid,
-    action: Action,
-) -> Result<()> {
-    let (title, assignee, author, at): (String, Option<Uuid>, Uuid, DateTime<Utc>) = p::table
-        .find(proposal)
-        .select((p::title, p::assignee_id, p::author_id, p::updated_at))
-        .first(conn)?;
-    if matches!(action, Action::Submit | Action::Resubmit) {
-        let link = proposal_link(public_url, proposal);
-        notify_account(conn, public_url, author, "proposal_received", |lang| {
-            json!({
-                "title": title,
-                "link": link,
-                "resubmitted": action == Action::Resubmit,
-                "received": crate::web::present::date(lang, at),
-                "next": next_step(lang, State::Submitted),
-            })
-        })?;
-    }
-    let link = staff_link(public_url, proposal);
-    match action {
-        Action::Submit => {
-            let departments = responsible_departments(conn, proposal)?;
-            let mut reviewers: Vec<Uuid> = sr::table
-                .filter(sr::role.eq(Role::Reviewer.code()))
-                .filter(sr::department_id.eq_any(&departments))
-                .select(sr::account_id)
-                .load(conn)?;
-            reviewers.sort_unstable();
-            reviewers.dedup();
-            for reviewer in reviewers {
-                notify_account(
-                    conn,
-                    public_url,
-                    reviewer,
-                    "proposal_submitted",
-                    |_| json!({ "title": title, "link": link }),
-                )?;
-            }
-        }
-        Action::Resubmit => {
-            if let Some(assignee) = assignee {
-                notify_account(
-                    conn,
-                    public_url,
-                    assignee,
-                    "proposal_assigned",
-                    |_| json!({ "title": title, "link": link, "resubmitted": true }),
-                )?;
-            }
-        }
-        _ => {}
-    }
-    Ok(())
-}
-
 /// Whether `account` is a reviewer (verified, not deleted) of one of `departments`.
 fn is_reviewer_of(conn: &mut PgConnection, account: Uuid, departments: &[i32]) -> Result<bool> {
     Ok(diesel::select(diesel::dsl::exists(
@@ -288,7 +131,8 @@ fn is_reviewer_of(conn: &mut PgConnection, account: Uuid, departments: &[i32]) -
 }
 
 /// Does `op` on the proposal as `staff`, if their role for this proposal allows it and nobody
-/// changed it since `version` was read. Returns the state afterwards.
+/// changed it since `version` was read. Returns the state afterwards. One transaction: the row
+/// locked, the change with its rows, the emails through the outbox, then the audit entry.
 pub fn act(
     conn: &mut PgConnection,
     staff: &StaffActor<'_>,
@@ -297,158 +141,15 @@ pub fn act(
     op: Op,
 ) -> Result<State, Rejected> {
     conn.transaction(|conn| {
-        let (author, state, current, title, submitted): (Uuid, String, i32, String, Option<DateTime<Utc>>) = p::table
-            .find(id)
-            .select((p::author_id, p::state, p::version, p::title, p::submitted_at))
-            .for_update()
-            .first(conn)
-            .optional()?
-            .ok_or(Error::NotFound)?;
-        let state: State = state.parse().map_err(Error::Internal)?;
-        if submitted.is_none() {
-            return Err(Error::NotFound.into());
-        }
-        let responsible = responsible_departments(conn, id)?;
-        let actor = actor_for(staff.grants, &responsible);
-        if actor == Actor::Other {
-            return Err(Error::Forbidden(
-                "この提案を審査する権限がありません。提案の施策を担当する課の審査担当者だけが操作できます。"
-                    .into(),
-            )
-            .into());
-        }
-        let role = if actor == Actor::Admin {
-            "admin"
-        } else {
-            "reviewer"
-        };
+        let review = authorise(conn, staff, id)?;
         // A form rendered before someone else's change is a conflict, whatever it asked for:
         // nothing is overwritten, and the person sees the proposal as it is now.
-        if current != version {
+        if review.proposal.version != version {
             return Err(Rejected::Conflict);
         }
-        let to = match &op {
-            Op::Transition { action, reason } => {
-                workflow::apply(state, *action, actor, reason.as_deref()).map_err(|r| match r {
-                    workflow::Refusal::NotAllowed => Error::Forbidden(r.to_string()),
-                    _ => Error::BadRequest(r.to_string()),
-                })?
-            }
-            _ => state,
-        };
-        let mut details = json!({ "version": current + 1 });
-        diesel::update(p::table.find(id))
-            .set((
-                p::state.eq(to.as_str()),
-                p::version.eq(current + 1),
-                p::updated_at.eq(diesel::dsl::now),
-            ))
-            .execute(conn)?;
-        let department = responsible
-            .iter()
-            .copied()
-            .find(|d| {
-                actor == Actor::Admin
-                    || allows(staff.grants, StaffAction::ReviewProposals { department: *d })
-            });
-        let respond = |conn: &mut PgConnection, body: &str| -> Result<()> {
-            diesel::insert_into(pr::table)
-                .values((
-                    pr::proposal_id.eq(id),
-                    pr::author_id.eq(staff.id),
-                    pr::department_id.eq(department),
-                    pr::body.eq(body),
-                ))
-                .execute(conn)?;
-            Ok(())
-        };
-        match &op {
-            Op::Assign(assignee) => {
-                if !is_reviewer_of(conn, *assignee, &responsible)? {
-                    return Err(Error::BadRequest(
-                        "担当者には、この提案の施策を担当する課の審査担当者を選んでください。"
-                            .into(),
-                    )
-                    .into());
-                }
-                diesel::update(p::table.find(id))
-                    .set(p::assignee_id.eq(assignee))
-                    .execute(conn)?;
-                details["assignee"] = json!(assignee.to_string());
-                let link = staff_link(staff.public_url, id);
-                notify_account(conn, staff.public_url, *assignee, "proposal_assigned", |_| {
-                    json!({ "title": title, "link": link, "resubmitted": false })
-                })?;
-            }
-            Op::Transition { action, reason } => {
-                let reason = reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
-                // Start work and complete carry an optional progress update, published as a
-                // response; the other actions publish their reason with the transition.
-                let progress = matches!(action, Action::StartWork | Action::Complete);
-                diesel::insert_into(pt::table)
-                    .values((
-                        pt::proposal_id.eq(id),
-                        pt::from_state.eq(state.as_str()),
-                        pt::to_state.eq(to.as_str()),
-                        pt::action.eq(action.as_str()),
-                        pt::actor_id.eq(staff.id),
-                        pt::actor_role.eq(role),
-                        pt::reason.eq(if progress { None } else { reason }),
-                    ))
-                    .execute(conn)?;
-                if progress {
-                    if let Some(update) = reason {
-                        respond(conn, update)?;
-                    }
-                }
-                details["from"] = json!(state.as_str());
-                details["to"] = json!(to.as_str());
-                notify_proposer(
-                    conn,
-                    staff.public_url,
-                    id,
-                    author,
-                    &title,
-                    to,
-                    &format!("proposals.action.{}", action.as_str()),
-                    reason,
-                )?;
-                if matches!(action, Action::Adopt | Action::Reject) {
-                    notify_followers(
-                        conn,
-                        staff.public_url,
-                        id,
-                        author,
-                        &title,
-                        to,
-                        &format!("proposals.action.{}", action.as_str()),
-                        reason,
-                    )?;
-                }
-            }
-            Op::Note(body) => {
-                diesel::insert_into(pn::table)
-                    .values((
-                        pn::proposal_id.eq(id),
-                        pn::author_id.eq(staff.id),
-                        pn::body.eq(body),
-                    ))
-                    .execute(conn)?;
-            }
-            Op::Respond(body) => {
-                respond(conn, body)?;
-                notify_proposer(
-                    conn,
-                    staff.public_url,
-                    id,
-                    author,
-                    &title,
-                    to,
-                    RESPONSE_WHAT,
-                    Some(body),
-                )?;
-            }
-        }
+        let to = next_state(&review, &op)?;
+        let details = persist(conn, &review, &op, to)?;
+        notify(conn, &review, &op, to)?;
         audit::record(
             conn,
             Entry {
@@ -461,6 +162,259 @@ pub fn act(
         )?;
         Ok(to)
     })
+}
+
+/// The proposal as a staff action locked it.
+struct Locked {
+    author: Uuid,
+    state: State,
+    version: i32,
+    title: String,
+}
+
+/// A staff action under way: who acts, on which proposal, as what actor of the workflow, and
+/// the departments responsible for the proposal.
+struct Review<'s, 'a> {
+    staff: &'s StaffActor<'a>,
+    id: Uuid,
+    proposal: Locked,
+    actor: Actor,
+    responsible: Vec<i32>,
+}
+
+impl Review<'_, '_> {
+    /// The role the public timeline names.
+    fn role(&self) -> &'static str {
+        if self.actor == Actor::Admin {
+            "admin"
+        } else {
+            "reviewer"
+        }
+    }
+
+    /// What the proposer and followers hear: the proposal now in `state`, `what` happened.
+    fn news<'r>(&'r self, state: State, what: &'r str, message: Option<&'r str>) -> News<'r> {
+        News {
+            proposal: self.id,
+            author: self.proposal.author,
+            title: &self.proposal.title,
+            state,
+            what,
+            message,
+        }
+    }
+
+    /// The department a public response is given in: the first responsible one this person
+    /// reviews (any, for an admin).
+    fn department(&self) -> Option<i32> {
+        self.responsible.iter().copied().find(|d| {
+            self.actor == Actor::Admin
+                || allows(
+                    self.staff.grants,
+                    StaffAction::ReviewProposals { department: *d },
+                )
+        })
+    }
+}
+
+/// Locks the submitted proposal's row (a draft is missing to staff) and checks `staff` reviews
+/// it: an admin, or a reviewer of a department responsible for one of its measures.
+fn authorise<'s, 'a>(
+    conn: &mut PgConnection,
+    staff: &'s StaffActor<'a>,
+    id: Uuid,
+) -> Result<Review<'s, 'a>, Rejected> {
+    let (author, state, version, title, submitted): (
+        Uuid,
+        String,
+        i32,
+        String,
+        Option<DateTime<Utc>>,
+    ) = p::table
+        .find(id)
+        .select((
+            p::author_id,
+            p::state,
+            p::version,
+            p::title,
+            p::submitted_at,
+        ))
+        .for_update()
+        .first(conn)
+        .optional()?
+        .ok_or(Error::NotFound)?;
+    let state: State = state.parse().map_err(Error::Internal)?;
+    if submitted.is_none() {
+        return Err(Error::NotFound.into());
+    }
+    let responsible = responsible_departments(conn, id)?;
+    let actor = actor_for(staff.grants, &responsible);
+    if actor == Actor::Other {
+        return Err(Error::Forbidden(
+            "この提案を審査する権限がありません。提案の施策を担当する課の審査担当者だけが操作できます。"
+                .into(),
+        )
+        .into());
+    }
+    Ok(Review {
+        staff,
+        id,
+        proposal: Locked {
+            author,
+            state,
+            version,
+            title,
+        },
+        actor,
+        responsible,
+    })
+}
+
+/// The state after `op`: a transition's, if the workflow allows it; the same state otherwise.
+fn next_state(review: &Review<'_, '_>, op: &Op) -> Result<State, Rejected> {
+    let state = review.proposal.state;
+    Ok(match op {
+        Op::Transition { action, reason } => {
+            workflow::apply(state, *action, review.actor, reason.as_deref()).map_err(Error::from)?
+        }
+        _ => state,
+    })
+}
+
+/// A transition's public reason, trimmed; none if blank.
+fn reason_of(op: &Op) -> Option<&str> {
+    match op {
+        Op::Transition { reason, .. } => reason.as_deref().map(str::trim).filter(|r| !r.is_empty()),
+        _ => None,
+    }
+}
+
+/// Writes the change: the proposal's new state and version, then the rows of `op`. Returns the
+/// details of the audit entry.
+fn persist(
+    conn: &mut PgConnection,
+    review: &Review<'_, '_>,
+    op: &Op,
+    to: State,
+) -> Result<serde_json::Value, Rejected> {
+    let (id, current) = (review.id, review.proposal.version);
+    let mut details = json!({ "version": current + 1 });
+    diesel::update(p::table.find(id))
+        .set((
+            p::state.eq(to.as_str()),
+            p::version.eq(current + 1),
+            p::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)?;
+    match op {
+        Op::Assign(assignee) => {
+            assign(conn, review, *assignee)?;
+            details["assignee"] = json!(assignee.to_string());
+        }
+        Op::Transition { action, .. } => {
+            record_transition(conn, review, *action, to, reason_of(op))?;
+            details["from"] = json!(review.proposal.state.as_str());
+            details["to"] = json!(to.as_str());
+        }
+        Op::Note(body) => {
+            diesel::insert_into(pn::table)
+                .values((
+                    pn::proposal_id.eq(id),
+                    pn::author_id.eq(review.staff.id),
+                    pn::body.eq(body),
+                ))
+                .execute(conn)?;
+        }
+        Op::Respond(body) => respond(conn, review, body)?,
+    }
+    Ok(details)
+}
+
+/// The proposal goes to `assignee`, who must review one of its responsible departments.
+fn assign(conn: &mut PgConnection, review: &Review<'_, '_>, assignee: Uuid) -> Result<()> {
+    if !is_reviewer_of(conn, assignee, &review.responsible)? {
+        return Err(Error::BadRequest(
+            "担当者には、この提案の施策を担当する課の審査担当者を選んでください。".into(),
+        ));
+    }
+    diesel::update(p::table.find(review.id))
+        .set(p::assignee_id.eq(assignee))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The transition's public timeline row. Start work and complete carry an optional progress
+/// update, published as a response; the other actions publish their reason with the transition.
+fn record_transition(
+    conn: &mut PgConnection,
+    review: &Review<'_, '_>,
+    action: Action,
+    to: State,
+    reason: Option<&str>,
+) -> Result<()> {
+    let progress = matches!(action, Action::StartWork | Action::Complete);
+    diesel::insert_into(pt::table)
+        .values((
+            pt::proposal_id.eq(review.id),
+            pt::from_state.eq(review.proposal.state.as_str()),
+            pt::to_state.eq(to.as_str()),
+            pt::action.eq(action.as_str()),
+            pt::actor_id.eq(review.staff.id),
+            pt::actor_role.eq(review.role()),
+            pt::reason.eq(if progress { None } else { reason }),
+        ))
+        .execute(conn)?;
+    if progress {
+        if let Some(update) = reason {
+            respond(conn, review, update)?;
+        }
+    }
+    Ok(())
+}
+
+/// A public response of the city, in the reviewer's department.
+fn respond(conn: &mut PgConnection, review: &Review<'_, '_>, body: &str) -> Result<()> {
+    diesel::insert_into(pr::table)
+        .values((
+            pr::proposal_id.eq(review.id),
+            pr::author_id.eq(review.staff.id),
+            pr::department_id.eq(review.department()),
+            pr::body.eq(body),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The emails of `op`, through the outbox: the assignee hears of the assignment; the proposer
+/// of a transition or a response; the followers of a decision.
+fn notify(conn: &mut PgConnection, review: &Review<'_, '_>, op: &Op, to: State) -> Result<()> {
+    let public_url = review.staff.public_url;
+    match op {
+        Op::Assign(assignee) => {
+            let link = staff_link(public_url, review.id);
+            notify_account(
+                conn,
+                public_url,
+                *assignee,
+                "proposal_assigned",
+                |_| json!({ "title": review.proposal.title, "link": link, "resubmitted": false }),
+            )
+        }
+        Op::Transition { action, .. } => {
+            let what = format!("proposals.action.{}", action.as_str());
+            let news = review.news(to, &what, reason_of(op));
+            notify_proposer(conn, public_url, &news)?;
+            if matches!(action, Action::Adopt | Action::Reject) {
+                notify_followers(conn, public_url, &news)?;
+            }
+            Ok(())
+        }
+        Op::Note(_) => Ok(()),
+        Op::Respond(body) => {
+            let news = review.news(to, RESPONSE_WHAT, Some(body));
+            notify_proposer(conn, public_url, &news)
+        }
+    }
 }
 
 /// A public response, as the proposal's timeline shows it.
@@ -533,128 +487,6 @@ pub fn assignee(conn: &mut PgConnection, proposal: Uuid) -> Result<Option<(Uuid,
         .select((accounts::id, accounts::display_name))
         .first(conn)
         .optional()?)
-}
-
-/// Filters of the review queue.
-#[derive(Debug, Clone, Default)]
-pub struct QueueFilter {
-    /// The departments the viewer reviews; `None` for an admin (all).
-    pub scope: Option<Vec<i32>>,
-    pub department: Option<i32>,
-    pub measure: Option<String>,
-    pub state: Option<State>,
-    /// `Some(None)`: unassigned; `Some(Some(id))`: assigned to this account.
-    pub assignee: Option<Option<Uuid>>,
-    pub page: i64,
-}
-
-/// A row of the queue.
-#[derive(Debug, Clone)]
-pub struct Queued {
-    pub id: Uuid,
-    pub title: String,
-    pub state: State,
-    pub submitted_at: DateTime<Utc>,
-    pub assignee: Option<String>,
-    pub measures: Vec<String>,
-}
-
-/// A page of the queue, oldest submission first, and whether more follow. Three queries.
-pub fn queue(conn: &mut PgConnection, filter: &QueueFilter) -> Result<(Vec<Queued>, bool)> {
-    let mut query = p::table
-        .filter(p::submitted_at.is_not_null())
-        .select((
-            p::id,
-            p::title,
-            p::state,
-            p::submitted_at,
-            p::created_at,
-            p::assignee_id,
-        ))
-        .into_boxed();
-    let mut departments: Option<Vec<i32>> = filter.scope.clone();
-    if let Some(d) = filter.department {
-        departments = Some(match departments {
-            Some(scope) => scope.into_iter().filter(|s| *s == d).collect(),
-            None => vec![d],
-        });
-    }
-    if let Some(departments) = departments {
-        query = query.filter(
-            p::id.eq_any(
-                pm::table
-                    .inner_join(md::table.on(md::measure_code.eq(pm::measure_code)))
-                    .filter(md::department_id.eq_any(departments))
-                    .select(pm::proposal_id),
-            ),
-        );
-    }
-    if let Some(code) = &filter.measure {
-        query = query.filter(
-            p::id.eq_any(
-                pm::table
-                    .filter(pm::measure_code.eq(code.clone()))
-                    .select(pm::proposal_id),
-            ),
-        );
-    }
-    if let Some(state) = filter.state {
-        query = query.filter(p::state.eq(state.as_str()));
-    }
-    match filter.assignee {
-        Some(Some(id)) => query = query.filter(p::assignee_id.eq(id)),
-        Some(None) => query = query.filter(p::assignee_id.is_null()),
-        None => {}
-    }
-    let offset = (filter.page.max(1) - 1) * QUEUE_PAGE;
-    #[allow(clippy::type_complexity)]
-    let mut rows: Vec<(
-        Uuid,
-        String,
-        String,
-        Option<DateTime<Utc>>,
-        DateTime<Utc>,
-        Option<Uuid>,
-    )> = query
-        .order((p::submitted_at.asc(), p::id))
-        .offset(offset)
-        .limit(QUEUE_PAGE + 1)
-        .load(conn)?;
-    let more = rows.len() as i64 > QUEUE_PAGE;
-    rows.truncate(QUEUE_PAGE as usize);
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
-    let assignees: Vec<Uuid> = rows.iter().filter_map(|r| r.5).collect();
-    let names: Vec<(Uuid, String)> = accounts::table
-        .filter(accounts::id.eq_any(&assignees))
-        .select((accounts::id, accounts::display_name))
-        .load(conn)?;
-    let codes: Vec<(Uuid, String)> = pm::table
-        .filter(pm::proposal_id.eq_any(&ids))
-        .order((pm::proposal_id, pm::position))
-        .select((pm::proposal_id, pm::measure_code))
-        .load(conn)?;
-    rows.into_iter()
-        .map(|(id, title, state, submitted, created, assignee)| {
-            Ok(Queued {
-                id,
-                title,
-                state: state.parse().map_err(Error::Internal)?,
-                submitted_at: submitted.unwrap_or(created),
-                assignee: assignee.and_then(|a| {
-                    names
-                        .iter()
-                        .find(|(n, _)| *n == a)
-                        .map(|(_, name)| name.clone())
-                }),
-                measures: codes
-                    .iter()
-                    .filter(|(p, _)| *p == id)
-                    .map(|(_, c)| c.clone())
-                    .collect(),
-            })
-        })
-        .collect::<Result<Vec<_>>>()
-        .map(|rows| (rows, more))
 }
 
 /// Sets (or, with `None`, clears) the department responsible for a measure; admins only (the

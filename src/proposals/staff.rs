@@ -4,12 +4,15 @@
 //! measure. Authorisation per record: `review::actor_for` over the proposal's responsible
 //! departments, checked again inside each action's transaction.
 
-use crate::auth::roles::Action;
+use crate::auth::roles::{Action, Grant};
 use crate::auth::staff::Staff;
 use crate::auth::staff::{get, post, StaffRoute};
 use crate::error::{Error, Result};
-use crate::proposals::model::{self, Rejected};
-use crate::proposals::review::{self, Op, QueueFilter, StaffActor};
+use crate::proposals::changes::Rejected;
+use crate::proposals::model::{self, Proposal, Step};
+use crate::proposals::queue::{self, QueueFilter, Queued};
+use crate::proposals::review::{self, Op, StaffActor};
+use crate::proposals::views::state_label;
 use crate::proposals::workflow::{self, Action as Flow, Actor, State};
 use crate::web::i18n::t;
 use crate::web::i18n::Lang;
@@ -44,10 +47,6 @@ pub const STAFF_ROUTES: &[StaffRoute] = &[
     post("/staff/measures", |r| r.to(set_measure)),
 ];
 
-fn state_label(lang: Lang, state: State) -> String {
-    t(lang, &format!("proposals.state.{}", state.as_str()))
-}
-
 fn date(at: DateTime<Utc>) -> String {
     at.with_timezone(&crate::wareki::jst())
         .format("%Y-%m-%d %H:%M")
@@ -70,6 +69,51 @@ fn nonempty(v: &Option<String>) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The queue's filter as asked for, within `scope` (the departments the viewer reviews).
+impl QueueQuery {
+    fn filter(&self, viewer: Uuid, scope: Option<Vec<i32>>) -> Result<QueueFilter> {
+        let bad =
+            |what: &str| Error::BadRequest(format!("絞り込みの{what}の指定が正しくありません。"));
+        let department = nonempty(&self.department)
+            .map(|d| d.parse::<i32>().map_err(|_| bad("担当課")))
+            .transpose()?;
+        let measure = nonempty(&self.measure)
+            .map(|m| {
+                m.parse::<crate::plan::model::MeasureCode>()
+                    .map(|c| c.to_string())
+                    .map_err(|_| bad("施策"))
+            })
+            .transpose()?;
+        let state = nonempty(&self.state)
+            .map(|s| s.parse::<State>().map_err(|_| bad("状態")))
+            .transpose()?;
+        let assignee = match nonempty(&self.assignee).as_deref() {
+            None => None,
+            Some("me") => Some(Some(viewer)),
+            Some("none") => Some(None),
+            Some(_) => return Err(bad("担当者")),
+        };
+        Ok(QueueFilter {
+            scope,
+            department,
+            measure,
+            state,
+            assignee,
+            page: page_number(self.page.as_deref()),
+        })
+    }
+}
+
+/// The departments of the queue's filter: those in `scope` (all for `None`), by name.
+fn departments_in(conn: &mut PgConnection, scope: Option<&[i32]>) -> Result<Vec<(i32, String)>> {
+    use crate::db::schema::departments as d;
+    let mut departments = d::table.order(d::name).into_boxed();
+    if let Some(scope) = scope {
+        departments = departments.filter(d::id.eq_any(scope.to_vec()));
+    }
+    Ok(departments.select((d::id, d::name)).load(conn)?)
+}
+
 /// `/staff/proposals`: the review queue of the departments the viewer reviews (all for admins).
 pub async fn queue(
     req: HttpRequest,
@@ -85,80 +129,22 @@ pub async fn queue(
             Action::ReviewProposals { department: 0 },
         )));
     }
-    let bad = |what: &str| Error::BadRequest(format!("絞り込みの{what}の指定が正しくありません。"));
-    let department = nonempty(&query.department)
-        .map(|d| d.parse::<i32>().map_err(|_| bad("担当課")))
-        .transpose()?;
-    let measure = nonempty(&query.measure)
-        .map(|m| {
-            m.parse::<crate::plan::model::MeasureCode>()
-                .map(|c| c.to_string())
-                .map_err(|_| bad("施策"))
-        })
-        .transpose()?;
-    let wanted_state = nonempty(&query.state)
-        .map(|s| s.parse::<State>().map_err(|_| bad("状態")))
-        .transpose()?;
-    let assignee = match nonempty(&query.assignee).as_deref() {
-        None => None,
-        Some("me") => Some(Some(staff.id())),
-        Some("none") => Some(None),
-        Some(_) => return Err(bad("担当者")),
-    };
-    let page_no = page_number(query.page.as_deref());
-    let filter = QueueFilter {
-        scope: scope.clone(),
-        department,
-        measure: measure.clone(),
-        state: wanted_state,
-        assignee,
-        page: page_no,
-    };
+    let filter = query.filter(staff.id(), scope)?;
+    let (department, measure, wanted_state) =
+        (filter.department, filter.measure.clone(), filter.state);
+    let shown = filter.clone();
     let (rows, more, departments, measures) = state
         .db(move |conn| {
-            use crate::db::schema::departments as d;
-            let (rows, more) = review::queue(conn, &filter)?;
-            let mut departments = d::table.order(d::name).into_boxed();
-            if let Some(scope) = &filter.scope {
-                departments = departments.filter(d::id.eq_any(scope.clone()));
-            }
-            let departments: Vec<(i32, String)> =
-                departments.select((d::id, d::name)).load(conn)?;
+            let (rows, more) = queue::queue(conn, &filter)?;
+            let departments = departments_in(conn, filter.scope.as_deref())?;
             Ok((rows, more, departments, model::detailed_measures(conn)?))
         })
         .await?;
     let lang = Lang::of(&req);
-    let now = state.clock.now();
-    let items: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            json!({
-                "href": format!("/staff/proposals/{}", r.id),
-                "title": r.title,
-                "state": state_label(lang, r.state),
-                "submitted": date(r.submitted_at),
-                "age": (now - r.submitted_at).num_days().max(0),
-                "assignee": r.assignee,
-                "measures": r.measures.join("、"),
-            })
-        })
-        .collect();
+    let items = queue_items(lang, state.clock.now(), &rows);
     let assignee_raw = nonempty(&query.assignee).unwrap_or_default();
-    let params = [
-        (
-            "department",
-            department.map(|d| d.to_string()).unwrap_or_default(),
-        ),
-        ("measure", measure.clone().unwrap_or_default()),
-        (
-            "state",
-            wanted_state
-                .map(|s| s.as_str().to_owned())
-                .unwrap_or_default(),
-        ),
-        ("assignee", assignee_raw.clone()),
-    ];
-    let pager = Pager::new("/staff/proposals", &params, page_no, more);
+    let params = queue_params(&shown, &assignee_raw);
+    let pager = Pager::new("/staff/proposals", &params, shown.page, more);
     let title = t(lang, "staff.proposals.title");
     let context = json!({
         "items": items,
@@ -180,43 +166,119 @@ pub async fn queue(
     )
 }
 
-/// The staff page of a proposal, with `message` at the top (a conflict or a refused input).
-#[allow(clippy::too_many_arguments)]
-async fn render(
-    req: &HttpRequest,
-    state: &AppState,
-    hb: &Templates,
-    staff: &Staff,
-    id: Uuid,
-    message: Option<String>,
-    done: Option<&str>,
-    status: StatusCode,
-) -> Result<HttpResponse> {
-    let grants = staff.grants.clone();
-    let (proposal, timeline, responses, notes, assignee, candidates, actor) = state
-        .db(move |conn| {
-            let (proposal, timeline) = model::find(conn, id, None)?;
-            let responsible = review::responsible_departments(conn, id)?;
-            let actor = review::actor_for(&grants, &responsible);
-            if actor == Actor::Other {
-                return Err(Error::Forbidden(
-                    "この提案を審査する権限がありません。提案の施策を担当する課の審査担当者だけが開けます。"
-                        .into(),
-                ));
-            }
-            Ok((
-                proposal,
-                timeline,
-                review::responses(conn, id)?,
-                review::notes(conn, id)?,
-                review::assignee(conn, id)?,
-                review::candidates(conn, &responsible)?,
-                actor,
-            ))
+/// The rows of the queue, with their age in days at `now`.
+fn queue_items(lang: Lang, now: DateTime<Utc>, rows: &[Queued]) -> Vec<Value> {
+    rows.iter()
+        .map(|r| {
+            json!({
+                "href": format!("/staff/proposals/{}", r.id),
+                "title": r.title,
+                "state": state_label(lang, r.state),
+                "submitted": date(r.submitted_at),
+                "age": (now - r.submitted_at).num_days().max(0),
+                "assignee": r.assignee,
+                "measures": r.measures.join("、"),
+            })
         })
-        .await?;
-    let lang = Lang::of(req);
-    let actions: Vec<Value> = workflow::available(proposal.state, actor)
+        .collect()
+}
+
+/// The query parameters of the queue's filter, for its pager.
+fn queue_params(filter: &QueueFilter, assignee: &str) -> [(&'static str, String); 4] {
+    [
+        (
+            "department",
+            filter.department.map(|d| d.to_string()).unwrap_or_default(),
+        ),
+        ("measure", filter.measure.clone().unwrap_or_default()),
+        (
+            "state",
+            filter
+                .state
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
+        ),
+        ("assignee", assignee.to_owned()),
+    ]
+}
+
+/// What the staff page of a proposal shows, as the person who opens it may see it.
+struct StaffView {
+    proposal: Proposal,
+    timeline: Vec<Step>,
+    responses: Vec<review::Response>,
+    notes: Vec<review::Note>,
+    assignee: Option<(Uuid, String)>,
+    candidates: Vec<(Uuid, String)>,
+    actor: Actor,
+}
+
+impl StaffView {
+    /// The page's context, with the banner's message or confirmation.
+    fn json(&self, lang: Lang, banner: &Banner<'_>) -> Value {
+        let StaffView {
+            proposal,
+            timeline,
+            responses,
+            notes,
+            assignee,
+            candidates,
+            actor,
+        } = self;
+        let actions = actions_json(lang, proposal.state, *actor);
+        json!({
+            "id": proposal.id.to_string(),
+            "title": proposal.title,
+            "summary": proposal.summary,
+            "state": state_label(lang, proposal.state),
+            "version": proposal.version,
+            "author": proposal.author_name,
+            "public_href": format!("/proposals/{}", proposal.id),
+            "measures": proposal.measures.iter().map(|(c, title)| json!({ "code": c.to_string(), "title": title })).collect::<Vec<_>>(),
+            "timeline": timeline.iter().map(|s| json!({
+                "date": date(s.at),
+                "label": state_label(lang, s.to),
+                "action": t(lang, &format!("proposals.action.{}", s.action)),
+                "role": s.actor_role,
+                "reason": s.reason,
+            })).collect::<Vec<_>>(),
+            "responses": responses.iter().map(|r| json!({ "date": date(r.at), "department": r.department, "body": r.body })).collect::<Vec<_>>(),
+            "notes": notes.iter().map(|n| json!({ "date": date(n.at), "author": n.author, "body": n.body })).collect::<Vec<_>>(),
+            "assignee": assignee.as_ref().map(|(_, name)| name),
+            "candidates": candidates.iter().map(|(cid, name)| json!({ "id": cid.to_string(), "name": name, "selected": assignee.as_ref().map(|a| a.0) == Some(*cid) })).collect::<Vec<_>>(),
+            "actions": actions,
+            "message": banner.message,
+            "done": banner.done.map(|d| t(lang, &format!("staff.proposal.done.{d}"))),
+        })
+    }
+}
+
+/// The staff page's proposal, if `grants` review it (an admin, or a reviewer of a responsible
+/// department).
+fn staff_view(conn: &mut PgConnection, id: Uuid, grants: &[Grant]) -> Result<StaffView> {
+    let (proposal, timeline) = model::find(conn, id, None)?;
+    let responsible = model::responsible_departments(conn, id)?;
+    let actor = review::actor_for(grants, &responsible);
+    if actor == Actor::Other {
+        return Err(Error::Forbidden(
+            "この提案を審査する権限がありません。提案の施策を担当する課の審査担当者だけが開けます。"
+                .into(),
+        ));
+    }
+    Ok(StaffView {
+        proposal,
+        timeline,
+        responses: review::responses(conn, id)?,
+        notes: review::notes(conn, id)?,
+        assignee: review::assignee(conn, id)?,
+        candidates: review::candidates(conn, &responsible)?,
+        actor,
+    })
+}
+
+/// The workflow's actions this person may take now, each with its reason field.
+fn actions_json(lang: Lang, state: State, actor: Actor) -> Vec<Value> {
+    workflow::available(state, actor)
         .into_iter()
         .map(|a| {
             let progress = matches!(a, Flow::StartWork | Flow::Complete);
@@ -229,32 +291,31 @@ async fn render(
                 "field_id": format!("reason-{}", a.as_str()),
             })
         })
-        .collect();
-    let context = json!({
-        "id": id.to_string(),
-        "title": proposal.title,
-        "summary": proposal.summary,
-        "state": state_label(lang, proposal.state),
-        "version": proposal.version,
-        "author": proposal.author_name,
-        "public_href": format!("/proposals/{id}"),
-        "measures": proposal.measures.iter().map(|(c, title)| json!({ "code": c.to_string(), "title": title })).collect::<Vec<_>>(),
-        "timeline": timeline.iter().map(|s| json!({
-            "date": date(s.at),
-            "label": state_label(lang, s.to),
-            "action": t(lang, &format!("proposals.action.{}", s.action)),
-            "role": s.actor_role,
-            "reason": s.reason,
-        })).collect::<Vec<_>>(),
-        "responses": responses.iter().map(|r| json!({ "date": date(r.at), "department": r.department, "body": r.body })).collect::<Vec<_>>(),
-        "notes": notes.iter().map(|n| json!({ "date": date(n.at), "author": n.author, "body": n.body })).collect::<Vec<_>>(),
-        "assignee": assignee.as_ref().map(|(_, name)| name),
-        "candidates": candidates.iter().map(|(cid, name)| json!({ "id": cid.to_string(), "name": name, "selected": assignee.as_ref().map(|a| a.0) == Some(*cid) })).collect::<Vec<_>>(),
-        "actions": actions,
-        "message": message,
-        "done": done.map(|d| t(lang, &format!("staff.proposal.done.{d}"))),
-    });
-    let title = proposal.title.clone();
+        .collect()
+}
+
+/// What the staff page of a proposal says at its top, with its status: why an action was
+/// refused (a conflict or a refused input), or which action was done.
+struct Banner<'a> {
+    message: Option<String>,
+    done: Option<&'a str>,
+    status: StatusCode,
+}
+
+/// The staff page of a proposal, with its banner.
+async fn render(
+    req: &HttpRequest,
+    state: &AppState,
+    hb: &Templates,
+    staff: &Staff,
+    id: Uuid,
+    banner: Banner<'_>,
+) -> Result<HttpResponse> {
+    let grants = staff.grants.clone();
+    let view = state.db(move |conn| staff_view(conn, id, &grants)).await?;
+    let lang = Lang::of(req);
+    let context = view.json(lang, &banner);
+    let title = view.proposal.title.clone();
     let queue_title = t(lang, "staff.proposals.title");
     render_page_as(
         req,
@@ -269,7 +330,7 @@ async fn render(
             ],
         ),
         &context,
-        status,
+        banner.status,
     )
 }
 
@@ -291,17 +352,12 @@ pub async fn show(
 ) -> Result<HttpResponse> {
     staff.require(Action::ViewStaffArea)?;
     let done = query.done.as_deref().filter(|d| DONE.contains(d));
-    render(
-        &req,
-        &state,
-        &hb,
-        &staff,
-        id.into_inner(),
-        None,
+    let banner = Banner {
+        message: None,
         done,
-        StatusCode::OK,
-    )
-    .await
+        status: StatusCode::OK,
+    };
+    render(&req, &state, &hb, &staff, id.into_inner(), banner).await
 }
 
 /// The fields every action form posts.
@@ -321,22 +377,38 @@ pub struct ActForm {
     assignee: String,
 }
 
-#[allow(clippy::too_many_arguments)]
+/// An action form posted on a proposal: its fields, how they make the operation, and the
+/// confirmation shown once it is done.
+struct Posted<F> {
+    id: Uuid,
+    form: ActForm,
+    make: F,
+    done: &'static str,
+}
+
 async fn perform(
     req: HttpRequest,
     state: web::Data<AppState>,
     hb: Templates,
     staff: Staff,
-    id: Uuid,
-    form: ActForm,
-    make: impl FnOnce(&ActForm) -> Result<Op, String>,
-    done: &'static str,
+    posted: Posted<impl FnOnce(&ActForm) -> Result<Op, String>>,
 ) -> Result<HttpResponse> {
+    let Posted {
+        id,
+        form,
+        make,
+        done,
+    } = posted;
     staff.require(Action::ViewStaffArea)?;
     check_csrf(&req, &form.csrf)?;
     let refused = |message: String, status| {
         let (req, state, hb, staff) = (&req, &state, &hb, &staff);
-        async move { render(req, state, hb, staff, id, Some(message), None, status).await }
+        let banner = Banner {
+            message: Some(message),
+            done: None,
+            status,
+        };
+        async move { render(req, state, hb, staff, id, banner).await }
     };
     let Ok(version) = form.version.trim().parse::<i32>() else {
         return refused(
@@ -394,17 +466,13 @@ pub async fn assign(
             .map(Op::Assign)
             .map_err(|_| "担当者を選んでください。".to_owned())
     };
-    perform(
-        req,
-        state,
-        hb,
-        staff,
-        id.into_inner(),
-        form.into_inner(),
+    let posted = Posted {
+        id: id.into_inner(),
+        form: form.into_inner(),
         make,
-        "assigned",
-    )
-    .await
+        done: "assigned",
+    };
+    perform(req, state, hb, staff, posted).await
 }
 
 /// POST `/staff/proposals/{id}/transition`: a workflow action (`action`), with `reason`.
@@ -430,17 +498,13 @@ pub async fn transition(
             reason: (!reason.is_empty()).then(|| reason.to_owned()),
         })
     };
-    perform(
-        req,
-        state,
-        hb,
-        staff,
-        id.into_inner(),
-        form.into_inner(),
+    let posted = Posted {
+        id: id.into_inner(),
+        form: form.into_inner(),
         make,
-        "transition",
-    )
-    .await
+        done: "transition",
+    };
+    perform(req, state, hb, staff, posted).await
 }
 
 /// POST `/staff/proposals/{id}/notes`: an internal note.
@@ -453,17 +517,13 @@ pub async fn note(
     form: web::Form<ActForm>,
 ) -> Result<HttpResponse> {
     let make = |f: &ActForm| review::parse_body(&f.body, "内部メモ").map(Op::Note);
-    perform(
-        req,
-        state,
-        hb,
-        staff,
-        id.into_inner(),
-        form.into_inner(),
+    let posted = Posted {
+        id: id.into_inner(),
+        form: form.into_inner(),
         make,
-        "note",
-    )
-    .await
+        done: "note",
+    };
+    perform(req, state, hb, staff, posted).await
 }
 
 /// POST `/staff/proposals/{id}/responses`: a public response.
@@ -476,17 +536,13 @@ pub async fn respond(
     form: web::Form<ActForm>,
 ) -> Result<HttpResponse> {
     let make = |f: &ActForm| review::parse_body(&f.body, "公開の回答").map(Op::Respond);
-    perform(
-        req,
-        state,
-        hb,
-        staff,
-        id.into_inner(),
-        form.into_inner(),
+    let posted = Posted {
+        id: id.into_inner(),
+        form: form.into_inner(),
         make,
-        "response",
-    )
-    .await
+        done: "response",
+    };
+    perform(req, state, hb, staff, posted).await
 }
 
 /// `/staff/measures`: which department is responsible for each measure (admins).

@@ -199,6 +199,18 @@ pub enum Refusal {
     ReasonRequired,
 }
 
+/// A refused action is forbidden to this person, or wrong for this proposal now.
+impl From<Refusal> for crate::error::Error {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::NotAllowed => Self::Forbidden(refusal.to_string()),
+            Refusal::WrongState(_) | Refusal::ReasonRequired => {
+                Self::BadRequest(refusal.to_string())
+            }
+        }
+    }
+}
+
 /// Japanese name of a state, for messages (pages use the i18n files).
 pub fn label(state: State) -> &'static str {
     match state {
