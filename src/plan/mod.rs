@@ -10,4 +10,5 @@ pub mod progress;
 pub mod quantity;
 pub mod queries;
 pub mod seed;
+pub mod store;
 pub mod views;
