@@ -358,31 +358,24 @@ pub async fn delete(
     check_csrf(&req, &form.csrf)?;
     let form = form.into_inner();
     let lang = Lang::of(&req);
-    let mut forms = Forms::default();
-    if form.confirm.is_none() {
-        forms.delete.fail(
-            "confirm",
-            &translate(lang, "account.delete.confirm_required", &[]),
-        );
-        return page(&req, &state, &hb, &viewer, forms, None).await;
-    }
     let origin = Origin::of(&req, &state);
     let id = viewer.id;
-    let represents = state
+    // An organisation always has someone who can invite and hand over.
+    let refused = if form.confirm.is_none() {
+        Some(("confirm", "account.delete.confirm_required"))
+    } else if state
         .db(move |conn| store::represents_an_organisation(conn, id))
-        .await?;
-    if represents {
-        // An organisation always has someone who can invite and hand over.
-        forms.delete.fail(
-            "confirm",
-            &translate(lang, "account.delete.representative", &[]),
-        );
-        return page(&req, &state, &hb, &viewer, forms, None).await;
-    }
-    if !password_matches(&state, id, &form.password).await? {
-        forms
-            .delete
-            .fail("password", &translate(lang, "account.wrong_password", &[]));
+        .await?
+    {
+        Some(("confirm", "account.delete.representative"))
+    } else if !password_matches(&state, id, &form.password).await? {
+        Some(("password", "account.wrong_password"))
+    } else {
+        None
+    };
+    if let Some((field, key)) = refused {
+        let mut forms = Forms::default();
+        forms.delete.fail(field, &translate(lang, key, &[]));
         return page(&req, &state, &hb, &viewer, forms, None).await;
     }
     state

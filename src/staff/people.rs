@@ -18,6 +18,7 @@ use crate::web::AppState;
 use crate::web::Templates;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use diesel::PgConnection;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::HashMap;
@@ -74,6 +75,43 @@ fn role_views(lang: Lang, grants: Vec<Grant>) -> HashMap<Uuid, Vec<RoleView>> {
     map
 }
 
+/// The search box, kept as typed, with its refusal if the term is too long.
+fn search_form(lang: Lang, term: &str) -> FormPage {
+    let mut form = FormPage::default();
+    form.keep("q", term);
+    if term.chars().count() > SEARCH_MAX || term.chars().any(char::is_control) {
+        form.fail(
+            "q",
+            &translate(
+                lang,
+                "staff.people.search_too_long",
+                &[("max", SEARCH_MAX.to_string())],
+            ),
+        );
+    }
+    form
+}
+
+/// A page of people with their roles: two queries.
+fn people_rows(
+    conn: &mut PgConnection,
+    lang: Lang,
+    search: &str,
+    number: i64,
+) -> Result<(Vec<PersonRow>, bool)> {
+    let (found, more) = store::people(conn, search, number)?;
+    let ids: Vec<Uuid> = found.iter().map(|p| p.id).collect();
+    let mut roles = role_views(lang, store::roles_of(conn, &ids)?);
+    let rows = found
+        .into_iter()
+        .map(|person| PersonRow {
+            roles: roles.remove(&person.id).unwrap_or_default(),
+            person,
+        })
+        .collect();
+    Ok((rows, more))
+}
+
 pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -86,36 +124,13 @@ pub async fn list(
     let query = query.into_inner();
     let term = query.q.unwrap_or_default().trim().to_owned();
     let number = page_number(query.page.as_deref());
-    let mut form = FormPage::default();
-    form.keep("q", &term);
-    if term.chars().count() > SEARCH_MAX || term.chars().any(char::is_control) {
-        form.fail(
-            "q",
-            &translate(
-                lang,
-                "staff.people.search_too_long",
-                &[("max", SEARCH_MAX.to_string())],
-            ),
-        );
-    }
+    let form = search_form(lang, &term);
     let valid = !form.has_errors();
     let search = term.clone();
     let (rows, more) = state
-        .db(move |conn| {
-            if !valid {
-                return Ok((Vec::new(), false));
-            }
-            let (found, more) = store::people(conn, &search, number)?;
-            let ids: Vec<Uuid> = found.iter().map(|p| p.id).collect();
-            let mut roles = role_views(lang, store::roles_of(conn, &ids)?);
-            let rows: Vec<PersonRow> = found
-                .into_iter()
-                .map(|person| PersonRow {
-                    roles: roles.remove(&person.id).unwrap_or_default(),
-                    person,
-                })
-                .collect();
-            Ok((rows, more))
+        .db(move |conn| match valid {
+            true => people_rows(conn, lang, &search, number),
+            false => Ok((Vec::new(), false)),
         })
         .await?;
     let pager = Pager::new("/staff/people", &[("q", term.clone())], number, more);
@@ -230,6 +245,34 @@ pub struct GrantForm {
     department: String,
 }
 
+impl GrantForm {
+    /// The form kept as typed, and the role (with its department, for per-department roles)
+    /// if both are given.
+    fn check(&self, lang: Lang) -> (FormPage, Option<(Role, Option<i32>)>) {
+        let mut page = FormPage::default();
+        page.keep("role", &self.role)
+            .keep("department", &self.department);
+        let role = page.check(
+            "role",
+            Role::parse(&self.role)
+                .ok_or_else(|| translate(lang, "staff.person.role_required", &[])),
+        );
+        let department = match role {
+            Some(r) if r.per_department() => page.check(
+                "department",
+                self.department
+                    .trim()
+                    .parse::<i32>()
+                    .map(Some)
+                    .map_err(|_| translate(lang, "staff.person.department_required", &[])),
+            ),
+            _ => Some(None),
+        };
+        let grant = role.zip(department);
+        (page, grant)
+    }
+}
+
 pub async fn grant(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -242,26 +285,8 @@ pub async fn grant(
     check_csrf(&req, &form.csrf)?;
     let id = account_id(&path)?;
     let lang = Lang::of(&req);
-    let form = form.into_inner();
-    let mut page = FormPage::default();
-    page.keep("role", &form.role)
-        .keep("department", &form.department);
-    let role = page.check(
-        "role",
-        Role::parse(&form.role).ok_or_else(|| translate(lang, "staff.person.role_required", &[])),
-    );
-    let department = match role {
-        Some(r) if r.per_department() => page.check(
-            "department",
-            form.department
-                .trim()
-                .parse::<i32>()
-                .map(Some)
-                .map_err(|_| translate(lang, "staff.person.department_required", &[])),
-        ),
-        _ => Some(None),
-    };
-    let (Some(role), Some(department)) = (role, department) else {
+    let (mut page, grant) = form.check(lang);
+    let Some((role, department)) = grant else {
         return person_page(&req, &state, &hb, id, page, None).await;
     };
     let (actor, ip) = (staff.id(), crate::web::proxy::client_ip(&req));
