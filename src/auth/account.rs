@@ -2,14 +2,11 @@
 //! re-verification, password change, notification preferences, signing out everywhere, and
 //! deleting the account. Also the one-click unsubscribe link of notification emails.
 
-use super::accounts::{self, security_email, Origin};
-use super::fields::{optional_text, DisplayName, Email, NewPassword, DELETED_NAME};
-use super::session;
-use super::{password, rate_limit};
-use crate::audit::{self, Entry};
-use crate::db::schema::accounts as a;
+use super::accounts::Origin;
+use super::fields::{optional_text, DisplayName, Email, NewPassword};
+use super::store::{self, Profile};
+use super::{password, session};
 use crate::error::{Error, Result};
-use crate::notify;
 use crate::web::forms::FormPage;
 use crate::web::forms::{CsrfOnly, TokenQuery};
 use crate::web::i18n::{translate, Lang};
@@ -20,39 +17,10 @@ use crate::web::Templates;
 use crate::web::{render_page, render_page_as, Crumb};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 use handlebars::Handlebars;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
-
-#[derive(Queryable, Serialize)]
-struct AccountView {
-    email: Option<String>,
-    #[serde(skip)]
-    email_verified_at: Option<DateTime<Utc>>,
-    display_name: String,
-    real_name: Option<String>,
-    address: Option<String>,
-    phone: Option<String>,
-    notify_updates: bool,
-}
-
-fn load(conn: &mut PgConnection, id: Uuid) -> Result<AccountView> {
-    Ok(a::table
-        .find(id)
-        .select((
-            a::email,
-            a::email_verified_at,
-            a::display_name,
-            a::real_name,
-            a::address,
-            a::phone,
-            a::notify_updates,
-        ))
-        .first(conn)?)
-}
 
 /// Which form of the page a message belongs to, so it shows next to the right fields.
 #[derive(Default, Serialize)]
@@ -73,7 +41,12 @@ async fn page(
 ) -> Result<HttpResponse> {
     let id = viewer.id;
     let (account, staff) = state
-        .db(move |conn| Ok((load(conn, id)?, crate::auth::staff::has_any_role(conn, id)?)))
+        .db(move |conn| {
+            Ok((
+                store::account(conn, id)?,
+                crate::auth::staff::has_any_role(conn, id)?,
+            ))
+        })
         .await?;
     if forms.profile.is_untouched() {
         let stored = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -194,19 +167,15 @@ pub async fn update_profile(
     else {
         return page(&req, &state, &hb, &viewer, forms, None).await;
     };
+    let profile = Profile {
+        display_name: name,
+        real_name,
+        address,
+        phone,
+    };
     let id = viewer.id;
     state
-        .db(move |conn| {
-            diesel::update(a::table.find(id))
-                .set((
-                    a::display_name.eq(name.as_str()),
-                    a::real_name.eq(real_name),
-                    a::address.eq(address),
-                    a::phone.eq(phone),
-                ))
-                .execute(conn)?;
-            Ok(())
-        })
+        .db(move |conn| store::update_profile(conn, id, profile))
         .await?;
     Ok(back_to_account("profile"))
 }
@@ -222,9 +191,7 @@ pub struct EmailForm {
 
 /// Whether `candidate` is the account's password; the hash is checked holding no connection.
 async fn password_matches(state: &AppState, id: Uuid, candidate: &str) -> Result<bool> {
-    let stored: Option<String> = state
-        .db(move |conn| Ok(a::table.find(id).select(a::password_hash).first(conn)?))
-        .await?;
+    let stored: Option<String> = state.db(move |conn| store::password_hash(conn, id)).await?;
     password::verify_async(candidate.to_owned(), stored).await
 }
 
@@ -244,49 +211,15 @@ pub async fn change_email(
     };
     let origin = Origin::of(&req, &state);
     let lang = Lang::of(&req);
-    let (id, name) = (viewer.id, viewer.display_name.clone());
-    if !password_matches(&state, id, &form.password).await? {
+    if !password_matches(&state, viewer.id, &form.password).await? {
         forms
             .email
             .fail("password", &translate(lang, "account.wrong_password", &[]));
         return page(&req, &state, &hb, &viewer, forms, None).await;
     }
+    let v = viewer.clone();
     state
-        .db(move |conn| {
-            rate_limit::hit(conn, rate_limit::EMAILS_PER_RECIPIENT, email.as_str())?;
-            conn.transaction(|conn| {
-                // A taken address gets no link; the owner of this account learns nothing about it.
-                let taken: bool = diesel::select(diesel::dsl::exists(
-                    a::table.filter(a::email.eq(email.as_str())),
-                ))
-                .get_result(conn)?;
-                if !taken {
-                    let token = accounts::issue_token(
-                        conn,
-                        id,
-                        "email_change",
-                        Some(email.as_str()),
-                        accounts::VERIFY_TTL,
-                        origin.now,
-                    )?;
-                    notify::enqueue(
-                        conn,
-                        security_email(
-                            email.to_string(),
-                            Some(name.clone()),
-                            lang,
-                            "email_change",
-                            json!({
-                                "display_name": name,
-                                "link": origin.to(&format!("/account/email/confirm?token={token}")),
-                                "expires_hours": accounts::VERIFY_TTL.num_hours(),
-                            }),
-                        ),
-                    )?;
-                }
-                Ok(())
-            })
-        })
+        .db(move |conn| store::request_email_change(conn, &origin, &v, lang, &email))
         .await?;
     Ok(back_to_account("email"))
 }
@@ -301,36 +234,7 @@ pub async fn confirm_email(
     let token = query.into_inner().token;
     let origin = Origin::of(&req, &state);
     let changed = state
-        .db(move |conn| {
-            conn.transaction(|conn| {
-                let Some((id, Some(new_email))) =
-                    accounts::consume_token(conn, &token, "email_change", origin.now)?
-                else {
-                    return Ok(false);
-                };
-                let taken: bool = diesel::select(diesel::dsl::exists(
-                    a::table.filter(a::email.eq(&new_email)),
-                ))
-                .get_result(conn)?;
-                if taken {
-                    return Ok(false);
-                }
-                diesel::update(a::table.find(id))
-                    .set((a::email.eq(&new_email), a::email_verified_at.eq(origin.now)))
-                    .execute(conn)?;
-                audit::record(
-                    conn,
-                    Entry {
-                        actor: Some(id),
-                        action: "account.change_email",
-                        record: Some(("account", id.to_string())),
-                        ip: origin.ip.as_deref(),
-                        details: json!({}),
-                    },
-                )?;
-                Ok(true)
-            })
-        })
+        .db(move |conn| store::confirm_email_change(conn, &origin, &token))
         .await?;
     match changed {
         true => notice(&req, &hb, "account.email_changed", StatusCode::OK),
@@ -373,40 +277,7 @@ pub async fn change_password(
     }
     let hash = password::hash_async(new.as_str().to_owned()).await?;
     state
-        .db(move |conn| {
-            conn.transaction(|conn| {
-                diesel::update(a::table.find(v.id))
-                    .set(a::password_hash.eq(&hash))
-                    .execute(conn)?;
-                // Other devices sign in again; this one stays.
-                diesel::delete(
-                    crate::db::schema::sessions::table
-                        .filter(crate::db::schema::sessions::account_id.eq(v.id))
-                        .filter(crate::db::schema::sessions::id_hash.ne(&v.session_hash)),
-                )
-                .execute(conn)?;
-                let context = json!({
-                    "display_name": v.display_name,
-                    "link_reset": origin.to("/password/forgot"),
-                });
-                let email = security_email(
-                    v.email.clone(),
-                    Some(v.display_name.clone()),
-                    lang,
-                    "password_changed",
-                    context,
-                );
-                notify::enqueue(conn, email)?;
-                let entry = Entry {
-                    actor: Some(v.id),
-                    action: "account.change_password",
-                    record: Some(("account", v.id.to_string())),
-                    ip: origin.ip.as_deref(),
-                    details: json!({}),
-                };
-                audit::record(conn, entry)
-            })
-        })
+        .db(move |conn| store::change_password(conn, &origin, &v, lang, &hash))
         .await?;
     Ok(back_to_account("password"))
 }
@@ -429,11 +300,7 @@ pub async fn update_notifications(
     let on = form.notify_updates.is_some();
     let id = viewer.id;
     state
-        .db(move |conn| {
-            Ok(diesel::update(a::table.find(id))
-                .set(a::notify_updates.eq(on))
-                .execute(conn)?)
-        })
+        .db(move |conn| store::set_notify_updates(conn, id, on))
         .await?;
     Ok(back_to_account("notifications"))
 }
@@ -449,19 +316,7 @@ pub async fn resend_verification(
     let lang = Lang::of(&req);
     if !viewer.verified() {
         state
-            .db(move |conn| {
-                rate_limit::hit(conn, rate_limit::EMAILS_PER_RECIPIENT, &viewer.email)?;
-                conn.transaction(|conn| {
-                    accounts::send_verification(
-                        conn,
-                        &origin,
-                        viewer.id,
-                        &viewer.email,
-                        &viewer.display_name,
-                        lang,
-                    )
-                })
-            })
+            .db(move |conn| store::resend_verification(conn, &origin, &viewer, lang))
             .await?;
     }
     Ok(back_to_account("verification"))
@@ -476,19 +331,7 @@ pub async fn end_all_sessions(
     check_csrf(&req, &form.csrf)?;
     let ip = Origin::of(&req, &state).ip;
     state
-        .db(move |conn| {
-            session::end_all(conn, viewer.id)?;
-            audit::record(
-                conn,
-                Entry {
-                    actor: Some(viewer.id),
-                    action: "session.end_all",
-                    record: None,
-                    ip: ip.as_deref(),
-                    details: json!({}),
-                },
-            )
-        })
+        .db(move |conn| store::end_all_sessions(conn, viewer.id, ip.as_deref()))
         .await?;
     Ok(HttpResponse::SeeOther()
         .insert_header(("location", "/login"))
@@ -505,46 +348,6 @@ pub struct DeleteForm {
     confirm: Option<String>,
 }
 
-/// Deletes the account: what the person wrote stays (shown as 退会したユーザー), personal data goes.
-pub fn delete_account(conn: &mut PgConnection, origin: &Origin, id: Uuid) -> Result<()> {
-    conn.transaction(|conn| {
-        diesel::update(a::table.find(id))
-            .set((
-                a::email.eq(None::<String>),
-                a::email_verified_at.eq(None::<DateTime<Utc>>),
-                a::display_name.eq(DELETED_NAME),
-                a::password_hash.eq(None::<String>),
-                a::real_name.eq(None::<String>),
-                a::address.eq(None::<String>),
-                a::phone.eq(None::<String>),
-                a::notify_updates.eq(false),
-                a::deleted_at.eq(origin.now),
-            ))
-            .execute(conn)?;
-        session::end_all(conn, id)?;
-        diesel::delete(
-            crate::db::schema::email_tokens::table
-                .filter(crate::db::schema::email_tokens::account_id.eq(id)),
-        )
-        .execute(conn)?;
-        diesel::delete(
-            crate::db::schema::staff_roles::table
-                .filter(crate::db::schema::staff_roles::account_id.eq(id)),
-        )
-        .execute(conn)?;
-        audit::record(
-            conn,
-            Entry {
-                actor: Some(id),
-                action: "account.delete",
-                record: Some(("account", id.to_string())),
-                ip: origin.ip.as_deref(),
-                details: json!({}),
-            },
-        )
-    })
-}
-
 pub async fn delete(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -555,58 +358,34 @@ pub async fn delete(
     check_csrf(&req, &form.csrf)?;
     let form = form.into_inner();
     let lang = Lang::of(&req);
-    let mut forms = Forms::default();
-    if form.confirm.is_none() {
-        forms.delete.fail(
-            "confirm",
-            &translate(lang, "account.delete.confirm_required", &[]),
-        );
-        return page(&req, &state, &hb, &viewer, forms, None).await;
-    }
     let origin = Origin::of(&req, &state);
     let id = viewer.id;
-    let represents: bool = state
-        .db(move |conn| {
-            use crate::db::schema::organisation_members as m;
-            let rows = m::table
-                .filter(m::account_id.eq(id))
-                .filter(m::role.eq("representative"));
-            Ok(diesel::select(diesel::dsl::exists(rows)).get_result(conn)?)
-        })
-        .await?;
-    if represents {
-        // An organisation always has someone who can invite and hand over.
-        forms.delete.fail(
-            "confirm",
-            &translate(lang, "account.delete.representative", &[]),
-        );
-        return page(&req, &state, &hb, &viewer, forms, None).await;
-    }
-    if !password_matches(&state, id, &form.password).await? {
-        forms
-            .delete
-            .fail("password", &translate(lang, "account.wrong_password", &[]));
+    // An organisation always has someone who can invite and hand over.
+    let refused = if form.confirm.is_none() {
+        Some(("confirm", "account.delete.confirm_required"))
+    } else if state
+        .db(move |conn| store::represents_an_organisation(conn, id))
+        .await?
+    {
+        Some(("confirm", "account.delete.representative"))
+    } else if !password_matches(&state, id, &form.password).await? {
+        Some(("password", "account.wrong_password"))
+    } else {
+        None
+    };
+    if let Some((field, key)) = refused {
+        let mut forms = Forms::default();
+        forms.delete.fail(field, &translate(lang, key, &[]));
         return page(&req, &state, &hb, &viewer, forms, None).await;
     }
     state
-        .db(move |conn| delete_account(conn, &origin, id))
+        .db(move |conn| store::delete_account(conn, &origin, id))
         .await?;
     let mut response = notice(&req, &hb, "account.deleted", StatusCode::OK)?;
     response
         .add_cookie(&session::cookie(&req, None))
         .map_err(|e| Error::Internal(e.to_string()))?;
     Ok(response)
-}
-
-fn unsubscribe_by_token(conn: &mut PgConnection, token: &str) -> Result<bool> {
-    Ok(diesel::update(
-        a::table
-            .filter(a::unsubscribe_token.eq(token))
-            .filter(a::deleted_at.is_null()),
-    )
-    .set(a::notify_updates.eq(false))
-    .execute(conn)?
-        == 1)
 }
 
 /// GET shows a button (link scanners must not unsubscribe anyone); POST is the one-click
@@ -636,7 +415,7 @@ pub async fn unsubscribe(
 ) -> Result<HttpResponse> {
     let token = query.into_inner().token;
     let done = state
-        .db(move |conn| unsubscribe_by_token(conn, &token))
+        .db(move |conn| store::unsubscribe_by_token(conn, &token))
         .await?;
     match done {
         true => notice(&req, &hb, "unsubscribe.done", StatusCode::OK),

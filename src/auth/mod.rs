@@ -10,3 +10,4 @@ pub mod rate_limit;
 pub mod roles;
 pub mod session;
 pub mod staff;
+pub mod store;

@@ -6,11 +6,10 @@ use crate::auth::fields::optional_text;
 use crate::auth::roles::Action;
 use crate::auth::staff::Staff;
 use crate::auth::staff::{get, post, StaffRoute};
-use crate::db::schema::kpi_actuals as ka;
 use crate::error::{Error, Result};
 use crate::plan::model::MeasureCode;
 use crate::plan::quantity::Quantity;
-use crate::plan::{queries, views};
+use crate::plan::{queries, store, views};
 use crate::web::forms::FormPage;
 use crate::web::i18n::{translate, Lang};
 use crate::web::render_page_as;
@@ -21,7 +20,6 @@ use crate::web::AppState;
 use crate::web::Templates;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -262,6 +260,32 @@ pub struct ActualForm {
     note: String,
 }
 
+impl ActualForm {
+    /// The typed values back for the form, and the actual value if all of them are valid.
+    fn check(&self, kpi_id: i32) -> (FormPage, Option<store::Actual>) {
+        let mut page = FormPage::default();
+        page.keep("fiscal_year", &self.fiscal_year)
+            .keep("value", &self.value)
+            .keep("source", &self.source)
+            .keep("note", &self.note);
+        let year = page.check("fiscal_year", parse_fiscal_year(&self.fiscal_year));
+        let value = page.check("value", parse_value(&self.value));
+        let source = page.check("source", parse_source(&self.source));
+        let note = page.check("note", parse_note(&self.note));
+        let actual = match (year, value, source, note) {
+            (Some(fiscal_year), Some(value), Some(source), Some(note)) => Some(store::Actual {
+                kpi_id,
+                fiscal_year,
+                value,
+                source,
+                note,
+            }),
+            _ => None,
+        };
+        (page, actual)
+    }
+}
+
 pub async fn record(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -273,98 +297,26 @@ pub async fn record(
     staff.require(Action::RecordKpiActuals { department: None })?;
     check_csrf(&req, &form.csrf)?;
     let code = measure_code(&path)?;
-    let form = form.into_inner();
-    let measure = code.to_string();
     let kpi_id: i32 = form.kpi.trim().parse().map_err(|_| {
         Error::BadRequest("成果指標が指定されていません。ページを読み込み直してください。".into())
     })?;
-    let known = {
-        let measure = measure.clone();
-        state
-            .db(move |conn| {
-                use crate::db::schema::kpis as k;
-                Ok(diesel::select(diesel::dsl::exists(
-                    k::table
-                        .filter(k::id.eq(kpi_id))
-                        .filter(k::measure_code.eq(measure)),
-                ))
-                .get_result::<bool>(conn)?)
-            })
-            .await?
-    };
-    if !known {
+    if !state
+        .db(move |conn| store::kpi_of_measure(conn, kpi_id, code))
+        .await?
+    {
         return Err(Error::NotFound);
     }
-    let mut page = FormPage::default();
-    page.keep("fiscal_year", &form.fiscal_year)
-        .keep("value", &form.value)
-        .keep("source", &form.source)
-        .keep("note", &form.note);
-    let year = page.check("fiscal_year", parse_fiscal_year(&form.fiscal_year));
-    let value = page.check("value", parse_value(&form.value));
-    let source = page.check("source", parse_source(&form.source));
-    let note = page.check("note", parse_note(&form.note));
-    let (Some(year), Some(value), Some(source), Some(note)) = (year, value, source, note) else {
-        return render(
-            &req,
-            &state,
-            &hb,
-            code,
-            Some(Failed {
-                kpi: kpi_id,
-                form: page,
-            }),
-            None,
-        )
-        .await;
+    let (page, actual) = form.check(kpi_id);
+    let Some(actual) = actual else {
+        let failed = Failed {
+            kpi: kpi_id,
+            form: page,
+        };
+        return render(&req, &state, &hb, code, Some(failed), None).await;
     };
     let (actor, ip) = (staff.id(), crate::web::proxy::client_ip(&req));
     state
-        .db(move |conn| {
-            conn.transaction(|conn| {
-                let previous: Option<bigdecimal::BigDecimal> = ka::table
-                    .filter(ka::kpi_id.eq(kpi_id))
-                    .filter(ka::fiscal_year.eq(year))
-                    .select(ka::value)
-                    .for_update()
-                    .first(conn)
-                    .optional()?;
-                diesel::insert_into(ka::table)
-                    .values((
-                        ka::kpi_id.eq(kpi_id),
-                        ka::fiscal_year.eq(year),
-                        ka::value.eq(value.value()),
-                        ka::source.eq(&source),
-                        ka::note.eq(&note),
-                        ka::recorded_by.eq(actor),
-                    ))
-                    .on_conflict((ka::kpi_id, ka::fiscal_year))
-                    .do_update()
-                    .set((
-                        ka::value.eq(value.value()),
-                        ka::source.eq(&source),
-                        ka::note.eq(&note),
-                        ka::recorded_by.eq(actor),
-                        ka::recorded_at.eq(diesel::dsl::now),
-                    ))
-                    .execute(conn)?;
-                crate::audit::staff_action(
-                    conn,
-                    ip.as_deref(),
-                    actor,
-                    "kpi.record_actual",
-                    Some(("kpi", kpi_id.to_string())),
-                    json!({
-                        "measure": measure,
-                        "fiscal_year": year,
-                        "value": value.value().to_plain_string(),
-                        "previous": previous.map(|p| p.to_plain_string()),
-                        "source": source,
-                        "note": note,
-                    }),
-                )
-            })
-        })
+        .db(move |conn| store::record_actual(conn, ip.as_deref(), actor, code, actual))
         .await?;
     Ok(see_other(&format!(
         "/staff/kpis/{code}?done={kpi_id}#kpi-{kpi_id}"

@@ -11,4 +11,5 @@ pub mod quantity;
 pub mod queries;
 pub mod sections;
 pub mod seed;
+pub mod store;
 pub mod views;

@@ -4,14 +4,13 @@
 use crate::auth::fields::Email;
 use crate::auth::roles::Action;
 use crate::auth::staff::Staff;
-use crate::db::schema::{accounts as a, audit_log as l};
 use crate::error::Result;
+use crate::staff::store::{self, Actor, AuditPage, AuditQuery, AuditRow};
 use crate::wareki::jst;
 use crate::web::forms::FormPage;
 use crate::web::i18n::{translate, Lang};
 use crate::web::paging::page_number;
 use crate::web::paging::Pager;
-use crate::web::paging::PER_PAGE;
 use crate::web::render_page_as;
 use crate::web::staff_crumbs;
 use crate::web::AppState;
@@ -19,7 +18,6 @@ use crate::web::Templates;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::HashMap;
@@ -37,23 +35,16 @@ pub struct Filter {
     page: Option<String>,
 }
 
-/// Who the person filter names.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Person {
-    Id(Uuid),
-    Email(String),
-}
-
-pub fn parse_person(raw: &str) -> Result<Option<Person>, String> {
+pub fn parse_person(raw: &str) -> Result<Option<Actor>, String> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(None);
     }
     if let Ok(id) = Uuid::parse_str(raw) {
-        return Ok(Some(Person::Id(id)));
+        return Ok(Some(Actor::Id(id)));
     }
     Email::parse(raw)
-        .map(|e| Some(Person::Email(e.as_str().to_owned())))
+        .map(|e| Some(Actor::Email(e.as_str().to_owned())))
         .map_err(|_| "利用者は、メールアドレスまたは ID で指定してください。".to_string())
 }
 
@@ -107,83 +98,72 @@ struct EntryView {
     details: Option<String>,
 }
 
-type Row = (
-    i64,
-    DateTime<Utc>,
-    Option<Uuid>,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    serde_json::Value,
-);
-
-struct Query {
-    person: Option<Person>,
-    record_type: Option<String>,
-    record_id: Option<String>,
-    from: Option<DateTime<Utc>>,
-    to: Option<DateTime<Utc>>,
+/// The filters as typed (kept on the form and in the pager's links) and, if all are valid,
+/// the query they make.
+fn parse_filter(
+    f: Filter,
     page: i64,
+) -> (FormPage, [(&'static str, String); 5], Option<AuditQuery>) {
+    let raw = |v: Option<String>| v.unwrap_or_default();
+    let params = [
+        ("person", raw(f.person)),
+        ("record_type", raw(f.record_type)),
+        ("record_id", raw(f.record_id)),
+        ("from", raw(f.from)),
+        ("to", raw(f.to)),
+    ];
+    let [(_, person_raw), (_, type_raw), (_, id_raw), (_, from_raw), (_, to_raw)] = &params;
+    let mut form = FormPage::default();
+    for (name, value) in &params {
+        form.keep(name, value);
+    }
+    let person = form.check(
+        "person",
+        if person_raw.chars().count() > FIELD_MAX {
+            Err(format!("{FIELD_MAX}文字以内で入力してください。"))
+        } else {
+            parse_person(person_raw)
+        },
+    );
+    let record_type = form.check("record_type", bounded(type_raw));
+    let record_id = form.check("record_id", bounded(id_raw));
+    let from = form.check("from", parse_date(from_raw, false));
+    let to = form.check("to", parse_date(to_raw, true));
+    let query = match (person, record_type, record_id, from, to) {
+        (Some(actor), Some(record_type), Some(record_id), Some(from), Some(to))
+            if !form.has_errors() =>
+        {
+            Some(AuditQuery {
+                actor,
+                record_type,
+                record_id,
+                from,
+                to,
+                page,
+            })
+        }
+        _ => None,
+    };
+    (form, params, query)
 }
 
-fn search(conn: &mut PgConnection, q: Query) -> Result<(Vec<Row>, bool, HashMap<Uuid, String>)> {
-    let actor = match q.person {
-        None => None,
-        Some(Person::Id(id)) => Some(id),
-        Some(Person::Email(email)) => match a::table
-            .filter(a::email.eq(email))
-            .select(a::id)
-            .first::<Uuid>(conn)
-            .optional()?
-        {
-            Some(id) => Some(id),
-            None => return Ok((Vec::new(), false, HashMap::new())),
+fn entry_view(row: AuditRow, names: &HashMap<Uuid, String>) -> EntryView {
+    let (_, at, actor_id, action, record_type, record_id, ip, details) = row;
+    let local = at.with_timezone(&jst());
+    EntryView {
+        at: local.format("%Y-%m-%d %H:%M:%S").to_string(),
+        at_iso: crate::wareki::datetime_attr(&local),
+        actor: actor_id.map(|id| names.get(&id).cloned().unwrap_or_else(|| id.to_string())),
+        actor_id,
+        action,
+        record: match (record_type, record_id) {
+            (Some(t), Some(id)) => Some(format!("{t} {id}")),
+            (Some(t), None) => Some(t),
+            _ => None,
         },
-    };
-    let mut query = l::table
-        .select((
-            l::id,
-            l::at,
-            l::actor_id,
-            l::action,
-            l::record_type,
-            l::record_id,
-            l::ip,
-            l::details,
-        ))
-        .order((l::at.desc(), l::id.desc()))
-        .offset((q.page - 1) * PER_PAGE)
-        .limit(PER_PAGE + 1)
-        .into_boxed();
-    if let Some(actor) = actor {
-        query = query.filter(l::actor_id.eq(actor));
+        ip,
+        details: Some(details.to_string()).filter(|d| d != "{}" && d != "null"),
     }
-    if let Some(t) = q.record_type {
-        query = query.filter(l::record_type.eq(t));
-    }
-    if let Some(id) = q.record_id {
-        query = query.filter(l::record_id.eq(id));
-    }
-    if let Some(from) = q.from {
-        query = query.filter(l::at.ge(from));
-    }
-    if let Some(to) = q.to {
-        query = query.filter(l::at.lt(to));
-    }
-    let mut rows: Vec<Row> = query.load(conn)?;
-    let more = rows.len() as i64 > PER_PAGE;
-    rows.truncate(PER_PAGE as usize);
-    let mut ids: Vec<Uuid> = rows.iter().filter_map(|r| r.2).collect();
-    ids.sort();
-    ids.dedup();
-    let names: HashMap<Uuid, String> = a::table
-        .filter(a::id.eq_any(&ids))
-        .select((a::id, a::display_name))
-        .load::<(Uuid, String)>(conn)?
-        .into_iter()
-        .collect();
-    Ok((rows, more, names))
 }
 
 pub async fn list(
@@ -195,80 +175,20 @@ pub async fn list(
 ) -> Result<HttpResponse> {
     staff.require(Action::ReadAudit)?;
     let lang = Lang::of(&req);
-    let f = filter.into_inner();
-    let raw = |v: &Option<String>| v.clone().unwrap_or_default();
-    let (person_raw, type_raw, id_raw, from_raw, to_raw) = (
-        raw(&f.person),
-        raw(&f.record_type),
-        raw(&f.record_id),
-        raw(&f.from),
-        raw(&f.to),
-    );
-    let mut form = FormPage::default();
-    form.keep("person", &person_raw)
-        .keep("record_type", &type_raw)
-        .keep("record_id", &id_raw)
-        .keep("from", &from_raw)
-        .keep("to", &to_raw);
-    let person = form.check(
-        "person",
-        if person_raw.chars().count() > FIELD_MAX {
-            Err(format!("{FIELD_MAX}文字以内で入力してください。"))
-        } else {
-            parse_person(&person_raw)
-        },
-    );
-    let record_type = form.check("record_type", bounded(&type_raw));
-    let record_id = form.check("record_id", bounded(&id_raw));
-    let from = form.check("from", parse_date(&from_raw, false));
-    let to = form.check("to", parse_date(&to_raw, true));
-    let number = page_number(f.page.as_deref());
+    let filter = filter.into_inner();
+    let number = page_number(filter.page.as_deref());
+    let (form, params, query) = parse_filter(filter, number);
     let valid = !form.has_errors();
-    let (rows, more, names) = match (person, record_type, record_id, from, to) {
-        (Some(person), Some(record_type), Some(record_id), Some(from), Some(to)) if valid => {
-            let q = Query {
-                person,
-                record_type,
-                record_id,
-                from,
-                to,
-                page: number,
-            };
-            state.db(move |conn| search(conn, q)).await?
-        }
-        _ => (Vec::new(), false, HashMap::new()),
+    let found = match query {
+        Some(q) => state.db(move |conn| store::audit_log(conn, q)).await?,
+        None => AuditPage::empty(),
     };
-    let entries: Vec<EntryView> = rows
+    let entries: Vec<EntryView> = found
+        .rows
         .into_iter()
-        .map(
-            |(_, at, actor_id, action, record_type, record_id, ip, details)| {
-                let local = at.with_timezone(&jst());
-                EntryView {
-                    at: local.format("%Y-%m-%d %H:%M:%S").to_string(),
-                    at_iso: crate::wareki::datetime_attr(&local),
-                    actor: actor_id
-                        .map(|id| names.get(&id).cloned().unwrap_or_else(|| id.to_string())),
-                    actor_id,
-                    action,
-                    record: match (record_type, record_id) {
-                        (Some(t), Some(id)) => Some(format!("{t} {id}")),
-                        (Some(t), None) => Some(t),
-                        _ => None,
-                    },
-                    ip,
-                    details: Some(details.to_string()).filter(|d| d != "{}" && d != "null"),
-                }
-            },
-        )
+        .map(|row| entry_view(row, &found.names))
         .collect();
-    let params = [
-        ("person", person_raw),
-        ("record_type", type_raw),
-        ("record_id", id_raw),
-        ("from", from_raw),
-        ("to", to_raw),
-    ];
-    let pager = Pager::new("/staff/audit", &params, number, more);
+    let pager = Pager::new("/staff/audit", &params, number, found.more);
     let title = translate(lang, "staff.audit.title", &[]);
     let status = if valid {
         StatusCode::OK
@@ -295,10 +215,10 @@ mod tests {
     fn people_by_id_or_email() {
         assert_eq!(parse_person(""), Ok(None));
         let id = Uuid::new_v4();
-        assert_eq!(parse_person(&id.to_string()), Ok(Some(Person::Id(id))));
+        assert_eq!(parse_person(&id.to_string()), Ok(Some(Actor::Id(id))));
         assert_eq!(
             parse_person(" Taro@Example.JP "),
-            Ok(Some(Person::Email("taro@example.jp".into())))
+            Ok(Some(Actor::Email("taro@example.jp".into())))
         );
         assert!(parse_person("山田")
             .unwrap_err()

@@ -9,6 +9,7 @@ pub mod departments;
 pub mod organisations;
 pub mod outbox;
 pub mod people;
+pub mod store;
 
 use crate::auth::roles::{Action, Role};
 use crate::auth::staff::Staff;

@@ -4,13 +4,12 @@
 use crate::auth::roles::Action;
 use crate::auth::roles::Role;
 use crate::auth::staff::Staff;
-use crate::db::schema::{accounts as a, departments as d, staff_roles as sr};
 use crate::error::{Error, Result};
+use crate::staff::store::{self, Grant, GrantRefused, Person, RevokeRefused};
 use crate::web::forms::FormPage;
 use crate::web::i18n::{translate, Lang};
 use crate::web::paging::page_number;
 use crate::web::paging::Pager;
-use crate::web::paging::PER_PAGE;
 use crate::web::render_page_as;
 use crate::web::see_other;
 use crate::web::staff_crumbs;
@@ -19,15 +18,11 @@ use crate::web::AppState;
 use crate::web::Templates;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
-use diesel::prelude::*;
+use diesel::PgConnection;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::HashMap;
 use uuid::Uuid;
-
-/// id, display name, email, verified at.
-type AccountRow = (Uuid, String, Option<String>, Option<DateTime<Utc>>);
 
 /// The longest search term accepted.
 pub const SEARCH_MAX: usize = 100;
@@ -48,10 +43,8 @@ struct RoleView {
 
 #[derive(Serialize)]
 struct PersonRow {
-    id: Uuid,
-    display_name: String,
-    email: String,
-    verified: bool,
+    #[serde(flatten)]
+    person: Person,
     roles: Vec<RoleView>,
 }
 
@@ -67,41 +60,56 @@ fn role_label(lang: Lang, role: &str, department: Option<&str>) -> String {
     }
 }
 
-/// Roles of these accounts with department names: one query.
-fn roles_of(
-    conn: &mut PgConnection,
-    lang: Lang,
-    ids: &[Uuid],
-) -> Result<HashMap<Uuid, Vec<RoleView>>> {
-    let rows: Vec<(i32, Uuid, String, Option<String>)> = sr::table
-        .left_join(d::table)
-        .filter(sr::account_id.eq_any(ids))
-        .order((sr::role, d::name, sr::id))
-        .select((sr::id, sr::account_id, sr::role, d::name.nullable()))
-        .load(conn)?;
+/// The roles by account, labelled in the reader's language.
+fn role_views(lang: Lang, grants: Vec<Grant>) -> HashMap<Uuid, Vec<RoleView>> {
     let mut map: HashMap<Uuid, Vec<RoleView>> = HashMap::new();
-    for (id, account, role, department) in rows {
-        let label = role_label(lang, &role, department.as_deref());
-        map.entry(account).or_default().push(RoleView {
-            id,
-            role,
+    for grant in grants {
+        let label = role_label(lang, &grant.role, grant.department.as_deref());
+        map.entry(grant.account).or_default().push(RoleView {
+            id: grant.id,
+            role: grant.role,
             label,
-            department,
+            department: grant.department,
         });
     }
-    Ok(map)
+    map
 }
 
-/// `%`, `_` and `\` typed by the person match themselves.
-fn like_pattern(term: &str) -> String {
-    let escaped: String = term
-        .chars()
-        .flat_map(|c| match c {
-            '%' | '_' | '\\' => vec!['\\', c],
-            c => vec![c],
+/// The search box, kept as typed, with its refusal if the term is too long.
+fn search_form(lang: Lang, term: &str) -> FormPage {
+    let mut form = FormPage::default();
+    form.keep("q", term);
+    if term.chars().count() > SEARCH_MAX || term.chars().any(char::is_control) {
+        form.fail(
+            "q",
+            &translate(
+                lang,
+                "staff.people.search_too_long",
+                &[("max", SEARCH_MAX.to_string())],
+            ),
+        );
+    }
+    form
+}
+
+/// A page of people with their roles: two queries.
+fn people_rows(
+    conn: &mut PgConnection,
+    lang: Lang,
+    search: &str,
+    number: i64,
+) -> Result<(Vec<PersonRow>, bool)> {
+    let (found, more) = store::people(conn, search, number)?;
+    let ids: Vec<Uuid> = found.iter().map(|p| p.id).collect();
+    let mut roles = role_views(lang, store::roles_of(conn, &ids)?);
+    let rows = found
+        .into_iter()
+        .map(|person| PersonRow {
+            roles: roles.remove(&person.id).unwrap_or_default(),
+            person,
         })
         .collect();
-    format!("%{escaped}%")
+    Ok((rows, more))
 }
 
 pub async fn list(
@@ -116,56 +124,13 @@ pub async fn list(
     let query = query.into_inner();
     let term = query.q.unwrap_or_default().trim().to_owned();
     let number = page_number(query.page.as_deref());
-    let mut form = FormPage::default();
-    form.keep("q", &term);
-    if term.chars().count() > SEARCH_MAX || term.chars().any(char::is_control) {
-        form.fail(
-            "q",
-            &translate(
-                lang,
-                "staff.people.search_too_long",
-                &[("max", SEARCH_MAX.to_string())],
-            ),
-        );
-    }
+    let form = search_form(lang, &term);
     let valid = !form.has_errors();
     let search = term.clone();
     let (rows, more) = state
-        .db(move |conn| {
-            if !valid {
-                return Ok((Vec::new(), false));
-            }
-            let mut q = a::table
-                .filter(a::deleted_at.is_null())
-                .select((a::id, a::display_name, a::email, a::email_verified_at))
-                .order((a::created_at.desc(), a::id))
-                .offset((number - 1) * PER_PAGE)
-                .limit(PER_PAGE + 1)
-                .into_boxed();
-            if !search.is_empty() {
-                let pattern = like_pattern(&search);
-                q = q.filter(
-                    a::email
-                        .ilike(pattern.clone())
-                        .or(a::display_name.ilike(pattern)),
-                );
-            }
-            let mut found: Vec<AccountRow> = q.load(conn)?;
-            let more = found.len() as i64 > PER_PAGE;
-            found.truncate(PER_PAGE as usize);
-            let ids: Vec<Uuid> = found.iter().map(|r| r.0).collect();
-            let mut roles = roles_of(conn, lang, &ids)?;
-            let rows: Vec<PersonRow> = found
-                .into_iter()
-                .map(|(id, display_name, email, verified_at)| PersonRow {
-                    id,
-                    display_name,
-                    email: email.unwrap_or_default(),
-                    verified: verified_at.is_some(),
-                    roles: roles.remove(&id).unwrap_or_default(),
-                })
-                .collect();
-            Ok((rows, more))
+        .db(move |conn| match valid {
+            true => people_rows(conn, lang, &search, number),
+            false => Ok((Vec::new(), false)),
         })
         .await?;
     let pager = Pager::new("/staff/people", &[("q", term.clone())], number, more);
@@ -192,31 +157,6 @@ fn account_id(raw: &str) -> Result<Uuid> {
     Uuid::parse_str(raw).map_err(|_| Error::NotFound)
 }
 
-#[derive(Serialize)]
-struct Person {
-    id: Uuid,
-    display_name: String,
-    email: String,
-    verified: bool,
-}
-
-fn person(conn: &mut PgConnection, id: Uuid) -> Result<Person> {
-    let (display_name, email, verified_at): (String, Option<String>, Option<DateTime<Utc>>) =
-        a::table
-            .find(id)
-            .filter(a::deleted_at.is_null())
-            .select((a::display_name, a::email, a::email_verified_at))
-            .first(conn)
-            .optional()?
-            .ok_or(Error::NotFound)?;
-    Ok(Person {
-        id,
-        display_name,
-        email: email.unwrap_or_default(),
-        verified: verified_at.is_some(),
-    })
-}
-
 #[derive(Deserialize)]
 pub struct DoneQuery {
     done: Option<String>,
@@ -236,13 +176,11 @@ async fn person_page(
     let lang = Lang::of(req);
     let (person, roles, departments) = state
         .db(move |conn| {
-            let person = person(conn, id)?;
-            let roles = roles_of(conn, lang, &[id])?.remove(&id).unwrap_or_default();
-            let departments: Vec<(i32, String)> = d::table
-                .order(d::name)
-                .select((d::id, d::name))
-                .load(conn)?;
-            Ok((person, roles, departments))
+            let person = store::person(conn, id)?;
+            let roles = role_views(lang, store::roles_of(conn, &[id])?)
+                .remove(&id)
+                .unwrap_or_default();
+            Ok((person, roles, store::departments(conn)?))
         })
         .await?;
     let departments: Vec<_> = departments
@@ -307,6 +245,34 @@ pub struct GrantForm {
     department: String,
 }
 
+impl GrantForm {
+    /// The form kept as typed, and the role (with its department, for per-department roles)
+    /// if both are given.
+    fn check(&self, lang: Lang) -> (FormPage, Option<(Role, Option<i32>)>) {
+        let mut page = FormPage::default();
+        page.keep("role", &self.role)
+            .keep("department", &self.department);
+        let role = page.check(
+            "role",
+            Role::parse(&self.role)
+                .ok_or_else(|| translate(lang, "staff.person.role_required", &[])),
+        );
+        let department = match role {
+            Some(r) if r.per_department() => page.check(
+                "department",
+                self.department
+                    .trim()
+                    .parse::<i32>()
+                    .map(Some)
+                    .map_err(|_| translate(lang, "staff.person.department_required", &[])),
+            ),
+            _ => Some(None),
+        };
+        let grant = role.zip(department);
+        (page, grant)
+    }
+}
+
 pub async fn grant(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -319,63 +285,19 @@ pub async fn grant(
     check_csrf(&req, &form.csrf)?;
     let id = account_id(&path)?;
     let lang = Lang::of(&req);
-    let form = form.into_inner();
-    let mut page = FormPage::default();
-    page.keep("role", &form.role)
-        .keep("department", &form.department);
-    let role = page.check(
-        "role",
-        Role::parse(&form.role).ok_or_else(|| translate(lang, "staff.person.role_required", &[])),
-    );
-    let department = match role {
-        Some(r) if r.per_department() => page.check(
-            "department",
-            form.department
-                .trim()
-                .parse::<i32>()
-                .map(Some)
-                .map_err(|_| translate(lang, "staff.person.department_required", &[])),
-        ),
-        _ => Some(None),
-    };
-    let (Some(role), Some(department)) = (role, department) else {
+    let (mut page, grant) = form.check(lang);
+    let Some((role, department)) = grant else {
         return person_page(&req, &state, &hb, id, page, None).await;
     };
-    let actor = staff.id();
-    let ip = crate::web::proxy::client_ip(&req);
+    let (actor, ip) = (staff.id(), crate::web::proxy::client_ip(&req));
     let outcome = state
-        .db(move |conn| {
-            conn.transaction(|conn| {
-                let target = person(conn, id)?;
-                if !target.verified {
-                    return Ok(Err(("role", "staff.person.unverified")));
-                }
-                let department_name: Option<String> = match department {
-                    Some(dept) => match d::table.find(dept).select(d::name).first::<String>(conn).optional()? {
-                        Some(name) => Some(name),
-                        None => return Ok(Err(("department", "staff.person.department_required"))),
-                    },
-                    None => None,
-                };
-                let inserted = diesel::insert_into(sr::table)
-                    .values((sr::account_id.eq(id), sr::role.eq(role.code()), sr::department_id.eq(department)))
-                    .on_conflict_do_nothing()
-                    .execute(conn)?;
-                if inserted == 1 {
-                    crate::audit::staff_action(
-                        conn,
-                        ip.as_deref(),
-                        actor,
-                        "staff.grant_role",
-                        Some(("account", id.to_string())),
-                        json!({ "role": role.code(), "department_id": department, "department": department_name, "email": target.email }),
-                    )?;
-                }
-                Ok(Ok(()))
-            })
-        })
+        .db(move |conn| store::grant_role(conn, ip.as_deref(), actor, id, role, department))
         .await?;
-    if let Err((field, key)) = outcome {
+    if let Err(refused) = outcome {
+        let (field, key) = match refused {
+            GrantRefused::Unverified => ("role", "staff.person.unverified"),
+            GrantRefused::NoSuchDepartment => ("department", "staff.person.department_required"),
+        };
         page.fail(field, &translate(lang, key, &[]));
         return person_page(&req, &state, &hb, id, page, None).await;
     }
@@ -409,36 +331,15 @@ pub async fn revoke(
             &[],
         )));
     };
-    let actor = staff.id();
-    let ip = crate::web::proxy::client_ip(&req);
+    let (actor, ip) = (staff.id(), crate::web::proxy::client_ip(&req));
     let outcome = state
-        .db(move |conn| {
-            conn.transaction(|conn| {
-                let found: Option<(String, Option<i32>)> =
-                    sr::table.find(grant).filter(sr::account_id.eq(id)).select((sr::role, sr::department_id)).first(conn).optional()?;
-                let Some((role, department)) = found else { return Ok(Err("staff.person.no_such_role")) };
-                // Nobody locks themselves out: another admin removes an admin's role.
-                if id == actor && role == Role::Admin.code() {
-                    return Ok(Err("staff.person.own_admin"));
-                }
-                diesel::delete(sr::table.find(grant)).execute(conn)?;
-                let department_name: Option<String> = match department {
-                    Some(dept) => d::table.find(dept).select(d::name).first(conn).optional()?,
-                    None => None,
-                };
-                crate::audit::staff_action(
-                    conn,
-                    ip.as_deref(),
-                    actor,
-                    "staff.revoke_role",
-                    Some(("account", id.to_string())),
-                    json!({ "role": role, "department_id": department, "department": department_name }),
-                )?;
-                Ok(Ok(()))
-            })
-        })
+        .db(move |conn| store::revoke_role(conn, ip.as_deref(), actor, id, grant))
         .await?;
-    if let Err(key) = outcome {
+    if let Err(refused) = outcome {
+        let key = match refused {
+            RevokeRefused::NoSuchRole => "staff.person.no_such_role",
+            RevokeRefused::OwnAdmin => "staff.person.own_admin",
+        };
         let mut page = FormPage::default();
         page.fail("revoke", &translate(lang, key, &[]));
         return person_page(&req, &state, &hb, id, page, None).await;
@@ -449,12 +350,6 @@ pub async fn revoke(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn search_terms_match_literally() {
-        assert_eq!(like_pattern("taro"), "%taro%");
-        assert_eq!(like_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
-    }
 
     #[test]
     fn every_confirmation_has_its_text() {

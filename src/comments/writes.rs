@@ -1,0 +1,410 @@
+//! Changing comments: posting, reporting, moderating and pre-moderation, each in one
+//! transaction with its audit entry and the outbox emails it causes.
+
+use super::queries::{comment_subject, premoderated, visible_subject};
+use super::rules;
+use super::subject::{departments_of, link, title_of, Subject};
+use crate::audit::{self, Entry};
+use crate::auth::accounts::notify_account;
+use crate::auth::roles::Action;
+use crate::auth::roles::Grant;
+use crate::db::schema::{
+    comment_premoderation as cp, comment_reports as cr, comments as c, departments,
+    staff_roles as sr,
+};
+use crate::error::{Error, Result};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde_json::json;
+use uuid::Uuid;
+
+/// Why a comment (or a report) was not taken, for the form.
+#[derive(Debug)]
+pub enum CommentRefused {
+    /// Shown at the form, the text kept.
+    Message(String),
+    Other(Error),
+}
+
+impl From<Error> for CommentRefused {
+    fn from(e: Error) -> Self {
+        CommentRefused::Other(e)
+    }
+}
+
+impl From<diesel::result::Error> for CommentRefused {
+    fn from(e: diesel::result::Error) -> Self {
+        CommentRefused::Other(Error::Database(e))
+    }
+}
+
+/// A new comment; `body` has passed [`super::parse_body`].
+pub struct NewComment<'a> {
+    pub author: Uuid,
+    pub organisation: Option<Uuid>,
+    pub parent: Option<Uuid>,
+    pub body: &'a str,
+    pub ip: Option<&'a str>,
+}
+
+/// What [`post`] did.
+#[derive(Debug, Clone, Copy)]
+pub struct Posted {
+    pub id: Uuid,
+    /// Waiting for a moderator (pre-moderation is on for the subject).
+    pub pending: bool,
+}
+
+fn message(text: &str) -> CommentRefused {
+    CommentRefused::Message(text.to_owned())
+}
+
+/// Posts a comment or a reply on a subject the caller has found visible to the author. A
+/// reply by staff of a responsible department is the city's answer, and the comment's author
+/// hears of it. Under pre-moderation, comments other than the city's wait for a moderator.
+pub fn post(
+    conn: &mut PgConnection,
+    public_url: &str,
+    subject: &Subject,
+    new: &NewComment<'_>,
+) -> std::result::Result<Posted, CommentRefused> {
+    conn.transaction(|conn| {
+        if let Some(org) = new.organisation {
+            if !crate::orgs::can_act_for(conn, new.author, org)? {
+                return Err(message(
+                    "この団体の名義ではコメントできません。確認済みの団体の会員だけが、その団体の名義でコメントできます。",
+                ));
+            }
+        }
+        let mut parent_author = None;
+        if let Some(parent) = new.parent {
+            let found: Option<(String, String, Option<Uuid>, Uuid, bool)> = c::table
+                .find(parent)
+                .filter(c::hidden_at.is_null())
+                .select((
+                    c::subject_type,
+                    c::subject_id,
+                    c::parent_id,
+                    c::author_id,
+                    c::pending,
+                ))
+                .first(conn)
+                .optional()?;
+            match found {
+                Some((t, s, parent_of_parent, author, pending))
+                    if t == subject.kind() && s == subject.key() && !pending =>
+                {
+                    if parent_of_parent.is_some() {
+                        return Err(message(
+                            "返信への返信はできません。元のコメントに返信してください。",
+                        ));
+                    }
+                    parent_author = Some(author);
+                }
+                _ => {
+                    return Err(message(
+                        "返信先のコメントが見つかりません。ページを読み込み直してください。",
+                    ))
+                }
+            }
+        }
+        let responsible = departments_of(conn, subject)?;
+        let grants = crate::auth::staff::grants_of(conn, new.author)?;
+        let answered = match (parent_author, new.organisation) {
+            (Some(_), None) => rules::answering_department(&grants, &responsible),
+            _ => None,
+        };
+        let pending = answered.is_none()
+            && !rules::may_moderate(&grants, &responsible)
+            && premoderated(conn, subject)?;
+        let id = Uuid::new_v4();
+        diesel::insert_into(c::table)
+            .values((
+                c::id.eq(id),
+                c::subject_type.eq(subject.kind()),
+                c::subject_id.eq(subject.key()),
+                c::author_id.eq(new.author),
+                c::organisation_id.eq(new.organisation),
+                c::parent_id.eq(new.parent),
+                c::body.eq(new.body),
+                c::answered_as_department.eq(answered),
+                c::pending.eq(pending),
+            ))
+            .execute(conn)?;
+        audit::record(
+            conn,
+            Entry {
+                actor: Some(new.author),
+                action: "comment.create",
+                record: Some(("comment", id.to_string())),
+                ip: new.ip,
+                details: json!({
+                    "subject_type": subject.kind(), "subject_id": subject.key(),
+                    "city_answer": answered, "pending": pending,
+                }),
+            },
+        )?;
+        if let (Some(department), Some(author)) = (answered, parent_author) {
+            if author != new.author {
+                let department: String = departments::table
+                    .find(department)
+                    .select(departments::name)
+                    .first(conn)?;
+                let title = title_of(conn, subject)?;
+                let link = link(public_url, subject, id);
+                let excerpt: String = new.body.chars().take(200).collect();
+                notify_account(conn, public_url, author, "comment_answered", |_| {
+                    json!({ "title": title, "link": link, "department": department, "excerpt": excerpt })
+                })?;
+            }
+        }
+        Ok(Posted { id, pending })
+    })
+}
+
+/// Reports a visible comment with a reason (already parsed); the moderators of the subject's
+/// departments (the admins when it has none) hear of it. A second open report by the same
+/// person changes nothing. Returns the subject, to go back to its page.
+pub fn report(
+    conn: &mut PgConnection,
+    public_url: &str,
+    comment: Uuid,
+    reporter: Uuid,
+    reason: &str,
+    ip: Option<&str>,
+) -> Result<Subject> {
+    conn.transaction(|conn| {
+        let subject = visible_subject(conn, comment)?;
+        let id = Uuid::new_v4();
+        let added = diesel::insert_into(cr::table)
+            .values((
+                cr::id.eq(id),
+                cr::comment_id.eq(comment),
+                cr::reporter_id.eq(reporter),
+                cr::reason.eq(reason),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)?;
+        if added == 0 {
+            return Ok(subject);
+        }
+        audit::record(
+            conn,
+            Entry {
+                actor: Some(reporter),
+                action: "comment.report",
+                record: Some(("comment", comment.to_string())),
+                ip,
+                details: json!({ "report": id, "reason": reason }),
+            },
+        )?;
+        let responsible = departments_of(conn, &subject)?;
+        let moderators: Vec<Uuid> = if responsible.is_empty() {
+            sr::table
+                .filter(sr::role.eq("admin"))
+                .select(sr::account_id)
+                .distinct()
+                .load(conn)?
+        } else {
+            sr::table
+                .filter(sr::role.eq("moderator"))
+                .filter(sr::department_id.eq_any(&responsible))
+                .select(sr::account_id)
+                .distinct()
+                .load(conn)?
+        };
+        let title = title_of(conn, &subject)?;
+        let queue = format!("{}/staff/moderation", public_url.trim_end_matches('/'));
+        for moderator in moderators {
+            notify_account(
+                conn,
+                public_url,
+                moderator,
+                "comment_reported",
+                |_| json!({ "title": title, "link": queue, "reason": reason }),
+            )?;
+        }
+        Ok(subject)
+    })
+}
+
+/// A moderator at work: who, with which roles, from where, and when (the app's clock, so that
+/// tests control the recorded times).
+pub struct Moderator<'a> {
+    pub id: Uuid,
+    pub grants: &'a [Grant],
+    pub ip: Option<&'a str>,
+    pub public_url: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+/// What a moderator does to one comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Moderation {
+    /// Hide with a reason (already parsed); the author is emailed.
+    Hide(String),
+    Restore,
+    /// Publish a pre-moderated comment.
+    Approve,
+    /// Close the open reports, leaving the comment as it is.
+    Dismiss,
+}
+
+impl Moderation {
+    fn audit_action(&self) -> &'static str {
+        match self {
+            Moderation::Hide(_) => "comment.hide",
+            Moderation::Restore => "comment.restore",
+            Moderation::Approve => "comment.approve",
+            Moderation::Dismiss => "comment.dismiss_reports",
+        }
+    }
+}
+
+/// `Forbidden` unless the moderator moderates the subject's departments.
+fn require_moderator(
+    conn: &mut PgConnection,
+    grants: &[Grant],
+    subject: &Subject,
+) -> Result<Vec<i32>> {
+    let responsible = departments_of(conn, subject)?;
+    if rules::may_moderate(grants, &responsible) {
+        Ok(responsible)
+    } else {
+        Err(Error::Forbidden(crate::auth::roles::refusal(
+            Action::ModerateComments {
+                department: responsible.first().copied().unwrap_or(-1),
+            },
+        )))
+    }
+}
+
+/// Applies a moderation to a comment, with its audit entry; repeating one changes nothing.
+/// Hiding keeps the row and its text. Returns the subject.
+pub fn moderate(
+    conn: &mut PgConnection,
+    by: &Moderator<'_>,
+    comment: Uuid,
+    what: &Moderation,
+) -> Result<Subject> {
+    conn.transaction(|conn| {
+        let (subject, author) = comment_subject(conn, comment)?;
+        require_moderator(conn, by.grants, &subject)?;
+        let row = c::table.find(comment);
+        let now = by.now;
+        let resolve = |conn: &mut PgConnection, outcome: &str| -> Result<usize> {
+            Ok(diesel::update(
+                cr::table
+                    .filter(cr::comment_id.eq(comment))
+                    .filter(cr::resolved_at.is_null()),
+            )
+            .set((
+                cr::resolved_at.eq(now),
+                cr::resolved_by.eq(by.id),
+                cr::outcome.eq(outcome),
+            ))
+            .execute(conn)?)
+        };
+        let changed = match what {
+            Moderation::Hide(reason) => {
+                let n = diesel::update(row.filter(c::hidden_at.is_null()))
+                    .set((
+                        c::hidden_at.eq(now),
+                        c::hidden_reason.eq(reason),
+                        c::hidden_by.eq(by.id),
+                    ))
+                    .execute(conn)?;
+                resolve(conn, "hidden")?;
+                n
+            }
+            Moderation::Restore => diesel::update(row.filter(c::hidden_at.is_not_null()))
+                .set((
+                    c::hidden_at.eq(None::<DateTime<Utc>>),
+                    c::hidden_by.eq(by.id),
+                ))
+                .execute(conn)?,
+            Moderation::Approve => diesel::update(row.filter(c::pending))
+                .set((
+                    c::pending.eq(false),
+                    c::approved_at.eq(now),
+                    c::approved_by.eq(by.id),
+                ))
+                .execute(conn)?,
+            Moderation::Dismiss => resolve(conn, "dismissed")?,
+        };
+        if changed == 0 {
+            return Ok(subject);
+        }
+        audit::record(
+            conn,
+            Entry {
+                actor: Some(by.id),
+                action: what.audit_action(),
+                record: Some(("comment", comment.to_string())),
+                ip: by.ip,
+                details: match what {
+                    Moderation::Hide(reason) => json!({ "reason": reason }),
+                    _ => json!({}),
+                },
+            },
+        )?;
+        if let Moderation::Hide(reason) = what {
+            let title = title_of(conn, &subject)?;
+            let link = format!("{}{}", by.public_url.trim_end_matches('/'), subject.path());
+            notify_account(
+                conn,
+                by.public_url,
+                author,
+                "comment_hidden",
+                |_| json!({ "title": title, "link": link, "reason": reason }),
+            )?;
+        }
+        Ok(subject)
+    })
+}
+
+/// Turns pre-moderation of a subject on or off (moderators of its departments, or an admin).
+pub fn set_premoderation(
+    conn: &mut PgConnection,
+    by: &Moderator<'_>,
+    subject: &Subject,
+    on: bool,
+) -> Result<()> {
+    conn.transaction(|conn| {
+        require_moderator(conn, by.grants, subject)?;
+        let changed = if on {
+            diesel::insert_into(cp::table)
+                .values((
+                    cp::subject_type.eq(subject.kind()),
+                    cp::subject_id.eq(subject.key()),
+                    cp::enabled_by.eq(by.id),
+                ))
+                .on_conflict_do_nothing()
+                .execute(conn)?
+        } else {
+            diesel::delete(
+                cp::table
+                    .filter(cp::subject_type.eq(subject.kind()))
+                    .filter(cp::subject_id.eq(subject.key())),
+            )
+            .execute(conn)?
+        };
+        if changed > 0 {
+            audit::record(
+                conn,
+                Entry {
+                    actor: Some(by.id),
+                    action: if on {
+                        "comment.premoderation_on"
+                    } else {
+                        "comment.premoderation_off"
+                    },
+                    record: Some((subject.kind(), subject.key())),
+                    ip: by.ip,
+                    details: json!({}),
+                },
+            )?;
+        }
+        Ok(())
+    })
+}
