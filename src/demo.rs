@@ -41,7 +41,7 @@ const RESIDENTS: [(&str, &str); 8] = [
     ("nakamura", "中村 大輔"),
 ];
 
-fn setup(what: &str, message: String) -> Error {
+fn setup(what: &str, message: impl std::fmt::Display) -> Error {
     Error::Setup(format!("demo data ({what}): {message}"))
 }
 

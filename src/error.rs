@@ -1,6 +1,7 @@
 //! The one error type. Handlers return it; `web::errors` renders it as an HTML page or as
 //! RFC 9457 problem details, depending on where the request went. Users never see internals.
 
+use crate::refusal::{Message, Refusal};
 use actix_web::{http::StatusCode, HttpResponse, ResponseError};
 
 #[derive(Debug, thiserror::Error)]
@@ -11,6 +12,9 @@ pub enum Error {
     /// Input the user can fix; the message is shown to them (Japanese).
     #[error("{0}")]
     BadRequest(String),
+    /// Input the user can fix, said in their language at the edge.
+    #[error("refused: {0}")]
+    Refused(Refusal),
     /// Not allowed (a missing CSRF token, a role the person does not hold); the message is
     /// shown to them (Japanese).
     #[error("forbidden: {0}")]
@@ -41,13 +45,19 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+impl From<Refusal> for Error {
+    fn from(refusal: Refusal) -> Self {
+        Error::Refused(refusal)
+    }
+}
+
 /// What the error renderer needs to know, kept on the response so that the middleware can
 /// turn it into a page or problem details without knowing which handler failed.
 #[derive(Debug, Clone)]
 pub struct ErrorInfo {
     pub status: StatusCode,
-    /// Japanese message for the user, `None` for the status's standard message.
-    pub detail: Option<String>,
+    /// The message for the user, `None` for the status's standard message.
+    pub detail: Option<Message>,
 }
 
 impl From<diesel::r2d2::PoolError> for Error {
@@ -86,7 +96,7 @@ impl ResponseError for Error {
     fn status_code(&self) -> StatusCode {
         match self {
             Error::NotFound => StatusCode::NOT_FOUND,
-            Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::BadRequest(_) | Error::Refused(_) => StatusCode::BAD_REQUEST,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::LoginRequired { .. } => StatusCode::SEE_OTHER,
             Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -104,7 +114,8 @@ impl ResponseError for Error {
             tracing::error!(error = %self, "request failed");
         }
         let detail = match self {
-            Error::BadRequest(message) | Error::Forbidden(message) => Some(message.clone()),
+            Error::BadRequest(message) | Error::Forbidden(message) => Some(message.as_str().into()),
+            Error::Refused(refusal) => Some(refusal.clone().into()),
             _ => None,
         };
         let mut builder = HttpResponse::build(status);

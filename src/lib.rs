@@ -17,6 +17,7 @@ pub mod notify;
 pub mod orgs;
 pub mod plan;
 pub mod proposals;
+pub mod refusal;
 pub mod staff;
 pub mod tokens;
 pub mod wareki;

@@ -1,7 +1,8 @@
 //! What people type into organisation forms, parsed once into types that cannot be invalid.
-//! Each error is the Japanese message shown next to the field.
+//! Each error is the refusal shown next to the field.
 
 use crate::auth::fields::has_control;
+use crate::refusal::Refusal;
 use serde::Serialize;
 
 /// The kind of association (団体の種類).
@@ -53,12 +54,10 @@ impl Kind {
         Kind::ALL.into_iter().find(|k| k.code() == code)
     }
 
-    pub fn parse(raw: &str) -> Result<Kind, String> {
+    pub fn parse(raw: &str) -> Result<Kind, Refusal> {
         match raw.trim() {
-            "" => Err("団体の種類を選んでください。".into()),
-            code => {
-                Kind::from_code(code).ok_or_else(|| "団体の種類を一覧から選んでください。".into())
-            }
+            "" => Err(Refusal::new("msg.org_kind")),
+            code => Kind::from_code(code).ok_or_else(|| Refusal::new("msg.org_kind_list")),
         }
     }
 }
@@ -70,16 +69,17 @@ pub struct Name(String);
 impl Name {
     pub const MAX: usize = 100;
 
-    pub fn parse(raw: &str) -> Result<Name, String> {
+    pub fn parse(raw: &str) -> Result<Name, Refusal> {
+        const WHAT: &str = "label.org_name";
         let name = raw.trim();
         if name.is_empty() {
-            return Err("団体名を入力してください。".into());
+            return Err(Refusal::required(WHAT));
         }
         if name.chars().count() > Name::MAX {
-            return Err(format!("団体名は{}文字以内で入力してください。", Name::MAX));
+            return Err(Refusal::too_long(WHAT, Name::MAX));
         }
         if has_control(name) || name.contains(['\n', '\r', '\t']) {
-            return Err("団体名に使えない文字が含まれています。".into());
+            return Err(Refusal::bad_characters(WHAT));
         }
         Ok(Name(name.to_owned()))
     }
@@ -96,16 +96,14 @@ pub struct Description(String);
 impl Description {
     pub const MAX: usize = 2000;
 
-    pub fn parse(raw: &str) -> Result<Description, String> {
+    pub fn parse(raw: &str) -> Result<Description, Refusal> {
+        const WHAT: &str = "label.org_description";
         let text = raw.trim().replace("\r\n", "\n");
         if text.chars().count() > Description::MAX {
-            return Err(format!(
-                "活動内容は{}文字以内で入力してください。",
-                Description::MAX
-            ));
+            return Err(Refusal::too_long(WHAT, Description::MAX));
         }
         if has_control(&text) {
-            return Err("活動内容に使えない文字が含まれています。".into());
+            return Err(Refusal::bad_characters(WHAT));
         }
         Ok(Description(text))
     }
@@ -123,16 +121,14 @@ pub struct Contact(String);
 impl Contact {
     pub const MAX: usize = 200;
 
-    pub fn parse(raw: &str) -> Result<Contact, String> {
+    pub fn parse(raw: &str) -> Result<Contact, Refusal> {
+        const WHAT: &str = "label.org_contact";
         let text = raw.trim();
         if text.chars().count() > Contact::MAX {
-            return Err(format!(
-                "連絡先は{}文字以内で入力してください。",
-                Contact::MAX
-            ));
+            return Err(Refusal::too_long(WHAT, Contact::MAX));
         }
         if has_control(text) || text.contains(['\n', '\r', '\t']) {
-            return Err("連絡先に使えない文字が含まれています。".into());
+            return Err(Refusal::bad_characters(WHAT));
         }
         Ok(Contact(text.to_owned()))
     }
@@ -154,8 +150,11 @@ mod tests {
             assert!(kind.label_key().starts_with("orgs.kind."));
         }
         assert_eq!(Kind::parse(" npo "), Ok(Kind::Npo));
-        assert!(Kind::parse("").unwrap_err().contains("選んでください"));
-        assert!(Kind::parse("club").unwrap_err().contains("一覧から"));
+        assert_eq!(Kind::parse("").unwrap_err(), Refusal::new("msg.org_kind"));
+        assert_eq!(
+            Kind::parse("club").unwrap_err(),
+            Refusal::new("msg.org_kind_list")
+        );
         assert_eq!(serde_json::to_value(Kind::Jichikai).unwrap(), "jichikai");
     }
 
@@ -165,11 +164,15 @@ mod tests {
             Name::parse("  本庄駅北口自治会 ").unwrap().as_str(),
             "本庄駅北口自治会"
         );
-        assert!(Name::parse("   ").unwrap_err().contains("入力してください"));
+        assert_eq!(
+            Name::parse("   ").unwrap_err(),
+            Refusal::required("label.org_name")
+        );
         assert!(Name::parse(&"あ".repeat(100)).is_ok());
-        assert!(Name::parse(&"あ".repeat(101))
-            .unwrap_err()
-            .contains("100文字以内"));
+        assert_eq!(
+            Name::parse(&"あ".repeat(101)).unwrap_err(),
+            Refusal::too_long("label.org_name", 100)
+        );
         assert!(Name::parse("一行目\n二行目").is_err());
         assert!(Name::parse("名前\u{7}").is_err());
     }
@@ -184,9 +187,10 @@ mod tests {
             "清掃活動\n防犯パトロール"
         );
         assert!(Description::parse(&"あ".repeat(2000)).is_ok());
-        assert!(Description::parse(&"あ".repeat(2001))
-            .unwrap_err()
-            .contains("2000文字以内"));
+        assert_eq!(
+            Description::parse(&"あ".repeat(2001)).unwrap_err(),
+            Refusal::too_long("label.org_description", 2000)
+        );
         assert!(Description::parse("a\u{1b}b").is_err());
     }
 
@@ -197,9 +201,10 @@ mod tests {
             Contact::parse(" info@example.jp ").unwrap().as_str(),
             "info@example.jp"
         );
-        assert!(Contact::parse(&"x".repeat(201))
-            .unwrap_err()
-            .contains("200文字以内"));
+        assert_eq!(
+            Contact::parse(&"x".repeat(201)).unwrap_err(),
+            Refusal::too_long("label.org_contact", 200)
+        );
         assert!(Contact::parse("a\nb").is_err());
         assert!(Contact::parse("a\u{0}b").is_err());
     }

@@ -1,7 +1,7 @@
 //! Turns every failed response into something a person can read: an HTML page in their
 //! language, or RFC 9457 problem details under `/api/`. Never a stack trace.
 
-use super::i18n::{message, translate, Lang};
+use super::i18n::{said, translate, Lang};
 use super::inputs::KeptForm;
 use crate::error::ErrorInfo;
 use actix_web::body::{BoxBody, MessageBody};
@@ -43,7 +43,7 @@ pub async fn render_errors(
         .response()
         .extensions()
         .get::<ErrorInfo>()
-        .and_then(|info| info.detail.as_deref().map(|d| message(lang, d)));
+        .and_then(|info| info.detail.as_ref().map(|d| said(lang, d)));
     let wording = wording_status(status);
     let title = translate(lang, &format!("error.{wording}.title"), &[]);
     let detail =

@@ -1,13 +1,15 @@
 //! Form pages: what was typed (never a password) goes back into the form, and each field's
 //! message stands next to it.
 
+use crate::refusal::{Message, Refusal};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Default, Serialize)]
 pub struct FormPage {
     values: BTreeMap<String, String>,
-    errors: BTreeMap<String, String>,
+    /// Translated by `{{msg …}}` in the page's language.
+    errors: BTreeMap<String, Message>,
 }
 
 /// A form as first shown: nothing typed, no message.
@@ -24,14 +26,24 @@ impl FormPage {
     }
 
     /// The parsed value, or `None` with the message recorded for the field.
-    pub fn check<T>(&mut self, field: &str, parsed: Result<T, String>) -> Option<T> {
-        parsed.map_err(|message| self.fail(field, &message)).ok()
+    pub fn check<T, M: Into<Message>>(&mut self, field: &str, parsed: Result<T, M>) -> Option<T> {
+        parsed
+            .map_err(|message| self.say(field, message.into()))
+            .ok()
     }
 
+    /// Records the field's message, unless it has one already (the first is the one to fix).
     pub fn fail(&mut self, field: &str, message: &str) {
-        self.errors
-            .entry(field.to_owned())
-            .or_insert_with(|| message.to_owned());
+        self.say(field, message.into());
+    }
+
+    /// Records why the field was refused, unless it has a message already.
+    pub fn refuse(&mut self, field: &str, refusal: Refusal) {
+        self.say(field, refusal.into());
+    }
+
+    fn say(&mut self, field: &str, message: Message) {
+        self.errors.entry(field.to_owned()).or_insert(message);
     }
 
     pub fn is_untouched(&self) -> bool {
@@ -51,16 +63,16 @@ mod tests {
     fn keeps_values_and_the_first_message_per_field() {
         let mut page = FormPage::default();
         page.keep("email", "taro@example");
-        assert_eq!(
-            page.check("email", Err::<(), _>("形式が正しくありません".into())),
-            None
-        );
+        let refused = Refusal::new("msg.email_invalid");
+        assert_eq!(page.check("email", Err::<(), _>(refused)), None);
         page.fail("email", "二つ目");
-        assert_eq!(page.check("name", Ok::<_, String>(5)), Some(5));
+        assert_eq!(page.check("name", Ok::<_, Refusal>(5)), Some(5));
+        page.fail("kind", "団体の種類を選んでください。");
         assert!(page.has_errors());
         let json = serde_json::to_value(&page).unwrap();
         assert_eq!(json["values"]["email"], "taro@example");
-        assert_eq!(json["errors"]["email"], "形式が正しくありません");
+        assert_eq!(json["errors"]["email"]["refusal"], "msg.email_invalid");
+        assert_eq!(json["errors"]["kind"], "団体の種類を選んでください。");
         assert!(json["errors"].get("name").is_none());
     }
 }

@@ -1,6 +1,7 @@
 //! Interface strings in Japanese and English (`templates/i18n/*.toml`), and the page language.
 //! Japanese is the default; a cookie set from the language switch chooses English.
 
+use crate::refusal::{Arg, Message, Refusal};
 use actix_web::HttpRequest;
 use handlebars::{
     Context, Handlebars, Helper, HelperDef, RenderContext, RenderError, RenderErrorReason,
@@ -283,12 +284,53 @@ fn page_lang(ctx: &Context) -> Lang {
         .unwrap_or(Lang::Ja)
 }
 
-/// `{{msg form.errors.name}}`: a message made in Japanese, in the page's language ([`message`]).
+/// A refusal in `lang`: its key with its values, field names translated too.
+pub fn refusal(lang: Lang, refusal: &Refusal) -> String {
+    let params: Vec<(&str, String)> = refusal
+        .args()
+        .iter()
+        .map(|(name, arg)| match arg {
+            Arg::Text(text) => (*name, text.clone()),
+            Arg::Label(key) => (*name, t(lang, key)),
+        })
+        .collect();
+    translate(lang, refusal.key(), &params)
+}
+
+/// A message for a person in `lang`: a refusal by its key, older Japanese text through the
+/// catalogue ([`message`]).
+pub fn said(lang: Lang, said: &Message) -> String {
+    match said {
+        Message::Refusal(r) => refusal(lang, r),
+        Message::Text(text) => message(lang, text),
+    }
+}
+
+/// A refusal as templates receive it (`{"refusal": key, "args": {…}}`), in `lang`.
+fn refusal_value(lang: Lang, value: &serde_json::Value) -> Option<String> {
+    let key = value.get("refusal")?.as_str()?;
+    let args = value.get("args")?.as_object()?;
+    let params: Vec<(&str, String)> = args
+        .iter()
+        .map(|(name, arg)| {
+            let text = match (arg.get("label"), arg.get("text")) {
+                (Some(label), _) => t(lang, label.as_str().unwrap_or_default()),
+                (None, text) => text.and_then(|t| t.as_str()).unwrap_or_default().to_owned(),
+            };
+            (name.as_str(), text)
+        })
+        .collect();
+    Some(translate(lang, key, &params))
+}
+
+/// `{{msg form.errors.name}}`: a field's message in the page's language: a refusal by its key,
+/// older Japanese text through the catalogue ([`message`]).
 pub fn message_helper(lang: Lang, h: &Helper<'_>) -> Result<String, RenderError> {
-    let text = h
-        .param(0)
-        .and_then(|p| p.value().as_str())
-        .unwrap_or_default();
+    let value = h.param(0).map(|p| p.value());
+    if let Some(text) = value.and_then(|v| refusal_value(lang, v)) {
+        return Ok(text);
+    }
+    let text = value.and_then(|v| v.as_str()).unwrap_or_default();
     Ok(message(lang, text))
 }
 
@@ -327,14 +369,16 @@ pub fn assert_keys<'a>(prefix: &str, codes: impl IntoIterator<Item = &'a str>) {
 /// For tests: each message is made in Japanese and has an English translation with no
 /// Japanese left in it.
 #[cfg(test)]
-pub fn assert_english(messages: impl IntoIterator<Item = String>) {
+pub fn assert_english<M: Into<Message>>(messages: impl IntoIterator<Item = M>) {
     let japanese = |s: &str| {
         s.chars()
             .any(|c| matches!(c, '\u{3040}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}'))
     };
-    for text in messages {
-        assert!(japanese(&text), "made in Japanese: {text}");
-        let english = message(Lang::En, &text);
+    for message in messages {
+        let message = message.into();
+        let text = said(Lang::Ja, &message);
+        assert!(japanese(&text), "not in Japanese: {message} → {text}");
+        let english = said(Lang::En, &message);
         assert!(!japanese(&english), "{text} → {english}");
     }
 }
