@@ -58,14 +58,16 @@ pub(super) enum WorkForm {
 
 impl Forms {
     /// A change refused as a whole (say, an extension after the close), said at the top of
-    /// the page: its form may be gone from the page by now.
-    fn refusal(&self) -> Option<String> {
+    /// the page: its form may be gone from the page by now. Said by `{{msg refusal}}`.
+    fn refusal(&self) -> Option<Value> {
         [&self.announce, &self.correct, &self.extend, &self.withdraw]
             .into_iter()
             .find_map(|form| {
-                serde_json::to_value(form).ok()?["errors"]["form"]
-                    .as_str()
-                    .map(str::to_owned)
+                serde_json::to_value(form)
+                    .ok()?
+                    .get("errors")?
+                    .get("form")
+                    .cloned()
             })
     }
 
@@ -188,8 +190,8 @@ impl<'a> WorkPage<'a> {
                 "/staff/consultations/{}{anchor}",
                 self.id
             ))),
-            Err(Refused { field, message }) => {
-                page.fail(field, &message);
+            Err(Refused { field, refusal }) => {
+                page.refuse(field, refusal);
                 self.refused(form, page).await
             }
         }
