@@ -13,6 +13,7 @@ use crate::consultations::lifecycle::Change;
 use crate::consultations::model::{self, Consultation, Detail, Refused};
 use crate::consultations::period::{day_of, start_of_day, State};
 use crate::error::Result;
+use crate::refusal::Refusal;
 use crate::web::forms::FormPage;
 use crate::web::i18n::{t, translate, Lang};
 use crate::web::present::date;
@@ -39,8 +40,8 @@ struct Forms {
     extend: FormPage,
     withdraw: FormPage,
     /// Why a document (or, with `scan`, a scan) was refused.
-    upload: Option<String>,
-    scan: Option<String>,
+    upload: Option<Refusal>,
+    scan: Option<Refusal>,
 }
 
 /// The forms of the work page that post a change.
@@ -208,7 +209,7 @@ pub(in crate::consultations) async fn refused_upload(
     scan: bool,
     refusal: &crate::attachments::sniff::Refusal,
 ) -> Result<HttpResponse> {
-    let message = refusal.message();
+    let message = refusal.refusal();
     let forms = if scan {
         Forms {
             scan: Some(message),
