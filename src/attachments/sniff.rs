@@ -108,18 +108,17 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    pub fn message(&self) -> String {
+    /// What the page says, in the visitor's language at the edge.
+    pub fn refusal(&self) -> crate::refusal::Refusal {
+        use crate::refusal::Refusal as Said;
         match self {
-            Refusal::NoFile => "添付するファイルを選んでください。".into(),
-            Refusal::Type => {
-                "PDF または画像（PNG・JPEG・GIF・WebP）だけを添付できます。".into()
-            }
-            Refusal::Disguised { content, extension } => format!(
-                "ファイルの中身（{}）と名前の拡張子（.{extension}）が合いません。PDF または画像（PNG・JPEG・GIF・WebP）を、正しい拡張子の名前で添付してください。",
-                content.label()
-            ),
-            Refusal::TooLarge => format!("ファイルが大きすぎます（上限 {MAX_LABEL}）。"),
-            Refusal::TooMany => format!("添付できるのは {MAX_PER_OWNER} 件までです。"),
+            Refusal::NoFile => Said::new("msg.attachment_none"),
+            Refusal::Type => Said::new("msg.attachment_type"),
+            Refusal::Disguised { content, extension } => Said::new("msg.attachment_disguised")
+                .with("content", content.label())
+                .with("extension", extension),
+            Refusal::TooLarge => Said::new("msg.attachment_too_large").with("max", MAX_LABEL),
+            Refusal::TooMany => Said::new("msg.attachment_too_many").with("max", MAX_PER_OWNER),
         }
     }
 
@@ -378,23 +377,33 @@ mod tests {
 
     #[test]
     fn refusals_have_japanese_messages_and_statuses() {
+        use crate::web::i18n::{assert_english, refusal, Lang};
+        let ja = |r: &Refusal| refusal(Lang::Ja, &r.refusal());
         assert_eq!(
-            Refusal::Type.message(),
+            ja(&Refusal::Type),
             "PDF または画像（PNG・JPEG・GIF・WebP）だけを添付できます。"
         );
         assert_eq!(
-            Refusal::TooLarge.message(),
+            ja(&Refusal::TooLarge),
             "ファイルが大きすぎます（上限 10 MB）。"
         );
-        assert_eq!(Refusal::TooMany.message(), "添付できるのは 5 件までです。");
-        assert!(Refusal::NoFile.message().contains("選んでください"));
+        assert_eq!(ja(&Refusal::TooMany), "添付できるのは 5 件までです。");
+        assert_eq!(ja(&Refusal::NoFile), "添付するファイルを選んでください。");
         let disguised = Refusal::Disguised {
             content: Kind::Png,
             extension: "pdf".into(),
         };
-        assert!(disguised
-            .message()
-            .contains("（PNG）と名前の拡張子（.pdf）"));
+        assert!(ja(&disguised).contains("（PNG）と名前の拡張子（.pdf）"));
+        assert_english(
+            [
+                Refusal::NoFile,
+                Refusal::Type,
+                Refusal::TooLarge,
+                Refusal::TooMany,
+                disguised.clone(),
+            ]
+            .map(|r| r.refusal()),
+        );
         assert_eq!(Refusal::TooLarge.status(), StatusCode::PAYLOAD_TOO_LARGE);
         for r in [Refusal::NoFile, Refusal::Type, Refusal::TooMany, disguised] {
             assert_eq!(r.status(), StatusCode::BAD_REQUEST);

@@ -20,10 +20,7 @@ const DRAIN_MAX: usize = 4 * sniff::MAX_BYTES;
 /// The framework's reason (English, technical) goes to the log, not to the person.
 fn unreadable<E: std::fmt::Display>(e: E) -> Error {
     tracing::debug!(error = %e, "unreadable upload form");
-    Error::BadRequest(
-        "送信されたファイルを読み取れませんでした。ページを読み込み直して、もう一度お試しください。"
-            .into(),
-    )
+    Error::Refused(crate::refusal::Refusal::new("msg.upload_unreadable"))
 }
 
 /// Appends the field's bytes to `into` while they stay within `max`; `false` once over it (the

@@ -145,7 +145,7 @@ pub async fn list(
     let wanted = query
         .state
         .as_deref()
-        .map(|raw| raw.parse::<State>().map_err(Error::BadRequest))
+        .map(|raw| raw.parse::<State>().map_err(Error::Refused))
         .transpose()?;
     let now = state.clock.now();
     let rows = state.db(move |conn| model::public_list(conn, now)).await?;

@@ -11,6 +11,7 @@ use super::model::opinions::Opinion;
 use super::model::result::NewItem;
 use super::period::{day_of, start_of_day, Period};
 use crate::error::{Error, Result};
+use crate::refusal::Refusal;
 use chrono::{DateTime, Duration, Utc};
 use diesel::PgConnection;
 use uuid::Uuid;
@@ -19,8 +20,16 @@ fn setup(message: String) -> Error {
     Error::Setup(format!("demo data (consultations): {message}"))
 }
 
+/// A refusal of the demo data, said as a Japanese page would.
+fn refusal(refusal: Refusal) -> Error {
+    setup(crate::web::i18n::refusal(
+        crate::web::i18n::Lang::Ja,
+        &refusal,
+    ))
+}
+
 fn refused(r: model::Refused) -> Error {
-    setup(r.message)
+    refusal(r.refusal)
 }
 
 /// `residents` opine on line; `reviewer` of `department` types in paper and writes the result.
@@ -35,12 +44,12 @@ pub fn fill(
 ) -> Result<()> {
     let today = day_of(now);
     let period = |from: i64, to: i64| {
-        Period::new(today + Duration::days(from), today + Duration::days(to)).map_err(setup)
+        Period::new(today + Duration::days(from), today + Duration::days(to)).map_err(refusal)
     };
     // Saved and announced (公示) on the morning of the day before it opens.
     let save = |conn: &mut PgConnection, new: &NewConsultation| -> Result<i32> {
         let at = start_of_day(new.period.opens_on() - Duration::days(1)) + Duration::hours(9);
-        let id = model::drafts::create(conn, new, at, admin, None)?.map_err(|(_, m)| setup(m))?;
+        let id = model::drafts::create(conn, new, at, admin, None)?.map_err(refused)?;
         let change = Change {
             now: at,
             actor: admin,

@@ -1,7 +1,9 @@
 //! What the consultation forms send, parsed once: the consultation itself (staff), a
 //! submitted opinion (意見) and a paper opinion's channel and date. Pure: no database.
 
+use super::model::Refused;
 use super::period::{parse_day, Period};
+use crate::refusal::Refusal;
 use chrono::NaiveDate;
 
 /// The longest opinion, in characters.
@@ -56,34 +58,40 @@ impl Channel {
     }
 
     /// A channel staff may enter by hand: every one but the web form.
-    pub fn parse_offline(raw: &str) -> Result<Channel, String> {
+    pub fn parse_offline(raw: &str) -> Result<Channel, Refusal> {
         Channel::parse(raw.trim())
             .filter(|c| *c != Channel::Web)
-            .ok_or_else(|| "提出方法を選んでください。".to_owned())
+            .ok_or_else(|| Refusal::new("msg.channel_required"))
     }
 }
 
-/// Trimmed text of at most `max` characters; `what` names the field.
-pub fn text(raw: &str, what: &str, max: usize, required: bool) -> Result<Option<String>, String> {
+/// Trimmed text of at most `max` characters; `what` is the field's label key.
+pub fn text(
+    raw: &str,
+    what: &'static str,
+    max: usize,
+    required: bool,
+) -> Result<Option<String>, Refusal> {
     let value = raw.trim();
     if value.is_empty() {
         return if required {
-            Err(format!("{what}を入力してください。"))
+            Err(Refusal::required(what))
         } else {
             Ok(None)
         };
     }
     let count = value.chars().count();
     if count > max {
-        return Err(format!(
-            "{what}は{max}文字以内で入力してください（いま{count}文字です）。"
-        ));
+        return Err(Refusal::new("msg.too_long_now_consultation")
+            .label("what", what)
+            .with("max", max)
+            .with("count", count));
     }
     if value
         .chars()
         .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
     {
-        return Err(format!("{what}に使えない文字が含まれています。"));
+        return Err(Refusal::bad_characters(what));
     }
     Ok(Some(value.to_owned()))
 }
@@ -97,11 +105,11 @@ pub struct Section {
 
 /// The draft's sections from the staff form: each starts with a line `## 見出し`; the lines
 /// after it, up to the next heading, are its text. Empty input: no sections.
-pub fn sections(raw: &str) -> Result<Vec<Section>, String> {
+pub fn sections(raw: &str) -> Result<Vec<Section>, Refusal> {
     let mut out: Vec<Section> = Vec::new();
     for line in raw.lines() {
         if let Some(heading) = line.trim_start().strip_prefix("## ") {
-            let heading = text(heading, "項目の見出し", 200, true)?.unwrap_or_default();
+            let heading = text(heading, "label.section_heading", 200, true)?.unwrap_or_default();
             out.push(Section {
                 heading,
                 body: String::new(),
@@ -110,34 +118,32 @@ pub fn sections(raw: &str) -> Result<Vec<Section>, String> {
             section.body.push_str(line.trim_end());
             section.body.push('\n');
         } else if !line.trim().is_empty() {
-            return Err("案の本文は「## 見出し」の行で始めてください。".into());
+            return Err(Refusal::new("msg.sections_heading_first"));
         }
     }
     for section in &mut out {
         section.body = section.body.trim().to_owned();
         if section.body.chars().count() > 20000 {
-            return Err(format!(
-                "項目「{}」の本文は20,000文字以内にしてください。",
-                section.heading
-            ));
+            return Err(Refusal::new("msg.section_body_long").with("heading", &section.heading));
         }
     }
     Ok(out)
 }
 
-/// The period from the form's two dates and the reason for a short one. Each message belongs
+/// The period from the form's two dates and the reason for a short one. Each refusal belongs
 /// to its field: `opens_on`, `closes_on` or `short_period_reason`.
 pub fn period(
     opens_on: &str,
     closes_on: &str,
     reason: &str,
-) -> Result<(Period, Option<String>), (&'static str, String)> {
-    let opens: NaiveDate = parse_day(opens_on, "開始日").map_err(|m| ("opens_on", m))?;
-    let closes: NaiveDate = parse_day(closes_on, "締切日").map_err(|m| ("closes_on", m))?;
-    let period = Period::new(opens, closes).map_err(|m| ("closes_on", m))?;
+) -> Result<(Period, Option<String>), Refused> {
+    let at = |field| move |refusal| Refused { field, refusal };
+    let opens: NaiveDate = parse_day(opens_on, "label.opens_on").map_err(at("opens_on"))?;
+    let closes: NaiveDate = parse_day(closes_on, "label.closes_on").map_err(at("closes_on"))?;
+    let period = Period::new(opens, closes).map_err(at("closes_on"))?;
     let reason = period
         .short_reason(reason)
-        .map_err(|m| ("short_period_reason", m))?;
+        .map_err(at("short_period_reason"))?;
     Ok((period, reason))
 }
 
@@ -158,19 +164,21 @@ mod tests {
 
     #[test]
     fn text_is_trimmed_and_limited() {
-        assert_eq!(text(" 意見 ", "意見", 10, true), Ok(Some("意見".into())));
-        assert_eq!(text("  ", "意見", 10, false), Ok(None));
-        assert!(text("", "意見", 10, true)
-            .unwrap_err()
-            .contains("意見を入力"));
-        let long = text(&"あ".repeat(11), "意見", 10, true).unwrap_err();
-        assert!(
-            long.contains("10文字以内") && long.contains("11文字"),
-            "{long}"
-        );
-        assert!(text("a\u{0}b", "意見", 10, true).is_err());
+        const WHAT: &str = "label.opinion";
+        assert_eq!(text(" 意見 ", WHAT, 10, true), Ok(Some("意見".into())));
+        assert_eq!(text("  ", WHAT, 10, false), Ok(None));
+        assert_eq!(text("", WHAT, 10, true), Err(Refusal::required(WHAT)));
+        let long = text(&"あ".repeat(11), WHAT, 10, true).unwrap_err();
         assert_eq!(
-            text("一行\n二行", "意見", 10, true),
+            crate::web::i18n::refusal(crate::web::i18n::Lang::Ja, &long),
+            "意見は10文字以内で入力してください（いま11文字です）。"
+        );
+        assert_eq!(
+            text("a\u{0}b", WHAT, 10, true),
+            Err(Refusal::bad_characters(WHAT))
+        );
+        assert_eq!(
+            text("一行\n二行", WHAT, 10, true),
             Ok(Some("一行\n二行".into()))
         );
     }
@@ -202,16 +210,11 @@ mod tests {
     fn periods_name_the_field_at_fault() {
         let (p, reason) = period("2026-12-01", "2026-12-30", "").unwrap();
         assert_eq!((p.days(), reason), (30, None));
-        assert_eq!(period("", "2026-12-30", "").unwrap_err().0, "opens_on");
-        assert_eq!(period("2026-12-01", "", "").unwrap_err().0, "closes_on");
-        assert_eq!(
-            period("2026-12-02", "2026-12-01", "").unwrap_err().0,
-            "closes_on"
-        );
-        assert_eq!(
-            period("2026-12-01", "2026-12-10", "").unwrap_err().0,
-            "short_period_reason"
-        );
+        let field = |opens, closes| period(opens, closes, "").unwrap_err().field;
+        assert_eq!(field("", "2026-12-30"), "opens_on");
+        assert_eq!(field("2026-12-01", ""), "closes_on");
+        assert_eq!(field("2026-12-02", "2026-12-01"), "closes_on");
+        assert_eq!(field("2026-12-01", "2026-12-10"), "short_period_reason");
         let (_, reason) = period("2026-12-01", "2026-12-10", "急ぐため").unwrap();
         assert_eq!(reason.as_deref(), Some("急ぐため"));
     }
@@ -224,11 +227,12 @@ mod tests {
             Channel::ALL.into_iter().map(|c| c.code()),
         );
         assert_english([
-            text("", "意見", 10, true).unwrap_err(),
-            text(&"あ".repeat(11), "団体名", 10, true).unwrap_err(),
+            text("", "label.opinion", 10, true).unwrap_err(),
+            text(&"あ".repeat(11), "label.org_name", 10, true).unwrap_err(),
             Channel::parse_offline("web").unwrap_err(),
             sections("本文だけ").unwrap_err(),
-            text("", "項目の見出し", 200, true).unwrap_err(),
+            sections(&format!("## 1\n{}", "あ".repeat(20001))).unwrap_err(),
+            text("", "label.section_heading", 200, true).unwrap_err(),
         ]);
     }
 }

@@ -7,6 +7,7 @@ use super::model::opinions::Opinion;
 use super::model::{self, Consultation, Detail, Notice};
 use super::period::{start_of_day, State};
 use crate::error::{Error, Result};
+use crate::refusal::Refusal;
 use crate::web::forms::FormPage;
 use crate::web::forms::TokenQuery;
 use crate::web::i18n::t;
@@ -142,13 +143,21 @@ pub(super) fn identity(
 ) -> Option<(Option<String>, Option<String>, Option<String>)> {
     let organisation = page.check(
         "organisation",
-        fields::text(organisation, "団体名", 200, false),
+        fields::text(organisation, "label.org_name", 200, false),
     )?;
     let name = page.check(
         "name",
-        fields::text(name, "氏名", 200, required && organisation.is_none()),
+        fields::text(
+            name,
+            "label.real_name",
+            200,
+            required && organisation.is_none(),
+        ),
     );
-    let address = page.check("address", fields::text(address, "住所", 400, required));
+    let address = page.check(
+        "address",
+        fields::text(address, "label.address", 400, required),
+    );
     Some((name?, address?, organisation))
 }
 
@@ -162,7 +171,7 @@ pub(super) fn section(page: &mut FormPage, raw: &str) -> Option<Option<i32>> {
         "section",
         raw.parse::<i32>()
             .map(Some)
-            .map_err(|_| "意見の対象となる項目を選び直してください。".to_owned()),
+            .map_err(|_| Refusal::new("msg.opinion_section")),
     )
 }
 
@@ -336,7 +345,10 @@ pub async fn submit(
     let now = state.clock.now();
     let mut form = FormPage::default();
     posted.keep(&mut form);
-    let body = form.check("body", fields::text(&posted.body, "意見", MAX_BODY, true));
+    let body = form.check(
+        "body",
+        fields::text(&posted.body, "label.opinion", MAX_BODY, true),
+    );
     let section = section(&mut form, &posted.section);
     let who = identity(
         &mut form,
@@ -384,7 +396,7 @@ pub async fn submit(
             ))
             .finish()),
         Err(refused) => {
-            form.fail(refused.field, &refused.message);
+            form.refuse(refused.field, refused.refusal);
             let status = if refused.field == "body" {
                 StatusCode::CONFLICT
             } else {
@@ -624,8 +636,9 @@ mod tests {
         let mut page = FormPage::default();
         assert_eq!(identity(&mut page, true, "", "", ""), None);
         let errors = serde_json::to_value(&page).unwrap()["errors"].clone();
-        assert!(errors["name"].as_str().unwrap().contains("氏名"));
-        assert!(errors["address"].as_str().unwrap().contains("住所"));
+        let required = |label| serde_json::to_value(Refusal::required(label)).unwrap();
+        assert_eq!(errors["name"], required("label.real_name"));
+        assert_eq!(errors["address"], required("label.address"));
         let mut page = FormPage::default();
         assert_eq!(
             identity(&mut page, false, "", "", ""),

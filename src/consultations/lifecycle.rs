@@ -14,6 +14,7 @@ use crate::db::schema::{
     consultation_sections as cs, consultations as c,
 };
 use crate::error::Result;
+use crate::refusal::Refusal;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde_json::json;
@@ -56,20 +57,28 @@ pub fn announce(conn: &mut PgConnection, id: i32, at: Change) -> Result<Result<(
     conn.transaction(|conn| {
         let current = lock(conn, id)?;
         if current.state(at.now) != State::Draft {
-            return refused("form", "この意見公募は公示済みです。");
+            return refused("form", Refusal::new("msg.announced_already"));
         }
-        if let Err(message) = current.period.not_over(at.now) {
-            return refused("announce", format!("{message}（編集で締切日を変えてから公示してください。）"));
+        if current.period.not_over(at.now).is_err() {
+            let last_day = crate::wareki::date_ja(current.period.last_day_at());
+            return refused(
+                "announce",
+                Refusal::new("msg.announce_closes_passed").with("date", last_day),
+            );
         }
         let period = current.period.announced_on(day_of(at.now));
         let reason = current.short_period_reason.as_deref().unwrap_or_default();
         let reason = match period.short_reason(reason) {
             Ok(reason) => reason,
-            Err(message) => {
-                return refused(
-                    "announce",
-                    format!("開始日が過ぎているため、今日公示すると開始日は今日になります。{message}（編集で締切日を延ばすか、理由を入力してください。）"),
-                )
+            // The saved reason was checked: what fails now is the period cut short.
+            Err(refusal) => {
+                let refusal = match refusal.key() {
+                    "msg.short_period_reason" => {
+                        Refusal::new("msg.announce_short_period").with("days", period.days())
+                    }
+                    _ => Refusal::new("msg.announce_reason_long"),
+                };
+                return refused("announce", refusal);
             }
         };
         diesel::update(c::table.filter(c::id.eq(id)))
@@ -102,15 +111,9 @@ fn amendable(
     let current = lock(conn, id)?;
     match current.state(now) {
         state if state.is_amendable() => Ok(Ok(current)),
-        State::Draft => refused(
-            "form",
-            "公示前の意見公募は、お知らせを出さずに編集できます。",
-        ),
-        State::Withdrawn => refused("form", "中止した意見公募は変更できません。"),
-        _ => refused(
-            "form",
-            "募集が終わった意見公募は、訂正・延長・中止できません。",
-        ),
+        State::Draft => refused("form", Refusal::new("msg.amend_draft")),
+        State::Withdrawn => refused("form", Refusal::new("msg.amend_withdrawn")),
+        _ => refused("form", Refusal::new("msg.amend_over")),
     }
 }
 
@@ -235,7 +238,7 @@ pub fn correct(
         if let Some(number) = removed_with_opinions.first() {
             return refused(
                 "sections",
-                format!("項目{number}には意見が寄せられているため、削除できません。見出しと本文を訂正してください。"),
+                Refusal::new("msg.section_has_opinions").with("number", number),
             );
         }
         let measures: i64 = cm::table
@@ -243,7 +246,7 @@ pub fn correct(
             .count()
             .get_result(conn)?;
         if measures == 0 && kept == 0 {
-            return refused("sections", "案の本文（項目）を入力してください。");
+            return refused("sections", Refusal::required("label.draft_sections"));
         }
         diesel::update(c::table.filter(c::id.eq(id)))
             .set((
@@ -300,12 +303,12 @@ pub fn extend(
     amend(conn, id, at, public_url, |conn, current| {
         let period = match current.period.extended(closes_on) {
             Ok(period) => period,
-            Err(message) => return refused("closes_on", message),
+            Err(refusal) => return refused("closes_on", refusal),
         };
         let short = current.short_period_reason.as_deref().unwrap_or_default();
         let short = match period.short_reason(short) {
             Ok(short) => short,
-            Err(message) => return refused("closes_on", message),
+            Err(refusal) => return refused("closes_on", refusal),
         };
         diesel::update(c::table.filter(c::id.eq(id)))
             .set((

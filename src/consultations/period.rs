@@ -6,6 +6,7 @@
 //! 30 December. It is stored as days; [`Period::closes_at`] is the exclusive end, 00:00 JST of
 //! the next day, so "in time" is `opens_at <= at < closes_at` with nothing lost to rounding.
 
+use crate::refusal::Refusal;
 use crate::wareki::jst;
 use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Utc};
 
@@ -83,7 +84,7 @@ pub struct Milestones {
 }
 
 impl std::str::FromStr for State {
-    type Err = String;
+    type Err = Refusal;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         // A draft is never public, so it is no state anyone can ask for.
@@ -91,11 +92,7 @@ impl std::str::FromStr for State {
             .into_iter()
             .filter(|state| state.is_public())
             .find(|state| state.as_str() == s)
-            .ok_or_else(|| {
-                format!(
-                    "状態「{s}」は scheduled・open・closed・withdrawn・result_published のいずれかです。"
-                )
-            })
+            .ok_or_else(|| Refusal::new("msg.state_unknown").with("state", s))
     }
 }
 
@@ -120,21 +117,21 @@ pub fn day_of(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&jst()).date_naive()
 }
 
-/// A date as a form sends it (`2026-12-01`); `what` names the field in the message.
-pub fn parse_day(raw: &str, what: &str) -> Result<NaiveDate, String> {
+/// A date as a form sends it (`2026-12-01`); `what` is the field's label key.
+pub fn parse_day(raw: &str, what: &'static str) -> Result<NaiveDate, Refusal> {
     let raw = raw.trim();
     if raw.is_empty() {
-        return Err(format!("{what}を入力してください。"));
+        return Err(Refusal::required(what));
     }
     NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .map_err(|_| format!("{what}は「2026-12-01」の形で入力してください。"))
+        .map_err(|_| Refusal::new("msg.day_format").label("what", what))
 }
 
 impl Period {
     /// Refuses a last day before the first.
-    pub fn new(opens_on: NaiveDate, closes_on: NaiveDate) -> Result<Period, String> {
+    pub fn new(opens_on: NaiveDate, closes_on: NaiveDate) -> Result<Period, Refusal> {
         if closes_on < opens_on {
-            return Err("締切日は開始日と同じ日か、それより後にしてください。".into());
+            return Err(Refusal::new("msg.closes_before_opens"));
         }
         Ok(Period {
             opens_on,
@@ -176,14 +173,16 @@ impl Period {
     }
 
     /// Refuses a period whose last day is over at `now`: nobody could send an opinion in it.
-    pub fn not_over(&self, now: DateTime<Utc>) -> Result<(), String> {
+    pub fn not_over(&self, now: DateTime<Utc>) -> Result<(), Refusal> {
         if now < self.closes_at() {
             return Ok(());
         }
-        Err(format!(
-            "締切日（{}）が過ぎています。意見を募集できるよう、今日以降の日にしてください。",
-            crate::wareki::date_ja(self.last_day_at())
-        ))
+        Err(Refusal::new("msg.closes_passed").with("date", self.last_day_ja()))
+    }
+
+    /// The last day as the messages say it (令和8年12月30日).
+    fn last_day_ja(&self) -> String {
+        crate::wareki::date_ja(self.last_day_at())
     }
 
     /// The period as announced on `today`: the period counts from the announcement (公示の日),
@@ -196,12 +195,9 @@ impl Period {
     }
 
     /// The period with its last day moved to `closes_on` (延長): later only, never earlier.
-    pub fn extended(&self, closes_on: NaiveDate) -> Result<Period, String> {
+    pub fn extended(&self, closes_on: NaiveDate) -> Result<Period, Refusal> {
         if closes_on <= self.closes_on {
-            return Err(format!(
-                "締切日は今の締切日（{}）より後の日にしてください。締切の延長だけができ、短縮はできません。",
-                crate::wareki::date_ja(self.last_day_at())
-            ));
+            return Err(Refusal::new("msg.extend_later_only").with("date", self.last_day_ja()));
         }
         Ok(Period {
             opens_on: self.opens_on,
@@ -210,19 +206,16 @@ impl Period {
     }
 
     /// The reason for a period under [`MIN_DAYS`], required then and dropped otherwise.
-    pub fn short_reason(&self, reason: &str) -> Result<Option<String>, String> {
+    pub fn short_reason(&self, reason: &str) -> Result<Option<String>, Refusal> {
         let reason = reason.trim();
         if self.days() >= MIN_DAYS {
             return Ok(None);
         }
         if reason.is_empty() {
-            return Err(format!(
-                "意見の募集期間が{}日間で、30日未満です。30日未満とする理由を入力してください（行政手続法第40条）。",
-                self.days()
-            ));
+            return Err(Refusal::new("msg.short_period_reason").with("days", self.days()));
         }
         if reason.chars().count() > 1000 {
-            return Err("理由は1,000文字以内で入力してください。".into());
+            return Err(Refusal::new("msg.short_period_reason_long"));
         }
         Ok(Some(reason.to_owned()))
     }
@@ -263,6 +256,11 @@ pub fn fiscal_year_days(year: i32) -> (NaiveDate, NaiveDate) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The refusal as a Japanese page says it.
+    fn ja(refusal: &Refusal) -> String {
+        crate::web::i18n::refusal(crate::web::i18n::Lang::Ja, refusal)
+    }
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -413,10 +411,9 @@ mod tests {
     fn a_period_over_is_refused_and_one_announced_late_starts_that_day() {
         let p = december();
         assert_eq!(p.not_over(jst_at(2026, 12, 30, 23, 59, 59)), Ok(()));
-        let message = p.not_over(jst_at(2026, 12, 31, 0, 0, 0)).unwrap_err();
-        assert!(
-            message.contains("令和8年12月30日") && message.contains("過ぎています"),
-            "{message}"
+        assert_eq!(
+            ja(&p.not_over(jst_at(2026, 12, 31, 0, 0, 0)).unwrap_err()),
+            "締切日（令和8年12月30日）が過ぎています。意見を募集できるよう、今日以降の日にしてください。"
         );
         assert_eq!(
             p.announced_on(day(2026, 11, 20)),
@@ -446,10 +443,9 @@ mod tests {
         );
         assert!(longer.contains(jst_at(2027, 1, 15, 23, 59, 59)));
         for shorter in [day(2026, 12, 30), day(2026, 12, 20)] {
-            let message = p.extended(shorter).unwrap_err();
-            assert!(
-                message.contains("短縮はできません") && message.contains("令和8年12月30日"),
-                "{message}"
+            assert_eq!(
+                p.extended(shorter).unwrap_err(),
+                Refusal::new("msg.extend_later_only").with("date", "令和8年12月30日")
             );
         }
         let short = Period::new(day(2026, 12, 1), day(2026, 12, 20)).unwrap();
@@ -477,7 +473,7 @@ mod tests {
         );
         let short = Period::new(day(2026, 12, 1), day(2026, 12, 29)).unwrap();
         assert_eq!(short.days(), 29);
-        let message = short.short_reason(" ").unwrap_err();
+        let message = ja(&short.short_reason(" ").unwrap_err());
         assert!(
             message.contains("29日間") && message.contains("理由"),
             "{message}"
@@ -493,20 +489,27 @@ mod tests {
 
     #[test]
     fn close_before_open_is_refused() {
-        let message = Period::new(day(2026, 12, 2), day(2026, 12, 1)).unwrap_err();
-        assert!(message.contains("締切日"), "{message}");
+        assert_eq!(
+            Period::new(day(2026, 12, 2), day(2026, 12, 1)),
+            Err(Refusal::new("msg.closes_before_opens"))
+        );
     }
 
     #[test]
     fn days_parse_from_forms() {
-        assert_eq!(parse_day(" 2026-12-01 ", "開始日"), Ok(day(2026, 12, 1)));
-        assert!(parse_day("", "開始日")
-            .unwrap_err()
-            .contains("開始日を入力"));
-        assert!(parse_day("12/1", "締切日")
-            .unwrap_err()
-            .contains("締切日は"));
-        assert!(parse_day("2026-02-30", "締切日").is_err());
+        assert_eq!(
+            parse_day(" 2026-12-01 ", "label.opens_on"),
+            Ok(day(2026, 12, 1))
+        );
+        assert_eq!(
+            ja(&parse_day("", "label.opens_on").unwrap_err()),
+            "開始日を入力してください。"
+        );
+        assert_eq!(
+            ja(&parse_day("12/1", "label.closes_on").unwrap_err()),
+            "締切日は「2026-12-01」の形で入力してください。"
+        );
+        assert!(parse_day("2026-02-30", "label.closes_on").is_err());
     }
 
     #[test]
@@ -542,8 +545,8 @@ mod tests {
         let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
         let short = Period::new(day(2026, 12, 1), day(2026, 12, 10)).unwrap();
         assert_english([
-            parse_day("", "開始日").unwrap_err(),
-            parse_day("12/1", "締切日").unwrap_err(),
+            parse_day("", "label.opens_on").unwrap_err(),
+            parse_day("12/1", "label.closes_on").unwrap_err(),
             Period::new(day(2026, 12, 2), day(2026, 12, 1)).unwrap_err(),
             short.short_reason("").unwrap_err(),
             short.short_reason(&"あ".repeat(1001)).unwrap_err(),

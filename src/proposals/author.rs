@@ -202,7 +202,10 @@ pub async fn attach(
                 &state,
                 &viewer,
                 id,
-                Some(refusal.message()),
+                Some(crate::web::i18n::refusal(
+                    crate::web::i18n::Lang::Ja,
+                    &refusal.refusal(),
+                )),
                 refusal.status(),
             )
             .await

@@ -1,6 +1,6 @@
 //! Saving a draft (公示前) and editing it while it is one.
 
-use super::lock;
+use super::{lock, refused, Refused};
 use crate::audit::{self, Entry};
 use crate::consultations::fields::Section;
 use crate::consultations::period::{Period, State};
@@ -9,6 +9,7 @@ use crate::db::schema::{
     measures,
 };
 use crate::error::Result;
+use crate::refusal::Refusal;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde_json::json;
@@ -27,34 +28,31 @@ pub struct NewConsultation {
 }
 
 /// What must hold of a new or edited draft: its period is not over at `now`, its department
-/// and measures exist, and something is consulted on. The field at fault and the message.
+/// and measures exist, and something is consulted on.
 fn check(
     conn: &mut PgConnection,
     new: &NewConsultation,
     now: DateTime<Utc>,
-) -> Result<Result<(), (&'static str, String)>> {
-    if let Err(message) = new.period.not_over(now) {
-        return Ok(Err(("closes_on", message)));
+) -> Result<Result<(), Refused>> {
+    if let Err(refusal) = new.period.not_over(now) {
+        return refused("closes_on", refusal);
     }
     let department: bool = diesel::select(diesel::dsl::exists(
         departments::table.filter(departments::id.eq(new.department_id)),
     ))
     .get_result(conn)?;
     if !department {
-        return Ok(Err(("department", "担当課を選んでください。".into())));
+        return refused("department", Refusal::new("msg.department_choose"));
     }
     let known: i64 = measures::table
         .filter(measures::code.eq_any(&new.measures))
         .count()
         .get_result(conn)?;
     if known != new.measures.len() as i64 {
-        return Ok(Err(("measures", "施策の番号が見つかりません。".into())));
+        return refused("measures", Refusal::new("msg.measure_not_found"));
     }
     if new.measures.is_empty() && new.sections.is_empty() {
-        return Ok(Err((
-            "measures",
-            "意見を求める施策を選ぶか、案の本文（項目）を入力してください。".into(),
-        )));
+        return refused("measures", Refusal::new("msg.consultation_subject"));
     }
     Ok(Ok(()))
 }
@@ -128,8 +126,7 @@ fn write_contents(
 }
 
 /// Changes a draft (公示前); once announced, the text changes only by a correction (正誤) and
-/// the deadline only by an extension, each with its public notice. The field at fault and the
-/// message otherwise.
+/// the deadline only by an extension, each with its public notice.
 pub fn update(
     conn: &mut PgConnection,
     id: i32,
@@ -137,11 +134,11 @@ pub fn update(
     now: DateTime<Utc>,
     actor: Uuid,
     ip: Option<&str>,
-) -> Result<Result<(), (&'static str, String)>> {
+) -> Result<Result<(), Refused>> {
     conn.transaction(|conn| {
         let current = lock(conn, id)?;
         if current.state(now) != State::Draft {
-            return Ok(Err(("form", NOT_A_DRAFT.into())));
+            return refused("form", not_a_draft());
         }
         if let Err(refused) = check(conn, new, now)? {
             return Ok(Err(refused));
@@ -155,7 +152,9 @@ pub fn update(
 }
 
 /// Why a consultation once announced is not edited as a draft.
-pub const NOT_A_DRAFT: &str = "公示した意見公募は編集できません。本文の訂正は「正誤」で、締切日は「締切の延長」で、お知らせとともに変更してください。";
+pub fn not_a_draft() -> Refusal {
+    Refusal::new("msg.not_a_draft")
+}
 
 /// Saves a consultation as a draft (公示前), seen by staff only until it is announced
 /// (`lifecycle::announce`); refuses a period over at `now` and an unknown department or
@@ -166,7 +165,7 @@ pub fn create(
     now: DateTime<Utc>,
     actor: Uuid,
     ip: Option<&str>,
-) -> Result<Result<i32, (&'static str, String)>> {
+) -> Result<Result<i32, Refused>> {
     conn.transaction(|conn| {
         if let Err(refused) = check(conn, new, now)? {
             return Ok(Err(refused));

@@ -23,6 +23,7 @@ use crate::db::schema::{
     consultation_sections as cs, consultations as c, departments, measures,
 };
 use crate::error::{Error, Result};
+use crate::refusal::Refusal;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use std::collections::HashMap;
@@ -78,7 +79,7 @@ fn from_row(r: Row) -> Result<Consultation> {
         department_id: r.2,
         department: r.3,
         summary: r.4,
-        period: Period::new(r.5, r.6).map_err(Error::Internal)?,
+        period: Period::new(r.5, r.6).map_err(|r| Error::Internal(r.to_string()))?,
         short_period_reason: r.7,
         identity_required: r.8,
         published_at: r.9,
@@ -277,21 +278,15 @@ pub fn detail(conn: &mut PgConnection, id: i32) -> Result<Option<Detail>> {
     }))
 }
 
-/// Why an opinion was not recorded; the message says what to do.
-#[derive(Debug)]
+/// Why a change or an opinion was refused, and the form field it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refused {
     pub field: &'static str,
-    pub message: String,
+    pub refusal: Refusal,
 }
 
-pub(super) fn refused<T>(
-    field: &'static str,
-    message: impl Into<String>,
-) -> Result<Result<T, Refused>> {
-    Ok(Err(Refused {
-        field,
-        message: message.into(),
-    }))
+pub(super) fn refused<T>(field: &'static str, refusal: Refusal) -> Result<Result<T, Refused>> {
+    Ok(Err(Refused { field, refusal }))
 }
 
 /// The consultation, its row locked until the transaction ends: changes to one consultation

@@ -13,6 +13,7 @@ use crate::db::schema::{
     consultation_comments as cc, consultation_result_items as ri, consultation_sections as cs,
 };
 use crate::error::Result;
+use crate::refusal::Refusal;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde_json::json;
@@ -74,7 +75,7 @@ pub fn submit(
             ))
             .get_result(conn)?;
             if !known {
-                return refused("section", "意見の対象となる項目を選び直してください。");
+                return refused("section", Refusal::new("msg.opinion_section"));
             }
         }
         let (number, token) = record(conn, &consultation, opinion, ip)?;
@@ -105,16 +106,11 @@ fn in_time(
     let at = opinion.received_at;
     let state = consultation.state(now);
     match (state, consultation.withdrawn_at) {
-        (State::Draft, _) => {
-            return refused("body", "公示前の意見公募には意見を記録できません。")
-        }
+        (State::Draft, _) => return refused("body", Refusal::new("msg.opinion_draft")),
         (State::Withdrawn, Some(at)) => {
             return refused(
                 "body",
-                format!(
-                    "この意見募集は{}に中止しました。意見は受け付けられませんでした。入力した内容は下に残っています。",
-                    crate::wareki::date_ja(at)
-                ),
+                Refusal::new("msg.opinion_withdrawn").with("date", crate::wareki::date_ja(at)),
             )
         }
         (State::Open, _) => {}
@@ -122,27 +118,20 @@ fn in_time(
         (State::Scheduled, _) => {
             return refused(
                 "body",
-                format!(
-                    "この意見募集は{}から受け付けます。まだ提出できません。",
-                    crate::wareki::date_ja(period.opens_at())
-                ),
+                Refusal::new("msg.opinion_not_yet")
+                    .with("date", crate::wareki::date_ja(period.opens_at())),
             )
         }
         _ => {
             return refused(
                 "body",
-                format!(
-                    "この意見募集は{}の23時59分59秒（日本時間）で締め切りました。意見は受け付けられませんでした。入力した内容は下に残っています。",
-                    crate::wareki::date_ja(period.last_day_at())
-                ),
+                Refusal::new("msg.opinion_closed")
+                    .with("date", crate::wareki::date_ja(period.last_day_at())),
             )
         }
     }
     if !period.contains(at) || at > now {
-        return refused(
-            "received_on",
-            "受付日は意見募集の期間内（今日まで）の日付にしてください。",
-        );
+        return refused("received_on", Refusal::new("msg.received_on_range"));
     }
     Ok(Ok(()))
 }

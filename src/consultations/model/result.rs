@@ -3,7 +3,7 @@
 //! and the counts kept with it.
 
 use super::emails::tell;
-use super::{lock, Consultation, Refused};
+use super::{lock, refused, Consultation, Refused};
 use crate::audit::{self, Entry};
 use crate::consultations::fields::Channel;
 use crate::consultations::period::State;
@@ -11,6 +11,7 @@ use crate::db::schema::{
     consultation_comments as cc, consultation_result_items as ri, consultations as c,
 };
 use crate::error::{Error, Result};
+use crate::refusal::Refusal;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde_json::json;
@@ -53,20 +54,22 @@ pub struct NewItem {
 
 /// The consultation, locked, once it has closed: its result is written only then, and never
 /// for one that was not announced or was withdrawn.
+/// No opinion of this consultation has the receipt number `receipt`.
+fn unknown_receipt(receipt: impl std::fmt::Display) -> Refusal {
+    Refusal::new("msg.receipt_unknown").with("receipt", receipt)
+}
+
 fn closed(conn: &mut PgConnection, id: i32, now: DateTime<Utc>) -> Result<Consultation> {
     let consultation = lock(conn, id)?;
     let state = consultation.state(now);
     if state.takes_result() {
         return Ok(consultation);
     }
-    Err(Error::BadRequest(
-        match state {
-            State::Draft => "公示していない意見公募には、結果を作成できません。",
-            State::Withdrawn => "中止した意見公募には、結果を作成できません。",
-            _ => "意見募集の結果は、募集が終わってから作成できます。",
-        }
-        .into(),
-    ))
+    Err(Error::Refused(Refusal::new(match state {
+        State::Draft => "msg.result_not_announced",
+        State::Withdrawn => "msg.result_withdrawn",
+        _ => "msg.result_not_closed",
+    })))
 }
 
 pub fn add_item(
@@ -85,10 +88,7 @@ pub fn add_item(
             .select(cc::receipt_number)
             .load(conn)?;
         if let Some(unknown) = item.receipts.iter().find(|r| !known.contains(r)) {
-            return Ok(Err(Refused {
-                field: "receipts",
-                message: format!("受付番号「{unknown}」の意見はこの意見募集にありません。"),
-            }));
+            return refused("receipts", unknown_receipt(unknown));
         }
         let number: i32 = ri::table
             .filter(ri::consultation_id.eq(id))
@@ -152,10 +152,7 @@ pub fn exclude(
         ))
         .execute(conn)?;
         if updated == 0 {
-            return Ok(Err(Refused {
-                field: "receipt",
-                message: format!("受付番号「{receipt}」の意見はこの意見募集にありません。"),
-            }));
+            return refused("receipt", unknown_receipt(receipt));
         }
         audit::record(
             conn,
@@ -192,13 +189,10 @@ pub fn publish(
             .select(cc::receipt_number)
             .load(conn)?;
         if !open.is_empty() {
-            return Ok(Err(Refused {
-                field: "publish",
-                message: format!(
-                    "市の考え方に対応づけられていない意見があります（受付番号：{}）。項目に対応づけるか、公表しない理由を記録してください。",
-                    open.join("、")
-                ),
-            }));
+            return refused(
+                "publish",
+                Refusal::new("msg.opinions_unmatched").with("receipts", open.join("、")),
+            );
         }
         store_tally(conn, id)?;
         let first = consultation.result_published_at.is_none();
@@ -206,7 +200,10 @@ pub fn publish(
             diesel::update(c::table.filter(c::id.eq(id)))
                 .set(c::result_published_at.eq(now))
                 .execute(conn)?;
-            let link = format!("{}/consultations/{id}/result", public_url.trim_end_matches('/'));
+            let link = format!(
+                "{}/consultations/{id}/result",
+                public_url.trim_end_matches('/')
+            );
             let context = json!({ "title": consultation.title, "link": link });
             tell(conn, public_url, id, false, "consultation_result", &context)?;
         }

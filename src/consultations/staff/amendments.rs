@@ -38,12 +38,18 @@ impl CorrectForm {
         ] {
             page.keep(field, value);
         }
-        let title = page.check("title", fields::text(&self.title, "件名", 200, true));
-        let summary = page.check("summary", fields::text(&self.summary, "概要", 4000, true));
+        let title = page.check(
+            "title",
+            fields::text(&self.title, "label.consultation_title", 200, true),
+        );
+        let summary = page.check(
+            "summary",
+            fields::text(&self.summary, "label.summary", 4000, true),
+        );
         let sections = page.check("sections", fields::sections(&self.sections));
         let note = page.check(
             "note",
-            fields::text(&self.note, "訂正した内容", NOTICE_MAX, true),
+            fields::text(&self.note, "label.correction_note", NOTICE_MAX, true),
         );
         let (Some(Some(title)), Some(Some(summary)), Some(sections), Some(Some(note))) =
             (title, summary, sections, note)
@@ -109,10 +115,10 @@ pub async fn extend(
     let mut page = FormPage::default();
     page.keep("closes_on", &f.closes_on)
         .keep("reason", &f.reason);
-    let closes_on = page.check("closes_on", parse_day(&f.closes_on, "新しい締切日"));
+    let closes_on = page.check("closes_on", parse_day(&f.closes_on, "label.new_closes_on"));
     let reason = page.check(
         "reason",
-        fields::text(&f.reason, "延長の理由", NOTICE_MAX, true),
+        fields::text(&f.reason, "label.extension_reason", NOTICE_MAX, true),
     );
     let (Some(closes_on), Some(Some(reason))) = (closes_on, reason) else {
         return work.refused(WorkForm::Extend, page).await;
@@ -147,7 +153,7 @@ pub async fn withdraw(
     page.keep("reason", &f.reason);
     let Some(Some(reason)) = page.check(
         "reason",
-        fields::text(&f.reason, "中止の理由", NOTICE_MAX, true),
+        fields::text(&f.reason, "label.withdrawal_reason", NOTICE_MAX, true),
     ) else {
         return work.refused(WorkForm::Withdraw, page).await;
     };

@@ -8,10 +8,11 @@ use crate::auth::staff::Staff;
 use crate::consultations::fields;
 use crate::consultations::handlers::{self, Shown};
 use crate::consultations::lifecycle;
-use crate::consultations::model;
 use crate::consultations::model::drafts::NewConsultation;
+use crate::consultations::model::{self, Refused};
 use crate::consultations::period::{day_of, State};
 use crate::error::{Error, Result};
+use crate::refusal::Refusal;
 use crate::web::forms::{CsrfOnly, FormPage};
 use crate::web::i18n::{t, Lang};
 use crate::web::see_other;
@@ -69,14 +70,20 @@ impl NewForm {
     }
 
     fn parse(&self, page: &mut FormPage) -> Option<NewConsultation> {
-        let title = page.check("title", fields::text(&self.title, "件名", 200, true));
-        let summary = page.check("summary", fields::text(&self.summary, "概要", 4000, true));
+        let title = page.check(
+            "title",
+            fields::text(&self.title, "label.consultation_title", 200, true),
+        );
+        let summary = page.check(
+            "summary",
+            fields::text(&self.summary, "label.summary", 4000, true),
+        );
         let department = page.check(
             "department",
             self.department
                 .trim()
                 .parse::<i32>()
-                .map_err(|_| "担当課を選んでください。".to_owned()),
+                .map_err(|_| Refusal::new("msg.department_choose")),
         );
         let measures = page.check(
             "measures",
@@ -88,14 +95,14 @@ impl NewForm {
                         .parse::<crate::plan::model::MeasureCode>()
                         .map(|m| m.to_string())
                 })
-                .collect::<Result<Vec<_>, String>>(),
+                .collect::<Result<Vec<_>, _>>(),
         );
         let sections = page.check("sections", fields::sections(&self.sections));
         let period =
             match fields::period(&self.opens_on, &self.closes_on, &self.short_period_reason) {
                 Ok(p) => Some(p),
-                Err((field, message)) => {
-                    page.fail(field, &message);
+                Err(Refused { field, refusal }) => {
+                    page.refuse(field, refusal);
                     None
                 }
             };
@@ -209,8 +216,8 @@ pub async fn create(
         .await?
     {
         Ok(id) => Ok(see_other(&format!("/staff/consultations/{id}"))),
-        Err((field, message)) => {
-            page.fail(field, &message);
+        Err(Refused { field, refusal }) => {
+            page.refuse(field, refusal);
             new_page(&req, &hb, &state, &page, None, StatusCode::BAD_REQUEST).await
         }
     }
@@ -232,7 +239,7 @@ pub async fn edit_form(
         .ok_or(Error::NotFound)?;
     let c = &d.consultation;
     if c.state(state.clock.now()) != State::Draft {
-        return Err(Error::BadRequest(model::drafts::NOT_A_DRAFT.into()));
+        return Err(model::drafts::not_a_draft().into());
     }
     let measures: Vec<&str> = d.measures.iter().map(|(code, _)| code.as_str()).collect();
     let mut page = FormPage::default();
@@ -281,8 +288,8 @@ pub async fn update(
         .await?
     {
         Ok(()) => Ok(see_other(&format!("/staff/consultations/{id}"))),
-        Err((field, message)) => {
-            page.fail(field, &message);
+        Err(Refused { field, refusal }) => {
+            page.refuse(field, refusal);
             new_page(&req, &hb, &state, &page, Some(id), StatusCode::BAD_REQUEST).await
         }
     }

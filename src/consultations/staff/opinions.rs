@@ -9,6 +9,7 @@ use crate::consultations::model;
 use crate::consultations::model::opinions::Opinion;
 use crate::consultations::period::{parse_day, start_of_day};
 use crate::error::Result;
+use crate::refusal::Refusal;
 use crate::web::forms::FormPage;
 use crate::web::AppState;
 use crate::web::Templates;
@@ -44,8 +45,11 @@ impl PaperForm {
             .keep("received_on", &received_on)
             .keep("email", &email);
         let channel = page.check("channel", Channel::parse_offline(&channel));
-        let received = page.check("received_on", parse_day(&received_on, "受付日"));
-        let body = page.check("body", fields::text(&p.body, "意見", MAX_BODY, true));
+        let received = page.check("received_on", parse_day(&received_on, "label.received_on"));
+        let body = page.check(
+            "body",
+            fields::text(&p.body, "label.opinion", MAX_BODY, true),
+        );
         let section = section(page, &p.section);
         let who = identity(
             page,
@@ -56,9 +60,9 @@ impl PaperForm {
         );
         let email = page.check(
             "email",
-            fields::text(&email, "メールアドレス", 254, false).and_then(|e| match e {
+            fields::text(&email, "label.email", 254, false).and_then(|e| match e {
                 Some(e) if e.parse::<lettre::Address>().is_err() => {
-                    Err("メールアドレスの形式が正しくありません。".to_owned())
+                    Err(Refusal::new("msg.email_malformed"))
                 }
                 e => Ok(e),
             }),

@@ -7,6 +7,7 @@ use crate::consultations::fields;
 use crate::consultations::model::result::NewItem;
 use crate::consultations::model::{self, Refused};
 use crate::error::Result;
+use crate::refusal::Refusal;
 use crate::web::forms::{CsrfOnly, FormPage};
 use crate::web::see_other;
 use crate::web::AppState;
@@ -45,23 +46,28 @@ impl ItemForm {
         }
         let summary = page.check(
             "summary",
-            fields::text(&self.summary, "意見の要旨", 4000, true),
+            fields::text(&self.summary, "label.opinion_summary", 4000, true),
         );
         let response = page.check(
             "response",
-            fields::text(&self.response, "市の考え方", 4000, true),
+            fields::text(&self.response, "label.city_response", 4000, true),
         );
         let changed = page.check(
             "changed",
             match self.changed.as_str() {
                 "yes" => Ok(true),
                 "no" => Ok(false),
-                _ => Err("修正の有無を選んでください。".to_owned()),
+                _ => Err(Refusal::new("msg.change_choose")),
             },
         );
         let change = page.check(
             "change",
-            fields::text(&self.change, "修正の内容", 4000, changed == Some(true)),
+            fields::text(
+                &self.change,
+                "label.change_made",
+                4000,
+                changed == Some(true),
+            ),
         );
         let receipts: Vec<String> = self
             .receipts
@@ -133,10 +139,13 @@ pub async fn exclude(
     let (work, _) = WorkPage::posted(&req, &hb, &state, &staff, id, &f.csrf).await?;
     let mut page = FormPage::default();
     page.keep("receipt", &f.receipt).keep("reason", &f.reason);
-    let receipt = page.check("receipt", fields::text(&f.receipt, "受付番号", 40, true));
+    let receipt = page.check(
+        "receipt",
+        fields::text(&f.receipt, "label.receipt_number", 40, true),
+    );
     let reason = page.check(
         "reason",
-        fields::text(&f.reason, "公表しない理由", 1000, true),
+        fields::text(&f.reason, "label.exclusion_reason", 1000, true),
     );
     let (Some(Some(receipt)), Some(Some(reason))) = (receipt, reason) else {
         return work.refused(WorkForm::Exclude, page).await;
@@ -166,9 +175,9 @@ pub async fn publish(
     match outcome {
         // The published result, as the public sees it.
         Ok(()) => Ok(see_other(&format!("/consultations/{id}/result"))),
-        Err(Refused { field, message }) => {
+        Err(Refused { field, refusal }) => {
             let mut page = FormPage::default();
-            page.fail(field, &message);
+            page.refuse(field, refusal);
             work.refused(WorkForm::Publish, page).await
         }
     }

@@ -13,6 +13,7 @@ use crate::consultations::lifecycle::Change;
 use crate::consultations::model::{self, Consultation, Detail, Refused};
 use crate::consultations::period::{day_of, start_of_day, State};
 use crate::error::Result;
+use crate::refusal::Refusal;
 use crate::web::forms::FormPage;
 use crate::web::i18n::{t, translate, Lang};
 use crate::web::present::date;
@@ -39,8 +40,8 @@ struct Forms {
     extend: FormPage,
     withdraw: FormPage,
     /// Why a document (or, with `scan`, a scan) was refused.
-    upload: Option<String>,
-    scan: Option<String>,
+    upload: Option<Refusal>,
+    scan: Option<Refusal>,
 }
 
 /// The forms of the work page that post a change.
@@ -58,14 +59,16 @@ pub(super) enum WorkForm {
 
 impl Forms {
     /// A change refused as a whole (say, an extension after the close), said at the top of
-    /// the page: its form may be gone from the page by now.
-    fn refusal(&self) -> Option<String> {
+    /// the page: its form may be gone from the page by now. Said by `{{msg refusal}}`.
+    fn refusal(&self) -> Option<Value> {
         [&self.announce, &self.correct, &self.extend, &self.withdraw]
             .into_iter()
             .find_map(|form| {
-                serde_json::to_value(form).ok()?["errors"]["form"]
-                    .as_str()
-                    .map(str::to_owned)
+                serde_json::to_value(form)
+                    .ok()?
+                    .get("errors")?
+                    .get("form")
+                    .cloned()
             })
     }
 
@@ -188,8 +191,8 @@ impl<'a> WorkPage<'a> {
                 "/staff/consultations/{}{anchor}",
                 self.id
             ))),
-            Err(Refused { field, message }) => {
-                page.fail(field, &message);
+            Err(Refused { field, refusal }) => {
+                page.refuse(field, refusal);
                 self.refused(form, page).await
             }
         }
@@ -206,7 +209,7 @@ pub(in crate::consultations) async fn refused_upload(
     scan: bool,
     refusal: &crate::attachments::sniff::Refusal,
 ) -> Result<HttpResponse> {
-    let message = refusal.message();
+    let message = refusal.refusal();
     let forms = if scan {
         Forms {
             scan: Some(message),
