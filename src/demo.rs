@@ -187,19 +187,20 @@ const IDEAS: [Idea; 10] = [
 ];
 
 fn content(idea: &Idea, organisation: Option<Uuid>) -> Result<Content> {
-    let long = |raw: &str, what: &str| LongText::parse(raw, what).map_err(|m| setup(what, m));
+    let long =
+        |raw: &str, what: &'static str| LongText::parse(raw, what).map_err(|m| setup(what, m));
     let codes: Vec<String> = idea.measures.iter().map(|c| (*c).to_owned()).collect();
     Ok(Content {
         title: Title::parse(idea.title).map_err(|m| setup("title", m))?,
         summary: Summary::parse(idea.summary).map_err(|m| setup("summary", m))?,
-        local_issue: long(idea.issue, "地域の課題")?,
-        activity_plan: long(idea.plan, "活動計画")?,
+        local_issue: long(idea.issue, "label.local_issue")?,
+        activity_plan: long(idea.plan, "label.activity_plan")?,
         expected_effect: long(
             "地域のつながりが深まり、同じ課題に取り組む人が増えることを期待しています。",
-            "期待する効果",
+            "label.expected_effect",
         )?,
-        partners: long("自治会、市内の高校、商店会", "協力者")?,
-        period: long("令和8年4月から令和9年3月まで", "実施期間")?,
+        partners: long("自治会、市内の高校、商店会", "label.partners")?,
+        period: long("令和8年4月から令和9年3月まで", "label.period")?,
         budget: Budget::parse(idea.budget).map_err(|m| setup("budget", m))?,
         measures: Measures::parse(&codes, "").map_err(|m| setup("measures", m))?,
         organisation,

@@ -5,6 +5,7 @@
 use super::view::CommentForm;
 use super::{CommentRefused, NewComment, Posted};
 use crate::error::{Error, Result};
+use crate::refusal::Refusal;
 use crate::web::proxy::client_ip;
 use crate::web::visitor::{check_csrf, Viewer};
 use crate::web::AppState;
@@ -34,13 +35,11 @@ pub struct PostedComment {
 struct Parsed {
     form: CommentForm,
     organisation: Option<Uuid>,
-    body: std::result::Result<String, String>,
+    body: std::result::Result<String, Refusal>,
 }
 
 fn bad_form() -> Error {
-    Error::BadRequest(
-        "フォームの内容を読み取れませんでした。ページを読み込み直してください。".into(),
-    )
+    Error::Refused(Refusal::new("msg.form_unreadable"))
 }
 
 fn optional_uuid(raw: &str) -> Result<Option<Uuid>> {

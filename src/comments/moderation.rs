@@ -9,6 +9,7 @@ use crate::auth::staff::{get, post, StaffRoute};
 use crate::comments::rules::moderated_departments;
 use crate::comments::{self, Moderation, Moderator, QueuePart, Queued, Subject};
 use crate::error::{Error, Result};
+use crate::refusal::Refusal;
 use crate::web::forms::CsrfOnly;
 use crate::web::i18n::{translate, Lang};
 use crate::web::render_page_as;
@@ -52,7 +53,7 @@ fn scope(staff: &Staff) -> Result<Option<Vec<i32>>> {
 struct HideError {
     comment: Uuid,
     reason: String,
-    error: String,
+    error: Refusal,
 }
 
 fn subject_json(lang: Lang, subject: &Subject) -> Value {
@@ -85,7 +86,7 @@ fn queued_json(lang: Lang, q: &Queued, hide: Option<&HideError>) -> Value {
             "id": format!("hide-{}", c.id),
             "action": format!("{PATH}/{}/hide", c.id),
             "value": hide.map(|h| h.reason.as_str()).unwrap_or(""),
-            "error": hide.map(|h| h.error.as_str()),
+            "error": hide.map(|h| &h.error),
         },
         "restore_action": format!("{PATH}/{}/restore", c.id),
         "approve_action": format!("{PATH}/{}/approve", c.id),

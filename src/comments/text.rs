@@ -2,6 +2,7 @@
 //! database. [`body_html`] is the only way a comment's text reaches HTML: escaped first, then
 //! bare http(s) links made into safe anchors.
 
+use crate::refusal::Refusal;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -10,32 +11,36 @@ pub const COMMENT_MAX: usize = 2000;
 /// Longest report or moderation reason, in characters.
 pub const REASON_MAX: usize = 1000;
 
+/// `what` (an i18n key of a field's name) is at most `max` characters, and has `count`.
+fn too_long(what: &'static str, max: usize, count: usize) -> Refusal {
+    Refusal::new("msg.too_long_now")
+        .label("what", what)
+        .with("max", max)
+        .with("count", count)
+}
+
 /// A comment's text as typed: trimmed, 1–2000 characters.
-pub fn parse_body(raw: &str) -> std::result::Result<String, String> {
+pub fn parse_body(raw: &str) -> std::result::Result<String, Refusal> {
     let body = raw.trim().replace("\r\n", "\n").replace('\r', "\n");
     if body.is_empty() {
-        return Err("コメントを入力してください。".into());
+        return Err(Refusal::required("label.comment"));
     }
     let n = body.chars().count();
     if n > COMMENT_MAX {
-        return Err(format!(
-            "コメントは{COMMENT_MAX}文字以内で入力してください（現在{n}文字）。"
-        ));
+        return Err(too_long("label.comment", COMMENT_MAX, n));
     }
     Ok(body)
 }
 
 /// A report's or a moderator's reason: trimmed, 1–1000 characters.
-pub fn parse_reason(raw: &str) -> std::result::Result<String, String> {
+pub fn parse_reason(raw: &str) -> std::result::Result<String, Refusal> {
     let reason = raw.trim();
     if reason.is_empty() {
-        return Err("理由を入力してください。".into());
+        return Err(Refusal::required("label.reason"));
     }
     let n = reason.chars().count();
     if n > REASON_MAX {
-        return Err(format!(
-            "理由は{REASON_MAX}文字以内で入力してください（現在{n}文字）。"
-        ));
+        return Err(too_long("label.reason", REASON_MAX, n));
     }
     Ok(reason.to_owned())
 }
@@ -163,19 +168,25 @@ mod tests {
         assert!(parse_body("  ").is_err());
         assert_eq!(parse_body(" よろしく \r\n").unwrap(), "よろしく");
         assert!(parse_body(&"あ".repeat(COMMENT_MAX)).is_ok());
-        assert!(parse_body(&"あ".repeat(COMMENT_MAX + 1))
-            .unwrap_err()
-            .contains("2000文字以内"));
+        let refused = parse_body(&"あ".repeat(COMMENT_MAX + 1)).unwrap_err();
+        assert_eq!(
+            crate::web::i18n::refusal(crate::web::i18n::Lang::Ja, &refused),
+            "コメントは2000文字以内で入力してください（現在2001文字）。"
+        );
     }
 
     #[test]
     fn reasons_are_required_and_bounded() {
-        assert_eq!(parse_reason("").unwrap_err(), "理由を入力してください。");
+        assert_eq!(
+            parse_reason("").unwrap_err(),
+            Refusal::required("label.reason")
+        );
         assert_eq!(parse_reason(" 宣伝です ").unwrap(), "宣伝です");
         assert!(parse_reason(&"あ".repeat(REASON_MAX)).is_ok());
-        assert!(parse_reason(&"あ".repeat(REASON_MAX + 1))
-            .unwrap_err()
-            .contains("1000文字以内"));
+        assert_eq!(
+            parse_reason(&"あ".repeat(REASON_MAX + 1)).unwrap_err(),
+            too_long("label.reason", 1000, 1001)
+        );
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! The comment section of a page (a proposal's or a measure's) as template data, and the form
-//! state it shows again after an error (text kept, a Japanese message). Comment text reaches
+//! state it shows again after an error (text kept, the refusal said in the page's language). Comment text reaches
 //! the page only through [`super::body_html`].
 
 use super::{body_html, Comment, Cursor, Page};
 use crate::auth::fields::shown_name;
+use crate::refusal::Refusal;
 use crate::web::i18n::t;
 use crate::web::i18n::{translate, Lang};
 use crate::web::present::date;
@@ -18,7 +19,7 @@ use uuid::Uuid;
 pub struct ReportForm {
     pub comment: Uuid,
     pub reason: String,
-    pub error: String,
+    pub error: Refusal,
 }
 
 /// The comment forms as posted (to show again after an error) and the page of comments shown.
@@ -27,7 +28,7 @@ pub struct CommentForm {
     pub body: String,
     pub parent: Option<Uuid>,
     pub organisation: String,
-    pub error: Option<String>,
+    pub error: Option<Refusal>,
     pub report: Option<ReportForm>,
     /// `?after=`: the page of comments to show.
     pub after: Option<Cursor>,
@@ -42,11 +43,9 @@ impl CommentForm {
         let query = actix_web::web::Query::<PageQuery>::from_query(req.query_string()).ok();
         let after = match query.as_ref().and_then(|q| q.after.as_deref()) {
             None | Some("") => None,
-            Some(raw) => Some(Cursor::parse(raw).ok_or_else(|| {
-                crate::error::Error::BadRequest(
-                    "コメントのページの指定（after）が正しくありません。".into(),
-                )
-            })?),
+            Some(raw) => {
+                Some(Cursor::parse(raw).ok_or_else(|| Refusal::new("msg.comment_cursor"))?)
+            }
         };
         Ok(CommentForm {
             after,
@@ -107,7 +106,7 @@ fn comment_json(lang: Lang, c: &Comment, s: &Section<'_>) -> Value {
             "action": format!("/comments/{}/report", c.id),
             "id": format!("report-{}", c.id),
             "value": report.map(|r| r.reason.as_str()).unwrap_or(""),
-            "error": report.map(|r| r.error.as_str()),
+            "error": report.map(|r| &r.error),
             "open": report.is_some(),
             "after": s.form.after.map(|c| c.to_string()),
         })),

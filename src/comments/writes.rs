@@ -13,6 +13,7 @@ use crate::db::schema::{
     staff_roles as sr,
 };
 use crate::error::{Error, Result};
+use crate::refusal::Refusal;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde_json::json;
@@ -22,7 +23,7 @@ use uuid::Uuid;
 #[derive(Debug)]
 pub enum CommentRefused {
     /// Shown at the form, the text kept.
-    Message(String),
+    Message(Refusal),
     Other(Error),
 }
 
@@ -55,8 +56,8 @@ pub struct Posted {
     pub pending: bool,
 }
 
-fn message(text: &str) -> CommentRefused {
-    CommentRefused::Message(text.to_owned())
+fn message(key: &'static str) -> CommentRefused {
+    CommentRefused::Message(Refusal::new(key))
 }
 
 /// Posts a comment or a reply on a subject the caller has found visible to the author. A
@@ -71,9 +72,7 @@ pub fn post(
     conn.transaction(|conn| {
         if let Some(org) = new.organisation {
             if !crate::orgs::can_act_for(conn, new.author, org)? {
-                return Err(message(
-                    "この団体の名義ではコメントできません。確認済みの団体の会員だけが、その団体の名義でコメントできます。",
-                ));
+                return Err(message("msg.comment_organisation"));
             }
         }
         let mut parent_author = None;
@@ -95,16 +94,12 @@ pub fn post(
                     if t == subject.kind() && s == subject.key() && !pending =>
                 {
                     if parent_of_parent.is_some() {
-                        return Err(message(
-                            "返信への返信はできません。元のコメントに返信してください。",
-                        ));
+                        return Err(message("msg.comment_nested"));
                     }
                     parent_author = Some(author);
                 }
                 _ => {
-                    return Err(message(
-                        "返信先のコメントが見つかりません。ページを読み込み直してください。",
-                    ))
+                    return Err(message("msg.comment_parent"))
                 }
             }
         }

@@ -8,7 +8,8 @@ use super::model::{self, Listed, OrgRef, Proposal, Step};
 use super::participation;
 use super::workflow::State;
 use crate::attachments::Owner;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::refusal::Refusal;
 use crate::web::json;
 use crate::web::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -269,14 +270,14 @@ fn exactly_as_documented(query: &ListQuery) -> Result<()> {
     for (name, value) in filters {
         match value.as_deref() {
             Some("") => {
-                return Err(Error::BadRequest(format!(
-                    "{name} が空です。指定しないときは {name} を付けないでください。"
-                )))
+                return Err(Refusal::new("msg.proposals_api_empty")
+                    .with("name", name)
+                    .into())
             }
             Some(v) if v.trim() != v => {
-                return Err(Error::BadRequest(format!(
-                    "{name} の値の前後に空白があります。"
-                )))
+                return Err(Refusal::new("msg.proposals_api_spaces")
+                    .with("name", name)
+                    .into())
             }
             _ => {}
         }
@@ -286,9 +287,9 @@ fn exactly_as_documented(query: &ListQuery) -> Result<()> {
         .as_deref()
         .is_some_and(|q| q.chars().count() > SEARCH_MAX)
     {
-        return Err(Error::BadRequest(format!(
-            "検索する言葉（q）は{SEARCH_MAX}文字以内で指定してください。"
-        )));
+        return Err(Refusal::new("msg.proposals_api_search_long")
+            .with("max", SEARCH_MAX)
+            .into());
     }
     Ok(())
 }

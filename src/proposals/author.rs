@@ -3,7 +3,7 @@
 //! resubmit, withdraw). Handlers parse, call `changes` (which authorises per record inside its
 //! transaction), and render.
 
-use super::changes::{self, Move, Proposer, Rejected, CONFLICT_MESSAGE};
+use super::changes::{self, Move, Proposer, Rejected};
 use super::form::{form_data, form_page, refused, similar_json, Filled, Posted, Target};
 use super::model::{self, Proposal, Step};
 use super::views::{actions_json, crumbs, proposal_json};
@@ -12,6 +12,7 @@ use crate::attachments::handlers::item_json;
 use crate::attachments::{self, Owner};
 use crate::error::{Error, Result};
 use crate::plan::model::MeasureCode;
+use crate::refusal::Refusal;
 use crate::web::forms::FormPage;
 use crate::web::i18n::{t, Lang};
 use crate::web::proxy::client_ip;
@@ -28,7 +29,9 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 /// Unreadable hidden fields: a page from before a change of the form, or a tampered one.
-const UNREADABLE: &str = "フォームの内容を読み取れませんでした。ページを読み込み直してください。";
+fn unreadable() -> Refusal {
+    Refusal::new("msg.form_unreadable")
+}
 
 #[derive(Deserialize)]
 pub struct NewQuery {
@@ -106,9 +109,7 @@ async fn load(
 /// The author's own proposal; a stranger gets 404 for a draft, 403 otherwise.
 fn authors_only(proposal: &Proposal, viewer: &Viewer) -> Result<()> {
     if proposal.author_id != viewer.id {
-        return Err(Error::Forbidden(
-            "この提案を編集できるのは提案者だけです。".into(),
-        ));
+        return Err(super::forbidden(Refusal::new("msg.proposal_author_only")));
     }
     Ok(())
 }
@@ -265,7 +266,7 @@ pub async fn update(
             .version
             .trim()
             .parse::<i32>()
-            .map_err(|_| UNREADABLE.to_owned()),
+            .map_err(|_| unreadable()),
     );
     let content = filled.posted.parse(&mut filled.page);
     let (Some(version), Some(content)) = (version, content) else {
@@ -359,10 +360,7 @@ impl ActionForm {
     fn version(&self) -> Result<Option<i32>> {
         match self.version.as_deref().map(str::trim) {
             None | Some("") => Ok(None),
-            Some(raw) => Ok(Some(
-                raw.parse::<i32>()
-                    .map_err(|_| Error::BadRequest(UNREADABLE.into()))?,
-            )),
+            Some(raw) => Ok(Some(raw.parse::<i32>().map_err(|_| unreadable())?)),
         }
     }
 }
@@ -399,10 +397,7 @@ pub async fn act(
     let action = Action::from(action);
     check_csrf(&req, &form.csrf)?;
     if !viewer.verified() {
-        return Err(Error::Forbidden(
-            "メールアドレスの確認が済んでいません。届いたメールのリンクから確認してください。"
-                .into(),
-        ));
+        return Err(super::forbidden(Refusal::new("msg.proposal_unverified")));
     }
     let version = form.version()?;
     let ip = client_ip(&req);
@@ -425,8 +420,8 @@ pub async fn act(
         .await?;
     match done {
         Ok(_) => Ok(see_other(&format!("/proposals/{id}"))),
-        Err(Rejected::Conflict) => Err(Error::BadRequest(CONFLICT_MESSAGE.into())),
-        Err(Rejected::Field { message, .. }) => Err(Error::BadRequest(message)),
+        Err(Rejected::Conflict) => Err(Refusal::new(changes::CONFLICT).into()),
+        Err(Rejected::Field { message, .. }) => Err(message.into()),
         Err(Rejected::Other(e)) => Err(e),
     }
 }

@@ -10,6 +10,7 @@ use crate::db::schema::{
     measures, proposal_measures as pm, proposal_transitions as pt, proposals as p,
 };
 use crate::error::{Error, Result};
+use crate::refusal::Refusal;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde_json::json;
@@ -39,7 +40,7 @@ pub enum Rejected {
     #[error("{message}")]
     Field {
         field: &'static str,
-        message: String,
+        message: Refusal,
     },
     /// Someone changed the proposal since the form was opened.
     #[error("conflict")]
@@ -54,7 +55,8 @@ impl From<diesel::result::Error> for Rejected {
     }
 }
 
-pub const CONFLICT_MESSAGE: &str = "この提案は、このページを開いた後に別の画面で変更されました。入力した内容はそのまま残しています。最新の内容を確かめてから、もう一度保存してください。";
+/// Why a change was refused: someone else changed the proposal since the form was opened.
+pub const CONFLICT: &str = "msg.proposal_conflict";
 
 /// Checks the measures exist and the author may speak for the organisation.
 fn check_references(
@@ -80,17 +82,14 @@ fn check_references(
     if !missing.is_empty() {
         return Err(Rejected::Field {
             field: "measures",
-            message: format!(
-                "施策「{}」は計画にありません。番号を確かめてください。",
-                missing.join("」「")
-            ),
+            message: Refusal::new("msg.measure_unknown").with("codes", missing.join("」「")),
         });
     }
     if let Some(org) = content.organisation {
         if !crate::orgs::can_act_for(conn, author, org)? {
             return Err(Rejected::Field {
                 field: "organisation",
-                message: "この団体の名義では提案できません。確認済みの団体の会員だけが、その団体の名義で提案できます。".into(),
+                message: Refusal::new("msg.organisation_not_member"),
             });
         }
     }
@@ -185,7 +184,7 @@ pub fn update(
     conn.transaction(|conn| {
         let (author, state, current) = lock(conn, id, actor)?;
         if author != actor {
-            return Err(Error::Forbidden("この提案を編集できるのは提案者だけです。".into()).into());
+            return Err(super::forbidden(Refusal::new("msg.proposal_author_only")).into());
         }
         if !editable(state) {
             return Err(not_editable(state).into());
@@ -317,6 +316,6 @@ fn move_state(
 mod tests {
     #[test]
     fn the_conflict_message_has_english() {
-        crate::web::i18n::assert_english([super::CONFLICT_MESSAGE.to_owned()]);
+        crate::web::i18n::assert_english([crate::refusal::Refusal::new(super::CONFLICT)]);
     }
 }

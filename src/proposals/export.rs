@@ -3,14 +3,16 @@
 //! (only their author sees them), nor internal notes, emails or real names: the columns are the
 //! public fields the list shows.
 
-use super::workflow::{self, State};
+use super::workflow::State;
 use crate::auth::roles::allows;
 use crate::auth::roles::Action;
 use crate::auth::roles::Grant;
 use crate::auth::roles::Role;
 use crate::auth::staff::Staff;
 use crate::error::{Error, Result};
+use crate::refusal::Refusal;
 use crate::web::csv::{self, Encoding};
+use crate::web::i18n::{t, Lang};
 use crate::web::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
@@ -115,13 +117,13 @@ pub fn table(rows: &[Row]) -> String {
         let state = r
             .state
             .parse::<State>()
-            .map(workflow::label)
+            .map(|s| t(Lang::Ja, s.label_key()))
             .unwrap_or_default();
         vec![
             (i + 1).to_string(),
             r.id.to_string(),
             r.title.clone(),
-            state.to_owned(),
+            state,
             r.measures.clone(),
             r.organisation.clone().unwrap_or_default(),
             if r.author_deleted {
@@ -154,9 +156,9 @@ pub async fn csv(
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse> {
     let Some(scope) = scope(&staff.grants) else {
-        return Err(Error::Forbidden(
-            "提案の一覧を書き出せるのは、管理者と提案の審査担当の職員だけです。".into(),
-        ));
+        return Err(super::forbidden(Refusal::new(
+            "msg.proposal_export_refused",
+        )));
     };
     let encoding = Encoding::parse(query.encoding.as_deref()).map_err(Error::BadRequest)?;
     let rows = state.db(move |conn| rows(conn, &scope)).await?;

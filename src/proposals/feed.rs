@@ -2,10 +2,11 @@
 //! submission and each decision (adopted / not adopted), newest first. Public data only: the
 //! title, the summary and the public reason of a decision.
 
-use super::workflow::{self, State};
+use super::workflow::State;
 use crate::error::Result;
 use crate::web::cached;
 use crate::web::feed::{escape, time};
+use crate::web::i18n::{t, Lang};
 use crate::web::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -77,12 +78,12 @@ pub fn atom(base: &str, events: &[Event], now: DateTime<Utc>) -> String {
         let state: Option<State> = e.to_state.parse().ok();
         let title = match state {
             Some(State::Submitted) => format!("新しい提案: {}", e.title),
-            Some(s) => format!("{}: {}", workflow::label(s), e.title),
+            Some(s) => format!("{}: {}", t(Lang::Ja, s.label_key()), e.title),
             None => e.title.clone(),
         };
         let summary = match (state, e.reason.as_deref()) {
             (Some(s @ (State::Adopted | State::NotAdopted)), Some(reason)) => {
-                format!("{}（理由）{reason}", workflow::label(s))
+                format!("{}（理由）{reason}", t(Lang::Ja, s.label_key()))
             }
             _ => e.summary.clone(),
         };

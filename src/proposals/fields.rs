@@ -1,7 +1,8 @@
 //! What people type into the proposal form, parsed once into types that cannot be invalid.
-//! Each error is the Japanese message shown next to the field.
+//! Each error is the refusal shown next to the field.
 
 use crate::plan::model::MeasureCode;
+use crate::refusal::Refusal;
 
 /// Characters nobody types on purpose: control characters (but not a textarea's line breaks).
 fn has_control(s: &str) -> bool {
@@ -9,20 +10,21 @@ fn has_control(s: &str) -> bool {
         .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
 }
 
-/// Trimmed text of at most `max` characters; `what` names the field in messages.
-fn text(raw: &str, what: &str, max: usize, required: bool) -> Result<String, String> {
+/// Trimmed text of at most `max` characters; `what` is the `label.*` key of the field's name.
+fn text(raw: &str, what: &'static str, max: usize, required: bool) -> Result<String, Refusal> {
     let value = raw.trim().replace("\r\n", "\n");
     if required && value.is_empty() {
-        return Err(format!("{what}を入力してください。"));
+        return Err(Refusal::required(what));
     }
     let length = value.chars().count();
     if length > max {
-        return Err(format!(
-            "{what}は{max}文字以内で入力してください（現在{length}文字）。"
-        ));
+        return Err(Refusal::new("msg.too_long_now")
+            .label("what", what)
+            .with("max", max)
+            .with("count", length));
     }
     if has_control(&value) {
-        return Err(format!("{what}に使えない文字が含まれています。"));
+        return Err(Refusal::bad_characters(what));
     }
     Ok(value)
 }
@@ -37,8 +39,8 @@ pub const MEASURES_MAX: usize = 3;
 pub struct Title(String);
 
 impl Title {
-    pub fn parse(raw: &str) -> Result<Title, String> {
-        text(raw, "提案の名称", TITLE_MAX, true).map(Title)
+    pub fn parse(raw: &str) -> Result<Title, Refusal> {
+        text(raw, "label.title", TITLE_MAX, true).map(Title)
     }
 
     pub fn as_str(&self) -> &str {
@@ -51,8 +53,8 @@ impl Title {
 pub struct Summary(String);
 
 impl Summary {
-    pub fn parse(raw: &str) -> Result<Summary, String> {
-        text(raw, "概要", SUMMARY_MAX, true).map(Summary)
+    pub fn parse(raw: &str) -> Result<Summary, Refusal> {
+        text(raw, "label.summary", SUMMARY_MAX, true).map(Summary)
     }
 
     pub fn as_str(&self) -> &str {
@@ -65,7 +67,8 @@ impl Summary {
 pub struct LongText(String);
 
 impl LongText {
-    pub fn parse(raw: &str, what: &str) -> Result<LongText, String> {
+    /// `what` is the `label.*` key of the field's name.
+    pub fn parse(raw: &str, what: &'static str) -> Result<LongText, Refusal> {
         text(raw, what, LONG_MAX, false).map(LongText)
     }
 
@@ -83,7 +86,7 @@ impl Budget {
     /// Up to a trillion yen: anything more is a typing mistake.
     pub const MAX: i64 = 1_000_000_000_000;
 
-    pub fn parse(raw: &str) -> Result<Budget, String> {
+    pub fn parse(raw: &str) -> Result<Budget, Refusal> {
         let normalised: String = raw
             .trim()
             .chars()
@@ -99,10 +102,7 @@ impl Budget {
         if without_yen.is_empty() {
             return Ok(Budget(None));
         }
-        let message = || {
-            "概算事業費は「150000」や「150,000円」のように、円単位の数字で入力してください。"
-                .to_owned()
-        };
+        let message = || Refusal::new("msg.budget_format");
         let groups: Vec<&str> = without_yen.split([',', '，']).collect();
         let digits_only = |g: &str| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit());
         if !groups.iter().all(|g| digits_only(g)) {
@@ -114,7 +114,7 @@ impl Budget {
         let digits: String = groups.concat();
         let yen: i64 = digits.parse().map_err(|_| message())?;
         if yen > Self::MAX {
-            return Err("概算事業費が大きすぎます。金額を確かめてください。".into());
+            return Err(Refusal::new("msg.budget_large"));
         }
         Ok(Budget(Some(yen)))
     }
@@ -128,26 +128,28 @@ pub struct Measures(Vec<MeasureCode>);
 impl Measures {
     /// `chosen` are the ticked checkboxes, `other` the codes typed in the text field
     /// (separated by spaces, commas or 、).
-    pub fn parse(chosen: &[String], other: &str) -> Result<Measures, String> {
+    pub fn parse(chosen: &[String], other: &str) -> Result<Measures, Refusal> {
         let typed = other
             .split(|c: char| c.is_whitespace() || c == ',' || c == '、' || c == '，')
             .filter(|s| !s.is_empty())
             .map(|s| s.replace(['ー', '－'], "-"));
         let mut codes: Vec<MeasureCode> = Vec::new();
         for raw in chosen.iter().cloned().chain(typed) {
-            let code: MeasureCode = raw.trim().parse()?;
+            let raw = raw.trim();
+            let code: MeasureCode = raw
+                .parse()
+                .map_err(|_| Refusal::new("msg.measure_code").with("code", raw))?;
             if !codes.contains(&code) {
                 codes.push(code);
             }
         }
         if codes.is_empty() {
-            return Err("提案に関係する施策を1つ以上選んでください。".into());
+            return Err(Refusal::new("msg.measures_none"));
         }
         if codes.len() > MEASURES_MAX {
-            return Err(format!(
-                "施策は{MEASURES_MAX}つまで選べます（{}つ選ばれています）。",
-                codes.len()
-            ));
+            return Err(Refusal::new("msg.measures_many")
+                .with("max", MEASURES_MAX)
+                .with("count", codes.len()));
         }
         Ok(Measures(codes))
     }
@@ -169,25 +171,34 @@ mod tests {
         );
         assert_eq!(
             Title::parse(" ").unwrap_err(),
-            "提案の名称を入力してください。"
+            Refusal::required("label.title")
         );
         assert!(Title::parse(&"あ".repeat(120)).is_ok());
-        assert!(Title::parse(&"あ".repeat(121))
-            .unwrap_err()
-            .contains("120文字以内"));
+        assert_eq!(
+            Title::parse(&"あ".repeat(121)).unwrap_err(),
+            Refusal::new("msg.too_long_now")
+                .label("what", "label.title")
+                .with("max", 120)
+                .with("count", 121)
+        );
         assert!(Title::parse("a\u{7}b").is_err());
         assert!(Summary::parse("").is_err());
         assert!(Summary::parse(&"あ".repeat(1001)).is_err());
         assert_eq!(
-            LongText::parse("一行目\r\n二行目", "活動計画")
+            LongText::parse("一行目\r\n二行目", "label.activity_plan")
                 .unwrap()
                 .as_str(),
             "一行目\n二行目"
         );
-        assert_eq!(LongText::parse("", "活動計画").unwrap().as_str(), "");
-        assert!(LongText::parse(&"あ".repeat(4001), "活動計画")
-            .unwrap_err()
-            .starts_with("活動計画は4000文字以内"));
+        assert_eq!(
+            LongText::parse("", "label.activity_plan").unwrap().as_str(),
+            ""
+        );
+        let refused = LongText::parse(&"あ".repeat(4001), "label.activity_plan").unwrap_err();
+        assert_eq!(
+            crate::web::i18n::refusal(crate::web::i18n::Lang::Ja, &refused),
+            "活動計画は4000文字以内で入力してください（現在4001文字）。"
+        );
     }
 
     #[test]
@@ -204,15 +215,17 @@ mod tests {
             assert_eq!(Budget::parse(raw), Ok(Budget(yen)), "{raw:?}");
         }
         for raw in ["abc", "-5", "1.5", "15,00", ",100", "1,0000", "12万"] {
-            let message = Budget::parse(raw).unwrap_err();
-            assert!(message.contains("円単位の数字"), "{raw:?}: {message}");
+            let refused = Budget::parse(raw).unwrap_err();
+            assert_eq!(refused, Refusal::new("msg.budget_format"), "{raw:?}");
         }
-        assert!(Budget::parse("99999999999999999999")
-            .unwrap_err()
-            .contains("数字"));
-        assert!(Budget::parse("2000000000000")
-            .unwrap_err()
-            .contains("大きすぎ"));
+        assert_eq!(
+            Budget::parse("99999999999999999999").unwrap_err(),
+            Refusal::new("msg.budget_format")
+        );
+        assert_eq!(
+            Budget::parse("2000000000000").unwrap_err(),
+            Refusal::new("msg.budget_large")
+        );
     }
 
     #[test]
@@ -229,13 +242,21 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["5-1", "6-1", "1-1"]
         );
-        assert!(Measures::parse(&[], "").unwrap_err().contains("1つ以上"));
-        assert!(Measures::parse(&chosen, "1-1 2-1")
-            .unwrap_err()
-            .contains("3つまで"));
-        assert!(Measures::parse(&[], "5の1")
-            .unwrap_err()
-            .contains("ハイフン"));
+        assert_eq!(
+            Measures::parse(&[], "").unwrap_err(),
+            Refusal::new("msg.measures_none")
+        );
+        assert_eq!(
+            Measures::parse(&chosen, "1-1 2-1").unwrap_err(),
+            Refusal::new("msg.measures_many")
+                .with("max", 3)
+                .with("count", 4)
+        );
+        let refused = Measures::parse(&[], "5の1").unwrap_err();
+        assert_eq!(
+            crate::web::i18n::refusal(crate::web::i18n::Lang::Ja, &refused),
+            "施策の番号「5の1」は「5-1」のように章と番号をハイフンでつないで指定してください。"
+        );
         assert!(Measures::parse(&["x".into()], "").is_err());
     }
 
@@ -247,8 +268,8 @@ mod tests {
             Title::parse("").unwrap_err(),
             Title::parse(&long(121)).unwrap_err(),
             Summary::parse("a\u{7}").unwrap_err(),
-            LongText::parse(&long(4001), "連携する団体・協力者").unwrap_err(),
-            LongText::parse("a\u{7}", "実施期間").unwrap_err(),
+            LongText::parse(&long(4001), "label.partners").unwrap_err(),
+            LongText::parse("a\u{7}", "label.period").unwrap_err(),
             Budget::parse("abc").unwrap_err(),
             Budget::parse("99999999999999999").unwrap_err(),
             Measures::parse(&[], "").unwrap_err(),

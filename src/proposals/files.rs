@@ -2,12 +2,12 @@
 //! ([`crate::attachments`]), registered by `app`. The files are public once the proposal was
 //! submitted, as the proposal is; before, a draft and its files are its author's alone.
 
-use super::model::editable;
-use super::workflow::{self, State};
+use super::model::{editable, state_of};
 use crate::attachments::access::{Policy, Visibility};
 use crate::attachments::Owner;
 use crate::db::schema::proposals as p;
 use crate::error::{Error, Result};
+use crate::refusal::Refusal;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -19,11 +19,6 @@ pub const POLICY: Policy = Policy {
 
 fn proposal_id(owner: &Owner) -> Result<Uuid> {
     owner.id.parse().map_err(|_| Error::NotFound)
-}
-
-fn proposal_state(raw: &str) -> Result<State> {
-    raw.parse()
-        .map_err(|e: String| Error::Internal(format!("proposal state: {e}")))
 }
 
 /// Public once submitted; before, private to the author (staff get 404 for a draft's files as
@@ -52,19 +47,18 @@ fn lock_for_change(conn: &mut PgConnection, owner: &Owner, actor: Uuid) -> Resul
         .first(conn)
         .optional()?
         .ok_or(Error::NotFound)?;
-    let state = proposal_state(&state)?;
+    let state = state_of(&state)?;
     if author != actor {
         return Err(if state.is_public() {
-            Error::Forbidden("この提案の添付ファイルを変更できるのは提案者だけです。".into())
+            super::forbidden(Refusal::new("msg.proposal_files_author_only"))
         } else {
             Error::NotFound
         });
     }
     if !editable(state) {
-        return Err(Error::BadRequest(format!(
-            "この提案は現在「{}」のため、添付ファイルを変更できません。",
-            workflow::label(state)
-        )));
+        return Err(Refusal::new("msg.proposal_files_not_editable")
+            .label("state", state.label_key())
+            .into());
     }
     Ok(())
 }

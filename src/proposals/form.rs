@@ -1,7 +1,7 @@
 //! The proposal form (new and edit): what was posted, parsed into `Content` with every
 //! message kept beside its field, and the page that shows it again.
 
-use super::changes::{Content, Rejected, CONFLICT_MESSAGE};
+use super::changes::{Content, Rejected, CONFLICT};
 use super::fields::{Budget, LongText, Measures, Summary, Title};
 use super::model::{self, Proposal};
 use super::views::{crumbs, state_label};
@@ -11,6 +11,7 @@ use crate::attachments::sniff::{MAX_LABEL, MAX_PER_OWNER};
 use crate::attachments::{self, Owner};
 use crate::error::Result;
 use crate::plan::model::MeasureCode;
+use crate::refusal::Refusal;
 use crate::web::forms::FormPage;
 use crate::web::i18n::t;
 use crate::web::i18n::{translate, Lang};
@@ -155,16 +156,16 @@ impl Posted {
                 raw => raw
                     .parse::<Uuid>()
                     .map(Some)
-                    .map_err(|_| "団体の選択が正しくありません。".to_owned()),
+                    .map_err(|_| Refusal::new("msg.organisation_choice")),
             },
         );
         let mut long =
-            |field: &str, key: &str| page.check(field, LongText::parse(self.value(field), key));
-        let local_issue = long("local_issue", "地域の課題");
-        let activity_plan = long("activity_plan", "活動計画");
-        let expected_effect = long("expected_effect", "期待される効果");
-        let partners = long("partners", "連携する団体・協力者");
-        let period = long("period", "実施期間");
+            |field: &str, what| page.check(field, LongText::parse(self.value(field), what));
+        let local_issue = long("local_issue", "label.local_issue");
+        let activity_plan = long("activity_plan", "label.activity_plan");
+        let expected_effect = long("expected_effect", "label.expected_effect");
+        let partners = long("partners", "label.partners");
+        let period = long("period", "label.period");
         let budget = page.check("budget", Budget::parse(&self.budget));
         Some(Content {
             title: title?,
@@ -378,11 +379,11 @@ pub(super) async fn refused(
 ) -> Result<HttpResponse> {
     let status = match rejected {
         Rejected::Field { field, message } => {
-            filled.page.fail(field, &message);
+            filled.page.refuse(field, message);
             StatusCode::BAD_REQUEST
         }
         Rejected::Conflict => {
-            filled.page.fail("form", CONFLICT_MESSAGE);
+            filled.page.refuse("form", Refusal::new(CONFLICT));
             StatusCode::CONFLICT
         }
         Rejected::Other(e) => return Err(e),

@@ -12,6 +12,7 @@ use crate::attachments::{self, Owner};
 use crate::comments::view::CommentForm;
 use crate::error::{Error, Result};
 use crate::plan::model::MeasureCode;
+use crate::refusal::Refusal;
 use crate::web::i18n::t;
 use crate::web::i18n::Lang;
 use crate::web::visitor::Viewer;
@@ -112,33 +113,27 @@ pub(super) fn parse_filter(query: &ListQuery) -> Result<Filter> {
     let state = match nonempty(&query.state) {
         None => None,
         Some(raw) => {
-            let state: State = raw.parse().map_err(Error::BadRequest)?;
+            let state: State = raw.parse()?;
             if !state.is_public() {
-                return Err(Error::BadRequest(
-                    "下書きの提案は公開されていません。".into(),
-                ));
+                return Err(Refusal::new("msg.proposal_draft_filter").into());
             }
             Some(state)
         }
     };
     let organisation = nonempty(&query.organisation)
         .map(|raw| {
-            raw.parse::<Uuid>().map_err(|_| {
-                Error::BadRequest("団体の指定（organisation）が正しくありません。".into())
-            })
+            raw.parse::<Uuid>()
+                .map_err(|_| Error::Refused(Refusal::new("msg.proposal_organisation_filter")))
         })
         .transpose()?;
-    let text =
-        SearchText::parse(query.q.as_deref().unwrap_or_default()).map_err(Error::BadRequest)?;
+    let text = SearchText::parse(query.q.as_deref().unwrap_or_default())?;
     let sort = nonempty(&query.sort)
         .map(|raw| Sort::parse(&raw))
-        .transpose()
-        .map_err(Error::BadRequest)?
+        .transpose()?
         .unwrap_or_default();
     let before = nonempty(&query.before)
         .map(|raw| Cursor::parse(&raw, sort))
-        .transpose()
-        .map_err(Error::BadRequest)?;
+        .transpose()?;
     Ok(Filter {
         measure,
         state,

@@ -1,6 +1,7 @@
 //! How the public list of proposals is ordered, searched and paged: the sort orders, the keyset
 //! cursor of each order, and the search text. Pure (no database).
 
+use crate::refusal::Refusal;
 use crate::web::paging::cursor_time;
 use chrono::{DateTime, Utc};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
@@ -30,13 +31,11 @@ impl Sort {
         }
     }
 
-    pub fn parse(raw: &str) -> Result<Sort, String> {
+    pub fn parse(raw: &str) -> Result<Sort, Refusal> {
         Sort::ALL
             .into_iter()
             .find(|s| s.as_str() == raw)
-            .ok_or_else(|| {
-                "並べ替え（sort）は newest・supported・decided のいずれかです。".to_owned()
-            })
+            .ok_or_else(|| Refusal::new("msg.proposal_sort"))
     }
 }
 
@@ -65,8 +64,8 @@ impl Cursor {
 
     /// Reads exactly what [`Cursor::encode`] writes: up to 9 digits, up to 16 digits with an
     /// optional minus (about 1653–2286), and a lowercase hyphenated UUID.
-    pub fn parse(raw: &str, sort: Sort) -> Result<Cursor, String> {
-        let bad = || "ページの指定（before）が正しくありません。".to_owned();
+    pub fn parse(raw: &str, sort: Sort) -> Result<Cursor, Refusal> {
+        let bad = || Refusal::new("msg.proposal_cursor");
         let digits = |s: &str, most: usize| {
             (1..=most).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
         };
@@ -106,15 +105,13 @@ pub struct SearchText(String);
 
 impl SearchText {
     /// `None` for an empty search.
-    pub fn parse(raw: &str) -> Result<Option<SearchText>, String> {
+    pub fn parse(raw: &str) -> Result<Option<SearchText>, Refusal> {
         let text = raw.split_whitespace().collect::<Vec<_>>().join(" ");
         if text.is_empty() {
             return Ok(None);
         }
         if text.chars().count() > SEARCH_MAX {
-            return Err(format!(
-                "検索する言葉は{SEARCH_MAX}文字以内で入力してください。"
-            ));
+            return Err(Refusal::new("msg.proposal_search_long").with("max", SEARCH_MAX));
         }
         Ok(Some(SearchText(text)))
     }
@@ -171,7 +168,10 @@ mod tests {
         for sort in Sort::ALL {
             assert_eq!(Sort::parse(sort.as_str()), Ok(sort));
         }
-        assert!(Sort::parse("popular").unwrap_err().contains("newest"));
+        assert_eq!(
+            Sort::parse("popular"),
+            Err(Refusal::new("msg.proposal_sort"))
+        );
         assert_eq!(Sort::default(), Sort::Newest);
     }
 
@@ -233,7 +233,7 @@ mod tests {
             (&format!("0_400000000000000000_{id}"), Sort::Decided),
         ] {
             let err = Cursor::parse(raw, sort).unwrap_err();
-            assert!(err.contains("before"), "{raw}: {err}");
+            assert_eq!(err, Refusal::new("msg.proposal_cursor"), "{raw}");
         }
     }
 
@@ -250,9 +250,11 @@ mod tests {
         assert!(SearchText::parse(&"あ".repeat(SEARCH_MAX))
             .unwrap()
             .is_some());
-        assert!(SearchText::parse(&"あ".repeat(SEARCH_MAX + 1))
-            .unwrap_err()
-            .contains("100文字"));
+        let refused = SearchText::parse(&"あ".repeat(SEARCH_MAX + 1)).unwrap_err();
+        assert_eq!(
+            crate::web::i18n::refusal(crate::web::i18n::Lang::Ja, &refused),
+            "検索する言葉は100文字以内で入力してください。"
+        );
     }
 
     #[test]
@@ -271,6 +273,15 @@ mod tests {
             ),
             "/proposals?q=%E5%AD%90%E8%82%B2%E3%81%A6%20%26%20%E6%94%AF%E6%8F%B4&before=1_a-b.c~"
         );
+    }
+
+    #[test]
+    fn every_refusal_has_english() {
+        crate::web::i18n::assert_english([
+            Sort::parse("x").unwrap_err(),
+            Cursor::parse("x", Sort::Newest).unwrap_err(),
+            SearchText::parse(&"x".repeat(SEARCH_MAX + 1)).unwrap_err(),
+        ]);
     }
 
     #[test]

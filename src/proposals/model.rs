@@ -3,7 +3,7 @@
 //! statements. The proposer's changes are in `changes`, the staff's in `review`.
 
 use super::listing::{Cursor, SearchText, Sort};
-use super::workflow::{self, State};
+use super::workflow::State;
 use crate::auth::fields::DELETED_NAME;
 use crate::db::schema::{
     accounts, measure_departments as md, measures, organisations, proposal_measures as pm,
@@ -11,6 +11,7 @@ use crate::db::schema::{
 };
 use crate::error::{Error, Result};
 use crate::plan::model::MeasureCode;
+use crate::refusal::Refusal;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use std::collections::HashMap;
@@ -103,7 +104,8 @@ pub struct Step {
 }
 
 pub(super) fn state_of(raw: &str) -> Result<State> {
-    raw.parse().map_err(Error::Internal)
+    raw.parse()
+        .map_err(|e: Refusal| Error::Internal(e.to_string()))
 }
 
 fn code_of(raw: &str) -> Result<MeasureCode> {
@@ -126,10 +128,7 @@ pub fn editable(state: State) -> bool {
 
 /// Why the text of a proposal in `state` cannot be changed.
 pub fn not_editable(state: State) -> Error {
-    Error::BadRequest(format!(
-        "この提案は現在「{}」のため、編集できません。",
-        workflow::label(state)
-    ))
+    Error::Refused(Refusal::new("msg.proposal_not_editable").label("state", state.label_key()))
 }
 
 type ProposalRow = (

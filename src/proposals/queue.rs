@@ -5,7 +5,7 @@ use super::workflow::State;
 use crate::db::schema::{
     accounts, measure_departments as md, proposal_measures as pm, proposals as p,
 };
-use crate::error::{Error, Result};
+use crate::error::Result;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -128,7 +128,7 @@ fn queued(conn: &mut PgConnection, rows: Vec<QueueRow>) -> Result<Vec<Queued>> {
             Ok(Queued {
                 id,
                 title,
-                state: state.parse().map_err(Error::Internal)?,
+                state: super::model::state_of(&state)?,
                 submitted_at: submitted.unwrap_or(created),
                 assignee: assignee.and_then(|a| {
                     names

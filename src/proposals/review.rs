@@ -21,13 +21,15 @@ use crate::db::schema::{
     proposal_responses as pr, proposal_transitions as pt, proposals as p, staff_roles as sr,
 };
 use crate::error::{Error, Result};
+use crate::refusal::Refusal;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde_json::json;
 use uuid::Uuid;
 
-/// Shown when another person changed the proposal after the staff page was opened.
-pub const CONFLICT_MESSAGE: &str = "この提案は、このページを開いた後に別の職員または提案者によって更新されました。今回の操作は行っていません（上書きはされていません）。最新の内容を確かめてから、もう一度操作してください。";
+/// Why a staff action was refused: another person changed the proposal after the staff page
+/// was opened.
+pub const CONFLICT: &str = "msg.proposal_review_conflict";
 
 /// Longest note, response or reason.
 pub const BODY_MAX: usize = 4000;
@@ -68,14 +70,15 @@ pub fn actor_for(grants: &[Grant], responsible: &[i32]) -> Actor {
     }
 }
 
-/// A body of text typed into a staff form: trimmed, 1–4000 characters.
-pub fn parse_body(raw: &str, what: &str) -> Result<String, String> {
+/// A body of text typed into a staff form: trimmed, 1–4000 characters; `what` is the i18n key
+/// of its name.
+pub fn parse_body(raw: &str, what: &'static str) -> Result<String, Refusal> {
     let body = raw.trim();
     if body.is_empty() {
-        return Err(format!("{what}を入力してください。"));
+        return Err(Refusal::required(what));
     }
     if body.chars().count() > BODY_MAX {
-        return Err(format!("{what}は{BODY_MAX}文字以内で入力してください。"));
+        return Err(Refusal::too_long(what, BODY_MAX));
     }
     Ok(body.to_owned())
 }
@@ -243,18 +246,16 @@ fn authorise<'s, 'a>(
         .first(conn)
         .optional()?
         .ok_or(Error::NotFound)?;
-    let state: State = state.parse().map_err(Error::Internal)?;
+    let state: State = state
+        .parse()
+        .map_err(|e: Refusal| Error::Internal(e.to_string()))?;
     if submitted.is_none() {
         return Err(Error::NotFound.into());
     }
     let responsible = responsible_departments(conn, id)?;
     let actor = actor_for(staff.grants, &responsible);
     if actor == Actor::Other {
-        return Err(Error::Forbidden(
-            "この提案を審査する権限がありません。提案の施策を担当する課の審査担当者だけが操作できます。"
-                .into(),
-        )
-        .into());
+        return Err(super::forbidden(Refusal::new("msg.proposal_review_refused")).into());
     }
     Ok(Review {
         staff,
@@ -333,9 +334,7 @@ fn persist(
 /// The proposal goes to `assignee`, who must review one of its responsible departments.
 fn assign(conn: &mut PgConnection, review: &Review<'_, '_>, assignee: Uuid) -> Result<()> {
     if !is_reviewer_of(conn, assignee, &review.responsible)? {
-        return Err(Error::BadRequest(
-            "担当者には、この提案の施策を担当する課の審査担当者を選んでください。".into(),
-        ));
+        return Err(Refusal::new("msg.proposal_assignee").into());
     }
     diesel::update(p::table.find(review.id))
         .set(p::assignee_id.eq(assignee))
@@ -504,16 +503,16 @@ pub fn set_measure_department(
         ))
         .get_result(conn)?;
         if !exists {
-            return Err(Error::BadRequest(format!(
-                "施策「{code}」は計画にありません。"
-            )));
+            return Err(Refusal::new("msg.measure_not_in_plan")
+                .with("code", code)
+                .into());
         }
         match department {
             Some(d) => {
                 let found: bool = diesel::select(diesel::dsl::exists(departments::table.find(d)))
                     .get_result(conn)?;
                 if !found {
-                    return Err(Error::BadRequest("担当課が見つかりません。".into()));
+                    return Err(Refusal::new("msg.measure_department_missing").into());
                 }
                 diesel::insert_into(md::table)
                     .values((md::measure_code.eq(code), md::department_id.eq(d)))
@@ -590,12 +589,15 @@ mod tests {
 
     #[test]
     fn bodies_are_required_and_bounded() {
-        assert_eq!(parse_body("  メモ ", "メモ").unwrap(), "メモ");
-        assert!(parse_body(" \n", "メモ")
-            .unwrap_err()
-            .contains("入力してください"));
-        assert!(parse_body(&"あ".repeat(4001), "メモ")
-            .unwrap_err()
-            .contains("4000文字以内"));
+        const NOTE: &str = "staff.proposal.note";
+        assert_eq!(parse_body("  メモ ", NOTE).unwrap(), "メモ");
+        assert_eq!(
+            parse_body(" \n", NOTE).unwrap_err(),
+            Refusal::required(NOTE)
+        );
+        assert_eq!(
+            parse_body(&"あ".repeat(4001), NOTE).unwrap_err(),
+            Refusal::too_long(NOTE, 4000)
+        );
     }
 }

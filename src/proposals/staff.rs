@@ -14,8 +14,9 @@ use crate::proposals::queue::{self, QueueFilter, Queued};
 use crate::proposals::review::{self, Op, StaffActor};
 use crate::proposals::views::state_label;
 use crate::proposals::workflow::{self, Action as Flow, Actor, State};
-use crate::web::i18n::t;
+use crate::refusal::{Message, Refusal};
 use crate::web::i18n::Lang;
+use crate::web::i18n::{said, t};
 use crate::web::paging::page_number;
 use crate::web::paging::Pager;
 use crate::web::render_page_as;
@@ -72,26 +73,28 @@ fn nonempty(v: &Option<String>) -> Option<String> {
 /// The queue's filter as asked for, within `scope` (the departments the viewer reviews).
 impl QueueQuery {
     fn filter(&self, viewer: Uuid, scope: Option<Vec<i32>>) -> Result<QueueFilter> {
-        let bad =
-            |what: &str| Error::BadRequest(format!("絞り込みの{what}の指定が正しくありません。"));
+        let bad = |what| Error::Refused(Refusal::new("msg.queue_filter").label("what", what));
         let department = nonempty(&self.department)
-            .map(|d| d.parse::<i32>().map_err(|_| bad("担当課")))
+            .map(|d| {
+                d.parse::<i32>()
+                    .map_err(|_| bad("staff.proposals.department"))
+            })
             .transpose()?;
         let measure = nonempty(&self.measure)
             .map(|m| {
                 m.parse::<crate::plan::model::MeasureCode>()
                     .map(|c| c.to_string())
-                    .map_err(|_| bad("施策"))
+                    .map_err(|_| bad("staff.proposals.measure"))
             })
             .transpose()?;
         let state = nonempty(&self.state)
-            .map(|s| s.parse::<State>().map_err(|_| bad("状態")))
+            .map(|s| s.parse::<State>().map_err(|_| bad("staff.proposals.state")))
             .transpose()?;
         let assignee = match nonempty(&self.assignee).as_deref() {
             None => None,
             Some("me") => Some(Some(viewer)),
             Some("none") => Some(None),
-            Some(_) => return Err(bad("担当者")),
+            Some(_) => return Err(bad("staff.proposals.assignee")),
         };
         Ok(QueueFilter {
             scope,
@@ -247,7 +250,7 @@ impl StaffView {
             "assignee": assignee.as_ref().map(|(_, name)| name),
             "candidates": candidates.iter().map(|(cid, name)| json!({ "id": cid.to_string(), "name": name, "selected": assignee.as_ref().map(|a| a.0) == Some(*cid) })).collect::<Vec<_>>(),
             "actions": actions,
-            "message": banner.message,
+            "message": banner.message.as_ref().map(|m| said(lang, m)),
             "done": banner.done.map(|d| t(lang, &format!("staff.proposal.done.{d}"))),
         })
     }
@@ -260,10 +263,7 @@ fn staff_view(conn: &mut PgConnection, id: Uuid, grants: &[Grant]) -> Result<Sta
     let responsible = model::responsible_departments(conn, id)?;
     let actor = review::actor_for(grants, &responsible);
     if actor == Actor::Other {
-        return Err(Error::Forbidden(
-            "この提案を審査する権限がありません。提案の施策を担当する課の審査担当者だけが開けます。"
-                .into(),
-        ));
+        return Err(super::forbidden(Refusal::new("msg.proposal_review_closed")));
     }
     Ok(StaffView {
         proposal,
@@ -297,7 +297,7 @@ fn actions_json(lang: Lang, state: State, actor: Actor) -> Vec<Value> {
 /// What the staff page of a proposal says at its top, with its status: why an action was
 /// refused (a conflict or a refused input), or which action was done.
 struct Banner<'a> {
-    message: Option<String>,
+    message: Option<Message>,
     done: Option<&'a str>,
     status: StatusCode,
 }
@@ -391,7 +391,7 @@ async fn perform(
     state: web::Data<AppState>,
     hb: Templates,
     staff: Staff,
-    posted: Posted<impl FnOnce(&ActForm) -> Result<Op, String>>,
+    posted: Posted<impl FnOnce(&ActForm) -> Result<Op, Refusal>>,
 ) -> Result<HttpResponse> {
     let Posted {
         id,
@@ -401,7 +401,7 @@ async fn perform(
     } = posted;
     staff.require(Action::ViewStaffArea)?;
     check_csrf(&req, &form.csrf)?;
-    let refused = |message: String, status| {
+    let refused = |message: Message, status| {
         let (req, state, hb, staff) = (&req, &state, &hb, &staff);
         let banner = Banner {
             message: Some(message),
@@ -412,14 +412,14 @@ async fn perform(
     };
     let Ok(version) = form.version.trim().parse::<i32>() else {
         return refused(
-            "フォームの内容を読み取れませんでした。ページを読み込み直してください。".into(),
+            Refusal::new("msg.form_unreadable").into(),
             StatusCode::BAD_REQUEST,
         )
         .await;
     };
     let op = match make(&form) {
         Ok(op) => op,
-        Err(message) => return refused(message, StatusCode::BAD_REQUEST).await,
+        Err(refusal) => return refused(refusal.into(), StatusCode::BAD_REQUEST).await,
     };
     let (actor, grants, ip, public_url) = (
         staff.id(),
@@ -441,11 +441,15 @@ async fn perform(
     match outcome {
         Ok(_) => Ok(see_other(&format!("/staff/proposals/{id}?done={done}"))),
         Err(Rejected::Conflict) => {
-            refused(review::CONFLICT_MESSAGE.into(), StatusCode::CONFLICT).await
+            refused(Refusal::new(review::CONFLICT).into(), StatusCode::CONFLICT).await
         }
-        Err(Rejected::Other(Error::BadRequest(message))) | Err(Rejected::Field { message, .. }) => {
-            refused(message, StatusCode::BAD_REQUEST).await
+        Err(Rejected::Other(Error::BadRequest(text))) => {
+            refused(text.into(), StatusCode::BAD_REQUEST).await
         }
+        Err(Rejected::Other(Error::Refused(refusal)))
+        | Err(Rejected::Field {
+            message: refusal, ..
+        }) => refused(refusal.into(), StatusCode::BAD_REQUEST).await,
         Err(Rejected::Other(e)) => Err(e),
     }
 }
@@ -464,7 +468,7 @@ pub async fn assign(
             .trim()
             .parse::<Uuid>()
             .map(Op::Assign)
-            .map_err(|_| "担当者を選んでください。".to_owned())
+            .map_err(|_| Refusal::new("msg.proposal_assignee_choice"))
     };
     let posted = Posted {
         id: id.into_inner(),
@@ -488,10 +492,7 @@ pub async fn transition(
         let action: Flow = f.action.trim().parse()?;
         let reason = f.reason.trim();
         if reason.chars().count() > review::BODY_MAX {
-            return Err(format!(
-                "理由は{}文字以内で入力してください。",
-                review::BODY_MAX
-            ));
+            return Err(Refusal::too_long("label.reason", review::BODY_MAX));
         }
         Ok(Op::Transition {
             action,
@@ -516,7 +517,7 @@ pub async fn note(
     id: web::Path<Uuid>,
     form: web::Form<ActForm>,
 ) -> Result<HttpResponse> {
-    let make = |f: &ActForm| review::parse_body(&f.body, "内部メモ").map(Op::Note);
+    let make = |f: &ActForm| review::parse_body(&f.body, "staff.proposal.note").map(Op::Note);
     let posted = Posted {
         id: id.into_inner(),
         form: form.into_inner(),
@@ -535,7 +536,8 @@ pub async fn respond(
     id: web::Path<Uuid>,
     form: web::Form<ActForm>,
 ) -> Result<HttpResponse> {
-    let make = |f: &ActForm| review::parse_body(&f.body, "公開の回答").map(Op::Respond);
+    let make =
+        |f: &ActForm| review::parse_body(&f.body, "staff.proposal.response").map(Op::Respond);
     let posted = Posted {
         id: id.into_inner(),
         form: form.into_inner(),
@@ -610,7 +612,7 @@ pub async fn set_measure(
         "" => None,
         raw => Some(
             raw.parse::<i32>()
-                .map_err(|_| Error::BadRequest("担当課の選択が正しくありません。".into()))?,
+                .map_err(|_| Refusal::new("msg.measure_department_choice"))?,
         ),
     };
     let (actor, ip) = (staff.id(), crate::web::proxy::client_ip(&req));

@@ -17,7 +17,7 @@ pub(super) fn crumbs(lang: Lang, middle: Option<(&str, String)>, here: &str) -> 
 }
 
 pub(super) fn state_label(lang: Lang, state: State) -> String {
-    t(lang, &format!("proposals.state.{}", state.as_str()))
+    t(lang, state.label_key())
 }
 
 fn org_json(lang: Lang, org: &model::OrgRef) -> Value {

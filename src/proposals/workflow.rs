@@ -72,13 +72,15 @@ impl fmt::Display for State {
 }
 
 impl FromStr for State {
-    type Err = String;
+    type Err = crate::refusal::Refusal;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         State::ALL
             .into_iter()
             .find(|state| state.as_str() == s)
-            .ok_or_else(|| format!("状態「{s}」は存在しません。"))
+            .ok_or_else(|| {
+                crate::refusal::Refusal::new("msg.proposal_state_unknown").with("state", s)
+            })
     }
 }
 
@@ -178,51 +180,70 @@ impl Action {
 }
 
 impl FromStr for Action {
-    type Err = String;
+    type Err = crate::refusal::Refusal;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Action::ALL
             .into_iter()
             .find(|action| action.as_str() == s)
-            .ok_or_else(|| format!("操作「{s}」は存在しません。"))
+            .ok_or_else(|| {
+                crate::refusal::Refusal::new("msg.proposal_action_unknown").with("action", s)
+            })
     }
 }
 
-/// Why a transition was refused; the message is shown to the person (Japanese).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a transition was refused; said to the person through [`Refusal::refusal`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
-    #[error("この提案は現在「{}」のため、この操作はできません。", label(*.0))]
     WrongState(State),
-    #[error("この操作を行う権限がありません。")]
     NotAllowed,
-    #[error("理由を入力してください。理由は公開されます。")]
     ReasonRequired,
+}
+
+impl Refusal {
+    /// What the person is told, in their language at the edge.
+    pub fn refusal(self) -> crate::refusal::Refusal {
+        use crate::refusal::Refusal as Said;
+        match self {
+            Refusal::WrongState(state) => {
+                Said::new("msg.proposal_wrong_state").label("state", state.label_key())
+            }
+            Refusal::NotAllowed => Said::new("msg.proposal_action_not_allowed"),
+            Refusal::ReasonRequired => Said::new("msg.proposal_reason_required"),
+        }
+    }
+}
+
+impl From<Refusal> for crate::refusal::Refusal {
+    fn from(refusal: Refusal) -> Self {
+        refusal.refusal()
+    }
 }
 
 /// A refused action is forbidden to this person, or wrong for this proposal now.
 impl From<Refusal> for crate::error::Error {
     fn from(refusal: Refusal) -> Self {
         match refusal {
-            Refusal::NotAllowed => Self::Forbidden(refusal.to_string()),
-            Refusal::WrongState(_) | Refusal::ReasonRequired => {
-                Self::BadRequest(refusal.to_string())
-            }
+            Refusal::NotAllowed => super::forbidden(refusal.refusal()),
+            Refusal::WrongState(_) | Refusal::ReasonRequired => Self::Refused(refusal.refusal()),
         }
     }
 }
 
-/// Japanese name of a state, for messages (pages use the i18n files).
-pub fn label(state: State) -> &'static str {
-    match state {
-        State::Draft => "下書き",
-        State::Submitted => "提出済み",
-        State::UnderReview => "審査中",
-        State::RevisionRequested => "修正依頼中",
-        State::Adopted => "採択",
-        State::NotAdopted => "不採択",
-        State::InProgress => "実施中",
-        State::Completed => "完了",
-        State::Withdrawn => "取り下げ",
+impl State {
+    /// The i18n key of the state's name (`proposals.state.adopted` → 採択 / Adopted).
+    pub fn label_key(self) -> &'static str {
+        match self {
+            State::Draft => "proposals.state.draft",
+            State::Submitted => "proposals.state.submitted",
+            State::UnderReview => "proposals.state.under_review",
+            State::RevisionRequested => "proposals.state.revision_requested",
+            State::Adopted => "proposals.state.adopted",
+            State::NotAdopted => "proposals.state.not_adopted",
+            State::InProgress => "proposals.state.in_progress",
+            State::Completed => "proposals.state.completed",
+            State::Withdrawn => "proposals.state.withdrawn",
+        }
     }
 }
 
@@ -359,9 +380,12 @@ mod tests {
             Err(Refusal::WrongState(Withdrawn))
         );
         assert_eq!(
-            apply(Adopted, Withdraw, Actor::Proposer, None)
-                .unwrap_err()
-                .to_string(),
+            crate::web::i18n::refusal(
+                crate::web::i18n::Lang::Ja,
+                &apply(Adopted, Withdraw, Actor::Proposer, None)
+                    .unwrap_err()
+                    .refusal()
+            ),
             "この提案は現在「採択」のため、この操作はできません。"
         );
     }
@@ -421,17 +445,33 @@ mod tests {
         for state in State::ALL {
             assert_eq!(state.as_str().parse::<State>(), Ok(state));
             assert_eq!(state.to_string(), state.as_str());
-            assert!(!label(state).is_empty());
+            crate::web::i18n::assert_keys("", [state.label_key()]);
             assert_eq!(state.is_public(), state != Draft);
         }
         for action in Action::ALL {
             assert_eq!(action.as_str().parse::<Action>(), Ok(action));
         }
-        assert!("approved"
-            .parse::<State>()
-            .unwrap_err()
-            .contains("approved"));
-        assert!("approve".parse::<Action>().unwrap_err().contains("approve"));
+        assert_eq!(
+            "approved".parse::<State>(),
+            Err(crate::refusal::Refusal::new("msg.proposal_state_unknown")
+                .with("state", "approved"))
+        );
+        assert_eq!(
+            "approve".parse::<Action>(),
+            Err(crate::refusal::Refusal::new("msg.proposal_action_unknown")
+                .with("action", "approve"))
+        );
+    }
+
+    #[test]
+    fn every_refusal_has_english() {
+        crate::web::i18n::assert_english([
+            Refusal::WrongState(Adopted).refusal(),
+            Refusal::NotAllowed.refusal(),
+            Refusal::ReasonRequired.refusal(),
+            "x".parse::<State>().unwrap_err(),
+            "x".parse::<Action>().unwrap_err(),
+        ]);
     }
 
     #[test]
