@@ -141,7 +141,7 @@ async fn edit_page(
     state: &AppState,
     viewer: &Viewer,
     id: Uuid,
-    upload_message: Option<String>,
+    upload_message: Option<Refusal>,
     status: StatusCode,
 ) -> Result<HttpResponse> {
     let (proposal, _, detailed) = load(state, id, Some(viewer.id)).await?;
@@ -203,10 +203,7 @@ pub async fn attach(
                 &state,
                 &viewer,
                 id,
-                Some(crate::web::i18n::refusal(
-                    crate::web::i18n::Lang::Ja,
-                    &refusal.refusal(),
-                )),
+                Some(refusal.refusal()),
                 refusal.status(),
             )
             .await

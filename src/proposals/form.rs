@@ -191,7 +191,7 @@ pub(super) struct FormData {
     /// The saved proposal's attachments (only when editing one).
     attachments: Vec<attachments::model::Attachment>,
     /// Why the file just uploaded was not attached.
-    pub(super) upload_message: Option<String>,
+    pub(super) upload_message: Option<Refusal>,
 }
 
 /// Up to five similar public proposals, for the edit and preview pages.
