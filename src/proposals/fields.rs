@@ -135,7 +135,10 @@ impl Measures {
             .map(|s| s.replace(['ー', '－'], "-"));
         let mut codes: Vec<MeasureCode> = Vec::new();
         for raw in chosen.iter().cloned().chain(typed) {
-            let code: MeasureCode = raw.trim().parse()?;
+            let code: MeasureCode = raw
+                .trim()
+                .parse()
+                .map_err(|r| crate::web::i18n::refusal(crate::web::i18n::Lang::Ja, &r))?;
             if !codes.contains(&code) {
                 codes.push(code);
             }

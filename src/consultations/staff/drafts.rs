@@ -88,7 +88,7 @@ impl NewForm {
                         .parse::<crate::plan::model::MeasureCode>()
                         .map(|m| m.to_string())
                 })
-                .collect::<Result<Vec<_>, String>>(),
+                .collect::<Result<Vec<_>, crate::refusal::Refusal>>(),
         );
         let sections = page.check("sections", fields::sections(&self.sections));
         let period =
