@@ -158,7 +158,7 @@ pub async fn csv(
             "提案の一覧を書き出せるのは、管理者と提案の審査担当の職員だけです。".into(),
         ));
     };
-    let encoding = Encoding::parse(query.encoding.as_deref()).map_err(Error::BadRequest)?;
+    let encoding = Encoding::parse(query.encoding.as_deref()).map_err(Error::Refused)?;
     let rows = state.db(move |conn| rows(conn, &scope)).await?;
     let body = csv::encode(&table(&rows), encoding);
     let today = state
