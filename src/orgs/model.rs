@@ -501,7 +501,7 @@ pub const REPRESENTATIVE_CANNOT_LEAVE: &str = "msg.representative_cannot_leave";
 /// Why a handover went nowhere: 「引き継ぐ相手を、この団体のメンバーから選んでください。」
 pub const TRANSFER_TO_A_MEMBER: &str = "msg.transfer_to_member";
 
-/// A member leaves. Not a member → `Forbidden`; the representative → `BadRequest` (they hand
+/// A member leaves. Not a member → `Forbidden`; the representative → a refusal (400) (they hand
 /// the role over first).
 pub fn leave(
     conn: &mut PgConnection,
@@ -533,7 +533,7 @@ pub fn leave(
 
 /// The representative hands the role to another member, in one transaction: they become a
 /// member, `to` the representative. Not the representative → `Forbidden`; `to` not another
-/// current member → `BadRequest`.
+/// current member → a refusal (400).
 pub fn transfer(
     conn: &mut PgConnection,
     organisation: Uuid,
