@@ -2,6 +2,7 @@
 //! exactly as `kyodo serve` does.
 
 use crate::error::{Error, Result};
+use crate::refusal::Refusal;
 use crate::web::{AppState, Problem};
 use crate::{auth, plan, web as kweb};
 use actix_web::{dev::Server, middleware, web, App, HttpRequest, HttpResponse, HttpServer};
@@ -72,45 +73,67 @@ async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse> {
 }
 
 /// Extractor failures (a malformed query string or path) are the user's to fix: 400.
-fn bad_input(message: String) -> actix_web::Error {
-    Error::BadRequest(message).into()
+fn bad_input(refusal: Refusal) -> actix_web::Error {
+    Error::Refused(refusal).into()
 }
 
-/// What went wrong with a query string or form, in Japanese, naming the field that serde's
-/// (English) message names between backquotes, e.g. "missing field `body`".
-fn field_message(what: &str, serde_message: &str) -> String {
+/// The refusals of one kind of input (a query string, a form): a field missing, given twice,
+/// unreadable, or a value serde does not name.
+struct FieldRefusals {
+    what: &'static str,
+    missing: &'static str,
+    duplicate: &'static str,
+    unreadable: &'static str,
+    value: &'static str,
+}
+
+/// A query string's fields: 「URL のパラメータ「q」が重複しています。」
+const QUERY_FIELDS: FieldRefusals = FieldRefusals {
+    what: "label.url_parameter",
+    missing: "msg.field_missing",
+    duplicate: "msg.field_duplicate",
+    unreadable: "msg.field_unreadable",
+    value: "msg.value_unreadable",
+};
+
+/// A form's fields, with 「ページを読み込み直して、もう一度お試しください。」 after.
+const FORM_FIELDS: FieldRefusals = FieldRefusals {
+    what: "label.form_field",
+    missing: "msg.field_missing_reload",
+    duplicate: "msg.field_duplicate_reload",
+    unreadable: "msg.field_unreadable_reload",
+    value: "msg.value_unreadable_reload",
+};
+
+/// What went wrong with a query string or form, naming the field that serde's (English)
+/// message names between backquotes, e.g. "missing field `body`".
+fn field_refusal(kind: &FieldRefusals, serde_message: &str) -> Refusal {
     let field = serde_message
         .split_once('`')
         .and_then(|(_, rest)| rest.split_once('`'))
         .map(|(field, _)| field);
+    let key = match field {
+        Some(_) if serde_message.starts_with("missing field") => kind.missing,
+        Some(_) if serde_message.starts_with("duplicate field") => kind.duplicate,
+        Some(_) => kind.unreadable,
+        None => kind.value,
+    };
+    let refusal = Refusal::new(key).label("what", kind.what);
     match field {
-        Some(field) if serde_message.starts_with("missing field") => {
-            format!("{what}「{field}」がありません。")
-        }
-        Some(field) if serde_message.starts_with("duplicate field") => {
-            format!("{what}「{field}」が重複しています。")
-        }
-        Some(field) => format!("{what}「{field}」の値を読み取れませんでした。"),
-        None => format!("{what}の値を読み取れませんでした。形式を確かめてください。"),
+        Some(field) => refusal.with("field", field),
+        None => refusal,
     }
 }
-
-const RELOAD: &str = "ページを読み込み直して、もう一度お試しください。";
 
 fn form_error(e: actix_web::error::UrlencodedError) -> actix_web::Error {
     use actix_web::error::UrlencodedError as E;
     match e {
         E::Overflow { .. } => Error::PayloadTooLarge.into(),
-        E::Parse(e) => bad_input(format!(
-            "{}{RELOAD}",
-            field_message("フォームの項目", &e.to_string())
-        )),
-        E::ContentType => bad_input(format!(
-            "フォームの形式（Content-Type）が正しくありません。{RELOAD}"
-        )),
+        E::Parse(e) => bad_input(field_refusal(&FORM_FIELDS, &e.to_string())),
+        E::ContentType => bad_input(Refusal::new("msg.form_content_type")),
         e => {
             tracing::debug!(error = %e, "unreadable form");
-            bad_input(format!("フォームの内容を読み取れませんでした。{RELOAD}"))
+            bad_input(Refusal::new("msg.form_unreadable_retry"))
         }
     }
 }
@@ -118,13 +141,13 @@ fn form_error(e: actix_web::error::UrlencodedError) -> actix_web::Error {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::QueryConfig::default().error_handler(|e, _| {
         let actix_web::error::QueryPayloadError::Deserialize(e) = e else {
-            return bad_input("URL のパラメータを読み取れませんでした。".into());
+            return bad_input(Refusal::new("msg.query_unreadable"));
         };
-        bad_input(field_message("URL のパラメータ", &e.to_string()))
+        bad_input(field_refusal(&QUERY_FIELDS, &e.to_string()))
     }))
     .app_data(
         web::PathConfig::default()
-            .error_handler(|_, _| bad_input("URL の形式が正しくありません。".into())),
+            .error_handler(|_, _| bad_input(Refusal::new("msg.path_invalid"))),
     )
     .app_data(
         web::FormConfig::default()
@@ -230,17 +253,44 @@ mod tests {
 
     #[test]
     fn serde_messages_become_japanese_naming_the_field() {
+        let ja = |kind, serde_message| {
+            crate::web::i18n::refusal(
+                crate::web::i18n::Lang::Ja,
+                &field_refusal(kind, serde_message),
+            )
+        };
         assert_eq!(
-            field_message("フォームの項目", "missing field `body`"),
-            "フォームの項目「body」がありません。"
+            ja(&FORM_FIELDS, "missing field `body`"),
+            "フォームの項目「body」がありません。ページを読み込み直して、もう一度お試しください。"
         );
         assert_eq!(
-            field_message("URL のパラメータ", "duplicate field `q`"),
+            ja(&QUERY_FIELDS, "duplicate field `q`"),
             "URL のパラメータ「q」が重複しています。"
         );
         assert_eq!(
-            field_message("URL のパラメータ", "invalid digit found in string"),
+            ja(&QUERY_FIELDS, "invalid digit found in string"),
             "URL のパラメータの値を読み取れませんでした。形式を確かめてください。"
         );
+    }
+
+    #[test]
+    fn every_refusal_has_english() {
+        let mut refusals = vec![
+            Refusal::new("msg.form_content_type"),
+            Refusal::new("msg.form_unreadable_retry"),
+            Refusal::new("msg.query_unreadable"),
+            Refusal::new("msg.path_invalid"),
+        ];
+        for kind in [&QUERY_FIELDS, &FORM_FIELDS] {
+            for serde_message in [
+                "missing field `a`",
+                "duplicate field `a`",
+                "invalid type for `a`",
+                "invalid digit found in string",
+            ] {
+                refusals.push(field_refusal(kind, serde_message));
+            }
+        }
+        crate::web::i18n::assert_english(refusals);
     }
 }

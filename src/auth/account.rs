@@ -7,6 +7,7 @@ use super::fields::{optional_text, DisplayName, Email, NewPassword};
 use super::store::{self, Profile};
 use super::{password, session};
 use crate::error::{Error, Result};
+use crate::refusal::Refusal;
 use crate::web::forms::FormPage;
 use crate::web::forms::{CsrfOnly, TokenQuery};
 use crate::web::i18n::{translate, Lang};
@@ -159,9 +160,15 @@ pub async fn update_profile(
         .keep("address", &form.address)
         .keep("phone", &form.phone);
     let name = f.check("display_name", DisplayName::parse(&form.display_name));
-    let real_name = f.check("real_name", optional_text(&form.real_name, "氏名", 100));
-    let address = f.check("address", optional_text(&form.address, "住所", 200));
-    let phone = f.check("phone", optional_text(&form.phone, "電話番号", 30));
+    let real_name = f.check(
+        "real_name",
+        optional_text(&form.real_name, "label.real_name", 100),
+    );
+    let address = f.check(
+        "address",
+        optional_text(&form.address, "label.address", 200),
+    );
+    let phone = f.check("phone", optional_text(&form.phone, "label.phone", 30));
     let (Some(name), Some(real_name), Some(address), Some(phone)) =
         (name, real_name, address, phone)
     else {
@@ -214,7 +221,7 @@ pub async fn change_email(
     if !password_matches(&state, viewer.id, &form.password).await? {
         forms
             .email
-            .fail("password", &translate(lang, "account.wrong_password", &[]));
+            .refuse("password", Refusal::new("account.wrong_password"));
         return page(&req, &state, &hb, &viewer, forms, None).await;
     }
     let v = viewer.clone();
@@ -272,7 +279,7 @@ pub async fn change_password(
     if !password_matches(&state, v.id, &form.current).await? {
         forms
             .password
-            .fail("current", &translate(lang, "account.wrong_password", &[]));
+            .refuse("current", Refusal::new("account.wrong_password"));
         return page(&req, &state, &hb, &viewer, forms, None).await;
     }
     let hash = password::hash_async(new.as_str().to_owned()).await?;
@@ -357,7 +364,6 @@ pub async fn delete(
 ) -> Result<HttpResponse> {
     check_csrf(&req, &form.csrf)?;
     let form = form.into_inner();
-    let lang = Lang::of(&req);
     let origin = Origin::of(&req, &state);
     let id = viewer.id;
     // An organisation always has someone who can invite and hand over.
@@ -375,7 +381,7 @@ pub async fn delete(
     };
     if let Some((field, key)) = refused {
         let mut forms = Forms::default();
-        forms.delete.fail(field, &translate(lang, key, &[]));
+        forms.delete.refuse(field, Refusal::new(key));
         return page(&req, &state, &hb, &viewer, forms, None).await;
     }
     state

@@ -1,6 +1,7 @@
 //! What people type into account forms, parsed once into types that cannot be invalid.
-//! Each error is the Japanese message shown next to the field.
+//! Each error is the refusal shown next to the field.
 
+use crate::refusal::Refusal;
 use std::fmt;
 
 /// Characters nobody types on purpose: control characters (but not a textarea's line breaks).
@@ -16,19 +17,16 @@ pub struct Email(String);
 impl Email {
     pub const MAX: usize = 254;
 
-    pub fn parse(raw: &str) -> Result<Email, String> {
+    pub fn parse(raw: &str) -> Result<Email, Refusal> {
+        const WHAT: &str = "label.email";
         let email = raw.trim().to_lowercase();
         if email.is_empty() {
-            return Err("メールアドレスを入力してください。".into());
+            return Err(Refusal::required(WHAT));
         }
         if email.chars().count() > Email::MAX {
-            return Err(format!(
-                "メールアドレスは{}文字以内で入力してください。",
-                Email::MAX
-            ));
+            return Err(Refusal::too_long(WHAT, Email::MAX));
         }
-        let invalid =
-            || "メールアドレスの形式が正しくありません（例：taro@example.jp）。".to_string();
+        let invalid = || Refusal::new("msg.email_invalid");
         if has_control(&email) || email.chars().any(|c| c.is_whitespace() || !c.is_ascii()) {
             return Err(invalid());
         }
@@ -75,22 +73,20 @@ pub struct DisplayName(String);
 impl DisplayName {
     pub const MAX: usize = 50;
 
-    pub fn parse(raw: &str) -> Result<DisplayName, String> {
+    pub fn parse(raw: &str) -> Result<DisplayName, Refusal> {
+        const WHAT: &str = "label.display_name";
         let name = raw.trim();
         if name.is_empty() {
-            return Err("表示名を入力してください。".into());
+            return Err(Refusal::required(WHAT));
         }
         if name.chars().count() > DisplayName::MAX {
-            return Err(format!(
-                "表示名は{}文字以内で入力してください。",
-                DisplayName::MAX
-            ));
+            return Err(Refusal::too_long(WHAT, DisplayName::MAX));
         }
         if has_control(name) || name.contains('\n') {
-            return Err("表示名に使えない文字が含まれています。".into());
+            return Err(Refusal::bad_characters(WHAT));
         }
         if name == DELETED_NAME {
-            return Err("この表示名は使えません。".into());
+            return Err(Refusal::new("msg.name_reserved"));
         }
         Ok(DisplayName(name.to_owned()))
     }
@@ -112,17 +108,18 @@ pub fn shown_name(lang: crate::web::i18n::Lang, name: &str) -> String {
     }
 }
 
-/// Optional private text (real name, address, phone): trimmed, bounded, empty → None.
-pub fn optional_text(raw: &str, label: &str, max: usize) -> Result<Option<String>, String> {
+/// Optional private text (real name, address, phone): trimmed, bounded, empty → None. `what`
+/// is the field name's i18n key (`label.address`).
+pub fn optional_text(raw: &str, what: &'static str, max: usize) -> Result<Option<String>, Refusal> {
     let text = raw.trim();
     if text.is_empty() {
         return Ok(None);
     }
     if text.chars().count() > max {
-        return Err(format!("{label}は{max}文字以内で入力してください。"));
+        return Err(Refusal::too_long(what, max));
     }
     if has_control(text) {
-        return Err(format!("{label}に使えない文字が含まれています。"));
+        return Err(Refusal::bad_characters(what));
     }
     Ok(Some(text.to_owned()))
 }
@@ -141,19 +138,13 @@ impl NewPassword {
     pub const MIN: usize = 10;
     pub const MAX: usize = 256;
 
-    pub fn parse(raw: &str, email: Option<&str>) -> Result<NewPassword, String> {
+    pub fn parse(raw: &str, email: Option<&str>) -> Result<NewPassword, Refusal> {
         let length = raw.chars().count();
         if length < NewPassword::MIN {
-            return Err(format!(
-                "パスワードは{}文字以上にしてください。",
-                NewPassword::MIN
-            ));
+            return Err(Refusal::new("msg.password_short").with("min", NewPassword::MIN));
         }
         if length > NewPassword::MAX {
-            return Err(format!(
-                "パスワードは{}文字以内にしてください。",
-                NewPassword::MAX
-            ));
+            return Err(Refusal::new("msg.password_long").with("max", NewPassword::MAX));
         }
         let lower = raw.to_lowercase();
         let first = lower.chars().next().unwrap_or_default();
@@ -162,10 +153,7 @@ impl NewPassword {
             .and_then(|e| e.split('@').next())
             .is_some_and(|local| local.len() >= 4 && lower.contains(local));
         if one_character || is_common(&lower) || mentions_email {
-            return Err(
-                "推測されやすいパスワードです。ほかの人が思いつかない語句を組み合わせてください。"
-                    .into(),
-            );
+            return Err(Refusal::new("msg.password_common"));
         }
         Ok(NewPassword(raw.to_owned()))
     }
@@ -220,10 +208,14 @@ mod tests {
         ] {
             assert!(Email::parse(bad).is_err(), "{bad:?}");
         }
-        assert!(Email::parse(&format!("{}@example.jp", "a".repeat(260)))
-            .unwrap_err()
-            .contains("254"));
-        assert!(Email::parse("").unwrap_err().contains("入力してください"));
+        assert_eq!(
+            Email::parse(&format!("{}@example.jp", "a".repeat(260))).unwrap_err(),
+            Refusal::too_long("label.email", 254)
+        );
+        assert_eq!(
+            Email::parse("").unwrap_err(),
+            Refusal::required("label.email")
+        );
     }
 
     #[test]
@@ -233,9 +225,10 @@ mod tests {
             "ほんじょう太郎"
         );
         assert!(DisplayName::parse("   ").is_err());
-        assert!(DisplayName::parse(&"あ".repeat(51))
-            .unwrap_err()
-            .contains("50"));
+        assert_eq!(
+            DisplayName::parse(&"あ".repeat(51)).unwrap_err(),
+            Refusal::too_long("label.display_name", 50)
+        );
         assert!(DisplayName::parse("名前\u{7}").is_err());
         assert!(DisplayName::parse("一行目\n二行目").is_err());
         assert!(DisplayName::parse(DELETED_NAME).is_err());
@@ -243,26 +236,35 @@ mod tests {
 
     #[test]
     fn optional_private_text() {
-        assert_eq!(optional_text("  ", "住所", 200), Ok(None));
+        assert_eq!(optional_text("  ", "label.address", 200), Ok(None));
         assert_eq!(
-            optional_text(" 本庄市本庄3-5-3 ", "住所", 200),
+            optional_text(" 本庄市本庄3-5-3 ", "label.address", 200),
             Ok(Some("本庄市本庄3-5-3".into()))
         );
-        assert!(optional_text(&"x".repeat(201), "住所", 200)
-            .unwrap_err()
-            .contains("住所は200文字以内"));
-        assert!(optional_text("a\u{1b}b", "電話番号", 30).is_err());
+        assert_eq!(
+            crate::web::i18n::refusal(
+                crate::web::i18n::Lang::Ja,
+                &optional_text(&"x".repeat(201), "label.address", 200).unwrap_err()
+            ),
+            "住所は200文字以内で入力してください。"
+        );
+        assert_eq!(
+            optional_text("a\u{1b}b", "label.phone", 30).unwrap_err(),
+            Refusal::bad_characters("label.phone")
+        );
     }
 
     #[test]
     fn passwords_follow_the_policy() {
         assert!(NewPassword::parse("kawa-no-nagare-2026", None).is_ok());
-        assert!(NewPassword::parse("short", None)
-            .unwrap_err()
-            .contains("10文字以上"));
-        assert!(NewPassword::parse(&"x".repeat(257), None)
-            .unwrap_err()
-            .contains("256"));
+        assert_eq!(
+            NewPassword::parse("short", None).unwrap_err(),
+            Refusal::new("msg.password_short").with("min", 10)
+        );
+        assert_eq!(
+            NewPassword::parse(&"x".repeat(257), None).unwrap_err(),
+            Refusal::new("msg.password_long").with("max", 256)
+        );
         assert!(NewPassword::parse(&"長い日本語の合言葉もよい".repeat(5), None).is_ok());
         for weak in [
             "password123",
@@ -294,9 +296,9 @@ mod tests {
             DisplayName::parse(&long(51)).unwrap_err(),
             DisplayName::parse("a\u{7}b").unwrap_err(),
             DisplayName::parse(DELETED_NAME).unwrap_err(),
-            optional_text(&long(101), "氏名", 100).unwrap_err(),
-            optional_text("a\u{7}", "電話番号", 30).unwrap_err(),
-            optional_text(&long(201), "住所", 200).unwrap_err(),
+            optional_text(&long(101), "label.real_name", 100).unwrap_err(),
+            optional_text("a\u{7}", "label.phone", 30).unwrap_err(),
+            optional_text(&long(201), "label.address", 200).unwrap_err(),
             NewPassword::parse("short", None).unwrap_err(),
             NewPassword::parse(&"ab".repeat(200), None).unwrap_err(),
             NewPassword::parse("password123", None).unwrap_err(),

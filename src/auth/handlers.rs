@@ -7,6 +7,7 @@ use super::rate_limit::{self, SIGN_IN_FAILURES_PER_ACCOUNT, SIGN_IN_FAILURES_PER
 use super::session;
 use crate::audit::{self, Entry};
 use crate::error::{Error, Result};
+use crate::refusal::Refusal;
 use crate::tokens;
 use crate::web::forms::FormPage;
 use crate::web::forms::{CsrfOnly, TokenQuery};
@@ -61,7 +62,7 @@ fn limited(
     mut form: FormPage,
     retry_after: u64,
 ) -> Result<HttpResponse> {
-    form.fail("form", &title(Lang::of(req), "error.429.message"));
+    form.refuse("form", Refusal::new("error.429.message"));
     let mut response = form_page(req, hb, template, key, &form)?;
     *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
     response.headers_mut().insert(
@@ -289,7 +290,7 @@ pub async fn sign_in(
         }
     };
     let Some(secret) = secret else {
-        page.fail("password", &title(Lang::of(&req), "auth.login.failed"));
+        page.refuse("password", Refusal::new("auth.login.failed"));
         return form_page(&req, &hb, "auth/login", "auth.login.title", &page);
     };
     // A session from before (another person on a shared computer) ends here.

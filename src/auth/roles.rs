@@ -7,6 +7,7 @@
 //! - `admin` is global: people and roles, departments, organisations, the plan's actual values,
 //!   the audit log and the email outbox.
 
+use crate::refusal::Refusal;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -104,22 +105,28 @@ pub fn allows(grants: &[Grant], action: Action) -> bool {
     }
 }
 
-/// The Japanese message of a refusal.
-pub fn refusal(action: Action) -> String {
+/// Why the action was refused: 「{what}を利用する権限がありません。…」.
+pub fn refused(action: Action) -> Refusal {
     let what = match action {
-        Action::ViewStaffArea => "職員ページ",
-        Action::ManagePeople => "利用者と権限の管理",
-        Action::ManageDepartments => "担当課の管理",
-        Action::VerifyOrganisations => "団体の確認",
-        Action::RecordKpiActuals { .. } => "成果指標の実績値の記録",
-        Action::ReadAudit => "監査ログ",
-        Action::ManageOutbox => "メール送信の管理",
-        Action::ReviewProposals { .. } => "この担当課の提案の審査",
-        Action::ModerateComments { .. } => "この担当課のコメントの管理",
-        Action::CreateConsultations => "意見公募の作成・公示・訂正・延長・中止",
-        Action::WorkConsultation { .. } => "この担当課の意見公募の管理",
+        Action::ViewStaffArea => "label.staff_area",
+        Action::ManagePeople => "label.manage_people",
+        Action::ManageDepartments => "label.manage_departments",
+        Action::VerifyOrganisations => "label.verify_organisations",
+        Action::RecordKpiActuals { .. } => "label.record_kpi_actuals",
+        Action::ReadAudit => "label.audit_log",
+        Action::ManageOutbox => "label.manage_outbox",
+        Action::ReviewProposals { .. } => "label.review_department_proposals",
+        Action::ModerateComments { .. } => "label.moderate_department_comments",
+        Action::CreateConsultations => "label.create_consultations",
+        Action::WorkConsultation { .. } => "label.work_consultation",
     };
-    format!("{what}を利用する権限がありません。必要な場合は管理者に権限の付与を依頼してください。")
+    Refusal::new("msg.role_refused").label("what", what)
+}
+
+/// The refusal in Japanese, for `Error::Forbidden`, which carries text (the catalogue says it
+/// in the visitor's language at the edge).
+pub fn refusal(action: Action) -> String {
+    crate::web::i18n::refusal(crate::web::i18n::Lang::Ja, &refused(action))
 }
 
 #[cfg(test)]
@@ -287,6 +294,6 @@ mod tests {
     #[test]
     fn every_role_and_refusal_has_its_texts() {
         crate::web::i18n::assert_keys("staff.role.", Role::ALL.into_iter().map(|r| r.code()));
-        crate::web::i18n::assert_english([refusal(Action::CreateConsultations)]);
+        crate::web::i18n::assert_english([refused(Action::CreateConsultations)]);
     }
 }

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 fn measure_code(raw: &str) -> Result<MeasureCode> {
-    raw.parse().map_err(Error::BadRequest)
+    raw.parse().map_err(Error::Refused)
 }
 
 /// POST `/measures/{code}/comments`.

@@ -297,8 +297,7 @@ pub async fn premoderation(
     let code = form
         .measure
         .trim()
-        .parse::<crate::plan::model::MeasureCode>()
-        .map_err(Error::BadRequest)?
+        .parse::<crate::plan::model::MeasureCode>()?
         .to_string();
     let on = form.on == "1";
     let ip = crate::web::proxy::client_ip(&req);

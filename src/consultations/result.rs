@@ -51,7 +51,7 @@ pub async fn csv(
     query: web::Query<CsvQuery>,
 ) -> Result<HttpResponse> {
     let id = id.into_inner();
-    let encoding = Encoding::parse(query.encoding.as_deref()).map_err(Error::BadRequest)?;
+    let encoding = Encoding::parse(query.encoding.as_deref()).map_err(Error::Refused)?;
     published(&state, id).await?;
     let items = state.db(move |conn| model::result::items(conn, id)).await?;
     Ok(HttpResponse::Ok()

@@ -12,9 +12,10 @@ use crate::web::Templates;
 
 use crate::auth::rate_limit;
 use crate::error::{Error, Result};
+use crate::refusal::Refusal;
 use crate::web::forms::FormPage;
 use crate::web::forms::{CsrfOnly, TokenQuery};
-use crate::web::i18n::Lang;
+use crate::web::i18n::{forbidden, Lang};
 use crate::web::proxy::client_ip;
 use crate::web::visitor::{check_csrf, Verified};
 use crate::web::AppState;
@@ -377,9 +378,9 @@ async fn representative_only(state: &AppState, id: Uuid, account: Uuid) -> Resul
             model::find(conn, id)?.ok_or(Error::NotFound)?;
             match model::role_of(conn, id, account)? {
                 Some(Role::Representative) => Ok(()),
-                _ => Err(Error::Forbidden(
-                    "メンバーを招待できるのは、団体の代表者だけです。".into(),
-                )),
+                _ => Err(forbidden(&Refusal::new(
+                    model::ONLY_THE_REPRESENTATIVE_INVITES,
+                ))),
             }
         })
         .await
@@ -541,9 +542,8 @@ pub async fn transfer(
 ) -> Result<HttpResponse> {
     check_csrf(&req, &form.csrf)?;
     let id = path.into_inner();
-    let to = Uuid::parse_str(form.to.trim()).map_err(|_| {
-        Error::BadRequest("引き継ぐ相手を、この団体のメンバーから選んでください。".into())
-    })?;
+    let to =
+        Uuid::parse_str(form.to.trim()).map_err(|_| Refusal::new(model::TRANSFER_TO_A_MEMBER))?;
     let (actor, ip) = (viewer.id, client_ip(&req));
     state
         .db(move |conn| model::transfer(conn, id, actor, to, ip.as_deref()))

@@ -13,8 +13,9 @@ use crate::db::schema::{
 };
 use crate::error::{Error, Result};
 use crate::notify::{self, Category, Message};
+use crate::refusal::Refusal;
 use crate::tokens;
-use crate::web::i18n::Lang;
+use crate::web::i18n::{forbidden, Lang};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -347,9 +348,7 @@ pub fn invite(
     conn.transaction(|conn| {
         let org = lock(conn, organisation)?;
         if role_of(conn, organisation, inviter.id)? != Some(Role::Representative) {
-            return Err(Error::Forbidden(
-                "メンバーを招待できるのは、団体の代表者だけです。".into(),
-            ));
+            return Err(forbidden(&Refusal::new(ONLY_THE_REPRESENTATIVE_INVITES)));
         }
         let secret = tokens::new_secret();
         diesel::insert_into(inv::table)
@@ -459,19 +458,25 @@ pub fn accept(
             .for_update()
             .first(conn)
             .optional()?;
-        let Some((organisation, email)) = live else { return Ok(Accepted::Invalid) };
+        let Some((organisation, email)) = live else {
+            return Ok(Accepted::Invalid);
+        };
         if !email.eq_ignore_ascii_case(account_email) {
-            return Err(Error::Forbidden(
-                "この招待は別のメールアドレスに宛てたものです。招待メールを受け取ったメールアドレスのアカウントでログインしてください。".into(),
-            ));
+            return Err(forbidden(&Refusal::new("msg.invitation_other_email")));
         }
         lock(conn, organisation)?;
-        diesel::update(inv::table.find(&hash)).set(inv::accepted_at.eq(origin.now)).execute(conn)?;
+        diesel::update(inv::table.find(&hash))
+            .set(inv::accepted_at.eq(origin.now))
+            .execute(conn)?;
         if role_of(conn, organisation, account)?.is_some() {
             return Ok(Accepted::AlreadyMember(organisation));
         }
         diesel::insert_into(om::table)
-            .values((om::organisation_id.eq(organisation), om::account_id.eq(account), om::role.eq(Role::Member.code())))
+            .values((
+                om::organisation_id.eq(organisation),
+                om::account_id.eq(account),
+                om::role.eq(Role::Member.code()),
+            ))
             .execute(conn)?;
         audit::record(
             conn,
@@ -487,11 +492,16 @@ pub fn accept(
     })
 }
 
-/// The message when the representative tries to leave.
-pub const REPRESENTATIVE_CANNOT_LEAVE: &str =
-    "代表者は団体から抜けることができません。先に、代表者をほかのメンバーに引き継いでください。";
+/// Why only the representative may invite (refused with 403).
+pub const ONLY_THE_REPRESENTATIVE_INVITES: &str = "msg.invite_representative_only";
 
-/// A member leaves. Not a member → `Forbidden`; the representative → `BadRequest` (they hand
+/// Why the representative may not leave: 「…先に、代表者をほかのメンバーに引き継いでください。」
+pub const REPRESENTATIVE_CANNOT_LEAVE: &str = "msg.representative_cannot_leave";
+
+/// Why a handover went nowhere: 「引き継ぐ相手を、この団体のメンバーから選んでください。」
+pub const TRANSFER_TO_A_MEMBER: &str = "msg.transfer_to_member";
+
+/// A member leaves. Not a member → `Forbidden`; the representative → a refusal (400) (they hand
 /// the role over first).
 pub fn leave(
     conn: &mut PgConnection,
@@ -502,12 +512,8 @@ pub fn leave(
     conn.transaction(|conn| {
         lock(conn, organisation)?;
         match role_of(conn, organisation, account)? {
-            None => Err(Error::Forbidden(
-                "この団体のメンバーではありません。".into(),
-            )),
-            Some(Role::Representative) => {
-                Err(Error::BadRequest(REPRESENTATIVE_CANNOT_LEAVE.into()))
-            }
+            None => Err(forbidden(&Refusal::new("msg.not_a_member"))),
+            Some(Role::Representative) => Err(Refusal::new(REPRESENTATIVE_CANNOT_LEAVE).into()),
             Some(Role::Member) => {
                 diesel::delete(om::table.find((organisation, account))).execute(conn)?;
                 audit::record(
@@ -527,7 +533,7 @@ pub fn leave(
 
 /// The representative hands the role to another member, in one transaction: they become a
 /// member, `to` the representative. Not the representative → `Forbidden`; `to` not another
-/// current member → `BadRequest`.
+/// current member → a refusal (400).
 pub fn transfer(
     conn: &mut PgConnection,
     organisation: Uuid,
@@ -538,18 +544,14 @@ pub fn transfer(
     conn.transaction(|conn| {
         lock(conn, organisation)?;
         if role_of(conn, organisation, actor)? != Some(Role::Representative) {
-            return Err(Error::Forbidden(
-                "代表者を引き継げるのは、団体の代表者だけです。".into(),
-            ));
+            return Err(forbidden(&Refusal::new("msg.transfer_representative_only")));
         }
         let target_is_member = to != actor
             && members(conn, organisation)?
                 .iter()
                 .any(|m| m.account_id == to && m.role == Role::Member);
         if !target_is_member {
-            return Err(Error::BadRequest(
-                "引き継ぐ相手を、この団体のメンバーから選んでください。".into(),
-            ));
+            return Err(Refusal::new(TRANSFER_TO_A_MEMBER).into());
         }
         diesel::update(om::table.find((organisation, actor)))
             .set(om::role.eq(Role::Member.code()))

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::plan::model::MeasureCode;
 use crate::plan::quantity::Quantity;
 use crate::plan::{queries, store, views};
+use crate::refusal::Refusal;
 use crate::web::forms::FormPage;
 use crate::web::i18n::{translate, Lang};
 use crate::web::render_page_as;
@@ -51,53 +52,49 @@ fn half_width(raw: &str) -> String {
 }
 
 /// A fiscal year written the Western way: `2024`.
-pub fn parse_fiscal_year(raw: &str) -> Result<i32, String> {
+pub fn parse_fiscal_year(raw: &str) -> Result<i32, Refusal> {
     let year = half_width(raw);
     if year.is_empty() {
-        return Err("年度を入力してください（例：2024）。".into());
+        return Err(Refusal::new("msg.year_required"));
     }
     let year: i32 = year
         .parse()
         .ok()
         .filter(|_| year.chars().all(|c| c.is_ascii_digit()))
-        .ok_or_else(|| {
-            "年度は西暦の数字で入力してください（例：令和6年度なら 2024）。".to_string()
-        })?;
+        .ok_or_else(|| Refusal::new("msg.year_format"))?;
     if !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
-        return Err(format!(
-            "年度は{FIRST_YEAR}から{LAST_YEAR}までの西暦で入力してください。"
-        ));
+        return Err(Refusal::new("msg.year_range")
+            .with("first", FIRST_YEAR)
+            .with("last", LAST_YEAR));
     }
     Ok(year)
 }
 
 /// A value as the city writes it: `2,927,767`, `82.31`, `-12`.
-pub fn parse_value(raw: &str) -> Result<Quantity, String> {
+pub fn parse_value(raw: &str) -> Result<Quantity, Refusal> {
     let value = half_width(raw);
     if value.is_empty() {
-        return Err("実績値を入力してください。".into());
+        return Err(Refusal::required("label.actual"));
     }
     if value.chars().count() > VALUE_MAX {
-        return Err(format!(
-            "実績値は{VALUE_MAX}文字以内の数字で入力してください。"
-        ));
+        return Err(Refusal::new("msg.value_long").with("max", VALUE_MAX));
     }
     value
         .parse::<Quantity>()
-        .map_err(|_| "実績値は数字で入力してください（例：2,927,767 や 82.31）。単位は書かずに入力してください。".to_string())
+        .map_err(|_| Refusal::new("msg.value_format"))
 }
 
 /// The source (出典) is required.
-pub fn parse_source(raw: &str) -> Result<String, String> {
+pub fn parse_source(raw: &str) -> Result<String, Refusal> {
     if raw.contains('\n') {
-        return Err("出典は1行で入力してください。".into());
+        return Err(Refusal::new("msg.source_one_line"));
     }
-    optional_text(raw, "出典", SOURCE_MAX)?
-        .ok_or_else(|| "出典を入力してください（例：市民活動推進課 調べ）。".to_string())
+    optional_text(raw, "label.source", SOURCE_MAX)?
+        .ok_or_else(|| Refusal::new("msg.source_required"))
 }
 
-pub fn parse_note(raw: &str) -> Result<Option<String>, String> {
-    optional_text(raw, "備考", NOTE_MAX)
+pub fn parse_note(raw: &str) -> Result<Option<String>, Refusal> {
+    optional_text(raw, "label.note", NOTE_MAX)
 }
 
 fn measure_code(raw: &str) -> Result<MeasureCode> {
@@ -297,9 +294,11 @@ pub async fn record(
     staff.require(Action::RecordKpiActuals { department: None })?;
     check_csrf(&req, &form.csrf)?;
     let code = measure_code(&path)?;
-    let kpi_id: i32 = form.kpi.trim().parse().map_err(|_| {
-        Error::BadRequest("成果指標が指定されていません。ページを読み込み直してください。".into())
-    })?;
+    let kpi_id: i32 = form
+        .kpi
+        .trim()
+        .parse()
+        .map_err(|_| Refusal::new("msg.kpi_missing"))?;
     if !state
         .db(move |conn| store::kpi_of_measure(conn, kpi_id, code))
         .await?
@@ -331,17 +330,21 @@ mod tests {
     fn fiscal_years_are_western_years_in_range() {
         assert_eq!(parse_fiscal_year(" 2024 "), Ok(2024));
         assert_eq!(parse_fiscal_year("２０２４"), Ok(2024));
-        assert!(parse_fiscal_year("")
-            .unwrap_err()
-            .contains("入力してください"));
-        assert!(parse_fiscal_year("令和6").unwrap_err().contains("西暦"));
-        assert!(parse_fiscal_year("+2024").unwrap_err().contains("西暦"));
-        assert!(parse_fiscal_year("1999")
-            .unwrap_err()
-            .contains("2000から2100"));
-        assert!(parse_fiscal_year("2101")
-            .unwrap_err()
-            .contains("2000から2100"));
+        let ja = |r: Refusal| crate::web::i18n::refusal(Lang::Ja, &r);
+        assert_eq!(
+            parse_fiscal_year(""),
+            Err(Refusal::new("msg.year_required"))
+        );
+        assert_eq!(
+            parse_fiscal_year("令和6"),
+            Err(Refusal::new("msg.year_format"))
+        );
+        assert_eq!(
+            parse_fiscal_year("+2024"),
+            Err(Refusal::new("msg.year_format"))
+        );
+        assert!(ja(parse_fiscal_year("1999").unwrap_err()).contains("2000から2100"));
+        assert!(ja(parse_fiscal_year("2101").unwrap_err()).contains("2000から2100"));
         assert!(parse_fiscal_year("99999999999").is_err());
     }
 
@@ -350,12 +353,22 @@ mod tests {
         assert_eq!(parse_value("2,927,767").unwrap().to_string(), "2,927,767");
         assert_eq!(parse_value("８２．３１").unwrap().to_string(), "82.31");
         assert_eq!(parse_value("-12").unwrap().to_string(), "-12");
-        assert!(parse_value("").unwrap_err().contains("入力してください"));
-        assert!(parse_value("abc").unwrap_err().contains("数字で入力"));
-        assert!(parse_value("46団体").unwrap_err().contains("単位"));
-        assert!(parse_value(&"1".repeat(31))
-            .unwrap_err()
-            .contains("30文字以内"));
+        assert_eq!(
+            parse_value("").unwrap_err(),
+            Refusal::required("label.actual")
+        );
+        assert_eq!(
+            parse_value("abc").unwrap_err(),
+            Refusal::new("msg.value_format")
+        );
+        assert_eq!(
+            parse_value("46団体").unwrap_err(),
+            Refusal::new("msg.value_format")
+        );
+        assert_eq!(
+            crate::web::i18n::refusal(Lang::Ja, &parse_value(&"1".repeat(31)).unwrap_err()),
+            "実績値は30文字以内の数字で入力してください。"
+        );
     }
 
     #[test]
@@ -364,19 +377,27 @@ mod tests {
             parse_source(" 埼玉県 NPO法人名簿 ").unwrap(),
             "埼玉県 NPO法人名簿"
         );
-        assert!(parse_source("").unwrap_err().contains("出典を入力"));
-        assert!(parse_source(&"あ".repeat(201))
-            .unwrap_err()
-            .contains("200文字以内"));
-        assert!(parse_source("一行目\n二行目").unwrap_err().contains("1行"));
+        assert_eq!(
+            parse_source("").unwrap_err(),
+            Refusal::new("msg.source_required")
+        );
+        assert_eq!(
+            parse_source(&"あ".repeat(201)).unwrap_err(),
+            Refusal::too_long("label.source", 200)
+        );
+        assert_eq!(
+            parse_source("一行目\n二行目").unwrap_err(),
+            Refusal::new("msg.source_one_line")
+        );
         assert_eq!(parse_note("  "), Ok(None));
         assert_eq!(
             parse_note("年度末時点\n速報値"),
             Ok(Some("年度末時点\n速報値".into()))
         );
-        assert!(parse_note(&"あ".repeat(501))
-            .unwrap_err()
-            .contains("500文字以内"));
+        assert_eq!(
+            parse_note(&"あ".repeat(501)).unwrap_err(),
+            Refusal::too_long("label.note", 500)
+        );
     }
 
     #[test]

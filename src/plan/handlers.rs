@@ -5,6 +5,7 @@ use super::queries;
 use super::sections::{self, MeasureParts};
 use super::{api, views};
 use crate::error::{Error, Result};
+use crate::refusal::Refusal;
 use crate::web::i18n::{translate, Lang};
 use crate::web::AppState;
 use crate::web::Templates;
@@ -15,17 +16,19 @@ use handlebars::Handlebars;
 use serde_json::json as context;
 
 fn parse_code(raw: &str) -> Result<MeasureCode> {
-    raw.parse().map_err(Error::BadRequest)
+    Ok(raw.parse()?)
 }
 
-fn parse_number(raw: &str, what: &str) -> Result<i32> {
+/// A chapter's or plan's number in the address; `what` is its name's i18n key (`label.chapter`).
+fn parse_number(raw: &str, what: &'static str) -> Result<i32> {
     raw.parse::<i32>()
         .ok()
         .filter(|n| (1..=99).contains(n))
         .ok_or_else(|| {
-            Error::BadRequest(format!(
-                "{what}の番号「{raw}」は 1 以上の数字で指定してください。"
-            ))
+            Refusal::new("msg.number_in_address")
+                .label("what", what)
+                .with("raw", raw)
+                .into()
         })
 }
 
@@ -76,7 +79,7 @@ pub async fn chapter(
     hb: Templates,
     number: web::Path<String>,
 ) -> Result<HttpResponse> {
-    let number = parse_number(&number, "章")?;
+    let number = parse_number(&number, "label.chapter")?;
     if number == 7 {
         // Chapter 7 is the cross-measure plans.
         return Ok(HttpResponse::MovedPermanently()
@@ -210,7 +213,7 @@ pub async fn plan(
     hb: Templates,
     number: web::Path<String>,
 ) -> Result<HttpResponse> {
-    let number = parse_number(&number, "プラン")?;
+    let number = parse_number(&number, "label.plan")?;
     let (plans, titles) = state
         .db(|conn| Ok((queries::plans(conn)?, queries::measure_titles(conn)?)))
         .await?;
@@ -311,7 +314,7 @@ pub async fn api_plan(
     state: web::Data<AppState>,
     number: web::Path<String>,
 ) -> Result<HttpResponse> {
-    let number = parse_number(&number, "プラン")?;
+    let number = parse_number(&number, "label.plan")?;
     let plans = state.db(queries::plans).await?;
     let plan = plans
         .iter()

@@ -2,6 +2,7 @@
 
 use super::progress::{self, Direction, Progress};
 use super::quantity::Quantity;
+use crate::refusal::Refusal;
 use serde::Serialize;
 use std::{fmt, str::FromStr};
 
@@ -13,16 +14,12 @@ pub struct MeasureCode {
 }
 
 impl FromStr for MeasureCode {
-    type Err = String;
+    type Err = Refusal;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let invalid = || {
-            format!(
-                "施策の番号「{s}」は「5-1」のように章と番号をハイフンでつないで指定してください。"
-            )
-        };
+        let invalid = || Refusal::new("msg.measure_code").with("code", s);
         let (chapter, number) = s.split_once('-').ok_or_else(invalid)?;
-        let parse = |part: &str| -> Result<u8, String> {
+        let parse = |part: &str| -> Result<u8, Refusal> {
             if part.is_empty()
                 || part.len() > 2
                 || !part.bytes().all(|b| b.is_ascii_digit())
@@ -199,13 +196,20 @@ mod tests {
     }
 
     #[test]
-    fn malformed_codes_are_refused_with_a_japanese_message() {
+    fn malformed_codes_are_refused_with_the_code() {
         for bad in [
             "", "6", "6-", "-1", "6_1", "a-1", "6-1-1", "06-1", "6-01", "10-1", "6-100", "６-１",
         ] {
             let err = bad.parse::<MeasureCode>().unwrap_err();
-            assert!(err.contains("5-1"), "{bad:?}: {err}");
+            assert_eq!(err, Refusal::new("msg.measure_code").with("code", bad));
         }
+        assert_eq!(
+            crate::web::i18n::refusal(
+                crate::web::i18n::Lang::Ja,
+                &"6_1".parse::<MeasureCode>().unwrap_err()
+            ),
+            "施策の番号「6_1」は「5-1」のように章と番号をハイフンでつないで指定してください。"
+        );
     }
 
     #[test]

@@ -160,7 +160,7 @@ pub async fn csv(
             "msg.proposal_export_refused",
         )));
     };
-    let encoding = Encoding::parse(query.encoding.as_deref()).map_err(Error::BadRequest)?;
+    let encoding = Encoding::parse(query.encoding.as_deref()).map_err(Error::Refused)?;
     let rows = state.db(move |conn| rows(conn, &scope)).await?;
     let body = csv::encode(&table(&rows), encoding);
     let today = state

@@ -135,10 +135,7 @@ impl Measures {
             .map(|s| s.replace(['ー', '－'], "-"));
         let mut codes: Vec<MeasureCode> = Vec::new();
         for raw in chosen.iter().cloned().chain(typed) {
-            let raw = raw.trim();
-            let code: MeasureCode = raw
-                .parse()
-                .map_err(|_| Refusal::new("msg.measure_code").with("code", raw))?;
+            let code: MeasureCode = raw.trim().parse()?;
             if !codes.contains(&code) {
                 codes.push(code);
             }

@@ -108,7 +108,7 @@ pub(super) fn parse_filter(query: &ListQuery) -> Result<Filter> {
     };
     let measure = match nonempty(&query.measure) {
         None => None,
-        Some(raw) => Some(raw.parse::<MeasureCode>().map_err(Error::BadRequest)?),
+        Some(raw) => Some(raw.parse::<MeasureCode>()?),
     };
     let state = match nonempty(&query.state) {
         None => None,

@@ -8,6 +8,7 @@ use crate::auth::password;
 use crate::auth::roles::Role;
 use crate::db::schema::{accounts as a, staff_roles as sr};
 use crate::error::{Error, Result};
+use crate::refusal::Refusal;
 use crate::tokens;
 use diesel::prelude::*;
 use rand::Rng;
@@ -88,7 +89,9 @@ pub fn create_admin(
     })
 }
 
-fn input_error(what: &str, message: String) -> Error {
+/// The refusal in Japanese, as the command has always told the operator.
+fn input_error(what: &str, refusal: Refusal) -> Error {
+    let message = crate::web::i18n::refusal(crate::web::i18n::Lang::Ja, &refusal);
     Error::Setup(format!("{what}: {message}"))
 }
 

@@ -5,6 +5,7 @@ use crate::auth::fields::Email;
 use crate::auth::roles::Action;
 use crate::auth::staff::Staff;
 use crate::error::Result;
+use crate::refusal::Refusal;
 use crate::staff::store::{self, Actor, AuditPage, AuditQuery, AuditRow};
 use crate::wareki::jst;
 use crate::web::forms::FormPage;
@@ -35,7 +36,7 @@ pub struct Filter {
     page: Option<String>,
 }
 
-pub fn parse_person(raw: &str) -> Result<Option<Actor>, String> {
+pub fn parse_person(raw: &str) -> Result<Option<Actor>, Refusal> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(None);
@@ -45,7 +46,7 @@ pub fn parse_person(raw: &str) -> Result<Option<Actor>, String> {
     }
     Email::parse(raw)
         .map(|e| Some(Actor::Email(e.as_str().to_owned())))
-        .map_err(|_| "利用者は、メールアドレスまたは ID で指定してください。".to_string())
+        .map_err(|_| Refusal::new("msg.audit_person"))
 }
 
 /// The start of a day in Japan, in UTC.
@@ -59,7 +60,7 @@ fn day_start(date: NaiveDate) -> DateTime<Utc> {
 
 /// A date `YYYY-MM-DD` (Japan time) → the moment the day starts, or, for the end of a range,
 /// the moment the next day starts.
-pub fn parse_date(raw: &str, end: bool) -> Result<Option<DateTime<Utc>>, String> {
+pub fn parse_date(raw: &str, end: bool) -> Result<Option<DateTime<Utc>>, Refusal> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(None);
@@ -68,20 +69,25 @@ pub fn parse_date(raw: &str, end: bool) -> Result<Option<DateTime<Utc>>, String>
         .ok()
         // chrono reads years PostgreSQL cannot compare (before 4713 BC): four digits only.
         .filter(|d| (1..=9999).contains(&d.year()))
-        .ok_or_else(|| "日付は 2026-11-25 の形で入力してください。".to_string())?;
+        .ok_or_else(|| Refusal::new("msg.audit_date"))?;
     let date = if end {
         date.succ_opt()
-            .ok_or_else(|| "日付が範囲外です。".to_string())?
+            .ok_or_else(|| Refusal::new("msg.date_out_of_range"))?
     } else {
         date
     };
     Ok(Some(day_start(date)))
 }
 
-fn bounded(raw: &str) -> Result<Option<String>, String> {
+/// 「254文字以内で入力してください。」
+fn too_long() -> Refusal {
+    Refusal::new("msg.at_most").with("max", FIELD_MAX)
+}
+
+fn bounded(raw: &str) -> Result<Option<String>, Refusal> {
     let raw = raw.trim();
     if raw.chars().count() > FIELD_MAX || raw.chars().any(char::is_control) {
-        return Err(format!("{FIELD_MAX}文字以内で入力してください。"));
+        return Err(too_long());
     }
     Ok(Some(raw.to_owned()).filter(|s| !s.is_empty()))
 }
@@ -120,7 +126,7 @@ fn parse_filter(
     let person = form.check(
         "person",
         if person_raw.chars().count() > FIELD_MAX {
-            Err(format!("{FIELD_MAX}文字以内で入力してください。"))
+            Err(too_long())
         } else {
             parse_person(person_raw)
         },
@@ -220,9 +226,10 @@ mod tests {
             parse_person(" Taro@Example.JP "),
             Ok(Some(Actor::Email("taro@example.jp".into())))
         );
-        assert!(parse_person("山田")
-            .unwrap_err()
-            .contains("メールアドレスまたは ID"));
+        assert_eq!(
+            parse_person("山田").unwrap_err(),
+            Refusal::new("msg.audit_person")
+        );
     }
 
     #[test]
@@ -232,9 +239,10 @@ mod tests {
         assert_eq!(from.to_rfc3339(), "2026-11-24T15:00:00+00:00");
         let to = parse_date("2026-11-25", true).unwrap().unwrap();
         assert_eq!(to.to_rfc3339(), "2026-11-25T15:00:00+00:00");
-        assert!(parse_date("25/11/2026", false)
-            .unwrap_err()
-            .contains("2026-11-25"));
+        assert_eq!(
+            parse_date("25/11/2026", false),
+            Err(Refusal::new("msg.audit_date"))
+        );
         assert!(parse_date("2026-02-30", false).is_err());
         assert!(
             parse_date("-50000-01-01", false).is_err(),
@@ -248,5 +256,15 @@ mod tests {
         assert_eq!(bounded(" account "), Ok(Some("account".into())));
         assert!(bounded(&"x".repeat(255)).is_err());
         assert!(bounded("a\u{0}").is_err());
+    }
+
+    #[test]
+    fn every_refusal_has_english() {
+        crate::web::i18n::assert_english([
+            parse_person("山田").unwrap_err(),
+            parse_date("25/11/2026", false).unwrap_err(),
+            Refusal::new("msg.date_out_of_range"),
+            too_long(),
+        ]);
     }
 }

@@ -5,6 +5,7 @@ use crate::auth::roles::Action;
 use crate::auth::staff::Staff;
 use crate::db::schema::departments as d;
 use crate::error::{Error, Result};
+use crate::refusal::Refusal;
 use crate::web::forms::FormPage;
 use crate::web::i18n::{translate, Lang};
 use crate::web::render_page_as;
@@ -21,24 +22,23 @@ use serde_json::json;
 
 pub const NAME_MAX: usize = 100;
 
-/// A department name: trimmed, 1–100 characters, one line. The error is the message to show.
-pub fn parse_name(raw: &str) -> Result<String, String> {
+/// A department name: trimmed, 1–100 characters, one line. The error is the refusal to show.
+pub fn parse_name(raw: &str) -> Result<String, Refusal> {
+    const WHAT: &str = "label.department_name";
     let name = raw.trim();
     if name.is_empty() {
-        return Err("担当課の名前を入力してください。".into());
+        return Err(Refusal::required(WHAT));
     }
     if name.chars().count() > NAME_MAX {
-        return Err(format!(
-            "担当課の名前は{NAME_MAX}文字以内で入力してください。"
-        ));
+        return Err(Refusal::too_long(WHAT, NAME_MAX));
     }
     if name.chars().any(char::is_control) {
-        return Err("担当課の名前に使えない文字が含まれています。".into());
+        return Err(Refusal::bad_characters(WHAT));
     }
     Ok(name.to_owned())
 }
 
-const TAKEN: &str = "同じ名前の担当課がすでにあります。";
+const TAKEN: &str = "msg.department_taken";
 
 #[derive(Serialize)]
 struct Department {
@@ -184,7 +184,7 @@ pub async fn create(
         })
         .await?;
     if !created {
-        forms.create.fail("name", TAKEN);
+        forms.create.refuse("name", Refusal::new(TAKEN));
         return render(&req, &state, &hb, forms, None).await;
     }
     Ok(see_other("/staff/departments?done=created"))
@@ -240,7 +240,7 @@ pub async fn rename(
         })
         .await?;
     if outcome.is_err() {
-        forms.rename.fail("name", TAKEN);
+        forms.rename.refuse("name", Refusal::new(TAKEN));
         return render(&req, &state, &hb, forms, None).await;
     }
     Ok(see_other("/staff/departments?done=renamed"))
@@ -253,11 +253,16 @@ mod tests {
     #[test]
     fn names_are_bounded_and_trimmed() {
         assert_eq!(parse_name("  市民活動推進課 ").unwrap(), "市民活動推進課");
-        assert!(parse_name("  ").unwrap_err().contains("入力してください"));
-        assert!(parse_name(&"課".repeat(101))
-            .unwrap_err()
-            .contains("100文字以内"));
-        assert!(parse_name("課\u{0}").unwrap_err().contains("使えない文字"));
+        const WHAT: &str = "label.department_name";
+        assert_eq!(parse_name("  ").unwrap_err(), Refusal::required(WHAT));
+        assert_eq!(
+            parse_name(&"課".repeat(101)).unwrap_err(),
+            Refusal::too_long(WHAT, 100)
+        );
+        assert_eq!(
+            parse_name("課\u{0}").unwrap_err(),
+            Refusal::bad_characters(WHAT)
+        );
         assert!(parse_name("一行目\n二行目").is_err());
     }
 
@@ -267,6 +272,7 @@ mod tests {
         crate::web::i18n::assert_english([
             parse_name("").unwrap_err(),
             parse_name(&"あ".repeat(101)).unwrap_err(),
+            Refusal::new(TAKEN),
         ]);
     }
 }

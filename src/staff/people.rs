@@ -5,6 +5,7 @@ use crate::auth::roles::Action;
 use crate::auth::roles::Role;
 use crate::auth::staff::Staff;
 use crate::error::{Error, Result};
+use crate::refusal::Refusal;
 use crate::staff::store::{self, Grant, GrantRefused, Person, RevokeRefused};
 use crate::web::forms::FormPage;
 use crate::web::i18n::{translate, Lang};
@@ -76,17 +77,13 @@ fn role_views(lang: Lang, grants: Vec<Grant>) -> HashMap<Uuid, Vec<RoleView>> {
 }
 
 /// The search box, kept as typed, with its refusal if the term is too long.
-fn search_form(lang: Lang, term: &str) -> FormPage {
+fn search_form(term: &str) -> FormPage {
     let mut form = FormPage::default();
     form.keep("q", term);
     if term.chars().count() > SEARCH_MAX || term.chars().any(char::is_control) {
-        form.fail(
+        form.refuse(
             "q",
-            &translate(
-                lang,
-                "staff.people.search_too_long",
-                &[("max", SEARCH_MAX.to_string())],
-            ),
+            Refusal::new("staff.people.search_too_long").with("max", SEARCH_MAX),
         );
     }
     form
@@ -124,7 +121,7 @@ pub async fn list(
     let query = query.into_inner();
     let term = query.q.unwrap_or_default().trim().to_owned();
     let number = page_number(query.page.as_deref());
-    let form = search_form(lang, &term);
+    let form = search_form(&term);
     let valid = !form.has_errors();
     let search = term.clone();
     let (rows, more) = state
@@ -248,14 +245,13 @@ pub struct GrantForm {
 impl GrantForm {
     /// The form kept as typed, and the role (with its department, for per-department roles)
     /// if both are given.
-    fn check(&self, lang: Lang) -> (FormPage, Option<(Role, Option<i32>)>) {
+    fn check(&self) -> (FormPage, Option<(Role, Option<i32>)>) {
         let mut page = FormPage::default();
         page.keep("role", &self.role)
             .keep("department", &self.department);
         let role = page.check(
             "role",
-            Role::parse(&self.role)
-                .ok_or_else(|| translate(lang, "staff.person.role_required", &[])),
+            Role::parse(&self.role).ok_or_else(|| Refusal::new("staff.person.role_required")),
         );
         let department = match role {
             Some(r) if r.per_department() => page.check(
@@ -264,7 +260,7 @@ impl GrantForm {
                     .trim()
                     .parse::<i32>()
                     .map(Some)
-                    .map_err(|_| translate(lang, "staff.person.department_required", &[])),
+                    .map_err(|_| Refusal::new("staff.person.department_required")),
             ),
             _ => Some(None),
         };
@@ -284,8 +280,7 @@ pub async fn grant(
     staff.require(Action::ManagePeople)?;
     check_csrf(&req, &form.csrf)?;
     let id = account_id(&path)?;
-    let lang = Lang::of(&req);
-    let (mut page, grant) = form.check(lang);
+    let (mut page, grant) = form.check();
     let Some((role, department)) = grant else {
         return person_page(&req, &state, &hb, id, page, None).await;
     };
@@ -298,7 +293,7 @@ pub async fn grant(
             GrantRefused::Unverified => ("role", "staff.person.unverified"),
             GrantRefused::NoSuchDepartment => ("department", "staff.person.department_required"),
         };
-        page.fail(field, &translate(lang, key, &[]));
+        page.refuse(field, Refusal::new(key));
         return person_page(&req, &state, &hb, id, page, None).await;
     }
     Ok(see_other(&format!("/staff/people/{id}?done=granted")))
@@ -323,13 +318,8 @@ pub async fn revoke(
     staff.require(Action::ManagePeople)?;
     check_csrf(&req, &form.csrf)?;
     let id = account_id(&path)?;
-    let lang = Lang::of(&req);
     let Ok(grant) = form.grant.trim().parse::<i32>() else {
-        return Err(Error::BadRequest(translate(
-            lang,
-            "staff.person.no_such_role",
-            &[],
-        )));
+        return Err(Refusal::new("staff.person.no_such_role").into());
     };
     let (actor, ip) = (staff.id(), crate::web::proxy::client_ip(&req));
     let outcome = state
@@ -341,7 +331,7 @@ pub async fn revoke(
             RevokeRefused::OwnAdmin => "staff.person.own_admin",
         };
         let mut page = FormPage::default();
-        page.fail("revoke", &translate(lang, key, &[]));
+        page.refuse("revoke", Refusal::new(key));
         return person_page(&req, &state, &hb, id, page, None).await;
     }
     Ok(see_other(&format!("/staff/people/{id}?done=revoked")))

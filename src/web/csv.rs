@@ -3,6 +3,8 @@
 //! calls Shift_JIS) on request. Every cell that a spreadsheet would read as a formula is made
 //! text here, so every export is safe. Pure: no database, no HTTP.
 
+use crate::refusal::Refusal;
+
 /// The byte order mark Excel needs to read a CSV file as UTF-8.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -19,7 +21,7 @@ pub enum Encoding {
 impl Encoding {
     /// `?encoding=`: empty or `utf-8` → UTF-8 with BOM; `cp932`, `windows-31j` (or the older
     /// `shift_jis`, `sjis`) → CP932.
-    pub fn parse(raw: Option<&str>) -> Result<Encoding, String> {
+    pub fn parse(raw: Option<&str>) -> Result<Encoding, Refusal> {
         match raw
             .map(|s| s.trim().to_ascii_lowercase().replace('-', "_"))
             .as_deref()
@@ -28,9 +30,7 @@ impl Encoding {
             Some("cp932") | Some("windows_31j") | Some("shift_jis") | Some("sjis") => {
                 Ok(Encoding::Cp932)
             }
-            Some(_) => {
-                Err("文字コード（encoding）は「utf-8」か「cp932」を指定してください。".into())
-            }
+            Some(_) => Err(Refusal::new("msg.csv_encoding")),
         }
     }
 
@@ -264,7 +264,11 @@ mod tests {
         ] {
             assert_eq!(Encoding::parse(Some(name)), Ok(Encoding::Cp932), "{name}");
         }
-        assert!(Encoding::parse(Some("latin1")).is_err());
+        assert_eq!(
+            Encoding::parse(Some("latin1")),
+            Err(Refusal::new("msg.csv_encoding"))
+        );
+        crate::web::i18n::assert_english([Refusal::new("msg.csv_encoding")]);
         assert_eq!(Encoding::Cp932.charset(), "windows-31j");
     }
 }

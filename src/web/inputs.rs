@@ -4,6 +4,7 @@
 //! that an error page can show the person what they typed.
 
 use crate::error::{Error, ErrorInfo};
+use crate::refusal::Refusal;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{header, Method, StatusCode};
@@ -32,7 +33,10 @@ impl KeptForm {
 /// The largest form (not an upload) the app reads, in bytes.
 pub const FORM_LIMIT: usize = 64 * 1024;
 
-pub const NUL_MESSAGE: &str = "入力に使えない文字（NUL 文字、U+0000）が含まれています。取り除いてから、もう一度お試しください。";
+/// Why a request with a NUL character (U+0000) anywhere is refused.
+fn nul_refused() -> Error {
+    Refusal::new("msg.nul_refused").into()
+}
 
 fn has_nul(encoded: &[u8]) -> bool {
     percent_encoding::percent_decode(encoded).any(|b| b == 0)
@@ -80,10 +84,7 @@ async fn read_form(req: &mut ServiceRequest) -> Result<web::Bytes, Error> {
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| {
             tracing::debug!(error = %e, "form body unreadable");
-            Error::BadRequest(
-                "フォームの内容を読み取れませんでした。ページを読み込み直して、もう一度お試しください。"
-                    .into(),
-            )
+            Error::from(Refusal::new("msg.form_unreadable_retry"))
         })?;
         if body.len() + chunk.len() > FORM_LIMIT {
             return Err(Error::PayloadTooLarge);
@@ -104,7 +105,7 @@ pub async fn check(
         req.head_mut().method = Method::GET;
     }
     if has_nul(req.path().as_bytes()) || has_nul(req.query_string().as_bytes()) {
-        return Ok(refuse(req, Error::BadRequest(NUL_MESSAGE.into())));
+        return Ok(refuse(req, nul_refused()));
     }
     let form = req.method() == Method::POST
         && req
@@ -120,7 +121,7 @@ pub async fn check(
         // Kept first, so that the refusal too shows what was typed.
         req.extensions_mut().insert(kept(&body));
         if has_nul(&body) {
-            return Ok(refuse(req, Error::BadRequest(NUL_MESSAGE.into())));
+            return Ok(refuse(req, nul_refused()));
         }
     }
     let res = next.call(req).await?.map_into_boxed_body();
@@ -183,6 +184,9 @@ mod tests {
 
     #[test]
     fn the_nul_message_has_english() {
-        crate::web::i18n::assert_english([NUL_MESSAGE.to_owned()]);
+        crate::web::i18n::assert_english([
+            Refusal::new("msg.nul_refused"),
+            Refusal::new("msg.form_unreadable_retry"),
+        ]);
     }
 }

@@ -2,7 +2,9 @@
 //! the visitor's CSRF token, echoed by every form (double submit) and checked on every POST.
 
 use crate::error::{Error, Result};
+use crate::refusal::Refusal;
 use crate::tokens;
+use crate::web::i18n::forbidden;
 use crate::web::proxy;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
@@ -46,7 +48,7 @@ impl Viewer {
 pub struct CsrfToken(pub String);
 
 /// What a person is told when a form's token does not match.
-pub const CSRF_MESSAGE: &str = "フォームの有効期限が切れたか、別の画面から送信されました。ページを読み込み直して、もう一度お試しください。";
+pub const CSRF_REFUSED: &str = "msg.csrf_refused";
 
 /// Rejects a state-changing request whose form token does not match the visitor's cookie, or
 /// whose cookie is not a whole token as [`identify`] sets (a short one is easy to plant).
@@ -56,7 +58,7 @@ pub fn check_csrf(req: &HttpRequest, submitted: &str) -> Result<()> {
         .map(|c| c.value().to_owned())
         .unwrap_or_default();
     if !tokens::is_secret(&cookie) || !tokens::same(&cookie, submitted) {
-        return Err(Error::Forbidden(CSRF_MESSAGE.into()));
+        return Err(forbidden(&Refusal::new(CSRF_REFUSED)));
     }
     Ok(())
 }
@@ -112,10 +114,7 @@ impl FromRequest for Verified {
         ready(match viewer(req) {
             None => Err(Error::LoginRequired { next: here(req) }),
             Some(v) if v.verified() => Ok(Verified(v)),
-            Some(_) => Err(Error::Forbidden(
-                "メールアドレスの確認が済んでいません。届いたメールのリンクから確認してください。"
-                    .into(),
-            )),
+            Some(_) => Err(forbidden(&Refusal::new("msg.email_unverified"))),
         })
     }
 }
@@ -152,6 +151,9 @@ mod tests {
 
     #[test]
     fn the_csrf_message_has_english() {
-        crate::web::i18n::assert_english([CSRF_MESSAGE.to_owned()]);
+        crate::web::i18n::assert_english([
+            Refusal::new(CSRF_REFUSED),
+            Refusal::new("msg.email_unverified"),
+        ]);
     }
 }

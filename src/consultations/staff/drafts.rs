@@ -95,7 +95,7 @@ impl NewForm {
                         .parse::<crate::plan::model::MeasureCode>()
                         .map(|m| m.to_string())
                 })
-                .collect::<Result<Vec<_>, _>>(),
+                .collect::<Result<Vec<_>, crate::refusal::Refusal>>(),
         );
         let sections = page.check("sections", fields::sections(&self.sections));
         let period =
