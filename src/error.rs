@@ -9,16 +9,13 @@ pub enum Error {
     /// A page, record or route that does not exist.
     #[error("not found")]
     NotFound,
-    /// Input the user can fix; the message is shown to them (Japanese).
-    #[error("{0}")]
-    BadRequest(String),
     /// Input the user can fix, said in their language at the edge.
     #[error("refused: {0}")]
     Refused(Refusal),
     /// Not allowed (a missing CSRF token, a role the person does not hold); the message is
-    /// shown to them (Japanese).
+    /// shown to them in their language.
     #[error("forbidden: {0}")]
-    Forbidden(String),
+    Forbidden(Message),
     /// The page needs a signed-in person; they are sent to sign in and brought back.
     #[error("sign-in required")]
     LoginRequired { next: String },
@@ -44,6 +41,13 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A 403 that says why.
+    pub fn forbidden(refusal: Refusal) -> Error {
+        Error::Forbidden(refusal.into())
+    }
+}
 
 impl From<Refusal> for Error {
     fn from(refusal: Refusal) -> Self {
@@ -96,7 +100,7 @@ impl ResponseError for Error {
     fn status_code(&self) -> StatusCode {
         match self {
             Error::NotFound => StatusCode::NOT_FOUND,
-            Error::BadRequest(_) | Error::Refused(_) => StatusCode::BAD_REQUEST,
+            Error::Refused(_) => StatusCode::BAD_REQUEST,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::LoginRequired { .. } => StatusCode::SEE_OTHER,
             Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -114,7 +118,7 @@ impl ResponseError for Error {
             tracing::error!(error = %self, "request failed");
         }
         let detail = match self {
-            Error::BadRequest(message) | Error::Forbidden(message) => Some(message.as_str().into()),
+            Error::Forbidden(message) => Some(message.clone()),
             Error::Refused(refusal) => Some(refusal.clone().into()),
             _ => None,
         };

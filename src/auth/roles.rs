@@ -123,12 +123,6 @@ pub fn refused(action: Action) -> Refusal {
     Refusal::new("msg.role_refused").label("what", what)
 }
 
-/// The refusal in Japanese, for `Error::Forbidden`, which carries text (the catalogue says it
-/// in the visitor's language at the edge).
-pub fn refusal(action: Action) -> String {
-    crate::web::i18n::refusal(crate::web::i18n::Lang::Ja, &refused(action))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,8 +249,8 @@ mod tests {
             &moderator,
             Action::WorkConsultation { department: 1 }
         ));
-        assert!(refusal(Action::CreateConsultations).starts_with("意見公募"));
-        assert!(refusal(Action::WorkConsultation { department: 1 }).contains("意見公募"));
+        assert!(ja(Action::CreateConsultations).starts_with("意見公募"));
+        assert!(ja(Action::WorkConsultation { department: 1 }).contains("意見公募"));
     }
 
     #[test]
@@ -270,9 +264,14 @@ mod tests {
         assert!(!Role::Admin.per_department());
     }
 
+    /// The refusal as a Japanese page says it.
+    fn ja(action: Action) -> String {
+        crate::web::i18n::refusal(crate::web::i18n::Lang::Ja, &refused(action))
+    }
+
     #[test]
     fn refusals_are_in_japanese_with_english_beside_them() {
-        use crate::web::i18n::{message, Lang};
+        use crate::web::i18n::{refusal, Lang};
         for action in ADMIN_ONLY.into_iter().chain([
             Action::ViewStaffArea,
             Action::ReviewProposals { department: 1 },
@@ -280,15 +279,15 @@ mod tests {
             Action::CreateConsultations,
             Action::WorkConsultation { department: 1 },
         ]) {
-            let japanese = refusal(action);
+            let japanese = ja(action);
             assert!(japanese.contains("権限がありません"), "{japanese}");
-            let english = message(Lang::En, &japanese);
+            let english = refusal(Lang::En, &refused(action));
             assert!(
                 english.starts_with("You have no permission for ") && english.is_ascii(),
                 "{japanese} → {english}"
             );
         }
-        assert!(refusal(Action::ReadAudit).starts_with("監査ログ"));
+        assert!(ja(Action::ReadAudit).starts_with("監査ログ"));
     }
 
     #[test]

@@ -94,7 +94,7 @@ impl Staff {
         if self.may(action) {
             Ok(())
         } else {
-            Err(Error::Forbidden(roles::refusal(action)))
+            Err(Error::forbidden(roles::refused(action)))
         }
     }
 

@@ -42,7 +42,7 @@ fn scope(staff: &Staff) -> Result<Option<Vec<i32>>> {
     staff.require(Action::ViewStaffArea)?;
     let scope = moderated_departments(&staff.grants);
     if scope.as_ref().is_some_and(Vec::is_empty) {
-        return Err(Error::Forbidden(crate::auth::roles::refusal(
+        return Err(Error::forbidden(crate::auth::roles::refused(
             Action::ModerateComments { department: 0 },
         )));
     }

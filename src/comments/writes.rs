@@ -266,7 +266,7 @@ fn require_moderator(
     if rules::may_moderate(grants, &responsible) {
         Ok(responsible)
     } else {
-        Err(Error::Forbidden(crate::auth::roles::refusal(
+        Err(Error::forbidden(crate::auth::roles::refused(
             Action::ModerateComments {
                 department: responsible.first().copied().unwrap_or(-1),
             },

@@ -74,7 +74,7 @@ fn lock_for_change(conn: &mut PgConnection, owner: &Owner, actor: Uuid) -> Resul
     let (id, department) = (c.id, c.department_id);
     model::lock(conn, id)?;
     if !may_work(conn, actor, department)? {
-        return Err(Error::Forbidden(crate::auth::roles::refusal(
+        return Err(Error::forbidden(crate::auth::roles::refused(
             Action::WorkConsultation { department },
         )));
     }

@@ -11,6 +11,7 @@ pub mod templates;
 pub mod worker;
 
 use crate::error::{Error, Result};
+use crate::refusal::Refusal;
 use crate::web::i18n::Lang;
 use diesel::PgConnection;
 use lettre::message::Mailbox;
@@ -60,10 +61,7 @@ pub struct Message {
 /// (the caller's transaction), so the email exists iff the change commits. Returns the row's id.
 pub fn enqueue(conn: &mut PgConnection, message: Message) -> Result<i64> {
     let address: lettre::Address = message.to_address.trim().parse().map_err(|_| {
-        Error::BadRequest(format!(
-            "メールアドレス「{}」の形式が正しくありません。",
-            message.to_address
-        ))
+        Refusal::new("msg.email_address_invalid").with("address", &message.to_address)
     })?;
     let to_name = message
         .to_name

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::refusal::Refusal;
 use crate::web::forms::FormPage;
 use crate::web::forms::{CsrfOnly, TokenQuery};
-use crate::web::i18n::{forbidden, Lang};
+use crate::web::i18n::Lang;
 use crate::web::proxy::client_ip;
 use crate::web::visitor::{check_csrf, Verified};
 use crate::web::AppState;
@@ -378,7 +378,7 @@ async fn representative_only(state: &AppState, id: Uuid, account: Uuid) -> Resul
             model::find(conn, id)?.ok_or(Error::NotFound)?;
             match model::role_of(conn, id, account)? {
                 Some(Role::Representative) => Ok(()),
-                _ => Err(forbidden(&Refusal::new(
+                _ => Err(Error::forbidden(Refusal::new(
                     model::ONLY_THE_REPRESENTATIVE_INVITES,
                 ))),
             }

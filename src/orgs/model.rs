@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::notify::{self, Category, Message};
 use crate::refusal::Refusal;
 use crate::tokens;
-use crate::web::i18n::{forbidden, Lang};
+use crate::web::i18n::Lang;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -348,7 +348,9 @@ pub fn invite(
     conn.transaction(|conn| {
         let org = lock(conn, organisation)?;
         if role_of(conn, organisation, inviter.id)? != Some(Role::Representative) {
-            return Err(forbidden(&Refusal::new(ONLY_THE_REPRESENTATIVE_INVITES)));
+            return Err(Error::forbidden(Refusal::new(
+                ONLY_THE_REPRESENTATIVE_INVITES,
+            )));
         }
         let secret = tokens::new_secret();
         diesel::insert_into(inv::table)
@@ -462,7 +464,7 @@ pub fn accept(
             return Ok(Accepted::Invalid);
         };
         if !email.eq_ignore_ascii_case(account_email) {
-            return Err(forbidden(&Refusal::new("msg.invitation_other_email")));
+            return Err(Error::forbidden(Refusal::new("msg.invitation_other_email")));
         }
         lock(conn, organisation)?;
         diesel::update(inv::table.find(&hash))
@@ -512,7 +514,7 @@ pub fn leave(
     conn.transaction(|conn| {
         lock(conn, organisation)?;
         match role_of(conn, organisation, account)? {
-            None => Err(forbidden(&Refusal::new("msg.not_a_member"))),
+            None => Err(Error::forbidden(Refusal::new("msg.not_a_member"))),
             Some(Role::Representative) => Err(Refusal::new(REPRESENTATIVE_CANNOT_LEAVE).into()),
             Some(Role::Member) => {
                 diesel::delete(om::table.find((organisation, account))).execute(conn)?;
@@ -544,7 +546,9 @@ pub fn transfer(
     conn.transaction(|conn| {
         lock(conn, organisation)?;
         if role_of(conn, organisation, actor)? != Some(Role::Representative) {
-            return Err(forbidden(&Refusal::new("msg.transfer_representative_only")));
+            return Err(Error::forbidden(Refusal::new(
+                "msg.transfer_representative_only",
+            )));
         }
         let target_is_member = to != actor
             && members(conn, organisation)?

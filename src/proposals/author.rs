@@ -109,7 +109,7 @@ async fn load(
 /// The author's own proposal; a stranger gets 404 for a draft, 403 otherwise.
 fn authors_only(proposal: &Proposal, viewer: &Viewer) -> Result<()> {
     if proposal.author_id != viewer.id {
-        return Err(super::forbidden(Refusal::new("msg.proposal_author_only")));
+        return Err(Error::forbidden(Refusal::new("msg.proposal_author_only")));
     }
     Ok(())
 }
@@ -394,7 +394,7 @@ pub async fn act(
     let action = Action::from(action);
     check_csrf(&req, &form.csrf)?;
     if !viewer.verified() {
-        return Err(super::forbidden(Refusal::new("msg.proposal_unverified")));
+        return Err(Error::forbidden(Refusal::new("msg.proposal_unverified")));
     }
     let version = form.version()?;
     let ip = client_ip(&req);

@@ -184,7 +184,7 @@ pub fn update(
     conn.transaction(|conn| {
         let (author, state, current) = lock(conn, id, actor)?;
         if author != actor {
-            return Err(super::forbidden(Refusal::new("msg.proposal_author_only")).into());
+            return Err(Error::forbidden(Refusal::new("msg.proposal_author_only")).into());
         }
         if !editable(state) {
             return Err(not_editable(state).into());

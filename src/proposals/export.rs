@@ -156,7 +156,7 @@ pub async fn csv(
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse> {
     let Some(scope) = scope(&staff.grants) else {
-        return Err(super::forbidden(Refusal::new(
+        return Err(Error::forbidden(Refusal::new(
             "msg.proposal_export_refused",
         )));
     };

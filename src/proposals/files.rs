@@ -50,7 +50,7 @@ fn lock_for_change(conn: &mut PgConnection, owner: &Owner, actor: Uuid) -> Resul
     let state = state_of(&state)?;
     if author != actor {
         return Err(if state.is_public() {
-            super::forbidden(Refusal::new("msg.proposal_files_author_only"))
+            Error::forbidden(Refusal::new("msg.proposal_files_author_only"))
         } else {
             Error::NotFound
         });

@@ -38,10 +38,3 @@ pub fn routes(cfg: &mut actix_web::web::ServiceConfig) {
     participation_handlers::routes(cfg);
     handlers::routes(cfg);
 }
-
-/// A 403 for a refusal: `Error::Forbidden` still carries text, so the refusal goes in as its
-/// Japanese, which the edge finds again in the `msg.*` catalogue for the visitor's language.
-pub(crate) fn forbidden(refusal: crate::refusal::Refusal) -> crate::error::Error {
-    use crate::web::i18n::{refusal as said, Lang};
-    crate::error::Error::Forbidden(said(Lang::Ja, &refusal))
-}

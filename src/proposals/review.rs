@@ -255,7 +255,7 @@ fn authorise<'s, 'a>(
     let responsible = responsible_departments(conn, id)?;
     let actor = actor_for(staff.grants, &responsible);
     if actor == Actor::Other {
-        return Err(super::forbidden(Refusal::new("msg.proposal_review_refused")).into());
+        return Err(Error::forbidden(Refusal::new("msg.proposal_review_refused")).into());
     }
     Ok(Review {
         staff,

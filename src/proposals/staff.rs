@@ -128,7 +128,7 @@ pub async fn queue(
     staff.require(Action::ViewStaffArea)?;
     let scope = review::reviewed_departments(&staff.grants);
     if scope.as_ref().is_some_and(Vec::is_empty) {
-        return Err(Error::Forbidden(crate::auth::roles::refusal(
+        return Err(Error::forbidden(crate::auth::roles::refused(
             Action::ReviewProposals { department: 0 },
         )));
     }
@@ -263,7 +263,7 @@ fn staff_view(conn: &mut PgConnection, id: Uuid, grants: &[Grant]) -> Result<Sta
     let responsible = model::responsible_departments(conn, id)?;
     let actor = review::actor_for(grants, &responsible);
     if actor == Actor::Other {
-        return Err(super::forbidden(Refusal::new("msg.proposal_review_closed")));
+        return Err(Error::forbidden(Refusal::new("msg.proposal_review_closed")));
     }
     Ok(StaffView {
         proposal,
@@ -442,9 +442,6 @@ async fn perform(
         Ok(_) => Ok(see_other(&format!("/staff/proposals/{id}?done={done}"))),
         Err(Rejected::Conflict) => {
             refused(Refusal::new(review::CONFLICT).into(), StatusCode::CONFLICT).await
-        }
-        Err(Rejected::Other(Error::BadRequest(text))) => {
-            refused(text.into(), StatusCode::BAD_REQUEST).await
         }
         Err(Rejected::Other(Error::Refused(refusal)))
         | Err(Rejected::Field {

@@ -224,7 +224,7 @@ impl From<Refusal> for crate::refusal::Refusal {
 impl From<Refusal> for crate::error::Error {
     fn from(refusal: Refusal) -> Self {
         match refusal {
-            Refusal::NotAllowed => super::forbidden(refusal.refusal()),
+            Refusal::NotAllowed => Self::forbidden(refusal.refusal()),
             Refusal::WrongState(_) | Refusal::ReasonRequired => Self::Refused(refusal.refusal()),
         }
     }

@@ -32,12 +32,8 @@ impl FormPage {
             .ok()
     }
 
-    /// Records the field's message, unless it has one already (the first is the one to fix).
-    pub fn fail(&mut self, field: &str, message: &str) {
-        self.say(field, message.into());
-    }
-
-    /// Records why the field was refused, unless it has a message already.
+    /// Records why the field was refused, unless it has a message already (the first is the
+    /// one to fix).
     pub fn refuse(&mut self, field: &str, refusal: Refusal) {
         self.say(field, refusal.into());
     }
@@ -65,14 +61,14 @@ mod tests {
         page.keep("email", "taro@example");
         let refused = Refusal::new("msg.email_invalid");
         assert_eq!(page.check("email", Err::<(), _>(refused)), None);
-        page.fail("email", "二つ目");
+        page.refuse("email", Refusal::new("msg.email_address_invalid"));
         assert_eq!(page.check("name", Ok::<_, Refusal>(5)), Some(5));
-        page.fail("kind", "団体の種類を選んでください。");
+        page.refuse("kind", Refusal::new("msg.org_kind"));
         assert!(page.has_errors());
         let json = serde_json::to_value(&page).unwrap();
         assert_eq!(json["values"]["email"], "taro@example");
         assert_eq!(json["errors"]["email"]["refusal"], "msg.email_invalid");
-        assert_eq!(json["errors"]["kind"], "団体の種類を選んでください。");
+        assert_eq!(json["errors"]["kind"]["refusal"], "msg.org_kind");
         assert!(json["errors"].get("name").is_none());
     }
 }

@@ -306,12 +306,6 @@ pub fn said(lang: Lang, said: &Message) -> String {
     }
 }
 
-/// A refused 403: `Error::Forbidden` carries text, so the refusal is said in Japanese there and
-/// found again in the catalogue in the visitor's language at the edge ([`message`]).
-pub fn forbidden(refused: &Refusal) -> crate::error::Error {
-    crate::error::Error::Forbidden(refusal(Lang::Ja, refused))
-}
-
 /// A refusal as templates receive it (`{"refusal": key, "args": {…}}`), in `lang`.
 fn refusal_value(lang: Lang, value: &serde_json::Value) -> Option<String> {
     let key = value.get("refusal")?.as_str()?;

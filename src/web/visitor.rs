@@ -4,7 +4,6 @@
 use crate::error::{Error, Result};
 use crate::refusal::Refusal;
 use crate::tokens;
-use crate::web::i18n::forbidden;
 use crate::web::proxy;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
@@ -58,7 +57,7 @@ pub fn check_csrf(req: &HttpRequest, submitted: &str) -> Result<()> {
         .map(|c| c.value().to_owned())
         .unwrap_or_default();
     if !tokens::is_secret(&cookie) || !tokens::same(&cookie, submitted) {
-        return Err(forbidden(&Refusal::new(CSRF_REFUSED)));
+        return Err(Error::forbidden(Refusal::new(CSRF_REFUSED)));
     }
     Ok(())
 }
@@ -114,7 +113,7 @@ impl FromRequest for Verified {
         ready(match viewer(req) {
             None => Err(Error::LoginRequired { next: here(req) }),
             Some(v) if v.verified() => Ok(Verified(v)),
-            Some(_) => Err(forbidden(&Refusal::new("msg.email_unverified"))),
+            Some(_) => Err(Error::forbidden(Refusal::new("msg.email_unverified"))),
         })
     }
 }

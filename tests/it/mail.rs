@@ -104,7 +104,7 @@ fn an_email_exists_only_if_its_transaction_commits() {
 
     let rolled_back: Result<(), kyodo::Error> = conn.transaction(|conn| {
         notify::enqueue(conn, verify_message("rollback@example.org"))?;
-        Err(kyodo::Error::BadRequest("the change fails".into()))
+        Err(kyodo::Error::Internal("the change fails".into()))
     });
     assert!(rolled_back.is_err());
     assert_eq!(count_outbox(&mut conn), 0);
