@@ -41,18 +41,6 @@ impl Channel {
         }
     }
 
-    /// The Japanese name, as the result page counts them.
-    pub fn label(self) -> &'static str {
-        match self {
-            Channel::Web => "ウェブ",
-            Channel::Paper => "書面",
-            Channel::Post => "郵送",
-            Channel::Fax => "ファクス",
-            Channel::Email => "電子メール",
-            Channel::Counter => "窓口",
-        }
-    }
-
     pub fn parse(code: &str) -> Option<Channel> {
         Channel::ALL.into_iter().find(|c| c.code() == code)
     }
@@ -155,7 +143,6 @@ mod tests {
     fn channels_by_code() {
         for c in Channel::ALL {
             assert_eq!(Channel::parse(c.code()), Some(c));
-            assert!(!c.label().is_empty());
         }
         assert_eq!(Channel::parse_offline(" fax "), Ok(Channel::Fax));
         assert!(Channel::parse_offline("web").is_err());

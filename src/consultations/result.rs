@@ -10,20 +10,22 @@ use crate::error::{Error, Result};
 use crate::web::cached;
 use crate::web::csv::{self, Encoding};
 use crate::web::feed::{escape, time};
+use crate::web::i18n::{t, translate, Lang};
 use crate::web::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-/// The header row of the result CSV.
-pub const COLUMNS: [&str; 5] = [
-    "No.",
-    "意見の要旨",
-    "市の考え方",
-    "修正の有無",
-    "修正の内容",
-];
+/// The header row of the result CSV: the city publishes it in Japanese.
+fn columns() -> Vec<String> {
+    std::iter::once("No.".to_owned())
+        .chain(
+            ["col_summary", "col_response", "col_changed", "col_change"]
+                .map(|c| t(Lang::Ja, &format!("consultations.result.{c}"))),
+        )
+        .collect()
+}
 
 /// The result table as CSV text.
 pub fn table(items: &[Item]) -> String {
@@ -32,11 +34,18 @@ pub fn table(items: &[Item]) -> String {
             i.number.to_string(),
             i.summary.clone(),
             i.response.clone(),
-            if i.changed { "有" } else { "無" }.to_owned(),
+            t(
+                Lang::Ja,
+                if i.changed {
+                    "consultations.result.changed_yes"
+                } else {
+                    "consultations.result.changed_no"
+                },
+            ),
             i.change.clone().unwrap_or_default(),
         ]
     });
-    csv::text(std::iter::once(COLUMNS.map(str::to_owned).to_vec()).chain(rows))
+    csv::text(std::iter::once(columns()).chain(rows))
 }
 
 #[derive(Debug, Deserialize)]
@@ -72,6 +81,11 @@ struct Entry {
     summary: String,
 }
 
+/// An entry's text about the consultation `title`: the feed is the city's, in Japanese.
+fn said(key: &str, title: &str) -> String {
+    translate(Lang::Ja, key, &[("title", title.to_owned())])
+}
+
 /// The feed's entries at `now`: nothing is in it before it opens, a draft never.
 fn entries(base: &str, consultations: &[Consultation], now: DateTime<Utc>) -> Vec<Entry> {
     let mut out = Vec::new();
@@ -81,10 +95,10 @@ fn entries(base: &str, consultations: &[Consultation], now: DateTime<Utc>) -> Ve
         if let (State::Withdrawn, Some(at)) = (state, c.withdrawn_at) {
             out.push(Entry {
                 id: format!("{page}#withdrawn"),
-                title: format!("意見募集の中止: {}", c.title),
+                title: said("feed.consultations.withdrawn_title", &c.title),
                 at,
                 link: page.clone(),
-                summary: format!("「{}」の意見募集を中止しました。", c.title),
+                summary: said("feed.consultations.withdrawn_summary", &c.title),
             });
         }
         let never_opened = c.withdrawn_at.is_some_and(|at| at < c.period.opens_at());
@@ -93,7 +107,7 @@ fn entries(base: &str, consultations: &[Consultation], now: DateTime<Utc>) -> Ve
         }
         out.push(Entry {
             id: format!("{page}#open"),
-            title: format!("意見募集: {}", c.title),
+            title: said("feed.consultations.open_title", &c.title),
             at: c.period.opens_at(),
             link: page.clone(),
             summary: format!(
@@ -107,13 +121,10 @@ fn entries(base: &str, consultations: &[Consultation], now: DateTime<Utc>) -> Ve
         if let (State::ResultPublished, Some(at)) = (state, c.result_published_at) {
             out.push(Entry {
                 id: format!("{page}/result"),
-                title: format!("意見募集の結果: {}", c.title),
+                title: said("feed.consultations.result_title", &c.title),
                 at,
                 link: format!("{page}/result"),
-                summary: format!(
-                    "「{}」の意見募集の結果と市の考え方を公表しました。",
-                    c.title
-                ),
+                summary: said("feed.consultations.result_summary", &c.title),
             });
         }
     }
@@ -130,7 +141,10 @@ pub fn atom(base: &str, consultations: &[Consultation], now: DateTime<Utc>) -> S
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     xml.push_str("<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"ja\">\n");
     xml.push_str(&format!("  <id>{}</id>\n", escape(&feed)));
-    xml.push_str("  <title>本庄市 意見公募（パブリックコメント）</title>\n");
+    xml.push_str(&format!(
+        "  <title>{}</title>\n",
+        escape(&t(Lang::Ja, "feed.consultations.title"))
+    ));
     xml.push_str(&format!("  <updated>{}</updated>\n", time(updated)));
     xml.push_str(&format!(
         "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n",
@@ -140,7 +154,10 @@ pub fn atom(base: &str, consultations: &[Consultation], now: DateTime<Utc>) -> S
         "  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
         escape(&format!("{base}/consultations"))
     ));
-    xml.push_str("  <author><name>本庄市</name></author>\n");
+    xml.push_str(&format!(
+        "  <author><name>{}</name></author>\n",
+        escape(&t(Lang::Ja, "feed.author"))
+    ));
     for e in entries {
         xml.push_str("  <entry>\n");
         xml.push_str(&format!("    <id>{}</id>\n", escape(&e.id)));

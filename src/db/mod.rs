@@ -84,6 +84,21 @@ impl Outage {
     }
 }
 
+/// A `LIKE` pattern matching text that contains `term`, its wildcards (`%`, `_`) and the
+/// escape character taken literally.
+pub fn contains_pattern(term: &str) -> String {
+    let mut pattern = String::with_capacity(term.len() + 2);
+    pattern.push('%');
+    for c in term.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
 /// A pool that is built without connecting, so the app starts (and `/readyz` reports) while the
 /// database is away, and recovers by itself when it returns.
 pub fn pool(url: &str, counter: QueryCounter) -> Pool {
@@ -169,5 +184,17 @@ impl Database {
                 tracing::warn!(error = %e, "could not stop PostgreSQL cleanly");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contains_pattern;
+
+    #[test]
+    fn search_terms_match_literally() {
+        assert_eq!(contains_pattern("taro"), "%taro%");
+        assert_eq!(contains_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
+        assert_eq!(contains_pattern("100%_\\達成"), "%100\\%\\_\\\\達成%");
     }
 }

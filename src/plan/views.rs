@@ -8,7 +8,7 @@ use super::quantity::Quantity;
 use super::queries::{ChapterWithMeasures, MeasureDetail, MeasureWithKpis};
 use super::sections::{consultations_label, LiveFigure};
 use crate::wareki;
-use crate::web::i18n::Lang;
+use crate::web::i18n::{translate, Lang};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -168,7 +168,7 @@ pub fn set_live(lang: Lang, figure: LiveFigure, shown: &mut KpiView) {
 pub fn kpi(lang: Lang, k: &Kpi) -> KpiView {
     let mut target_display = with_unit(&k.target, &k.unit);
     if k.direction == Direction::UpperBound {
-        target_display.push_str("以内");
+        target_display = translate(lang, "kpi.target_at_most", &[("target", target_display)]);
     }
     if let Some(note) = &k.note {
         target_display.push_str(&format!("（{note}）"));

@@ -24,18 +24,25 @@ use diesel::sql_types::{
 use serde::Deserialize;
 use uuid::Uuid;
 
-/// The header row.
-pub const COLUMNS: [&str; 9] = [
-    "No.",
-    "ID",
-    "提案名",
-    "状態",
-    "施策",
-    "団体",
-    "提案者（表示名）",
-    "提出日",
-    "予算（円）",
-];
+/// The header row: the export is for the city's records, in Japanese.
+fn columns() -> Vec<String> {
+    ["No.", "ID"]
+        .map(str::to_owned)
+        .into_iter()
+        .chain(
+            [
+                "title",
+                "state",
+                "measures",
+                "organisation",
+                "proposer",
+                "submitted",
+                "budget",
+            ]
+            .map(|c| t(Lang::Ja, &format!("proposals.csv.{c}"))),
+        )
+        .collect()
+}
 
 /// Whose proposals a staff member may export.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,7 +119,7 @@ pub fn rows(conn: &mut PgConnection, scope: &Scope) -> Result<Vec<Row>> {
 
 /// The CSV text of `rows`, header first.
 pub fn table(rows: &[Row]) -> String {
-    let header = COLUMNS.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>();
+    let header = columns();
     let body = rows.iter().enumerate().map(|(i, r)| {
         let state = r
             .state

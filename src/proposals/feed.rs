@@ -6,7 +6,7 @@ use super::workflow::State;
 use crate::error::Result;
 use crate::web::cached;
 use crate::web::feed::{escape, time};
-use crate::web::i18n::{t, Lang};
+use crate::web::i18n::{t, translate, Lang};
 use crate::web::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -63,7 +63,10 @@ pub fn atom(base: &str, events: &[Event], now: DateTime<Utc>) -> String {
         "  <id>{}</id>\n",
         escape(&format!("{base}/proposals/feed.atom"))
     ));
-    xml.push_str("  <title>本庄市 市民提案（新しい提案と審査結果）</title>\n");
+    xml.push_str(&format!(
+        "  <title>{}</title>\n",
+        escape(&t(Lang::Ja, "feed.proposals.title"))
+    ));
     xml.push_str(&format!("  <updated>{}</updated>\n", time(updated)));
     xml.push_str(&format!(
         "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n",
@@ -73,18 +76,30 @@ pub fn atom(base: &str, events: &[Event], now: DateTime<Utc>) -> String {
         "  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
         escape(&format!("{base}/proposals"))
     ));
-    xml.push_str("  <author><name>本庄市</name></author>\n");
+    xml.push_str(&format!(
+        "  <author><name>{}</name></author>\n",
+        escape(&t(Lang::Ja, "feed.author"))
+    ));
     for e in events {
         let state: Option<State> = e.to_state.parse().ok();
         let title = match state {
-            Some(State::Submitted) => format!("新しい提案: {}", e.title),
+            Some(State::Submitted) => translate(
+                Lang::Ja,
+                "feed.proposals.submitted_title",
+                &[("title", e.title.clone())],
+            ),
             Some(s) => format!("{}: {}", t(Lang::Ja, s.label_key()), e.title),
             None => e.title.clone(),
         };
         let summary = match (state, e.reason.as_deref()) {
-            (Some(s @ (State::Adopted | State::NotAdopted)), Some(reason)) => {
-                format!("{}（理由）{reason}", t(Lang::Ja, s.label_key()))
-            }
+            (Some(s @ (State::Adopted | State::NotAdopted)), Some(reason)) => translate(
+                Lang::Ja,
+                "feed.proposals.decided_summary",
+                &[
+                    ("state", t(Lang::Ja, s.label_key())),
+                    ("reason", reason.to_owned()),
+                ],
+            ),
             _ => e.summary.clone(),
         };
         let link = format!("{base}/proposals/{}", e.proposal);

@@ -122,16 +122,7 @@ impl SearchText {
 
     /// A `LIKE` pattern that finds the text anywhere, its own `%`, `_` and `\` taken literally.
     pub fn like_pattern(&self) -> String {
-        let mut pattern = String::with_capacity(self.0.len() + 2);
-        pattern.push('%');
-        for c in self.0.chars() {
-            if matches!(c, '%' | '_' | '\\') {
-                pattern.push('\\');
-            }
-            pattern.push(c);
-        }
-        pattern.push('%');
-        pattern
+        crate::db::contains_pattern(&self.0)
     }
 }
 

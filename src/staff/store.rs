@@ -42,18 +42,6 @@ pub struct Grant {
     pub department: Option<String>,
 }
 
-/// `%`, `_` and `\` typed by the person match themselves.
-fn like_pattern(term: &str) -> String {
-    let escaped: String = term
-        .chars()
-        .flat_map(|c| match c {
-            '%' | '_' | '\\' => vec!['\\', c],
-            c => vec![c],
-        })
-        .collect();
-    format!("%{escaped}%")
-}
-
 /// A page of accounts, newest first, whose email or name contains `search` (all if empty),
 /// and whether there are more.
 pub fn people(conn: &mut PgConnection, search: &str, page: i64) -> Result<(Vec<Person>, bool)> {
@@ -65,7 +53,7 @@ pub fn people(conn: &mut PgConnection, search: &str, page: i64) -> Result<(Vec<P
         .limit(PER_PAGE + 1)
         .into_boxed();
     if !search.is_empty() {
-        let pattern = like_pattern(search);
+        let pattern = crate::db::contains_pattern(search);
         q = q.filter(
             a::email
                 .ilike(pattern.clone())
@@ -322,15 +310,4 @@ pub fn audit_log(conn: &mut PgConnection, q: AuditQuery) -> Result<AuditPage> {
         .into_iter()
         .collect();
     Ok(AuditPage { rows, more, names })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn search_terms_match_literally() {
-        assert_eq!(like_pattern("taro"), "%taro%");
-        assert_eq!(like_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
-    }
 }
