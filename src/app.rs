@@ -188,8 +188,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 fn registrations(cfg: &mut web::ServiceConfig) {
     use crate::{attachments, comments, consultations, proposals};
     cfg.app_data(web::Data::new(plan::sections::MeasureParts {
-        counters: vec![proposals::live::COUNTER, consultations::live::COUNTER],
-        sections: vec![proposals::on_measure::SECTION, comments::measure::SECTION],
+        counters: &[proposals::live::COUNTER, consultations::live::COUNTER],
+        sections: &[proposals::on_measure::SECTION, comments::measure::SECTION],
     }))
     .app_data(web::Data::new(comments::hosts::Hosts {
         proposal: |req, state, hb, id, status| {

@@ -118,7 +118,7 @@ pub async fn measure(
 /// The parts other domains add to a measure (registered by `app`).
 fn parts(req: &HttpRequest) -> MeasureParts {
     req.app_data::<web::Data<MeasureParts>>()
-        .map(|parts| parts.get_ref().clone())
+        .map(|parts| *parts.get_ref())
         .unwrap_or_default()
 }
 

@@ -46,11 +46,12 @@ pub struct Section {
     pub prepare: fn(&HttpRequest) -> Result<SectionLoader>,
 }
 
-/// Everything registered for measures, in the order the page reads them.
-#[derive(Clone, Default)]
+/// Everything registered for measures, in the order the page reads them: static tables, so a
+/// request copies two references, never the lists.
+#[derive(Clone, Copy, Default)]
 pub struct MeasureParts {
-    pub counters: Vec<LiveCounter>,
-    pub sections: Vec<Section>,
+    pub counters: &'static [LiveCounter],
+    pub sections: &'static [Section],
 }
 
 /// The figures for a measure's KPIs: each counter that goes beside one of them counts once.
