@@ -2,12 +2,17 @@
 //! exactly as `kyodo serve` does.
 
 use crate::error::{Error, Result};
+use crate::plan::cache::PlanCache;
 use crate::refusal::Refusal;
 use crate::web::{AppState, Problem};
 use crate::{auth, plan, web as kweb};
-use actix_web::{dev::Server, middleware, web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::{middleware, web, App, HttpRequest, HttpResponse, HttpServer};
 use diesel::prelude::*;
+use std::future::Future;
 use std::net::TcpListener;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use utoipa::OpenApi;
 
 #[derive(OpenApi)]
@@ -220,14 +225,45 @@ pub fn staff_routes() -> impl Iterator<Item = &'static crate::auth::staff::Staff
     .flatten()
 }
 
+/// The running server, and beside it the thread that hears the plan's changes: it stops when
+/// the server has stopped (this future ends) or is dropped.
+pub struct Serving {
+    server: Server,
+    plan: web::Data<PlanCache>,
+    _listener: plan::cache::Listener,
+}
+
+impl Serving {
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// The plan the pages read, and what the app has heard of its changes.
+    pub fn plan(&self) -> web::Data<PlanCache> {
+        self.plan.clone()
+    }
+}
+
+impl Future for Serving {
+    type Output = std::io::Result<()>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.server).poll(cx)
+    }
+}
+
 /// Starts serving `state` on `listener`; the returned server runs until its handle stops it.
-pub fn server(state: AppState, listener: TcpListener) -> Result<Server> {
+pub fn server(state: AppState, listener: TcpListener) -> Result<Serving> {
     let trust_proxy = kweb::proxy::TrustProxy(state.trust_proxy);
+    let plan = web::Data::new(PlanCache::default());
+    let plan_listener = plan::cache::listen(plan.clone(), state.database_url.clone())?;
     let state = web::Data::new(state);
     let templates = web::Data::new(kweb::templates()?);
+    let cache = plan.clone();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            .app_data(cache.clone())
             .app_data(trust_proxy)
             .app_data(templates.clone())
             .wrap(middleware::from_fn(auth::session::identify))
@@ -244,7 +280,11 @@ pub fn server(state: AppState, listener: TcpListener) -> Result<Server> {
     // both signals itself and always stops gracefully.
     .disable_signals()
     .run();
-    Ok(server)
+    Ok(Serving {
+        server,
+        plan,
+        _listener: plan_listener,
+    })
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use crate::auth::staff::{get, post, StaffRoute};
 use crate::error::{Error, Result};
 use crate::plan::model::MeasureCode;
 use crate::plan::quantity::Quantity;
-use crate::plan::{queries, store, views};
+use crate::plan::{cache, store, views};
 use crate::refusal::Refusal;
 use crate::web::forms::FormPage;
 use crate::web::i18n::{translate, Lang};
@@ -122,8 +122,9 @@ pub async fn list(
 ) -> Result<HttpResponse> {
     staff.require(Action::RecordKpiActuals { department: None })?;
     let lang = Lang::of(&req);
-    let measures = state.db(queries::measures).await?;
-    let rows: Vec<MeasureRow> = measures
+    let plan = cache::read(&req, &state).await?;
+    let rows: Vec<MeasureRow> = plan
+        .measures()
         .iter()
         .filter(|m| !m.kpis.is_empty())
         .map(|m| MeasureRow {
@@ -171,7 +172,8 @@ async fn render(
     done: Option<i32>,
 ) -> Result<HttpResponse> {
     let lang = Lang::of(req);
-    let detail = state.db(move |conn| queries::measure(conn, code)).await?;
+    let plan = cache::read(req, state).await?;
+    let detail = plan.measure(code)?;
     let status = if failed.is_some() {
         StatusCode::BAD_REQUEST
     } else {
@@ -317,6 +319,8 @@ pub async fn record(
     state
         .db(move |conn| store::record_actual(conn, ip.as_deref(), actor, code, actual))
         .await?;
+    // Shown at once, before the notification every instance hears.
+    cache::of(&req).changed();
     Ok(see_other(&format!(
         "/staff/kpis/{code}?done={kpi_id}#kpi-{kpi_id}"
     )))

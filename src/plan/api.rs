@@ -120,7 +120,7 @@ pub fn kpi(k: &Kpi) -> KpiJson {
 }
 
 pub fn measure(d: &MeasureDetail) -> MeasureJson {
-    let m = &d.measure;
+    let m = d.measure;
     MeasureJson {
         code: m.code.to_string(),
         title: m.title.clone(),
@@ -132,7 +132,7 @@ pub fn measure(d: &MeasureDetail) -> MeasureJson {
         sdgs: m.sdgs.clone(),
         satisfaction: m.satisfaction.clone(),
         kpis: d.kpis.iter().map(kpi).collect(),
-        sub_measures: d.sub_measures.clone(),
+        sub_measures: d.sub_measures.to_vec(),
         column: m.column.clone(),
         plans: d
             .plans

@@ -1,7 +1,7 @@
 //! Pages and API of the plan: parse, read, render.
 
+use super::cache;
 use super::model::MeasureCode;
-use super::queries;
 use super::sections::{self, MeasureParts};
 use super::{api, views};
 use crate::error::{Error, Result};
@@ -52,16 +52,15 @@ pub async fn home(
     state: web::Data<AppState>,
     hb: Templates,
 ) -> Result<HttpResponse> {
-    let (chapters, plans) = state
-        .db(|conn| Ok((queries::overview(conn)?, queries::plans(conn)?)))
-        .await?;
+    let plan = cache::read(&req, &state).await?;
     let lang = Lang::of(&req);
-    let chapters: Vec<_> = chapters
+    let chapters: Vec<_> = plan
+        .overview()
         .iter()
         .filter(|c| c.chapter.detailed && !c.measures.is_empty())
         .map(|c| views::chapter(lang, c))
         .collect();
-    let plans: Vec<_> = plans.iter().map(views::plan_ref).collect();
+    let plans: Vec<_> = plan.plans().iter().map(views::plan_ref).collect();
     let title = translate(lang, "home.title", &[]);
     render_page(
         &req,
@@ -86,7 +85,8 @@ pub async fn chapter(
             .insert_header(("location", "/plans"))
             .finish());
     }
-    let chapter = state.db(move |conn| queries::chapter(conn, number)).await?;
+    let plan = cache::read(&req, &state).await?;
+    let chapter = plan.chapter(number)?;
     let lang = Lang::of(&req);
     let title = chapter_label(lang, number, chapter.chapter.title.as_deref());
     let crumbs = [
@@ -139,17 +139,20 @@ pub async fn measure_page(
         .collect::<Result<Vec<_>>>()?;
     let code = parse_code(code)?;
     let now = state.clock.now();
-    let (detail, figures, sections) = state
+    let cache = cache::of(req);
+    let (plan, figures, sections) = state
         .db(move |conn| {
-            let detail = queries::measure(conn, code)?;
-            let figures = sections::live_figures(&parts, conn, &detail.kpis, now)?;
+            let plan = cache.snapshot(conn)?;
+            let kpis = plan.measure(code)?.kpis;
+            let figures = sections::live_figures(&parts, conn, kpis, now)?;
             let sections = loaders
                 .into_iter()
                 .map(|(key, load)| Ok((key, load(conn, code)?)))
                 .collect::<Result<Vec<_>>>()?;
-            Ok((detail, figures, sections))
+            Ok((plan, figures, sections))
         })
         .await?;
+    let detail = plan.measure(code)?;
     let lang = Lang::of(req);
     let mut view = views::measure(lang, &detail);
     for (kpi, shown) in detail.kpis.iter().zip(view.kpis.iter_mut()) {
@@ -181,15 +184,8 @@ pub async fn plans(
     state: web::Data<AppState>,
     hb: Templates,
 ) -> Result<HttpResponse> {
-    let (chapter, plans, titles) = state
-        .db(|conn| {
-            Ok((
-                queries::plans_chapter(conn)?,
-                queries::plans(conn)?,
-                queries::measure_titles(conn)?,
-            ))
-        })
-        .await?;
+    let plan = cache::read(&req, &state).await?;
+    let (chapter, titles) = (plan.plans_chapter()?, plan.measure_titles());
     let lang = Lang::of(&req);
     let title = chapter.title.clone().unwrap_or_default();
     let crumbs = [
@@ -199,7 +195,11 @@ pub async fn plans(
             href: None,
         },
     ];
-    let plans: Vec<_> = plans.iter().map(|p| views::plan(p, &titles)).collect();
+    let plans: Vec<_> = plan
+        .plans()
+        .iter()
+        .map(|p| views::plan(p, &titles))
+        .collect();
     let page = context!({
         "chapter": { "title": chapter.title, "sections": chapter.sections },
         "plans": plans,
@@ -214,9 +214,8 @@ pub async fn plan(
     number: web::Path<String>,
 ) -> Result<HttpResponse> {
     let number = parse_number(&number, "label.plan")?;
-    let (plans, titles) = state
-        .db(|conn| Ok((queries::plans(conn)?, queries::measure_titles(conn)?)))
-        .await?;
+    let snapshot = cache::read(&req, &state).await?;
+    let (plans, titles) = (snapshot.plans(), snapshot.measure_titles());
     let index = plans
         .iter()
         .position(|p| p.number == number)
@@ -251,11 +250,11 @@ pub async fn plan(
 #[utoipa::path(get, path = "/api/v1/measures", tag = "plan", operation_id = "list_measures",
     responses((status = 200, description = "Every measure of the plan", body = api::MeasureList)))]
 pub async fn api_measures(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse> {
-    let measures = state.db(queries::measures).await?;
+    let plan = cache::read(&req, &state).await?;
     json(
         &req,
         &api::MeasureList {
-            measures: measures.iter().map(api::measure_summary).collect(),
+            measures: plan.measures().iter().map(api::measure_summary).collect(),
         },
     )
 }
@@ -277,13 +276,15 @@ pub async fn api_measure(
     let code = parse_code(&code)?;
     let now = state.clock.now();
     let parts = parts(&req);
-    let (detail, figures) = state
+    let cache = cache::of(&req);
+    let (plan, figures) = state
         .db(move |conn| {
-            let detail = queries::measure(conn, code)?;
-            let figures = sections::live_figures(&parts, conn, &detail.kpis, now)?;
-            Ok((detail, figures))
+            let plan = cache.snapshot(conn)?;
+            let figures = sections::live_figures(&parts, conn, plan.measure(code)?.kpis, now)?;
+            Ok((plan, figures))
         })
         .await?;
+    let detail = plan.measure(code)?;
     let mut body = api::measure(&detail);
     for (kpi, shown) in detail.kpis.iter().zip(body.kpis.iter_mut()) {
         for figure in sections::beside(&figures, kpi) {
@@ -297,8 +298,13 @@ pub async fn api_measure(
 #[utoipa::path(get, path = "/api/v1/plans", tag = "plan", operation_id = "list_plans",
     responses((status = 200, description = "The plans", body = api::PlanList)))]
 pub async fn api_plans(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse> {
-    let plans = state.db(queries::plans).await?;
-    json(&req, &api::PlanList { plans })
+    let plan = cache::read(&req, &state).await?;
+    json(
+        &req,
+        &api::PlanList {
+            plans: plan.plans().to_vec(),
+        },
+    )
 }
 
 /// One cross-measure plan.
@@ -315,8 +321,9 @@ pub async fn api_plan(
     number: web::Path<String>,
 ) -> Result<HttpResponse> {
     let number = parse_number(&number, "label.plan")?;
-    let plans = state.db(queries::plans).await?;
-    let plan = plans
+    let snapshot = cache::read(&req, &state).await?;
+    let plan = snapshot
+        .plans()
         .iter()
         .find(|p| p.number == number)
         .ok_or(Error::NotFound)?;

@@ -3,6 +3,7 @@
 
 pub mod actuals;
 pub mod api;
+pub mod cache;
 pub mod chart;
 pub mod handlers;
 pub mod model;

@@ -1,5 +1,6 @@
-//! Reading the plan. Each function runs a fixed number of queries, whatever the amount of
-//! data (the tests count them), and returns the domain types of `model`.
+//! Reading the plan: [`load`] reads all of it in a fixed number of statements, whatever the
+//! amount of data (the tests count them), and [`Snapshot`] answers each page's question from
+//! it, with the domain types of `model`.
 
 use super::model::{
     Actual, Chapter, Column, Initiative, Kpi, Measure, MeasureCode, Plan, Satisfaction, Section,
@@ -29,6 +30,7 @@ struct ChapterRow {
 #[diesel(table_name = measures)]
 struct MeasureRow {
     code: String,
+    chapter_number: i32,
     title: String,
     detailed: bool,
     goals: Vec<String>,
@@ -66,28 +68,66 @@ struct ActualRow {
 }
 
 /// A measure with its KPIs: what lists and cards show.
-#[derive(Debug, Clone)]
-pub struct MeasureWithKpis {
-    pub measure: Measure,
-    pub kpis: Vec<Kpi>,
+#[derive(Debug, Clone, Copy)]
+pub struct MeasureWithKpis<'a> {
+    pub measure: &'a Measure,
+    pub kpis: &'a [Kpi],
 }
 
 /// Everything the measure page shows.
 #[derive(Debug, Clone)]
-pub struct MeasureDetail {
-    pub measure: Measure,
-    pub chapter: Chapter,
-    pub kpis: Vec<Kpi>,
-    pub sub_measures: Vec<SubMeasure>,
+pub struct MeasureDetail<'a> {
+    pub measure: &'a Measure,
+    pub chapter: &'a Chapter,
+    pub kpis: &'a [Kpi],
+    pub sub_measures: &'a [SubMeasure],
     /// The plans citing this measure, each with the titles of the citing initiatives.
-    pub plans: Vec<(Plan, Vec<String>)>,
+    pub plans: Vec<(&'a Plan, Vec<&'a str>)>,
 }
 
 /// A chapter with its measures.
 #[derive(Debug, Clone)]
-pub struct ChapterWithMeasures {
-    pub chapter: Chapter,
-    pub measures: Vec<MeasureWithKpis>,
+pub struct ChapterWithMeasures<'a> {
+    pub chapter: &'a Chapter,
+    pub measures: Vec<MeasureWithKpis<'a>>,
+}
+
+/// A measure with what hangs from it.
+#[derive(Debug)]
+struct MeasureEntry {
+    /// The chapter the measure's row names (`measures.chapter_number`).
+    chapter: i32,
+    measure: Measure,
+    kpis: Vec<Kpi>,
+    sub_measures: Vec<SubMeasure>,
+}
+
+impl MeasureEntry {
+    /// Lists and cards show the KPIs of detailed measures only.
+    fn with_kpis(&self) -> MeasureWithKpis<'_> {
+        MeasureWithKpis {
+            measure: &self.measure,
+            kpis: if self.measure.detailed {
+                &self.kpis
+            } else {
+                &[]
+            },
+        }
+    }
+}
+
+/// Every row of the plan the pages read: chapters, measures, KPIs with their actual values,
+/// sub-measures and plans with their initiatives. The plan is a few hundred rows that change
+/// only when seeds load or staff record an actual value, so [`super::cache::PlanCache`] keeps
+/// one and pages answer from it.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// By number, with their sections.
+    chapters: Vec<Chapter>,
+    /// By chapter, then number.
+    measures: Vec<MeasureEntry>,
+    /// By number.
+    plans: Vec<Plan>,
 }
 
 fn code(raw: &str) -> Result<MeasureCode> {
@@ -134,41 +174,95 @@ fn chapter_from(row: ChapterRow, sections: Vec<Section>) -> Chapter {
     }
 }
 
-fn load_measures(conn: &mut PgConnection, chapter: Option<i32>) -> Result<Vec<Measure>> {
-    let mut query = measures::table.select(MeasureRow::as_select()).into_boxed();
-    if let Some(chapter) = chapter {
-        query = query.filter(measures::chapter_number.eq(chapter));
-    }
-    query
+/// The whole plan, in eight statements.
+pub fn load(conn: &mut PgConnection) -> Result<Snapshot> {
+    let chapters = load_chapters(conn)?;
+    let mut kpis = group(load_kpis(conn)?, |k| k.measure);
+    let mut sub_measures = group(load_sub_measures(conn)?, |(code, _)| *code);
+    let measures = measures::table
         .order((measures::chapter_number, measures::number))
+        .select(MeasureRow::as_select())
         .load(conn)?
         .into_iter()
-        .map(Measure::try_from)
-        .collect()
+        .map(|row| {
+            let chapter = row.chapter_number;
+            let measure = Measure::try_from(row)?;
+            Ok(MeasureEntry {
+                chapter,
+                kpis: kpis.remove(&measure.code).unwrap_or_default(),
+                sub_measures: sub_measures
+                    .remove(&measure.code)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(_, sub)| sub)
+                    .collect(),
+                measure,
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(Snapshot {
+        chapters,
+        measures,
+        plans: load_plans(conn)?,
+    })
 }
 
-/// The KPIs of the given measures with their actual values: two queries in all.
-fn load_kpis(conn: &mut PgConnection, codes: &[String]) -> Result<Vec<Kpi>> {
+/// Rows by key, each key's rows in the order they came.
+fn group<K: std::hash::Hash + Eq, T>(rows: Vec<T>, key: impl Fn(&T) -> K) -> HashMap<K, Vec<T>> {
+    let mut groups: HashMap<K, Vec<T>> = HashMap::new();
+    for row in rows {
+        groups.entry(key(&row)).or_default().push(row);
+    }
+    groups
+}
+
+/// Every chapter with its sections: two statements.
+fn load_chapters(conn: &mut PgConnection) -> Result<Vec<Chapter>> {
+    let rows: Vec<ChapterRow> = chapters::table
+        .order(chapters::number)
+        .select(ChapterRow::as_select())
+        .load(conn)?;
+    let mut sections = group(
+        chapter_sections::table
+            .order((chapter_sections::chapter_number, chapter_sections::position))
+            .select((
+                chapter_sections::chapter_number,
+                chapter_sections::heading,
+                chapter_sections::paragraphs,
+            ))
+            .load::<(i32, String, Vec<String>)>(conn)?,
+        |(chapter, _, _)| *chapter,
+    );
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let s = sections
+                .remove(&row.number)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(_, heading, paragraphs)| Section {
+                    heading,
+                    paragraphs,
+                })
+                .collect();
+            chapter_from(row, s)
+        })
+        .collect())
+}
+
+/// Every KPI with its actual values, oldest first: two statements.
+fn load_kpis(conn: &mut PgConnection) -> Result<Vec<Kpi>> {
     let rows: Vec<KpiRow> = kpis::table
-        .filter(kpis::measure_code.eq_any(codes))
         .order((kpis::measure_code, kpis::position))
         .select(KpiRow::as_select())
         .load(conn)?;
-    let ids: Vec<i32> = rows.iter().map(|k| k.id).collect();
-    let mut actuals: HashMap<i32, Vec<Actual>> = HashMap::new();
-    for row in kpi_actuals::table
-        .filter(kpi_actuals::kpi_id.eq_any(&ids))
-        .order((kpi_actuals::kpi_id, kpi_actuals::fiscal_year))
-        .select(ActualRow::as_select())
-        .load(conn)?
-    {
-        actuals.entry(row.kpi_id).or_default().push(Actual {
-            fiscal_year: row.fiscal_year,
-            value: Quantity(row.value),
-            source: row.source,
-            note: row.note,
-        });
-    }
+    let mut actuals = group(
+        kpi_actuals::table
+            .order((kpi_actuals::kpi_id, kpi_actuals::fiscal_year))
+            .select(ActualRow::as_select())
+            .load(conn)?,
+        |a| a.kpi_id,
+    );
     rows.into_iter()
         .map(|row| {
             Ok(Kpi {
@@ -178,7 +272,17 @@ fn load_kpis(conn: &mut PgConnection, codes: &[String]) -> Result<Vec<Kpi>> {
                     .direction
                     .parse::<Direction>()
                     .map_err(Error::Internal)?,
-                actuals: actuals.remove(&row.id).unwrap_or_default(),
+                actuals: actuals
+                    .remove(&row.id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|a| Actual {
+                        fiscal_year: a.fiscal_year,
+                        value: Quantity(a.value),
+                        source: a.source,
+                        note: a.note,
+                    })
+                    .collect(),
                 name: row.name,
                 definition: row.definition,
                 unit: row.unit,
@@ -190,145 +294,32 @@ fn load_kpis(conn: &mut PgConnection, codes: &[String]) -> Result<Vec<Kpi>> {
         .collect()
 }
 
-fn with_kpis(conn: &mut PgConnection, measures: Vec<Measure>) -> Result<Vec<MeasureWithKpis>> {
-    let codes: Vec<String> = measures
-        .iter()
-        .filter(|m| m.detailed)
-        .map(|m| m.code.to_string())
-        .collect();
-    let mut kpis = load_kpis(conn, &codes)?;
-    Ok(measures
-        .into_iter()
-        .map(|measure| {
-            let (mine, rest): (Vec<Kpi>, Vec<Kpi>) =
-                kpis.drain(..).partition(|k| k.measure == measure.code);
-            kpis = rest;
-            MeasureWithKpis {
-                measure,
-                kpis: mine,
-            }
-        })
-        .collect())
-}
-
-fn load_chapters(conn: &mut PgConnection, number: Option<i32>) -> Result<Vec<Chapter>> {
-    let mut query = chapters::table.select(ChapterRow::as_select()).into_boxed();
-    let mut sections_query = chapter_sections::table.into_boxed();
-    if let Some(number) = number {
-        query = query.filter(chapters::number.eq(number));
-        sections_query = sections_query.filter(chapter_sections::chapter_number.eq(number));
-    }
-    let rows: Vec<ChapterRow> = query.order(chapters::number).load(conn)?;
-    let mut sections: HashMap<i32, Vec<Section>> = HashMap::new();
-    for (chapter, heading, paragraphs) in sections_query
-        .order((chapter_sections::chapter_number, chapter_sections::position))
+fn load_sub_measures(conn: &mut PgConnection) -> Result<Vec<(MeasureCode, SubMeasure)>> {
+    sub_measures::table
+        .order((sub_measures::measure_code, sub_measures::number))
         .select((
-            chapter_sections::chapter_number,
-            chapter_sections::heading,
-            chapter_sections::paragraphs,
-        ))
-        .load::<(i32, String, Vec<String>)>(conn)?
-    {
-        sections.entry(chapter).or_default().push(Section {
-            heading,
-            paragraphs,
-        });
-    }
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let s = sections.remove(&row.number).unwrap_or_default();
-            chapter_from(row, s)
-        })
-        .collect())
-}
-
-/// Every chapter with its measures and their KPIs, for the home page.
-pub fn overview(conn: &mut PgConnection) -> Result<Vec<ChapterWithMeasures>> {
-    let chapters = load_chapters(conn, None)?;
-    let measures = load_measures(conn, None)?;
-    let mut measures = with_kpis(conn, measures)?;
-    Ok(chapters
-        .into_iter()
-        .map(|chapter| {
-            let (mine, rest) = measures
-                .drain(..)
-                .partition(|m| i32::from(m.measure.code.chapter) == chapter.number);
-            measures = rest;
-            ChapterWithMeasures {
-                chapter,
-                measures: mine,
-            }
-        })
-        .collect())
-}
-
-pub fn chapter(conn: &mut PgConnection, number: i32) -> Result<ChapterWithMeasures> {
-    let chapter = load_chapters(conn, Some(number))?
-        .pop()
-        .ok_or(Error::NotFound)?;
-    let measures = load_measures(conn, Some(number))?;
-    let measures = with_kpis(conn, measures)?;
-    Ok(ChapterWithMeasures { chapter, measures })
-}
-
-/// Every measure (detailed and cited) with its KPIs.
-pub fn measures(conn: &mut PgConnection) -> Result<Vec<MeasureWithKpis>> {
-    let measures = load_measures(conn, None)?;
-    with_kpis(conn, measures)
-}
-
-pub fn measure(conn: &mut PgConnection, code: MeasureCode) -> Result<MeasureDetail> {
-    let key = code.to_string();
-    let (row, chapter_row): (MeasureRow, ChapterRow) = measures::table
-        .inner_join(chapters::table)
-        .filter(measures::code.eq(&key))
-        .select((MeasureRow::as_select(), ChapterRow::as_select()))
-        .first(conn)
-        .optional()?
-        .ok_or(Error::NotFound)?;
-    let measure = Measure::try_from(row)?;
-    let kpis = load_kpis(conn, std::slice::from_ref(&key))?;
-    let sub_measures = sub_measures::table
-        .filter(sub_measures::measure_code.eq(&key))
-        .order(sub_measures::number)
-        .select((
+            sub_measures::measure_code,
             sub_measures::number,
             sub_measures::title,
             sub_measures::body,
         ))
-        .load::<(i32, String, Vec<String>)>(conn)?
+        .load::<(String, i32, String, Vec<String>)>(conn)?
         .into_iter()
-        .map(|(number, title, body)| SubMeasure {
-            number,
-            title,
-            body,
+        .map(|(measure, number, title, body)| {
+            Ok((
+                code(&measure)?,
+                SubMeasure {
+                    number,
+                    title,
+                    body,
+                },
+            ))
         })
-        .collect();
-    // The plans are a handful of rows of the plan itself: filter them here.
-    let plans = plans(conn)?
-        .into_iter()
-        .filter_map(|plan| {
-            let citing: Vec<String> = plan
-                .initiatives
-                .iter()
-                .filter(|i| i.measures.contains(&code))
-                .map(|i| i.title.clone())
-                .collect();
-            (!citing.is_empty()).then_some((plan, citing))
-        })
-        .collect();
-    Ok(MeasureDetail {
-        measure,
-        chapter: chapter_from(chapter_row, Vec::new()),
-        kpis,
-        sub_measures,
-        plans,
-    })
+        .collect()
 }
 
-/// Plans with their initiatives, in two queries.
-pub fn plans(conn: &mut PgConnection) -> Result<Vec<Plan>> {
+/// Plans with their initiatives: two statements.
+fn load_plans(conn: &mut PgConnection) -> Result<Vec<Plan>> {
     let mut initiatives: HashMap<i32, Vec<Initiative>> = HashMap::new();
     for (plan, title, body, codes) in plan_initiatives::table
         .order((plan_initiatives::plan_number, plan_initiatives::position))
@@ -370,17 +361,95 @@ pub fn plans(conn: &mut PgConnection) -> Result<Vec<Plan>> {
         .collect())
 }
 
-/// Code → (title, detailed) of every measure, to label the measures plans cite.
-pub fn measure_titles(conn: &mut PgConnection) -> Result<HashMap<MeasureCode, (String, bool)>> {
-    measures::table
-        .select((measures::code, measures::title, measures::detailed))
-        .load::<(String, String, bool)>(conn)?
-        .into_iter()
-        .map(|(c, title, detailed)| Ok((code(&c)?, (title, detailed))))
-        .collect()
-}
+impl Snapshot {
+    fn chapter_numbered(&self, number: i32) -> Result<&Chapter> {
+        self.chapters
+            .iter()
+            .find(|c| c.number == number)
+            .ok_or(Error::NotFound)
+    }
 
-/// Chapter 7 (its explanatory text) for the plans pages.
-pub fn plans_chapter(conn: &mut PgConnection) -> Result<Chapter> {
-    load_chapters(conn, Some(7))?.pop().ok_or(Error::NotFound)
+    /// Every chapter with its measures and their KPIs, for the home page.
+    pub fn overview(&self) -> Vec<ChapterWithMeasures<'_>> {
+        self.chapters
+            .iter()
+            .map(|chapter| ChapterWithMeasures {
+                chapter,
+                measures: self
+                    .measures
+                    .iter()
+                    .filter(|m| i32::from(m.measure.code.chapter) == chapter.number)
+                    .map(MeasureEntry::with_kpis)
+                    .collect(),
+            })
+            .collect()
+    }
+
+    pub fn chapter(&self, number: i32) -> Result<ChapterWithMeasures<'_>> {
+        Ok(ChapterWithMeasures {
+            chapter: self.chapter_numbered(number)?,
+            measures: self
+                .measures
+                .iter()
+                .filter(|m| m.chapter == number)
+                .map(MeasureEntry::with_kpis)
+                .collect(),
+        })
+    }
+
+    /// Every measure (detailed and cited) with its KPIs.
+    pub fn measures(&self) -> Vec<MeasureWithKpis<'_>> {
+        self.measures.iter().map(MeasureEntry::with_kpis).collect()
+    }
+
+    pub fn measure(&self, code: MeasureCode) -> Result<MeasureDetail<'_>> {
+        let entry = self
+            .measures
+            .iter()
+            .find(|m| m.measure.code == code)
+            .ok_or(Error::NotFound)?;
+        let plans = self
+            .plans
+            .iter()
+            .filter_map(|plan| {
+                let citing: Vec<&str> = plan
+                    .initiatives
+                    .iter()
+                    .filter(|i| i.measures.contains(&code))
+                    .map(|i| i.title.as_str())
+                    .collect();
+                (!citing.is_empty()).then_some((plan, citing))
+            })
+            .collect();
+        Ok(MeasureDetail {
+            measure: &entry.measure,
+            chapter: self.chapter_numbered(entry.chapter)?,
+            kpis: &entry.kpis,
+            sub_measures: &entry.sub_measures,
+            plans,
+        })
+    }
+
+    /// Plans with their initiatives.
+    pub fn plans(&self) -> &[Plan] {
+        &self.plans
+    }
+
+    /// Code → (title, detailed) of every measure, to label the measures plans cite.
+    pub fn measure_titles(&self) -> HashMap<MeasureCode, (&str, bool)> {
+        self.measures
+            .iter()
+            .map(|m| {
+                (
+                    m.measure.code,
+                    (m.measure.title.as_str(), m.measure.detailed),
+                )
+            })
+            .collect()
+    }
+
+    /// Chapter 7 (its explanatory text) for the plans pages.
+    pub fn plans_chapter(&self) -> Result<&Chapter> {
+        self.chapter_numbered(7)
+    }
 }

@@ -251,7 +251,7 @@ pub fn plan_ref(p: &Plan) -> PlanRefView {
     }
 }
 
-pub fn plan(p: &Plan, titles: &HashMap<MeasureCode, (String, bool)>) -> PlanView {
+pub fn plan(p: &Plan, titles: &HashMap<MeasureCode, (&str, bool)>) -> PlanView {
     PlanView {
         reference: plan_ref(p),
         summary: p.summary.clone(),
@@ -266,10 +266,10 @@ pub fn plan(p: &Plan, titles: &HashMap<MeasureCode, (String, bool)>) -> PlanView
                     .measures
                     .iter()
                     .map(|code| {
-                        let (title, detailed) = titles.get(code).cloned().unwrap_or_default();
+                        let (title, detailed) = titles.get(code).copied().unwrap_or_default();
                         MeasureLinkView {
                             code: code.to_string(),
-                            title,
+                            title: title.to_owned(),
                             href: measure_href(*code),
                             detailed,
                         }
@@ -281,7 +281,7 @@ pub fn plan(p: &Plan, titles: &HashMap<MeasureCode, (String, bool)>) -> PlanView
 }
 
 pub fn measure(lang: Lang, d: &MeasureDetail) -> MeasureView {
-    let m = &d.measure;
+    let m = d.measure;
     MeasureView {
         code: m.code.to_string(),
         title: m.title.clone(),
@@ -297,14 +297,14 @@ pub fn measure(lang: Lang, d: &MeasureDetail) -> MeasureView {
         sdgs: m.sdgs.clone(),
         satisfaction: m.satisfaction.as_ref().map(satisfaction),
         kpis: d.kpis.iter().map(|k| kpi(lang, k)).collect(),
-        sub_measures: d.sub_measures.clone(),
+        sub_measures: d.sub_measures.to_vec(),
         column: m.column.clone(),
         plans: d
             .plans
             .iter()
             .map(|(p, initiatives)| PlanCitationView {
                 reference: plan_ref(p),
-                initiatives: initiatives.clone(),
+                initiatives: initiatives.iter().map(|&i| i.to_owned()).collect(),
             })
             .collect(),
     }

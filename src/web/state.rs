@@ -9,6 +9,8 @@ use diesel::prelude::*;
 /// What every handler can reach.
 pub struct AppState {
     pub pool: Pool,
+    /// Where the pool connects: a listener keeps a connection of its own there.
+    pub database_url: String,
     /// Whether the database was found away (requests then wait for it only briefly).
     pub outage: db::Outage,
     /// SQL statements run so far (tests read it).
@@ -26,6 +28,7 @@ impl AppState {
         let queries = QueryCounter::default();
         AppState {
             pool: db::pool(database_url, queries.clone()),
+            database_url: database_url.to_owned(),
             outage: db::Outage::default(),
             queries,
             public_url: public_url.trim_end_matches('/').to_owned(),

@@ -22,6 +22,7 @@ mod mail;
 mod operations;
 mod orgs;
 mod pages;
+mod plan_cache;
 mod proposals;
 mod proposals_api;
 mod proposals_bad_input;
@@ -57,6 +58,7 @@ fn main() {
         api::TESTS,
         api_contract::TESTS,
         pages::TESTS,
+        plan_cache::TESTS,
         operations::TESTS,
         seeds::TESTS,
         cli::TESTS,

@@ -1,8 +1,9 @@
 //! Probes, and what happens when the database goes away and comes back.
 
+use crate::plan_cache::{measure_5_1, npo_2024, npo_in_api};
 use crate::support::people::resident;
 use crate::support::{csrf_of, run, Cluster, TestApp};
-use diesel::RunQueryDsl;
+use diesel::{Connection, PgConnection, RunQueryDsl};
 use std::time::{Duration, Instant};
 
 pub const TESTS: &[(&str, fn())] = &[
@@ -14,6 +15,10 @@ pub const TESTS: &[(&str, fn())] = &[
     (
         "operations::signed_in_people_get_503_with_their_text_during_an_outage",
         signed_in_people_get_503_with_their_text_during_an_outage,
+    ),
+    (
+        "operations::the_plan_is_heard_again_after_the_database_comes_back",
+        the_plan_is_heard_again_after_the_database_comes_back,
     ),
 ];
 
@@ -153,5 +158,35 @@ fn signed_in_people_get_503_with_their_text_during_an_outage() {
             actix_web::rt::time::sleep(Duration::from_millis(200)).await;
         }
         assert!(hanako.page("/account").await.contains("本庄花子"));
+    })
+}
+
+/// The app keeps the plan while it hears its changes. With the database away it hears nothing;
+/// once the database is back it listens again, and what changed meanwhile (unheard) shows too.
+fn the_plan_is_heard_again_after_the_database_comes_back() {
+    run(async {
+        let app = TestApp::start().await;
+        assert!(
+            !measure_5_1(&app).await.contains("令和6年度"),
+            "the plan kept"
+        );
+        let before = app.plan.seen();
+        let away = format!("{}_away", app.database.name);
+        rename_database(&app.database.name, &away);
+        // A change nobody can hear: made on the database while the app cannot reach it.
+        npo_2024(
+            &mut PgConnection::establish(&Cluster::get().url(&away)).unwrap(),
+            46,
+        )
+        .unwrap();
+        rename_database(&away, &app.database.name);
+
+        app.plan_heard_since(before).await;
+        assert!(measure_5_1(&app).await.contains("46 団体（令和6年度）"));
+        assert_eq!(npo_in_api(&app).await, 46);
+        // It listens again: a change now is heard.
+        app.change_plan(|conn| npo_2024(conn, 47)).await;
+        assert!(measure_5_1(&app).await.contains("47 団体（令和6年度）"));
+        assert_eq!(npo_in_api(&app).await, 47);
     })
 }

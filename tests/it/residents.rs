@@ -424,13 +424,15 @@ fn kpi_5_1_counts_from_zero_without_a_baseline() {
         let app = TestApp::start().await;
         let before = visible_text(&app.page("/measures/5-1").await);
         assert!(before.contains("実績値の記録前のため未算出"));
-        diesel::sql_query(
-            "INSERT INTO kpi_actuals (kpi_id, fiscal_year, value, source)
-             SELECT id, 2025, 1, '市民活動推進課 調べ' FROM kpis
-             WHERE measure_code = '5-1' AND name = '市民提案型事業数'",
-        )
-        .execute(&mut app.db())
-        .unwrap();
+        app.change_plan(|conn| {
+            diesel::sql_query(
+                "INSERT INTO kpi_actuals (kpi_id, fiscal_year, value, source)
+                 SELECT id, 2025, 1, '市民活動推進課 調べ' FROM kpis
+                 WHERE measure_code = '5-1' AND name = '市民提案型事業数'",
+            )
+            .execute(conn)
+        })
+        .await;
         let html = app.page("/measures/5-1").await;
         let row = html
             .split("<tr>")

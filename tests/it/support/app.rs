@@ -2,13 +2,19 @@
 
 use super::cluster::{Cluster, TestDatabase};
 use super::html::csrf_of;
-use diesel::PgConnection;
+use diesel::{Connection, PgConnection};
 use kyodo::app;
 use kyodo::db::QueryCounter;
+use kyodo::plan::cache::{PlanCache, Seen};
 use kyodo::web::AppState;
 use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
+use std::time::{Duration, Instant};
+
+/// How long the app may take to hear of a change to the plan (it looks every 100 ms, and
+/// connects again a second after losing its connection): only a stop for a test that would hang.
+const HEARING: Duration = Duration::from_secs(10);
 
 /// The app on a fresh database, served over HTTP on a loopback port. Dropping it stops the
 /// server and drops the database (see `impl Drop`): a test has nothing to clean up.
@@ -20,6 +26,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The app's clock: `app.clock.set(at)` moves "now" (never sleep to pass a deadline).
     pub clock: kyodo::clock::Clock,
+    /// The plan the app keeps in memory, and what it has heard of its changes.
+    pub plan: actix_web::web::Data<PlanCache>,
     handle: actix_web::dev::ServerHandle,
 }
 
@@ -40,18 +48,58 @@ impl TestApp {
         let clock = state.clock.clone();
         let server = app::server(state, listener).expect("start the app");
         let handle = server.handle();
+        let plan = server.plan();
         actix_web::rt::spawn(server);
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        TestApp {
+        let app = TestApp {
             base,
             database,
             queries,
             client,
             clock,
+            plan,
             handle,
+        };
+        // From here on every change to the plan is heard: a test waits for it, never guesses.
+        app.wait_for_plan(|seen| seen.listening(), "listen for the plan's changes")
+            .await;
+        app
+    }
+
+    /// Writes the plan's tables directly, as another instance, `kyodo seed` or a person at psql
+    /// would, in one transaction (so one notification), and waits until the app has heard of it.
+    pub async fn change_plan<T, E: std::fmt::Debug + From<diesel::result::Error>>(
+        &self,
+        write: impl FnOnce(&mut PgConnection) -> Result<T, E>,
+    ) -> T {
+        let before = self.plan.seen();
+        let written = self
+            .db()
+            .transaction(write)
+            .unwrap_or_else(|e| panic!("change the plan: {e:?}"));
+        self.plan_heard_since(before).await;
+        written
+    }
+
+    /// Waits until the app has heard of a change to the plan made after `before`.
+    pub async fn plan_heard_since(&self, before: Seen) {
+        self.wait_for_plan(|seen| seen.heard_since(before), "hear of the plan's change")
+            .await;
+    }
+
+    async fn wait_for_plan(&self, done: impl Fn(Seen) -> bool, what: &str) {
+        let deadline = Instant::now() + HEARING;
+        while !done(self.plan.seen()) {
+            assert!(
+                Instant::now() < deadline,
+                "the app did not {what} within {HEARING:?} (its state: {:?}): is the plan's \
+                 listener connected, and does the table have the plan_changed trigger?",
+                self.plan.seen()
+            );
+            actix_web::rt::time::sleep(Duration::from_millis(10)).await;
         }
     }
 
@@ -99,6 +147,11 @@ impl TestApp {
 
     pub fn db(&self) -> PgConnection {
         self.database.conn()
+    }
+
+    /// Stops the server gracefully and waits for it, as `kyodo serve` does on SIGTERM.
+    pub async fn stop(&self) {
+        self.handle.stop(true).await;
     }
 }
 
