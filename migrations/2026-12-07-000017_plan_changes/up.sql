@@ -9,21 +9,18 @@ BEGIN
 END
 $$;
 
--- Per statement, not per row: a seed load notifies once per statement, and identical
--- notifications of one transaction reach listeners once.
-CREATE TRIGGER plan_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON chapters
-    FOR EACH STATEMENT EXECUTE FUNCTION kyodo_plan_changed();
-CREATE TRIGGER plan_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON chapter_sections
-    FOR EACH STATEMENT EXECUTE FUNCTION kyodo_plan_changed();
-CREATE TRIGGER plan_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON measures
-    FOR EACH STATEMENT EXECUTE FUNCTION kyodo_plan_changed();
-CREATE TRIGGER plan_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON kpis
-    FOR EACH STATEMENT EXECUTE FUNCTION kyodo_plan_changed();
-CREATE TRIGGER plan_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON kpi_actuals
-    FOR EACH STATEMENT EXECUTE FUNCTION kyodo_plan_changed();
-CREATE TRIGGER plan_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON sub_measures
-    FOR EACH STATEMENT EXECUTE FUNCTION kyodo_plan_changed();
-CREATE TRIGGER plan_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON plans
-    FOR EACH STATEMENT EXECUTE FUNCTION kyodo_plan_changed();
-CREATE TRIGGER plan_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON plan_initiatives
-    FOR EACH STATEMENT EXECUTE FUNCTION kyodo_plan_changed();
+-- Per statement, not per row; identical notifications of one transaction reach listeners once.
+-- The tables are those plan::queries::load reads.
+DO $$
+DECLARE
+    plan_table text;
+BEGIN
+    FOREACH plan_table IN ARRAY ARRAY['chapters', 'chapter_sections', 'measures', 'kpis',
+        'kpi_actuals', 'sub_measures', 'plans', 'plan_initiatives']
+    LOOP
+        EXECUTE format('CREATE TRIGGER plan_changed
+            AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %I
+            FOR EACH STATEMENT EXECUTE FUNCTION kyodo_plan_changed()', plan_table);
+    END LOOP;
+END
+$$;

@@ -20,6 +20,10 @@ pub const TESTS: &[(&str, fn())] = &[
         "plan_cache::the_listener_leaves_with_the_server",
         the_listener_leaves_with_the_server,
     ),
+    (
+        "plan_cache::every_table_of_the_plan_tells_the_app",
+        every_table_of_the_plan_tells_the_app,
+    ),
 ];
 
 /// NPO法人登録数 (5-1): 43 → 50 団体.
@@ -149,6 +153,29 @@ fn the_listener_leaves_with_the_server() {
                 "the listener's connection is still open after the server stopped"
             );
             actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+}
+
+/// A statement on any table the plan is read from is heard (a statement-level trigger fires
+/// even when no row changes), so no page keeps showing what a table no longer says.
+fn every_table_of_the_plan_tells_the_app() {
+    run(async {
+        let app = TestApp::start().await;
+        for table in [
+            "chapters",
+            "chapter_sections",
+            "measures",
+            "kpis",
+            "kpi_actuals",
+            "sub_measures",
+            "plans",
+            "plan_initiatives",
+        ] {
+            app.change_plan(|conn| {
+                diesel::sql_query(format!("DELETE FROM {table} WHERE false")).execute(conn)
+            })
+            .await;
         }
     })
 }
