@@ -67,7 +67,7 @@ async fn healthz() -> HttpResponse {
 async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse> {
     state
         .db(|conn| {
-            diesel::sql_query("SELECT 1")
+            crate::db::prepared(diesel::sql_query("SELECT 1"))
                 .execute(conn)
                 .map_err(|e| Error::Unavailable(e.to_string()))
         })

@@ -156,9 +156,11 @@ fn store(
     ip: Option<&str>,
     file: &Checked,
 ) -> Result<Result<Uuid, Refusal>> {
-    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
-        .bind::<diesel::sql_types::Text, _>(format!("attachments:{owner}"))
-        .execute(conn)?;
+    crate::db::prepared(
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind::<diesel::sql_types::Text, _>(format!("attachments:{owner}")),
+    )
+    .execute(conn)?;
     let held: i64 = a::table
         .filter(a::owner_type.eq(owner.kind.as_str()))
         .filter(a::owner_id.eq(&owner.id))

@@ -54,7 +54,7 @@ struct Hit {
 }
 
 fn record(conn: &mut PgConnection, limit: Limit, subject: &str) -> Result<Hit> {
-    Ok(diesel::sql_query(
+    Ok(crate::db::prepared(diesel::sql_query(
         "WITH win AS (SELECT to_timestamp(floor(extract(epoch FROM now()) / $3) * $3) AS start),
          old AS (DELETE FROM rate_limits WHERE bucket = $1 AND subject = $2 AND window_start < (SELECT start FROM win))
          INSERT INTO rate_limits (bucket, subject, window_start, hits) SELECT $1, $2, start, 1 FROM win
@@ -63,7 +63,7 @@ fn record(conn: &mut PgConnection, limit: Limit, subject: &str) -> Result<Hit> {
     )
     .bind::<Text, _>(limit.bucket)
     .bind::<Text, _>(subject)
-    .bind::<Integer, _>(limit.window_secs)
+    .bind::<Integer, _>(limit.window_secs))
     .get_result(conn)?)
 }
 
@@ -87,14 +87,14 @@ pub fn check(conn: &mut PgConnection, limit: Limit, subject: &str) -> Result<()>
         #[diesel(sql_type = Double)]
         remaining: f64,
     }
-    let current: Option<Current> = diesel::sql_query(
+    let current: Option<Current> = crate::db::prepared(diesel::sql_query(
         "SELECT hits, extract(epoch FROM window_start + make_interval(secs => $3) - now())::float8 AS remaining
          FROM rate_limits WHERE bucket = $1 AND subject = $2
            AND window_start = to_timestamp(floor(extract(epoch FROM now()) / $3) * $3)",
     )
     .bind::<Text, _>(limit.bucket)
     .bind::<Text, _>(subject)
-    .bind::<Integer, _>(limit.window_secs)
+    .bind::<Integer, _>(limit.window_secs))
     .get_result(conn)
     .optional()?;
     match current {

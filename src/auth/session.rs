@@ -26,16 +26,18 @@ pub const ABSOLUTE: Duration = Duration::days(30);
 
 /// Finds the live session for a cookie and marks it used, in one statement.
 fn lookup(conn: &mut PgConnection, secret: &str) -> Result<Option<Viewer>> {
-    Ok(diesel::sql_query(
-        "UPDATE sessions s SET last_seen_at = now()
+    Ok(crate::db::prepared(
+        diesel::sql_query(
+            "UPDATE sessions s SET last_seen_at = now()
          FROM accounts a
          WHERE s.id_hash = $1 AND a.id = s.account_id AND a.deleted_at IS NULL
            AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2)
          RETURNING a.id, a.display_name, a.email, a.email_verified_at, s.id_hash AS session_hash,
            EXISTS (SELECT 1 FROM staff_roles r WHERE r.account_id = a.id) AS staff",
+        )
+        .bind::<Text, _>(tokens::digest(secret))
+        .bind::<diesel::sql_types::Double, _>(IDLE.num_seconds() as f64),
     )
-    .bind::<Text, _>(tokens::digest(secret))
-    .bind::<diesel::sql_types::Double, _>(IDLE.num_seconds() as f64)
     .get_result(conn)
     .optional()?)
 }

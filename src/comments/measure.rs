@@ -71,14 +71,14 @@ pub fn load(
 ) -> Result<MeasureComments> {
     let subject = Subject::Measure(code.to_owned());
     let page = super::page(conn, &subject, viewer, after)?;
-    let flags: Flags = diesel::sql_query(
+    let flags: Flags = crate::db::prepared(diesel::sql_query(
         "SELECT EXISTS (SELECT 1 FROM measure_follows WHERE measure_code = $1 AND account_id = $2)
                   AS followed,
                 EXISTS (SELECT 1 FROM comment_premoderation WHERE subject_type = 'measure'
                    AND subject_id = $1) AS premoderated",
     )
     .bind::<Text, _>(code)
-    .bind::<Nullable<SqlUuid>, _>(viewer)
+    .bind::<Nullable<SqlUuid>, _>(viewer))
     .get_result(conn)?;
     Ok(MeasureComments {
         code: code.to_owned(),

@@ -120,6 +120,7 @@ pub fn page(
         "AND $4::timestamptz IS NULL AND $5::uuid IS NULL"
     };
     // One row more than a page tells whether a next page exists; its replies are dropped.
+    // Two texts (first page or not), the values binds: safe to keep prepared.
     let sql = format!(
         "WITH top AS (
            SELECT c.id FROM comments c
@@ -132,17 +133,19 @@ pub fn page(
            {SELECT} JOIN top t ON t.id = c.parent_id WHERE (NOT c.pending OR c.author_id = $3)
          ) x ORDER BY x.created_at, x.id"
     );
-    let rows: Vec<Comment> = diesel::sql_query(sql)
-        .bind::<Text, _>(subject.kind())
-        .bind::<Text, _>(subject.key())
-        .bind::<Nullable<SqlUuid>, _>(viewer)
-        .bind::<Nullable<Timestamptz>, _>(after.map(|a| a.at))
-        .bind::<Nullable<SqlUuid>, _>(after.map(|a| a.id))
-        .bind::<diesel::sql_types::BigInt, _>(PAGE_SIZE + 1)
-        .load::<Row>(conn)?
-        .into_iter()
-        .map(Comment::from)
-        .collect();
+    let rows: Vec<Comment> = crate::db::prepared(
+        diesel::sql_query(sql)
+            .bind::<Text, _>(subject.kind())
+            .bind::<Text, _>(subject.key())
+            .bind::<Nullable<SqlUuid>, _>(viewer)
+            .bind::<Nullable<Timestamptz>, _>(after.map(|a| a.at))
+            .bind::<Nullable<SqlUuid>, _>(after.map(|a| a.id))
+            .bind::<diesel::sql_types::BigInt, _>(PAGE_SIZE + 1),
+    )
+    .load::<Row>(conn)?
+    .into_iter()
+    .map(Comment::from)
+    .collect();
     let (mut top, mut replies): (Vec<Comment>, Vec<Comment>) =
         rows.into_iter().partition(|c| c.parent_id.is_none());
     let next = if top.len() as i64 > PAGE_SIZE {
@@ -239,6 +242,7 @@ pub fn queue(
         ),
         QueuePart::Hidden => ("c.hidden_at IS NOT NULL", "c.hidden_at DESC, c.id"),
     };
+    // Two texts (the parts), the values binds: safe to keep prepared.
     let sql = format!(
         "SELECT c.id, c.parent_id, a.display_name, a.deleted_at IS NOT NULL AS author_deleted,
             o.id AS org_id, o.name AS org_name, o.verified_at IS NOT NULL AS org_verified,
@@ -259,10 +263,12 @@ pub fn queue(
                        WHERE pm.proposal_id::text = c.subject_id)))))
          ORDER BY {order} LIMIT $2"
     );
-    let rows: Vec<QueuedRow> = diesel::sql_query(sql)
-        .bind::<Nullable<Array<Int4>>, _>(departments)
-        .bind::<diesel::sql_types::BigInt, _>(QUEUE_MAX)
-        .load(conn)?;
+    let rows: Vec<QueuedRow> = crate::db::prepared(
+        diesel::sql_query(sql)
+            .bind::<Nullable<Array<Int4>>, _>(departments)
+            .bind::<diesel::sql_types::BigInt, _>(QUEUE_MAX),
+    )
+    .load(conn)?;
     rows.into_iter()
         .map(|r| {
             Ok(Queued {

@@ -2,51 +2,29 @@
 //! server and the private cluster Kyodo starts itself.
 
 pub mod embedded;
+mod prepared;
 pub mod schema;
+mod statements;
 
 use crate::error::{Error, Result};
-use diesel::connection::{Instrumentation, InstrumentationEvent};
 use diesel::prelude::*;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, PooledConnection};
+use diesel::r2d2::{ConnectionManager, ManageConnection, PooledConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
 pub use embedded::LocalPostgres;
+pub use prepared::{prepared, Prepared};
+pub use statements::{QueryCounter, Statement, StatementKind};
 
-pub type Pool = diesel::r2d2::Pool<ConnectionManager<PgConnection>>;
-pub type Conn = PooledConnection<ConnectionManager<PgConnection>>;
+pub type Pool = diesel::r2d2::Pool<Manager>;
+pub type Conn = PooledConnection<Manager>;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 /// The database name Kyodo creates on its private cluster.
 pub const DATABASE_NAME: &str = "kyodo";
-
-/// Counts the SQL statements the app runs, so tests can show that no page runs a query per row.
-#[derive(Debug, Clone, Default)]
-pub struct QueryCounter(Arc<AtomicU64>);
-
-impl QueryCounter {
-    pub fn get(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
-    }
-}
-
-impl Instrumentation for QueryCounter {
-    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
-        if let InstrumentationEvent::FinishQuery { .. } = event {
-            self.0.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-}
-
-impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for QueryCounter {
-    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
-        conn.set_instrumentation(self.clone());
-        Ok(())
-    }
-}
 
 /// How long a request waits for a connection while the database answers (all 16 may be busy).
 const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -99,6 +77,42 @@ pub fn contains_pattern(term: &str) -> String {
     pattern
 }
 
+/// diesel's connection manager, but checking a connection on check-out without a round trip.
+///
+/// A connection the server ended (a restart, `pg_terminate_backend`, an idle timeout) has a
+/// FATAL message and then the end of the stream waiting on its idle socket. Reading them tells
+/// that it is dead, where diesel's check sends `SELECT 1` and waits for the answer on every
+/// check-out. libpq's `PQconsumeInput` (which `notifications_iter` calls) reads what is
+/// waiting without blocking: the first read takes the message (an error in the idle state,
+/// which libpq hands to the notice processor), the second finds the end of the stream, and
+/// libpq reports the connection lost. On a healthy connection both find nothing. A server
+/// that vanished without closing the socket (a network partition) is not seen here; the
+/// request then fails as it would have after the `SELECT 1` timed out.
+#[derive(Debug)]
+pub struct Manager(ConnectionManager<PgConnection>);
+
+impl ManageConnection for Manager {
+    type Connection = PgConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<PgConnection, Self::Error> {
+        self.0.connect()
+    }
+
+    fn is_valid(&self, conn: &mut PgConnection) -> Result<(), Self::Error> {
+        for _ in 0..2 {
+            if let Some(Err(e)) = conn.notifications_iter().next() {
+                return Err(diesel::r2d2::Error::QueryError(e));
+            }
+        }
+        Ok(())
+    }
+
+    fn has_broken(&self, conn: &mut PgConnection) -> bool {
+        self.0.has_broken(conn)
+    }
+}
+
 /// A pool that is built without connecting, so the app starts (and `/readyz` reports) while the
 /// database is away, and recovers by itself when it returns.
 pub fn pool(url: &str, counter: QueryCounter) -> Pool {
@@ -108,7 +122,7 @@ pub fn pool(url: &str, counter: QueryCounter) -> Pool {
         .connection_timeout(CHECKOUT_TIMEOUT)
         .test_on_check_out(true)
         .connection_customizer(Box::new(counter))
-        .build_unchecked(ConnectionManager::new(url))
+        .build_unchecked(Manager(ConnectionManager::new(url)))
 }
 
 pub fn migrate(conn: &mut PgConnection) -> Result<()> {

@@ -65,13 +65,13 @@ pub(crate) fn claim_next(conn: &mut PgConnection) -> Result<Option<OutboxEntry>>
 /// Marks an email sent. A security email's body holds a live link (verification, reset): once
 /// delivered, the database need not keep it.
 pub(crate) fn mark_sent(conn: &mut PgConnection, id: i64) -> Result<()> {
-    diesel::sql_query(
+    crate::db::prepared(diesel::sql_query(
         "UPDATE outbox SET sent_at = clock_timestamp(), attempts = attempts + 1, last_error = NULL, \
              text_body = CASE WHEN category = 'security' THEN '' ELSE text_body END, \
              html_body = CASE WHEN category = 'security' THEN '' ELSE html_body END \
          WHERE id = $1",
     )
-    .bind::<BigInt, _>(id)
+    .bind::<BigInt, _>(id))
     .execute(conn)?;
     Ok(())
 }
@@ -91,16 +91,18 @@ pub(crate) fn mark_attempt_failed(
         failed: bool,
     }
     let error: String = error.chars().take(2000).collect();
-    let outcome: Outcome = diesel::sql_query(
-        "UPDATE outbox SET attempts = attempts + 1, last_error = $2, \
+    let outcome: Outcome = crate::db::prepared(
+        diesel::sql_query(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = $2, \
          next_attempt_at = clock_timestamp() + make_interval(secs => $3), \
          failed_at = CASE WHEN attempts + 1 >= $4 THEN clock_timestamp() END \
          WHERE id = $1 RETURNING failed_at IS NOT NULL AS failed",
+        )
+        .bind::<BigInt, _>(id)
+        .bind::<Text, _>(error)
+        .bind::<Double, _>(delay.as_secs_f64())
+        .bind::<Integer, _>(max_attempts),
     )
-    .bind::<BigInt, _>(id)
-    .bind::<Text, _>(error)
-    .bind::<Double, _>(delay.as_secs_f64())
-    .bind::<Integer, _>(max_attempts)
     .get_result(conn)?;
     Ok(outcome.failed)
 }

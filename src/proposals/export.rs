@@ -97,8 +97,9 @@ pub fn rows(conn: &mut PgConnection, scope: &Scope) -> Result<Vec<Row>> {
         Scope::All => (true, Vec::new()),
         Scope::Departments(d) => (false, d.clone()),
     };
-    Ok(diesel::sql_query(
-        "SELECT p.id, p.title, p.state,
+    Ok(crate::db::prepared(
+        diesel::sql_query(
+            "SELECT p.id, p.title, p.state,
                 coalesce((SELECT string_agg(m.measure_code, ' ' ORDER BY m.position)
                           FROM proposal_measures m WHERE m.proposal_id = p.id), '') AS measures,
                 o.name AS organisation, a.display_name AS author,
@@ -111,9 +112,10 @@ pub fn rows(conn: &mut PgConnection, scope: &Scope) -> Result<Vec<Row>> {
                               JOIN measure_departments d ON d.measure_code = m.measure_code
                               WHERE m.proposal_id = p.id AND d.department_id = ANY($2)))
          ORDER BY p.created_at, p.id",
+        )
+        .bind::<Bool, _>(all)
+        .bind::<Array<Integer>, _>(departments),
     )
-    .bind::<Bool, _>(all)
-    .bind::<Array<Integer>, _>(departments)
     .load(conn)?)
 }
 

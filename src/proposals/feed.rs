@@ -38,8 +38,9 @@ pub struct Event {
 
 /// The newest submissions and decisions. One query.
 pub fn events(conn: &mut PgConnection) -> Result<Vec<Event>> {
-    Ok(diesel::sql_query(
-        "SELECT t.id AS transition, t.proposal_id AS proposal, t.to_state, t.reason, t.at,
+    Ok(crate::db::prepared(
+        diesel::sql_query(
+            "SELECT t.id AS transition, t.proposal_id AS proposal, t.to_state, t.reason, t.at,
                 p.title, p.summary
          FROM proposal_transitions t
          JOIN proposals p ON p.id = t.proposal_id
@@ -47,8 +48,9 @@ pub fn events(conn: &mut PgConnection) -> Result<Vec<Event>> {
            AND p.submitted_at IS NOT NULL
          ORDER BY t.at DESC, t.id DESC
          LIMIT $1",
+        )
+        .bind::<BigInt, _>(ENTRIES),
     )
-    .bind::<BigInt, _>(ENTRIES)
     .load(conn)?)
 }
 

@@ -420,7 +420,9 @@ fn after(columns: &str) -> diesel::expression::SqlLiteral<diesel::sql_types::Boo
 /// A page of public proposals in the filter's order, and whether more follow. Two queries.
 pub fn list(conn: &mut PgConnection, filter: &Filter) -> Result<(Vec<Listed>, bool)> {
     let query = in_order(filtered(filter), filter);
-    let mut rows: Vec<ListedRow> = query.limit(PAGE_SIZE + 1).load(conn)?;
+    // Its text is one of the few that the sort, the filters given and a cursor make (the values
+    // are binds): safe to keep prepared, which diesel cannot tell for the `dsl::sql` in it.
+    let mut rows: Vec<ListedRow> = crate::db::prepared(query.limit(PAGE_SIZE + 1)).load(conn)?;
     let more = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
     Ok((listed(conn, rows)?, more))
@@ -545,8 +547,9 @@ pub struct OnMeasure {
 /// The count is every proposal of the measure minus its unsubmitted ones: an index-only count
 /// and a walk over the few never submitted, where checking each proposal would read them all.
 pub fn for_measure(conn: &mut PgConnection, code: MeasureCode) -> Result<(i64, Vec<OnMeasure>)> {
-    let rows: Vec<OnMeasure> = diesel::sql_query(
-        "SELECT p.id, p.title, p.state, p.created_at,
+    let rows: Vec<OnMeasure> = crate::db::prepared(
+        diesel::sql_query(
+            "SELECT p.id, p.title, p.state, p.created_at,
                 (SELECT count(*) FROM proposal_measures WHERE measure_code = $1)
                 - (SELECT count(*) FROM proposals d
                    WHERE d.submitted_at IS NULL
@@ -558,9 +561,10 @@ pub fn for_measure(conn: &mut PgConnection, code: MeasureCode) -> Result<(i64, V
                        WHERE m.proposal_id = p.id AND m.measure_code = $1)
          ORDER BY p.created_at DESC, p.id DESC
          LIMIT $2",
+        )
+        .bind::<diesel::sql_types::Text, _>(code.to_string())
+        .bind::<diesel::sql_types::BigInt, _>(ON_MEASURE_PAGE),
     )
-    .bind::<diesel::sql_types::Text, _>(code.to_string())
-    .bind::<diesel::sql_types::BigInt, _>(ON_MEASURE_PAGE)
     .load(conn)?;
     Ok((rows.first().map_or(0, |r| r.total), rows))
 }

@@ -84,8 +84,9 @@ pub struct Standing {
 
 /// One query.
 pub fn standing(conn: &mut PgConnection, proposal: Uuid, viewer: Option<Uuid>) -> Result<Standing> {
-    Ok(diesel::sql_query(
-        "SELECT (SELECT count(*) FROM proposal_supports WHERE proposal_id = $1) AS supports,
+    Ok(crate::db::prepared(
+        diesel::sql_query(
+            "SELECT (SELECT count(*) FROM proposal_supports WHERE proposal_id = $1) AS supports,
                 (SELECT count(*) FROM comments WHERE subject_type = 'proposal'
                    AND subject_id = $1::text AND hidden_at IS NULL AND NOT pending) AS comments,
                 EXISTS (SELECT 1 FROM proposal_supports WHERE proposal_id = $1 AND account_id = $2)
@@ -94,9 +95,10 @@ pub fn standing(conn: &mut PgConnection, proposal: Uuid, viewer: Option<Uuid>) -
                   AS followed,
                 EXISTS (SELECT 1 FROM comment_premoderation WHERE subject_type = 'proposal'
                    AND subject_id = $1::text) AS premoderated",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(proposal)
+        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(viewer),
     )
-    .bind::<diesel::sql_types::Uuid, _>(proposal)
-    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(viewer)
     .get_result(conn)?)
 }
 
@@ -112,14 +114,14 @@ struct CountRow {
 
 /// Supports and (visible) comments of each proposal: one query, also when there are none.
 pub fn counts(conn: &mut PgConnection, ids: &[Uuid]) -> Result<HashMap<Uuid, (i64, i64)>> {
-    let rows: Vec<CountRow> = diesel::sql_query(
+    let rows: Vec<CountRow> = crate::db::prepared(diesel::sql_query(
         "SELECT i.id,
                 (SELECT count(*) FROM proposal_supports s WHERE s.proposal_id = i.id) AS supports,
                 (SELECT count(*) FROM comments c WHERE c.subject_type = 'proposal'
                    AND c.subject_id = i.id::text AND c.hidden_at IS NULL AND NOT c.pending) AS comments
          FROM unnest($1) AS i (id)",
     )
-    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(ids)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(ids))
     .load(conn)?;
     Ok(rows
         .into_iter()

@@ -41,11 +41,14 @@ pub fn similar(
     }
     let rows: Vec<Row> = conn.transaction(|conn| {
         // `%` uses this threshold, and so the GIN index; LOCAL ends with the transaction.
-        diesel::sql_query("SELECT set_config('pg_trgm.similarity_threshold', $1, true)")
-            .bind::<Text, _>(THRESHOLD.to_string())
-            .execute(conn)?;
-        diesel::sql_query(
-            "SELECT p.id, p.title, p.state,
+        crate::db::prepared(
+            diesel::sql_query("SELECT set_config('pg_trgm.similarity_threshold', $1, true)")
+                .bind::<Text, _>(THRESHOLD.to_string()),
+        )
+        .execute(conn)?;
+        crate::db::prepared(
+            diesel::sql_query(
+                "SELECT p.id, p.title, p.state,
                     similarity(p.title || ' ' || p.summary, $1) AS score
              FROM proposals p
              WHERE (p.title || ' ' || p.summary) % $1
@@ -54,11 +57,12 @@ pub fn similar(
                AND similarity(p.title || ' ' || p.summary, $1) >= $3
              ORDER BY score DESC, p.created_at DESC, p.id
              LIMIT $4",
+            )
+            .bind::<Text, _>(text)
+            .bind::<Nullable<SqlUuid>, _>(exclude)
+            .bind::<Double, _>(THRESHOLD)
+            .bind::<BigInt, _>(limit),
         )
-        .bind::<Text, _>(text)
-        .bind::<Nullable<SqlUuid>, _>(exclude)
-        .bind::<Double, _>(THRESHOLD)
-        .bind::<BigInt, _>(limit)
         .load(conn)
     })?;
     Ok(rows

@@ -72,12 +72,12 @@ pub async fn dashboard(
     staff.require(Action::ViewStaffArea)?;
     let counts: Counts = state
         .db(|conn| {
-            Ok(diesel::sql_query(
+            Ok(crate::db::prepared(diesel::sql_query(
                 "SELECT (SELECT count(*) FROM accounts WHERE deleted_at IS NULL) AS people,
                         (SELECT count(*) FROM organisations WHERE verified_at IS NULL) AS unverified_organisations,
                         (SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NOT NULL) AS emails_failed,
                         (SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL) AS emails_pending",
-            )
+            ))
             .get_result(conn)?)
         })
         .await?;

@@ -23,9 +23,10 @@ set_statement_logging() { # all | reset
 # simple-protocol ones as "statement: SQL", extended-protocol ones (diesel's) as
 # "execute <name>: SQL with $1 …" followed by "DETAIL:  parameters: $1 = '…', …".
 # Background work of the app (the email outbox worker polls every second) uses the same pool
-# at the same time, so the log is cut into pool check-outs — each begins with r2d2's `SELECT 1`
-# (test_on_check_out) on its backend — and the check-outs that also occur in a window without
-# any request are the background's, not the request's.
+# at the same time, so the log is cut into units of work on each backend — a backend's first
+# statement in the window, a `BEGIN` (the worker's poll is one transaction), or the statement
+# after a `COMMIT`/`ROLLBACK` starts one (pages send no transaction control) — and the units
+# that also occur in a window without any request are the background's, not the request's.
 
 # stdin: log lines prefixed "I " (idle window) or "R " (request window). stdout: the request
 # window's other check-outs, in order, as a pgbench script with the parameters written in as
@@ -86,7 +87,8 @@ checkouts_of_request() {
             key = win SUBSEP pid
             s = line
             if (sub(/.*\] LOG:  statement: /, "", s) || sub(/.*\] LOG:  execute [^:]*: /, "", s)) {
-                if (s == "SELECT 1" || !(key in cur)) { n++; cur[key] = n; window[n] = win }
+                if (!(key in cur) || ended[key] || s ~ /^BEGIN/) { n++; cur[key] = n; window[n] = win }
+                ended[key] = (s ~ /^(COMMIT|ROLLBACK)/)
                 k = cur[key]
                 stmt[k, ++count[k]] = s
                 lines[k] = lines[k] line "\n"
@@ -263,8 +265,8 @@ next_page() {
         sed 's/^<a href="//; s/" rel="next"$//; s/&amp;/\&/g; s/&#x3D;/=/g; s/#.*$//'
 }
 
-# EXPLAIN (ANALYZE, BUFFERS) of each SELECT in a captured script (not r2d2's SELECT 1). A
-# statement may span lines; each ends with ";" at the end of a line.
+# EXPLAIN (ANALYZE, BUFFERS) of each SELECT in a captured script (not a `SELECT 1`, such as an
+# older script's r2d2 check). A statement may span lines; each ends with ";" at the end of a line.
 explain_all() { # statements.sql → stdout
     local line statement=""
     while IFS= read -r line; do

@@ -33,6 +33,7 @@ mod proposals_scale;
 mod residents;
 mod seeds;
 mod staff;
+mod statements;
 mod support;
 
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -80,6 +81,7 @@ fn main() {
         consultations::TESTS,
         consultations_browser::TESTS,
         hardening_security::TESTS,
+        statements::TESTS,
         residents::TESTS,
         consultations_lifecycle::TESTS,
         harness::TESTS,

@@ -20,6 +20,10 @@ pub const TESTS: &[(&str, fn())] = &[
         "operations::the_plan_is_heard_again_after_the_database_comes_back",
         the_plan_is_heard_again_after_the_database_comes_back,
     ),
+    (
+        "operations::sessions_the_server_ended_fail_no_request",
+        sessions_the_server_ended_fail_no_request,
+    ),
 ];
 
 fn probes_answer() {
@@ -30,17 +34,42 @@ fn probes_answer() {
     })
 }
 
+/// Ends every session on `database` as a restart of the server does (each is told FATAL
+/// "terminating connection due to administrator command"), and waits until their processes
+/// have exited, so their sockets are closed. Returns how many there were.
+fn end_sessions(database: &str) -> usize {
+    #[derive(diesel::QueryableByName)]
+    struct Backend {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        pid: i32,
+    }
+    let mut admin = Cluster::get().admin();
+    let ended: Vec<Backend> = diesel::sql_query(format!(
+        "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = '{database}' AND pid <> pg_backend_pid()"
+    ))
+    .load(&mut admin)
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    for backend in &ended {
+        // Gone, or a zombie: either way its files, the socket among them, are closed.
+        while std::fs::read_to_string(format!("/proc/{}/status", backend.pid))
+            .is_ok_and(|status| !status.contains("State:\tZ"))
+        {
+            assert!(Instant::now() < deadline, "backend {} exits", backend.pid);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    ended.len()
+}
+
 /// Takes the app's database away by renaming it (after closing its connections), so the app
 /// sees what it would see if the server were down, without stopping the shared cluster.
 /// A test failing while its database is away leaves `…_away` behind for `Cluster::finish`,
 /// which drops every database of the run still there.
 fn rename_database(from: &str, to: &str) {
+    end_sessions(from);
     let mut admin = Cluster::get().admin();
-    diesel::sql_query(format!(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{from}' AND pid <> pg_backend_pid()"
-    ))
-    .execute(&mut admin)
-    .unwrap();
     diesel::sql_query(format!("ALTER DATABASE {from} RENAME TO {to}"))
         .execute(&mut admin)
         .unwrap();
@@ -188,5 +217,40 @@ fn the_plan_is_heard_again_after_the_database_comes_back() {
         app.change_plan(|conn| npo_2024(conn, 47)).await;
         assert!(measure_5_1(&app).await.contains("47 団体（令和6年度）"));
         assert_eq!(npo_in_api(&app).await, 47);
+    })
+}
+
+/// PostgreSQL restarts under the running app (here: ends every session of the app, as a
+/// restart does): the pool's idle connections are dead, and the pool finds that out on
+/// check-out, so the next pages answer 200 at once, none 500 or 503.
+fn sessions_the_server_ended_fail_no_request() {
+    run(async {
+        let app = TestApp::start().await;
+        let resident_visitor = app.visitor();
+        resident(&app, &resident_visitor, "hanako@example.jp", "本庄花子").await;
+        let pages = ["/", "/measures/6-1", "/api/v1/measures/6-1", "/proposals"];
+        for _ in 0..2 {
+            // At once, so that the pool holds several connections.
+            let answers = tokio::join!(
+                app.get(pages[0]),
+                app.get(pages[1]),
+                app.get(pages[2]),
+                resident_visitor.get(pages[3]),
+            );
+            for answer in [answers.0, answers.1, answers.2, answers.3] {
+                assert_eq!(answer.status(), 200, "{}", answer.url());
+            }
+            assert!(
+                end_sessions(&app.database.name) > 0,
+                "the app had connections open"
+            );
+            for page in pages {
+                assert_eq!(app.get(page).await.status(), 200, "{page}");
+            }
+            assert!(
+                resident_visitor.page("/account").await.contains("本庄花子"),
+                "still signed in"
+            );
+        }
     })
 }

@@ -290,7 +290,7 @@ fn counts(conn: &mut PgConnection, id: i32) -> Result<Counts> {
         #[diesel(sql_type = BigInt)]
         people: i64,
     }
-    let rows: Vec<Row> = diesel::sql_query(
+    let rows: Vec<Row> = crate::db::prepared(diesel::sql_query(
         "SELECT channel, count(*) AS n, 0::bigint AS people FROM consultation_comments
          WHERE consultation_id = $1 GROUP BY channel
          UNION ALL
@@ -298,7 +298,7 @@ fn counts(conn: &mut PgConnection, id: i32) -> Result<Counts> {
                 lower(submitter_email), submitter_name || '/' || submitter_address, receipt_number)) AS people
          FROM consultation_comments WHERE consultation_id = $1",
     )
-    .bind::<Integer, _>(id)
+    .bind::<Integer, _>(id))
     .load(conn)?;
     let by_channel: Vec<(Channel, i64)> = Channel::ALL
         .into_iter()

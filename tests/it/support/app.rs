@@ -43,6 +43,8 @@ impl TestApp {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let mut state = AppState::new(&database.url, &base);
+        // Tests read what each page sends (`tests/it/statements.rs`); counting is always on.
+        state.queries.log_statements();
         configure(&mut state);
         let queries = state.queries.clone();
         let clock = state.clock.clone();

@@ -1,0 +1,151 @@
+//! What the public pages send PostgreSQL: only named prepared statements of diesel's statement
+//! cache (parsed and planned once per connection, never per request) and transaction control,
+//! no pool check-out ping, and no more statements than recorded here for each page.
+
+use crate::support::db::text;
+use crate::support::people::sign_in;
+use crate::support::{run, TestApp, Visitor};
+use kyodo::db::{Statement, StatementKind};
+
+pub const TESTS: &[(&str, fn())] = &[(
+    "statements::public_pages_send_only_prepared_statements",
+    public_pages_send_only_prepared_statements,
+)];
+
+/// Each public page and API twin, with the most statements it may send after a warm-up visit:
+/// anonymous, then signed in (the session: one statement more, an `UPDATE … RETURNING`).
+/// `{proposal}`, `{open}`, `{published}` and `{organisation}` stand for rows of the demo data.
+const PAGES: &[(&str, usize, usize)] = &[
+    // The plan's rows: chapters, their sections, measures, KPIs, actuals, initiatives, plans.
+    ("/", 7, 8),
+    ("/chapters/5", 5, 6),
+    // The measure and its KPIs, actuals, sub-measures, initiatives and plans; the live count
+    // beside KPI 5-1 (6-1); its proposals; a page of comments; follow/pre-moderation; the
+    // resident's organisations (to comment as one).
+    ("/measures/5-1", 10, 12),
+    ("/measures/6-1", 10, 12),
+    // No live count beside its KPIs, nothing on it: the same sections, each one statement.
+    ("/measures/6-2", 9, 11),
+    ("/plans", 5, 6),
+    ("/plans/1", 3, 4),
+    // A page of proposals, their measures, the filter's measures and organisations.
+    ("/proposals", 4, 5),
+    ("/proposals?sort=supported", 4, 5),
+    ("/proposals?sort=decided", 4, 5),
+    ("/proposals?before={before}", 4, 5),
+    ("/proposals?sort=supported&before={before}", 4, 5),
+    ("/proposals?sort=decided&before={before}", 4, 5),
+    ("/proposals?measure=5-1", 4, 5),
+    ("/proposals?state=adopted", 4, 5),
+    ("/proposals?organisation={organisation}", 4, 5),
+    ("/proposals?q=%E9%98%B2%E7%81%BD", 4, 5),
+    (
+        "/proposals?measure=5-1&state=completed&organisation={organisation}&q=%E9%A3%9F%E5%A0%82&sort=supported&before={before}",
+        4,
+        5,
+    ),
+    // The proposal, its measures, timeline, standing, comments, responses, files; signed in,
+    // also the resident's organisations.
+    ("/proposals/{proposal}", 7, 9),
+    ("/proposals/feed.atom", 1, 2),
+    ("/consultations", 2, 3),
+    // The consultation, its measures, sections, opinion count, files and notices.
+    ("/consultations/{open}", 6, 7),
+    ("/consultations/{published}", 6, 7),
+    // The consultation's six, then the kept counts, the result table and a page of opinions.
+    ("/consultations/{published}/result", 9, 10),
+    ("/consultations/feed.atom", 2, 3),
+    ("/api/v1/measures", 3, 3),
+    ("/api/v1/measures/5-1", 7, 7),
+    ("/api/v1/measures/6-1", 7, 7),
+    ("/api/v1/plans", 2, 2),
+    ("/api/v1/plans/1", 2, 2),
+    ("/api/v1/proposals", 3, 3),
+    (
+        "/api/v1/proposals?sort=decided&state=adopted&measure=5-1&organisation={organisation}&q=%E9%A3%9F%E5%A0%82&before={before}",
+        3,
+        3,
+    ),
+    ("/api/v1/proposals/{proposal}", 5, 5),
+    ("/api/v1/consultations", 2, 2),
+    ("/api/v1/consultations/{open}", 6, 6),
+    ("/api/v1/consultations/{published}", 6, 6),
+    ("/api/v1/consultations/{published}/result", 8, 8),
+];
+
+/// A cursor for `?before=`: any well-formed one makes the keyset variant of the list's query.
+const BEFORE: &str = "0_1764000000123456_00000000-0000-4000-8000-000000000001";
+
+/// The statements one GET of `path` sends, which must answer 200.
+async fn sent(app: &TestApp, visitor: &Visitor, path: &str) -> Vec<Statement> {
+    let from = app.queries.statements().len();
+    let response = visitor.get(path).await;
+    assert_eq!(response.status(), 200, "GET {path}");
+    response.bytes().await.unwrap();
+    app.queries.statements().split_off(from)
+}
+
+fn public_pages_send_only_prepared_statements() {
+    run(async {
+        let app = TestApp::start().await;
+        kyodo::demo::fill(&mut app.db(), &app.base).unwrap();
+        let proposal = text(
+            &app,
+            "SELECT id::text FROM proposals WHERE state = 'adopted' LIMIT 1",
+        );
+        let open = text(
+            &app,
+            "SELECT id::text FROM consultations WHERE result_published_at IS NULL LIMIT 1",
+        );
+        let published = text(
+            &app,
+            "SELECT id::text FROM consultations WHERE result_published_at IS NOT NULL LIMIT 1",
+        );
+        let organisation = text(
+            &app,
+            "SELECT organisation_id::text FROM proposals WHERE organisation_id IS NOT NULL
+               AND submitted_at IS NOT NULL LIMIT 1",
+        );
+        let anonymous = app.visitor();
+        let resident = sign_in(
+            &app,
+            kyodo::demo::RESIDENT_EMAIL,
+            kyodo::demo::RESIDENT_PASSWORD,
+        )
+        .await;
+        resident.page("/account").await;
+        for (page, most_anonymous, most_resident) in PAGES {
+            let path = page
+                .replace("{proposal}", &proposal)
+                .replace("{open}", &open)
+                .replace("{published}", &published)
+                .replace("{organisation}", &organisation)
+                .replace("{before}", BEFORE);
+            for (who, visitor, most) in [
+                ("anonymous", &anonymous, *most_anonymous),
+                ("resident", &resident, *most_resident),
+            ] {
+                sent(&app, visitor, &path).await;
+                let statements = sent(&app, visitor, &path).await;
+                let unprepared: Vec<&Statement> = statements
+                    .iter()
+                    .filter(|s| s.kind == StatementKind::Unprepared)
+                    .collect();
+                assert!(
+                    unprepared.is_empty(),
+                    "{path} ({who}) sends statements PostgreSQL parses and plans on every \
+                     request (wrap them in kyodo::db::prepared): {unprepared:#?}"
+                );
+                assert!(
+                    !statements.iter().any(|s| s.sql == "SELECT 1"),
+                    "{path} ({who}): no check-out ping on a healthy pool: {statements:#?}"
+                );
+                assert!(
+                    statements.len() <= most,
+                    "{path} ({who}) sends {} statements, at most {most} recorded: {statements:#?}",
+                    statements.len()
+                );
+            }
+        }
+    })
+}
