@@ -4,7 +4,9 @@
 //! connection and so inside the caller's transaction: the email exists if and only if the change
 //! that causes it commits. A worker ([`worker`]) sends due rows over SMTP (lettre), or, with no
 //! `SMTP_URL`, writes them as `.eml` files under `$KYODO_DATA_DIR/mail`. Rows are claimed with
-//! `FOR UPDATE SKIP LOCKED`, so any number of app instances can send from one database.
+//! `FOR UPDATE SKIP LOCKED`, so any number of app instances can send from one database; each sends
+//! over up to [`SMTP_CONNECTIONS`] connections at once (see [`worker`] for why, and for the
+//! exactly-once argument).
 
 pub mod outbox;
 pub mod templates;
@@ -15,6 +17,7 @@ use crate::refusal::Refusal;
 use crate::web::i18n::Lang;
 use diesel::PgConnection;
 use lettre::message::Mailbox;
+use lettre::transport::smtp::PoolConfig;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -107,6 +110,11 @@ pub fn enqueue(conn: &mut PgConnection, message: Message) -> Result<i64> {
     )
 }
 
+/// SMTP connections a sender keeps open and sends over at once. Each email waits about 40 ms
+/// for the server's delayed ACK (see [`worker`]), so this bounds the rate to roughly
+/// 25 emails/s per connection.
+pub const SMTP_CONNECTIONS: u32 = 16;
+
 /// How emails leave: an SMTP server, or files in a folder.
 #[derive(Clone)]
 pub(crate) enum Transport {
@@ -167,6 +175,7 @@ impl Mailer {
         let transport = lettre::SmtpTransport::from_url(url)
             .map_err(|e| Error::Setup(format!("SMTP_URL is not usable: {e}")))?
             .timeout(Some(Duration::from_secs(30)))
+            .pool_config(PoolConfig::new().max_size(SMTP_CONNECTIONS))
             .build();
         Ok(Mailer {
             transport: Transport::Smtp(transport),
@@ -194,6 +203,14 @@ impl Mailer {
     pub fn with_retry(mut self, retry: RetryPolicy) -> Mailer {
         self.retry = retry;
         self
+    }
+
+    /// How many emails to send at once: one per SMTP connection; files one by one.
+    pub(crate) fn senders(&self) -> usize {
+        match self.transport {
+            Transport::Smtp(_) => SMTP_CONNECTIONS as usize,
+            Transport::Files { .. } => 1,
+        }
     }
 
     /// Where the emails go, for the log (no password).

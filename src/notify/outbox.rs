@@ -5,7 +5,7 @@ use crate::db::schema::outbox;
 use crate::error::Result;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Double, Integer, Text};
+use diesel::sql_types::{Array, BigInt, Double, Integer, Text};
 
 /// A row as the worker and the admin pages see it.
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
@@ -46,32 +46,34 @@ pub(crate) fn insert(conn: &mut PgConnection, email: &NewEmail) -> Result<i64> {
         .get_result(conn)?)
 }
 
-/// Locks the next due row, skipping rows another worker holds. Call inside a transaction: the
-/// lock lasts until it ends.
-pub(crate) fn claim_next(conn: &mut PgConnection) -> Result<Option<OutboxEntry>> {
+/// Locks up to `limit` due rows, oldest first, skipping rows another worker holds. Call inside
+/// a transaction: the locks last until it ends.
+pub(crate) fn claim_due(conn: &mut PgConnection, limit: i64) -> Result<Vec<OutboxEntry>> {
     Ok(outbox::table
         .filter(outbox::sent_at.is_null())
         .filter(outbox::failed_at.is_null())
         .filter(outbox::next_attempt_at.le(diesel::dsl::now))
         .order((outbox::next_attempt_at, outbox::id))
-        .limit(1)
+        .limit(limit)
         .for_update()
         .skip_locked()
         .select(OutboxEntry::as_select())
-        .first(conn)
-        .optional()?)
+        .load(conn)?)
 }
 
-/// Marks an email sent. A security email's body holds a live link (verification, reset): once
+/// Marks emails sent. A security email's body holds a live link (verification, reset): once
 /// delivered, the database need not keep it.
-pub(crate) fn mark_sent(conn: &mut PgConnection, id: i64) -> Result<()> {
+pub(crate) fn mark_sent(conn: &mut PgConnection, ids: &[i64]) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
     crate::db::prepared(diesel::sql_query(
         "UPDATE outbox SET sent_at = clock_timestamp(), attempts = attempts + 1, last_error = NULL, \
              text_body = CASE WHEN category = 'security' THEN '' ELSE text_body END, \
              html_body = CASE WHEN category = 'security' THEN '' ELSE html_body END \
-         WHERE id = $1",
+         WHERE id = ANY($1)",
     )
-    .bind::<BigInt, _>(id))
+    .bind::<Array<BigInt>, _>(ids))
     .execute(conn)?;
     Ok(())
 }

@@ -1,14 +1,25 @@
-//! The sender: claims due outbox rows and delivers them.
+//! The sender: claims due outbox rows in batches and delivers them over several SMTP
+//! connections at once.
 //!
-//! Exactly once: each email is handled in its own short transaction that locks the row
-//! (`SELECT … FOR UPDATE SKIP LOCKED LIMIT 1`), hands it to the transport and records the outcome
-//! before committing. While one worker holds the row no other worker can claim it, and once
-//! it commits the row is no longer due. The only window left is a crash (or a lost database
-//! connection) between the SMTP server accepting the message and the commit; the email then goes
-//! out again, with the same `Message-ID`, so the receiving side can recognise the duplicate.
+//! Exactly once: a pass claims up to [`BATCH`] due rows in one transaction
+//! (`SELECT … FOR UPDATE SKIP LOCKED LIMIT n`), hands them to the transport and records every
+//! outcome before committing. While one worker holds the rows no other worker (in this instance
+//! or another) can claim them, and once it commits they are no longer due; rows of the batch it
+//! did not try (stopping, or the server found down) are released untouched. The only window left
+//! is a crash (or a lost database connection) between the SMTP server accepting the batch's first
+//! message and the commit: the batch's delivered emails, at most [`BATCH`], then go out again,
+//! each with the same `Message-ID`, so the receiving side can recognise the duplicates.
+//!
+//! Why batches over several connections: lettre 0.11 writes a message's final `\r\n.\r\n` as a
+//! second small write on a socket with Nagle's algorithm on, so every email waits about 40 ms
+//! for the server's delayed ACK (lettre's fix, pull request #1159, is not released). One
+//! connection therefore sends about 20 emails/s; the sender overlaps those waits over
+//! [`super::SMTP_CONNECTIONS`] pooled connections, on one database connection.
 //!
 //! A failed attempt is retried after `base · 2^(attempts-1)` (capped); after `max_attempts` the row
-//! gets `failed_at` and stays, with its last error, for an admin to [`super::retry`].
+//! gets `failed_at` and stays, with its last error, for an admin to [`super::retry`]. When the
+//! server cannot be reached, the pass stops: only the emails already in flight (at most one per
+//! connection) count a failed attempt, the rest wait for the next pass.
 
 use super::outbox::{self, OutboxEntry};
 use super::{Mailer, Transport};
@@ -17,7 +28,7 @@ use crate::error::{Error, Result};
 use diesel::{Connection, PgConnection};
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -54,14 +65,16 @@ impl RetryPolicy {
     }
 }
 
-/// What happened to one claimed email.
-enum Outcome {
-    Sent,
-    /// The attempt failed; `server_down` when the transport itself is unreachable, so the pass
-    /// should stop instead of trying every other email against it.
-    Failed {
-        server_down: bool,
-    },
+/// How many due emails one transaction claims: the most a crash before its commit sends twice.
+/// Twice the connections, so that each connection sends about two emails per batch.
+pub const BATCH: i64 = 2 * super::SMTP_CONNECTIONS as i64;
+
+/// What one pass did with a batch.
+struct Batch {
+    claimed: usize,
+    sent: usize,
+    /// The transport is unreachable: the pass stops instead of trying every other email.
+    server_down: bool,
 }
 
 /// Sends every due email and returns how many were delivered. Stops early when the transport is
@@ -70,53 +83,107 @@ pub fn drain(conn: &mut PgConnection, mailer: &Mailer) -> Result<usize> {
     drain_until(conn, mailer, &AtomicBool::new(false))
 }
 
-/// [`drain`], stopping between two emails once `stop` is set.
+/// [`drain`], starting no further email once `stop` is set.
 pub fn drain_until(conn: &mut PgConnection, mailer: &Mailer, stop: &AtomicBool) -> Result<usize> {
     let mut sent = 0;
     while !stop.load(Ordering::Relaxed) {
-        match send_next(conn, mailer)? {
-            None => break,
-            Some(Outcome::Sent) => sent += 1,
-            Some(Outcome::Failed { server_down: true }) => break,
-            Some(Outcome::Failed { server_down: false }) => {}
+        let batch = send_batch(conn, mailer, stop)?;
+        sent += batch.sent;
+        if batch.claimed == 0 || batch.server_down {
+            break;
         }
     }
     Ok(sent)
 }
 
-/// Claims, sends and records one due email in one transaction; `None` when nothing is due.
-fn send_next(conn: &mut PgConnection, mailer: &Mailer) -> Result<Option<Outcome>> {
+/// Claims, sends and records one batch of due emails in one transaction.
+fn send_batch(conn: &mut PgConnection, mailer: &Mailer, stop: &AtomicBool) -> Result<Batch> {
     conn.transaction(|conn| {
-        let Some(entry) = outbox::claim_next(conn)? else {
-            return Ok(None);
+        let entries = outbox::claim_due(conn, BATCH)?;
+        let mut batch = Batch {
+            claimed: entries.len(),
+            sent: 0,
+            server_down: false,
         };
-        match deliver(mailer, &entry) {
-            Ok(()) => {
-                outbox::mark_sent(conn, entry.id)?;
-                Ok(Some(Outcome::Sent))
-            }
-            Err(failure) => {
-                let attempt = entry.attempts + 1;
-                let failed = outbox::mark_attempt_failed(
-                    conn,
-                    entry.id,
-                    &failure.message,
-                    mailer.retry.delay(attempt),
-                    mailer.retry.max_attempts,
-                )?;
-                if failed {
-                    tracing::error!(id = entry.id, attempts = attempt, error = %failure.message,
-                        "email failed for good; an admin can retry it");
-                } else {
-                    tracing::warn!(id = entry.id, attempt, error = %failure.message,
-                        "email not sent; will retry");
+        let mut sent = Vec::new();
+        for (entry, outcome) in deliver_all(mailer, &entries, stop) {
+            match outcome {
+                Ok(()) => sent.push(entry.id),
+                Err(failure) => {
+                    record_failure(conn, mailer, entry, &failure)?;
+                    batch.server_down |= failure.server_down;
                 }
-                Ok(Some(Outcome::Failed {
-                    server_down: failure.server_down,
-                }))
             }
         }
+        outbox::mark_sent(conn, &sent)?;
+        batch.sent = sent.len();
+        Ok(batch)
     })
+}
+
+/// Sends `entries` over up to `mailer.senders()` connections at once: each sender takes the next
+/// untried email until none is left, `stop` is set or one finds the server down. Returns the
+/// emails tried, each with its outcome.
+fn deliver_all<'a>(
+    mailer: &Mailer,
+    entries: &'a [OutboxEntry],
+    stop: &AtomicBool,
+) -> Vec<(&'a OutboxEntry, Result<(), Failure>)> {
+    let next = AtomicUsize::new(0);
+    let server_down = AtomicBool::new(false);
+    let send = || {
+        let mut tried = Vec::new();
+        while !stop.load(Ordering::Relaxed) && !server_down.load(Ordering::Relaxed) {
+            let Some(entry) = entries.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                break;
+            };
+            let outcome = deliver(mailer, entry);
+            if matches!(&outcome, Err(f) if f.server_down) {
+                server_down.store(true, Ordering::Relaxed);
+            }
+            tried.push((entry, outcome));
+        }
+        tried
+    };
+    std::thread::scope(|scope| {
+        let others: Vec<_> = (1..mailer.senders().min(entries.len()))
+            .map(|_| scope.spawn(send))
+            .collect();
+        let mut tried = send();
+        for other in others {
+            tried.extend(
+                other
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+        }
+        tried
+    })
+}
+
+/// Records a failed attempt and logs it.
+fn record_failure(
+    conn: &mut PgConnection,
+    mailer: &Mailer,
+    entry: &OutboxEntry,
+    failure: &Failure,
+) -> Result<()> {
+    let attempt = entry.attempts + 1;
+    let failed = outbox::mark_attempt_failed(
+        conn,
+        entry.id,
+        &failure.message,
+        mailer.retry.delay(attempt),
+        mailer.retry.max_attempts,
+    )?;
+    if failed {
+        tracing::error!(id = entry.id, attempts = attempt, error = %failure.message,
+            "email failed for good; an admin can retry it");
+    } else {
+        tracing::warn!(id = entry.id, attempt, error = %failure.message,
+            "email not sent; will retry");
+    }
+    Ok(())
 }
 
 struct Failure {
@@ -271,7 +338,7 @@ impl Worker {
         self.wake.notify_one();
     }
 
-    /// Stops after the email in hand (never in the middle of one) and waits for it.
+    /// Stops after the emails in hand (never in the middle of one) and waits for them.
     pub async fn stop(self) {
         self.stop.store(true, Ordering::Relaxed);
         self.wake.notify_one();

@@ -249,8 +249,10 @@ fn smtp_down_keeps_the_email_and_sends_it_once_when_back() {
     assert!(r.last_error.is_none());
 }
 
+/// Two instances sending from one database, each over several SMTP connections at once: every
+/// queued email reaches the SMTP server exactly once and is marked sent.
 fn two_workers_send_every_email_exactly_once() {
-    const EMAILS: usize = 60;
+    const EMAILS: usize = 300;
     let db = Cluster::get().fresh_database();
     let sink = SmtpSink::start();
     let mut conn = db.conn();
@@ -261,6 +263,21 @@ fn two_workers_send_every_email_exactly_once() {
         Ok::<_, kyodo::Error>(())
     })
     .unwrap();
+    let queued: Vec<outbox::OutboxEntry> = kyodo::db::schema::outbox::table
+        .select(outbox::OutboxEntry::as_select())
+        .load(&mut conn)
+        .unwrap();
+    let expected: std::collections::BTreeSet<String> = queued
+        .iter()
+        .map(|e| {
+            format!(
+                "<kyodo.{}.{}@kyodo.invalid>",
+                e.id,
+                e.created_at.timestamp_micros()
+            )
+        })
+        .collect();
+    assert_eq!(expected.len(), EMAILS);
 
     let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
     let workers: Vec<_> = (0..2)
@@ -284,18 +301,37 @@ fn two_workers_send_every_email_exactly_once() {
         "per worker: {counts:?}"
     );
 
-    sink.wait_for(EMAILS, Duration::from_secs(30));
+    sink.wait_for(EMAILS, Duration::from_secs(60));
     settle();
     let mails = sink.messages();
+    let mut received = std::collections::BTreeMap::<String, usize>::new();
+    for mail in &mails {
+        let id = mail.header("Message-ID").expect("a Message-ID").to_owned();
+        *received.entry(id).or_default() += 1;
+    }
+    let twice: Vec<_> = received.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "received more than once: {twice:?}");
+    assert_eq!(
+        received
+            .keys()
+            .cloned()
+            .collect::<std::collections::BTreeSet<_>>(),
+        expected,
+        "every queued email, by Message-ID"
+    );
     assert_eq!(mails.len(), EMAILS);
-    let recipients: std::collections::BTreeSet<_> = mails.iter().map(|m| m.to.clone()).collect();
-    assert_eq!(recipients.len(), EMAILS, "every recipient exactly once");
     let unsent: i64 = kyodo::db::schema::outbox::table
         .filter(kyodo::db::schema::outbox::sent_at.is_null())
         .count()
         .get_result(&mut conn)
         .unwrap();
-    assert_eq!(unsent, 0);
+    assert_eq!(unsent, 0, "every row is marked sent");
+    let retried: i64 = kyodo::db::schema::outbox::table
+        .filter(kyodo::db::schema::outbox::attempts.ne(1))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(retried, 0, "every email took one attempt");
 }
 
 fn after_the_last_attempt_the_email_is_failed_until_retried() {
