@@ -122,31 +122,36 @@ fn send_batch(conn: &mut PgConnection, mailer: &Mailer, stop: &AtomicBool) -> Re
 }
 
 /// Sends `entries` over up to `mailer.senders()` connections at once: each sender takes the next
-/// untried email until none is left, `stop` is set or one finds the server down. Returns the
-/// emails tried, each with its outcome.
+/// recipient's emails and sends them one after the other, in the order they were queued (a
+/// resident reads "under review" before "revision requested", as it happened), until none is
+/// left, `stop` is set or one finds the server down. Returns the emails tried, each with its
+/// outcome.
 fn deliver_all<'a>(
     mailer: &Mailer,
     entries: &'a [OutboxEntry],
     stop: &AtomicBool,
 ) -> Vec<(&'a OutboxEntry, Result<(), Failure>)> {
+    let recipients = by_recipient(entries);
     let next = AtomicUsize::new(0);
     let server_down = AtomicBool::new(false);
     let send = || {
         let mut tried = Vec::new();
-        while !stop.load(Ordering::Relaxed) && !server_down.load(Ordering::Relaxed) {
-            let Some(entry) = entries.get(next.fetch_add(1, Ordering::Relaxed)) else {
-                break;
-            };
-            let outcome = deliver(mailer, entry);
-            if matches!(&outcome, Err(f) if f.server_down) {
-                server_down.store(true, Ordering::Relaxed);
+        while let Some(emails) = recipients.get(next.fetch_add(1, Ordering::Relaxed)) {
+            for entry in emails {
+                if stop.load(Ordering::Relaxed) || server_down.load(Ordering::Relaxed) {
+                    return tried;
+                }
+                let outcome = deliver(mailer, entry);
+                if matches!(&outcome, Err(f) if f.server_down) {
+                    server_down.store(true, Ordering::Relaxed);
+                }
+                tried.push((*entry, outcome));
             }
-            tried.push((entry, outcome));
         }
         tried
     };
     std::thread::scope(|scope| {
-        let others: Vec<_> = (1..mailer.senders().min(entries.len()))
+        let others: Vec<_> = (1..mailer.senders().min(recipients.len()))
             .map(|_| scope.spawn(send))
             .collect();
         let mut tried = send();
@@ -159,6 +164,21 @@ fn deliver_all<'a>(
         }
         tried
     })
+}
+
+/// The batch's emails grouped by recipient, each group and the groups in queue order.
+fn by_recipient(entries: &[OutboxEntry]) -> Vec<Vec<&OutboxEntry>> {
+    let mut groups: Vec<Vec<&OutboxEntry>> = Vec::new();
+    for entry in entries {
+        match groups
+            .iter_mut()
+            .find(|g| g[0].to_address.eq_ignore_ascii_case(&entry.to_address))
+        {
+            Some(group) => group.push(entry),
+            None => groups.push(vec![entry]),
+        }
+    }
+    groups
 }
 
 /// Records a failed attempt and logs it.
@@ -385,6 +405,26 @@ mod tests {
             failed_at: None,
             last_error: None,
         }
+    }
+
+    #[test]
+    fn a_recipients_emails_stay_together_in_queue_order() {
+        let email = |id, to: &str| OutboxEntry {
+            id,
+            to_address: to.into(),
+            ..entry(None)
+        };
+        let batch = [
+            email(1, "hanako@example.org"),
+            email(2, "taro@example.org"),
+            email(3, "Hanako@Example.org"),
+            email(4, "hanako@example.org"),
+        ];
+        let ids: Vec<Vec<i64>> = by_recipient(&batch)
+            .iter()
+            .map(|g| g.iter().map(|e| e.id).collect())
+            .collect();
+        assert_eq!(ids, [vec![1, 3, 4], vec![2]]);
     }
 
     #[test]

@@ -52,10 +52,7 @@ impl TestApp {
         let handle = server.handle();
         let plan = server.plan();
         actix_web::rt::spawn(server);
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
+        let client = client().build().unwrap();
         let app = TestApp {
             base,
             database,
@@ -136,11 +133,7 @@ impl TestApp {
 
     /// A browser-like visitor: its own cookies, following no redirects.
     pub fn visitor(&self) -> Visitor {
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
+        let client = client().cookie_store(true).build().unwrap();
         Visitor {
             base: self.base.clone(),
             client,
@@ -236,6 +229,16 @@ impl Visitor {
             .await
             .unwrap_or_else(|e| panic!("POST {action}: {e}"))
     }
+}
+
+/// A client following no redirects, like a form-posting browser. It drops a kept-alive
+/// connection well before the server's keep-alive (5 s) ends it: a test that pauses (a Python
+/// parser, a slow machine) would otherwise send its next request on a socket the server is
+/// closing, and fail with "error sending request".
+fn client() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(std::time::Duration::from_secs(2))
 }
 
 /// GET `url` (`path` on the app, for messages).
