@@ -170,6 +170,13 @@ fi
 
 # ---------------------------------------------------------------- the checks
 
+# The benchmarks (tests/bench) are never run by the suite, only read: a syntax error in one
+# would otherwise show only when someone measures.
+banner "bash -n ./*.sh tests/bench/*.sh"
+for script in ./*.sh tests/bench/*.sh; do
+    bash -n "$script" || die "$script: syntax error"
+done
+
 banner "cargo fmt --all -- --check"
 cargo fmt --all -- --check
 

@@ -8,7 +8,7 @@
 # published result and M opinions — then:
 #   1. for each page (the measure, a deep page of its comments, the consultation's result, a
 #      deep page of its opinions; the deep pages found by following the rel="next" links):
-#      the SQL one request sends (from PostgreSQL's log, as bench.sh does), EXPLAIN (ANALYZE,
+#      the SQL one request sends (from PostgreSQL's log, as all.sh does), EXPLAIN (ANALYZE,
 #      BUFFERS) of each SELECT with the sequential scans of comments and opinions counted, wrk
 #      (requests/s, p50, p99) and pgbench with those statements (the ceiling);
 #   2. comment submission: wrk with tests/bench/comment.lua POSTing new comments to
@@ -28,7 +28,7 @@
 #   SMALL_COMMENTS=100 SMALL_OPINIONS=50
 #   FULL_COMMENTS=10000 FULL_OPINIONS=5000
 #   MEASURE=5-1             the measure that gets the comments
-#   DURATION=30s  WARMUP=5s  CONNECTIONS=32  THREADS=2   as in bench.sh, for the pages
+#   DURATION=30s  WARMUP=5s  CONNECTIONS=32  THREADS=2   as in all.sh, for the pages
 #   POST_DURATION=20s       length of each comment-posting run
 #   BENCH_PORT=8097
 #   BENCH_DIR=/tmp/kyodo-bench-comments   one KYODO_DATA_DIR per scale below it; removed
@@ -86,13 +86,8 @@ die() {
     exit 1
 }
 
-seconds() {
-    case "$1" in
-        *m) echo $((${1%m} * 60)) ;;
-        *s) echo "${1%s}" ;;
-        *) echo "$1" ;;
-    esac
-}
+# seconds, psql_kyodo, capture, accounted, start_app, stop_app, measure_target …
+source tests/bench/lib.sh
 for d in "$DURATION" "$WARMUP" "$POST_DURATION"; do
     [[ $(seconds "$d") =~ ^[0-9]+$ ]] || die "durations look like 30s, 1m or 0, not $d"
 done
@@ -109,8 +104,6 @@ CLUSTER=""
 PG_LOG=""
 OUT=""
 CAPTURING=0
-# psql_kyodo, capture, accounted, start_app, stop_app, next_page, explain_all, percentiles …
-source tests/bench/lib.sh
 bench_start comments
 
 # Follows rel="next" from $1 to the last page; → "path pages" (pages = 1 when there is none).

@@ -1,38 +1,76 @@
 #!/usr/bin/env bash
-# Shared by tests/bench/bench.sh, proposals.sh and comments.sh (sourced, never run): the SQL a
-# request sends, captured from PostgreSQL's log, and the CPU accounting of a run.
+# Shared by tests/bench/all.sh, proposals.sh and comments.sh (sourced, never run): the build,
+# the app with its private cluster, the SQL a request sends (captured from PostgreSQL's log),
+# the load of a target and the CPU accounting of a run.
 # Uses the caller's globals: PG_BIN, PG_SOCK, PG_PORT, PG_LOG, BASE, OUT, CLUSTER, APP_PID,
 # CAPTURING, and its say and die functions; start_app also APP and BENCH_PORT.
+
+# "30s" → 30, "2m" → 120, "45" → 45.
+seconds() {
+    case "$1" in
+        *m) echo $((${1%m} * 60)) ;;
+        *s) echo "${1%s}" ;;
+        *) echo "$1" ;;
+    esac
+}
 
 psql_kyodo() {
     "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h "$PG_SOCK" -p "$PG_PORT" -U postgres -d kyodo "$@"
 }
 
+# --- the statements each URL sends, from PostgreSQL's log --------------------------------------
+#
+# How one request's statements are told apart from everything else in the log, without relying
+# on any statement the app happens to send (there used to be a pool check-out `SELECT 1` to
+# split at; it may go, and a page may send very few statements, or none):
+#   - During a capture session the cluster logs every statement (log_statement = 'all') with
+#     log_line_prefix '%m [%p] %v <%a> ': the backend pid, the virtual transaction id and the
+#     application name. Statements sharing pid and virtual transaction are one transaction of
+#     one connection — a "unit": a statement on its own, or BEGIN … COMMIT. psql and pgbench
+#     (application names psql, pgbench) are this script's own and are ignored.
+#   - The app also works when nobody asks: the email worker claims due outbox rows once a
+#     second (a pool check-out: the pool's own statements if it sends any, then BEGIN; SELECT …
+#     FOR UPDATE SKIP LOCKED; COMMIT), a listener may LISTEN. A session starts with an idle
+#     window of IDLE_WINDOW seconds without requests; there, what one connection does in one go
+#     (its units, until a pause of EPISODE_GAP ms) is an "episode" of background work. In a
+#     request's window, every run of consecutive units of one connection that equals such an
+#     episode (same SQL, parameters aside) is left out, as is any LISTEN/UNLISTEN. Whole
+#     episodes are matched, not single statements, so a request's own BEGIN or check-out
+#     statement is never taken for the worker's, even when the pool hands the request the
+#     connection the worker has just used.
+#   - A request's window is the log lines written between just before it is sent and shortly
+#     after it is answered; every statement of the request is logged before it runs, so before
+#     the answer. The URL is first requested once without looking at the log (caches warm,
+#     connections open), then again until two requests in a row leave the same statements
+#     (literals too, instants and UUIDs aside: masked): a background unit the idle window
+#     missed, a worker's episode cut by the window, or a one-off cannot pass for the page.
+# The statements are written as a pgbench script, the logged bind parameters ($1 …) written in
+# as literals, so that pgbench -M prepared runs what the page runs.
+
+IDLE_WINDOW=${IDLE_WINDOW:-2.2}
+EPISODE_GAP=${EPISODE_GAP:-250}
+# log_line_prefix of a capture session: pid, virtual transaction id, application name.
+CAPTURE_PREFIX='%m [%p] %v <%a> '
+
 set_statement_logging() { # all | reset
     if [ "$1" = all ]; then
-        psql_kyodo -c "ALTER SYSTEM SET log_statement = 'all'" -c "SELECT pg_reload_conf()" >/dev/null
+        psql_kyodo -c "ALTER SYSTEM SET log_statement = 'all'" \
+            -c "ALTER SYSTEM SET log_line_prefix = '$CAPTURE_PREFIX'" -c "SELECT pg_reload_conf()" >/dev/null
     else
-        psql_kyodo -c "ALTER SYSTEM RESET log_statement" -c "SELECT pg_reload_conf()" >/dev/null
+        psql_kyodo -c "ALTER SYSTEM RESET log_statement" -c "ALTER SYSTEM RESET log_line_prefix" \
+            -c "SELECT pg_reload_conf()" >/dev/null
     fi
 }
 
-
-# --- the statements each URL sends, from PostgreSQL's log --------------------------------------
-#
-# With log_statement = 'all', every statement is logged as "<time> [<backend pid>] LOG:  …":
-# simple-protocol ones as "statement: SQL", extended-protocol ones (diesel's) as
-# "execute <name>: SQL with $1 …" followed by "DETAIL:  parameters: $1 = '…', …".
-# Background work of the app (the email outbox worker polls every second) uses the same pool
-# at the same time, so the log is cut into units of work on each backend — a backend's first
-# statement in the window, a `BEGIN` (the worker's poll is one transaction), or the statement
-# after a `COMMIT`/`ROLLBACK` starts one (pages send no transaction control) — and the units
-# that also occur in a window without any request are the background's, not the request's.
-
-# stdin: log lines prefixed "I " (idle window) or "R " (request window). stdout: the request
-# window's other check-outs, in order, as a pgbench script with the parameters written in as
-# literals; $1: file for their raw log lines; stderr: what was kept and left out.
-checkouts_of_request() {
-    awk -v raw="$1" '
+# stdin: log lines prefixed "I " (idle window) or "R " (one request's window). stdout: the
+# request window's units that are not background work, in order, as a pgbench script with the
+# parameters written in as literals; $1: file for their raw log lines; stderr: "kept left-out".
+units_of_request() {
+    awk -v raw="$1" -v gap="$EPISODE_GAP" '
+        BEGIN {                                          # mawk has no {n} repetitions
+            h = "[0-9a-f]"; h4 = h h h h; uuid = h4 h4 "-" h4 "-" h4 "-" h4 "-" h4 h4 h4
+            uuids = "^\047[{]" uuid "(," uuid ")*[}]\047$"
+        }
         # $n → the logged literal of parameter n (longest digit run, so $10 is not $1).
         function substitute(s,    out, i, c, j, n) {
             out = ""
@@ -69,6 +107,9 @@ checkouts_of_request() {
                 } else {
                     while (i <= length(s) && substr(s, i, 1) != ",") { v = v substr(s, i, 1); i++ }
                 }
+                # The log does not say a parameter'"'"'s type, and a literal has none: where the
+                # SQL does not tell it either (unnest(…)), an array of UUIDs gets its own.
+                if (v ~ uuids) v = v "::uuid[]"
                 param[n] = v
             }
         }
@@ -76,25 +117,35 @@ checkouts_of_request() {
             win = substr($0, 1, 1); line = substr($0, 3)
             # A statement over several lines: the log continues it on lines that begin with a tab.
             if (substr(line, 1, 1) == "\t" && last != "") {
-                k = cur[last]
-                stmt[k, count[k]] = stmt[k, count[k]] "\n" substr(line, 2)
-                lines[k] = lines[k] line "\n"
+                shape[last, count[last]] = shape[last, count[last]] "\n" substr(line, 2)
+                stmt[last, count[last]] = stmt[last, count[last]] "\n" substr(line, 2)
+                lines[last] = lines[last] line "\n"
                 next
             }
             last = ""
-            if (!match(line, /\[[0-9]+\] (LOG|DETAIL):  /)) next
-            pid = substr(line, RSTART + 1); pid = substr(pid, 1, index(pid, "]") - 1)
-            key = win SUBSEP pid
-            s = line
-            if (sub(/.*\] LOG:  statement: /, "", s) || sub(/.*\] LOG:  execute [^:]*: /, "", s)) {
-                if (!(key in cur) || ended[key] || s ~ /^BEGIN/) { n++; cur[key] = n; window[n] = win }
-                ended[key] = (s ~ /^(COMMIT|ROLLBACK)/)
-                k = cur[key]
-                stmt[k, ++count[k]] = s
+            if (!match(line, /\[[0-9]+\] [0-9]*\/?[0-9]* <[^>]*> (LOG|DETAIL):  /)) next
+            head = substr(line, RSTART, RLENGTH)
+            split(substr(line, 1, RSTART - 1), t, " ")  # date, time of day, time zone
+            split(t[2], hms, ":")
+            ms = ((hms[1] * 60 + hms[2]) * 60 + hms[3]) * 1000
+            split(head, f, " ")                         # [pid] vxid <app> LOG:
+            if (f[2] ~ /^</) { f[3] = f[2]; f[2] = "" } # no virtual transaction
+            if (f[3] == "<psql>" || f[3] == "<pgbench>") next
+            key = win SUBSEP f[1] SUBSEP f[2]
+            s = substr(line, RSTART + RLENGTH)
+            if (sub(/^statement: /, "", s) || sub(/^execute [^:]*: /, "", s)) {
+                if (!(key in unit) || f[2] == "") {
+                    unit[key] = ++n; window[n] = win; pid[n] = f[1]; first[n] = ms
+                }
+                k = unit[key]
+                lastms[k] = ms
+                count[k]++
+                shape[k, count[k]] = s
+                stmt[k, count[k]] = s
                 lines[k] = lines[k] line "\n"
-                last = key
-            } else if (sub(/.*\] DETAIL:  parameters: /, "", s) && (key in cur)) {
-                k = cur[key]
+                last = k
+            } else if (sub(/^parameters: /, "", s) && (key in unit)) {
+                k = unit[key]
                 parse_params(s)
                 stmt[k, count[k]] = substitute(stmt[k, count[k]])
                 lines[k] = lines[k] line "\n"
@@ -102,12 +153,46 @@ checkouts_of_request() {
         }
         END {
             for (k = 1; k <= n; k++) {
-                for (i = 1; i <= count[k]; i++) text[k] = text[k] stmt[k, i] ";\n"
-                if (window[k] == "I") background[text[k]] = 1
+                for (i = 1; i <= count[k]; i++) {
+                    sql[k] = sql[k] shape[k, i] ";\n"
+                    text[k] = text[k] stmt[k, i] ";\n"
+                }
+                # Each connection (pid) of each window: its units in order.
+                c = window[k] SUBSEP pid[k]
+                if (!(c in units)) { conns[++nconns] = c }
+                order[c, ++units[c]] = k
+            }
+            # The idle window: the units of a connection are one episode until a gap of gap ms.
+            for (x = 1; x <= nconns; x++) {
+                c = conns[x]
+                if (substr(c, 1, 1) != "I") continue
+                e = ""
+                for (j = 1; j <= units[c]; j++) {
+                    k = order[c, j]
+                    if (j > 1 && first[k] - lastms[order[c, j - 1]] >= gap) { background[e] = 1; e = "" }
+                    e = e sql[k] "\036"
+                }
+                if (e != "") background[e] = 1
+            }
+            # The request window: on each connection, every run of units that is a background
+            # episode, and every LISTEN/UNLISTEN, is left out.
+            for (x = 1; x <= nconns; x++) {
+                c = conns[x]
+                if (substr(c, 1, 1) != "R") continue
+                for (j = 1; j <= units[c]; j++) {
+                    k = order[c, j]
+                    if (toupper(sql[k]) ~ /^(UN)?LISTEN /) drop[k] = 1
+                    if (k in drop) continue
+                    e = ""
+                    for (i = j; i <= units[c]; i++) {
+                        e = e sql[order[c, i]] "\036"
+                        if (e in background) { for (m = j; m <= i; m++) drop[order[c, m]] = 1; break }
+                    }
+                }
             }
             for (k = 1; k <= n; k++) {
                 if (window[k] != "R") continue
-                if (text[k] in background) { left++; continue }
+                if (k in drop) { left++; continue }
                 printf "%s", text[k]
                 printf "%s", lines[k] > raw
                 kept++
@@ -117,34 +202,70 @@ checkouts_of_request() {
     '
 }
 
-# The log lines written while "$@" runs, between two marker statements.
-log_window() {
-    local start
-    psql_kyodo -c "SELECT 'kyodo-bench window begins'" >/dev/null
-    start=$(wc -l <"$PG_LOG")
-    "$@"
-    psql_kyodo -c "SELECT 'kyodo-bench window ends'" >/dev/null
-    tail -n +"$((start + 1))" "$PG_LOG" | sed '/kyodo-bench window ends/,$d'
-}
-
-# Logs every statement for one request to $1 and prints them as a pgbench script; the raw log
-# lines go to $2.
-capture() {
-    local path=$1 raw=$2 idle request counts kept left
-    curl -s -o /dev/null "$BASE$path" # the pool connection exists before logging starts
+# A capture session: statement logging on, then the idle window (background work only).
+capture_begin() {
     CAPTURING=1
     set_statement_logging all
-    sleep 1
-    idle=$(log_window sleep 2.5)
-    request=$(log_window curl -s -o /dev/null "$BASE$path")
+    sleep 0.3
+    local start
+    start=$(wc -l <"$PG_LOG")
+    sleep "$IDLE_WINDOW"
+    IDLE_LOG=$(tail -n +"$((start + 1))" "$PG_LOG")
+}
+
+capture_end() {
     set_statement_logging reset
     CAPTURING=0
-    { sed 's/^/I /' <<<"$idle"; sed 's/^/R /' <<<"$request"; } |
-        checkouts_of_request "$raw" 2>"$OUT/.counts"
-    read -r kept left <"$OUT/.counts"
-    rm -f "$OUT/.counts"
-    [ "$kept" -gt 0 ] || die "no statement of $path found in $PG_LOG"
-    say "$path: $kept pool check-out(s) of the request kept, $left of background work left out"
+    [ "$(psql_kyodo -c 'SHOW log_statement')" = none ] || die "log_statement is still on"
+}
+
+# The log lines of one request to $1: from just before it is sent to shortly after its answer.
+request_window() {
+    local start
+    start=$(wc -l <"$PG_LOG")
+    curl -s -o /dev/null "$BASE$1"
+    sleep 0.2
+    tail -n +"$((start + 1))" "$PG_LOG"
+}
+
+# What may differ between two requests of the same page, and between runs, without the page's
+# SQL changing: instants (the clock, rows generated "now() - interval …") and UUIDs (random
+# ids of seeded rows), and how many UUIDs a list holds (the rows of a page at each scale).
+# Everything else — statements, their order, other literals — must match.
+masked() {
+    sed -E -e 's/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/<uuid>/g' \
+        -e 's/<uuid>(,<uuid>)+/<uuid>/g' \
+        -e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?([+-][0-9]{2}(:?[0-9]{2})?|Z)?)?/<time>/g'
+}
+
+# Within a session: the statements of one request to $1 as a pgbench script on stdout, their raw
+# log lines in $2. Requests until two in a row send the same statements (at most 5 tries).
+capture_request() {
+    local path=$1 raw=$2 try previous="" current kept left n=0
+    curl -s -o /dev/null "$BASE$path"
+    for try in 1 2 3 4 5; do
+        current=$({ sed 's/^/I /' <<<"$IDLE_LOG"; request_window "$path" | sed 's/^/R /'; } |
+            units_of_request "$raw.$try" 2>"$raw.counts")
+        if [ "$try" -gt 1 ] && [ "$(masked <<<"$current")" = "$(masked <<<"$previous")" ]; then
+            read -r kept left <"$raw.counts"
+            mv "$raw.$try" "$raw" 2>/dev/null || : >"$raw"
+            rm -f "$raw".[0-9] "$raw.counts"
+            [ -z "$current" ] || n=$(grep -c ';$' <<<"$current")
+            say "$path: $n statement(s) in $kept transaction(s); $left transaction(s) of background work left out"
+            [ -z "$current" ] || printf '%s\n' "$current"
+            return 0
+        fi
+        previous=$current
+    done
+    die "$path: no two requests in a row sent the same statements (log lines in $raw.*)"
+}
+
+# Outside a session: logs every statement for one request to $1 and prints them as a pgbench
+# script; the raw log lines go to $2.
+capture() {
+    capture_begin
+    capture_request "$@"
+    capture_end
 }
 
 # The statements of a pgbench script, without comments and blank lines.
@@ -185,7 +306,7 @@ ours_ticks() {
         printf "%d\n", (u[1] * 60 + u[2] + k[1] * 60 + k[2]) * hz }' "$OUT/.times")")
     rm -f "$OUT/.times"
 }
-declare -A OTHERS SPLIT
+declare -A OTHERS SPLIT RSS
 # Runs "$@" and records, in % of all cores over the run, the CPU of the app, its PostgreSQL and
 # the load generator (SPLIT[$label]) and what other processes (compilers, tests …) used
 # meanwhile (OTHERS[$label]).
@@ -265,8 +386,8 @@ next_page() {
         sed 's/^<a href="//; s/" rel="next"$//; s/&amp;/\&/g; s/&#x3D;/=/g; s/#.*$//'
 }
 
-# EXPLAIN (ANALYZE, BUFFERS) of each SELECT in a captured script (not a `SELECT 1`, such as an
-# older script's r2d2 check). A statement may span lines; each ends with ";" at the end of a line.
+# EXPLAIN (ANALYZE, BUFFERS) of each SELECT in a captured script (not r2d2's SELECT 1). A
+# statement may span lines; each ends with ";" at the end of a line.
 explain_all() { # statements.sql → stdout
     local line statement=""
     while IFS= read -r line; do
@@ -296,10 +417,13 @@ percentiles() { # pgbench log files → "n p50 p99" in ms
 
 # --- the set-up proposals.sh and comments.sh share ---------------------------------------------
 
-# The tools, the binary (the working tree built in release, unless APP names one), the output
-# folder target/bench/<name>-<stamp>, a free port and data folder, and the clean-up at exit.
+# The tools, the binary, the output folder target/bench/<name>-<stamp> (target/bench/<stamp>
+# without a name), a free port and data folder, and the clean-up at exit. The binary: APP when
+# given; else BENCH_REV, a commit exported with git archive and built in target/bench/ (other
+# people's unfinished edits neither break the build nor end up in the figures); else the working
+# tree, built in release.
 # Sets PG_BIN, COMMIT, APP, BUILT, STAMP and ROOT_OUT; uses BASE, BENCH_DIR and KEEP_DATA.
-bench_start() { # name
+bench_start() { # [name]
     command -v wrk >/dev/null || die "wrk is needed (apt-get install wrk)"
     command -v curl >/dev/null || die "curl is needed"
     PG_BIN=$(pg_config --bindir 2>/dev/null || true)
@@ -309,18 +433,31 @@ bench_start() { # name
     [ -x "$PG_BIN/pgbench" ] && [ -x "$PG_BIN/psql" ] ||
         die "pgbench and psql not found (pg_config --bindir, /usr/lib/postgresql/*/bin); apt-get install postgresql"
 
-    COMMIT=$(git rev-parse --short HEAD)
-    if [ -n "$APP" ]; then
+    if [ -n "${APP:-}" ]; then
+        COMMIT=$(git rev-parse --short HEAD)
         BUILT="$APP (given as APP)"
+    elif [ -n "${BENCH_REV:-}" ]; then
+        COMMIT=$(git rev-parse --short "$BENCH_REV^{commit}")
+        local src="target/bench/src-$COMMIT"
+        if [ ! -f "$src/Cargo.toml" ]; then
+            rm -rf "$src"
+            mkdir -p "$src"
+            git archive "$COMMIT" | tar -x -C "$src"
+        fi
+        say "building the release binary of $COMMIT (git archive in $src)"
+        (cd "$src" && CARGO_TARGET_DIR="$PWD/../target" cargo build --release --locked --quiet)
+        APP=target/bench/target/release/kyodo
+        BUILT="commit $COMMIT, exported with git archive (BENCH_REV=$BENCH_REV)"
     else
+        COMMIT=$(git rev-parse --short HEAD)
         say "building the release binary of the working tree"
         cargo build --release --quiet
-        APP=target/release/kyodo
+        APP="${CARGO_TARGET_DIR:-target}/release/kyodo"
         BUILT="working tree on $COMMIT ($(git status --porcelain | wc -l) files changed or added)"
     fi
 
     STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-    ROOT_OUT="target/bench/$1-$STAMP"
+    ROOT_OUT="target/bench/${1:+$1-}$STAMP"
     mkdir -p "$ROOT_OUT"
     if curl -s -o /dev/null --max-time 2 "$BASE/"; then
         die "something already answers on $BASE; stop it or set BENCH_PORT"
@@ -342,16 +479,14 @@ bench_cleanup() {
 }
 
 # One target of a scale: the statements of its URL (captured, counted, explained, sequential
-# scans of BIG_TABLES counted), then wrk on the URL and pgbench on its statements, into the
-# caller's RPS, P50, P99, ERRORS, TPS, PG_P50, PG_P99, STATEMENTS and SEQSCANS under
-# "<scale>/<name>". Uses PATHS, EXPLAIN_ONLY, WARMUP, DURATION, THREADS and CONNECTIONS.
+# scans of BIG_TABLES counted), then its load (load_target). Uses PATHS and EXPLAIN_ONLY.
 measure_target() { # scale name label-of-the-big-tables
     local scale=$1 name=$2 label=$3
-    local key="$scale/$name" code url f non2xx sock n
+    local key="$scale/$name" code
     code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE${PATHS[$name]}")
     [ "$code" = 200 ] || die "${PATHS[$name]} answers $code, not 200"
     capture "${PATHS[$name]}" "$OUT/statements-$name.log" >"$OUT/statements-$name.sql"
-    STATEMENTS[$key]=$(grep -c ";$" "$OUT/statements-$name.sql")
+    STATEMENTS[$key]=$(grep -c ";$" "$OUT/statements-$name.sql" || true)
     explain_all "$OUT/statements-$name.sql" >"$OUT/explain-$name.txt"
     SEQSCANS[$key]=$(grep -cE "Seq Scan on ($BIG_TABLES)( |$)" "$OUT/explain-$name.txt" || true)
 
@@ -359,12 +494,28 @@ measure_target() { # scale name label-of-the-big-tables
         say "  $name: ${STATEMENTS[$key]} statements; seq scans of $label: ${SEQSCANS[$key]} (explain-$name.txt)"
         return
     fi
+    load_target "$scale" "$name"
+    say "  seq scans of $label: ${SEQSCANS[$key]}"
+}
+
+# The app's resident memory now, in MiB (VmRSS of /proc/<pid>/status).
+app_rss() { awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$APP_PID/status"; }
+
+# wrk on the URL of a target, then pgbench on the statements captured in
+# $OUT/statements-<name>.sql (none: no ceiling, TPS "—"), into the caller's RPS, P50, P99,
+# ERRORS, RSS (the app's VmRSS right after wrk), TPS, PG_P50 and PG_P99 under "<scale>/<name>";
+# the CPU split of each run in SPLIT and OTHERS under the same key (pgbench: "<key>/pgbench").
+# Uses PATHS, WARMUP, DURATION, THREADS and CONNECTIONS.
+load_target() { # scale name
+    local scale=$1 name=$2
+    local key="$scale/$name" url f non2xx sock n
     url="$BASE${PATHS[$name]}"
     if [ "$(seconds "$WARMUP")" -gt 0 ]; then
         wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$url" >"$OUT/warmup-$name.txt"
     fi
     say "$scale: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency $url"
     accounted "$key" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url" >"$OUT/wrk-$name.txt"
+    RSS[$key]=$(app_rss)
     f="$OUT/wrk-$name.txt"
     RPS[$key]=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$f")
     P50[$key]=$(to_ms "$(awk '$1 == "50%" {print $2}' "$f")")
@@ -373,6 +524,11 @@ measure_target() { # scale name label-of-the-big-tables
     sock=$(sed -n 's/^ *Socket errors: *//p' "$f")
     ERRORS[$key]="${non2xx:+non-2xx $non2xx }${sock:+socket errors: $sock}"
 
+    if ! grep -q ';$' "$OUT/statements-$name.sql"; then
+        TPS[$key]="—" PG_P50[$key]="—" PG_P99[$key]="—"
+        say "  ${RPS[$key]} req/s, p50 ${P50[$key]} ms, p99 ${P99[$key]} ms; no statement, no ceiling; CPU others ${OTHERS[$key]} ${ERRORS[$key]}"
+        return
+    fi
     local pgbench=("$PG_BIN/pgbench" -n -c"$CONNECTIONS" -j"$THREADS" -M prepared
         -f "$OUT/statements-$name.sql" -h "$PG_SOCK" -p "$PG_PORT" -U postgres)
     if [ "$(seconds "$WARMUP")" -gt 0 ]; then
@@ -386,5 +542,5 @@ measure_target() { # scale name label-of-the-big-tables
     TPS[$key]=$(awk '/^tps = / {printf "%.0f", $3; exit}' "$OUT/pgbench-$name.txt")
     read -r n PG_P50[$key] PG_P99[$key] < <(percentiles "$OUT"/pgbench-"$name".*[0-9])
     gzip -q "$OUT"/pgbench-"$name".*[0-9]
-    say "  ${RPS[$key]} req/s, p50 ${P50[$key]} ms, p99 ${P99[$key]} ms; pgbench ${TPS[$key]} tps ($n), p50 ${PG_P50[$key]} ms; seq scans of $label: ${SEQSCANS[$key]}; CPU others ${OTHERS[$key]} ${ERRORS[$key]}"
+    say "  ${RPS[$key]} req/s, p50 ${P50[$key]} ms, p99 ${P99[$key]} ms; pgbench ${TPS[$key]} tps ($n), p50 ${PG_P50[$key]} ms; CPU app/pg/wrk ${SPLIT[$key]}, others ${OTHERS[$key]} ${ERRORS[$key]}"
 }

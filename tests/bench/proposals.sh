@@ -5,7 +5,7 @@
 # For each scale (small, then full) it starts `kyodo serve` with a private PostgreSQL cluster in
 # a scratch folder (migrated and seeded by the app itself), fills it with
 # tests/bench/proposals-data.sql, then for every target URL:
-#   1. records the SQL statements one request sends, from PostgreSQL's log (as bench.sh does);
+#   1. records the SQL statements one request sends, from PostgreSQL's log (as all.sh does);
 #   2. runs wrk against the URL: requests/s, p50, p99;
 #   3. runs pgbench with those statements: the ceiling the page could reach if rendering, HTTP
 #      and the pool cost nothing;
@@ -24,7 +24,7 @@
 #   SMALL_PROPOSALS=1000 SMALL_COMMENTS=10000
 #   FULL_PROPOSALS=100000 FULL_COMMENTS=1000000
 #   HOT_COMMENTS=5000       comments on the hot proposal, at every scale
-#   DURATION=30s  WARMUP=5s  CONNECTIONS=32  THREADS=2   as in bench.sh
+#   DURATION=30s  WARMUP=5s  CONNECTIONS=32  THREADS=2   as in all.sh
 #   BENCH_PORT=8098
 #   BENCH_DIR=/tmp/kyodo-bench-proposals   one KYODO_DATA_DIR per scale below it; removed
 #                           afterwards unless KEEP_DATA=1
@@ -79,13 +79,8 @@ die() {
     exit 1
 }
 
-seconds() {
-    case "$1" in
-        *m) echo $((${1%m} * 60)) ;;
-        *s) echo "${1%s}" ;;
-        *) echo "$1" ;;
-    esac
-}
+# seconds, psql_kyodo, capture, accounted, start_app, stop_app, measure_target …
+source tests/bench/lib.sh
 [[ $(seconds "$DURATION") =~ ^[0-9]+$ ]] || die "DURATION must look like 30s or 1m, not $DURATION"
 [[ $(seconds "$WARMUP") =~ ^[0-9]+$ ]] || die "WARMUP must look like 5s or 0, not $WARMUP"
 for scale in $SCALES; do
@@ -100,7 +95,6 @@ CLUSTER=""
 PG_LOG=""
 OUT=""
 CAPTURING=0
-source tests/bench/lib.sh
 bench_start proposals
 
 declare -A RPS P50 P99 ERRORS TPS PG_P50 PG_P99 STATEMENTS SEQSCANS GENERATED
