@@ -1,10 +1,9 @@
 -- The SQL statements GET /api/v1/consultations/{id} sends, in order, as one pgbench script
 -- (tests/bench/all.sh runs it with -M prepared: the ceiling of the page).
 -- Captured from PostgreSQL's log by `tests/bench/all.sh --capture` on 2026-12-07, at the small scale.
--- built: working tree on c3080a8 (10 files changed or added).
+-- built: /work/target-verify/release/kyodo (given as APP).
 -- The bind parameters ($1 …) are written in as the literals the log shows.
 -- tests/bench/all.sh fails when what the page sends differs (instants and UUIDs aside).
-SELECT 1;
 SELECT "consultations"."id", "consultations"."title", "consultations"."department_id", "departments"."name", "consultations"."summary", "consultations"."opens_on", "consultations"."closes_on", "consultations"."short_period_reason", "consultations"."identity_required", "consultations"."published_at", "consultations"."withdrawn_at", "consultations"."result_published_at" FROM ("consultations" INNER JOIN "departments" ON ("consultations"."department_id" = "departments"."id")) WHERE ("consultations"."id" = '1') LIMIT '1';
 SELECT "measures"."code", "measures"."title" FROM ("consultation_measures" INNER JOIN "measures" ON ("consultation_measures"."measure_code" = "measures"."code")) WHERE ("consultation_measures"."consultation_id" = '1') ORDER BY "measures"."chapter_number", "measures"."number";
 SELECT "consultation_sections"."id", "consultation_sections"."number", "consultation_sections"."heading", "consultation_sections"."body" FROM "consultation_sections" WHERE ("consultation_sections"."consultation_id" = '1') ORDER BY "consultation_sections"."number";

@@ -1,10 +1,9 @@
 -- The SQL statements GET /proposals/{hot} sends, in order, as one pgbench script
 -- (tests/bench/all.sh runs it with -M prepared: the ceiling of the page).
 -- Captured from PostgreSQL's log by `tests/bench/all.sh --capture` on 2026-12-07, at the small scale.
--- built: working tree on c3080a8 (10 files changed or added).
+-- built: /work/target-verify/release/kyodo (given as APP).
 -- The bind parameters ($1 …) are written in as the literals the log shows.
 -- tests/bench/all.sh fails when what the page sends differs (instants and UUIDs aside).
-SELECT 1;
 SELECT "proposals"."id", "proposals"."author_id", "proposals"."state", "proposals"."title", "proposals"."summary", "proposals"."local_issue", "proposals"."activity_plan", "proposals"."expected_effect", "proposals"."partners", "proposals"."period", "proposals"."budget_yen", "proposals"."version", "proposals"."created_at", "proposals"."updated_at", "proposals"."submitted_at", "accounts"."display_name", "accounts"."deleted_at", "organisations"."id", "organisations"."name", "organisations"."verified_at" FROM (("proposals" INNER JOIN "accounts" ON ("proposals"."author_id" = "accounts"."id")) LEFT OUTER JOIN "organisations" ON ("proposals"."organisation_id" = "organisations"."id")) WHERE ("proposals"."id" = '3da1bbea-29d5-70e2-7376-0303d0edd1de') LIMIT '1';
 SELECT "proposal_measures"."measure_code", "measures"."title" FROM ("proposal_measures" INNER JOIN "measures" ON ("proposal_measures"."measure_code" = "measures"."code")) WHERE ("proposal_measures"."proposal_id" = '3da1bbea-29d5-70e2-7376-0303d0edd1de') ORDER BY "proposal_measures"."position";
 SELECT "proposal_transitions"."from_state", "proposal_transitions"."to_state", "proposal_transitions"."action", "proposal_transitions"."actor_role", "proposal_transitions"."reason", "proposal_transitions"."at" FROM "proposal_transitions" WHERE ("proposal_transitions"."proposal_id" = '3da1bbea-29d5-70e2-7376-0303d0edd1de') ORDER BY "proposal_transitions"."at", "proposal_transitions"."id";
