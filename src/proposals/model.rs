@@ -581,18 +581,6 @@ pub fn for_measure(conn: &mut PgConnection, code: MeasureCode) -> Result<(i64, V
     Ok((rows.first().map_or(0, |r| r.total), rows))
 }
 
-/// The measures offered as checkboxes (the detailed ones, by chapter), for the form.
-pub fn detailed_measures(conn: &mut PgConnection) -> Result<Vec<(i32, MeasureCode, String)>> {
-    measures::table
-        .filter(measures::detailed.eq(true))
-        .order((measures::chapter_number, measures::number))
-        .select((measures::chapter_number, measures::code, measures::title))
-        .load::<(i32, String, String)>(conn)?
-        .into_iter()
-        .map(|(chapter, code, title)| Ok((chapter, code_of(&code)?, title)))
-        .collect()
-}
-
 /// The departments responsible for one of the proposal's measures.
 pub fn responsible_departments(conn: &mut PgConnection, proposal: Uuid) -> Result<Vec<i32>> {
     let mut ids: Vec<i32> = pm::table

@@ -11,4 +11,4 @@ SELECT "kpi_actuals"."kpi_id", "kpi_actuals"."fiscal_year", "kpi_actuals"."value
 SELECT "sub_measures"."number", "sub_measures"."title", "sub_measures"."body" FROM "sub_measures" WHERE ("sub_measures"."measure_code" = '5-1') ORDER BY "sub_measures"."number";
 SELECT "plan_initiatives"."plan_number", "plan_initiatives"."title", "plan_initiatives"."body", "plan_initiatives"."measure_codes" FROM "plan_initiatives" ORDER BY "plan_initiatives"."plan_number", "plan_initiatives"."position";
 SELECT "plans"."number", "plans"."name", "plans"."subtitle", "plans"."summary", "plans"."strategy_targets" FROM "plans" ORDER BY "plans"."number";
-SELECT COUNT(*) FROM "proposals" WHERE ("proposals"."state" = ANY('{adopted,in_progress,completed}'));
+SELECT "proposal_state_counts"."proposals" FROM "proposal_state_counts" WHERE ("proposal_state_counts"."state" = ANY('{adopted,in_progress,completed}'));

@@ -11,13 +11,10 @@ SELECT "kpi_actuals"."kpi_id", "kpi_actuals"."fiscal_year", "kpi_actuals"."value
 SELECT "sub_measures"."number", "sub_measures"."title", "sub_measures"."body" FROM "sub_measures" WHERE ("sub_measures"."measure_code" = '5-1') ORDER BY "sub_measures"."number";
 SELECT "plan_initiatives"."plan_number", "plan_initiatives"."title", "plan_initiatives"."body", "plan_initiatives"."measure_codes" FROM "plan_initiatives" ORDER BY "plan_initiatives"."plan_number", "plan_initiatives"."position";
 SELECT "plans"."number", "plans"."name", "plans"."subtitle", "plans"."summary", "plans"."strategy_targets" FROM "plans" ORDER BY "plans"."number";
-SELECT COUNT(*) FROM "proposals" WHERE ("proposals"."state" = ANY('{adopted,in_progress,completed}'));
+SELECT "proposal_state_counts"."proposals" FROM "proposal_state_counts" WHERE ("proposal_state_counts"."state" = ANY('{adopted,in_progress,completed}'));
 SELECT p.id, p.title, p.state, p.created_at,
-                (SELECT count(*) FROM proposal_measures WHERE measure_code = '5-1')
-                - (SELECT count(*) FROM proposals d
-                   WHERE d.submitted_at IS NULL
-                     AND EXISTS (SELECT 1 FROM proposal_measures m
-                                 WHERE m.proposal_id = d.id AND m.measure_code = '5-1')) AS total
+                coalesce((SELECT proposals FROM measure_proposal_counts WHERE measure_code = '5-1'), 0)
+                    AS total
          FROM proposals p
          WHERE p.submitted_at IS NOT NULL
            AND EXISTS (SELECT 1 FROM proposal_measures m
