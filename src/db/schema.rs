@@ -296,6 +296,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    proposal_state_counts (state) {
+        state -> Text,
+        proposals -> Int8,
+    }
+}
+
+diesel::table! {
+    measure_proposal_counts (measure_code) {
+        measure_code -> Text,
+        proposals -> Int8,
+    }
+}
+
+diesel::table! {
     proposal_transitions (id) {
         id -> Int8,
         proposal_id -> Uuid,
@@ -558,4 +572,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     consultation_comments,
     consultation_notices,
     attachments,
+    proposal_state_counts,
+    measure_proposal_counts,
 );

@@ -435,6 +435,16 @@ impl Snapshot {
         &self.plans
     }
 
+    /// (chapter, code, title) of the detailed measures, by chapter then number: the measures
+    /// a proposal may answer.
+    pub fn detailed_measures(&self) -> Vec<(i32, MeasureCode, String)> {
+        self.measures
+            .iter()
+            .filter(|m| m.measure.detailed)
+            .map(|m| (m.chapter, m.measure.code, m.measure.title.clone()))
+            .collect()
+    }
+
     /// Code → (title, detailed) of every measure, to label the measures plans cite.
     pub fn measure_titles(&self) -> HashMap<MeasureCode, (&str, bool)> {
         self.measures

@@ -47,7 +47,7 @@ pub async fn new_form(
     Verified(viewer): Verified,
     query: web::Query<NewQuery>,
 ) -> Result<HttpResponse> {
-    let data = form_data(&state, viewer.id, None).await?;
+    let data = form_data(&req, &state, viewer.id, None).await?;
     let filled = Filled {
         target: Target::new_draft(),
         posted: Posted {
@@ -75,7 +75,7 @@ pub async fn create(
         page: FormPage::default(),
     };
     let Some(content) = filled.posted.parse(&mut filled.page) else {
-        let data = form_data(&state, viewer.id, None).await?;
+        let data = form_data(&req, &state, viewer.id, None).await?;
         return form_page(&req, &hb, &filled, &data, StatusCode::BAD_REQUEST);
     };
     let ip = client_ip(&req);
@@ -90,14 +90,18 @@ pub async fn create(
 }
 
 async fn load(
+    req: &HttpRequest,
     state: &AppState,
     id: Uuid,
     viewer: Option<Uuid>,
 ) -> Result<(Proposal, Vec<Step>, Vec<MeasureCode>)> {
+    let plan = crate::plan::cache::of(req);
     state
         .db(move |conn| {
             let (proposal, timeline) = model::find(conn, id, viewer)?;
-            let detailed = model::detailed_measures(conn)?
+            let detailed = plan
+                .snapshot(conn)?
+                .detailed_measures()
                 .into_iter()
                 .map(|(_, code, _)| code)
                 .collect();
@@ -144,12 +148,12 @@ async fn edit_page(
     upload_message: Option<Refusal>,
     status: StatusCode,
 ) -> Result<HttpResponse> {
-    let (proposal, _, detailed) = load(state, id, Some(viewer.id)).await?;
+    let (proposal, _, detailed) = load(req, state, id, Some(viewer.id)).await?;
     authors_only(&proposal, viewer)?;
     if !model::editable(proposal.state) {
         return Err(model::not_editable(proposal.state));
     }
-    let mut data = form_data(state, viewer.id, Some(id)).await?;
+    let mut data = form_data(req, state, viewer.id, Some(id)).await?;
     data.upload_message = upload_message;
     data.similar =
         similar_json(state, Lang::of(req), &proposal.title, &proposal.summary, id).await?;
@@ -267,7 +271,7 @@ pub async fn update(
     );
     let content = filled.posted.parse(&mut filled.page);
     let (Some(version), Some(content)) = (version, content) else {
-        let data = form_data(&state, viewer.id, Some(id)).await?;
+        let data = form_data(&req, &state, viewer.id, Some(id)).await?;
         return form_page(&req, &hb, &filled, &data, StatusCode::BAD_REQUEST);
     };
     let ip = client_ip(&req);
@@ -306,7 +310,7 @@ pub async fn preview(
     viewer: Viewer,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse> {
-    let (proposal, timeline, _) = load(&state, id.into_inner(), Some(viewer.id)).await?;
+    let (proposal, timeline, _) = load(&req, &state, id.into_inner(), Some(viewer.id)).await?;
     if proposal.author_id != viewer.id {
         return Err(Error::NotFound);
     }

@@ -3,7 +3,7 @@
 
 use super::changes::{Content, Rejected, CONFLICT};
 use super::fields::{Budget, LongText, Measures, Summary, Title};
-use super::model::{self, Proposal};
+use super::model::Proposal;
 use super::views::{crumbs, state_label};
 use super::workflow::State;
 use crate::attachments::handlers::item_json;
@@ -220,14 +220,16 @@ pub(super) async fn similar_json(
 }
 
 pub(super) async fn form_data(
+    req: &HttpRequest,
     state: &AppState,
     account: Uuid,
     editing: Option<Uuid>,
 ) -> Result<FormData> {
+    let plan = crate::plan::cache::of(req);
     state
         .db(move |conn| {
             Ok(FormData {
-                measures: model::detailed_measures(conn)?,
+                measures: plan.snapshot(conn)?.detailed_measures(),
                 organisations: crate::orgs::model::organisations_of(conn, account)?,
                 similar: Vec::new(),
                 attachments: match editing {
@@ -388,6 +390,6 @@ pub(super) async fn refused(
         }
         Rejected::Other(e) => return Err(e),
     };
-    let data = form_data(state, account, filled.target.id).await?;
+    let data = form_data(req, state, account, filled.target.id).await?;
     form_page(req, hb, &filled, &data, status)
 }

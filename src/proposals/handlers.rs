@@ -182,6 +182,7 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse> {
     let filter = parse_filter(&query)?;
+    let plan = crate::plan::cache::of(&req);
     let (rows, more, measures, organisations) = state
         .db({
             let filter = filter.clone();
@@ -190,7 +191,7 @@ pub async fn list(
                 Ok((
                     rows,
                     more,
-                    model::detailed_measures(conn)?,
+                    plan.snapshot(conn)?.detailed_measures(),
                     model::proposing_organisations(conn)?,
                 ))
             }

@@ -506,16 +506,31 @@ fn in_order<'a>(mut query: ListedQuery<'a>, filter: &Filter) -> ListedQuery<'a> 
 }
 
 /// Organisations with public proposals, by name: the list's organisation filter. One query.
+/// It skips from one proposing organisation to the next on the organisation index (one probe
+/// each, whatever their proposals), where asking every organisation probed them all.
 pub fn proposing_organisations(conn: &mut PgConnection) -> Result<Vec<(Uuid, String)>> {
-    Ok(organisations::table
-        .filter(diesel::dsl::exists(
-            p::table
-                .filter(p::organisation_id.eq(organisations::id.nullable()))
-                .filter(p::submitted_at.is_not_null()),
-        ))
-        .order((organisations::name, organisations::id))
-        .select((organisations::id, organisations::name))
-        .load(conn)?)
+    #[derive(QueryableByName)]
+    struct Proposing {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        id: Uuid,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    let rows: Vec<Proposing> = crate::db::prepared(diesel::sql_query(
+        "WITH RECURSIVE proposing (id) AS (
+           (SELECT organisation_id FROM proposals
+            WHERE organisation_id IS NOT NULL AND submitted_at IS NOT NULL
+            ORDER BY organisation_id LIMIT 1)
+           UNION ALL
+           SELECT (SELECT p.organisation_id FROM proposals p
+                   WHERE p.organisation_id > proposing.id AND p.submitted_at IS NOT NULL
+                   ORDER BY p.organisation_id LIMIT 1)
+           FROM proposing WHERE proposing.id IS NOT NULL)
+         SELECT o.id, o.name FROM organisations o JOIN proposing ON proposing.id = o.id
+         ORDER BY o.name, o.id",
+    ))
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| (r.id, r.name)).collect())
 }
 
 /// The account's own proposals, drafts included, newest first. Two queries.
@@ -544,17 +559,14 @@ pub struct OnMeasure {
 }
 
 /// For a measure's page: how many public proposals answer it, and the newest few. One query.
-/// The count is every proposal of the measure minus its unsubmitted ones: an index-only count
-/// and a walk over the few never submitted, where checking each proposal would read them all.
+/// The count is the one triggers keep per measure (migration 000018): counting the measure's
+/// proposals grew with them.
 pub fn for_measure(conn: &mut PgConnection, code: MeasureCode) -> Result<(i64, Vec<OnMeasure>)> {
     let rows: Vec<OnMeasure> = crate::db::prepared(
         diesel::sql_query(
             "SELECT p.id, p.title, p.state, p.created_at,
-                (SELECT count(*) FROM proposal_measures WHERE measure_code = $1)
-                - (SELECT count(*) FROM proposals d
-                   WHERE d.submitted_at IS NULL
-                     AND EXISTS (SELECT 1 FROM proposal_measures m
-                                 WHERE m.proposal_id = d.id AND m.measure_code = $1)) AS total
+                coalesce((SELECT proposals FROM measure_proposal_counts WHERE measure_code = $1), 0)
+                    AS total
          FROM proposals p
          WHERE p.submitted_at IS NOT NULL
            AND EXISTS (SELECT 1 FROM proposal_measures m
@@ -567,18 +579,6 @@ pub fn for_measure(conn: &mut PgConnection, code: MeasureCode) -> Result<(i64, V
     )
     .load(conn)?;
     Ok((rows.first().map_or(0, |r| r.total), rows))
-}
-
-/// The measures offered as checkboxes (the detailed ones, by chapter), for the form.
-pub fn detailed_measures(conn: &mut PgConnection) -> Result<Vec<(i32, MeasureCode, String)>> {
-    measures::table
-        .filter(measures::detailed.eq(true))
-        .order((measures::chapter_number, measures::number))
-        .select((measures::chapter_number, measures::code, measures::title))
-        .load::<(i32, String, String)>(conn)?
-        .into_iter()
-        .map(|(chapter, code, title)| Ok((chapter, code_of(&code)?, title)))
-        .collect()
 }
 
 /// The departments responsible for one of the proposal's measures.

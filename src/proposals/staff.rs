@@ -136,11 +136,13 @@ pub async fn queue(
     let (department, measure, wanted_state) =
         (filter.department, filter.measure.clone(), filter.state);
     let shown = filter.clone();
+    let plan = crate::plan::cache::of(&req);
     let (rows, more, departments, measures) = state
         .db(move |conn| {
             let (rows, more) = queue::queue(conn, &filter)?;
             let departments = departments_in(conn, filter.scope.as_deref())?;
-            Ok((rows, more, departments, model::detailed_measures(conn)?))
+            let measures = plan.snapshot(conn)?.detailed_measures();
+            Ok((rows, more, departments, measures))
         })
         .await?;
     let lang = Lang::of(&req);

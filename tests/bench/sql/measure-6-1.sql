@@ -6,11 +6,8 @@
 -- tests/bench/all.sh fails when what the page sends differs (instants and UUIDs aside).
 SELECT COUNT(*) FROM "consultations" WHERE (((("consultations"."opens_on" >= '2026-04-01') AND ("consultations"."opens_on" <= '2026-12-07')) AND ("consultations"."published_at" IS NOT NULL)) AND (withdrawn_at IS NULL OR withdrawn_at >= opens_on::timestamp AT TIME ZONE 'Asia/Tokyo'));
 SELECT p.id, p.title, p.state, p.created_at,
-                (SELECT count(*) FROM proposal_measures WHERE measure_code = '6-1')
-                - (SELECT count(*) FROM proposals d
-                   WHERE d.submitted_at IS NULL
-                     AND EXISTS (SELECT 1 FROM proposal_measures m
-                                 WHERE m.proposal_id = d.id AND m.measure_code = '6-1')) AS total
+                coalesce((SELECT proposals FROM measure_proposal_counts WHERE measure_code = '6-1'), 0)
+                    AS total
          FROM proposals p
          WHERE p.submitted_at IS NOT NULL
            AND EXISTS (SELECT 1 FROM proposal_measures m

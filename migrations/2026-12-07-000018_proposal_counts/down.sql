@@ -1,0 +1,13 @@
+DROP TRIGGER proposal_measures_change_count ON proposal_measures;
+DROP TRIGGER proposal_measures_count ON proposal_measures;
+DROP FUNCTION proposal_measures_count();
+DROP TRIGGER proposals_public_delete_count ON proposals;
+DROP TRIGGER proposals_public_count ON proposals;
+DROP FUNCTION proposals_count_public();
+DROP FUNCTION measure_proposal_counts_add(uuid, integer);
+DROP TRIGGER proposals_state_change_count ON proposals;
+DROP TRIGGER proposals_state_count ON proposals;
+DROP FUNCTION proposals_count_state();
+DROP FUNCTION proposal_counts_recount();
+DROP TABLE measure_proposal_counts;
+DROP TABLE proposal_state_counts;
