@@ -12,6 +12,7 @@ use diesel::prelude::*;
 use std::future::Future;
 use std::net::TcpListener;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use utoipa::OpenApi;
 
@@ -230,7 +231,7 @@ pub fn staff_routes() -> impl Iterator<Item = &'static crate::auth::staff::Staff
 pub struct Serving {
     server: Server,
     plan: web::Data<PlanCache>,
-    _listener: plan::cache::Listener,
+    listener: Arc<plan::cache::Listener>,
 }
 
 impl Serving {
@@ -242,13 +243,23 @@ impl Serving {
     pub fn plan(&self) -> web::Data<PlanCache> {
         self.plan.clone()
     }
+
+    /// The plan's listener, for whoever must stop it before the server has stopped (a test
+    /// about to drop its database).
+    pub fn listener(&self) -> Arc<plan::cache::Listener> {
+        self.listener.clone()
+    }
 }
 
 impl Future for Serving {
     type Output = std::io::Result<()>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.server).poll(cx)
+        let served = Pin::new(&mut self.server).poll(cx);
+        if served.is_ready() {
+            self.listener.stop();
+        }
+        served
     }
 }
 
@@ -256,7 +267,7 @@ impl Future for Serving {
 pub fn server(state: AppState, listener: TcpListener) -> Result<Serving> {
     let trust_proxy = kweb::proxy::TrustProxy(state.trust_proxy);
     let plan = web::Data::new(PlanCache::default());
-    let plan_listener = plan::cache::listen(plan.clone(), state.database_url.clone())?;
+    let plan_listener = plan::cache::listen(plan.clone(), &state.database_url, state.plan_poll)?;
     let state = web::Data::new(state);
     let templates = web::Data::new(kweb::templates()?);
     let cache = plan.clone();
@@ -283,7 +294,7 @@ pub fn server(state: AppState, listener: TcpListener) -> Result<Serving> {
     Ok(Serving {
         server,
         plan,
-        _listener: plan_listener,
+        listener: Arc::new(plan_listener),
     })
 }
 

@@ -83,11 +83,12 @@ pub fn contains_pattern(term: &str) -> String {
 /// FATAL message and then the end of the stream waiting on its idle socket. Reading them tells
 /// that it is dead, where diesel's check sends `SELECT 1` and waits for the answer on every
 /// check-out. libpq's `PQconsumeInput` (which `notifications_iter` calls) reads what is
-/// waiting without blocking: the first read takes the message (an error in the idle state,
-/// which libpq hands to the notice processor), the second finds the end of the stream, and
-/// libpq reports the connection lost. On a healthy connection both find nothing. A server
-/// that vanished without closing the socket (a network partition) is not seen here; the
-/// request then fails as it would have after the `SELECT 1` timed out.
+/// waiting without blocking: the first read takes the message, the second finds the end of
+/// the stream, and libpq reports the connection lost. On a healthy connection both find
+/// nothing. Two dead connections pass the check, and the request that got one fails as if the
+/// connection broke mid-request: one whose backend has sent FATAL but not yet closed its socket
+/// (a short window while it exits), and one whose server vanished without closing it (a
+/// network partition), which fails only when TCP gives up.
 #[derive(Debug)]
 pub struct Manager(ConnectionManager<PgConnection>);
 

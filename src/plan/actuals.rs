@@ -9,7 +9,7 @@ use crate::auth::staff::{get, post, StaffRoute};
 use crate::error::{Error, Result};
 use crate::plan::model::MeasureCode;
 use crate::plan::quantity::Quantity;
-use crate::plan::{cache, store, views};
+use crate::plan::{queries, store, views};
 use crate::refusal::Refusal;
 use crate::web::forms::FormPage;
 use crate::web::i18n::{translate, Lang};
@@ -122,7 +122,7 @@ pub async fn list(
 ) -> Result<HttpResponse> {
     staff.require(Action::RecordKpiActuals { department: None })?;
     let lang = Lang::of(&req);
-    let plan = cache::read(&req, &state).await?;
+    let plan = state.db(queries::load).await?;
     let rows: Vec<MeasureRow> = plan
         .measures()
         .iter()
@@ -172,7 +172,10 @@ async fn render(
     done: Option<i32>,
 ) -> Result<HttpResponse> {
     let lang = Lang::of(req);
-    let plan = cache::read(req, state).await?;
+    // Read fresh, not from the cache: behind a load balancer the value just recorded may have
+    // been written by another instance, whose notification this one may not have heard yet.
+    // Staff pages are few; public pages keep reading from memory.
+    let plan = state.db(queries::load).await?;
     let detail = plan.measure(code)?;
     let status = if failed.is_some() {
         StatusCode::BAD_REQUEST
@@ -315,12 +318,7 @@ pub async fn record(
         };
         return render(&req, &state, &hb, code, Some(failed), None).await;
     };
-    let (actor, ip) = (staff.id(), crate::web::proxy::client_ip(&req));
-    state
-        .db(move |conn| store::record_actual(conn, ip.as_deref(), actor, code, actual))
-        .await?;
-    // Shown at once, before the notification every instance hears.
-    cache::of(&req).changed();
+    store::record_actual(&req, &state, staff.id(), code, actual).await?;
     Ok(see_other(&format!(
         "/staff/kpis/{code}?done={kpi_id}#kpi-{kpi_id}"
     )))

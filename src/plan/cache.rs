@@ -16,15 +16,28 @@ use actix_web::{web, HttpRequest};
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{mpsc, Arc, PoisonError, RwLock};
+use std::sync::{mpsc, Arc, Mutex, PoisonError, RwLock};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// What the plan's triggers notify.
 pub const CHANNEL: &str = "kyodo_plan";
-/// How often the listener looks for notifications (without a round trip to the database).
-const POLL: Duration = Duration::from_millis(100);
 /// How long the listener waits before connecting again after failing or losing its connection.
 const RECONNECT: Duration = Duration::from_secs(1);
+/// How often the listener sends a statement on its connection. Reading alone never notices a
+/// connection the network dropped silently (a NAT or firewall forgetting an idle one): sending
+/// does, within `tcp_user_timeout` ([`TCP_SETTINGS`]), and the listener connects again.
+const PING: Duration = Duration::from_secs(30);
+/// libpq settings for the listener's connection, unless its URL sets them: give up connecting
+/// after 10 s, probe an idle connection after 30 s, and drop one whose sent data goes
+/// unacknowledged for 10 s. libpq ignores the TCP ones on a unix socket.
+const TCP_SETTINGS: &[(&str, &str)] = &[
+    ("connect_timeout", "10"),
+    ("keepalives_idle", "30"),
+    ("keepalives_interval", "10"),
+    ("keepalives_count", "3"),
+    ("tcp_user_timeout", "10000"),
+];
 
 /// The cache's state in one word, so a request reads both halves at once: how many changes were
 /// heard (the generation) and, in the lowest bit, whether the listener would hear the next.
@@ -153,20 +166,77 @@ pub async fn read(req: &HttpRequest, state: &AppState) -> Result<Arc<Snapshot>> 
     }
 }
 
-/// The thread that hears the plan's changes. Dropping this stops it.
+/// The thread that hears the plan's changes. Dropping this stops the thread and waits for it.
 pub struct Listener {
-    _stop: mpsc::Sender<()>,
+    stop: mpsc::Sender<()>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Listener {
+    /// Stops the thread and waits until it has ended and closed its connection. It ends at its
+    /// next look (at once while it waits between looks), so none outlives the server.
+    pub fn stop(&self) {
+        // A thread that already ended no longer receives; a panic was reported as it happened.
+        let _ = self.stop.send(());
+        let thread = self
+            .thread
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(thread) = thread {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }
 
 /// Starts listening for `cache` on a connection of its own to `database_url` (not one of the
-/// pool's: it stays open as long as the app runs).
-pub fn listen(cache: web::Data<PlanCache>, database_url: String) -> Result<Listener> {
+/// pool's: it stays open as long as the app runs), looking for notifications every `poll`.
+pub fn listen(cache: web::Data<PlanCache>, database_url: &str, poll: Duration) -> Result<Listener> {
     let (stop, stopped) = mpsc::channel();
-    std::thread::Builder::new()
+    let database_url = with_tcp_settings(database_url);
+    let thread = std::thread::Builder::new()
         .name("plan-listener".into())
-        .spawn(move || run(&cache, &database_url, &stopped))
+        .spawn(move || run(&cache, &database_url, poll, &stopped))
         .map_err(|e| Error::Setup(format!("cannot start the plan's listener: {e}")))?;
-    Ok(Listener { _stop: stop })
+    Ok(Listener {
+        stop,
+        thread: Mutex::new(Some(thread)),
+    })
+}
+
+/// `database_url` with [`TCP_SETTINGS`] added to its query string (a URI) or its keywords (a
+/// `key=value` string), each unless it sets it already.
+fn with_tcp_settings(database_url: &str) -> String {
+    let uri = database_url.starts_with("postgres://") || database_url.starts_with("postgresql://");
+    let mut url = database_url.to_owned();
+    for (key, value) in TCP_SETTINGS {
+        if database_url.contains(&format!("{key}=")) {
+            continue;
+        }
+        url.push(match (uri, url.contains('?')) {
+            (false, _) => ' ',
+            (true, true) => '&',
+            (true, false) => '?',
+        });
+        url.push_str(&format!("{key}={value}"));
+    }
+    url
+}
+
+/// Marks the cache deaf when the listener's thread ends, however it ends (stopped, or a
+/// panic): without the thread no change is heard, so no snapshot may be trusted.
+struct DeafOnExit<'a>(&'a PlanCache);
+
+impl Drop for DeafOnExit<'_> {
+    fn drop(&mut self) {
+        self.0.update(Seen::deaf);
+    }
 }
 
 fn connect(database_url: &str) -> Result<PgConnection> {
@@ -185,26 +255,43 @@ fn heard(conn: &mut PgConnection) -> Result<bool> {
     Ok(heard)
 }
 
-fn run(cache: &PlanCache, database_url: &str, stopped: &mpsc::Receiver<()>) {
+/// Whether the connection still answers: a statement, so a round trip (every [`PING`]).
+fn answers(conn: &mut PgConnection) -> Result<()> {
+    Ok(conn.batch_execute("SELECT 1")?)
+}
+
+fn run(cache: &PlanCache, database_url: &str, poll: Duration, stopped: &mpsc::Receiver<()>) {
+    // Declared first, so dropped last: after the connection has closed.
+    let _deaf_on_exit = DeafOnExit(cache);
     let mut conn: Option<PgConnection> = None;
     let mut next_attempt = Instant::now();
+    let mut next_ping = Instant::now() + PING;
     let mut failing = false;
     loop {
         match conn.as_mut() {
-            Some(listening) => match heard(listening) {
-                Ok(true) => cache.changed(),
-                Ok(false) => {}
-                Err(e) => {
-                    cache.update(Seen::deaf);
-                    conn = None;
-                    next_attempt = Instant::now() + RECONNECT;
-                    tracing::warn!(error = %e, "the plan's listener lost its connection; pages read the plan from the database until it is back");
-                    failing = true;
+            Some(listening) => {
+                let pinged = if Instant::now() >= next_ping {
+                    next_ping = Instant::now() + PING;
+                    answers(listening)
+                } else {
+                    Ok(())
+                };
+                match pinged.and_then(|()| heard(listening)) {
+                    Ok(true) => cache.changed(),
+                    Ok(false) => {}
+                    Err(e) => {
+                        cache.update(Seen::deaf);
+                        conn = None;
+                        next_attempt = Instant::now() + RECONNECT;
+                        tracing::warn!(error = %e, "the plan's listener lost its connection; pages read the plan from the database until it is back");
+                        failing = true;
+                    }
                 }
-            },
+            }
             None if Instant::now() >= next_attempt => match connect(database_url) {
                 Ok(listening) => {
                     conn = Some(listening);
+                    next_ping = Instant::now() + PING;
                     cache.update(Seen::listening_again);
                     if failing {
                         tracing::info!("the plan's listener is connected again");
@@ -223,7 +310,7 @@ fn run(cache: &PlanCache, database_url: &str, stopped: &mpsc::Receiver<()>) {
             },
             None => {}
         }
-        if stopped.recv_timeout(POLL) != Err(mpsc::RecvTimeoutError::Timeout) {
+        if stopped.recv_timeout(poll) != Err(mpsc::RecvTimeoutError::Timeout) {
             return;
         }
     }
@@ -299,6 +386,41 @@ mod tests {
             "not while deaf"
         );
         assert!(listening.deaf().listening_again().heard_since(listening));
+    }
+
+    #[test]
+    fn nothing_holds_once_the_listener_thread_ends_even_by_a_panic() {
+        let cache = Arc::new(PlanCache::default());
+        cache.update(Seen::listening_again);
+        let in_thread = cache.clone();
+        let ended = std::thread::spawn(move || {
+            let _deaf_on_exit = DeafOnExit(&in_thread);
+            panic!("the listener fails");
+        })
+        .join();
+        assert!(ended.is_err());
+        assert!(!cache.seen().listening());
+    }
+
+    #[test]
+    fn the_listener_url_gets_tcp_timeouts_in_its_own_syntax() {
+        let all = "connect_timeout=10&keepalives_idle=30&keepalives_interval=10&keepalives_count=3&tcp_user_timeout=10000";
+        assert_eq!(
+            with_tcp_settings("postgres://kyodo@db.example.jp/kyodo"),
+            format!("postgres://kyodo@db.example.jp/kyodo?{all}")
+        );
+        assert_eq!(
+            with_tcp_settings("postgresql://kyodo@%2Frun%2Fpostgresql/kyodo?sslmode=disable"),
+            format!("postgresql://kyodo@%2Frun%2Fpostgresql/kyodo?sslmode=disable&{all}")
+        );
+        assert_eq!(
+            with_tcp_settings("postgresql:///kyodo?host=/tmp&connect_timeout=3"),
+            "postgresql:///kyodo?host=/tmp&connect_timeout=3&keepalives_idle=30&keepalives_interval=10&keepalives_count=3&tcp_user_timeout=10000"
+        );
+        assert_eq!(
+            with_tcp_settings("host=/tmp dbname=kyodo"),
+            format!("host=/tmp dbname=kyodo {}", all.replace('&', " "))
+        );
     }
 
     #[test]

@@ -320,24 +320,18 @@ fn load_sub_measures(conn: &mut PgConnection) -> Result<Vec<(MeasureCode, SubMea
 
 /// Plans with their initiatives: two statements.
 fn load_plans(conn: &mut PgConnection) -> Result<Vec<Plan>> {
-    let mut initiatives: HashMap<i32, Vec<Initiative>> = HashMap::new();
-    for (plan, title, body, codes) in plan_initiatives::table
-        .order((plan_initiatives::plan_number, plan_initiatives::position))
-        .select((
-            plan_initiatives::plan_number,
-            plan_initiatives::title,
-            plan_initiatives::body,
-            plan_initiatives::measure_codes,
-        ))
-        .load::<(i32, String, String, Vec<String>)>(conn)?
-    {
-        let measures = codes.iter().map(|c| code(c)).collect::<Result<_>>()?;
-        initiatives.entry(plan).or_default().push(Initiative {
-            title,
-            body,
-            measures,
-        });
-    }
+    let mut initiatives = group(
+        plan_initiatives::table
+            .order((plan_initiatives::plan_number, plan_initiatives::position))
+            .select((
+                plan_initiatives::plan_number,
+                plan_initiatives::title,
+                plan_initiatives::body,
+                plan_initiatives::measure_codes,
+            ))
+            .load::<(i32, String, String, Vec<String>)>(conn)?,
+        |(plan, _, _, _)| *plan,
+    );
     let rows = plans::table
         .order(plans::number)
         .select((
@@ -348,17 +342,29 @@ fn load_plans(conn: &mut PgConnection) -> Result<Vec<Plan>> {
             plans::strategy_targets,
         ))
         .load::<(i32, String, String, String, Vec<String>)>(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(number, name, subtitle, summary, strategy_targets)| Plan {
-            initiatives: initiatives.remove(&number).unwrap_or_default(),
-            number,
-            name,
-            subtitle,
-            summary,
-            strategy_targets,
+    rows.into_iter()
+        .map(|(number, name, subtitle, summary, strategy_targets)| {
+            Ok(Plan {
+                initiatives: initiatives
+                    .remove(&number)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(_, title, body, codes)| {
+                        Ok(Initiative {
+                            title,
+                            body,
+                            measures: codes.iter().map(|c| code(c)).collect::<Result<_>>()?,
+                        })
+                    })
+                    .collect::<Result<_>>()?,
+                number,
+                name,
+                subtitle,
+                summary,
+                strategy_targets,
+            })
         })
-        .collect())
+        .collect()
 }
 
 impl Snapshot {

@@ -1,10 +1,13 @@
 //! Writing the plan: the KPI actual values (実績値) staff record. A second value for the same
-//! year replaces the first, and the audit row keeps the value it replaced.
+//! year replaces the first, and the audit row keeps the value it replaced. A write here also
+//! tells this instance's [`super::cache`], so its pages show the change at once.
 
 use super::model::MeasureCode;
 use super::quantity::Quantity;
 use crate::db::schema::{kpi_actuals as ka, kpis as k};
 use crate::error::Result;
+use crate::web::AppState;
+use actix_web::HttpRequest;
 use diesel::prelude::*;
 use serde_json::json;
 use uuid::Uuid;
@@ -28,8 +31,25 @@ pub struct Actual {
     pub note: Option<String>,
 }
 
-/// Records (or corrects) the year's value, with its audit row, in one transaction.
-pub fn record_actual(
+/// Records (or corrects) the year's value, then invalidates the kept plan: this instance
+/// shows it on the next page, before the notification every instance hears.
+pub async fn record_actual(
+    req: &HttpRequest,
+    state: &AppState,
+    actor: Uuid,
+    code: MeasureCode,
+    actual: Actual,
+) -> Result<()> {
+    let ip = crate::web::proxy::client_ip(req);
+    state
+        .db(move |conn| write_actual(conn, ip.as_deref(), actor, code, actual))
+        .await?;
+    super::cache::of(req).changed();
+    Ok(())
+}
+
+/// The year's value with its audit row, in one transaction.
+fn write_actual(
     conn: &mut PgConnection,
     ip: Option<&str>,
     actor: Uuid,

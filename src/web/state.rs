@@ -21,6 +21,9 @@ pub struct AppState {
     pub trust_proxy: bool,
     /// "Now" for decisions by date (consultation deadlines); tests set it.
     pub clock: crate::clock::Clock,
+    /// How often the plan's listener looks for notifications (no round trip: it reads its
+    /// socket). A test that must not hear a change in time sets it long.
+    pub plan_poll: std::time::Duration,
 }
 
 impl AppState {
@@ -34,6 +37,7 @@ impl AppState {
             public_url: public_url.trim_end_matches('/').to_owned(),
             trust_proxy: false,
             clock: crate::clock::Clock::system(),
+            plan_poll: std::time::Duration::from_millis(100),
         }
     }
 

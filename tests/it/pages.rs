@@ -492,7 +492,7 @@ fn queries_per_page_do_not_grow_with_the_data() {
         }
         for (path, count) in paths.iter().zip(&counts) {
             // The plan is kept in memory: its pages check out no connection at all. A measure
-            // sends only what is live: the pool's check-out (`SELECT 1`) and the count beside a
+            // sends only what is live (the check-out itself sends nothing): the count beside a
             // KPI (adopted proposals beside 5-1, consultations beside 6-1); its page also the
             // proposals on the measure and a page of comments with their replies,
             // follow/pre-moderation.

@@ -88,7 +88,7 @@ async fn sent(app: &TestApp, visitor: &Visitor, path: &str) -> Vec<Statement> {
 
 fn public_pages_send_only_prepared_statements() {
     run(async {
-        let app = TestApp::start().await;
+        let app = TestApp::start_with(|state| state.queries.log_statements()).await;
         kyodo::demo::fill(&mut app.db(), &app.base).unwrap();
         let proposal = text(
             &app,

@@ -5,11 +5,12 @@ use super::html::csrf_of;
 use diesel::{Connection, PgConnection};
 use kyodo::app;
 use kyodo::db::QueryCounter;
-use kyodo::plan::cache::{PlanCache, Seen};
+use kyodo::plan::cache::{Listener, PlanCache, Seen};
 use kyodo::web::AppState;
 use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How long the app may take to hear of a change to the plan (it looks every 100 ms, and
@@ -28,6 +29,7 @@ pub struct TestApp {
     pub clock: kyodo::clock::Clock,
     /// The plan the app keeps in memory, and what it has heard of its changes.
     pub plan: actix_web::web::Data<PlanCache>,
+    listener: Arc<Listener>,
     handle: actix_web::dev::ServerHandle,
 }
 
@@ -43,14 +45,14 @@ impl TestApp {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let mut state = AppState::new(&database.url, &base);
-        // Tests read what each page sends (`tests/it/statements.rs`); counting is always on.
-        state.queries.log_statements();
+        // Statements are always counted; `tests/it/statements.rs` also logs them (through here).
         configure(&mut state);
         let queries = state.queries.clone();
         let clock = state.clock.clone();
         let server = app::server(state, listener).expect("start the app");
         let handle = server.handle();
         let plan = server.plan();
+        let listener = server.listener();
         actix_web::rt::spawn(server);
         let client = client().build().unwrap();
         let app = TestApp {
@@ -60,6 +62,7 @@ impl TestApp {
             client,
             clock,
             plan,
+            listener,
             handle,
         };
         // From here on every change to the plan is heard: a test waits for it, never guesses.
@@ -157,12 +160,14 @@ thread_local! {
 
 impl Drop for TestApp {
     /// Synchronous, so it also runs while a failed test unwinds: the server is told to stop
-    /// (the command is sent now; `run` waits for the server after the test body), then the
-    /// `database` field is dropped, which drops the database WITH (FORCE) over a fresh admin
-    /// connection. Nothing here panics.
+    /// (the command is sent now; `run` waits for the server after the test body), the plan's
+    /// listener is stopped and its connection closed, then the `database` field is dropped,
+    /// which drops the database WITH (FORCE) over a fresh admin connection (so the listener
+    /// never sees its connection end). Nothing here panics.
     fn drop(&mut self) {
         let stopped = self.handle.stop(false);
         let _ = STOPPING.try_with(|stopping| stopping.borrow_mut().push(Box::pin(stopped)));
+        self.listener.stop();
     }
 }
 
