@@ -13,12 +13,11 @@
 //! out again, with the same `Message-ID` so the receiving side can recognise it, once the lease
 //! ends; the crashed pass's other claimed rows wait for the lease too.
 //!
-//! Order: a recipient's emails of a batch go over one connection in queue order; after one
-//! fails the recipient's later ones are released, and none is claimed again while an earlier one
-//! waits for its retry or is claimed (see [`outbox::claim_due`]). This holds within one
-//! instance; with two, one instance may claim a recipient's earlier email just after the other
-//! claimed a later one (the earlier one then due again after a retry, the batch's limit between
-//! them), so their order is not promised.
+//! Order, within one instance: a recipient's emails of a batch go over one connection in queue
+//! order; after one fails, the recipient's later ones are released, and none is claimed while an
+//! earlier one waits for its retry or is claimed (see [`outbox::claim_due`]). The exception: a
+//! retried email due in the same pass as a later one, with the batch's limit between them. Two
+//! instances promise no order between each other's batches.
 //!
 //! Why batches over several connections: lettre 0.11 writes a message's final `\r\n.\r\n` as a
 //! second small write on a socket with Nagle's algorithm on, so every email waits about 40 ms
@@ -497,6 +496,14 @@ mod tests {
             .map(|g| g.iter().map(|e| e.id).collect())
             .collect();
         assert_eq!(ids, [vec![1, 3, 4], vec![2]]);
+    }
+
+    #[test]
+    fn a_panic_while_sending_is_that_emails_failed_attempt() {
+        let panic = std::panic::catch_unwind(|| panic!("lettre broke on {}", 42)).unwrap_err();
+        let failure = Failure::panicked(panic.as_ref());
+        assert_eq!(failure.message, "the sender panicked: lettre broke on 42");
+        assert!(!failure.server_down, "the other emails are still sent");
     }
 
     #[test]
