@@ -218,6 +218,7 @@ diesel::table! {
         sent_at -> Nullable<Timestamptz>,
         failed_at -> Nullable<Timestamptz>,
         last_error -> Nullable<Text>,
+        claimed_until -> Nullable<Timestamptz>,
     }
 }
 

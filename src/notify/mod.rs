@@ -115,6 +115,9 @@ pub fn enqueue(conn: &mut PgConnection, message: Message) -> Result<i64> {
 /// 25 emails/s per connection.
 pub const SMTP_CONNECTIONS: u32 = 16;
 
+/// How long one SMTP step (connecting, a command, writing the message) may take.
+pub const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// How emails leave: an SMTP server, or files in a folder.
 #[derive(Clone)]
 pub(crate) enum Transport {
@@ -174,7 +177,7 @@ impl Mailer {
     pub fn smtp(url: &str, from: &str) -> Result<Mailer> {
         let transport = lettre::SmtpTransport::from_url(url)
             .map_err(|e| Error::Setup(format!("SMTP_URL is not usable: {e}")))?
-            .timeout(Some(Duration::from_secs(30)))
+            .timeout(Some(SMTP_TIMEOUT))
             .pool_config(PoolConfig::new().max_size(SMTP_CONNECTIONS))
             .build();
         Ok(Mailer {

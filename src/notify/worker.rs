@@ -1,14 +1,23 @@
 //! The sender: claims due outbox rows in batches and delivers them over several SMTP
 //! connections at once.
 //!
-//! Exactly once: a pass claims up to [`BATCH`] due rows in one transaction
-//! (`SELECT … FOR UPDATE SKIP LOCKED LIMIT n`), hands them to the transport and records every
-//! outcome before committing. While one worker holds the rows no other worker (in this instance
-//! or another) can claim them, and once it commits they are no longer due; rows of the batch it
-//! did not try (stopping, or the server found down) are released untouched. The only window left
-//! is a crash (or a lost database connection) between the SMTP server accepting the batch's first
-//! message and the commit: the batch's delivered emails, at most [`BATCH`], then go out again,
-//! each with the same `Message-ID`, so the receiving side can recognise the duplicates.
+//! Exactly once: a pass claims up to [`BATCH`] due rows with a lease ([`LEASE`]) in one short
+//! statement (`UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n)`), so no other
+//! worker, in this instance or another, takes them while the lease runs. It hands them to the
+//! transport and records each outcome in its own statement as soon as it is known: a sent email
+//! is marked sent, a failed attempt is counted and releases the claim. Rows it did not try
+//! (stopping, the server found down, a recipient's earlier email failed) are released untouched.
+//! A panic while sending one email is caught and counted as that email's failed attempt. The only
+//! window left is a crash (or a lost database connection) between the SMTP server accepting an
+//! email and its row being marked sent: at most one email per connection in flight, which goes
+//! out again, with the same `Message-ID` so the receiving side can recognise it, once the lease
+//! ends; the crashed pass's other claimed rows wait for the lease too.
+//!
+//! Order, within one instance: a recipient's emails of a batch go over one connection in queue
+//! order; after one fails, the recipient's later ones are released, and none is claimed while an
+//! earlier one waits for its retry or is claimed (see [`outbox::claim_due`]). The exception: a
+//! retried email due in the same pass as a later one, with the batch's limit between them. Two
+//! instances promise no order between each other's batches.
 //!
 //! Why batches over several connections: lettre 0.11 writes a message's final `\r\n.\r\n` as a
 //! second small write on a socket with Nagle's algorithm on, so every email waits about 40 ms
@@ -25,12 +34,14 @@ use super::outbox::{self, OutboxEntry};
 use super::{Mailer, Transport};
 use crate::db::Pool;
 use crate::error::{Error, Result};
-use diesel::{Connection, PgConnection};
+use diesel::PgConnection;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
+use std::collections::HashSet;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant, SystemTime};
 
 /// When to try again after a failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,9 +76,19 @@ impl RetryPolicy {
     }
 }
 
-/// How many due emails one transaction claims: the most a crash before its commit sends twice.
-/// Twice the connections, so that each connection sends about two emails per batch.
+/// How many due emails a pass claims at once: twice the connections, so that each connection
+/// sends about two emails per batch.
 pub const BATCH: i64 = 2 * super::SMTP_CONNECTIONS as i64;
+
+/// How long a claim lasts: a crashed pass's rows are retried after it. It must outlast a batch,
+/// or another worker would send its emails again. A batch starts no email after [`LATEST_START`]
+/// (the rest are released), and one email takes at most seven SMTP steps (connect, greeting,
+/// EHLO, MAIL, RCPT, DATA, message) of [`super::SMTP_TIMEOUT`] each, 3.5 min: a batch lasts at
+/// most 8.5 min however many emails one recipient has in it.
+pub const LEASE: Duration = Duration::from_secs(20 * super::SMTP_TIMEOUT.as_secs());
+
+/// After this long a batch starts no further email (see [`LEASE`]).
+const LATEST_START: Duration = Duration::from_secs(LEASE.as_secs() / 2);
 
 /// What one pass did with a batch.
 struct Batch {
@@ -96,77 +117,108 @@ pub fn drain_until(conn: &mut PgConnection, mailer: &Mailer, stop: &AtomicBool) 
     Ok(sent)
 }
 
-/// Claims, sends and records one batch of due emails in one transaction.
+/// Claims one batch of due emails, sends it over up to `mailer.senders()` connections at once
+/// and records each outcome as it comes; releases the emails not tried.
 fn send_batch(conn: &mut PgConnection, mailer: &Mailer, stop: &AtomicBool) -> Result<Batch> {
-    conn.transaction(|conn| {
-        let entries = outbox::claim_due(conn, BATCH)?;
-        let mut batch = Batch {
-            claimed: entries.len(),
-            sent: 0,
-            server_down: false,
-        };
-        let mut sent = Vec::new();
-        for (entry, outcome) in deliver_all(mailer, &entries, stop) {
-            match outcome {
-                Ok(()) => sent.push(entry.id),
-                Err(failure) => {
-                    record_failure(conn, mailer, entry, &failure)?;
-                    batch.server_down |= failure.server_down;
-                }
-            }
-        }
-        outbox::mark_sent(conn, &sent)?;
-        batch.sent = sent.len();
-        Ok(batch)
-    })
-}
-
-/// Sends `entries` over up to `mailer.senders()` connections at once: each sender takes the next
-/// recipient's emails and sends them one after the other, in the order they were queued (a
-/// resident reads "under review" before "revision requested", as it happened), until none is
-/// left, `stop` is set or one finds the server down. Returns the emails tried, each with its
-/// outcome.
-fn deliver_all<'a>(
-    mailer: &Mailer,
-    entries: &'a [OutboxEntry],
-    stop: &AtomicBool,
-) -> Vec<(&'a OutboxEntry, Result<(), Failure>)> {
-    let recipients = by_recipient(entries);
-    let next = AtomicUsize::new(0);
-    let server_down = AtomicBool::new(false);
-    let send = || {
-        let mut tried = Vec::new();
-        while let Some(emails) = recipients.get(next.fetch_add(1, Ordering::Relaxed)) {
-            for entry in emails {
-                if stop.load(Ordering::Relaxed) || server_down.load(Ordering::Relaxed) {
-                    return tried;
-                }
-                let outcome = deliver(mailer, entry);
-                if matches!(&outcome, Err(f) if f.server_down) {
-                    server_down.store(true, Ordering::Relaxed);
-                }
-                tried.push((*entry, outcome));
-            }
-        }
-        tried
+    let entries = outbox::claim_due(conn, BATCH, LEASE)?;
+    let senders = Senders {
+        mailer,
+        recipients: by_recipient(&entries),
+        next: AtomicUsize::new(0),
+        stop,
+        halt: AtomicBool::new(false),
+        latest_start: Instant::now() + LATEST_START,
     };
+    let mut batch = Batch {
+        claimed: entries.len(),
+        sent: 0,
+        server_down: false,
+    };
+    let mut tried = HashSet::new();
+    let mut error = None;
     std::thread::scope(|scope| {
-        let others: Vec<_> = (1..mailer.senders().min(recipients.len()))
-            .map(|_| scope.spawn(send))
-            .collect();
-        let mut tried = send();
-        for other in others {
-            tried.extend(
-                other
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            );
+        let (outcomes, received) = mpsc::channel();
+        for _ in 0..mailer.senders().min(senders.recipients.len()) {
+            let (senders, outcomes) = (&senders, outcomes.clone());
+            scope.spawn(move || senders.send(outcomes));
         }
-        tried
-    })
+        drop(outcomes);
+        for (entry, outcome) in received {
+            tried.insert(entry.id);
+            let recorded = match outcome {
+                Ok(()) => {
+                    batch.sent += 1;
+                    outbox::mark_sent(conn, entry.id)
+                }
+                Err(failure) => {
+                    batch.server_down |= failure.server_down;
+                    record_failure(conn, mailer, entry, &failure)
+                }
+            };
+            if let Err(e) = recorded {
+                // The database is likely away: start no more emails whose outcome could be lost.
+                senders.halt.store(true, Ordering::Relaxed);
+                error.get_or_insert(e);
+            }
+        }
+    });
+    let untried: Vec<i64> = entries
+        .iter()
+        .map(|e| e.id)
+        .filter(|id| !tried.contains(id))
+        .collect();
+    let released = outbox::release(conn, &untried);
+    match error {
+        Some(e) => Err(e),
+        None => released.map(|()| batch),
+    }
 }
 
-/// The batch's emails grouped by recipient, each group and the groups in queue order.
+/// The sending threads of one batch, sharing its recipients.
+struct Senders<'a> {
+    mailer: &'a Mailer,
+    recipients: Vec<Vec<&'a OutboxEntry>>,
+    next: AtomicUsize,
+    stop: &'a AtomicBool,
+    /// The server is down or an outcome could not be recorded.
+    halt: AtomicBool,
+    latest_start: Instant,
+}
+
+impl<'a> Senders<'a> {
+    /// Takes the next recipient's emails and sends them one after the other, in the order they
+    /// were queued (a resident reads "under review" before "revision requested", as it
+    /// happened), until none is left or the batch must stop; after a failed email the
+    /// recipient's later ones wait. Hands each outcome to `outcomes` as soon as it is known.
+    fn send(&self, outcomes: mpsc::Sender<(&'a OutboxEntry, Result<(), Failure>)>) {
+        while let Some(emails) = self
+            .recipients
+            .get(self.next.fetch_add(1, Ordering::Relaxed))
+        {
+            for &entry in emails {
+                if self.stop.load(Ordering::Relaxed)
+                    || self.halt.load(Ordering::Relaxed)
+                    || Instant::now() >= self.latest_start
+                {
+                    return;
+                }
+                let outcome =
+                    std::panic::catch_unwind(AssertUnwindSafe(|| deliver(self.mailer, entry)))
+                        .unwrap_or_else(|panic| Err(Failure::panicked(panic.as_ref())));
+                let failed = outcome.is_err();
+                if matches!(&outcome, Err(f) if f.server_down) {
+                    self.halt.store(true, Ordering::Relaxed);
+                }
+                if outcomes.send((entry, outcome)).is_err() || failed {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// The batch's emails grouped by recipient, each group in queue order (an email retried may be
+/// due after a later one), the groups in the batch's order.
 fn by_recipient(entries: &[OutboxEntry]) -> Vec<Vec<&OutboxEntry>> {
     let mut groups: Vec<Vec<&OutboxEntry>> = Vec::new();
     for entry in entries {
@@ -177,6 +229,9 @@ fn by_recipient(entries: &[OutboxEntry]) -> Vec<Vec<&OutboxEntry>> {
             Some(group) => group.push(entry),
             None => groups.push(vec![entry]),
         }
+    }
+    for group in &mut groups {
+        group.sort_by_key(|e| e.id);
     }
     groups
 }
@@ -209,6 +264,21 @@ fn record_failure(
 struct Failure {
     message: String,
     server_down: bool,
+}
+
+impl Failure {
+    /// A panic while sending one email: that email's failed attempt, the others go on.
+    fn panicked(panic: &(dyn std::any::Any + Send)) -> Failure {
+        let what = panic
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("unknown");
+        Failure {
+            message: format!("the sender panicked: {what}"),
+            server_down: false,
+        }
+    }
 }
 
 fn deliver(mailer: &Mailer, entry: &OutboxEntry) -> Result<(), Failure> {
@@ -417,14 +487,23 @@ mod tests {
         let batch = [
             email(1, "hanako@example.org"),
             email(2, "taro@example.org"),
-            email(3, "Hanako@Example.org"),
             email(4, "hanako@example.org"),
+            // A retry: due after a later email, sent before it.
+            email(3, "Hanako@Example.org"),
         ];
         let ids: Vec<Vec<i64>> = by_recipient(&batch)
             .iter()
             .map(|g| g.iter().map(|e| e.id).collect())
             .collect();
         assert_eq!(ids, [vec![1, 3, 4], vec![2]]);
+    }
+
+    #[test]
+    fn a_panic_while_sending_is_that_emails_failed_attempt() {
+        let panic = std::panic::catch_unwind(|| panic!("lettre broke on {}", 42)).unwrap_err();
+        let failure = Failure::panicked(panic.as_ref());
+        assert_eq!(failure.message, "the sender panicked: lettre broke on 42");
+        assert!(!failure.server_down, "the other emails are still sent");
     }
 
     #[test]

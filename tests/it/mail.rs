@@ -28,6 +28,18 @@ pub const TESTS: &[(&str, fn())] = &[
         two_workers_send_every_email_exactly_once,
     ),
     (
+        "mail::a_refused_email_is_retried_alone_and_the_others_sent_once",
+        a_refused_email_is_retried_alone_and_the_others_sent_once,
+    ),
+    (
+        "mail::an_email_claimed_by_a_crashed_sender_goes_after_the_lease",
+        an_email_claimed_by_a_crashed_sender_goes_after_the_lease,
+    ),
+    (
+        "mail::stopping_mid_batch_leaves_the_rest_due",
+        stopping_mid_batch_leaves_the_rest_due,
+    ),
+    (
         "mail::after_the_last_attempt_the_email_is_failed_until_retried",
         after_the_last_attempt_the_email_is_failed_until_retried,
     ),
@@ -80,6 +92,26 @@ fn now(conn: &mut PgConnection) -> chrono::DateTime<chrono::Utc> {
     diesel::select(diesel::dsl::sql::<diesel::sql_types::Timestamptz>("now()"))
         .get_result(conn)
         .unwrap()
+}
+
+/// Until when a sender holds the row (`None`: no one does).
+fn claimed_until(conn: &mut PgConnection, id: i64) -> Option<chrono::DateTime<chrono::Utc>> {
+    use kyodo::db::schema::outbox::dsl;
+    dsl::outbox
+        .find(id)
+        .select(dsl::claimed_until)
+        .first(conn)
+        .unwrap()
+}
+
+/// Every email the server received, counted by Message-ID.
+fn by_message_id(mails: &[ReceivedMail]) -> std::collections::BTreeMap<String, usize> {
+    let mut received = std::collections::BTreeMap::<String, usize>::new();
+    for mail in mails {
+        let id = mail.header("Message-ID").expect("a Message-ID").to_owned();
+        *received.entry(id).or_default() += 1;
+    }
+    received
 }
 
 fn count_outbox(conn: &mut PgConnection) -> i64 {
@@ -300,15 +332,15 @@ fn two_workers_send_every_email_exactly_once() {
         EMAILS,
         "per worker: {counts:?}"
     );
+    assert!(
+        counts.iter().all(|&n| n > 0),
+        "both instances sent emails at the same time: {counts:?}"
+    );
 
     sink.wait_for(EMAILS, Duration::from_secs(60));
     settle();
     let mails = sink.messages();
-    let mut received = std::collections::BTreeMap::<String, usize>::new();
-    for mail in &mails {
-        let id = mail.header("Message-ID").expect("a Message-ID").to_owned();
-        *received.entry(id).or_default() += 1;
-    }
+    let received = by_message_id(&mails);
     let twice: Vec<_> = received.iter().filter(|(_, n)| **n > 1).collect();
     assert!(twice.is_empty(), "received more than once: {twice:?}");
     assert_eq!(
@@ -332,6 +364,166 @@ fn two_workers_send_every_email_exactly_once() {
         .get_result(&mut conn)
         .unwrap();
     assert_eq!(retried, 0, "every email took one attempt");
+}
+
+/// One batch: an email to an address the sender refuses between accepted ones. Each outcome is
+/// recorded on its own: the accepted emails are sent once, the refused one waits for its retry
+/// (the recipient's later email behind it), and the retry sends only what was not sent.
+fn a_refused_email_is_retried_alone_and_the_others_sent_once() {
+    let db = Cluster::get().fresh_database();
+    let sink = SmtpSink::start();
+    let mut conn = db.conn();
+    let mailer = Mailer::smtp(&sink.url(), kyodo::config::DEFAULT_FROM)
+        .unwrap()
+        .with_retry(RetryPolicy {
+            base: Duration::from_secs(60),
+            ..RetryPolicy::default()
+        });
+    let hanako = notify::enqueue(&mut conn, verify_message("hanako@example.org")).unwrap();
+    let refused = notify::enqueue(&mut conn, verify_message("jiro@example.org")).unwrap();
+    let taro = notify::enqueue(&mut conn, notification("taro@example.org")).unwrap();
+    let behind = notify::enqueue(&mut conn, notification("jiro@example.org")).unwrap();
+    // An address that became unusable after it was queued: the sender refuses it.
+    diesel::sql_query(
+        "UPDATE outbox SET to_address = 'jiro' WHERE to_address = 'jiro@example.org'",
+    )
+    .execute(&mut conn)
+    .unwrap();
+
+    assert_eq!(notify::drain(&mut conn, &mailer).unwrap(), 2);
+    sink.wait_for(2, Duration::from_secs(10));
+    settle();
+    let mut to: Vec<String> = sink.messages().into_iter().map(|m| m.to).collect();
+    to.sort();
+    assert_eq!(to, ["hanako@example.org", "taro@example.org"]);
+    for id in [hanako, taro] {
+        let r = row(&mut conn, id);
+        assert!(r.sent_at.is_some() && r.last_error.is_none());
+        assert_eq!(r.attempts, 1);
+        assert_eq!(claimed_until(&mut conn, id), None);
+    }
+    let r = row(&mut conn, refused);
+    assert!(r.sent_at.is_none() && r.failed_at.is_none());
+    assert_eq!(r.attempts, 1);
+    assert!(
+        r.last_error.as_deref().unwrap_or("").contains("jiro"),
+        "{r:?}"
+    );
+    assert!(r.next_attempt_at > now(&mut conn) + chrono::Duration::seconds(50));
+    assert_eq!(
+        claimed_until(&mut conn, refused),
+        None,
+        "the claim is released"
+    );
+    // Jiro's later email is not sent ahead of the refused one, nor counted as tried.
+    assert_eq!(notify::drain(&mut conn, &mailer).unwrap(), 0);
+    let r = row(&mut conn, behind);
+    assert!(r.sent_at.is_none() && r.last_error.is_none());
+    assert_eq!(r.attempts, 0);
+    assert_eq!(claimed_until(&mut conn, behind), None);
+
+    // The address is corrected and the retry is due: jiro's two emails go, in queue order, and
+    // nothing already delivered goes again.
+    diesel::sql_query(
+        "UPDATE outbox SET to_address = 'jiro@example.org', next_attempt_at = now() \
+         WHERE to_address = 'jiro'",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    assert_eq!(notify::drain(&mut conn, &mailer).unwrap(), 2);
+    sink.wait_for(4, Duration::from_secs(10));
+    settle();
+    let mails = sink.messages();
+    assert_eq!(mails.len(), 4, "{:?}", by_message_id(&mails));
+    assert!(by_message_id(&mails).values().all(|&n| n == 1));
+    let jiro: Vec<&str> = mails
+        .iter()
+        .filter(|m| m.to == "jiro@example.org")
+        .map(|m| m.subject.as_str())
+        .collect();
+    assert_eq!(
+        jiro,
+        [
+            "【協働 Kyodo】アカウントの確認",
+            "[Kyodo] 本庄市国際交流協会 has been verified"
+        ]
+    );
+    assert_eq!(row(&mut conn, refused).attempts, 2);
+    assert!(row(&mut conn, behind).sent_at.is_some());
+}
+
+/// A sender that crashed holding a claim: the email is not sent while the lease runs, and the
+/// next pass sends it once the lease has ended.
+fn an_email_claimed_by_a_crashed_sender_goes_after_the_lease() {
+    let db = Cluster::get().fresh_database();
+    let sink = SmtpSink::start();
+    let mut conn = db.conn();
+    let mailer = Mailer::smtp(&sink.url(), kyodo::config::DEFAULT_FROM).unwrap();
+    let id = notify::enqueue(&mut conn, verify_message("hanako@example.org")).unwrap();
+    diesel::sql_query("UPDATE outbox SET claimed_until = now() + interval '5 minutes'")
+        .execute(&mut conn)
+        .unwrap();
+    assert_eq!(notify::drain(&mut conn, &mailer).unwrap(), 0);
+    assert_eq!(row(&mut conn, id).attempts, 0);
+
+    diesel::sql_query("UPDATE outbox SET claimed_until = now() - interval '1 second'")
+        .execute(&mut conn)
+        .unwrap();
+    assert_eq!(notify::drain(&mut conn, &mailer).unwrap(), 1);
+    sink.wait_for(1, Duration::from_secs(10));
+    settle();
+    assert_eq!(sink.messages().len(), 1);
+    let r = row(&mut conn, id);
+    assert!(r.sent_at.is_some());
+    assert_eq!(r.attempts, 1);
+    assert_eq!(claimed_until(&mut conn, id), None);
+}
+
+/// `kyodo serve` stopping while a batch is being sent: the emails not yet tried stay due,
+/// unclaimed and untouched, and the next pass sends exactly those.
+fn stopping_mid_batch_leaves_the_rest_due() {
+    const EMAILS: usize = 40;
+    let db = Cluster::get().fresh_database();
+    let sink = SmtpSink::start();
+    let mut conn = db.conn();
+    let mailer = Mailer::smtp(&sink.url(), kyodo::config::DEFAULT_FROM).unwrap();
+    // One recipient: the batch goes over one connection, one email after the other.
+    let ids: Vec<i64> = (0..EMAILS)
+        .map(|_| notify::enqueue(&mut conn, verify_message("hanako@example.org")).unwrap())
+        .collect();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let sent = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            sink.wait_for(1, Duration::from_secs(10));
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        });
+        notify::worker::drain_until(&mut conn, &mailer, &stop).unwrap()
+    });
+    assert!(
+        (1..notify::worker::BATCH as usize).contains(&sent),
+        "stopped within the first batch: {sent}"
+    );
+    settle();
+    assert_eq!(sink.messages().len(), sent);
+    let now = now(&mut conn);
+    let (done, waiting): (Vec<_>, Vec<_>) = ids
+        .iter()
+        .map(|&id| row(&mut conn, id))
+        .partition(|r| r.sent_at.is_some());
+    assert_eq!(done.len(), sent);
+    assert!(done.iter().all(|r| r.attempts == 1));
+    for r in &waiting {
+        assert_eq!(r.attempts, 0, "untried: {r:?}");
+        assert!(r.last_error.is_none() && r.next_attempt_at <= now);
+        assert_eq!(claimed_until(&mut conn, r.id), None, "released: {r:?}");
+    }
+
+    assert_eq!(notify::drain(&mut conn, &mailer).unwrap(), EMAILS - sent);
+    sink.wait_for(EMAILS, Duration::from_secs(20));
+    settle();
+    let mails = sink.messages();
+    assert_eq!(mails.len(), EMAILS);
+    assert!(by_message_id(&mails).values().all(|&n| n == 1));
 }
 
 fn after_the_last_attempt_the_email_is_failed_until_retried() {
