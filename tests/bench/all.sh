@@ -82,20 +82,10 @@ CONSULTATION_TITLE='（ベンチマーク）意見の多い意見公募'
 # 子ども: in the titles of three proposals in ten (proposals-data.sql's topics).
 SEARCH='%E5%AD%90%E3%81%A9%E3%82%82'
 
-say() { printf '[all] %s\n' "$*" >&2; }
-die() {
-    say "error: $*"
-    exit 1
-}
-
 # seconds, psql_kyodo, capture_begin/capture_request/capture_end, masked, load_target, …
 source tests/bench/lib.sh
 
-[[ $(seconds "$DURATION") =~ ^[0-9]+$ ]] || die "DURATION must look like 30s or 1m, not $DURATION"
-[[ $(seconds "$WARMUP") =~ ^[0-9]+$ ]] || die "WARMUP must look like 5s or 0, not $WARMUP"
-for scale in $SCALES; do
-    [[ $scale =~ ^(small|full)$ ]] || die "SCALES holds small and/or full, not $scale"
-done
+check_settings "$DURATION" "$WARMUP"
 
 # The targets: name (also of tests/bench/sql/<name>.sql) and the URL as the table shows it; the
 # URLs with ids are completed once the data exists (set_paths). Each page, then its API twin

@@ -80,20 +80,9 @@ declare -A PATHS=([measure]="/measures/$MEASURE")
 # Tables whose sequential scan means the cost grows with the data.
 BIG_TABLES='comments|consultation_comments'
 
-say() { printf '[comments] %s\n' "$*" >&2; }
-die() {
-    say "error: $*"
-    exit 1
-}
-
 # seconds, psql_kyodo, capture, accounted, start_app, stop_app, measure_target …
 source tests/bench/lib.sh
-for d in "$DURATION" "$WARMUP" "$POST_DURATION"; do
-    [[ $(seconds "$d") =~ ^[0-9]+$ ]] || die "durations look like 30s, 1m or 0, not $d"
-done
-for scale in $SCALES; do
-    [[ $scale =~ ^(small|full)$ ]] || die "SCALES holds small and/or full, not $scale"
-done
+check_settings "$DURATION" "$WARMUP" "$POST_DURATION"
 [[ $MEASURE =~ ^[0-9]+-[0-9]+$ ]] || die "MEASURE is a measure's code like 5-1, not $MEASURE"
 
 # The globals tests/bench/lib.sh works with; set per scale.

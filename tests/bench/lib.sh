@@ -1,9 +1,28 @@
 #!/usr/bin/env bash
-# Shared by tests/bench/all.sh, proposals.sh and comments.sh (sourced, never run): the build,
+# Shared by tests/bench/all.sh, proposals.sh, comments.sh and outbox.sh (sourced, never run): the build,
 # the app with its private cluster, the SQL a request sends (captured from PostgreSQL's log),
 # the load of a target and the CPU accounting of a run.
 # Uses the caller's globals: PG_BIN, PG_SOCK, PG_PORT, PG_LOG, BASE, OUT, CLUSTER, APP_PID,
-# CAPTURING, and its say and die functions; start_app also APP and BENCH_PORT.
+# CAPTURING; start_app also APP and BENCH_PORT.
+
+# Messages name the script that sourced this file: "[all] …", "[outbox] …".
+say() { printf '[%s] %s\n' "$(basename "$0" .sh)" "$*" >&2; }
+die() {
+    say "error: $*"
+    exit 1
+}
+
+# Refuses a malformed duration (each argument: 30s, 1m, 0) or scale (small, full) at once,
+# before anything is built or started.
+check_settings() {
+    local d scale
+    for d in "$@"; do
+        [[ $(seconds "$d") =~ ^[0-9]+$ ]] || die "durations look like 30s, 1m or 0, not $d"
+    done
+    for scale in ${SCALES:-}; do
+        [[ $scale =~ ^(small|full)$ ]] || die "SCALES holds small and/or full, not $scale"
+    done
+}
 
 # "30s" → 30, "2m" → 120, "45" → 45.
 seconds() {

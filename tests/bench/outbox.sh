@@ -49,16 +49,10 @@ APP=${APP:-}
 BASE="http://127.0.0.1:$BENCH_PORT"
 CAPTURING=0
 
-say() { printf '[outbox] %s\n' "$*" >&2; }
-die() {
-    say "error: $*"
-    exit 1
-}
-[[ $MAILS =~ ^[0-9]+$ ]] && [ "$MAILS" -gt 1 ] || die "MAILS must be a number above 1, not $MAILS"
-[[ $INSTANCES =~ ^[12]$ ]] || die "INSTANCES must be 1 or 2, not $INSTANCES"
-
 # shellcheck source=tests/bench/lib.sh
 . tests/bench/lib.sh
+[[ $MAILS =~ ^[0-9]+$ ]] && [ "$MAILS" -gt 1 ] || die "MAILS must be a number above 1, not $MAILS"
+[[ $INSTANCES =~ ^[12]$ ]] || die "INSTANCES must be 1 or 2, not $INSTANCES"
 
 # --- tools ---------------------------------------------------------------------------------------
 

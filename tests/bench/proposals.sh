@@ -73,19 +73,9 @@ declare -A PATHS=([list]=/proposals [list-adopted]='/proposals?state=adopted'
 # Tables whose sequential scan means the cost grows with the data.
 BIG_TABLES='proposals|proposal_measures|proposal_transitions|proposal_supports|proposal_follows|comments'
 
-say() { printf '[proposals] %s\n' "$*" >&2; }
-die() {
-    say "error: $*"
-    exit 1
-}
-
 # seconds, psql_kyodo, capture, accounted, start_app, stop_app, measure_target …
 source tests/bench/lib.sh
-[[ $(seconds "$DURATION") =~ ^[0-9]+$ ]] || die "DURATION must look like 30s or 1m, not $DURATION"
-[[ $(seconds "$WARMUP") =~ ^[0-9]+$ ]] || die "WARMUP must look like 5s or 0, not $WARMUP"
-for scale in $SCALES; do
-    [[ $scale =~ ^(small|full)$ ]] || die "SCALES holds small and/or full, not $scale"
-done
+check_settings "$DURATION" "$WARMUP"
 
 # The globals tests/bench/lib.sh works with; set per scale.
 APP_PID=""
