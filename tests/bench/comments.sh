@@ -205,11 +205,7 @@ run_scale() { # small | full
 }
 
 {
-    echo "date: $(date -u '+%F %T UTC')"
-    echo "built: $BUILT"
-    echo "cpu: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n 1), nproc $(nproc)"
-    echo "memory: $(free -h | awk '/^Mem:/ {print $2}')"
-    echo "postgres: $("$PG_BIN/postgres" --version)"
+    describe_machine
     echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$ROOT_OUT/machine.txt"
 

@@ -33,6 +33,16 @@ seconds() {
     esac
 }
 
+# What a run was measured on, for the top of machine.txt (the load comes last, just before
+# the runs start).
+describe_machine() {
+    echo "date: $(date -u '+%F %T UTC')"
+    echo "built: $BUILT"
+    echo "cpu: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n 1), nproc $(nproc)"
+    echo "memory: $(free -h | awk '/^Mem:/ {print $2}')"
+    echo "postgres: $("$PG_BIN/postgres" --version)"
+}
+
 psql_kyodo() {
     "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h "$PG_SOCK" -p "$PG_PORT" -U postgres -d kyodo "$@"
 }
