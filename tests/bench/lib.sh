@@ -452,16 +452,22 @@ percentiles() { # pgbench log files → "n p50 p99" in ms
 # people's unfinished edits neither break the build nor end up in the figures); else the working
 # tree, built in release.
 # Sets PG_BIN, COMMIT, APP, BUILT, STAMP and ROOT_OUT; uses BASE, BENCH_DIR and KEEP_DATA.
-bench_start() { # [name]
-    command -v wrk >/dev/null || die "wrk is needed (apt-get install wrk)"
-    command -v curl >/dev/null || die "curl is needed"
+# PostgreSQL's client programs (psql, and pgbench for the ceiling): PG_BIN.
+find_pg_bin() { # tools needed, e.g. psql pgbench
+    local tool
     PG_BIN=$(pg_config --bindir 2>/dev/null || true)
-    if [ ! -x "$PG_BIN/pgbench" ]; then
+    if [ ! -x "$PG_BIN/$1" ]; then
         PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
     fi
-    [ -x "$PG_BIN/pgbench" ] && [ -x "$PG_BIN/psql" ] ||
-        die "pgbench and psql not found (pg_config --bindir, /usr/lib/postgresql/*/bin); apt-get install postgresql"
+    for tool in "$@"; do
+        [ -x "$PG_BIN/$tool" ] ||
+            die "$tool not found (pg_config --bindir, /usr/lib/postgresql/*/bin); apt-get install postgresql"
+    done
+}
 
+# The binary measured: APP as given, BENCH_REV exported and built, or the working tree built.
+# Sets APP, COMMIT and BUILT.
+build_app() {
     if [ -n "${APP:-}" ]; then
         COMMIT=$(git rev-parse --short HEAD)
         BUILT="$APP (given as APP)"
@@ -484,6 +490,13 @@ bench_start() { # [name]
         APP="${CARGO_TARGET_DIR:-target}/release/kyodo"
         BUILT="working tree on $COMMIT ($(git status --porcelain | wc -l) files changed or added)"
     fi
+}
+
+bench_start() { # [name]
+    command -v wrk >/dev/null || die "wrk is needed (apt-get install wrk)"
+    command -v curl >/dev/null || die "curl is needed"
+    find_pg_bin pgbench psql
+    build_app
 
     STAMP=$(date -u +%Y%m%dT%H%M%SZ)
     ROOT_OUT="target/bench/${1:+$1-}$STAMP"

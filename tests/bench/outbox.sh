@@ -65,21 +65,8 @@ if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
     python3 -c 'import aiosmtpd' >/dev/null 2>&1 ||
         die "could not install Python's aiosmtpd; try: python3 -m pip install aiosmtpd"
 fi
-PG_BIN=$(pg_config --bindir 2>/dev/null || true)
-if [ ! -x "$PG_BIN/psql" ]; then
-    PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-fi
-[ -x "$PG_BIN/psql" ] || die "psql not found (pg_config --bindir, /usr/lib/postgresql/*/bin)"
-
-COMMIT=$(git rev-parse --short HEAD)
-if [ -n "$APP" ]; then
-    BUILT="$APP (given as APP)"
-else
-    say "building the release binary of the working tree"
-    cargo build --release --quiet
-    APP="${CARGO_TARGET_DIR:-target}/release/kyodo"
-    BUILT="working tree on $COMMIT ($(git status --porcelain | wc -l) files changed or added)"
-fi
+find_pg_bin psql
+build_app
 
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUT="target/bench/outbox-$STAMP"
