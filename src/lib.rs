@@ -13,6 +13,7 @@ pub mod consultations;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod meetings;
 pub mod notify;
 pub mod orgs;
 pub mod plan;

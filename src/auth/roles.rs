@@ -76,6 +76,9 @@ pub enum Action {
     /// Enter paper opinions, write and publish the result of a department's consultation:
     /// its reviewers.
     WorkConsultation { department: i32 },
+    /// Create, change, cancel and record the meetings (意見を聴く場) of a department: its
+    /// reviewers.
+    RunMeetings { department: i32 },
 }
 
 fn holds(grants: &[Grant], role: Role, department: Option<i32>) -> bool {
@@ -95,6 +98,7 @@ pub fn allows(grants: &[Grant], action: Action) -> bool {
         Action::ReviewProposals { department } => holds(grants, Role::Reviewer, Some(department)),
         Action::ModerateComments { department } => holds(grants, Role::Moderator, Some(department)),
         Action::WorkConsultation { department } => holds(grants, Role::Reviewer, Some(department)),
+        Action::RunMeetings { department } => holds(grants, Role::Reviewer, Some(department)),
         Action::ManagePeople
         | Action::ManageDepartments
         | Action::VerifyOrganisations
@@ -119,6 +123,7 @@ pub fn refused(action: Action) -> Refusal {
         Action::ModerateComments { .. } => "label.moderate_department_comments",
         Action::CreateConsultations => "label.create_consultations",
         Action::WorkConsultation { .. } => "label.work_consultation",
+        Action::RunMeetings { .. } => "label.run_meetings",
     };
     Refusal::new("msg.role_refused").label("what", what)
 }
@@ -254,6 +259,21 @@ mod tests {
     }
 
     #[test]
+    fn meetings_are_run_by_their_departments_reviewers() {
+        let reviewer = [grant(Role::Reviewer, Some(1))];
+        let moderator = [grant(Role::Moderator, Some(1))];
+        assert!(allows(&reviewer, Action::RunMeetings { department: 1 }));
+        assert!(!allows(&reviewer, Action::RunMeetings { department: 2 }));
+        assert!(!allows(&moderator, Action::RunMeetings { department: 1 }));
+        assert!(!allows(&[], Action::RunMeetings { department: 1 }));
+        assert!(allows(
+            &[grant(Role::Admin, None)],
+            Action::RunMeetings { department: 2 }
+        ));
+        assert!(ja(Action::RunMeetings { department: 1 }).contains("意見を聴く場"));
+    }
+
+    #[test]
     fn roles_parse_and_print() {
         for role in Role::ALL {
             assert_eq!(Role::parse(role.code()), Some(role));
@@ -278,6 +298,7 @@ mod tests {
             Action::ModerateComments { department: 1 },
             Action::CreateConsultations,
             Action::WorkConsultation { department: 1 },
+            Action::RunMeetings { department: 1 },
         ]) {
             let japanese = ja(action);
             assert!(japanese.contains("権限がありません"), "{japanese}");

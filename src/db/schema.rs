@@ -219,6 +219,9 @@ diesel::table! {
         failed_at -> Nullable<Timestamptz>,
         last_error -> Nullable<Text>,
         claimed_until -> Nullable<Timestamptz>,
+        attachment_name -> Nullable<Text>,
+        attachment_type -> Nullable<Text>,
+        attachment_body -> Nullable<Text>,
     }
 }
 
@@ -534,6 +537,107 @@ diesel::table! {
 }
 
 diesel::joinable!(attachments -> accounts (uploaded_by));
+diesel::table! {
+    meetings (id) {
+        id -> Int4,
+        kind -> Text,
+        title -> Text,
+        description -> Text,
+        department_id -> Int4,
+        consultation_id -> Nullable<Int4>,
+        starts_at -> Timestamptz,
+        ends_at -> Timestamptz,
+        venue_name -> Nullable<Text>,
+        venue_address -> Nullable<Text>,
+        access_notes -> Nullable<Text>,
+        online_url -> Nullable<Text>,
+        capacity -> Nullable<Int4>,
+        registration_opens_at -> Nullable<Timestamptz>,
+        registration_closes_at -> Nullable<Timestamptz>,
+        sign_language -> Bool,
+        childcare -> Bool,
+        wheelchair -> Bool,
+        accessibility_notes -> Nullable<Text>,
+        published_at -> Nullable<Timestamptz>,
+        cancelled_at -> Nullable<Timestamptz>,
+        reminded_at -> Nullable<Timestamptz>,
+        attendance -> Nullable<Int4>,
+        attendance_recorded_at -> Nullable<Timestamptz>,
+        minutes_summary -> Nullable<Text>,
+        minutes_published_at -> Nullable<Timestamptz>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    meeting_measures (meeting_id, measure_code) {
+        meeting_id -> Int4,
+        measure_code -> Text,
+    }
+}
+
+diesel::table! {
+    meeting_registrations (id) {
+        id -> Int4,
+        meeting_id -> Int4,
+        account_id -> Nullable<Uuid>,
+        organisation_id -> Nullable<Uuid>,
+        channel -> Text,
+        name -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        needs -> Nullable<Text>,
+        status -> Text,
+        registered_at -> Timestamptz,
+        confirmed_at -> Nullable<Timestamptz>,
+        cancelled_at -> Nullable<Timestamptz>,
+        attended -> Nullable<Bool>,
+        entered_by -> Nullable<Uuid>,
+        cancel_token -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    meeting_notices (id) {
+        id -> Int4,
+        meeting_id -> Int4,
+        kind -> Text,
+        body -> Text,
+        posted_at -> Timestamptz,
+        posted_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    meeting_minutes (id) {
+        id -> Int4,
+        meeting_id -> Int4,
+        number -> Int4,
+        topic -> Text,
+        said -> Text,
+        response -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    meeting_proposals (meeting_id, proposal_id) {
+        meeting_id -> Int4,
+        proposal_id -> Uuid,
+        linked_by -> Nullable<Uuid>,
+        linked_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(meetings -> departments (department_id));
+diesel::joinable!(meeting_measures -> meetings (meeting_id));
+diesel::joinable!(meeting_measures -> measures (measure_code));
+diesel::joinable!(meeting_registrations -> meetings (meeting_id));
+diesel::joinable!(meeting_notices -> meetings (meeting_id));
+diesel::joinable!(meeting_minutes -> meetings (meeting_id));
+diesel::joinable!(meeting_proposals -> meetings (meeting_id));
+diesel::joinable!(meeting_proposals -> proposals (proposal_id));
 diesel::allow_tables_to_appear_in_same_query!(
     chapters,
     chapter_sections,
@@ -575,4 +679,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     attachments,
     proposal_state_counts,
     measure_proposal_counts,
+    meetings,
+    meeting_measures,
+    meeting_registrations,
+    meeting_notices,
+    meeting_minutes,
+    meeting_proposals,
 );
