@@ -6,5 +6,7 @@
 //! `rules` is the pure course of a meeting (state, registration window, seats, reminder,
 //! which changes registrants hear of); `model` the reads every page shares.
 
+pub mod emails;
 pub mod model;
+pub mod registrations;
 pub mod rules;

@@ -55,6 +55,30 @@ impl Meeting {
     }
 }
 
+/// When a meeting is, as the city writes it: `令和8年12月12日（土）14:00〜16:00` in Tokyo; the
+/// end's date too when it ends on another day.
+pub fn when_ja(starts: DateTime<Utc>, ends: DateTime<Utc>) -> String {
+    use chrono::Datelike;
+    let jst = crate::wareki::jst();
+    let day = |at: DateTime<Utc>| {
+        let weekday = ["月", "火", "水", "木", "金", "土", "日"]
+            [at.with_timezone(&jst).weekday().num_days_from_monday() as usize];
+        format!("{}（{weekday}）", crate::wareki::date_ja(at))
+    };
+    let time = |at: DateTime<Utc>| at.with_timezone(&jst).format("%H:%M").to_string();
+    if starts.with_timezone(&jst).date_naive() == ends.with_timezone(&jst).date_naive() {
+        format!("{}{}〜{}", day(starts), time(starts), time(ends))
+    } else {
+        format!(
+            "{}{}〜{}{}",
+            day(starts),
+            time(starts),
+            day(ends),
+            time(ends)
+        )
+    }
+}
+
 type Row = (
     (i32, String, String, String, i32, String, Option<i32>),
     (
@@ -358,5 +382,18 @@ mod tests {
         let (from, _) = month_bounds(2027, 1).unwrap();
         assert_eq!(from, to);
         assert!(month_bounds(2026, 13).is_err());
+    }
+
+    #[test]
+    fn a_meeting_is_dated_in_wareki_with_its_weekday_and_tokyo_times() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        assert_eq!(
+            when_ja(at("2026-12-12T05:00:00Z"), at("2026-12-12T07:00:00Z")),
+            "令和8年12月12日（土）14:00〜16:00"
+        );
+        assert_eq!(
+            when_ja(at("2026-12-12T14:00:00Z"), at("2026-12-13T16:00:00Z")),
+            "令和8年12月12日（土）23:00〜令和8年12月14日（月）01:00"
+        );
     }
 }

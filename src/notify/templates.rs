@@ -21,7 +21,7 @@ use std::sync::OnceLock;
 struct EmailFiles;
 
 /// The emails the templates folder must provide, in every language.
-pub const NAMES: [&str; 19] = [
+pub const NAMES: [&str; 20] = [
     "verify",
     "reset",
     "account_exists",
@@ -41,6 +41,7 @@ pub const NAMES: [&str; 19] = [
     "consultation_receipt",
     "consultation_opened",
     "consultation_result",
+    "meeting_registration",
 ];
 
 /// The parts of a rendered email.
@@ -201,6 +202,12 @@ mod tests {
             "closes": "令和8年12月30日",
             "reason": "個人の電話番号を含むため",
             "department": "市民活動推進課",
+            "when": "令和8年12月12日（土）14:00〜16:00",
+            "venue": "本庄市役所 7階大会議室 本庄市本庄3-5-3",
+            "online_url": "https://meet.example.jp/room?id=1&p=2",
+            "waiting": false,
+            "promoted": false,
+            "cancel_url": null,
         })
     }
 

@@ -19,6 +19,7 @@ mod consultations_lifecycle;
 mod hardening_security;
 mod harness;
 mod mail;
+mod meetings;
 mod operations;
 mod orgs;
 mod pages;
@@ -85,6 +86,7 @@ fn main() {
         residents::TESTS,
         consultations_lifecycle::TESTS,
         harness::TESTS,
+        meetings::TESTS,
     ]
     .iter()
     .flat_map(|tests| tests.iter())

@@ -24,6 +24,8 @@ pub mod html;
 pub mod http;
 /// A real SMTP server on loopback, the outbox, scratch folders and free ports.
 pub mod mail;
+/// Meetings saved in SQL and accounts to register with.
+pub mod meetings;
 /// Residents, staff and departments.
 pub mod people;
 /// Citizen proposals: written, submitted, commented on, moved on by staff.
