@@ -7,7 +7,8 @@ use super::model::{editable, not_editable, state_of};
 use super::workflow::{self, Action, Actor, State};
 use crate::audit::{self, Entry};
 use crate::db::schema::{
-    measures, proposal_measures as pm, proposal_transitions as pt, proposals as p,
+    measure_proposal_counts as mpc, measures, proposal_measures as pm, proposal_transitions as pt,
+    proposals as p,
 };
 use crate::error::{Error, Result};
 use crate::refusal::Refusal;
@@ -96,18 +97,43 @@ fn check_references(
     Ok(())
 }
 
+/// Replaces the proposal's measures. For a submitted proposal (a revision) the triggers change
+/// the measures' public counts, row by row in the order the statements touch them; two
+/// revisions swapping the same two measures would then wait for each other. So the count rows
+/// of the old and new measures are locked first, in code order, as every other writer of
+/// them does (`measure_proposal_counts_add`), and the new rows go in in code order too.
 fn write_measures(conn: &mut PgConnection, id: Uuid, content: &Content) -> Result<(), Rejected> {
-    diesel::delete(pm::table.filter(pm::proposal_id.eq(id))).execute(conn)?;
-    let rows: Vec<_> = content
+    let mut rows: Vec<_> = content
         .measures
         .codes()
         .iter()
         .enumerate()
-        .map(|(i, code)| {
+        .map(|(i, code)| (code.to_string(), i as i32))
+        .collect();
+    rows.sort();
+    let old: Vec<String> = pm::table
+        .filter(pm::proposal_id.eq(id))
+        .select(pm::measure_code)
+        .load(conn)?;
+    let touched: Vec<&str> = old
+        .iter()
+        .map(String::as_str)
+        .chain(rows.iter().map(|(code, _)| code.as_str()))
+        .collect();
+    mpc::table
+        .filter(mpc::measure_code.eq_any(touched))
+        .order(mpc::measure_code)
+        .select(mpc::measure_code)
+        .for_update()
+        .load::<String>(conn)?;
+    diesel::delete(pm::table.filter(pm::proposal_id.eq(id))).execute(conn)?;
+    let rows: Vec<_> = rows
+        .into_iter()
+        .map(|(code, position)| {
             (
                 pm::proposal_id.eq(id),
-                pm::measure_code.eq(code.to_string()),
-                pm::position.eq(i as i32),
+                pm::measure_code.eq(code),
+                pm::position.eq(position),
             )
         })
         .collect();

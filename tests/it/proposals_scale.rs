@@ -1,15 +1,111 @@
 //! The public list's keyset pages and the Atom feed as the data grows: every public proposal
 //! on exactly one page (ties on the creation time included), drafts on none, and the same
-//! number of statements for a deep page and for the feed whatever the data.
+//! number of statements for a deep page and for the feed whatever the data; and the measures'
+//! counts that the measure pages read, locked in one order by every writer.
 
+use crate::support::db::count;
 use crate::support::html::next_link;
+use crate::support::proposals::{act, draft, fields, submitted};
 use crate::support::{run, visible_text, TestApp};
 use diesel::RunQueryDsl;
+use std::time::{Duration, Instant};
 
-pub const TESTS: &[(&str, fn())] = &[(
-    "proposals_scale::keyset_pages_show_each_proposal_once_at_a_fixed_cost",
-    keyset_pages_show_each_proposal_once_at_a_fixed_cost,
-)];
+pub const TESTS: &[(&str, fn())] = &[
+    (
+        "proposals_scale::keyset_pages_show_each_proposal_once_at_a_fixed_cost",
+        keyset_pages_show_each_proposal_once_at_a_fixed_cost,
+    ),
+    (
+        "proposals_scale::a_revision_locks_its_measures_counts_in_code_order",
+        a_revision_locks_its_measures_counts_in_code_order,
+    ),
+];
+
+/// A revision that adds 5-1 in front of 6-1 waits for another writer holding 5-1's count
+/// without holding 6-1's: a writer locking 6-1 and then 5-1 (the order in which the form gave
+/// them) would deadlock with one locking in code order, as the submission trigger does.
+fn a_revision_locks_its_measures_counts_in_code_order() {
+    run(async {
+        let app = TestApp::start().await;
+        // 5-1's count row exists: another public proposal answers it.
+        let (hanako, _) = submitted(&app).await;
+        let id = draft(&hanako, "広報紙の多言語化", "6-1").await;
+        assert_eq!(act(&hanako, &id, "submit").await.status(), 303);
+        diesel::sql_query(format!(
+            "UPDATE proposals SET state = 'revision_requested' WHERE id = '{id}'"
+        ))
+        .execute(&mut app.db())
+        .unwrap();
+        let edit_path = format!("/proposals/{id}/edit");
+        let form = hanako.page(&edit_path).await;
+        let version = form
+            .split("name=\"version\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("the edit form's version")
+            .to_owned();
+
+        let (mut locker, mut watcher) = (app.db(), app.db());
+        diesel::sql_query("BEGIN").execute(&mut locker).unwrap();
+        diesel::sql_query(
+            "SELECT measure_code FROM measure_proposal_counts WHERE measure_code = '5-1' FOR UPDATE",
+        )
+        .execute(&mut locker)
+        .unwrap();
+        // Once the revision waits for 5-1, take 6-1: free unless the revision took it first.
+        let other_writer = actix_web::rt::task::spawn_blocking(move || {
+            let started = Instant::now();
+            while diesel::sql_query(
+                "SELECT 1 FROM pg_stat_activity
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+            .execute(&mut watcher)
+            .unwrap()
+                == 0
+            {
+                assert!(
+                    started.elapsed() < Duration::from_secs(20),
+                    "the revision never waited for 5-1's count"
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            diesel::sql_query("SET LOCAL lock_timeout = '3s'")
+                .execute(&mut locker)
+                .unwrap();
+            let took = diesel::sql_query(
+                "SELECT measure_code FROM measure_proposal_counts WHERE measure_code = '6-1' FOR UPDATE",
+            )
+            .execute(&mut locker);
+            diesel::sql_query(if took.is_ok() { "COMMIT" } else { "ROLLBACK" })
+                .execute(&mut locker)
+                .unwrap();
+            took
+        });
+        let mut revised = fields("広報紙の多言語化", "6-1", "");
+        revised.extend([("measures", "5-1"), ("version", version.as_str())]);
+        let response = hanako.submit(&edit_path, &edit_path, &revised).await;
+        let took = other_writer.await.unwrap();
+        assert!(
+            took.is_ok(),
+            "6-1's count was held by the revision: {took:?}"
+        );
+        assert_eq!(response.status(), 303, "the revision is saved");
+        assert_eq!(
+            count(
+                &app,
+                "SELECT proposals AS n FROM measure_proposal_counts WHERE measure_code = '5-1'"
+            ),
+            2
+        );
+        assert_eq!(
+            count(
+                &app,
+                "SELECT proposals AS n FROM measure_proposal_counts WHERE measure_code = '6-1'"
+            ),
+            1
+        );
+    })
+}
 
 /// `n` proposals numbered from `from`, created in groups of seven at the same instant (the
 /// keyset must order ties by id), one in five a draft, each public one with its submission.
