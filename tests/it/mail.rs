@@ -66,6 +66,7 @@ fn verify_message(to: &str) -> Message {
         }),
         category: Category::Security,
         unsubscribe_url: None,
+        attachment: None,
     }
 }
 
@@ -81,6 +82,7 @@ fn notification(to: &str) -> Message {
         }),
         category: Category::Notification,
         unsubscribe_url: Some("https://kyodo.example/unsubscribe/t0k3n".into()),
+        attachment: None,
     }
 }
 
