@@ -110,6 +110,13 @@ pub fn enqueue(conn: &mut PgConnection, message: Message) -> Result<i64> {
     );
     let rendered = templates::render(message.template, message.lang, &message.context, extra)?;
     let (attachment_name, attachment_type, attachment_body) = match message.attachment {
+        // Checked now, not at every attempt to send.
+        Some(a) if lettre::message::header::ContentType::parse(&a.content_type).is_err() => {
+            return Err(Error::Internal(format!(
+                "email {}: the attachment's type {:?} is no MIME type",
+                message.template, a.content_type
+            )));
+        }
         Some(a) => (Some(a.name), Some(a.content_type), Some(a.body)),
         None => (None, None, None),
     };
