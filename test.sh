@@ -2,8 +2,8 @@
 # Kyodo's whole test suite: ./test.sh [extra args for the final `cargo test`, e.g. a filter]
 #
 # Installs what the tests need when it is missing (Chromium + chromedriver, PostgreSQL,
-# libpq headers, Japanese fonts, axe-core, the Nu HTML checker and Java, aiosmtpd, schemathesis),
-# then runs rustfmt, clippy and every test.
+# libpq headers, Japanese fonts, axe-core, the Nu HTML checker and Java, aiosmtpd, icalendar,
+# schemathesis), then runs rustfmt, clippy and every test.
 # A tool that cannot be installed makes this script fail; no test is ever skipped.
 set -euo pipefail
 
@@ -135,6 +135,20 @@ if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
     if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
         tail -n 20 "$PIP_LOG" >&2 || true
         die "could not install Python's aiosmtpd, the SMTP server of the mail tests (log: $PIP_LOG); try: python3 -m pip install aiosmtpd"
+    fi
+    rm -f "$PIP_LOG"
+fi
+# icalendar: a real calendar library reads the meetings' .ics files (tests/it/meetings_calendar.rs).
+if ! python3 -c 'import icalendar' >/dev/null 2>&1; then
+    have python3 || apt_install python3
+    python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
+    echo "    installing icalendar (pip)"
+    PIP_LOG="${TMPDIR:-/tmp}/kyodo-test-pip.$$.log"
+    python3 -m pip install --quiet icalendar >>"$PIP_LOG" 2>&1 ||
+        python3 -m pip install --quiet --break-system-packages icalendar >>"$PIP_LOG" 2>&1 || true
+    if ! python3 -c 'import icalendar' >/dev/null 2>&1; then
+        tail -n 20 "$PIP_LOG" >&2 || true
+        die "could not install Python's icalendar, which reads the meetings' calendar files in the tests (log: $PIP_LOG); try: python3 -m pip install icalendar"
     fi
     rm -f "$PIP_LOG"
 fi

@@ -13,7 +13,8 @@ use diesel::{Connection, PgConnection};
 pub fn prepare(url: &str, command: Command) -> Result<()> {
     let mut conn = PgConnection::establish(url)?;
     db::migrate(&mut conn)?;
-    if command != Command::Migrate {
+    // The reminders' cron job needs the schema, not a fresh load of the plan every time.
+    if !matches!(command, Command::Migrate | Command::MeetingsRemind) {
         let report = seed::load(&mut conn)?;
         tracing::info!(
             rows_changed = report.rows_changed,
@@ -72,6 +73,16 @@ pub async fn run(cli: Cli) -> Result<()> {
             let public_url = settings.public_url(settings.listen);
             actix_web::web::block(move || crate::demo::run(&url, &public_url)).await??;
         }
+        if command == Command::MeetingsRemind {
+            let url = database.url.clone();
+            let public_url = settings.public_url(settings.listen);
+            let reminded = actix_web::web::block(move || -> Result<usize> {
+                let mut conn = PgConnection::establish(&url)?;
+                crate::meetings::reminders::send_due(&mut conn, chrono::Utc::now(), &public_url)
+            })
+            .await??;
+            println!("Reminded {reminded} people with a seat.");
+        }
         if command == Command::Serve {
             let listener = std::net::TcpListener::bind(settings.listen)
                 .map_err(|e| Error::Setup(format!("cannot listen on {}: {e}", settings.listen)))?;
@@ -90,6 +101,11 @@ pub async fn run(cli: Cli) -> Result<()> {
                 state.clock.clone(),
                 state.public_url.clone(),
             );
+            let reminders = crate::meetings::reminders::spawn(
+                state.pool.clone(),
+                state.clock.clone(),
+                state.public_url.clone(),
+            );
             let server = app::server(state, listener)?;
             let mail_worker = notify::worker::spawn(mail_pool, mailer);
             tracing::info!("Kyodo is serving on http://{address}/");
@@ -103,6 +119,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             let served = server.await;
             mail_worker.stop().await;
             notices.abort();
+            reminders.abort();
             served.map_err(|e| Error::Internal(e.to_string()))?;
         }
         Ok(())

@@ -58,6 +58,9 @@ pub enum Command {
     /// Fill an EMPTY database with demo data (residents, organisations, staff, proposals in
     /// every state) for looking around — never for production. Refuses when proposals exist.
     Demo,
+    /// Write the day-before reminders of meetings that are due and exit (for cron; `serve`
+    /// also does it every minute). A running `serve` sends them.
+    MeetingsRemind,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -117,6 +117,7 @@ pub fn security_email(
         context,
         category: Category::Security,
         unsubscribe_url: None,
+        attachment: None,
     }
 }
 
@@ -368,6 +369,18 @@ pub fn notify_account(
     template: &'static str,
     context: impl Fn(Lang) -> serde_json::Value,
 ) -> Result<()> {
+    notify_account_with(conn, public_url, account, template, context, None)
+}
+
+/// [`notify_account`] with a file attached (a meeting's `.ics`).
+pub fn notify_account_with(
+    conn: &mut PgConnection,
+    public_url: &str,
+    account: Uuid,
+    template: &'static str,
+    context: impl Fn(Lang) -> serde_json::Value,
+    attachment: Option<crate::notify::Attachment>,
+) -> Result<()> {
     if let Some((Some(email), name, true, token, lang)) = recipient(conn, account)? {
         let lang = Lang::parse(&lang).unwrap_or(Lang::Ja);
         notify::enqueue(
@@ -380,6 +393,7 @@ pub fn notify_account(
                 context: context(lang),
                 category: Category::Notification,
                 unsubscribe_url: Some(unsubscribe_url(public_url, &token)),
+                attachment,
             },
         )?;
     }

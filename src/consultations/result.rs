@@ -9,7 +9,7 @@ use super::period::State;
 use crate::error::{Error, Result};
 use crate::web::cached;
 use crate::web::csv::{self, Encoding};
-use crate::web::feed::{escape, time};
+use crate::web::feed::{Entry, Feed};
 use crate::web::i18n::{t, translate, Lang};
 use crate::web::AppState;
 use actix_web::http::header;
@@ -72,15 +72,6 @@ pub async fn csv(
         .body(csv::encode(&table(&items), encoding)))
 }
 
-/// One entry: a consultation opened, or its result published.
-struct Entry {
-    id: String,
-    title: String,
-    at: DateTime<Utc>,
-    link: String,
-    summary: String,
-}
-
 /// An entry's text about the consultation `title`: the feed is the city's, in Japanese.
 fn said(key: &str, title: &str) -> String {
     translate(Lang::Ja, key, &[("title", title.to_owned())])
@@ -96,7 +87,7 @@ fn entries(base: &str, consultations: &[Consultation], now: DateTime<Utc>) -> Ve
             out.push(Entry {
                 id: format!("{page}#withdrawn"),
                 title: said("feed.consultations.withdrawn_title", &c.title),
-                at,
+                updated: at,
                 link: page.clone(),
                 summary: said("feed.consultations.withdrawn_summary", &c.title),
             });
@@ -108,7 +99,7 @@ fn entries(base: &str, consultations: &[Consultation], now: DateTime<Utc>) -> Ve
         out.push(Entry {
             id: format!("{page}#open"),
             title: said("feed.consultations.open_title", &c.title),
-            at: c.period.opens_at(),
+            updated: c.period.opens_at(),
             link: page.clone(),
             summary: format!(
                 "{}〜{}（{}）{}",
@@ -122,56 +113,25 @@ fn entries(base: &str, consultations: &[Consultation], now: DateTime<Utc>) -> Ve
             out.push(Entry {
                 id: format!("{page}/result"),
                 title: said("feed.consultations.result_title", &c.title),
-                at,
+                updated: at,
                 link: format!("{page}/result"),
                 summary: said("feed.consultations.result_summary", &c.title),
             });
         }
     }
-    out.sort_by_key(|e| std::cmp::Reverse(e.at));
+    out.sort_by_key(|e| std::cmp::Reverse(e.updated));
     out.truncate(50);
     out
 }
 
 /// The feed's XML.
 pub fn atom(base: &str, consultations: &[Consultation], now: DateTime<Utc>) -> String {
-    let entries = entries(base, consultations, now);
-    let updated = entries.first().map_or(now, |e| e.at);
-    let feed = format!("{base}/consultations/feed.atom");
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
-    xml.push_str("<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"ja\">\n");
-    xml.push_str(&format!("  <id>{}</id>\n", escape(&feed)));
-    xml.push_str(&format!(
-        "  <title>{}</title>\n",
-        escape(&t(Lang::Ja, "feed.consultations.title"))
-    ));
-    xml.push_str(&format!("  <updated>{}</updated>\n", time(updated)));
-    xml.push_str(&format!(
-        "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n",
-        escape(&feed)
-    ));
-    xml.push_str(&format!(
-        "  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
-        escape(&format!("{base}/consultations"))
-    ));
-    xml.push_str(&format!(
-        "  <author><name>{}</name></author>\n",
-        escape(&t(Lang::Ja, "feed.author"))
-    ));
-    for e in entries {
-        xml.push_str("  <entry>\n");
-        xml.push_str(&format!("    <id>{}</id>\n", escape(&e.id)));
-        xml.push_str(&format!("    <title>{}</title>\n", escape(&e.title)));
-        xml.push_str(&format!("    <updated>{}</updated>\n", time(e.at)));
-        xml.push_str(&format!(
-            "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
-            escape(&e.link)
-        ));
-        xml.push_str(&format!("    <summary>{}</summary>\n", escape(&e.summary)));
-        xml.push_str("  </entry>\n");
-    }
-    xml.push_str("</feed>\n");
-    xml
+    let feed = Feed {
+        url: &format!("{base}/consultations/feed.atom"),
+        title: &t(Lang::Ja, "feed.consultations.title"),
+        page: &format!("{base}/consultations"),
+    };
+    crate::web::feed::atom(feed, &entries(base, consultations, now), now)
 }
 
 /// `/consultations/feed.atom`.

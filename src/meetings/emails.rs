@@ -1,13 +1,16 @@
 //! The emails of a registration: confirmed (with the on-line URL, now that the person is
-//! registered), on the waiting list, and "a seat is yours" when they move up. To the account
-//! (unless it turned update emails off, as every notification), or to the address staff typed
-//! for a person without one, with their cancel link and a one-click unsubscribe.
+//! registered), on the waiting list, "a seat is yours" when they move up, and the reminder the
+//! day before. To the account (unless it turned update emails off, as every notification), or
+//! to the address staff typed for a person without one, with their cancel link and a one-click
+//! unsubscribe. A person with a seat also gets the meeting's `.ics` (with the on-line URL).
 
+use super::ics;
 use super::model::{when_ja, Meeting};
-use crate::auth::accounts::notify_account;
+use crate::auth::accounts::notify_account_with;
 use crate::error::Result;
 use crate::notify::{self, Category, Message};
 use crate::web::i18n::Lang;
+use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 use serde_json::json;
 use uuid::Uuid;
@@ -34,6 +37,22 @@ pub enum Letter {
     Waiting,
     /// 繰り上げ: a seat freed and is now theirs.
     Promoted,
+    /// 開催のお知らせ: the day before, to each person with a seat.
+    Reminder,
+}
+
+impl Letter {
+    fn template(self) -> &'static str {
+        match self {
+            Letter::Reminder => "meeting_reminder",
+            _ => "meeting_registration",
+        }
+    }
+
+    /// Whether the person has a seat: only then the on-line URL and the calendar file.
+    fn seat(self) -> bool {
+        self != Letter::Waiting
+    }
 }
 
 fn base(public_url: &str) -> &str {
@@ -50,41 +69,42 @@ pub fn unsubscribe_url(public_url: &str, token: &str) -> String {
     format!("{}/meetings/unsubscribe?token={token}", base(public_url))
 }
 
-/// Emails `letter` about `meeting` to `to`, in the caller's transaction.
+/// Emails `letter` about `meeting` to `to`, in the caller's transaction; `now` dates the
+/// calendar file.
 pub fn send(
     conn: &mut PgConnection,
     public_url: &str,
     meeting: &Meeting,
     to: &Recipient<'_>,
     letter: Letter,
+    now: DateTime<Utc>,
 ) -> Result<()> {
-    let seat = letter != Letter::Waiting;
-    let venue = [
-        meeting.venue_name.as_deref(),
-        meeting.venue_address.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(" ");
+    let seat = letter.seat();
     let context = |cancel: Option<String>| {
         json!({
             "title": meeting.title,
             "when": when_ja(meeting.schedule.starts_at, meeting.schedule.ends_at),
-            "venue": (!venue.is_empty()).then_some(&venue),
+            "venue": meeting.venue(),
             // Only a person with a seat may join on line.
             "online_url": meeting.online_url.as_ref().filter(|_| seat),
             "waiting": letter == Letter::Waiting,
             "promoted": letter == Letter::Promoted,
-            "link": format!("{}/meetings/{}", base(public_url), meeting.id),
+            "calendar": seat,
+            "link": ics::page(public_url, meeting.id),
             "cancel_url": cancel,
         })
     };
+    let attachment = seat.then(|| ics::attachment(meeting, public_url, now));
     match *to {
         Recipient::Account(account) => {
-            notify_account(conn, public_url, account, "meeting_registration", |_| {
-                context(None)
-            })?;
+            notify_account_with(
+                conn,
+                public_url,
+                account,
+                letter.template(),
+                |_| context(None),
+                attachment,
+            )?;
         }
         Recipient::Address { address, token } => {
             notify::enqueue(
@@ -94,10 +114,11 @@ pub fn send(
                     to_name: None,
                     // Staff typed them in from a call or the counter: the city's language.
                     lang: Lang::Ja,
-                    template: "meeting_registration",
+                    template: letter.template(),
                     context: context(Some(cancel_url(public_url, token))),
                     category: Category::Notification,
                     unsubscribe_url: Some(unsubscribe_url(public_url, token)),
+                    attachment,
                 },
             )?;
         }

@@ -5,8 +5,13 @@
 //!
 //! `rules` is the pure course of a meeting (state, registration window, seats, reminder,
 //! which changes registrants hear of); `model` the reads every page shares.
+//! `ics` writes meetings as iCalendar; `calendar` serves them (`/meetings.ics`, one meeting's
+//! `.ics`, `/meetings.atom`); `reminders` emails registrants the day before.
 
+pub mod calendar;
 pub mod emails;
+pub mod ics;
 pub mod model;
 pub mod registrations;
+pub mod reminders;
 pub mod rules;

@@ -53,6 +53,15 @@ impl Meeting {
     pub fn is_online(&self) -> bool {
         self.online_url.is_some()
     }
+
+    /// The venue's name and address on one line, if it has a venue.
+    pub fn venue(&self) -> Option<String> {
+        let parts: Vec<&str> = [self.venue_name.as_deref(), self.venue_address.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(" "))
+    }
 }
 
 /// When a meeting is, as the city writes it: `令和8年12月12日（土）14:00〜16:00` in Tokyo; the

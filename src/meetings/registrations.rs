@@ -383,6 +383,7 @@ fn write(
             cancel_token.as_deref(),
         ),
         letter,
+        now,
     )?;
     Ok(Ok(Registered {
         registration: one(conn, id)?,
@@ -391,7 +392,9 @@ fn write(
     }))
 }
 
-fn recipient<'a>(
+/// Who hears of a registration: its account, else the address staff typed (with its cancel
+/// link's secret), else nobody.
+pub(super) fn recipient<'a>(
     account: Option<Uuid>,
     email: Option<&'a str>,
     token: Option<&'a str>,
@@ -638,6 +641,7 @@ pub fn promote(
                 &meeting,
                 &recipient(*account, email.as_deref(), token.as_deref()),
                 Letter::Promoted,
+                now,
             )?;
         }
         Ok(moving.into_iter().map(|(id, ..)| id).collect())

@@ -9,6 +9,7 @@
 //! exactly-once argument).
 
 pub mod outbox;
+pub mod periodic;
 pub mod templates;
 pub mod worker;
 
@@ -58,6 +59,18 @@ pub struct Message {
     /// Required for notifications (the one-click link and the `List-Unsubscribe` header);
     /// ignored for security emails.
     pub unsubscribe_url: Option<String>,
+    /// A file sent with the email (a meeting's `.ics`), after the text and HTML parts.
+    pub attachment: Option<Attachment>,
+}
+
+/// A file an email carries: kept as text in the outbox (`attachment_*` columns).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// The file's name as the recipient sees it, e.g. `meeting-12.ics`.
+    pub name: String,
+    /// Its MIME type, e.g. `text/calendar; charset=utf-8`.
+    pub content_type: String,
+    pub body: String,
 }
 
 /// Renders subject/text/html from templates/emails and inserts one outbox row ON THIS CONNECTION
@@ -96,6 +109,17 @@ pub fn enqueue(conn: &mut PgConnection, message: Message) -> Result<i64> {
         (message.category == Category::Security).into(),
     );
     let rendered = templates::render(message.template, message.lang, &message.context, extra)?;
+    let (attachment_name, attachment_type, attachment_body) = match message.attachment {
+        // Checked now, not at every attempt to send.
+        Some(a) if lettre::message::header::ContentType::parse(&a.content_type).is_err() => {
+            return Err(Error::Internal(format!(
+                "email {}: the attachment's type {:?} is no MIME type",
+                message.template, a.content_type
+            )));
+        }
+        Some(a) => (Some(a.name), Some(a.content_type), Some(a.body)),
+        None => (None, None, None),
+    };
     outbox::insert(
         conn,
         &outbox::NewEmail {
@@ -106,6 +130,9 @@ pub fn enqueue(conn: &mut PgConnection, message: Message) -> Result<i64> {
             html_body: rendered.html,
             category: message.category.code().to_owned(),
             unsubscribe_url,
+            attachment_name,
+            attachment_type,
+            attachment_body,
         },
     )
 }

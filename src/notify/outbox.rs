@@ -25,6 +25,10 @@ pub struct OutboxEntry {
     pub sent_at: Option<DateTime<Utc>>,
     pub failed_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
+    /// The file the email carries, if any (name, MIME type, content).
+    pub attachment_name: Option<String>,
+    pub attachment_type: Option<String>,
+    pub attachment_body: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -37,6 +41,9 @@ pub(crate) struct NewEmail {
     pub html_body: String,
     pub category: String,
     pub unsubscribe_url: Option<String>,
+    pub attachment_name: Option<String>,
+    pub attachment_type: Option<String>,
+    pub attachment_body: Option<String>,
 }
 
 pub(crate) fn insert(conn: &mut PgConnection, email: &NewEmail) -> Result<i64> {
@@ -69,7 +76,8 @@ pub(crate) fn claim_due(
                      AND (earlier.next_attempt_at > now() OR earlier.claimed_until >= now())) \
              ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED) \
          RETURNING id, to_address, to_name, subject, text_body, html_body, category, \
-             unsubscribe_url, created_at, attempts, next_attempt_at, sent_at, failed_at, last_error",
+             unsubscribe_url, created_at, attempts, next_attempt_at, sent_at, failed_at, last_error, \
+             attachment_name, attachment_type, attachment_body",
         )
         .bind::<BigInt, _>(limit)
         .bind::<Double, _>(lease.as_secs_f64()),

@@ -21,7 +21,7 @@ use std::sync::OnceLock;
 struct EmailFiles;
 
 /// The emails the templates folder must provide, in every language.
-pub const NAMES: [&str; 20] = [
+pub const NAMES: [&str; 21] = [
     "verify",
     "reset",
     "account_exists",
@@ -42,6 +42,7 @@ pub const NAMES: [&str; 20] = [
     "consultation_opened",
     "consultation_result",
     "meeting_registration",
+    "meeting_reminder",
 ];
 
 /// The parts of a rendered email.
@@ -207,6 +208,7 @@ mod tests {
             "online_url": "https://meet.example.jp/room?id=1&p=2",
             "waiting": false,
             "promoted": false,
+            "calendar": true,
             "cancel_url": null,
         })
     }

@@ -35,8 +35,8 @@ use super::{Mailer, Transport};
 use crate::db::Pool;
 use crate::error::{Error, Result};
 use diesel::PgConnection;
-use lettre::message::header::{HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use std::collections::HashSet;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -330,7 +330,8 @@ const AUTO_SUBMITTED: HeaderName = HeaderName::new_from_ascii_str("Auto-Submitte
 
 /// The MIME message for an outbox row: From, To (with the name), Subject, Date (when the
 /// email was written), a Message-ID stable across retries, `Auto-Submitted`, the unsubscribe
-/// headers of RFC 8058 for notifications, and text + HTML alternatives.
+/// headers of RFC 8058 for notifications, and text + HTML alternatives (inside
+/// multipart/mixed, followed by the file, when the email carries one).
 pub(crate) fn compose(entry: &OutboxEntry, from: &Mailbox) -> Result<lettre::Message, String> {
     let address: lettre::Address = entry
         .to_address
@@ -357,11 +358,23 @@ pub(crate) fn compose(entry: &OutboxEntry, from: &Mailbox) -> Result<lettre::Mes
                 "List-Unsubscribe=One-Click".into(),
             ));
     }
+    let text = MultiPart::alternative_plain_html(entry.text_body.clone(), entry.html_body.clone());
+    let body = match (
+        &entry.attachment_name,
+        &entry.attachment_type,
+        &entry.attachment_body,
+    ) {
+        (Some(name), Some(content_type), Some(file)) => {
+            let content_type = ContentType::parse(content_type)
+                .map_err(|e| format!("attachment type {content_type:?}: {e}"))?;
+            MultiPart::mixed()
+                .multipart(text)
+                .singlepart(Attachment::new(name.clone()).body(file.clone(), content_type))
+        }
+        _ => text,
+    };
     builder
-        .multipart(MultiPart::alternative_plain_html(
-            entry.text_body.clone(),
-            entry.html_body.clone(),
-        ))
+        .multipart(body)
         .map_err(|e| format!("cannot build the email: {e}"))
 }
 
@@ -474,6 +487,9 @@ mod tests {
             sent_at: None,
             failed_at: None,
             last_error: None,
+            attachment_name: None,
+            attachment_type: None,
+            attachment_body: None,
         }
     }
 
@@ -530,6 +546,31 @@ mod tests {
             String::from_utf8(compose(&entry(Some(url)), &from).unwrap().formatted()).unwrap();
         assert!(raw.contains(&format!("List-Unsubscribe: <{url}>")), "{raw}");
         assert!(raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+    }
+
+    #[test]
+    fn a_file_follows_the_text_and_html() {
+        let from: Mailbox = crate::config::DEFAULT_FROM.parse().unwrap();
+        let with_file = OutboxEntry {
+            attachment_name: Some("meeting-7.ics".into()),
+            attachment_type: Some("text/calendar; charset=utf-8".into()),
+            attachment_body: Some("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".into()),
+            ..entry(None)
+        };
+        let raw = String::from_utf8(compose(&with_file, &from).unwrap().formatted()).unwrap();
+        let head = &raw[..raw.find("\r\n\r\n").unwrap()];
+        assert!(head.contains("multipart/mixed"), "{head}");
+        let alternative = raw.find("multipart/alternative").expect("the text parts");
+        let file = raw.find("Content-Type: text/calendar").expect("the file");
+        assert!(alternative < file, "{raw}");
+        assert!(raw.contains("filename=\"meeting-7.ics\""), "{raw}");
+        assert!(raw.contains("BEGIN:VCALENDAR"), "{raw}");
+
+        let bad = OutboxEntry {
+            attachment_type: Some("no type".into()),
+            ..with_file
+        };
+        assert!(compose(&bad, &from).unwrap_err().contains("no type"));
     }
 
     #[test]

@@ -321,6 +321,7 @@ pub fn verify(
                     }),
                     category: Category::Notification,
                     unsubscribe_url: Some(unsubscribe_url(&origin.public_url, &unsubscribe_token)),
+                    attachment: None,
                 },
             )?;
         }
@@ -389,6 +390,7 @@ pub fn invite(
                 // account (and so no preferences): not a subscription.
                 category: Category::Security,
                 unsubscribe_url: None,
+                attachment: None,
             },
         )?;
         audit::record(

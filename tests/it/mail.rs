@@ -66,6 +66,7 @@ fn verify_message(to: &str) -> Message {
         }),
         category: Category::Security,
         unsubscribe_url: None,
+        attachment: None,
     }
 }
 
@@ -81,6 +82,7 @@ fn notification(to: &str) -> Message {
         }),
         category: Category::Notification,
         unsubscribe_url: Some("https://kyodo.example/unsubscribe/t0k3n".into()),
+        attachment: None,
     }
 }
 
@@ -236,6 +238,14 @@ fn an_email_exists_only_if_its_transaction_commits() {
     injected.unsubscribe_url = Some("https://kyodo.example/u\r\nBcc: everyone@example.org".into());
     assert!(notify::enqueue(&mut conn, injected).is_err());
     assert!(notify::enqueue(&mut conn, verify_message("not an address")).is_err());
+    // A file whose type is no MIME type is refused when written, not at every attempt to send.
+    let mut untyped = notification("x@example.org");
+    untyped.attachment = Some(notify::Attachment {
+        name: "a.ics".into(),
+        content_type: "calendar please".into(),
+        body: "BEGIN:VCALENDAR".into(),
+    });
+    assert!(notify::enqueue(&mut conn, untyped).is_err());
 }
 
 fn smtp_down_keeps_the_email_and_sends_it_once_when_back() {

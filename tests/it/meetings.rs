@@ -3,7 +3,7 @@
 
 use crate::support::db::count;
 use crate::support::mail::{deliver, SmtpSink};
-use crate::support::meetings::{account, meeting, registration_day};
+use crate::support::meetings::{account, meeting, on_line, register, registration_day};
 use crate::support::people::department;
 use crate::support::{run, TestApp};
 use kyodo::meetings::registrations::{
@@ -11,7 +11,6 @@ use kyodo::meetings::registrations::{
 };
 use kyodo::notify::Mailer;
 use std::sync::{Arc, Barrier};
-use uuid::Uuid;
 
 pub const TESTS: &[(&str, fn())] = &[
     (
@@ -31,24 +30,6 @@ pub const TESTS: &[(&str, fn())] = &[
         a_person_staff_entered_cancels_from_their_email,
     ),
 ];
-
-fn on_line(account: Uuid) -> NewRegistration {
-    NewRegistration {
-        registrant: Registrant::Account {
-            account,
-            organisation: None,
-        },
-        channel: Channel::Web,
-        needs: None,
-        entered_by: None,
-    }
-}
-
-fn register(app: &TestApp, id: i32, new: &NewRegistration) -> Registered {
-    registrations::register(&mut app.db(), id, new, registration_day(), None, &app.base)
-        .unwrap()
-        .unwrap_or_else(|refused| panic!("refused: {refused:?}"))
-}
 
 /// Each registration from its own thread and connection, released together.
 fn at_once(app: &TestApp, id: i32, news: Vec<NewRegistration>) -> Vec<Registered> {

@@ -41,6 +41,7 @@ pub(super) fn notify_address(
             context,
             category: crate::notify::Category::Notification,
             unsubscribe_url: Some(unsubscribe_url(public_url, token)),
+            attachment: None,
         },
     )?;
     Ok(())

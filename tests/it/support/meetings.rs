@@ -6,6 +6,7 @@ use super::TestApp;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use kyodo::meetings::registrations::{self, Channel, NewRegistration, Registered, Registrant};
 use uuid::Uuid;
 
 /// 令和8年12月12日（土）14:00〜16:00, the meeting's time unless a test moves it.
@@ -68,4 +69,24 @@ pub fn account(app: &TestApp, email: &str, name: &str) -> Uuid {
     .get_result::<AccountId>(&mut app.db())
     .unwrap()
     .id
+}
+
+/// The account's registration on line.
+pub fn on_line(account: Uuid) -> NewRegistration {
+    NewRegistration {
+        registrant: Registrant::Account {
+            account,
+            organisation: None,
+        },
+        channel: Channel::Web,
+        needs: None,
+        entered_by: None,
+    }
+}
+
+/// Registers `new` for meeting `id` on [`registration_day`], through the store.
+pub fn register(app: &TestApp, id: i32, new: &NewRegistration) -> Registered {
+    registrations::register(&mut app.db(), id, new, registration_day(), None, &app.base)
+        .unwrap()
+        .unwrap_or_else(|refused| panic!("refused: {refused:?}"))
 }
