@@ -5,8 +5,14 @@
 //!
 //! `rules` is the pure course of a meeting (state, registration window, seats, reminder,
 //! which changes registrants hear of); `model` the reads every page shares.
+//! `api` is the open-data JSON, `live` the count beside KPI 6-1, `on_measure` the measure
+//! page's list and `demo` the meetings of `kyodo demo`.
 
+pub mod api;
+pub mod demo;
 pub mod emails;
+pub mod live;
 pub mod model;
+pub mod on_measure;
 pub mod registrations;
 pub mod rules;

@@ -20,6 +20,7 @@ mod hardening_security;
 mod harness;
 mod mail;
 mod meetings;
+mod meetings_api;
 mod operations;
 mod orgs;
 mod pages;
@@ -87,6 +88,7 @@ fn main() {
         consultations_lifecycle::TESTS,
         harness::TESTS,
         meetings::TESTS,
+        meetings_api::TESTS,
     ]
     .iter()
     .flat_map(|tests| tests.iter())
