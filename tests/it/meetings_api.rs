@@ -2,6 +2,7 @@
 //! its minutes, problem details), never a registrant nor the on-line URL; KPI 6-1's live count
 //! by kind on the measure page and its API; a measure page's meetings; `kyodo demo`'s meetings.
 
+use crate::support::browser::Browser;
 use crate::support::consultations::{create_december, jst};
 use crate::support::html::visible_text;
 use crate::support::meetings::{account, change, meeting, registration_day};
@@ -35,6 +36,10 @@ pub const TESTS: &[(&str, fn())] = &[
     (
         "meetings_api::the_demo_has_held_meetings_with_minutes_and_a_full_one_coming",
         the_demo_has_held_meetings_with_minutes_and_a_full_one_coming,
+    ),
+    (
+        "meetings_api::measure_pages_with_meetings_are_accessible",
+        measure_pages_with_meetings_are_accessible,
     ),
 ];
 
@@ -270,6 +275,16 @@ fn the_api_lists_filters_and_shows_published_meetings_without_people() {
         assert_eq!(
             cancelled["notices"][0]["body"],
             "台風の接近により中止します。"
+        );
+
+        // The document describes both, and never a draft's state.
+        let document = app.json("/api/v1/openapi.json").await;
+        assert!(document["paths"]["/api/v1/meetings"]["get"].is_object());
+        assert!(document["paths"]["/api/v1/meetings/{id}"]["get"].is_object());
+        let states = &document["components"]["schemas"]["MeetingState"]["enum"];
+        assert_eq!(
+            states,
+            &json!(["upcoming", "ongoing", "ended", "held", "cancelled"])
         );
 
         let mut bodies = Vec::new();
@@ -601,4 +616,26 @@ fn the_demo_has_held_meetings_with_minutes_and_a_full_one_coming() {
             }
         }
     });
+}
+
+fn measure_pages_with_meetings_are_accessible() {
+    run(async {
+        let app = TestApp::start().await;
+        kyodo::demo::fill(&mut app.db(), &app.base).unwrap();
+        let browser = Browser::start().await.unwrap();
+        let mut failures = Vec::new();
+        for (name, path) in [
+            ("measure-5-1-meetings", "/measures/5-1"),
+            ("measure-6-1-meetings", "/measures/6-1"),
+        ] {
+            browser.goto(&app.url(path)).await.unwrap();
+            let section = browser.text("#meetings").await.unwrap();
+            assert!(section.contains("議事録"), "{path}: {section}");
+            if let Err(e) = browser.assert_accessible(name).await {
+                failures.push(format!("{path}: {e}"));
+            }
+        }
+        browser.close().await;
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    })
 }
