@@ -30,6 +30,8 @@ use utoipa::OpenApi;
         crate::consultations::api::list,
         crate::consultations::api::show,
         crate::consultations::api::result,
+        crate::meetings::api::list,
+        crate::meetings::api::show,
         healthz,
         readyz,
     ),
@@ -38,10 +40,12 @@ use utoipa::OpenApi;
         crate::consultations::api::ConsultationList, crate::consultations::api::ConsultationDetail,
         crate::consultations::api::ConsultationJson, crate::consultations::api::SectionJson,
         crate::consultations::api::NoticeJson,
-        crate::consultations::api::ResultJson, crate::consultations::api::ResultItemJson)),
+        crate::consultations::api::ResultJson, crate::consultations::api::ResultItemJson,
+        crate::meetings::api::When, crate::meetings::api::MeetingList, crate::meetings::api::MeetingDetail)),
     tags((name = "plan", description = "Chapters, measures, KPIs and cross-measure plans"),
          (name = "proposals", description = "Public citizen proposals (市民提案) and their timelines"),
          (name = "consultations", description = "Public-comment consultations (意見公募) and their published results"),
+         (name = "meetings", description = "Meetings and workshops (意見を聴く場), their seats and published minutes"),
          (name = "operations", description = "Probes for orchestrators")),
 )]
 pub struct ApiDoc;
@@ -184,6 +188,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(crate::consultations::handlers::routes)
     .configure(crate::comments::routes)
     .configure(crate::meetings::calendar::routes)
+    .configure(crate::meetings::api::routes)
     // Last: every path reaching it matched no route. Actix's 405 for a resource without routes
     // carries the methods of the routes whose path matched (`web::inputs` makes it a 405 page,
     // or a 404 when there were none), so a wrong method is never taken for a missing page.
@@ -193,10 +198,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// What lower domains show of higher ones, so they never import them: the measure page's
 /// sections and live counts, the pages that host comments, the owners of attachments.
 fn registrations(cfg: &mut web::ServiceConfig) {
-    use crate::{attachments, comments, consultations, proposals};
+    use crate::{attachments, comments, consultations, meetings, proposals};
     cfg.app_data(web::Data::new(plan::sections::MeasureParts {
-        counters: &[proposals::live::COUNTER, consultations::live::COUNTER],
-        sections: &[proposals::on_measure::SECTION, comments::measure::SECTION],
+        counters: &[proposals::live::COUNTER, meetings::live::COUNTER],
+        sections: &[
+            proposals::on_measure::SECTION,
+            meetings::on_measure::SECTION,
+            comments::measure::SECTION,
+        ],
     }))
     .app_data(web::Data::new(comments::hosts::Hosts {
         proposal: |req, state, hb, id, status| {

@@ -14,7 +14,6 @@ pub mod fields;
 pub mod files;
 pub mod handlers;
 pub mod lifecycle;
-pub mod live;
 pub mod model;
 pub mod notices;
 pub mod period;

@@ -7,11 +7,17 @@
 //! which changes registrants hear of); `model` the reads every page shares.
 //! `ics` writes meetings as iCalendar; `calendar` serves them (`/meetings.ics`, one meeting's
 //! `.ics`, `/meetings.atom`); `reminders` emails registrants the day before.
+//! `api` is the open-data JSON, `live` the count beside KPI 6-1, `on_measure` the measure
+//! page's list and `demo` the meetings of `kyodo demo`.
 
+pub mod api;
 pub mod calendar;
+pub mod demo;
 pub mod emails;
 pub mod ics;
+pub mod live;
 pub mod model;
+pub mod on_measure;
 pub mod registrations;
 pub mod reminders;
 pub mod rules;

@@ -282,7 +282,7 @@ pub fn list(conn: &mut PgConnection, filter: &Filter, now: DateTime<Utc>) -> Res
 }
 
 /// The first instant of a month in Tokyo and of the next one.
-fn month_bounds(year: i32, month: u32) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
+pub fn month_bounds(year: i32, month: u32) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
     use chrono::{NaiveDate, TimeZone};
     let first = |y: i32, m: u32| -> Result<DateTime<Utc>> {
         let day = NaiveDate::from_ymd_opt(y, m, 1).ok_or(Error::NotFound)?;
@@ -298,6 +298,86 @@ fn month_bounds(year: i32, month: u32) -> Result<(DateTime<Utc>, DateTime<Utc>)>
         (year, month + 1)
     };
     Ok((first(year, month)?, first(next.0, next.1)?))
+}
+
+/// Which public meetings a page of the open-data list shows, and where it continues.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Window {
+    pub measure: Option<String>,
+    pub kind: Option<Kind>,
+    /// Starting at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Starting before this instant.
+    pub until: Option<DateTime<Utc>>,
+    /// `Some(false)`: not over yet, earliest first; `Some(true)`: over, latest first; `None`:
+    /// all, earliest first.
+    pub past: Option<bool>,
+    /// The previous page's last meeting (start, id): the page continues after it.
+    pub after: Option<(DateTime<Utc>, i32)>,
+}
+
+/// A page of `size` published meetings in `window`, and whether more follow. Two queries.
+pub fn page(
+    conn: &mut PgConnection,
+    window: &Window,
+    size: i64,
+    now: DateTime<Utc>,
+) -> Result<(Vec<Meeting>, bool)> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Integer, Timestamptz};
+    let mut query = m::table
+        .inner_join(departments::table)
+        .select(meeting_columns!())
+        .filter(m::published_at.le(now))
+        .into_boxed();
+    if let Some(code) = &window.measure {
+        query = query.filter(
+            m::id.eq_any(
+                mm::table
+                    .filter(mm::measure_code.eq(code.clone()))
+                    .select(mm::meeting_id),
+            ),
+        );
+    }
+    if let Some(kind) = window.kind {
+        query = query.filter(m::kind.eq(kind.code()));
+    }
+    if let Some(from) = window.from {
+        query = query.filter(m::starts_at.ge(from));
+    }
+    if let Some(until) = window.until {
+        query = query.filter(m::starts_at.lt(until));
+    }
+    let latest_first = window.past == Some(true);
+    match window.past {
+        Some(true) => query = query.filter(m::ends_at.le(now)),
+        Some(false) => query = query.filter(m::ends_at.gt(now)),
+        None => {}
+    }
+    if let Some((at, id)) = window.after {
+        // A row comparison, which the (starts_at, id) index answers as a range.
+        let beyond = if latest_first { "<" } else { ">" };
+        query = query.filter(
+            sql::<Bool>(&format!(
+                "(\"meetings\".\"starts_at\", \"meetings\".\"id\") {beyond} ("
+            ))
+            .bind::<Timestamptz, _>(at)
+            .sql(", ")
+            .bind::<Integer, _>(id)
+            .sql(")"),
+        );
+    }
+    query = if latest_first {
+        query.order((m::starts_at.desc(), m::id.desc()))
+    } else {
+        query.order((m::starts_at, m::id))
+    };
+    // Its text is one of the few that the filters given, the direction and a cursor make (the
+    // values are binds): safe to keep prepared.
+    let mut rows: Vec<Row> = crate::db::prepared(query.limit(size + 1)).load(conn)?;
+    let more = rows.len() as i64 > size;
+    rows.truncate(usize::try_from(size).unwrap_or_default());
+    Ok((with_measures(conn, rows)?, more))
 }
 
 /// Seats taken and people waiting, per meeting.

@@ -43,9 +43,35 @@ pub struct KpiJson {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub live: Option<LiveCount>,
     /// Kyodo's live count beside the plan's KPI 6-1 「市民の意見を聴く場の実施回数」 (only on
-    /// that KPI): consultations held this fiscal year.
+    /// that KPI): consultations held this fiscal year. `live_held` counts the meetings too.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub live_consultations: Option<LiveConsultations>,
+    /// Kyodo's live count beside the plan's KPI 6-1 (only on that KPI): meetings held (with
+    /// their attendance recorded) by kind, and consultations opened, this fiscal year.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live_held: Option<LiveHeld>,
+}
+
+/// The places to hear residents that Kyodo held in a fiscal year (April–March, Japan time).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LiveHeld {
+    /// The fiscal year by its first calendar year (2026 = 令和8年度).
+    pub fiscal_year: i32,
+    /// Meetings held, each kind (zeros too) in a fixed order.
+    pub meetings: Vec<LiveKind>,
+    /// Consultations (パブリックコメント) opened.
+    pub consultations: i64,
+    /// 計: the meetings and the consultations.
+    pub total: i64,
+}
+
+/// Meetings of one kind held in the fiscal year.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LiveKind {
+    /// The meeting kind, as `kind` of `/api/v1/meetings`.
+    #[schema(example = "dialogue")]
+    pub kind: String,
+    pub count: i64,
 }
 
 /// Consultations (意見公募) opened on Kyodo in a fiscal year (April–March, Japan time).
@@ -116,6 +142,7 @@ pub fn kpi(k: &Kpi) -> KpiJson {
         progress: k.progress().ok(),
         live: None,
         live_consultations: None,
+        live_held: None,
     }
 }
 

@@ -288,7 +288,7 @@ pub async fn api_measure(
     let mut body = api::measure(&detail);
     for (kpi, shown) in detail.kpis.iter().zip(body.kpis.iter_mut()) {
         for figure in sections::beside(&figures, kpi) {
-            sections::set_json(figure, &mut shown.live, &mut shown.live_consultations);
+            sections::set_json(figure, shown);
         }
     }
     json(&req, &body)

@@ -6,7 +6,7 @@ use super::model::*;
 use super::progress::{Direction, Progress};
 use super::quantity::Quantity;
 use super::queries::{ChapterWithMeasures, MeasureDetail, MeasureWithKpis};
-use super::sections::{consultations_label, LiveFigure};
+use super::sections::{held_labels, LiveFigure};
 use crate::wareki;
 use crate::web::i18n::{translate, Lang};
 use serde::Serialize;
@@ -44,9 +44,16 @@ pub struct KpiView {
     pub chart: Option<chart::Chart>,
     /// Kyodo's live count of adopted proposals, beside KPI 5-1 「市民提案型事業数」 only.
     pub live: Option<super::api::LiveCount>,
-    /// Kyodo's consultations this fiscal year, beside KPI 6-1 「市民の意見を聴く場の実施回数」
-    /// only: a label such as 「Kyodoでの実施：令和8年度 3回」.
-    pub live_consultations: Option<String>,
+    /// Kyodo's meetings and consultations this fiscal year, beside KPI 6-1 「市民の意見を聴く
+    /// 場の実施回数」 only.
+    pub live_held: Option<HeldView>,
+}
+
+/// 「Kyodoでの実施：令和8年度 計3回」 and 「対話集会 1回、…、パブリックコメント 1回」.
+#[derive(Serialize)]
+pub struct HeldView {
+    pub total: String,
+    pub kinds: String,
 }
 
 #[derive(Serialize)]
@@ -154,13 +161,16 @@ pub fn satisfaction(s: &Satisfaction) -> SatisfactionView {
 }
 
 /// Shows Kyodo's own figure beside a KPI.
-pub fn set_live(lang: Lang, figure: LiveFigure, shown: &mut KpiView) {
+pub fn set_live(lang: Lang, figure: &LiveFigure, shown: &mut KpiView) {
     match figure {
         LiveFigure::AdoptedProposals(adopted_proposals) => {
-            shown.live = Some(super::api::LiveCount { adopted_proposals });
+            shown.live = Some(super::api::LiveCount {
+                adopted_proposals: *adopted_proposals,
+            });
         }
-        LiveFigure::Consultations { fiscal_year, count } => {
-            shown.live_consultations = Some(consultations_label(lang, fiscal_year, count));
+        LiveFigure::Held(held) => {
+            let (total, kinds) = held_labels(lang, held);
+            shown.live_held = Some(HeldView { total, kinds });
         }
     }
 }
@@ -206,7 +216,7 @@ pub fn kpi(lang: Lang, k: &Kpi) -> KpiView {
             .collect(),
         chart: chart::chart(lang, k),
         live: None,
-        live_consultations: None,
+        live_held: None,
     }
 }
 

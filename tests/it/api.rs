@@ -243,6 +243,8 @@ fn openapi_documents_every_route() {
             "/api/v1/consultations",
             "/api/v1/consultations/{id}",
             "/api/v1/consultations/{id}/result",
+            "/api/v1/meetings",
+            "/api/v1/meetings/{id}",
             "/healthz",
             "/readyz",
         ] {
@@ -264,8 +266,21 @@ fn openapi_documents_every_route() {
             &mut app.db(),
         )
         .unwrap();
+        // A published meeting, for `/api/v1/meetings/{id}`.
+        diesel::RunQueryDsl::execute(
+            diesel::sql_query(
+                "INSERT INTO meetings (kind, title, description, department_id, starts_at, ends_at,
+                                       venue_name, published_at)
+                 SELECT 'dialogue', '公開された対話集会', '概要', id, '2020-03-01 05:00+00',
+                        '2020-03-01 07:00+00', '本庄市役所', '2020-02-01' FROM departments",
+            ),
+            &mut app.db(),
+        )
+        .unwrap();
         for path in paths.keys() {
-            let id = if path.starts_with("/api/v1/consultations/") {
+            let id = if path.starts_with("/api/v1/consultations/")
+                || path.starts_with("/api/v1/meetings/")
+            {
                 "1"
             } else {
                 proposal.as_str()

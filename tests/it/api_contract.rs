@@ -3,8 +3,8 @@
 //! references …), and schemathesis (`pip install schemathesis`; `./test.sh` installs it) generates valid and
 //! invalid requests for every operation and runs all its checks — no server error, only
 //! documented statuses, content types and bodies that match the schemas, invalid input refused
-//! and valid input accepted. The demo data gives it proposals in every state and consultations
-//! open and published to find. Only loopback is reached.
+//! and valid input accepted. The demo data gives it proposals in every state, consultations
+//! open and published, and meetings held and coming to find. Only loopback is reached.
 
 use crate::support::{run, TestApp};
 use std::process::Stdio;

@@ -539,14 +539,14 @@ fn followers_hear_when_it_opens_and_kpi_6_1_counts_it() {
         assert_eq!(notify(&app), 0, "not open yet");
         assert_eq!(count(&app, opened), 0);
         let kpi = visible_text(&app.page("/measures/6-1").await);
-        assert!(kpi.contains("Kyodoでの実施：令和8年度 0回"), "{kpi}");
+        assert!(kpi.contains("Kyodoでの実施：令和8年度 計0回"), "{kpi}");
 
         app.clock.set(jst(2026, 12, 1, 0, 0, 0));
         assert_eq!(notify(&app), 1);
         assert_eq!(notify(&app), 0, "told once");
         assert_eq!(count(&app, opened), 1);
         let kpi = visible_text(&app.page("/measures/6-1").await);
-        assert!(kpi.contains("Kyodoでの実施：令和8年度 1回"), "{kpi}");
+        assert!(kpi.contains("Kyodoでの実施：令和8年度 計1回"), "{kpi}");
         let api = app.json("/api/v1/measures/6-1").await;
         let live: Vec<_> = api["kpis"]
             .as_array()
@@ -562,7 +562,7 @@ fn followers_hear_when_it_opens_and_kpi_6_1_counts_it() {
         // A new fiscal year starts at 00:00 JST on 1 April.
         app.clock.set(jst(2027, 4, 1, 0, 0, 0));
         let kpi = visible_text(&app.page("/measures/6-1").await);
-        assert!(kpi.contains("Kyodoでの実施：令和9年度 0回"), "{kpi}");
+        assert!(kpi.contains("Kyodoでの実施：令和9年度 計0回"), "{kpi}");
     });
 }
 

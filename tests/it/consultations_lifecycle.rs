@@ -666,6 +666,6 @@ fn a_withdrawal_refuses_opinions_and_says_why() {
             "only the first"
         );
         let kpi = visible_text(&app.page("/measures/6-1").await);
-        assert!(kpi.contains("Kyodoでの実施：令和8年度 1回"), "{kpi}");
+        assert!(kpi.contains("Kyodoでの実施：令和8年度 計1回"), "{kpi}");
     });
 }

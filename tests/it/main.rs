@@ -21,6 +21,7 @@ mod harness;
 mod mail;
 mod meetings;
 mod meetings_calendar;
+mod meetings_api;
 mod operations;
 mod orgs;
 mod pages;
@@ -89,6 +90,7 @@ fn main() {
         harness::TESTS,
         meetings::TESTS,
         meetings_calendar::TESTS,
+        meetings_api::TESTS,
     ]
     .iter()
     .flat_map(|tests| tests.iter())

@@ -14,18 +14,19 @@ pub const TESTS: &[(&str, fn())] = &[(
 
 /// Each public page and API twin, with the most statements it may send after a warm-up visit:
 /// anonymous, then signed in (the session: one statement more, an `UPDATE … RETURNING`).
-/// `{proposal}`, `{open}`, `{published}` and `{organisation}` stand for rows of the demo data.
+/// `{proposal}`, `{open}`, `{published}`, `{organisation}` and `{meeting}` stand for rows of the
+/// demo data.
 const PAGES: &[(&str, usize, usize)] = &[
     // The plan's rows come from memory (plan::cache): nothing, or the session for a resident.
     ("/", 0, 1),
     ("/chapters/5", 0, 1),
-    // The live count beside KPI 5-1 (6-1); its proposals; a page of comments;
-    // follow/pre-moderation; signed in, the session and the resident's organisations (to
-    // comment as one).
-    ("/measures/5-1", 4, 6),
-    ("/measures/6-1", 4, 6),
+    // The live count beside KPI 5-1 (6-1: meetings by kind and consultations, one statement);
+    // its proposals; its meetings; a page of comments; follow/pre-moderation; signed in, the
+    // session and the resident's organisations (to comment as one).
+    ("/measures/5-1", 5, 7),
+    ("/measures/6-1", 5, 7),
     // No live count beside its KPIs, nothing on it: the same sections, each one statement.
-    ("/measures/6-2", 3, 5),
+    ("/measures/6-2", 4, 6),
     ("/plans", 0, 1),
     ("/plans/1", 0, 1),
     // A page of proposals, their measures and the filter's organisations (its measures are the
@@ -72,6 +73,16 @@ const PAGES: &[(&str, usize, usize)] = &[
     ("/api/v1/consultations/{open}", 6, 6),
     ("/api/v1/consultations/{published}", 6, 6),
     ("/api/v1/consultations/{published}/result", 8, 8),
+    // A page of meetings, their measures and seats.
+    ("/api/v1/meetings", 3, 3),
+    (
+        "/api/v1/meetings?measure=5-1&kind=workshop&when=past&from=2000-01-01&to=2100-12-31&after=4102444800000000_999999999",
+        3,
+        3,
+    ),
+    ("/api/v1/meetings?month=2026-12&when=upcoming", 3, 3),
+    // The meeting, its measures, seats, notices and minutes.
+    ("/api/v1/meetings/{meeting}", 5, 5),
 ];
 
 /// A cursor for `?before=`: any well-formed one makes the keyset variant of the list's query.
@@ -107,6 +118,10 @@ fn public_pages_send_only_prepared_statements() {
             "SELECT organisation_id::text FROM proposals WHERE organisation_id IS NOT NULL
                AND submitted_at IS NOT NULL LIMIT 1",
         );
+        let meeting = text(
+            &app,
+            "SELECT id::text FROM meetings WHERE minutes_published_at IS NOT NULL LIMIT 1",
+        );
         let anonymous = app.visitor();
         let resident = sign_in(
             &app,
@@ -121,6 +136,7 @@ fn public_pages_send_only_prepared_statements() {
                 .replace("{open}", &open)
                 .replace("{published}", &published)
                 .replace("{organisation}", &organisation)
+                .replace("{meeting}", &meeting)
                 .replace("{before}", BEFORE);
             for (who, visitor, most) in [
                 ("anonymous", &anonymous, *most_anonymous),

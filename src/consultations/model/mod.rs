@@ -303,22 +303,30 @@ pub fn lock(conn: &mut PgConnection, id: i32) -> Result<Consultation> {
 }
 
 /// Consultations opened in fiscal year `year` up to `today` (KPI 6-1 「市民の意見を聴く場の
-/// 実施回数」): announced, and not withdrawn before their first day. One query.
-pub fn held_in_fiscal_year(conn: &mut PgConnection, year: i32, today: NaiveDate) -> Result<i64> {
+/// 実施回数」): announced, and not withdrawn before their first day. Not run here: the live
+/// count of 6-1 (`meetings::live`) counts them with the meetings in one statement.
+pub fn opened_in_fiscal_year(year: i32, today: NaiveDate) -> OpenedInFiscalYear {
     let (first, last) = period::fiscal_year_days(year);
-    // A fixed text: safe to keep prepared, which diesel cannot tell for the `dsl::sql` in it.
-    Ok(crate::db::prepared(
-        c::table
-            .filter(c::opens_on.ge(first))
-            .filter(c::opens_on.le(last.min(today)))
-            .filter(c::published_at.is_not_null())
-            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
-                "(withdrawn_at IS NULL OR withdrawn_at >= opens_on::timestamp AT TIME ZONE 'Asia/Tokyo')",
-            ))
-            .count(),
-    )
-    .get_result(conn)?)
+    c::table
+        .filter(c::opens_on.ge(first))
+        .filter(c::opens_on.le(last.min(today)))
+        .filter(c::published_at.is_not_null())
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "(withdrawn_at IS NULL OR withdrawn_at >= opens_on::timestamp AT TIME ZONE 'Asia/Tokyo')",
+        ))
 }
+
+/// The query of [`opened_in_fiscal_year`].
+pub type OpenedInFiscalYear = diesel::dsl::Filter<
+    diesel::dsl::Filter<
+        diesel::dsl::Filter<
+            diesel::dsl::Filter<c::table, diesel::dsl::GtEq<c::opens_on, NaiveDate>>,
+            diesel::dsl::LtEq<c::opens_on, NaiveDate>,
+        >,
+        diesel::dsl::IsNotNull<c::published_at>,
+    >,
+    diesel::expression::SqlLiteral<diesel::sql_types::Bool>,
+>;
 
 /// What the staff work page shows of a consultation.
 pub struct Work {
