@@ -5,8 +5,14 @@
 //!
 //! `rules` is the pure course of a meeting (state, registration window, seats, reminder,
 //! which changes registrants hear of); `model` the reads every page shares.
+//! Public pages: `handlers` (list, page, register, cancel), `listing` (the list's filters),
+//! `page` (the page's reads), `links` (the emailed cancel and unsubscribe links).
 
 pub mod emails;
+pub mod handlers;
+pub mod links;
+pub mod listing;
 pub mod model;
+pub mod page;
 pub mod registrations;
 pub mod rules;
