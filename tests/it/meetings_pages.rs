@@ -731,6 +731,13 @@ fn the_pages_pass_axe_and_the_nu_checker() {
         let (january, december, _, _) = four_meetings(&app);
         held_with_minutes(&app, january);
         resident(&app, &app.visitor(), "hanako@example.jp", "本庄 花子").await;
+        let token = phoned(
+            &app,
+            december,
+            "電話 受付子",
+            "0495-25-1111",
+            "caller@example.jp",
+        );
         let browser = Browser::start().await.unwrap();
         let mut failures = Vec::new();
         for (name, path) in [
@@ -738,6 +745,18 @@ fn the_pages_pass_axe_and_the_nu_checker() {
             ("meetings-list-refused", "/meetings?kind=party".to_owned()),
             ("meeting-held", format!("/meetings/{january}")),
             ("meeting-anonymous", format!("/meetings/{december}")),
+            (
+                "meeting-cancel-link",
+                format!("/meetings/cancel?token={token}"),
+            ),
+            (
+                "meeting-unsubscribe-link",
+                format!("/meetings/unsubscribe?token={token}"),
+            ),
+            (
+                "meeting-unknown-link",
+                "/meetings/cancel?token=gone".to_owned(),
+            ),
         ] {
             browser.goto(&app.url(&path)).await.unwrap();
             if let Err(e) = browser.assert_accessible(name).await {
