@@ -91,6 +91,10 @@ fn get_routes() -> Vec<String> {
         "/consultations/1/receipts/1",
         "/consultations/1/result",
         "/consultations/1/result.csv",
+        "/meetings",
+        "/meetings/1",
+        "/meetings/cancel",
+        "/meetings/unsubscribe",
         "/lang/en",
         "/healthz",
         "/readyz",
@@ -136,6 +140,10 @@ fn post_routes() -> Vec<String> {
         "/comments/{id}/report",
         "/consultations/unsubscribe",
         "/consultations/1/comments",
+        "/meetings/1/register",
+        "/meetings/1/cancel",
+        "/meetings/cancel",
+        "/meetings/unsubscribe",
     ]
     .into_iter()
     .map(|path| path.replace("{id}", ID))
