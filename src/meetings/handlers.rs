@@ -163,13 +163,9 @@ pub async fn list(
             .collect()
     };
     let (upcoming, past) = listing::split(meetings, now);
-    let chosen = |field: &str| {
-        serde_json::to_value(&form)
-            .ok()
-            .and_then(|v| v["values"][field].as_str().map(str::to_owned))
-            .unwrap_or_default()
-    };
-    let (measure, kind) = (chosen("measure"), chosen("kind"));
+    // A refused value is no option: the valid filter is what stays chosen.
+    let measure = filter.measure.clone().unwrap_or_default();
+    let kind = filter.kind.map(Kind::code).unwrap_or_default();
     let mut measure_options: Vec<(String, String)> = titles
         .iter()
         .map(|(code, title)| (code.clone(), title.clone()))
@@ -211,6 +207,8 @@ pub async fn list(
 /// confirmation of what was just done, the status.
 pub(super) struct Shown<'a> {
     pub form: &'a FormPage,
+    /// The organisation chosen in the form, as posted.
+    pub organisation: &'a str,
     pub done: Option<&'a str>,
     pub status: StatusCode,
 }
@@ -337,15 +335,11 @@ pub(super) async fn show_page(
             .await?
     };
     let mut context = page_json(lang, &d, now);
-    let chosen = serde_json::to_value(shown.form)
-        .ok()
-        .and_then(|v| v["values"]["organisation"].as_str().map(str::to_owned))
-        .unwrap_or_default();
     context["form"] = json!(shown.form);
     context["organisations"] = json!(d
         .organisations
         .iter()
-        .map(|(id, name)| json!({ "id": id.to_string(), "name": name, "selected": id.to_string() == chosen }))
+        .map(|(id, name)| json!({ "id": id.to_string(), "name": name, "selected": id.to_string() == shown.organisation }))
         .collect::<Vec<_>>());
     context["signed_in"] = json!(who.is_some());
     context["verified"] = json!(who.as_ref().is_some_and(Viewer::verified));
@@ -380,6 +374,7 @@ pub async fn show(
 ) -> Result<HttpResponse> {
     let shown = Shown {
         form: &crate::web::forms::EMPTY_FORM,
+        organisation: "",
         done: query.done.as_deref(),
         status: StatusCode::OK,
     };
@@ -437,6 +432,7 @@ pub async fn register(
         };
         let shown = Shown {
             form: &form,
+            organisation: &posted.organisation,
             done: None,
             status,
         };
@@ -476,6 +472,7 @@ pub async fn register(
             form.refuse(field, refused.refusal);
             let shown = Shown {
                 form: &form,
+                organisation: &posted.organisation,
                 done: None,
                 status: StatusCode::CONFLICT,
             };
@@ -517,6 +514,7 @@ pub async fn cancel(
     form.refuse("form", refusal);
     let shown = Shown {
         form: &form,
+        organisation: "",
         done: None,
         status: StatusCode::CONFLICT,
     };

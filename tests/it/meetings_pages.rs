@@ -10,7 +10,7 @@ use crate::support::db::{count, text};
 use crate::support::html::outline;
 use crate::support::mail::link_in_outbox;
 use crate::support::meetings::{account, change, meeting, registration_day};
-use crate::support::people::{department, log_in, resident, sign_up, staff_member};
+use crate::support::people::{department, log_in, organisation, resident, sign_up, staff_member};
 use crate::support::{run, visible_text, TestApp, Visitor};
 use diesel::RunQueryDsl;
 use kyodo::meetings::registrations::{self, Channel, NewRegistration, Person, Registrant};
@@ -307,19 +307,26 @@ fn a_seat_then_the_waiting_list_and_a_cancellation_moves_it_up() {
 
         let taro = app.visitor();
         resident(&app, &taro, "taro@example.jp", "児玉 太郎").await;
-        let full = visible_text(&taro.page(&path).await);
+        let org = organisation(&app, "taro@example.jp", "駅北口自治会");
+        let full = taro.page(&path).await;
+        assert!(
+            full.contains(&format!("<option value=\"{org}\">駅北口自治会</option>")),
+            "he may register for his organisation"
+        );
+        let full = visible_text(&full);
         assert!(
             full.contains("満席・キャンセル待ちで受付中（0 人待ち）"),
             "{full}"
         );
         assert!(full.contains("キャンセル待ちで申し込む"));
-        let response = register(&taro, id, &[]).await;
+        let response = register(&taro, id, &[("organisation", &org)]).await;
         assert_eq!(
             location(&response),
             format!("/meetings/{id}?done=waiting#registration")
         );
         let waiting = taro.page(&path).await;
         assert!(visible_text(&waiting).contains("キャンセル待ちの 1 番目です"));
+        assert!(visible_text(&waiting).contains("申込みの名義: 駅北口自治会"));
         assert!(!waiting.contains(ONLINE), "no URL on the waiting list");
         assert!(visible_text(&app.page("/meetings").await).contains("（1 人待ち）"));
 
