@@ -3,8 +3,7 @@
 //! emails (RFC 8058 one-click: the address is forgotten, the registration stays). A link that
 //! stands for nothing gets a 404 that says so.
 
-use super::handlers::crumbs;
-use super::model::when_ja;
+use super::handlers::{crumbs, when};
 use super::registrations::{self, Cancel, Status};
 use crate::error::Result;
 use crate::web::forms::{CsrfOnly, FormPage, TokenQuery};
@@ -60,7 +59,7 @@ async fn confirm_page(
             "meeting": {
                 "title": meeting.title,
                 "href": format!("/meetings/{}", meeting.id),
-                "when": when_ja(meeting.schedule.starts_at, meeting.schedule.ends_at),
+                "when": when(lang, meeting.schedule.starts_at, meeting.schedule.ends_at),
                 "status": status_label,
             },
             "form": form,

@@ -192,6 +192,10 @@ fn the_list_filters_by_measure_kind_and_month() {
         assert_eq!(english.status(), 200);
         let english = visible_text(&english.text().await.unwrap());
         assert!(
+            english.contains("Sat 12 December 2026, 14:00-16:00"),
+            "{english}"
+        );
+        assert!(
             english.contains("Upcoming") && english.contains("Workshop"),
             "{english}"
         );
