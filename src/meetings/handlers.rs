@@ -173,10 +173,16 @@ pub async fn list(
             Ok((meetings, model::seats(conn, &ids)?, titles, form, filter))
         })
         .await?;
-    let titles: HashMap<String, String> = titles
-        .into_iter()
-        .map(|(code, title)| (code.to_string(), title))
-        .collect();
+    // The filter's choice of measures in the plan's order; the rows' titles by code.
+    let measure_options: Vec<(String, String)> = {
+        let mut codes: Vec<_> = titles.into_iter().collect();
+        codes.sort_by_key(|(code, _)| (code.chapter, code.number));
+        codes
+            .into_iter()
+            .map(|(code, title)| (code.to_string(), title))
+            .collect()
+    };
+    let titles: HashMap<String, String> = measure_options.iter().cloned().collect();
     let rows = |meetings: &[Meeting]| -> Vec<Value> {
         meetings
             .iter()
@@ -190,15 +196,6 @@ pub async fn list(
     // A refused value is no option: the valid filter is what stays chosen.
     let measure = filter.measure.clone().unwrap_or_default();
     let kind = filter.kind.map(Kind::code).unwrap_or_default();
-    let mut measure_options: Vec<(String, String)> = titles
-        .iter()
-        .map(|(code, title)| (code.clone(), title.clone()))
-        .collect();
-    measure_options.sort_by_key(|(code, _)| {
-        code.parse::<crate::plan::model::MeasureCode>()
-            .map(|c| (c.chapter, c.number))
-            .unwrap_or_default()
-    });
     let title = t(lang, "meetings.list.title");
     let status = if form.has_errors() {
         StatusCode::BAD_REQUEST
