@@ -9,15 +9,21 @@
 //! `.ics`, `/meetings.atom`); `reminders` emails registrants the day before.
 //! `api` is the open-data JSON, `live` the count beside KPI 6-1, `on_measure` the measure
 //! page's list and `demo` the meetings of `kyodo demo`.
+//! Public pages: `handlers` (list, page, register, cancel), `listing` (the list's filters),
+//! `page` (the page's reads), `links` (the emailed cancel and unsubscribe links).
 
 pub mod api;
 pub mod calendar;
 pub mod demo;
 pub mod emails;
+pub mod handlers;
 pub mod ics;
+pub mod links;
+pub mod listing;
 pub mod live;
 pub mod model;
 pub mod on_measure;
+pub mod page;
 pub mod registrations;
 pub mod reminders;
 pub mod rules;

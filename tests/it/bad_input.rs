@@ -94,6 +94,10 @@ fn get_routes() -> Vec<String> {
         "/meetings.ics",
         "/meetings.atom",
         "/meetings/1.ics",
+        "/meetings",
+        "/meetings/1",
+        "/meetings/cancel",
+        "/meetings/unsubscribe",
         "/lang/en",
         "/healthz",
         "/readyz",
@@ -139,6 +143,10 @@ fn post_routes() -> Vec<String> {
         "/comments/{id}/report",
         "/consultations/unsubscribe",
         "/consultations/1/comments",
+        "/meetings/1/register",
+        "/meetings/1/cancel",
+        "/meetings/cancel",
+        "/meetings/unsubscribe",
     ]
     .into_iter()
     .map(|path| path.replace("{id}", ID))

@@ -7,7 +7,7 @@ use crate::support::browser::{sign_in_as, sign_out, Browser};
 use crate::support::db::count;
 use crate::support::mail::link_in_outbox;
 use crate::support::people::{
-    account_id, log_in, resident, responsible, sign_up, staff_member, DEPARTMENT,
+    account_id, log_in, organisation, resident, responsible, sign_up, staff_member, DEPARTMENT,
 };
 use crate::support::proposals::submitted;
 use crate::support::{run, visible_text, TestApp, Visitor};
@@ -127,19 +127,6 @@ async fn roads_moderator(app: &TestApp) -> Visitor {
         &[("moderator", Some("道路課"))],
     )
     .await
-}
-
-/// A verified organisation with `member` as its representative; its id.
-fn organisation(app: &TestApp, member: &str, name: &str) -> String {
-    let account = account_id(app, member);
-    let id = uuid::Uuid::new_v4().to_string();
-    for sql in [
-        format!("INSERT INTO organisations (id, name, kind, verified_at) VALUES ('{id}', '{name}', 'jichikai', now())"),
-        format!("INSERT INTO organisation_members (organisation_id, account_id, role) VALUES ('{id}', '{account}', 'representative')"),
-    ] {
-        diesel::sql_query(sql).execute(&mut app.db()).unwrap();
-    }
-    id
 }
 
 fn emails(app: &TestApp, to: &str, subject_like: &str) -> i64 {

@@ -20,8 +20,9 @@ mod hardening_security;
 mod harness;
 mod mail;
 mod meetings;
-mod meetings_calendar;
 mod meetings_api;
+mod meetings_calendar;
+mod meetings_pages;
 mod operations;
 mod orgs;
 mod pages;
@@ -91,6 +92,7 @@ fn main() {
         meetings::TESTS,
         meetings_calendar::TESTS,
         meetings_api::TESTS,
+        meetings_pages::TESTS,
     ]
     .iter()
     .flat_map(|tests| tests.iter())

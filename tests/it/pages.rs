@@ -548,21 +548,7 @@ fn measure_page_outline() {
     run(async {
         let app = TestApp::start().await;
         let html = app.page("/measures/5-3").await;
-        let mut outline = String::new();
-        let mut rest = html.as_str();
-        while let Some(start) = rest.find("<h") {
-            let tag = &rest[start..];
-            let level = tag.as_bytes().get(2).copied().filter(u8::is_ascii_digit);
-            match (level, tag.find('>'), tag.find("</h")) {
-                (Some(level), Some(open_end), Some(close)) if open_end < close => {
-                    let text = visible_text(&tag[open_end + 1..close]);
-                    let indent = "  ".repeat(usize::from(level - b'1'));
-                    outline.push_str(&format!("{indent}h{} {text}\n", level as char));
-                    rest = &tag[close + 3..];
-                }
-                _ => rest = &tag[2..],
-            }
-        }
+        let outline = crate::support::html::outline(&html);
         insta::assert_snapshot!(outline);
     })
 }

@@ -57,6 +57,9 @@ const PAGES: &[(&str, usize, usize)] = &[
     // The consultation's six, then the kept counts, the result table and a page of opinions.
     ("/consultations/{published}/result", 9, 10),
     ("/consultations/feed.atom", 2, 3),
+    // The meetings (two: with their measures), their seats.
+    ("/meetings", 3, 4),
+    ("/meetings?measure=6-1&kind=workshop&month=2026-12", 3, 4),
     ("/api/v1/measures", 0, 0),
     ("/api/v1/measures/5-1", 1, 1),
     ("/api/v1/measures/6-1", 1, 1),

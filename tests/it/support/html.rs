@@ -53,3 +53,23 @@ pub fn next_link(html: &str) -> Option<String> {
             .replace("&#x3D;", "="),
     )
 }
+
+/// A page's shape: its headings in order, indented by level (`h2 成果指標`), for snapshots.
+pub fn outline(html: &str) -> String {
+    let mut outline = String::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<h") {
+        let tag = &rest[start..];
+        let level = tag.as_bytes().get(2).copied().filter(u8::is_ascii_digit);
+        match (level, tag.find('>'), tag.find("</h")) {
+            (Some(level), Some(open_end), Some(close)) if open_end < close => {
+                let text = visible_text(&tag[open_end + 1..close]);
+                let indent = "  ".repeat(usize::from(level - b'1'));
+                outline.push_str(&format!("{indent}h{} {text}\n", level as char));
+                rest = &tag[close + 3..];
+            }
+            _ => rest = &tag[2..],
+        }
+    }
+    outline
+}

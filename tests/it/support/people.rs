@@ -128,3 +128,16 @@ pub async fn reviewer(app: &TestApp) -> Visitor {
     )
     .await
 }
+
+/// A verified organisation with `member` as its representative; its id.
+pub fn organisation(app: &TestApp, member: &str, name: &str) -> String {
+    let account = account_id(app, member);
+    let id = uuid::Uuid::new_v4().to_string();
+    for sql in [
+        format!("INSERT INTO organisations (id, name, kind, verified_at) VALUES ('{id}', '{name}', 'jichikai', now())"),
+        format!("INSERT INTO organisation_members (organisation_id, account_id, role) VALUES ('{id}', '{account}', 'representative')"),
+    ] {
+        diesel::sql_query(sql).execute(&mut app.db()).unwrap();
+    }
+    id
+}
