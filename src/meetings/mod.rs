@@ -5,8 +5,15 @@
 //!
 //! `rules` is the pure course of a meeting (state, registration window, seats, reminder,
 //! which changes registrants hear of); `model` the reads every page shares.
+//! Staff: `fields` parses the meeting form, `changes` creates, edits, publishes and cancels
+//! (notices and emails to registrants), `record` keeps who came, the minutes and the proposals
+//! born, and `staff` is their pages.
 
+pub mod changes;
 pub mod emails;
+pub mod fields;
 pub mod model;
+pub mod record;
 pub mod registrations;
 pub mod rules;
+pub mod staff;

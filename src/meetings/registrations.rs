@@ -391,7 +391,7 @@ fn write(
     }))
 }
 
-fn recipient<'a>(
+pub(super) fn recipient<'a>(
     account: Option<Uuid>,
     email: Option<&'a str>,
     token: Option<&'a str>,

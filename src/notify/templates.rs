@@ -21,7 +21,7 @@ use std::sync::OnceLock;
 struct EmailFiles;
 
 /// The emails the templates folder must provide, in every language.
-pub const NAMES: [&str; 20] = [
+pub const NAMES: [&str; 21] = [
     "verify",
     "reset",
     "account_exists",
@@ -42,6 +42,7 @@ pub const NAMES: [&str; 20] = [
     "consultation_opened",
     "consultation_result",
     "meeting_registration",
+    "meeting_changed",
 ];
 
 /// The parts of a rendered email.
@@ -208,6 +209,8 @@ mod tests {
             "waiting": false,
             "promoted": false,
             "cancel_url": null,
+            "changes": "日時・会場",
+            "cancelled": false,
         })
     }
 
