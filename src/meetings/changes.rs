@@ -286,8 +286,8 @@ pub fn cancel(
         match meeting.state(at.now) {
             State::Cancelled => return Ok(Ok(())),
             State::Upcoming => {}
-            State::Draft => return refused("cancel", Refusal::new("msg.meeting_cancel_draft")),
-            _ => return refused("cancel", Refusal::new("msg.meeting_cancel_started")),
+            State::Draft => return refused("form", Refusal::new("msg.meeting_cancel_draft")),
+            _ => return refused("form", Refusal::new("msg.meeting_cancel_started")),
         }
         diesel::update(m::table.find(id))
             .set((m::cancelled_at.eq(at.now), m::version.eq(m::version + 1)))

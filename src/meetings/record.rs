@@ -121,13 +121,12 @@ fn recordable(
     conn: &mut PgConnection,
     id: i32,
     now: DateTime<Utc>,
-    field: &'static str,
 ) -> Result<Result<super::model::Meeting, Refused>> {
     let meeting = lock(conn, id)?;
     if meeting.state(now).takes_record() {
         Ok(Ok(meeting))
     } else {
-        refused(field, Refusal::new("msg.meeting_record_not_yet"))
+        refused("form", Refusal::new("msg.meeting_record_not_yet"))
     }
 }
 
@@ -141,7 +140,7 @@ pub fn attendance(
     at: Actor,
 ) -> Result<Result<(), Refused>> {
     conn.transaction(|conn| {
-        let meeting = match recordable(conn, id, at.now, "attendance")? {
+        let meeting = match recordable(conn, id, at.now)? {
             Ok(meeting) => meeting,
             Err(refused) => return Ok(Err(refused)),
         };
@@ -180,7 +179,7 @@ pub fn minutes(
     at: Actor,
 ) -> Result<Result<(), Refused>> {
     conn.transaction(|conn| {
-        let meeting = match recordable(conn, id, at.now, "summary")? {
+        let meeting = match recordable(conn, id, at.now)? {
             Ok(meeting) => meeting,
             Err(refused) => return Ok(Err(refused)),
         };
@@ -331,7 +330,7 @@ pub fn draft_proposal(
     at: Actor,
 ) -> Result<Result<Uuid, Refused>> {
     conn.transaction(|conn| {
-        let meeting = match recordable(conn, id, at.now, "draft")? {
+        let meeting = match recordable(conn, id, at.now)? {
             Ok(meeting) => meeting,
             Err(refused) => return Ok(Err(refused)),
         };
@@ -339,12 +338,12 @@ pub fn draft_proposal(
             .into_iter()
             .find(|t: &Topic| t.number == number)
         else {
-            return refused("draft", Refusal::new("msg.meeting_topic_unknown"));
+            return refused("form", Refusal::new("msg.meeting_topic_unknown"));
         };
         let chosen: Vec<String> = meeting.measures.iter().take(3).cloned().collect();
         let measures = match Measures::parse(&chosen, "") {
             Ok(measures) => measures,
-            Err(refusal) => return refused("draft", refusal),
+            Err(refusal) => return refused("form", refusal),
         };
         let title = format!("{}（{}より）", topic.topic, meeting.title);
         let content = Content {
@@ -368,9 +367,9 @@ pub fn draft_proposal(
         };
         let proposal = match proposal_changes::create(conn, at.id, at.ip, &content) {
             Ok(proposal) => proposal,
-            Err(Rejected::Field { message, .. }) => return refused("draft", message),
+            Err(Rejected::Field { message, .. }) => return refused("form", message),
             Err(Rejected::Conflict) => {
-                return refused("draft", Refusal::new("msg.proposal_conflict"))
+                return refused("form", Refusal::new("msg.proposal_conflict"))
             }
             Err(Rejected::Other(e)) => return Err(e),
         };

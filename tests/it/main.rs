@@ -20,6 +20,7 @@ mod hardening_security;
 mod harness;
 mod mail;
 mod meetings;
+mod meetings_staff;
 mod operations;
 mod orgs;
 mod pages;
@@ -87,6 +88,7 @@ fn main() {
         consultations_lifecycle::TESTS,
         harness::TESTS,
         meetings::TESTS,
+        meetings_staff::TESTS,
     ]
     .iter()
     .flat_map(|tests| tests.iter())

@@ -62,6 +62,15 @@ async fn page(
     let lang = Lang::of(req);
     let now = state.clock.now();
     let current = meeting.state(now);
+    // A change refused as a whole (say, attendance before the meeting), said at the top of the
+    // page: its form may not be on the page.
+    let refusal = form.and_then(|(_, page)| {
+        serde_json::to_value(page)
+            .ok()?
+            .get("errors")?
+            .get("form")
+            .cloned()
+    });
     let mut forms = serde_json::Map::new();
     for name in FORMS {
         forms.insert(name.to_owned(), json!(crate::web::forms::EMPTY_FORM));
@@ -95,6 +104,7 @@ async fn page(
     let context = json!({
         "meeting": summary,
         "told": req.query_string().contains("told=1"),
+        "refusal": refusal,
         "draft": current == State::Draft,
         "changeable": current.is_changeable(),
         "cancellable": current == State::Upcoming,
