@@ -4,6 +4,7 @@
 //! the loopback SMTP server), a cancellation too, with its notice; a registration taken by
 //! phone and cancelled by staff; attendance, minutes and the proposals born after the meeting.
 
+use crate::support::browser::{sign_in_as, Browser};
 use crate::support::consultations::jst;
 use crate::support::db::{count, text};
 use crate::support::mail::{deliver, SmtpSink};
@@ -34,6 +35,10 @@ pub const TESTS: &[(&str, fn())] = &[
     (
         "meetings_staff::attendance_minutes_and_proposals_born_after_the_meeting",
         attendance_minutes_and_proposals_born_after_the_meeting,
+    ),
+    (
+        "meetings_staff::the_staff_pages_in_a_browser_pass_axe_and_the_nu_checker",
+        the_staff_pages_in_a_browser_pass_axe_and_the_nu_checker,
     ),
 ];
 
@@ -695,5 +700,132 @@ fn attendance_minutes_and_proposals_born_after_the_meeting() {
         );
         assert_eq!(count(&app, &format!("SELECT count(*) AS n FROM meeting_proposals mp JOIN proposals p ON p.id = mp.proposal_id WHERE mp.meeting_id = {id} AND p.state = 'draft' AND p.author_id = (SELECT id FROM accounts WHERE email = 'rev@example.jp')")), 1);
         assert!(visible_text(&rev.page(&page).await).contains("下書き"));
+    })
+}
+
+fn the_staff_pages_in_a_browser_pass_axe_and_the_nu_checker() {
+    run(async {
+        let app = TestApp::start().await;
+        reviewers(&app).await;
+        app.clock.set(jst(2026, 11, 20, 9, 0, 0));
+        let browser = Browser::start().await.unwrap();
+        let mut failures = Vec::new();
+        let mut check = |result: Result<(), String>| {
+            if let Err(e) = result {
+                failures.push(e);
+            }
+        };
+        sign_in_as(&browser, &app, "rev@example.jp").await;
+
+        // The form: refused in Japanese, then filled in as a person would.
+        browser.goto(&app.url("/staff/meetings/new")).await.unwrap();
+        browser.wait_for_text("main", "手話通訳あり").await.unwrap();
+        check(browser.assert_accessible("staff-meeting-new").await);
+        browser
+            .click("main form.form button[type=submit]")
+            .await
+            .unwrap();
+        browser
+            .wait_for_text("main", "会の名前を入力してください")
+            .await
+            .unwrap();
+        check(browser.assert_accessible("staff-meeting-refused").await);
+        browser
+            .fill("#field-title", "駅前ワークショップ")
+            .await
+            .unwrap();
+        browser
+            .fill("#field-description", "駅前のにぎわいを一緒に考えます。")
+            .await
+            .unwrap();
+        browser.click("#measure-6-1").await.unwrap();
+        // A datetime-local input is typed per the browser's locale: set as the picker would.
+        browser
+            .eval(
+                "document.querySelector('#field-starts_at').value = '2026-12-12T14:00';
+                 document.querySelector('#field-ends_at').value = '2026-12-12T16:00';
+                 return true;",
+            )
+            .await
+            .unwrap();
+        browser
+            .fill("#field-venue_name", "本庄市役所 7階大会議室")
+            .await
+            .unwrap();
+        browser.fill("#field-capacity", "1").await.unwrap();
+        browser.click("#field-childcare").await.unwrap();
+        browser
+            .click("main form.form button[type=submit]")
+            .await
+            .unwrap();
+        let page = browser.wait_for_text("main", "この会を公開する").await.unwrap();
+        assert!(page.contains("令和8年12月12日（土）14:00〜16:00"), "{page}");
+        check(browser.assert_accessible("staff-meeting-draft").await);
+        browser
+            .goto(&app.url("/staff/meetings/1/edit"))
+            .await
+            .unwrap();
+        browser
+            .wait_for_text("main", "変更を保存する")
+            .await
+            .unwrap();
+        check(browser.assert_accessible("staff-meeting-edit").await);
+
+        // Published; two calls: a seat, then the waiting list.
+        browser.goto(&app.url("/staff/meetings/1")).await.unwrap();
+        browser.click("#publish button[type=submit]").await.unwrap();
+        browser.wait_for_text("main", "開催予定").await.unwrap();
+        for (channel, name) in [("phone", "電話 花子"), ("counter", "窓口 太郎")] {
+            browser.select("#register-channel", channel).await.unwrap();
+            browser.fill("#register-name", name).await.unwrap();
+            browser
+                .click("#register button[type=submit]")
+                .await
+                .unwrap();
+            browser.wait_for_text("#registrations", name).await.unwrap();
+        }
+        browser
+            .wait_for_text("#registrations", "キャンセル待ち 1番目")
+            .await
+            .unwrap();
+        check(
+            browser
+                .assert_accessible("staff-meeting-registrations")
+                .await,
+        );
+
+        // After the meeting: attendance and minutes.
+        app.clock.set(jst(2026, 12, 12, 17, 0, 0));
+        browser.goto(&app.url("/staff/meetings/1")).await.unwrap();
+        browser.fill("#attendance-count", "9").await.unwrap();
+        browser.click("#came-1").await.unwrap();
+        browser
+            .click("#attendance button[type=submit]")
+            .await
+            .unwrap();
+        browser.wait_for_text("main", "開催済").await.unwrap();
+        browser
+            .fill("#minutes-summary", "9人が参加しました。")
+            .await
+            .unwrap();
+        browser.fill("#topic-1", "駅前の駐輪場").await.unwrap();
+        browser.fill("#said-1", "駐輪場が足りない。").await.unwrap();
+        browser
+            .click("#minutes button[name=publish]")
+            .await
+            .unwrap();
+        browser
+            .wait_for_text("#minutes", "に公開しました")
+            .await
+            .unwrap();
+        check(browser.assert_accessible("staff-meeting-held").await);
+        browser.goto(&app.url("/staff/meetings")).await.unwrap();
+        browser
+            .wait_for_text("main", "駅前ワークショップ")
+            .await
+            .unwrap();
+        check(browser.assert_accessible("staff-meetings").await);
+        browser.close().await;
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
     })
 }
