@@ -758,7 +758,10 @@ fn the_staff_pages_in_a_browser_pass_axe_and_the_nu_checker() {
             .click("main form.form button[type=submit]")
             .await
             .unwrap();
-        let page = browser.wait_for_text("main", "この会を公開する").await.unwrap();
+        let page = browser
+            .wait_for_text("main", "この会を公開する")
+            .await
+            .unwrap();
         assert!(page.contains("令和8年12月12日（土）14:00〜16:00"), "{page}");
         check(browser.assert_accessible("staff-meeting-draft").await);
         browser
