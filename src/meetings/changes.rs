@@ -202,6 +202,10 @@ pub fn update(
         if !state.is_changeable() {
             return refused("form", Refusal::new("msg.meeting_not_changeable"));
         }
+        // Registrants cannot come to a meeting moved into the past.
+        if state == State::Upcoming && input.starts_at <= at.now {
+            return refused("starts_at", Refusal::new("msg.meeting_starts_past"));
+        }
         if let Some(refused) = check_references(conn, input)? {
             return Ok(Err(refused));
         }

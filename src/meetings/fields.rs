@@ -610,6 +610,7 @@ mod tests {
             Refusal::new("msg.meeting_conflict"),
             Refusal::new("msg.meeting_not_changeable"),
             Refusal::new("msg.meeting_publish_past"),
+            Refusal::new("msg.meeting_starts_past"),
             Refusal::new("msg.meeting_cancel_draft"),
             Refusal::new("msg.meeting_cancel_started"),
         ]);

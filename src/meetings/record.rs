@@ -83,12 +83,7 @@ pub fn roster(conn: &mut PgConnection, meeting: i32) -> Result<Vec<Entry>> {
         (at, came),
     ) in rows
     {
-        let status = match status.as_str() {
-            "confirmed" => Status::Confirmed,
-            "waiting" => Status::Waiting,
-            "cancelled" => Status::Cancelled,
-            other => return Err(Error::Internal(format!("registration status {other}"))),
-        };
+        let status = Status::parse(&status)?;
         let channel = Channel::ALL
             .into_iter()
             .find(|c| c.code() == channel)

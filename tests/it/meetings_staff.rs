@@ -349,6 +349,17 @@ fn a_moved_meeting_emails_each_registrant_once() {
         let page = visible_text(&rev.page(&format!("/staff/meetings/{id}")).await);
         assert!(page.contains("日時・会場を変更しました"), "{page}");
 
+        // Not into the past: nobody could come.
+        let mut past = moved.clone();
+        past.retain(|(k, _)| !matches!(*k, "starts_at" | "ends_at"));
+        past.push(("starts_at", "2026-11-30T14:00".into()));
+        past.push(("ends_at", "2026-11-30T16:00".into()));
+        let refused = edit(&rev, id, past).await;
+        assert_eq!(refused.status(), 400);
+        assert!(
+            visible_text(&refused.text().await.unwrap()).contains("過ぎた日時には変更できません")
+        );
+
         // Only the description changes: nobody is emailed, no notice.
         let mut reworded = moved.clone();
         reworded.retain(|(k, _)| *k != "description");
@@ -605,7 +616,7 @@ fn attendance_minutes_and_proposals_born_after_the_meeting() {
         assert_eq!(count(&app, &format!("SELECT count(*) AS n FROM meetings WHERE id = {id} AND attendance = 25 AND attendance_recorded_at IS NOT NULL")), 1);
         assert_eq!(count(&app, &format!("SELECT count(*) AS n FROM meeting_registrations WHERE meeting_id = {id} AND attended")), 1);
         assert_eq!(count(&app, &format!("SELECT count(*) AS n FROM meeting_registrations WHERE meeting_id = {id} AND NOT attended")), 1);
-        assert!(visible_text(&rev.page(&page).await).contains("開催済"));
+        assert!(visible_text(&rev.page("/staff/meetings").await).contains("開催済"));
 
         // Minutes: publishing needs the summary; a topic needs what was said.
         let minutes = format!("{page}/minutes");
@@ -777,7 +788,7 @@ fn the_staff_pages_in_a_browser_pass_axe_and_the_nu_checker() {
         // Published; two calls: a seat, then the waiting list.
         browser.goto(&app.url("/staff/meetings/1")).await.unwrap();
         browser.click("#publish button[type=submit]").await.unwrap();
-        browser.wait_for_text("main", "開催予定").await.unwrap();
+        browser.wait_for_text(".facts", "開催予定").await.unwrap();
         for (channel, name) in [("phone", "電話 花子"), ("counter", "窓口 太郎")] {
             browser.select("#register-channel", channel).await.unwrap();
             browser.fill("#register-name", name).await.unwrap();
@@ -806,7 +817,7 @@ fn the_staff_pages_in_a_browser_pass_axe_and_the_nu_checker() {
             .click("#attendance button[type=submit]")
             .await
             .unwrap();
-        browser.wait_for_text("main", "開催済").await.unwrap();
+        browser.wait_for_text(".facts", "開催済").await.unwrap();
         browser
             .fill("#minutes-summary", "9人が参加しました。")
             .await
