@@ -422,6 +422,17 @@ fn a_cancelled_meeting_is_noticed_and_emailed_once() {
                 .status(),
             403
         );
+        // Someone who called without an email address: staff phone them.
+        rev.submit(
+            &page,
+            &format!("{page}/registrations"),
+            &[
+                ("channel", "phone"),
+                ("name", "電話のみ 三郎"),
+                ("phone", "0495-25-3333"),
+            ],
+        )
+        .await;
         for _ in 0..2 {
             let done = rev
                 .submit(
@@ -432,6 +443,12 @@ fn a_cancelled_meeting_is_noticed_and_emailed_once() {
                 .await;
             assert_eq!(done.status(), 303, "a second click changes nothing");
         }
+        let told = visible_text(&rev.page(&format!("{page}?told=1")).await);
+        assert!(
+            told.contains("電話などでお知らせしてください")
+                && told.contains("電話のみ 三郎（0495-25-3333）"),
+            "{told}"
+        );
         deliver(&app, &mailer);
         let cancelled = sink.matching(3, |m| m.subject.contains("中止のお知らせ"));
         for address in people {

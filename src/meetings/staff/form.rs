@@ -392,5 +392,10 @@ pub async fn cancel(
         changes::cancel(conn, id, &reason, at, public_url)
     })
     .await?;
-    super::work::after_change(&req, &hb, &state, &staff, id, "cancel", page, done).await
+    match done {
+        Ok(()) => Ok(see_other(&format!("/staff/meetings/{id}?told=1"))),
+        refused => {
+            super::work::after_change(&req, &hb, &state, &staff, id, "cancel", page, refused).await
+        }
+    }
 }

@@ -119,6 +119,8 @@ async fn page(
         "measures": meeting.measures,
         "notices": notices.iter().map(|n| json!({ "kind": n.kind, "body": n.body, "posted": date(lang, n.posted_at) })).collect::<Vec<_>>(),
         "registrations": roster.iter().map(|e| entry_json(lang, e)).collect::<Vec<_>>(),
+        // After a change registrants were emailed of: those without an address, to phone.
+        "to_call": roster.iter().filter(|e| e.status != Status::Cancelled && e.email.is_none()).map(|e| json!({ "name": e.name, "phone": e.phone })).collect::<Vec<_>>(),
         "live": roster.iter().filter(|e| e.status != Status::Cancelled).map(|e| json!({ "id": e.id, "name": e.name, "checked": e.attended == Some(true) })).collect::<Vec<_>>(),
         "channels": Channel::ALL.into_iter().filter(|c| *c != Channel::Web).map(|c| json!({ "code": c.code(), "label": t(lang, c.label()) })).collect::<Vec<_>>(),
         "attendance": meeting.attendance,
