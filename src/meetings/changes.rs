@@ -228,15 +228,18 @@ pub fn update(
                 "changes": changes.iter().map(|c| format!("{c:?}").to_lowercase()).collect::<Vec<_>>(),
             }),
         )?;
-        if changes
+        // The public notice tells of time and place; a new on-line URL goes to registrants only.
+        let noticed: Vec<Change> = changes
             .iter()
-            .any(|c| matches!(c, Change::Time | Change::Venue))
-        {
+            .copied()
+            .filter(|c| matches!(c, Change::Time | Change::Venue))
+            .collect();
+        if !noticed.is_empty() {
             let body = translate(
                 Lang::Ja,
                 "staff.meetings.notice_changed",
                 &[
-                    ("what", labels(Lang::Ja, &changes)),
+                    ("what", labels(Lang::Ja, &noticed)),
                     ("when", when_ja(after.schedule.starts_at, after.schedule.ends_at)),
                     ("venue", venue(Lang::Ja, &after)),
                 ],

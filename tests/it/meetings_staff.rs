@@ -310,6 +310,7 @@ fn a_moved_meeting_emails_each_registrant_once() {
         moved.push(("starts_at", "2026-12-12T15:00".into()));
         moved.push(("ends_at", "2026-12-12T17:00".into()));
         moved.push(("venue_name", "はにぽんプラザ".into()));
+        moved.push(("online_url", "https://meet.example.jp/room-4417".into()));
         let saved = edit(&rev, id, moved.clone()).await;
         assert_eq!(saved.status(), 303);
         assert!(location(&saved).ends_with("?told=1"));
@@ -335,6 +336,14 @@ fn a_moved_meeting_emails_each_registrant_once() {
             .find(|m| m.to == "caller@example.jp")
             .unwrap();
         assert!(caller.text.contains("キャンセル待ち"), "{}", caller.text);
+        // The new on-line URL goes to the seats only, and never into the public notice.
+        assert!(!caller.text.contains("room-4417"), "{}", caller.text);
+        let seated = changed.iter().find(|m| m.to == "seat1@example.jp").unwrap();
+        assert!(seated.text.contains("https://meet.example.jp/room-4417"));
+        assert_eq!(
+            count(&app, "SELECT count(*) AS n FROM meeting_notices WHERE body LIKE '%room-4417%' OR body LIKE '%着席%' OR body LIKE '%待子%'"),
+            0
+        );
         assert!(
             caller.text.contains("/meetings/cancel?token="),
             "{}",
