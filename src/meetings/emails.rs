@@ -8,7 +8,7 @@ use super::ics;
 use super::model::{when_ja, Meeting};
 use crate::auth::accounts::notify_account_with;
 use crate::error::Result;
-use crate::notify::{self, Category, Message};
+use crate::notify::{self, Attachment, Category, Message};
 use crate::web::i18n::Lang;
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
@@ -95,34 +95,57 @@ pub fn send(
         })
     };
     let attachment = seat.then(|| ics::attachment(meeting, public_url, now));
+    deliver(
+        conn,
+        public_url,
+        to,
+        letter.template(),
+        |_, cancel| context(cancel),
+        true,
+        attachment,
+    )
+}
+
+/// Emails `template` to `to` in the caller's transaction: to the account in its language
+/// (unless it turned update emails off), or in Japanese to the address staff typed, with the
+/// cancel link when `offer_cancel` and the one-click unsubscribe. `context` makes the
+/// template's fields for a language and that cancel link.
+pub fn deliver(
+    conn: &mut PgConnection,
+    public_url: &str,
+    to: &Recipient<'_>,
+    template: &'static str,
+    context: impl Fn(Lang, Option<String>) -> serde_json::Value,
+    offer_cancel: bool,
+    attachment: Option<Attachment>,
+) -> Result<()> {
     match *to {
-        Recipient::Account(account) => {
-            notify_account_with(
-                conn,
-                public_url,
-                account,
-                letter.template(),
-                |_| context(None),
+        Recipient::Account(account) => notify_account_with(
+            conn,
+            public_url,
+            account,
+            template,
+            |lang| context(lang, None),
+            attachment,
+        ),
+        Recipient::Address { address, token } => notify::enqueue(
+            conn,
+            Message {
+                to_address: address.to_owned(),
+                to_name: None,
+                // Staff typed them in from a call or the counter: the city's language.
+                lang: Lang::Ja,
+                template,
+                context: context(
+                    Lang::Ja,
+                    offer_cancel.then(|| cancel_url(public_url, token)),
+                ),
+                category: Category::Notification,
+                unsubscribe_url: Some(unsubscribe_url(public_url, token)),
                 attachment,
-            )?;
-        }
-        Recipient::Address { address, token } => {
-            notify::enqueue(
-                conn,
-                Message {
-                    to_address: address.to_owned(),
-                    to_name: None,
-                    // Staff typed them in from a call or the counter: the city's language.
-                    lang: Lang::Ja,
-                    template: letter.template(),
-                    context: context(Some(cancel_url(public_url, token))),
-                    category: Category::Notification,
-                    unsubscribe_url: Some(unsubscribe_url(public_url, token)),
-                    attachment,
-                },
-            )?;
-        }
-        Recipient::Nobody => {}
+            },
+        )
+        .map(drop),
+        Recipient::Nobody => Ok(()),
     }
-    Ok(())
 }

@@ -11,11 +11,16 @@
 //! page's list and `demo` the meetings of `kyodo demo`.
 //! Public pages: `handlers` (list, page, register, cancel), `listing` (the list's filters),
 //! `page` (the page's reads), `links` (the emailed cancel and unsubscribe links).
+//! Staff: `fields` parses the meeting form, `changes` creates, edits, publishes and cancels
+//! (notices and emails to registrants), `record` keeps who came, the minutes and the proposals
+//! born, and `staff` is their pages.
 
 pub mod api;
 pub mod calendar;
+pub mod changes;
 pub mod demo;
 pub mod emails;
+pub mod fields;
 pub mod handlers;
 pub mod ics;
 pub mod links;
@@ -24,6 +29,8 @@ pub mod live;
 pub mod model;
 pub mod on_measure;
 pub mod page;
+pub mod record;
 pub mod registrations;
 pub mod reminders;
 pub mod rules;
+pub mod staff;

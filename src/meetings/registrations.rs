@@ -95,7 +95,7 @@ impl Status {
         }
     }
 
-    fn parse(code: &str) -> Result<Status> {
+    pub(super) fn parse(code: &str) -> Result<Status> {
         match code {
             "confirmed" => Ok(Status::Confirmed),
             "waiting" => Ok(Status::Waiting),

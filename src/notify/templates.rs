@@ -21,7 +21,7 @@ use std::sync::OnceLock;
 struct EmailFiles;
 
 /// The emails the templates folder must provide, in every language.
-pub const NAMES: [&str; 21] = [
+pub const NAMES: [&str; 22] = [
     "verify",
     "reset",
     "account_exists",
@@ -43,6 +43,7 @@ pub const NAMES: [&str; 21] = [
     "consultation_result",
     "meeting_registration",
     "meeting_reminder",
+    "meeting_changed",
 ];
 
 /// The parts of a rendered email.
@@ -210,6 +211,8 @@ mod tests {
             "promoted": false,
             "calendar": true,
             "cancel_url": null,
+            "changes": "日時・会場",
+            "cancelled": false,
         })
     }
 

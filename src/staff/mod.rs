@@ -110,6 +110,7 @@ pub async fn dashboard(
             "consultations",
             Action::ViewStaffArea,
         ),
+        ("/staff/meetings", "meetings", Action::ViewStaffArea),
         (
             "/staff/moderation",
             "moderation",

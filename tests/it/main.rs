@@ -23,6 +23,7 @@ mod meetings;
 mod meetings_api;
 mod meetings_calendar;
 mod meetings_pages;
+mod meetings_staff;
 mod operations;
 mod orgs;
 mod pages;
@@ -93,6 +94,7 @@ fn main() {
         meetings_calendar::TESTS,
         meetings_api::TESTS,
         meetings_pages::TESTS,
+        meetings_staff::TESTS,
     ]
     .iter()
     .flat_map(|tests| tests.iter())

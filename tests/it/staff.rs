@@ -159,6 +159,59 @@ const MATRIX: &[(&str, Method, Allowed)] = &[
         Method::Post,
         Allowed::Admin,
     ),
+    ("/staff/meetings", Method::Get, Allowed::AnyStaff),
+    ("/staff/meetings/new", Method::Get, Allowed::Reviewers),
+    ("/staff/meetings", Method::Post, Allowed::Reviewers),
+    ("/staff/meetings/{id}", Method::Get, Allowed::Reviewers),
+    ("/staff/meetings/{id}/edit", Method::Get, Allowed::Reviewers),
+    (
+        "/staff/meetings/{id}/edit",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    // The draft just edited is published (the admin's second click changes nothing).
+    (
+        "/staff/meetings/{id}/publish",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/meetings/{id}/registrations",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    // The registration just entered is cancelled.
+    (
+        "/staff/meetings/{id}/registrations/cancel",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/meetings/{id}/cancel",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    // After a meeting held two days ago: attendance, minutes, proposals born.
+    (
+        "/staff/meetings/{id}/attendance",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/meetings/{id}/minutes",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/meetings/{id}/proposals",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/meetings/{id}/proposals/draft",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
     ("/staff/moderation", Method::Get, Allowed::Moderators),
     (
         "/staff/moderation/{id}/hide",
@@ -281,6 +334,12 @@ struct Fixture {
     reviewer: String,
     /// A reported comment on measure 5-1, whose department the matrix's moderator moderates.
     comment: String,
+    /// Meetings of the matrix's department: a draft (edited, then published), an upcoming one
+    /// (registrations), another (cancelled) and one held two days ago (its record).
+    meeting_draft: String,
+    meeting_upcoming: String,
+    meeting_cancellable: String,
+    meeting_held: String,
 }
 
 fn concrete(pattern: &str, f: &Fixture) -> String {
@@ -308,6 +367,23 @@ fn concrete(pattern: &str, f: &Fixture) -> String {
         }
         p if p.starts_with("/staff/consultations/{id}") => p.replace("{id}", &f.consultation),
         p if p.starts_with("/staff/moderation/{id}") => p.replace("{id}", &f.comment),
+        p if p.starts_with("/staff/meetings/{id}/")
+            && matches!(p.rsplit('/').next(), Some("edit" | "publish")) =>
+        {
+            p.replace("{id}", &f.meeting_draft)
+        }
+        "/staff/meetings/{id}/cancel" => {
+            "/staff/meetings/{id}/cancel".replace("{id}", &f.meeting_cancellable)
+        }
+        p if p.starts_with("/staff/meetings/{id}/")
+            && matches!(
+                p.rsplit('/').next(),
+                Some("attendance" | "minutes" | "proposals" | "draft")
+            ) =>
+        {
+            p.replace("{id}", &f.meeting_held)
+        }
+        p if p.starts_with("/staff/meetings/{id}") => p.replace("{id}", &f.meeting_upcoming),
         p => {
             assert!(
                 !p.contains('{'),
@@ -396,6 +472,42 @@ fn fields(app: &TestApp, pattern: &str, f: &Fixture) -> Vec<(&'static str, Strin
             ("reason", "第三者の権利を害するため".into()),
         ],
         "/staff/departments/{id}" => vec![("name", "名前を変えた課".into())],
+        "/staff/meetings" | "/staff/meetings/{id}/edit" => vec![
+            ("kind", "workshop".into()),
+            ("title", "行列のワークショップ".into()),
+            ("description", "協働のまちづくりを話し合います。".into()),
+            ("department", f.department.to_string()),
+            ("measures", "5-1".into()),
+            ("starts_at", "2030-05-10T14:00".into()),
+            ("ends_at", "2030-05-10T16:00".into()),
+            ("venue_name", "本庄市役所".into()),
+            ("capacity", "20".into()),
+            (
+                "version",
+                one(app, &format!("SELECT version::text AS id FROM meetings WHERE id = {}", f.meeting_draft)),
+            ),
+        ],
+        "/staff/meetings/{id}/registrations" => vec![
+            ("channel", "phone".into()),
+            ("name", "電話 花子".into()),
+            ("phone", "0495-00-0000".into()),
+        ],
+        "/staff/meetings/{id}/registrations/cancel" => vec![(
+            "registration",
+            one(app, &format!("SELECT coalesce(max(id)::text, '0') AS id FROM meeting_registrations WHERE meeting_id = {} AND status <> 'cancelled'", f.meeting_upcoming)),
+        )],
+        "/staff/meetings/{id}/cancel" => vec![("reason", "台風の接近のため。".into())],
+        "/staff/meetings/{id}/attendance" => vec![("count", "12".into())],
+        "/staff/meetings/{id}/minutes" => vec![
+            ("summary", "12人が参加しました。".into()),
+            ("topics", "1".into()),
+            ("topic-1", "駐輪場".into()),
+            ("said-1", "駅前の駐輪場が足りない。".into()),
+            ("response-1", "来年度に検討します。".into()),
+            ("publish", "1".into()),
+        ],
+        "/staff/meetings/{id}/proposals" => vec![("proposal", f.proposal.clone())],
+        "/staff/meetings/{id}/proposals/draft" => vec![("topic", "1".into())],
         "/staff/moderation/{id}/hide" => vec![("reason", "個人を中傷しているため".into())],
         "/staff/moderation/premoderation" => vec![("measure", "5-1".into()), ("on", "1".into())],
         "/staff/kpis/{code}" => vec![
@@ -490,6 +602,35 @@ fn authorisation_matrix() {
              INSERT INTO comment_reports (id, comment_id, reporter_id, reason)
              SELECT gen_random_uuid(), id, '{target}', '宣伝のため' FROM c RETURNING comment_id::text AS id"),
         );
+        let meeting = |title: &str, published: &str, starts: &str| {
+            one(
+                &app,
+                &format!("INSERT INTO meetings (kind, title, description, department_id, starts_at, ends_at, venue_name, capacity, published_at)
+                     VALUES ('dialogue', '{title}', '説明', {department}, {starts}, {starts} + interval '2 hours', '本庄市役所', 10, {published})
+                     RETURNING id::text AS id"),
+            )
+        };
+        let meeting_draft = meeting("公開前の会", "NULL", "now() + interval '40 days'");
+        let meeting_upcoming = meeting(
+            "開催予定の会",
+            "now() - interval '1 day'",
+            "now() + interval '30 days'",
+        );
+        let meeting_cancellable = meeting(
+            "中止する会",
+            "now() - interval '1 day'",
+            "now() + interval '30 days'",
+        );
+        let meeting_held = meeting(
+            "開催した会",
+            "now() - interval '10 days'",
+            "now() - interval '2 days'",
+        );
+        diesel::sql_query(format!(
+            "INSERT INTO meeting_measures (meeting_id, measure_code) VALUES ({meeting_held}, '5-1')"
+        ))
+        .execute(&mut app.db())
+        .unwrap();
         let fixture = Fixture {
             target,
             revocable,
@@ -503,6 +644,10 @@ fn authorisation_matrix() {
             proposal,
             reviewer: reviewer_id,
             comment,
+            meeting_draft,
+            meeting_upcoming,
+            meeting_cancellable,
+            meeting_held,
         };
 
         let mut failures = Vec::new();
@@ -608,6 +753,29 @@ fn authorisation_matrix() {
                 "SELECT count(*) AS n FROM measure_departments WHERE measure_code = '5-2'"
             ),
             1
+        );
+        // Meetings: one created by each, the draft published, a phone registration entered and
+        // cancelled by each, the cancellation noticed once, the record kept.
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM meetings WHERE title = '行列のワークショップ'"
+            ),
+            3
+        );
+        assert_eq!(count(&app, "SELECT count(*) AS n FROM meetings WHERE published_at IS NOT NULL AND title = '行列のワークショップ'"), 1);
+        assert_eq!(count(&app, "SELECT count(*) AS n FROM meeting_registrations WHERE status = 'cancelled' AND channel = 'phone'"), 2);
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM meeting_notices WHERE kind = 'cancelled'"
+            ),
+            1
+        );
+        assert_eq!(count(&app, "SELECT count(*) AS n FROM meetings WHERE attendance = 12 AND minutes_published_at IS NOT NULL"), 1);
+        assert_eq!(
+            count(&app, "SELECT count(*) AS n FROM meeting_proposals"),
+            3
         );
         // A POST without the CSRF token does nothing, even for an admin.
         let refused = admin
