@@ -3,6 +3,7 @@
 //! `.ics` sent with a confirmation and with the reminder the day before (once), and never a
 //! registrant's name, phone or address, nor the on-line URL, in a public file.
 
+use crate::support::calendar::{attachment, event, python, read_calendar, uid};
 use crate::support::consultations::jst;
 use crate::support::db::count;
 use crate::support::mail::{deliver, ReceivedMail, SmtpSink};
@@ -14,10 +15,8 @@ use crate::support::{run, TestApp};
 use kyodo::meetings::registrations::{Channel, NewRegistration, Person, Registrant, Status};
 use kyodo::meetings::reminders;
 use kyodo::notify::Mailer;
-use mail_parser::MimeHeaders;
 use serde_json::Value;
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Barrier};
 
 pub const TESTS: &[(&str, fn())] = &[
@@ -53,81 +52,6 @@ const EMAIL: &str = "hanako@example.jp";
 const PHONE_NAME: &str = "電話 受付子";
 const PHONE: &str = "0495-25-1111";
 const PHONE_EMAIL: &str = "phone-caller@example.jp";
-
-/// Runs a Python script with `input` on its standard input and reads the JSON it prints.
-fn python(script: &str, input: &[u8]) -> Value {
-    let mut child = Command::new("python3")
-        .args(["-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "python3 failed (./test.sh installs icalendar: python3 -m pip install icalendar):\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
-}
-
-/// The calendar as Python's `icalendar` reads it: its name, time zone, method, the errors it
-/// found, and every event's properties (times as UTC ISO 8601).
-fn read_calendar(ics: &[u8]) -> Value {
-    python(
-        r#"
-import sys, json, datetime, icalendar
-cal = icalendar.Calendar.from_ical(sys.stdin.buffer.read())
-def utc(v):
-    return v.astimezone(datetime.timezone.utc).isoformat()
-errors = [str(e) for c in cal.walk() for e in c.errors]
-events = []
-for e in cal.walk("VEVENT"):
-    events.append({
-        "uid": str(e.get("UID")),
-        "summary": str(e.get("SUMMARY")),
-        "start": utc(e.decoded("DTSTART")),
-        "end": utc(e.decoded("DTEND")),
-        "stamp": utc(e.decoded("DTSTAMP")),
-        "location": str(e.get("LOCATION")),
-        "description": str(e.get("DESCRIPTION")),
-        "url": str(e.get("URL")),
-        "status": str(e.get("STATUS")),
-        "sequence": int(e.get("SEQUENCE")),
-    })
-print(json.dumps({
-    "name": str(cal.get("X-WR-CALNAME", "")),
-    "timezone": str(cal.get("X-WR-TIMEZONE", "")),
-    "method": str(cal.get("METHOD", "")),
-    "errors": errors,
-    "events": events,
-}, ensure_ascii=False))
-"#,
-        ics,
-    )
-}
-
-/// The event of `uid` in a calendar read by [`read_calendar`].
-fn event<'a>(calendar: &'a Value, uid: &str) -> &'a Value {
-    calendar["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["uid"] == uid)
-        .unwrap_or_else(|| panic!("no event {uid} in {calendar:#}"))
-}
-
-fn uid(app: &TestApp, id: i32) -> String {
-    let host = app
-        .base
-        .trim_start_matches("http://")
-        .split(':')
-        .next()
-        .unwrap();
-    format!("meeting-{id}@{host}")
-}
 
 /// What no public file may hold: the registrants and the on-line URL.
 fn assert_private(body: &str) {
@@ -370,23 +294,6 @@ fn the_atom_feed_is_well_formed_and_public_only() {
         );
         assert!(summary.contains("本庄市役所 7階大会議室"), "{summary}");
     });
-}
-
-/// The email's file: its name, type and content.
-fn attachment(mail: &ReceivedMail) -> Option<(String, String, Vec<u8>)> {
-    let message = mail_parser::MessageParser::default()
-        .parse(&mail.raw)
-        .unwrap();
-    let part = message.attachments().next()?;
-    let content_type = part
-        .content_type()
-        .map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or_default()))
-        .unwrap_or_default();
-    Some((
-        part.attachment_name().unwrap_or_default().to_owned(),
-        content_type,
-        part.contents().to_vec(),
-    ))
 }
 
 /// The reader's calendar file in `mail`: it is the meeting's, with the on-line URL.

@@ -5,13 +5,13 @@
 //! phone and cancelled by staff; attendance, minutes and the proposals born after the meeting.
 
 use crate::support::browser::{sign_in_as, Browser};
+use crate::support::calendar::{attachment, event, read_calendar, uid};
 use crate::support::consultations::jst;
 use crate::support::db::{count, text};
 use crate::support::mail::{deliver, SmtpSink};
-use crate::support::meetings::{account, meeting, registration_day};
+use crate::support::meetings::{account, meeting, on_line, register, registration_day};
 use crate::support::people::{department, staff_member};
 use crate::support::{run, visible_text, TestApp, Visitor};
-use kyodo::meetings::registrations::{self, Channel, NewRegistration, Registrant};
 use kyodo::notify::Mailer;
 use std::time::Duration;
 
@@ -244,18 +244,6 @@ fn a_new_meeting_is_refused_in_japanese_then_saved_and_published() {
     })
 }
 
-fn on_line(account: uuid::Uuid) -> NewRegistration {
-    NewRegistration {
-        registrant: Registrant::Account {
-            account,
-            organisation: None,
-        },
-        channel: Channel::Web,
-        needs: None,
-        entered_by: None,
-    }
-}
-
 /// Meeting `id` with two seats taken on line and a third person, typed in by staff from a
 /// call, on the waiting list: their addresses.
 async fn three_registrants(app: &TestApp, rev: &Visitor, id: i32) -> [&'static str; 3] {
@@ -264,17 +252,7 @@ async fn three_registrants(app: &TestApp, rev: &Visitor, id: i32) -> [&'static s
         ("seat1@example.jp", "着席 一郎"),
         ("seat2@example.jp", "着席 二郎"),
     ] {
-        let who = account(app, email, name);
-        registrations::register(
-            &mut app.db(),
-            id,
-            &on_line(who),
-            registration_day(),
-            None,
-            &app.base,
-        )
-        .unwrap()
-        .unwrap();
+        register(app, id, &on_line(account(app, email, name)));
     }
     let page = format!("/staff/meetings/{id}");
     let entered = rev
@@ -340,6 +318,23 @@ fn a_moved_meeting_emails_each_registrant_once() {
         assert!(!caller.text.contains("room-4417"), "{}", caller.text);
         let seated = changed.iter().find(|m| m.to == "seat1@example.jp").unwrap();
         assert!(seated.text.contains("https://meet.example.jp/room-4417"));
+        // The seat's calendar takes the new time (the same event, a later version); the
+        // waiting list never had it.
+        let (_, _, ics) = attachment(seated).expect("the moved meeting's .ics");
+        let calendar = read_calendar(&ics);
+        let moved_event = event(&calendar, &uid(&app, id));
+        assert_eq!(
+            moved_event["start"],
+            jst(2026, 12, 12, 15, 0, 0).to_rfc3339()
+        );
+        assert!(
+            moved_event["sequence"].as_i64().unwrap() > 1,
+            "{moved_event}"
+        );
+        assert!(
+            attachment(caller).is_none(),
+            "no calendar for the waiting list"
+        );
         assert_eq!(
             count(&app, "SELECT count(*) AS n FROM meeting_notices WHERE body LIKE '%room-4417%' OR body LIKE '%着席%' OR body LIKE '%待子%'"),
             0
@@ -465,6 +460,13 @@ fn a_cancelled_meeting_is_noticed_and_emailed_once() {
             assert_eq!(mine.len(), 1, "{address} is told once");
             assert!(mine[0].text.contains("台風の接近が予想されるため。"));
         }
+        // A seat's calendar marks the event cancelled.
+        let seat = cancelled.iter().find(|m| m.to == people[0]).unwrap();
+        let (_, _, ics) = attachment(seat).expect("the cancelled meeting's .ics");
+        assert_eq!(
+            event(&read_calendar(&ics), &uid(&app, id))["status"],
+            "CANCELLED"
+        );
         assert_eq!(
             count(&app, &format!("SELECT count(*) AS n FROM meeting_notices WHERE meeting_id = {id} AND kind = 'cancelled'")),
             1

@@ -12,6 +12,8 @@ pub mod app;
 pub mod attachments;
 /// Headless Chromium with axe-core and the Nu HTML checker; signing in and out in it.
 pub mod browser;
+/// Calendar files read by Python's icalendar, and the file an email carries.
+pub mod calendar;
 /// The PostgreSQL cluster of the run, the template, and each test's database.
 pub mod cluster;
 /// Consultations created, saved and announced by staff; Japan time.
