@@ -219,6 +219,8 @@ pub async fn list(
             "kind_options": Kind::ALL.into_iter().map(|k| json!({
                 "code": k.code(), "label": t(lang, k.label()), "selected": k.code() == kind,
             })).collect::<Vec<_>>(),
+            "feed_href": "/meetings.atom",
+            "feed_title": t(lang, "meeting.calendar.title"),
         }),
         status,
     )

@@ -113,6 +113,22 @@ fn the_list_filters_by_measure_kind_and_month() {
             html.contains("<a href=\"/meetings\">意見を聴く場</a>"),
             "the site's menu links the list"
         );
+        // The calendar to subscribe to and the feed, linked where people find meetings.
+        for (href, kind) in [
+            ("/meetings.ics", "text/calendar"),
+            ("/meetings.atom", "application/atom+xml"),
+        ] {
+            assert!(
+                html.contains(&format!("href=\"{href}\"")),
+                "the list links {href}"
+            );
+            let got = app.visitor().get(href).await;
+            assert_eq!(got.status(), 200, "{href}");
+            assert!(got.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with(kind));
+        }
         let (upcoming, past) = sections(&html);
         assert!(upcoming.contains("市長と語る会 12月"), "{upcoming}");
         assert!(upcoming.contains("駅前広場ワークショップ"));
@@ -689,6 +705,10 @@ fn after_the_meeting_its_record_minutes_and_proposals() {
         on_measure(&app, id, "6-1");
         held_with_minutes(&app, id);
         let html = app.page(&format!("/meetings/{id}")).await;
+        assert!(
+            html.contains(&format!("href=\"/meetings/{id}.ics\"")),
+            "the page offers its calendar file"
+        );
         let text = visible_text(&html);
         assert!(
             text.contains("開催済") && text.contains("参加者 18 人"),
