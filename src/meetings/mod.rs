@@ -34,3 +34,10 @@ pub mod registrations;
 pub mod reminders;
 pub mod rules;
 pub mod staff;
+
+/// The public routes: pages, calendar files and feed, the API.
+pub fn routes(cfg: &mut actix_web::web::ServiceConfig) {
+    cfg.configure(handlers::routes)
+        .configure(calendar::routes)
+        .configure(api::routes);
+}
