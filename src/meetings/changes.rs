@@ -12,7 +12,7 @@ use super::registrations::{self, recipient, Refused};
 use super::rules::{self, Change, Place, State};
 use crate::audit::{self, Entry};
 use crate::db::schema::{
-    consultations, measures, meeting_measures as mm, meeting_notices as mn,
+    consultations, departments, measures, meeting_measures as mm, meeting_notices as mn,
     meeting_registrations as mr, meetings as m,
 };
 use crate::error::{Error, Result};
@@ -68,8 +68,23 @@ pub(super) fn lock(conn: &mut PgConnection, id: i32) -> Result<Meeting> {
     model::find(conn, id)?.ok_or(Error::NotFound)
 }
 
-/// Measures that do not exist, or a consultation that does not: the field to fix.
-fn check_references(conn: &mut PgConnection, input: &MeetingInput) -> Result<Option<Refused>> {
+/// A department, measures or a consultation that do not exist (or a consultation the public
+/// cannot see yet: another department's draft): the field to fix.
+fn check_references(
+    conn: &mut PgConnection,
+    input: &MeetingInput,
+    now: DateTime<Utc>,
+) -> Result<Option<Refused>> {
+    let department: i64 = departments::table
+        .find(input.department_id)
+        .count()
+        .get_result(conn)?;
+    if department == 0 {
+        return Ok(Some(Refused {
+            field: "department",
+            refusal: Refusal::new("msg.department_choose"),
+        }));
+    }
     let found: Vec<String> = measures::table
         .filter(measures::code.eq_any(&input.measures))
         .select(measures::code)
@@ -87,8 +102,8 @@ fn check_references(conn: &mut PgConnection, input: &MeetingInput) -> Result<Opt
         }));
     }
     if let Some(consultation) = input.consultation_id {
-        let known: i64 = consultations::table
-            .find(consultation)
+        let known: i64 = announced(now)
+            .filter(consultations::id.eq(consultation))
             .count()
             .get_result(conn)?;
         if known == 0 {
@@ -101,9 +116,17 @@ fn check_references(conn: &mut PgConnection, input: &MeetingInput) -> Result<Opt
     Ok(None)
 }
 
+/// Consultations announced by `now`: a meeting's page names its consultation, so never a
+/// draft.
+fn announced(now: DateTime<Utc>) -> consultations::BoxedQuery<'static, diesel::pg::Pg> {
+    consultations::table
+        .filter(consultations::published_at.le(now))
+        .into_boxed()
+}
+
 /// The consultations a meeting may serve, newest first: for the form's choice.
-pub fn consultations(conn: &mut PgConnection) -> Result<Vec<(i32, String)>> {
-    Ok(consultations::table
+pub fn consultations(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<Vec<(i32, String)>> {
+    Ok(announced(now)
         .order(consultations::id.desc())
         .select((consultations::id, consultations::title))
         .load(conn)?)
@@ -157,7 +180,7 @@ pub fn create(
     at: Actor,
 ) -> Result<Result<i32, Refused>> {
     conn.transaction(|conn| {
-        if let Some(refused) = check_references(conn, input)? {
+        if let Some(refused) = check_references(conn, input, at.now)? {
             return Ok(Err(refused));
         }
         let id: i32 = diesel::insert_into(m::table)
@@ -205,7 +228,7 @@ pub fn update(
         if state == State::Upcoming && input.starts_at <= at.now {
             return refused("starts_at", Refusal::new("msg.meeting_starts_past"));
         }
-        if let Some(refused) = check_references(conn, input)? {
+        if let Some(refused) = check_references(conn, input, at.now)? {
             return Ok(Err(refused));
         }
         diesel::update(m::table.find(id))
@@ -245,6 +268,13 @@ pub fn update(
             );
             post_notice(conn, id, "changed", &body, at)?;
         }
+        // Seats a larger capacity frees go to the waiting list first: those moved up read the
+        // meeting as it is now in their "a seat is yours" email, and get no second one.
+        let promoted = if state == State::Upcoming {
+            registrations::promote(conn, id, at.now, public_url)?
+        } else {
+            Vec::new()
+        };
         if !changes.is_empty() {
             // A moved meeting is reminded of again the day before its new time.
             if changes.contains(&Change::Time) {
@@ -252,10 +282,8 @@ pub fn update(
                     .set(m::reminded_at.eq(None::<DateTime<Utc>>))
                     .execute(conn)?;
             }
-            tell_registrants(conn, public_url, &after, &Told::Changed(&changes), at.now)?;
-        }
-        if state == State::Upcoming {
-            registrations::promote(conn, id, at.now, public_url)?;
+            let told = Told::Changed(&changes);
+            tell_registrants(conn, public_url, &after, &told, &promoted, at.now)?;
         }
         Ok(Ok(changes))
     })
@@ -317,13 +345,8 @@ pub fn cancel(
             json!({ "reason": reason }),
         )?;
         let cancelled = model::find(conn, id)?.ok_or(Error::NotFound)?;
-        tell_registrants(
-            conn,
-            public_url,
-            &cancelled,
-            &Told::Cancelled(reason),
-            at.now,
-        )?;
+        let told = Told::Cancelled(reason);
+        tell_registrants(conn, public_url, &cancelled, &told, &[], at.now)?;
         Ok(Ok(()))
     })
 }
@@ -367,17 +390,19 @@ fn venue(lang: Lang, meeting: &Meeting) -> String {
 /// A live registration's account, typed address, cancel link's secret and status.
 type Live = (Option<Uuid>, Option<String>, Option<String>, String);
 
-/// One email about the change to every live registration of the meeting: once each.
+/// One email about the change to every live registration of the meeting but `skip`: once each.
 fn tell_registrants(
     conn: &mut PgConnection,
     public_url: &str,
     meeting: &Meeting,
     told: &Told,
+    skip: &[i32],
     now: DateTime<Utc>,
 ) -> Result<()> {
     let live: Vec<Live> = mr::table
         .filter(mr::meeting_id.eq(meeting.id))
         .filter(mr::status.ne(registrations::Status::Cancelled.code()))
+        .filter(mr::id.ne_all(skip))
         .order(mr::id)
         .select((mr::account_id, mr::email, mr::cancel_token, mr::status))
         .load(conn)?;

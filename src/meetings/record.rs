@@ -178,7 +178,8 @@ pub fn minutes(
             Ok(meeting) => meeting,
             Err(refused) => return Ok(Err(refused)),
         };
-        if publish && summary.is_none() {
+        // Published minutes keep a summary: clearing it is refused, not a broken row.
+        if (publish || meeting.minutes_published_at.is_some()) && summary.is_none() {
             return refused(
                 "summary",
                 Refusal::required("label.meeting_minutes_summary"),

@@ -124,9 +124,10 @@ impl State {
         matches!(self, State::Draft | State::Upcoming)
     }
 
-    /// Whether attendance and minutes may be recorded: once it has started.
+    /// Whether attendance and minutes may be recorded: once it has ended, so that a meeting
+    /// counts as held (beside KPI 6-1) only after it took place.
     pub fn takes_record(self) -> bool {
-        matches!(self, State::Ongoing | State::Ended | State::Held)
+        matches!(self, State::Ended | State::Held)
     }
 }
 
@@ -388,7 +389,7 @@ mod tests {
             );
             assert_eq!(
                 state.takes_record(),
-                matches!(state, State::Ongoing | State::Ended | State::Held),
+                matches!(state, State::Ended | State::Held),
                 "{state:?}"
             );
             assert!(!state.as_str().is_empty());

@@ -622,7 +622,7 @@ fn attendance_minutes_and_proposals_born_after_the_meeting() {
         assert!(!visible_text(&rev.page(&page).await).contains("参加を記録する"));
         let early = rev.submit(&page, &attendance, &[("count", "10")]).await;
         assert_eq!(early.status(), 400);
-        assert!(visible_text(&early.text().await.unwrap()).contains("会が始まってから記録できます"));
+        assert!(visible_text(&early.text().await.unwrap()).contains("会が終わってから記録できます"));
 
         app.clock.set(jst(2026, 12, 12, 17, 0, 0));
         let bad = rev
@@ -707,6 +707,23 @@ fn attendance_minutes_and_proposals_born_after_the_meeting() {
             shown.contains("に公開しました") && shown.contains("台数を増やす方向"),
             "{shown}"
         );
+        // Published minutes keep their summary: clearing it is refused, the text kept.
+        let cleared = rev
+            .submit(
+                &page,
+                &minutes,
+                &[
+                    ("summary", " "),
+                    ("topics", "1"),
+                    ("topic-1", "駅前の駐輪場"),
+                    ("said-1", "歩道に自転車があふれている。"),
+                ],
+            )
+            .await;
+        assert_eq!(cleared.status(), 400);
+        let html = cleared.text().await.unwrap();
+        assert!(html.contains("歩道に自転車があふれている。"));
+        assert_eq!(count(&app, &format!("SELECT count(*) AS n FROM meetings WHERE id = {id} AND minutes_summary LIKE '25人が参加し%'")), 1);
 
         // Proposals born: an unknown one refused; a topic made a proposal draft of the
         // reviewer's own, linked to the meeting and waiting in the proposal form.

@@ -31,6 +31,7 @@ struct Choices {
 
 async fn choices(req: &HttpRequest, state: &AppState, staff: &Staff) -> Result<Choices> {
     let plan = crate::plan::cache::of(req);
+    let now = state.clock.now();
     let mut choices = state
         .db(move |conn| {
             Ok(Choices {
@@ -41,7 +42,7 @@ async fn choices(req: &HttpRequest, state: &AppState, staff: &Staff) -> Result<C
                     .into_iter()
                     .map(|(_, code, title)| (code.to_string(), title))
                     .collect(),
-                consultations: changes::consultations(conn)?,
+                consultations: changes::consultations(conn, now)?,
             })
         })
         .await?;
