@@ -226,6 +226,10 @@ fn create_register_remind_attend_and_minutes() {
         assert!(waiting.text.contains("キャンセル待ち"), "{}", waiting.text);
         assert!(waiting.links().contains(&app.url(&public)));
         assert!(!waiting.text.contains(ONLINE), "{}", waiting.text);
+        assert!(
+            attachment(&waiting).is_none(),
+            "no calendar file for the waiting list"
+        );
 
         // 3. 09:00 the day before: the seat is reminded once, the waiting list not at all.
         app.clock.set(jst(2026, 12, 11, 9, 0, 0));
@@ -243,6 +247,12 @@ fn create_register_remind_attend_and_minutes() {
         let reminder = mail_to(&sink, HANAKO, "開催のお知らせ");
         assert!(reminder.text.contains(ONLINE), "{}", reminder.text);
         assert!(reminder.links().contains(&app.url(&public)));
+        let (_, _, ics) = attachment(&reminder).expect("the reminder's .ics");
+        let calendar = read_calendar(&ics);
+        assert_eq!(
+            event(&calendar, &uid(&app, id))["start"],
+            "2026-12-12T05:00:00+00:00"
+        );
         let after = sink.wait_for(before + 1, std::time::Duration::from_secs(15));
         assert_eq!(after.len(), before + 1, "one email: the seat's reminder");
         assert!(!after
@@ -346,6 +356,19 @@ fn create_register_remind_attend_and_minutes() {
             assert!(!served.contains(private), "{private} on the public page");
         }
         check(browser.assert_accessible("flow-meeting-minutes").await);
+        // The meeting's own .ics, as a calendar reads it (lines unfolded).
+        let ics = app
+            .get(&format!("{public}.ics"))
+            .await
+            .bytes()
+            .await
+            .unwrap();
+        let calendar = read_calendar(&ics);
+        assert_eq!(event(&calendar, &uid(&app, id))["summary"], TITLE);
+        let read = calendar.to_string();
+        for private in [HANAKO_NAME, TARO_NAME, HANAKO, TARO, NEEDS, ONLINE] {
+            assert!(!read.contains(private), "{private} in the public .ics");
+        }
         browser.goto(&app.url("/measures/5-1")).await.unwrap();
         let measure = browser
             .wait_for_text("main", "この施策の意見を聴く場")
