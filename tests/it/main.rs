@@ -21,6 +21,7 @@ mod harness;
 mod mail;
 mod meetings;
 mod meetings_api;
+mod meetings_browser;
 mod meetings_calendar;
 mod meetings_pages;
 mod meetings_staff;
@@ -95,6 +96,7 @@ fn main() {
         meetings_api::TESTS,
         meetings_pages::TESTS,
         meetings_staff::TESTS,
+        meetings_browser::TESTS,
     ]
     .iter()
     .flat_map(|tests| tests.iter())
