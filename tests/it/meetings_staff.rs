@@ -6,7 +6,7 @@
 
 use crate::support::browser::{sign_in_as, Browser};
 use crate::support::calendar::{attachment, event, read_calendar, uid};
-use crate::support::consultations::jst;
+use crate::support::consultations::{announce, jst, save_december};
 use crate::support::db::{count, text};
 use crate::support::mail::{deliver, SmtpSink};
 use crate::support::meetings::{account, meeting, on_line, register, registration_day};
@@ -19,6 +19,14 @@ pub const TESTS: &[(&str, fn())] = &[
     (
         "meetings_staff::a_new_meeting_is_refused_in_japanese_then_saved_and_published",
         a_new_meeting_is_refused_in_japanese_then_saved_and_published,
+    ),
+    (
+        "meetings_staff::the_form_offers_and_takes_only_what_exists_and_is_public",
+        the_form_offers_and_takes_only_what_exists_and_is_public,
+    ),
+    (
+        "meetings_staff::a_move_with_more_seats_tells_the_one_moved_up_once",
+        a_move_with_more_seats_tells_the_one_moved_up_once,
     ),
     (
         "meetings_staff::a_moved_meeting_emails_each_registrant_once",
@@ -241,6 +249,100 @@ fn a_new_meeting_is_refused_in_japanese_then_saved_and_published() {
             text(&app, &format!("SELECT title FROM meetings WHERE id = {id}")),
             "市長と語る会（第1回）"
         );
+    })
+}
+
+/// An admin may run any department's meetings, but not one that does not exist; a meeting
+/// serves an announced consultation, never another department's draft (its page would show it).
+fn the_form_offers_and_takes_only_what_exists_and_is_public() {
+    run(async {
+        let app = TestApp::start().await;
+        let admin = staff_member(&app, "admin@example.jp", "管理者", &[("admin", None)]).await;
+        let dept = department(&app, DEPT);
+        app.clock.set(jst(2026, 11, 20, 9, 0, 0));
+        save_december(&admin, dept).await;
+        let new = "/staff/meetings/new";
+        assert!(
+            !admin.page(new).await.contains("本庄市協働推進指針（案）"),
+            "a draft consultation is not offered"
+        );
+        let mut on_draft = fields(dept);
+        on_draft.push(("consultation", "1".into()));
+        let refused = post(&admin, new, "/staff/meetings", &on_draft).await;
+        assert_eq!(refused.status(), 400);
+        let html = refused.text().await.unwrap();
+        assert!(
+            visible_text(&html).contains("その意見公募はありません"),
+            "{html}"
+        );
+        assert!(html.contains("市長と語る会"), "what was typed is kept");
+
+        let mut nowhere = fields(dept);
+        nowhere.retain(|(k, _)| *k != "department");
+        nowhere.push(("department", "999999".into()));
+        let refused = post(&admin, new, "/staff/meetings", &nowhere).await;
+        assert_eq!(refused.status(), 400);
+        assert!(visible_text(&refused.text().await.unwrap()).contains("担当課を選んでください"));
+        assert_eq!(count(&app, "SELECT count(*) AS n FROM meetings"), 0);
+
+        // Once announced, it is offered and taken.
+        announce(&admin, 1).await;
+        assert!(admin.page(new).await.contains("本庄市協働推進指針（案）"));
+        assert_eq!(
+            post(&admin, new, "/staff/meetings", &on_draft)
+                .await
+                .status(),
+            303
+        );
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM meetings WHERE consultation_id = 1"
+            ),
+            1
+        );
+    })
+}
+
+/// Moved and given a third seat in one save: the waiting caller moves up and hears of it in
+/// one email (the meeting as it now is), the two seats in one change email each.
+fn a_move_with_more_seats_tells_the_one_moved_up_once() {
+    run(async {
+        let sink = SmtpSink::start();
+        let mailer = Mailer::smtp(&sink.url(), kyodo::config::DEFAULT_FROM).unwrap();
+        let app = TestApp::start().await;
+        let (rev, _, dept) = reviewers(&app).await;
+        let id = meeting(&app, dept, "市長と語る会", Some(2));
+        three_registrants(&app, &rev, id).await;
+        deliver(&app, &mailer);
+        let before = sink.wait_for(3, Duration::from_secs(15)).len();
+        let mut moved = fields(dept);
+        moved.retain(|(k, _)| !matches!(*k, "starts_at" | "ends_at" | "capacity"));
+        moved.push(("starts_at", "2026-12-12T15:00".into()));
+        moved.push(("ends_at", "2026-12-12T17:00".into()));
+        moved.push(("capacity", "3".into()));
+        assert_eq!(edit(&rev, id, moved).await.status(), 303);
+        deliver(&app, &mailer);
+        let after = sink.wait_for(before + 3, Duration::from_secs(15));
+        let new: Vec<_> = after[before..].iter().collect();
+        let to_caller: Vec<_> = new.iter().filter(|m| m.to == "caller@example.jp").collect();
+        assert_eq!(to_caller.len(), 1, "one email to the one moved up");
+        assert!(
+            to_caller[0].subject.contains("繰り上げ"),
+            "{}",
+            to_caller[0].subject
+        );
+        assert!(
+            to_caller[0].text.contains("15:00〜17:00"),
+            "the new time: {}",
+            to_caller[0].text
+        );
+        for seat in ["seat1@example.jp", "seat2@example.jp"] {
+            let mine: Vec<_> = new.iter().filter(|m| m.to == seat).collect();
+            assert_eq!(mine.len(), 1, "{seat}");
+            assert!(mine[0].subject.contains("変更のお知らせ"));
+        }
+        assert_eq!(new.len(), 3);
     })
 }
 
