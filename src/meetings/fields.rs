@@ -8,7 +8,7 @@ use crate::consultations::fields::text;
 use crate::refusal::Refusal;
 use crate::wareki::jst;
 use crate::web::forms::FormPage;
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, TimeZone, Utc};
 
 /// The largest capacity the table allows.
 pub const MAX_CAPACITY: i32 = 100_000;
@@ -287,6 +287,8 @@ pub fn datetime(
     let local = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
         .iter()
         .find_map(|format| NaiveDateTime::parse_from_str(raw, format).ok())
+        // chrono reads any signed year; PostgreSQL and the city's calendar do not.
+        .filter(|local| (2000..=2100).contains(&local.year()))
         .ok_or_else(|| Refusal::new("msg.meeting_datetime_format").label("what", what))?;
     let at = jst()
         .from_local_datetime(&local)
@@ -572,6 +574,21 @@ mod tests {
         assert_eq!(attendance("0"), Ok(0));
         assert!(attendance("").is_err());
         assert!(attendance("-1").is_err());
+    }
+
+    #[test]
+    fn times_are_read_in_tokyo_within_the_city_s_years() {
+        let at = datetime("2026-12-12T14:00", "label.meeting_starts_at", true)
+            .unwrap()
+            .unwrap();
+        assert_eq!(at.to_rfc3339(), "2026-12-12T05:00:00+00:00");
+        assert_eq!(datetime(" ", "label.meeting_starts_at", false), Ok(None));
+        for far in ["-5000-01-01T00:00", "1999-12-31T23:59", "2101-01-01T00:00"] {
+            assert!(
+                datetime(far, "label.meeting_starts_at", true).is_err(),
+                "{far}"
+            );
+        }
     }
 
     #[test]

@@ -28,12 +28,18 @@ pub fn send_due(conn: &mut PgConnection, now: DateTime<Utc>, public_url: &str) -
         .filter(m::cancelled_at.is_null())
         .filter(m::published_at.le(now))
         .filter(m::starts_at.gt(now))
+        // A reminder is due from 09:00 the day before: never for a meeting further off.
+        .filter(m::starts_at.le(now + chrono::Duration::days(2)))
         .order(m::starts_at)
         .select(m::id)
         .load(conn)?;
     let mut reminded = 0;
     for id in candidates {
-        reminded += conn.transaction(|conn| remind(conn, id, now, public_url))?;
+        // One meeting that cannot be reminded (its email refused) does not stop the others'.
+        match conn.transaction(|conn| remind(conn, id, now, public_url)) {
+            Ok(n) => reminded += n,
+            Err(e) => tracing::error!(meeting = id, error = %e, "meeting reminder not written"),
+        }
     }
     Ok(reminded)
 }
