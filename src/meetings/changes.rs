@@ -412,7 +412,7 @@ fn tell_registrants(
         let context = |lang: Lang, cancel: Option<String>| {
             let mut context = json!({
                 "title": meeting.title,
-                "when": when_ja(meeting.schedule.starts_at, meeting.schedule.ends_at),
+                "when": model::when(lang, meeting.schedule.starts_at, meeting.schedule.ends_at),
                 "venue": venue(lang, meeting),
                 // Only a person with a seat may join on line.
                 "online_url": meeting.online_url.as_ref().filter(|_| seat),

@@ -5,7 +5,7 @@
 //! unsubscribe. A person with a seat also gets the meeting's `.ics` (with the on-line URL).
 
 use super::ics;
-use super::model::{when_ja, Meeting};
+use super::model::{when, Meeting};
 use crate::auth::accounts::notify_account_with;
 use crate::error::Result;
 use crate::notify::{self, Attachment, Category, Message};
@@ -80,10 +80,10 @@ pub fn send(
     now: DateTime<Utc>,
 ) -> Result<()> {
     let seat = letter.seat();
-    let context = |cancel: Option<String>| {
+    let context = |lang: Lang, cancel: Option<String>| {
         json!({
             "title": meeting.title,
-            "when": when_ja(meeting.schedule.starts_at, meeting.schedule.ends_at),
+            "when": when(lang, meeting.schedule.starts_at, meeting.schedule.ends_at),
             "venue": meeting.venue(),
             // Only a person with a seat may join on line.
             "online_url": meeting.online_url.as_ref().filter(|_| seat),
@@ -100,7 +100,7 @@ pub fn send(
         public_url,
         to,
         letter.template(),
-        |_, cancel| context(cancel),
+        context,
         true,
         attachment,
     )

@@ -5,14 +5,13 @@
 //! Registrants are only ever counted here: no page names them.
 
 use super::listing::{self, ListQuery};
-use super::model::{self, when_ja, Meeting, Notice, Seats};
+use super::model::{self, Meeting, Notice, Seats};
 use super::page::{self, Loaded};
 use super::registrations::{self, Cancel, Channel, NewRegistration, Registrant, Status};
 use super::rules::{free_seats, Kind, Registration as Window, State};
 use crate::error::Result;
 use crate::refusal::Refusal;
 use crate::wareki::datetime_attr;
-use crate::wareki::jst;
 use crate::web::forms::{CsrfOnly, FormPage};
 use crate::web::i18n::{t, translate, Lang};
 use crate::web::present::{date, paragraphs};
@@ -30,29 +29,6 @@ use uuid::Uuid;
 /// Home › 意見を聴く場 › `here`.
 pub(super) fn crumbs(lang: Lang, here: &str) -> Vec<crate::web::Crumb> {
     crate::web::section_crumbs(lang, ("meetings.list.title", "/meetings"), None, here)
-}
-
-/// When, in the page's language: 和暦 with the weekday in Japanese (`when_ja`), and
-/// `Sat 12 December 2026, 14:00-16:00` in English; Tokyo time either way.
-pub(super) fn when(lang: Lang, starts: DateTime<Utc>, ends: DateTime<Utc>) -> String {
-    match lang {
-        Lang::Ja => when_ja(starts, ends),
-        Lang::En => {
-            let (starts, ends) = (starts.with_timezone(&jst()), ends.with_timezone(&jst()));
-            let day = "%a %-d %B %Y";
-            if starts.date_naive() == ends.date_naive() {
-                format!(
-                    "{}, {}-{}",
-                    starts.format(day),
-                    starts.format("%H:%M"),
-                    ends.format("%H:%M")
-                )
-            } else {
-                let at = "%a %-d %B %Y, %H:%M";
-                format!("{} - {}", starts.format(at), ends.format(at))
-            }
-        }
-    }
 }
 
 fn state_label(lang: Lang, state: State) -> String {
@@ -141,7 +117,7 @@ fn summary_json(
         "kind_label": t(lang, m.kind.label()),
         "state": state.as_str(),
         "state_label": state_label(lang, state),
-        "when": when(lang, m.schedule.starts_at, m.schedule.ends_at),
+        "when": model::when(lang, m.schedule.starts_at, m.schedule.ends_at),
         "starts_attr": datetime_attr(&m.schedule.starts_at),
         "place": place(lang, m),
         "seats": seats_text(lang, m, seats, now),
@@ -267,7 +243,7 @@ fn window_json(lang: Lang, m: &Meeting, now: DateTime<Utc>) -> Value {
         Window::Closed => ("closed", t(lang, "meetings.window.closed")),
     };
     json!({
-        "period": opens.filter(|o| *o < closes).map(|o| when(lang, o, closes)),
+        "period": opens.filter(|o| *o < closes).map(|o| model::when(lang, o, closes)),
         "state": state,
         "label": label,
         "open": window == Window::Open,
@@ -563,25 +539,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn meetings_are_dated_in_the_pages_language_in_tokyo_time() {
-        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
-        let (starts, ends) = (at("2026-12-12T05:00:00Z"), at("2026-12-12T07:00:00Z"));
-        assert_eq!(when(Lang::Ja, starts, ends), when_ja(starts, ends));
-        assert_eq!(
-            when(Lang::En, starts, ends),
-            "Sat 12 December 2026, 14:00-16:00"
-        );
-        assert_eq!(
-            when(
-                Lang::En,
-                at("2026-12-12T14:00:00Z"),
-                at("2026-12-13T16:00:00Z")
-            ),
-            "Sat 12 December 2026, 23:00 - Mon 14 December 2026, 01:00"
-        );
-    }
 
     #[test]
     fn every_confirmation_and_notice_has_its_texts() {

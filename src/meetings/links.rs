@@ -3,7 +3,8 @@
 //! emails (RFC 8058 one-click: the address is forgotten, the registration stays). A link that
 //! stands for nothing gets a 404 that says so.
 
-use super::handlers::{crumbs, when};
+use super::handlers::crumbs;
+use super::model::when;
 use super::registrations::{self, Cancel, Status};
 use crate::error::Result;
 use crate::web::forms::{CsrfOnly, FormPage, TokenQuery};

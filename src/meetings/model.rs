@@ -9,6 +9,8 @@ use crate::db::schema::{
     meeting_registrations as mr, meetings as m,
 };
 use crate::error::{Error, Result};
+use crate::wareki::jst;
+use crate::web::i18n::Lang;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use std::collections::HashMap;
@@ -85,6 +87,29 @@ pub fn when_ja(starts: DateTime<Utc>, ends: DateTime<Utc>) -> String {
             day(ends),
             time(ends)
         )
+    }
+}
+
+/// When, in the page's language: 和暦 with the weekday in Japanese (`when_ja`), and
+/// `Sat 12 December 2026, 14:00-16:00` in English; Tokyo time either way.
+pub fn when(lang: Lang, starts: DateTime<Utc>, ends: DateTime<Utc>) -> String {
+    match lang {
+        Lang::Ja => when_ja(starts, ends),
+        Lang::En => {
+            let (starts, ends) = (starts.with_timezone(&jst()), ends.with_timezone(&jst()));
+            let day = "%a %-d %B %Y";
+            if starts.date_naive() == ends.date_naive() {
+                format!(
+                    "{}, {}-{}",
+                    starts.format(day),
+                    starts.format("%H:%M"),
+                    ends.format("%H:%M")
+                )
+            } else {
+                let at = "%a %-d %B %Y, %H:%M";
+                format!("{} - {}", starts.format(at), ends.format(at))
+            }
+        }
     }
 }
 
@@ -462,6 +487,25 @@ pub fn topics(conn: &mut PgConnection, id: i32) -> Result<Vec<Topic>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn meetings_are_dated_in_the_pages_language_in_tokyo_time() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let (starts, ends) = (at("2026-12-12T05:00:00Z"), at("2026-12-12T07:00:00Z"));
+        assert_eq!(when(Lang::Ja, starts, ends), when_ja(starts, ends));
+        assert_eq!(
+            when(Lang::En, starts, ends),
+            "Sat 12 December 2026, 14:00-16:00"
+        );
+        assert_eq!(
+            when(
+                Lang::En,
+                at("2026-12-12T14:00:00Z"),
+                at("2026-12-13T16:00:00Z")
+            ),
+            "Sat 12 December 2026, 23:00 - Mon 14 December 2026, 01:00"
+        );
+    }
 
     #[test]
     fn a_month_runs_from_its_first_midnight_in_tokyo_to_the_next() {

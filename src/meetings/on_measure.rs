@@ -2,12 +2,11 @@
 //! [`crate::plan::sections::MeasureParts`]): the coming ones, and the last few held with their
 //! minutes.
 
-use super::model::when_ja;
+use super::model::when;
 use super::rules::Kind;
 use crate::error::{Error, Result};
 use crate::plan::sections::{Section, SectionLoader};
 use crate::web::i18n::{translate, Lang};
-use crate::web::present::date;
 use crate::web::AppState;
 use actix_web::{web, HttpRequest};
 use chrono::{DateTime, Utc};
@@ -90,20 +89,6 @@ fn for_measure(conn: &mut PgConnection, code: &str, now: DateTime<Utc>) -> Resul
     .load(conn)?)
 }
 
-/// When, in the page's language: 令和8年12月12日（土）14:00〜16:00.
-fn when(lang: Lang, m: &OnMeasure) -> String {
-    match lang {
-        Lang::Ja => when_ja(m.starts_at, m.ends_at),
-        Lang::En => format!(
-            "{} {}",
-            date(lang, m.starts_at),
-            m.starts_at
-                .with_timezone(&crate::wareki::jst())
-                .format("%H:%M")
-        ),
-    }
-}
-
 fn json(lang: Lang, code: &str, rows: &[OnMeasure]) -> Value {
     let item = |m: &OnMeasure| {
         let kind = m
@@ -115,7 +100,7 @@ fn json(lang: Lang, code: &str, rows: &[OnMeasure]) -> Value {
             "href": format!("/meetings/{}", m.id),
             "title": m.title,
             "kind": kind,
-            "when": when(lang, m),
+            "when": when(lang, m.starts_at, m.ends_at),
             "datetime": crate::wareki::datetime_attr(&m.starts_at),
             "minutes_href": m.minutes.then(|| format!("/meetings/{}#minutes", m.id)),
         })

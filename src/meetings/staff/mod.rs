@@ -9,7 +9,7 @@ mod form;
 mod work;
 
 use super::changes::Actor;
-use super::model::{self, when_ja, Meeting};
+use super::model::{self, Meeting};
 use super::rules::State;
 use crate::auth::roles::{self, Action};
 use crate::auth::staff::Staff;
@@ -68,7 +68,7 @@ fn summary_json(lang: Lang, m: &Meeting, now: chrono::DateTime<chrono::Utc>) -> 
         "department": m.department,
         "state": state.as_str(),
         "state_label": state_label(lang, state),
-        "when": when_ja(m.schedule.starts_at, m.schedule.ends_at),
+        "when": model::when(lang, m.schedule.starts_at, m.schedule.ends_at),
         "staff_href": format!("/staff/meetings/{}", m.id),
         "public_href": format!("/meetings/{}", m.id),
         "capacity": m.capacity,
