@@ -51,21 +51,21 @@ async fn one(
     Ok(response)
 }
 
-/// The published meetings of the calendar: from [`CALENDAR_PAST`] ago on.
-fn recent(meetings: Vec<Meeting>, now: DateTime<Utc>) -> Vec<Meeting> {
-    meetings
-        .into_iter()
-        .filter(|m| m.schedule.starts_at >= now - CALENDAR_PAST)
-        .collect()
+/// The published meetings of the calendar and the feed: from [`CALENDAR_PAST`] ago on.
+fn recent(now: DateTime<Utc>) -> Filter {
+    Filter {
+        since: Some(now - CALENDAR_PAST),
+        ..Filter::default()
+    }
 }
 
 /// `/meetings.ics`.
 async fn calendar(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse> {
     let now = state.clock.now();
     let meetings = state
-        .db(move |conn| model::list(conn, &Filter::default(), now))
+        .db(move |conn| model::list(conn, &recent(now), now))
         .await?;
-    let body = ics::feed(&recent(meetings, now), &state.public_url, now);
+    let body = ics::feed(&meetings, &state.public_url, now);
     Ok(cached(&req, ics::CONTENT_TYPE, body.into_bytes()))
 }
 
@@ -141,7 +141,7 @@ pub fn atom(base: &str, meetings: &[Meeting], now: DateTime<Utc>) -> String {
 async fn feed(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse> {
     let now = state.clock.now();
     let meetings = state
-        .db(move |conn| model::list(conn, &Filter::default(), now))
+        .db(move |conn| model::list(conn, &recent(now), now))
         .await?;
     let xml = atom(state.public_url.trim_end_matches('/'), &meetings, now);
     Ok(cached(

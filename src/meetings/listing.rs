@@ -49,7 +49,7 @@ pub fn parse(
         measure,
         kind,
         month,
-        drafts: false,
+        ..Filter::default()
     }
 }
 
@@ -110,7 +110,7 @@ mod tests {
                 measure: Some("6-1".into()),
                 kind: Some(Kind::Workshop),
                 month: Some((2026, 12)),
-                drafts: false,
+                ..Filter::default()
             }
         );
         let mut form = FormPage::default();

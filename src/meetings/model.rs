@@ -272,6 +272,8 @@ pub struct Filter {
     pub month: Option<(i32, u32)>,
     /// Drafts too (staff lists).
     pub drafts: bool,
+    /// Only meetings starting at or after this (the calendar and the feed: a year back).
+    pub since: Option<DateTime<Utc>>,
 }
 
 /// Meetings matching `filter`, by start time, earliest first. Two queries.
@@ -295,6 +297,9 @@ pub fn list(conn: &mut PgConnection, filter: &Filter, now: DateTime<Utc>) -> Res
     }
     if let Some(kind) = filter.kind {
         query = query.filter(m::kind.eq(kind.code()));
+    }
+    if let Some(since) = filter.since {
+        query = query.filter(m::starts_at.ge(since));
     }
     if let Some((year, month)) = filter.month {
         let (from, to) = month_bounds(year, month)?;
