@@ -369,10 +369,30 @@ pub fn notify_account(
     template: &'static str,
     context: impl Fn(Lang) -> serde_json::Value,
 ) -> Result<()> {
-    notify_account_with(conn, public_url, account, template, context, None)
+    notify_account_with(
+        conn,
+        public_url,
+        account,
+        template,
+        context,
+        None,
+        Regarding::Updates,
+    )
 }
 
-/// [`notify_account`] with a file attached (a meeting's `.ics`).
+/// Whether an email to an account follows its update-email preference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Regarding {
+    /// News (a proposal moved, a comment answered …): only while update emails are on.
+    Updates,
+    /// The person's own booking (a meeting registration's confirmation, change, cancellation
+    /// …), like a receipt: sent whatever the preference says. It still carries the one-click
+    /// link, which turns the update emails off.
+    OwnBooking,
+}
+
+/// [`notify_account`] with a file attached (a meeting's `.ics`), and `regarding` saying whether
+/// the update-email preference applies.
 pub fn notify_account_with(
     conn: &mut PgConnection,
     public_url: &str,
@@ -380,22 +400,27 @@ pub fn notify_account_with(
     template: &'static str,
     context: impl Fn(Lang) -> serde_json::Value,
     attachment: Option<crate::notify::Attachment>,
+    regarding: Regarding,
 ) -> Result<()> {
-    if let Some((Some(email), name, true, token, lang)) = recipient(conn, account)? {
-        let lang = Lang::parse(&lang).unwrap_or(Lang::Ja);
-        notify::enqueue(
-            conn,
-            Message {
-                to_address: email,
-                to_name: Some(name),
-                lang,
-                template,
-                context: context(lang),
-                category: Category::Notification,
-                unsubscribe_url: Some(unsubscribe_url(public_url, &token)),
-                attachment,
-            },
-        )?;
+    let Some((Some(email), name, updates, token, lang)) = recipient(conn, account)? else {
+        return Ok(());
+    };
+    if !updates && regarding == Regarding::Updates {
+        return Ok(());
     }
+    let lang = Lang::parse(&lang).unwrap_or(Lang::Ja);
+    notify::enqueue(
+        conn,
+        Message {
+            to_address: email,
+            to_name: Some(name),
+            lang,
+            template,
+            context: context(lang),
+            category: Category::Notification,
+            unsubscribe_url: Some(unsubscribe_url(public_url, &token)),
+            attachment,
+        },
+    )?;
     Ok(())
 }

@@ -1,12 +1,13 @@
 //! The emails of a registration: confirmed (with the on-line URL, now that the person is
 //! registered), on the waiting list, "a seat is yours" when they move up, and the reminder the
-//! day before. To the account (unless it turned update emails off, as every notification), or
-//! to the address staff typed for a person without one, with their cancel link and a one-click
-//! unsubscribe. A person with a seat also gets the meeting's `.ics` (with the on-line URL).
+//! day before. To the account (even if it turned update emails off: like a receipt, these are
+//! about the person's own registration), or to the address staff typed for a person without
+//! one, with their cancel link and a one-click unsubscribe. A person with a seat also gets the
+//! meeting's `.ics` (with the on-line URL).
 
 use super::ics;
 use super::model::{when, Meeting};
-use crate::auth::accounts::notify_account_with;
+use crate::auth::accounts::{notify_account_with, Regarding};
 use crate::error::Result;
 use crate::notify::{self, Attachment, Category, Message};
 use crate::web::i18n::Lang;
@@ -107,7 +108,7 @@ pub fn send(
 }
 
 /// Emails `template` to `to` in the caller's transaction: to the account in its language
-/// (unless it turned update emails off), or in Japanese to the address staff typed, with the
+/// (even if it turned update emails off: this is about their own registration), or in Japanese to the address staff typed, with the
 /// cancel link when `offer_cancel` and the one-click unsubscribe. `context` makes the
 /// template's fields for a language and that cancel link.
 pub fn deliver(
@@ -127,6 +128,8 @@ pub fn deliver(
             template,
             |lang| context(lang, None),
             attachment,
+            // About their own registration: sent even when update emails are off.
+            Regarding::OwnBooking,
         ),
         Recipient::Address { address, token } => notify::enqueue(
             conn,

@@ -37,6 +37,10 @@ pub const TESTS: &[(&str, fn())] = &[
         a_cancelled_meeting_is_noticed_and_emailed_once,
     ),
     (
+        "meetings_staff::a_registrant_with_update_emails_off_still_hears_of_their_registration",
+        a_registrant_with_update_emails_off_still_hears_of_their_registration,
+    ),
+    (
         "meetings_staff::a_registration_taken_by_phone_and_cancelled_by_staff",
         a_registration_taken_by_phone_and_cancelled_by_staff,
     ),
@@ -583,6 +587,68 @@ fn a_cancelled_meeting_is_noticed_and_emailed_once() {
             "no more registrations: {shown}"
         );
         assert_eq!(rev.get(&format!("{page}/edit")).await.status(), 400);
+    })
+}
+
+/// The confirmation and the cancellation are about the person's own registration, like a
+/// receipt: they reach an account that turned update emails off, while ordinary updates still
+/// do not.
+fn a_registrant_with_update_emails_off_still_hears_of_their_registration() {
+    use diesel::RunQueryDsl;
+    run(async {
+        let app = TestApp::start().await;
+        let (rev, _, dept) = reviewers(&app).await;
+        let id = meeting(&app, dept, "静かな懇談会", Some(10));
+        app.clock.set(registration_day());
+        let quiet = account(&app, "quiet@example.jp", "静 かな子");
+        diesel::sql_query(format!(
+            "UPDATE accounts SET notify_updates = false WHERE id = '{quiet}'"
+        ))
+        .execute(&mut app.db())
+        .unwrap();
+        let to_quiet = |template: &str| {
+            count(
+                &app,
+                &format!(
+                    "SELECT count(*) AS n FROM outbox WHERE to_address = 'quiet@example.jp' \
+                     AND subject LIKE '%{template}%'"
+                ),
+            )
+        };
+        register(&app, id, &on_line(quiet));
+        assert_eq!(to_quiet("参加申込み"), 1, "the confirmation");
+
+        let page = format!("/staff/meetings/{id}");
+        let done = rev
+            .submit(
+                &page,
+                &format!("{page}/cancel"),
+                &[("reason", "台風のため。")],
+            )
+            .await;
+        assert_eq!(done.status(), 303);
+        assert_eq!(to_quiet("中止のお知らせ"), 1, "the cancellation");
+
+        // An ordinary update (a proposal moved, a comment answered …) still is not sent.
+        let before = count(
+            &app,
+            "SELECT count(*) AS n FROM outbox WHERE to_address = 'quiet@example.jp'",
+        );
+        kyodo::auth::accounts::notify_account(
+            &mut app.db(),
+            &app.base,
+            quiet,
+            "comment_answered",
+            |_| serde_json::json!({}),
+        )
+        .unwrap();
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM outbox WHERE to_address = 'quiet@example.jp'"
+            ),
+            before
+        );
     })
 }
 
