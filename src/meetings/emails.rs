@@ -20,13 +20,23 @@ use uuid::Uuid;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recipient<'a> {
     Account(Uuid),
-    /// A person without an account: their address and the secret of their cancel link.
+    /// A person without an account: their address and their cancel link.
     Address {
         address: &'a str,
-        token: &'a str,
+        link: Link<'a>,
     },
     /// Nobody to email (staff typed a phone number only): staff call them.
     Nobody,
+}
+
+/// The cancel (and unsubscribe) link of a person without an account. The database keeps only
+/// digests of its secrets, so an email after the first carries a fresh secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link<'a> {
+    /// The secret itself, just made with the registration (its confirmation).
+    Secret(&'a str),
+    /// The registration's `cancel_token` column (a digest): a new secret is made for this email.
+    Stored(&'a str),
 }
 
 /// Which email.
@@ -131,24 +141,37 @@ pub fn deliver(
             // About their own registration: sent even when update emails are off.
             Regarding::OwnBooking,
         ),
-        Recipient::Address { address, token } => notify::enqueue(
-            conn,
-            Message {
-                to_address: address.to_owned(),
-                to_name: None,
-                // Staff typed them in from a call or the counter: the city's language.
-                lang: Lang::Ja,
-                template,
-                context: context(
-                    Lang::Ja,
-                    offer_cancel.then(|| cancel_url(public_url, token)),
-                ),
-                category: Category::Notification,
-                unsubscribe_url: Some(unsubscribe_url(public_url, token)),
-                attachment,
-            },
-        )
-        .map(drop),
+        Recipient::Address { address, link } => {
+            let fresh;
+            let token = match link {
+                Link::Secret(secret) => secret,
+                Link::Stored(stored) => match super::registrations::new_link(conn, stored)? {
+                    Some(secret) => {
+                        fresh = secret;
+                        fresh.as_str()
+                    }
+                    None => return Ok(()),
+                },
+            };
+            notify::enqueue(
+                conn,
+                Message {
+                    to_address: address.to_owned(),
+                    to_name: None,
+                    // Staff typed them in from a call or the counter: the city's language.
+                    lang: Lang::Ja,
+                    template,
+                    context: context(
+                        Lang::Ja,
+                        offer_cancel.then(|| cancel_url(public_url, token)),
+                    ),
+                    category: Category::Notification,
+                    unsubscribe_url: Some(unsubscribe_url(public_url, token)),
+                    attachment,
+                },
+            )
+            .map(drop)
+        }
         Recipient::Nobody => Ok(()),
     }
 }

@@ -7,7 +7,7 @@
 //! it closes, and while the meeting runs: a walk-in at the door) but never for a draft, a
 //! cancelled meeting or one that has ended: nobody can attend those.
 
-use super::emails::{self, Letter, Recipient};
+use super::emails::{self, Letter, Link, Recipient};
 use super::model::{self, Meeting};
 use super::rules::{self, Placement, Registration as Window, State};
 use crate::audit::{self, Entry};
@@ -347,7 +347,8 @@ fn write(
             mr::registered_at.eq(now),
             mr::confirmed_at.eq((status == Status::Confirmed).then_some(now)),
             mr::entered_by.eq(new.entered_by),
-            mr::cancel_token.eq(&cancel_token),
+            // Only the digest is kept: a leaked table gives no working link.
+            mr::cancel_token.eq(cancel_token.as_deref().map(crate::tokens::digest)),
         ))
         .returning(mr::id)
         .get_result(conn)?;
@@ -377,11 +378,17 @@ fn write(
         conn,
         public_url,
         &meeting,
-        &recipient(
+        &match (
             account,
             person.and_then(|p| p.email.as_deref()),
-            cancel_token.as_deref(),
-        ),
+            &cancel_token,
+        ) {
+            (None, Some(address), Some(secret)) => Recipient::Address {
+                address,
+                link: Link::Secret(secret),
+            },
+            (account, email, _) => recipient(account, email, None),
+        },
         letter,
         now,
     )?;
@@ -392,8 +399,8 @@ fn write(
     }))
 }
 
-/// Who hears of a registration: its account, else the address staff typed (with its cancel
-/// link's secret), else nobody.
+/// Who hears of a registration: its account, else the address staff typed (with the digest
+/// its `cancel_token` column keeps: the email gets a fresh link), else nobody.
 pub(super) fn recipient<'a>(
     account: Option<Uuid>,
     email: Option<&'a str>,
@@ -401,9 +408,51 @@ pub(super) fn recipient<'a>(
 ) -> Recipient<'a> {
     match (account, email, token) {
         (Some(account), _, _) => Recipient::Account(account),
-        (None, Some(address), Some(token)) => Recipient::Address { address, token },
+        (None, Some(address), Some(digest)) => Recipient::Address {
+            address,
+            link: Link::Stored(digest),
+        },
         _ => Recipient::Nobody,
     }
+}
+
+#[derive(QueryableByName)]
+struct LinkedId {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    id: i32,
+}
+
+/// The registration a cancel link's secret stands for, whatever its status: the first link's
+/// digest is in `cancel_token`, a later email's in `meeting_registration_links`. A value not
+/// shaped as a secret is refused before any query.
+fn linked(conn: &mut PgConnection, secret: &str) -> Result<Option<i32>> {
+    if !crate::tokens::is_secret(secret) {
+        return Ok(None);
+    }
+    Ok(diesel::sql_query(
+        "SELECT id FROM meeting_registrations WHERE cancel_token = $1
+         UNION ALL
+         SELECT registration_id FROM meeting_registration_links WHERE token_hash = $1
+         LIMIT 1",
+    )
+    .bind::<diesel::sql_types::Text, _>(crate::tokens::digest(secret))
+    .get_result::<LinkedId>(conn)
+    .optional()?
+    .map(|row| row.id))
+}
+
+/// A fresh cancel link's secret for the registration whose `cancel_token` column is `stored`;
+/// only its digest is kept. `None` if no registration has that column (any more).
+pub(super) fn new_link(conn: &mut PgConnection, stored: &str) -> Result<Option<String>> {
+    let secret = crate::tokens::new_secret();
+    let written = diesel::sql_query(
+        "INSERT INTO meeting_registration_links (token_hash, registration_id)
+         SELECT $1, id FROM meeting_registrations WHERE cancel_token = $2",
+    )
+    .bind::<diesel::sql_types::Text, _>(crate::tokens::digest(&secret))
+    .bind::<diesel::sql_types::Text, _>(stored)
+    .execute(conn)?;
+    Ok((written > 0).then_some(secret))
 }
 
 type RegistrationRow = (i32, String, Option<String>, Option<String>, DateTime<Utc>);
@@ -495,9 +544,12 @@ pub enum Cancel<'a> {
 
 /// The live registration a cancel link stands for, and its meeting: the confirm page.
 pub fn by_token(conn: &mut PgConnection, token: &str) -> Result<Option<(Meeting, Registration)>> {
+    let Some(id) = linked(conn, token)? else {
+        return Ok(None);
+    };
     let row: Option<(i32, RegistrationRow)> = mr::table
         .left_join(o::table.on(o::id.nullable().eq(mr::organisation_id)))
-        .filter(mr::cancel_token.eq(token))
+        .filter(mr::id.eq(id))
         .filter(mr::status.ne(Status::Cancelled.code()))
         .select((mr::meeting_id, registration_columns()))
         .first(conn)
@@ -526,7 +578,10 @@ pub fn cancel(
                 .filter(mr::meeting_id.eq(meeting))
                 .filter(mr::account_id.eq(account))
                 .into_boxed(),
-            Cancel::Token(token) => mr::table.filter(mr::cancel_token.eq(token)).into_boxed(),
+            Cancel::Token(token) => match linked(conn, token)? {
+                Some(id) => mr::table.filter(mr::id.eq(id)).into_boxed(),
+                None => return Ok(Ok(None)),
+            },
             Cancel::Staff {
                 meeting,
                 registration,
@@ -651,7 +706,10 @@ pub fn promote(
 /// Forgets the address behind a cancel link (one-click unsubscribe): no more emails; the
 /// registration stays. Whether the link was known.
 pub fn forget_email(conn: &mut PgConnection, token: &str) -> Result<bool> {
-    Ok(diesel::update(mr::table.filter(mr::cancel_token.eq(token)))
+    let Some(id) = linked(conn, token)? else {
+        return Ok(false);
+    };
+    Ok(diesel::update(mr::table.filter(mr::id.eq(id)))
         .set(mr::email.eq(None::<String>))
         .execute(conn)?
         > 0)

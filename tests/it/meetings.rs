@@ -6,6 +6,7 @@ use crate::support::mail::{deliver, SmtpSink};
 use crate::support::meetings::{account, meeting, on_line, register, registration_day};
 use crate::support::people::department;
 use crate::support::{run, TestApp};
+use kyodo::meetings::emails::{Letter, Link, Recipient};
 use kyodo::meetings::registrations::{
     self, Cancel, Channel, NewRegistration, Person, Registered, Registrant, Status,
 };
@@ -236,6 +237,45 @@ fn a_person_staff_entered_cancels_from_their_email() {
             .unwrap()
             .unwrap();
         assert_eq!((found.id, registration.id), (id, entered.registration.id));
+        // The table keeps only the link's digest: a leaked table gives no working link.
+        let stored = crate::support::db::text(
+            &app,
+            "SELECT cancel_token FROM meeting_registrations WHERE email = 'phone-caller@example.jp'",
+        );
+        assert_eq!(stored, kyodo::tokens::digest(&token));
+        for wrong in [stored.as_str(), "no-such-token", ""] {
+            assert!(registrations::by_token(&mut app.db(), wrong)
+                .unwrap()
+                .is_none());
+        }
+        // A later email (the reminder) carries a fresh link; both work.
+        let found_meeting = kyodo::meetings::model::find(&mut app.db(), id)
+            .unwrap()
+            .unwrap();
+        kyodo::meetings::emails::send(
+            &mut app.db(),
+            &app.base,
+            &found_meeting,
+            &Recipient::Address {
+                address: "phone-caller@example.jp",
+                link: Link::Stored(&stored),
+            },
+            Letter::Reminder,
+            registration_day(),
+        )
+        .unwrap();
+        let later = crate::support::mail::link_in_outbox(
+            &app,
+            "phone-caller@example.jp",
+            "/meetings/cancel?token=",
+        );
+        assert_ne!(later, link);
+        let later = later.trim_start_matches("/meetings/cancel?token=");
+        assert!(kyodo::tokens::is_secret(later));
+        let (_, again) = registrations::by_token(&mut app.db(), later)
+            .unwrap()
+            .unwrap();
+        assert_eq!(again.id, entered.registration.id);
         let cancelled = registrations::cancel(
             &mut app.db(),
             Cancel::Token(&token),

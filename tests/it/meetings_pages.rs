@@ -581,9 +581,17 @@ fn a_person_without_an_account_cancels_and_unsubscribes_by_link() {
         assert_eq!(
             text(
                 &app,
-                &format!("SELECT coalesce(email, 'forgotten') FROM meeting_registrations WHERE cancel_token = '{token}'")
+                "SELECT coalesce(email, 'forgotten') FROM meeting_registrations WHERE name = '窓口 次郎'"
             ),
             "forgotten"
+        );
+        assert_eq!(
+            count(
+                &app,
+                &format!("SELECT count(*) AS n FROM meeting_registrations WHERE cancel_token = '{token}'")
+            ),
+            0,
+            "only the link's digest is kept"
         );
         assert_eq!(
             count(

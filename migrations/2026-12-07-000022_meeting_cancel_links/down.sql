@@ -1,0 +1,2 @@
+DROP TABLE meeting_registration_links;
+COMMENT ON COLUMN meeting_registrations.cancel_token IS NULL;
