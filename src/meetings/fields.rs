@@ -7,7 +7,7 @@ use super::rules::Kind;
 use crate::consultations::fields::text;
 use crate::refusal::Refusal;
 use crate::wareki::jst;
-use crate::web::forms::FormPage;
+use crate::web::forms::{ascii_digit, FormPage};
 use chrono::{DateTime, Datelike, NaiveDateTime, TimeZone, Utc};
 
 /// The largest capacity the table allows.
@@ -317,19 +317,20 @@ fn online_url(raw: &str) -> Result<Option<String>, Refusal> {
     }
 }
 
-/// Seats: empty is no limit; else a whole number from 1 to [`MAX_CAPACITY`] (full-width
-/// digits read as digits).
-pub fn capacity(raw: &str) -> Result<Option<i32>, Refusal> {
-    let digits: String = raw
-        .trim()
+/// A number of people as typed: `30`, `３０人`, `30名` → `30`.
+fn people(raw: &str) -> String {
+    raw.trim()
         .trim_end_matches('人')
         .trim_end_matches('名')
         .chars()
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-            c => c,
-        })
-        .collect();
+        .map(ascii_digit)
+        .collect()
+}
+
+/// Seats: empty is no limit; else a whole number from 1 to [`MAX_CAPACITY`] (full-width
+/// digits read as digits).
+pub fn capacity(raw: &str) -> Result<Option<i32>, Refusal> {
+    let digits = people(raw);
     if digits.is_empty() {
         return Ok(None);
     }
@@ -341,16 +342,7 @@ pub fn capacity(raw: &str) -> Result<Option<i32>, Refusal> {
 
 /// A count of people (attendance): a whole number from 0 up to a million.
 pub fn attendance(raw: &str) -> Result<i32, Refusal> {
-    let digits: String = raw
-        .trim()
-        .trim_end_matches('人')
-        .trim_end_matches('名')
-        .chars()
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-            c => c,
-        })
-        .collect();
+    let digits = people(raw);
     if digits.is_empty() {
         return Err(Refusal::required("label.meeting_attendance"));
     }

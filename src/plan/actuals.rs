@@ -42,11 +42,10 @@ fn half_width(raw: &str) -> String {
     raw.trim()
         .chars()
         .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
             '，' | '、' => ',',
             '．' => '.',
             '－' | '−' => '-',
-            c => c,
+            c => crate::web::forms::ascii_digit(c),
         })
         .collect()
 }

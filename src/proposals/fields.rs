@@ -3,6 +3,7 @@
 
 use crate::plan::model::MeasureCode;
 use crate::refusal::Refusal;
+use crate::web::forms::ascii_digit;
 
 /// Characters nobody types on purpose: control characters (but not a textarea's line breaks).
 fn has_control(s: &str) -> bool {
@@ -87,14 +88,7 @@ impl Budget {
     pub const MAX: i64 = 1_000_000_000_000;
 
     pub fn parse(raw: &str) -> Result<Budget, Refusal> {
-        let normalised: String = raw
-            .trim()
-            .chars()
-            .map(|c| match c {
-                '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-                c => c,
-            })
-            .collect();
+        let normalised: String = raw.trim().chars().map(ascii_digit).collect();
         let without_yen = normalised
             .strip_suffix('円')
             .unwrap_or(&normalised)

@@ -86,3 +86,11 @@ pub struct TokenQuery {
     #[serde(default)]
     pub token: String,
 }
+
+/// A digit typed on a Japanese keyboard (full width, ２) as ASCII; any other character as is.
+pub fn ascii_digit(c: char) -> char {
+    match c {
+        '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+        c => c,
+    }
+}
