@@ -219,6 +219,7 @@ fn registrations(cfg: &mut web::ServiceConfig) {
     .app_data(web::Data::new(attachments::access::Policies {
         proposal: proposals::files::POLICY,
         consultation: consultations::files::POLICY,
+        meeting: meetings::files::POLICY,
     }));
 }
 

@@ -31,6 +31,8 @@ pub struct Policies {
     pub proposal: Policy,
     /// A consultation's documents and its paper opinions' scans.
     pub consultation: Policy,
+    /// A meeting's files, public with its minutes.
+    pub meeting: Policy,
 }
 
 impl Policies {
@@ -38,6 +40,7 @@ impl Policies {
         match kind {
             OwnerKind::Proposal => self.proposal,
             OwnerKind::Consultation | OwnerKind::ConsultationComment => self.consultation,
+            OwnerKind::Meeting => self.meeting,
         }
     }
 }

@@ -19,6 +19,8 @@ pub enum OwnerKind {
     Proposal,
     Consultation,
     ConsultationComment,
+    /// A meeting's files (資料, 実施報告): owner id = the meeting's id.
+    Meeting,
 }
 
 impl OwnerKind {
@@ -27,6 +29,7 @@ impl OwnerKind {
             OwnerKind::Proposal => "proposal",
             OwnerKind::Consultation => "consultation",
             OwnerKind::ConsultationComment => "consultation_comment",
+            OwnerKind::Meeting => "meeting",
         }
     }
 
@@ -35,6 +38,7 @@ impl OwnerKind {
             OwnerKind::Proposal,
             OwnerKind::Consultation,
             OwnerKind::ConsultationComment,
+            OwnerKind::Meeting,
         ]
         .into_iter()
         .find(|k| k.as_str() == raw)
@@ -70,6 +74,13 @@ impl Owner {
             id: id.to_string(),
         }
     }
+
+    pub fn meeting(id: i32) -> Owner {
+        Owner {
+            kind: OwnerKind::Meeting,
+            id: id.to_string(),
+        }
+    }
 }
 
 impl fmt::Display for Owner {
@@ -93,6 +104,7 @@ mod tests {
             OwnerKind::Proposal,
             OwnerKind::Consultation,
             OwnerKind::ConsultationComment,
+            OwnerKind::Meeting,
         ] {
             assert_eq!(OwnerKind::parse(kind.as_str()), Some(kind));
         }
@@ -104,5 +116,6 @@ mod tests {
             Owner::consultation_comment(9).to_string(),
             "consultation_comment:9"
         );
+        assert_eq!(Owner::meeting(3).to_string(), "meeting:3");
     }
 }

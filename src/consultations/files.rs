@@ -39,7 +39,7 @@ fn consultation_of(conn: &mut PgConnection, owner: &Owner) -> Result<model::Cons
             .first(conn)
             .optional()?
             .ok_or(Error::NotFound)?,
-        OwnerKind::Proposal => return Err(Error::NotFound),
+        OwnerKind::Proposal | OwnerKind::Meeting => return Err(Error::NotFound),
     };
     model::find(conn, consultation)?.ok_or(Error::NotFound)
 }

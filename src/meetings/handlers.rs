@@ -288,6 +288,7 @@ fn page_json(lang: Lang, d: &Loaded, now: DateTime<Utc>) -> Value {
             "said": paragraphs(&topic.said),
             "response": topic.response.as_deref().map(paragraphs),
         })).collect::<Vec<_>>(),
+        "files": d.files.iter().map(crate::attachments::handlers::item_json).collect::<Vec<_>>(),
     })));
     v["born"] = json!(d
         .born

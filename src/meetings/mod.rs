@@ -21,6 +21,7 @@ pub mod changes;
 pub mod demo;
 pub mod emails;
 pub mod fields;
+pub mod files;
 pub mod handlers;
 pub mod ics;
 pub mod links;

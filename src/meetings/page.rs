@@ -33,6 +33,8 @@ pub struct Loaded {
     pub minutes: bool,
     /// Empty until the minutes are published.
     pub topics: Vec<Topic>,
+    /// The meeting's files (資料, 実施報告): empty until the minutes are published.
+    pub files: Vec<crate::attachments::model::Attachment>,
     pub born: Vec<Born>,
     /// Code → title of the meeting's measures.
     pub titles: HashMap<String, String>,
@@ -118,6 +120,11 @@ pub fn load(
         notices: model::notices(conn, id)?,
         topics: if published {
             model::topics(conn, id)?
+        } else {
+            Vec::new()
+        },
+        files: if published && super::files::public(&meeting) {
+            super::files::list(conn, id)?
         } else {
             Vec::new()
         },

@@ -23,6 +23,7 @@ mod meetings;
 mod meetings_api;
 mod meetings_browser;
 mod meetings_calendar;
+mod meetings_files;
 mod meetings_pages;
 mod meetings_staff;
 mod operations;
@@ -97,6 +98,7 @@ fn main() {
         meetings_pages::TESTS,
         meetings_staff::TESTS,
         meetings_browser::TESTS,
+        meetings_files::TESTS,
     ]
     .iter()
     .flat_map(|tests| tests.iter())

@@ -1,6 +1,7 @@
 //! The staff area through real HTTP: the authorisation matrix over every staff route,
 //! `kyodo create-admin`, recording KPI actual values end to end, and the audit log.
 
+use crate::support::attachments::{pdf, post_multipart};
 use crate::support::db::count;
 use crate::support::people::{account_id, department, resident, sign_in, staff_member, PASSWORD};
 use crate::support::{csrf_of, run, visible_text, TestApp, Visitor};
@@ -202,6 +203,17 @@ const MATRIX: &[(&str, Method, Allowed)] = &[
         Method::Post,
         Allowed::Reviewers,
     ),
+    // The minutes' files: a PDF uploaded (multipart), then a file of the meeting removed.
+    (
+        "/staff/meetings/{id}/attachments",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/meetings/{id}/attachments/{attachment}/remove",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
     (
         "/staff/meetings/{id}/proposals",
         Method::Post,
@@ -378,7 +390,7 @@ fn concrete(pattern: &str, f: &Fixture) -> String {
         p if p.starts_with("/staff/meetings/{id}/")
             && matches!(
                 p.rsplit('/').next(),
-                Some("attendance" | "minutes" | "proposals" | "draft")
+                Some("attendance" | "minutes" | "attachments" | "remove" | "proposals" | "draft")
             ) =>
         {
             p.replace("{id}", &f.meeting_held)
@@ -661,9 +673,19 @@ fn authorisation_matrix() {
         for (who, visitor, signed_in) in visitors {
             let token = csrf(visitor, signed_in).await;
             for (pattern, method, allowed) in MATRIX {
-                let path = concrete(pattern, &fixture);
+                let mut path = concrete(pattern, &fixture);
+                if path.contains("{attachment}") {
+                    // A file of the meeting for each request to remove.
+                    let file = one(&app, &format!("INSERT INTO attachments (id, owner_type, owner_id, filename, content_type, byte_size, sha256, data, uploaded_by)
+                         VALUES (gen_random_uuid(), 'meeting', '{}', '資料.pdf', 'application/pdf', 4, encode(sha256('%PDF'::bytea), 'hex'), '%PDF'::bytea, '{}')
+                         RETURNING id::text AS id", fixture.meeting_held, fixture.reviewer));
+                    path = path.replace("{attachment}", &file);
+                }
                 let response = match method {
                     Method::Get => visitor.get(&path).await,
+                    Method::Post if *pattern == "/staff/meetings/{id}/attachments" => {
+                        post_multipart(visitor, &path, Some(&token), "資料.pdf", &pdf()).await
+                    }
                     Method::Post => {
                         let mut body: Vec<(&str, String)> = vec![("csrf", token.clone())];
                         body.extend(fields(&app, pattern, &fixture));
@@ -776,6 +798,15 @@ fn authorisation_matrix() {
         assert_eq!(
             count(&app, "SELECT count(*) AS n FROM meeting_proposals"),
             3
+        );
+        // The reviewer and the admin each uploaded a file of the minutes and removed one of the
+        // five put there for each visitor to try.
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM attachments WHERE owner_type = 'meeting'"
+            ),
+            2 + 5 - 2
         );
         // A POST without the CSRF token does nothing, even for an admin.
         let refused = admin

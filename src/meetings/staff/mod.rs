@@ -42,6 +42,13 @@ pub const STAFF_ROUTES: &[StaffRoute] = &[
         r.to(after::attendance)
     }),
     post("/staff/meetings/{id}/minutes", |r| r.to(after::minutes)),
+    post("/staff/meetings/{id}/attachments", |r| {
+        r.to(super::files::attach)
+    }),
+    post(
+        "/staff/meetings/{id}/attachments/{attachment}/remove",
+        |r| r.to(super::files::detach),
+    ),
     post("/staff/meetings/{id}/proposals", |r| {
         r.to(after::link_proposal)
     }),
@@ -198,4 +205,33 @@ fn crumbs(lang: Lang, meeting: Option<(&str, i32)>, page: Option<&str>) -> Vec<c
         trail.push((page, None));
     }
     staff_crumbs(lang, &trail)
+}
+
+/// 404 for a meeting that does not exist, 403 unless the staff member runs its department's
+/// meetings: before a file of the meeting is read or removed.
+pub(super) async fn authorise_files(state: &AppState, staff: &Staff, id: i32) -> Result<()> {
+    authorise(state, staff, id).await.map(|_| ())
+}
+
+/// The meeting's staff page again after a refused upload, saying why beside the upload form.
+pub(super) async fn refused_upload(
+    req: &HttpRequest,
+    hb: &Templates,
+    state: &AppState,
+    staff: &Staff,
+    id: i32,
+    refusal: &crate::attachments::sniff::Refusal,
+) -> Result<HttpResponse> {
+    let mut page = crate::web::forms::FormPage::default();
+    page.refuse("file", refusal.refusal());
+    work::page(
+        req,
+        hb,
+        state,
+        staff,
+        id,
+        Some(("upload", &page)),
+        refusal.status(),
+    )
+    .await
 }

@@ -26,19 +26,20 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// The page's forms, by name, as the template reads them (`forms.register.values.name`).
-const FORMS: [&str; 8] = [
+const FORMS: [&str; 9] = [
     "publish",
     "cancel",
     "register",
     "registration",
     "attendance",
     "minutes",
+    "upload",
     "proposal",
     "draft",
 ];
 
 /// The staff page of meeting `id`, with `page` (what was typed and what to fix) in `form`.
-async fn page(
+pub(super) async fn page(
     req: &HttpRequest,
     hb: &Templates,
     state: &AppState,
@@ -48,7 +49,7 @@ async fn page(
     status: StatusCode,
 ) -> Result<HttpResponse> {
     let meeting = authorise(state, staff, id).await?;
-    let (notices, roster, topics, born, seats) = state
+    let (notices, roster, topics, born, seats, files) = state
         .db(move |conn| {
             Ok((
                 model::notices(conn, id)?,
@@ -56,6 +57,7 @@ async fn page(
                 model::topics(conn, id)?,
                 record::born(conn, id)?,
                 model::seats(conn, &[id])?.remove(&id).unwrap_or_default(),
+                crate::meetings::files::list(conn, id)?,
             ))
         })
         .await?;
@@ -122,6 +124,7 @@ async fn page(
         "topics": topic_rows,
         "saved_topics": topics.iter().map(|t| json!({ "number": t.number, "topic": t.topic })).collect::<Vec<_>>(),
         "born": born.iter().map(|b| json!({ "href": if b.public { format!("/proposals/{}", b.id) } else { format!("/proposals/{}/edit", b.id) }, "title": b.title, "draft": !b.public })).collect::<Vec<_>>(),
+        "attachments": files_json(lang, id, &files, form),
         "forms": forms,
     });
     crate::web::render_page_as(
@@ -133,6 +136,35 @@ async fn page(
         &context,
         status,
     )
+}
+
+/// The meeting's files (資料, 実施報告) with their remove buttons, and the upload form with
+/// why a file was refused (`templates/attachments/_manage.hbs`).
+fn files_json(
+    lang: Lang,
+    id: i32,
+    files: &[crate::attachments::model::Attachment],
+    form: Option<(&str, &FormPage)>,
+) -> Value {
+    let message = match form {
+        Some(("upload", page)) => serde_json::to_value(page)
+            .ok()
+            .and_then(|p| p.get("errors")?.get("file").cloned()),
+        _ => None,
+    };
+    json!({
+        "items": files.iter().map(|a| {
+            let mut item = crate::attachments::handlers::item_json(a);
+            item["remove_action"] = json!(format!("/staff/meetings/{id}/attachments/{}/remove", a.id));
+            item
+        }).collect::<Vec<_>>(),
+        "action": format!("/staff/meetings/{id}/attachments"),
+        "message": message,
+        "hint": translate(lang, "staff.meetings.files_hint", &[
+            ("max", crate::attachments::sniff::MAX_LABEL.to_owned()),
+            ("count", crate::attachments::sniff::MAX_PER_OWNER.to_string()),
+        ]),
+    })
 }
 
 /// 手話通訳 / 託児 / 車椅子, those offered.
