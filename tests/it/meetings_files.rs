@@ -8,8 +8,7 @@ use crate::support::attachments::{attachment_link, hrefs, pdf, post_multipart};
 use crate::support::browser::{sign_in_as, Browser};
 use crate::support::consultations::jst;
 use crate::support::db::count;
-use crate::support::meetings::{change, meeting};
-use crate::support::people::{department, staff_member};
+use crate::support::meetings::{change, meeting, reviewers};
 use crate::support::{csrf_of, run, visible_text, TestApp, Visitor};
 
 pub const TESTS: &[(&str, fn())] = &[
@@ -26,27 +25,6 @@ pub const TESTS: &[(&str, fn())] = &[
         the_staff_page_with_the_upload_form_passes_axe_and_the_nu_checker,
     ),
 ];
-
-const DEPT: &str = "企画課";
-
-/// The department's reviewer, and a reviewer of another department.
-async fn reviewers(app: &TestApp) -> (Visitor, Visitor, i32) {
-    let mine = staff_member(
-        app,
-        "rev@example.jp",
-        "審査 一郎",
-        &[("reviewer", Some(DEPT))],
-    )
-    .await;
-    let other = staff_member(
-        app,
-        "other@example.jp",
-        "他課 次郎",
-        &[("reviewer", Some("福祉課"))],
-    )
-    .await;
-    (mine, other, department(app, DEPT))
-}
 
 /// Uploads `name` to meeting `id` from its staff page, with the page's token.
 async fn upload(visitor: &Visitor, id: i32, name: &str) -> reqwest::Response {

@@ -9,7 +9,9 @@ use crate::support::calendar::{attachment, event, read_calendar, uid};
 use crate::support::consultations::{announce, jst, save_december};
 use crate::support::db::{count, text};
 use crate::support::mail::{deliver, SmtpSink};
-use crate::support::meetings::{account, meeting, on_line, register, registration_day};
+use crate::support::meetings::{
+    account, meeting, on_line, register, registration_day, reviewers, DEPT,
+};
 use crate::support::people::{department, staff_member};
 use crate::support::{run, visible_text, TestApp, Visitor};
 use kyodo::notify::Mailer;
@@ -53,27 +55,6 @@ pub const TESTS: &[(&str, fn())] = &[
         the_staff_pages_in_a_browser_pass_axe_and_the_nu_checker,
     ),
 ];
-
-const DEPT: &str = "企画課";
-
-/// The department's reviewer, and a reviewer of another department.
-async fn reviewers(app: &TestApp) -> (Visitor, Visitor, i32) {
-    let mine = staff_member(
-        app,
-        "rev@example.jp",
-        "審査 一郎",
-        &[("reviewer", Some(DEPT))],
-    )
-    .await;
-    let other = staff_member(
-        app,
-        "other@example.jp",
-        "他課 次郎",
-        &[("reviewer", Some("福祉課"))],
-    )
-    .await;
-    (mine, other, department(app, DEPT))
-}
 
 /// The form's fields for a 対話集会 on 12 December 2026, 14:00 to 16:00.
 fn fields(dept: i32) -> Vec<(&'static str, String)> {

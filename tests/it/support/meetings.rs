@@ -2,7 +2,8 @@
 //! them, and verified accounts to register with.
 
 use super::consultations::jst;
-use super::TestApp;
+use super::people::{department, staff_member};
+use super::{TestApp, Visitor};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
@@ -89,4 +90,26 @@ pub fn register(app: &TestApp, id: i32, new: &NewRegistration) -> Registered {
     registrations::register(&mut app.db(), id, new, registration_day(), None, &app.base)
         .unwrap()
         .unwrap_or_else(|refused| panic!("refused: {refused:?}"))
+}
+
+/// The department whose staff run the meetings of the tests.
+pub const DEPT: &str = "企画課";
+
+/// The department's reviewer, and a reviewer of another department.
+pub async fn reviewers(app: &TestApp) -> (Visitor, Visitor, i32) {
+    let mine = staff_member(
+        app,
+        "rev@example.jp",
+        "審査 一郎",
+        &[("reviewer", Some(DEPT))],
+    )
+    .await;
+    let other = staff_member(
+        app,
+        "other@example.jp",
+        "他課 次郎",
+        &[("reviewer", Some("福祉課"))],
+    )
+    .await;
+    (mine, other, department(app, DEPT))
 }
