@@ -309,10 +309,8 @@ fn summary(m: &Meeting, seats: model::Seats, now: DateTime<Utc>) -> MeetingJson 
             .map(|_| super::rules::free_seats(m.capacity, seats.confirmed)),
         waiting: seats.waiting,
         registration: RegistrationJson {
-            opens_at: s.registration_opens_at.or(s.published_at),
-            closes_at: s
-                .registration_closes_at
-                .map_or(s.starts_at, |c| c.min(s.starts_at)),
+            opens_at: s.registration_opens(),
+            closes_at: s.registration_closes(),
             open: s.registration(now) == Registration::Open,
         },
         accessibility: AccessibilityJson {

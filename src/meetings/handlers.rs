@@ -231,11 +231,7 @@ fn notices_json(lang: Lang, notices: &[Notice]) -> Vec<Value> {
 /// The registration window, its state, and what the form says instead when closed.
 fn window_json(lang: Lang, m: &Meeting, now: DateTime<Utc>) -> Value {
     let s = &m.schedule;
-    let opens = s.registration_opens_at.or(s.published_at);
-    let closes = s
-        .registration_closes_at
-        .unwrap_or(s.starts_at)
-        .min(s.starts_at);
+    let (opens, closes) = (s.registration_opens(), s.registration_closes());
     let window = s.registration(now);
     let (state, label) = match window {
         Window::Open => ("open", t(lang, "meetings.window.open")),

@@ -162,6 +162,18 @@ impl Schedule {
         }
     }
 
+    /// When registration opens: as set, else at publication.
+    pub fn registration_opens(&self) -> Option<DateTime<Utc>> {
+        self.registration_opens_at.or(self.published_at)
+    }
+
+    /// When registration closes: as set, and at the latest when the meeting starts.
+    pub fn registration_closes(&self) -> DateTime<Utc> {
+        self.registration_closes_at
+            .unwrap_or(self.starts_at)
+            .min(self.starts_at)
+    }
+
     /// Whether a person may register (or join the waiting list) now.
     pub fn registration(&self, now: DateTime<Utc>) -> Registration {
         if self.state(now) != State::Upcoming {
@@ -170,8 +182,7 @@ impl Schedule {
         if let Some(opens) = self.registration_opens_at.filter(|opens| now < *opens) {
             return Registration::NotYet(opens);
         }
-        let closes = self.registration_closes_at.unwrap_or(self.starts_at);
-        if now < closes.min(self.starts_at) {
+        if now < self.registration_closes() {
             Registration::Open
         } else {
             Registration::Closed
@@ -438,6 +449,15 @@ mod tests {
             late.registration(at("2026-12-12T14:30:00+09:00")),
             Registration::Closed
         );
+        // The window as pages and the API state it.
+        assert_eq!(
+            s.registration_opens(),
+            Some(at("2026-12-01T09:00:00+09:00"))
+        );
+        assert_eq!(s.registration_closes(), at("2026-12-10T17:00:00+09:00"));
+        assert_eq!(open.registration_opens(), open.published_at);
+        assert_eq!(open.registration_closes(), open.starts_at);
+        assert_eq!(late.registration_closes(), late.starts_at);
         // A draft or a cancelled meeting takes nobody.
         assert_eq!(
             open.registration(at("2026-11-19T09:00:00+09:00")),
