@@ -7,7 +7,7 @@ use crate::wareki;
 use crate::web::i18n::Lang;
 
 /// The labels' font size (kyodo.css sets the same), to estimate how wide a label is.
-pub(super) const FONT: f64 = 14.0;
+pub const FONT: f64 = 14.0;
 
 /// Where a point's value goes, given the y of the points a line joins it to: above a peak,
 /// below a trough, above and off to the side where the line rises or falls through it (the
@@ -58,7 +58,7 @@ impl Anchor {
 
 /// Roughly how wide a label is at [`FONT`]: digits and Latin letters about 0.6 em, separators
 /// 0.3 em, Japanese 1 em.
-pub(super) fn text_width(text: &str) -> f64 {
+pub fn text_width(text: &str) -> f64 {
     text.chars()
         .map(|c| match c {
             ',' | '.' | ' ' => 0.3,

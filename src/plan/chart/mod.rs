@@ -13,6 +13,7 @@ mod fixtures;
 mod labels;
 mod layout;
 
+pub use labels::{text_width, FONT};
 pub use layout::chart;
 
 use super::progress::Direction;
