@@ -13,7 +13,7 @@ use serde::Serialize;
 pub const NO_PERCENT: &str = "—";
 
 /// A question's results (設問の集計): its rows in the order of the choices.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Tally {
     pub rows: Vec<Row>,
     /// How many people answered the question (the base of every percentage).
@@ -21,33 +21,28 @@ pub struct Tally {
 }
 
 /// A choice's line in a results table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Row {
     pub label: String,
     pub count: u64,
     /// The percentage in tenths of a per cent (`306` is 30.6 %); `None` when nobody answered.
     pub tenths: Option<u32>,
+    /// The same as a number, one decimal (`30.6`), for the API and CSV.
+    pub percent: Option<f64>,
     /// `30.6%`, or [`NO_PERCENT`] when nobody answered.
     pub percent_display: String,
 }
 
-impl Row {
-    /// The percentage as a number, one decimal (`30.6`), for the API and CSV.
-    pub fn percent(&self) -> Option<f64> {
-        self.tenths.map(|t| f64::from(t) / 10.0)
-    }
-}
-
 /// A matrix (マトリクス設問): one tally per statement, each over the same scale columns and
 /// over those who answered that statement.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MatrixTally {
     pub columns: Vec<String>,
     pub rows: Vec<MatrixRow>,
 }
 
 /// A statement of a matrix and the tally of its columns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MatrixRow {
     pub label: String,
     pub tally: Tally,
@@ -110,6 +105,7 @@ fn rows(choices: &[(String, u64)], answered: u64, tenths: Vec<Option<u32>>) -> T
                 label: label.clone(),
                 count: *count,
                 tenths,
+                percent: tenths.map(|t| f64::from(t) / 10.0),
                 percent_display: percent_display(tenths),
             })
             .collect(),
@@ -175,7 +171,7 @@ mod tests {
         assert_eq!(shown(&t), ["30.6%", "69.4%"]);
         assert_eq!(t.rows[0].count, 11);
         assert_eq!(t.rows[0].label, "選択肢1");
-        assert_eq!(t.rows[0].percent(), Some(30.6));
+        assert_eq!(t.rows[0].percent, Some(30.6));
         assert_eq!(sum(&t), 1000);
     }
 
@@ -212,9 +208,17 @@ mod tests {
         let t = single(&choices(&[0, 0]));
         assert_eq!(t.answered, 0);
         assert_eq!(shown(&t), [NO_PERCENT, NO_PERCENT]);
-        assert_eq!(t.rows[0].percent(), None);
+        assert_eq!(t.rows[0].percent, None);
         let t = multiple(&choices(&[0, 0]), 0);
         assert_eq!(shown(&t), ["—", "—"]);
+        assert!(t
+            .rows
+            .iter()
+            .all(|r| r.percent.is_none() && r.tenths.is_none()));
+        assert_eq!(
+            serde_json::to_value(&t).unwrap()["rows"][0]["percent"],
+            serde_json::Value::Null
+        );
         let t = single(&[]);
         assert_eq!((t.rows.len(), t.answered), (0, 0));
     }
@@ -230,6 +234,11 @@ mod tests {
         assert_eq!(shown(&multiple(&choices(&[1]), 8)), ["12.5%"]);
         assert_eq!(shown(&multiple(&choices(&[1]), 16)), ["6.3%"]);
         assert_eq!(shown(&multiple(&choices(&[1, 2]), 3)), ["33.3%", "66.7%"]);
+        // Counts that cannot be (more ticks than people, by far) saturate instead of panicking.
+        assert_eq!(
+            multiple(&choices(&[u64::MAX]), 1).rows[0].tenths,
+            Some(u32::MAX)
+        );
     }
 
     #[test]
@@ -266,6 +275,7 @@ mod tests {
         assert_eq!(json["answered"], 36);
         assert_eq!(json["rows"][0]["count"], 11);
         assert_eq!(json["rows"][0]["tenths"], 306);
+        assert_eq!(json["rows"][0]["percent"], 30.6);
         assert_eq!(json["rows"][0]["percent_display"], "30.6%");
     }
 }
