@@ -605,6 +605,7 @@ mod tests {
             html.contains("現状値 30.6 % → 最新の実績値 33.1 %（令和7年度）。各年度の値は"),
             "{html}"
         );
+        insta::assert_snapshot!("satisfaction_trend", html);
         let html = render("en", &trend(Lang::En, &series).unwrap());
         assert!(
             html.contains("Baseline 30.6 % → latest actual value 33.1 % (FY2025). The value"),
