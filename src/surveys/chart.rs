@@ -319,4 +319,55 @@ mod tests {
         assert!(html.contains("<td class=\"num\">—</td>"), "{html}");
         assert!(html.contains("No answers yet"), "{html}");
     }
+
+    /// The colour `property` takes in the first rule for `selector` in kyodo.css, with
+    /// `var(--x)` resolved, as RGB.
+    fn css_colour(selector: &str, property: &str) -> [u8; 3] {
+        let css = include_str!("../../public/css/kyodo.css");
+        let rule = &css[css.find(&format!("\n{selector} {{")).unwrap()..];
+        let rule = &rule[..rule.find('}').unwrap()];
+        let value = rule
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(&format!("{property}: ")))
+            .unwrap()
+            .trim_end_matches(';');
+        let hex = match value.strip_prefix("var(") {
+            Some(var) => {
+                let name = format!("{}: ", var.trim_end_matches(')'));
+                let at = css.find(&name).unwrap() + name.len();
+                &css[at..at + 7]
+            }
+            None => value,
+        };
+        let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).unwrap();
+        [byte(1), byte(3), byte(5)]
+    }
+
+    /// WCAG 2 contrast ratio against white.
+    fn contrast_on_white(rgb: [u8; 3]) -> f64 {
+        let linear = |c: u8| {
+            let c = f64::from(c) / 255.0;
+            if c <= 0.03928 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        let l = 0.2126 * linear(rgb[0]) + 0.7152 * linear(rgb[1]) + 0.0722 * linear(rgb[2]);
+        1.05 / (l + 0.05)
+    }
+
+    #[test]
+    fn bars_and_text_stand_out_against_white() {
+        assert!(contrast_on_white(css_colour(".bar-chart__bar", "fill")) >= 3.0);
+        assert!(contrast_on_white(css_colour(".bar-chart__axis", "stroke")) >= 3.0);
+        assert!(contrast_on_white(css_colour(".bar-chart__svg text", "fill")) >= 4.5);
+        let value = css_colour(".bar-chart__svg .bar-chart__value", "fill");
+        assert!(contrast_on_white(value) >= 4.5);
+        // The check itself: black 21:1, white 1:1, #767676 4.5:1.
+        assert!((contrast_on_white([0, 0, 0]) - 21.0).abs() < 1e-9);
+        assert!((contrast_on_white([255, 255, 255]) - 1.0).abs() < 1e-9);
+        assert!((contrast_on_white([0x76; 3]) - 4.54).abs() < 0.01);
+        assert!(contrast_on_white([1, 1, 1]) > 20.0);
+    }
 }
