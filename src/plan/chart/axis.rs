@@ -123,7 +123,7 @@ mod tests {
         assert_eq!(c.ticks[0].label_y, c.ticks[0].y + 5.0);
         // 50 is two thirds of the way up.
         let two_thirds = c.plot.bottom - (c.plot.bottom - c.plot.top) * 2.0 / 3.0;
-        assert!((c.target_y - two_thirds).abs() <= 0.05);
+        assert!((c.target_y.unwrap() - two_thirds).abs() <= 0.05);
         for p in &c.points {
             assert!(p.y > c.plot.top && p.y < c.plot.bottom, "{p:?}");
         }
@@ -148,8 +148,8 @@ mod tests {
         );
         let c = chart(Lang::Ja, &k).unwrap();
         assert_eq!(labels(&c), ["3.0", "3.5", "4.0", "4.5"]);
-        assert!(c.points.iter().all(|p| p.y == c.target_y));
-        assert!(c.target_y > c.plot.top && c.target_y < c.plot.bottom);
+        assert!(c.points.iter().all(|p| p.y == c.target_y.unwrap()));
+        assert!(c.target_y.unwrap() > c.plot.top && c.target_y.unwrap() < c.plot.bottom);
     }
 
     #[test]
@@ -181,14 +181,14 @@ mod tests {
         );
         let c = chart(Lang::Ja, &k).unwrap();
         assert_eq!(labels(&c), ["-50", "0", "50", "100", "150"]);
-        assert_eq!(c.target_y, c.ticks[1].y);
+        assert_eq!(c.target_y.unwrap(), c.ticks[1].y);
         assert_eq!(c.points[2].value_display, "-12 人");
-        assert!(c.points[2].y > c.target_y);
+        assert!(c.points[2].y > c.target_y.unwrap());
         // Values all at or below zero stop at zero.
         let k = kpi(Direction::Increase, "人", Some("-10"), "0", &[(2024, "-5")]);
         let c = chart(Lang::Ja, &k).unwrap();
         assert_eq!(labels(&c), ["-15", "-10", "-5", "0"]);
-        assert_eq!(c.target_y, c.plot.top);
+        assert_eq!(c.target_y.unwrap(), c.plot.top);
         // Equal negative values.
         let k = kpi(Direction::Maintain, "人", Some("-5"), "-5", &[(2024, "-5")]);
         let c = chart(Lang::Ja, &k).unwrap();
@@ -252,7 +252,7 @@ mod tests {
             ["2,800,000", "3,000,000", "3,200,000", "3,400,000"]
         );
         assert_eq!(c.points[2].value, "3,101,234");
-        assert_eq!(c.target_display, "3,351,000 件");
+        assert_eq!(c.target_display.as_deref(), Some("3,351,000 件"));
         assert!(c.show_values);
         let small = npo();
         assert!(c.plot.left > small.plot.left);

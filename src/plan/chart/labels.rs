@@ -7,17 +7,18 @@ use crate::wareki;
 use crate::web::i18n::Lang;
 
 /// The labels' font size (kyodo.css sets the same), to estimate how wide a label is.
-pub(super) const FONT: f64 = 14.0;
+pub const FONT: f64 = 14.0;
 
 /// Where a point's value goes, given the y of the points a line joins it to: above a peak,
 /// below a trough, above and off to the side where the line rises or falls through it (the
-/// quadrant the line leaves free); never across the target line, never into the x labels.
+/// quadrant the line leaves free); never across the target line (if any), never into the x
+/// labels.
 /// Returns the alignment and the text's baseline.
 pub(super) fn place_label(
     prev: Option<f64>,
     y: f64,
     next: Option<f64>,
-    target_y: f64,
+    target_y: Option<f64>,
     bottom: f64,
 ) -> (Anchor, f64) {
     // Smaller y is higher up.
@@ -33,7 +34,7 @@ pub(super) fn place_label(
     let baseline = |above: bool| if above { y - 10.0 } else { y + FONT + 8.0 };
     let crosses_target = |above: bool| {
         let b = baseline(above);
-        target_y > b - FONT && target_y < b + 3.0
+        target_y.is_some_and(|t| t > b - FONT && t < b + 3.0)
     };
     if crosses_target(above) {
         above = !above;
@@ -58,7 +59,7 @@ impl Anchor {
 
 /// Roughly how wide a label is at [`FONT`]: digits and Latin letters about 0.6 em, separators
 /// 0.3 em, Japanese 1 em.
-pub(super) fn text_width(text: &str) -> f64 {
+pub fn text_width(text: &str) -> f64 {
     text.chars()
         .map(|c| match c {
             ',' | '.' | ' ' => 0.3,
@@ -123,7 +124,7 @@ mod tests {
     #[test]
     fn values_are_placed_clear_of_the_lines() {
         let (target, bottom) = (50.0, 200.0);
-        let place = |prev, y, next| place_label(prev, y, next, target, bottom);
+        let place = |prev, y, next| place_label(prev, y, next, Some(target), bottom);
         // A peak: above; a trough: below; level: above.
         assert_eq!(
             place(Some(120.0), 100.0, Some(110.0)),
@@ -146,6 +147,11 @@ mod tests {
         // The first point: above when the line goes down from it, below when it goes up.
         assert_eq!(place(None, 100.0, Some(120.0)), (Anchor::Middle, 90.0));
         assert_eq!(place(None, 100.0, Some(80.0)), (Anchor::Middle, 122.0));
+        // Without a target line, only the neighbours count.
+        assert_eq!(
+            place_label(None, 60.0, None, None, bottom),
+            (Anchor::Middle, 50.0)
+        );
         // Alone (an upper bound's target).
         assert_eq!(place(None, 100.0, None), (Anchor::Middle, 90.0));
         // Not across the target line: a label above a point just under it goes below.

@@ -1,11 +1,11 @@
-//! Lays a KPI's values out on the chart: one slot on the x-axis for the baseline, each actual
-//! value and the target; the plot beside the y labels; the points, the line through them, the
-//! dashed way to the target or an upper bound's band.
+//! Lays a series of values out on the chart: one slot on the x-axis for the baseline, each
+//! actual value and the target (when there is one); the plot beside the y labels; the points,
+//! the line through them, the dashed way to the target or an upper bound's band.
 
 use super::axis::Axis;
 use super::labels::{self, place_label, text_width, with_unit};
 use super::{round, Band, Chart, Plot, Point, PointKind, Segment, Tick, HEIGHT, WIDTH};
-use crate::plan::model::{Actual, Kpi};
+use crate::plan::model::Kpi;
 use crate::plan::progress::Direction;
 use crate::plan::quantity::Quantity;
 use crate::web::i18n::Lang;
@@ -17,27 +17,63 @@ const TOP: f64 = 36.0;
 const BOTTOM: f64 = 48.0;
 const RIGHT: f64 = 12.0;
 
+/// What a chart draws (推移): a value by fiscal year from the plan's baseline, towards a
+/// target when there is one. A KPI has a target; a measure's satisfaction (満足度) has none.
+#[derive(Debug, Clone)]
+pub struct Series<'a> {
+    pub unit: &'a str,
+    pub baseline: Option<&'a Quantity>,
+    /// The actual values by fiscal year, in any order.
+    pub actuals: Vec<(i32, &'a Quantity)>,
+    pub target: Option<(&'a Quantity, Direction)>,
+}
+
+impl<'a> Series<'a> {
+    pub fn of_kpi(kpi: &'a Kpi) -> Series<'a> {
+        Series {
+            unit: &kpi.unit,
+            baseline: kpi.baseline.as_ref(),
+            actuals: kpi
+                .actuals
+                .iter()
+                .map(|a| (a.fiscal_year, &a.value))
+                .collect(),
+            target: Some((&kpi.target, kpi.direction)),
+        }
+    }
+}
+
 /// The chart of a KPI, or `None` when it has no actual value yet (the page then shows
 /// baseline → target in the table only) or a value too large to draw.
 pub fn chart(lang: Lang, kpi: &Kpi) -> Option<Chart> {
-    if kpi.actuals.is_empty() {
+    trend(lang, &Series::of_kpi(kpi))
+}
+
+/// The chart of any series, or `None` when it has no actual value yet or a value too large to
+/// draw.
+pub fn trend(lang: Lang, series: &Series) -> Option<Chart> {
+    if series.actuals.is_empty() {
         return None;
     }
-    let slots = slots(kpi)?;
+    let slots = slots(series)?;
     let values: Vec<f64> = slots.iter().map(|s| s.value).collect();
     let decimals = slots
         .iter()
         .map(|s| s.quantity.value().as_bigint_and_exponent().1.max(0))
         .max()
         .unwrap_or(0);
-    let axis = Axis::new(&values, kpi.unit == "%", decimals);
+    let axis = Axis::new(&values, series.unit == "%", decimals);
     let tick_labels = axis.labelled_ticks();
-    let plot = plot_beside(&tick_labels, &kpi.unit);
+    let plot = plot_beside(&tick_labels, series.unit);
     let slot_width = (plot.right - plot.left) / slots.len() as f64;
-    let bound = kpi.direction == Direction::UpperBound;
-    let points = points(lang, kpi, &slots, &axis, plot, slot_width);
+    let direction = series.target.map(|(_, direction)| direction);
+    let bound = direction == Some(Direction::UpperBound);
+    let points = points(lang, series, &slots, &axis, plot, slot_width);
 
-    let (target, history) = points.split_last().expect("the target is always a point");
+    let (target, history) = match points.split_last() {
+        Some((last, history)) if last.kind == PointKind::Target => (Some(last), history),
+        _ => (None, &points[..]),
+    };
     let latest = history.last().expect("there is at least one actual value");
     let latest_year = slots
         .iter()
@@ -48,22 +84,22 @@ pub fn chart(lang: Lang, kpi: &Kpi) -> Option<Chart> {
         width: WIDTH as u32,
         height: HEIGHT as u32,
         plot,
-        direction: kpi.direction,
-        unit: kpi.unit.clone(),
+        direction,
+        unit: series.unit.to_owned(),
         unit_y: round(plot.top - 16.0),
         tick_x: round(plot.left - 8.0),
         ticks: ticks(tick_labels, &axis, &plot),
         x_label_y: round(plot.bottom + 24.0),
         x_sub_y: round(plot.bottom + 42.0),
         line: line(history),
-        projection: (!bound).then_some(Segment {
+        projection: target.filter(|_| !bound).map(|target| Segment {
             x1: latest.x,
             y1: latest.y,
             x2: target.x,
             y2: target.y,
         }),
-        target_y: target.y,
-        band: bound.then_some(Band {
+        target_y: target.map(|t| t.y),
+        band: target.filter(|_| bound).map(|target| Band {
             x: plot.left,
             y: target.y,
             width: round(plot.right - plot.left),
@@ -73,10 +109,10 @@ pub fn chart(lang: Lang, kpi: &Kpi) -> Option<Chart> {
             .iter()
             .all(|p| text_width(&p.value) + 4.0 <= slot_width),
         any_over: points.iter().any(|p| p.over),
-        baseline_display: kpi.baseline.as_ref().map(|b| with_unit(b, &kpi.unit)),
+        baseline_display: series.baseline.map(|b| with_unit(b, series.unit)),
         latest_display: latest.value_display.clone(),
         latest_year: labels::year_in_text(lang, latest_year),
-        target_display: target.value_display.clone(),
+        target_display: target.map(|t| t.value_display.clone()),
         points,
     })
 }
@@ -92,8 +128,9 @@ struct Slot<'a> {
 }
 
 /// Every slot on the x-axis, in order: the baseline (when the plan gives one), the actual
-/// values by fiscal year, the target. `None` when a value is too large to draw.
-fn slots(kpi: &Kpi) -> Option<Vec<Slot<'_>>> {
+/// values by fiscal year, the target (when there is one). `None` when a value is too large to
+/// draw.
+fn slots<'a>(series: &Series<'a>) -> Option<Vec<Slot<'a>>> {
     let slot = |kind, year, quantity| {
         Some(Slot {
             kind,
@@ -102,20 +139,18 @@ fn slots(kpi: &Kpi) -> Option<Vec<Slot<'_>>> {
             value: number(quantity)?,
         })
     };
-    let mut actuals: Vec<&Actual> = kpi.actuals.iter().collect();
-    actuals.sort_by_key(|a| a.fiscal_year);
+    let mut actuals = series.actuals.clone();
+    actuals.sort_by_key(|(year, _)| *year);
     let mut slots = Vec::with_capacity(actuals.len() + 2);
-    if let Some(baseline) = &kpi.baseline {
+    if let Some(baseline) = series.baseline {
         slots.push(slot(PointKind::Baseline, None, baseline)?);
     }
-    for actual in actuals {
-        slots.push(slot(
-            PointKind::Actual,
-            Some(actual.fiscal_year),
-            &actual.value,
-        )?);
+    for (year, value) in actuals {
+        slots.push(slot(PointKind::Actual, Some(year), value)?);
     }
-    slots.push(slot(PointKind::Target, None, &kpi.target)?);
+    if let Some((target, _)) = series.target {
+        slots.push(slot(PointKind::Target, None, target)?);
+    }
     Some(slots)
 }
 
@@ -142,16 +177,18 @@ fn plot_beside(tick_labels: &[(f64, String)], unit: &str) -> Plot {
 /// A point in the middle of each slot, at the height of its value, with its labels.
 fn points(
     lang: Lang,
-    kpi: &Kpi,
+    series: &Series,
     slots: &[Slot],
     axis: &Axis,
     plot: Plot,
     slot_width: f64,
 ) -> Vec<Point> {
     let ys: Vec<f64> = slots.iter().map(|s| axis.y(&plot, s.value)).collect();
-    let target_y = *ys.last().expect("the target is always a point");
-    let target_value = slots.last().expect("the target is always a point").value;
-    let bound = kpi.direction == Direction::UpperBound;
+    let target = slots
+        .last()
+        .filter(|s| s.kind == PointKind::Target)
+        .map(|s| (ys[ys.len() - 1], s.value));
+    let bound = matches!(series.target, Some((_, Direction::UpperBound)));
     // Which neighbours a line joins the point to: the target only through the projection.
     let joined = |i: usize| !(bound && slots[i].kind == PointKind::Target);
     slots
@@ -162,17 +199,19 @@ fn points(
             let x = round(plot.left + slot_width * (i as f64 + 0.5));
             let prev = (i > 0 && joined(i)).then(|| ys[i - 1]);
             let next = (i + 1 < ys.len() && joined(i + 1)).then(|| ys[i + 1]);
-            let (anchor, label_y) = place_label(prev, y, next, target_y, plot.bottom);
+            let (anchor, label_y) = place_label(prev, y, next, target.map(|(y, _)| y), plot.bottom);
             Point {
                 kind: slot.kind,
                 x,
                 y,
-                over: bound && slot.kind == PointKind::Actual && slot.value > target_value,
+                over: bound
+                    && slot.kind == PointKind::Actual
+                    && target.is_some_and(|(_, bound)| slot.value > bound),
                 label_x: anchor.label_x(x),
                 label_y,
                 anchor,
                 value: slot.quantity.to_string(),
-                value_display: with_unit(slot.quantity, &kpi.unit),
+                value_display: with_unit(slot.quantity, series.unit),
                 short: slot.year.map(|year| labels::year_short(lang, year)),
                 sub: slot.year.and_then(|year| labels::year_sub(lang, year)),
                 full: slot.year.map(|year| labels::year_full(lang, year)),
@@ -250,7 +289,7 @@ mod tests {
         // Higher values are higher up (smaller y).
         let ys: Vec<f64> = c.points.iter().map(|p| p.y).collect();
         assert!(ys.windows(2).all(|w| w[1] < w[0]), "{ys:?}");
-        assert_eq!(c.target_y, ys[3]);
+        assert_eq!(c.target_y.unwrap(), ys[3]);
         // Fiscal years: short label, Western year below it, full label.
         let year = &c.points[2];
         assert_eq!(year.short.as_deref(), Some("R6"));
@@ -263,9 +302,9 @@ mod tests {
         assert_eq!(c.baseline_display.as_deref(), Some("43 団体"));
         assert_eq!(c.latest_display, "46 団体");
         assert_eq!(c.latest_year, "令和6年度");
-        assert_eq!(c.target_display, "50 団体");
+        assert_eq!(c.target_display.as_deref(), Some("50 団体"));
         assert_eq!(c.unit, "団体");
-        assert_eq!(c.direction, Direction::Increase);
+        assert_eq!(c.direction, Some(Direction::Increase));
     }
 
     #[test]
@@ -306,7 +345,7 @@ mod tests {
         );
         let c = chart(Lang::Ja, &k).unwrap();
         let one_decimal = |v: f64| ((v * 10.0).round() - v * 10.0).abs() < 1e-6;
-        let mut all = vec![c.plot.left, c.tick_x, c.target_y];
+        let mut all = vec![c.plot.left, c.tick_x, c.target_y.unwrap()];
         for p in &c.points {
             all.extend([p.x, p.y, p.label_y]);
         }
@@ -396,16 +435,19 @@ mod tests {
             c.band,
             Some(Band {
                 x: c.plot.left,
-                y: c.target_y,
+                y: c.target_y.unwrap(),
                 width: round(c.plot.right - c.plot.left),
-                height: round(c.plot.bottom - c.target_y),
+                height: round(c.plot.bottom - c.target_y.unwrap()),
             })
         );
         // A limit to stay under, not a value to reach.
         assert_eq!(c.projection, None);
-        assert!(c.points[3].y < c.target_y, "93.0 is above the bound");
-        assert_eq!(c.direction, Direction::UpperBound);
-        assert_eq!(c.target_display, "92.7 %");
+        assert!(
+            c.points[3].y < c.target_y.unwrap(),
+            "93.0 is above the bound"
+        );
+        assert_eq!(c.direction, Some(Direction::UpperBound));
+        assert_eq!(c.target_display.as_deref(), Some("92.7 %"));
     }
 
     #[test]
@@ -422,8 +464,11 @@ mod tests {
         assert_eq!(labels(&c), ["465", "470", "475", "480", "485"]);
         assert_eq!(c.band, None);
         assert!(c.projection.is_some());
-        assert_eq!(c.target_y, c.ticks[1].y);
-        assert!(c.points[0].y < c.target_y, "475 is above the target");
+        assert_eq!(c.target_y.unwrap(), c.ticks[1].y);
+        assert!(
+            c.points[0].y < c.target_y.unwrap(),
+            "475 is above the target"
+        );
     }
 
     #[test]
@@ -481,5 +526,94 @@ mod tests {
         // Without a bound nothing is over.
         assert!(npo().points.iter().all(|p| !p.over));
         assert!(!npo().any_over);
+    }
+
+    #[test]
+    fn a_series_without_a_target_ends_at_its_latest_value() {
+        // 施策に係る市民満足度 30.6 % → 令和7年度 33.1 %, 令和8年度 32.0 %.
+        let (baseline, r7, r8): (Quantity, Quantity, Quantity) = (
+            "30.6".parse().unwrap(),
+            "33.1".parse().unwrap(),
+            "32.0".parse().unwrap(),
+        );
+        let series = Series {
+            unit: "%",
+            baseline: Some(&baseline),
+            actuals: vec![(2026, &r8), (2025, &r7)],
+            target: None,
+        };
+        let c = trend(Lang::Ja, &series).unwrap();
+        assert_eq!(
+            kinds(&c),
+            [PointKind::Baseline, PointKind::Actual, PointKind::Actual]
+        );
+        let values: Vec<&str> = c.points.iter().map(|p| p.value.as_str()).collect();
+        assert_eq!(values, ["30.6", "33.1", "32.0"]);
+        assert_eq!(c.points[1].full.as_deref(), Some("令和7年度（2025年度）"));
+        assert_eq!(
+            (c.target_y, c.target_display.as_deref(), c.direction),
+            (None, None, None)
+        );
+        assert_eq!((c.projection, c.band, c.any_over), (None, None, false));
+        assert_eq!(c.baseline_display.as_deref(), Some("30.6 %"));
+        assert_eq!(c.latest_display, "32.0 %");
+        assert_eq!(c.latest_year, "令和8年度");
+        // The line joins every point: there is no target slot after them.
+        assert_eq!(c.line.as_deref().unwrap().split(' ').count(), 3);
+        let slot = (c.plot.right - c.plot.left) / 3.0;
+        assert!((c.points[2].x - (c.plot.right - slot / 2.0)).abs() <= 0.05);
+        // Without a baseline either: the yearly values alone.
+        let series = Series {
+            baseline: None,
+            ..series
+        };
+        let c = trend(Lang::Ja, &series).unwrap();
+        assert_eq!(kinds(&c), [PointKind::Actual, PointKind::Actual]);
+        assert_eq!(c.baseline_display, None);
+        // Nothing measured yet: no chart.
+        let none = Series {
+            actuals: vec![],
+            ..series
+        };
+        assert_eq!(trend(Lang::Ja, &none), None);
+    }
+
+    #[test]
+    fn a_series_without_a_target_draws_no_target_line_nor_its_legend() {
+        let (baseline, r7): (Quantity, Quantity) =
+            ("30.6".parse().unwrap(), "33.1".parse().unwrap());
+        let series = Series {
+            unit: "%",
+            baseline: Some(&baseline),
+            actuals: vec![(2025, &r7)],
+            target: None,
+        };
+        let render = |lang: &str, chart: &Chart| {
+            crate::web::templates()
+                .unwrap()
+                .render_template(
+                    r#"{{> plan/_kpi_chart chart=chart name="施策に係る市民満足度" index=0}}"#,
+                    &serde_json::json!({ "lang": lang, "chart": chart }),
+                )
+                .unwrap()
+        };
+        let html = render("ja", &trend(Lang::Ja, &series).unwrap());
+        assert!(!html.contains("kpi-chart__target-line"), "{html}");
+        assert!(!html.contains("kpi-chart__key--target"), "{html}");
+        assert!(!html.contains("目標値"), "{html}");
+        assert!(
+            html.contains("現状値 30.6 % → 最新の実績値 33.1 %（令和7年度）。各年度の値は"),
+            "{html}"
+        );
+        insta::assert_snapshot!("satisfaction_trend", html);
+        let html = render("en", &trend(Lang::En, &series).unwrap());
+        assert!(
+            html.contains("Baseline 30.6 % → latest actual value 33.1 % (FY2025). The value"),
+            "{html}"
+        );
+        // A KPI keeps its target line and legend.
+        let kpi = render("ja", &npo());
+        assert!(kpi.contains("kpi-chart__target-line"));
+        assert!(kpi.contains("→ 目標値 50 団体。各年度の値は"), "{kpi}");
     }
 }

@@ -1,11 +1,12 @@
 //! The KPI chart (成果指標の推移のグラフ): baseline (現状値) → actual values (実績値) by fiscal
-//! year → target (目標値), as plain geometry that `templates/plan/_kpi_chart.hbs` draws as an
+//! year → target (目標値), or any other value by fiscal year such as a measure's satisfaction
+//! (施策に係る市民満足度, no target), as plain geometry that `templates/plan/_kpi_chart.hbs` draws as an
 //! inline SVG. Pure: no database, no I/O, no markup. Coordinates are in SVG user units of a
 //! fixed drawing ([`WIDTH`] × [`HEIGHT`], scaled to the page by CSS) and rounded to one decimal,
 //! so the markup is stable.
 //!
-//! This module holds what the template reads ([`Chart`] and its parts); [`chart`] builds it in
-//! `layout`, from the y-axis scale of `axis` and the label texts and places of `labels`.
+//! This module holds what the template reads ([`Chart`] and its parts); [`chart`] (a KPI) and [`trend`] (a
+//! [`Series`]) build it in `layout`, from the y-axis scale of `axis` and the label texts and places of `labels`.
 
 mod axis;
 #[cfg(test)]
@@ -13,7 +14,8 @@ mod fixtures;
 mod labels;
 mod layout;
 
-pub use layout::chart;
+pub use labels::{text_width, FONT};
+pub use layout::{chart, trend, Series};
 
 use super::progress::Direction;
 use serde::Serialize;
@@ -23,7 +25,8 @@ pub const WIDTH: f64 = 640.0;
 /// The drawing's height in SVG user units.
 pub const HEIGHT: f64 = 260.0;
 
-/// A KPI's chart; `None` from [`chart`] when there is no actual value to draw.
+/// A KPI's chart, or any [`Series`]' (a measure's satisfaction year by year, without a
+/// target); `None` from [`chart`] or [`trend`] when there is no actual value to draw.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Chart {
     /// The viewBox: `0 0 width height`.
@@ -31,7 +34,8 @@ pub struct Chart {
     pub height: u32,
     /// The area inside the axes.
     pub plot: Plot,
-    pub direction: Direction,
+    /// The target's direction; none without a target.
+    pub direction: Option<Direction>,
     /// The KPI's unit, written once above the y-axis labels.
     pub unit: String,
     pub unit_y: f64,
@@ -50,8 +54,8 @@ pub struct Chart {
     /// From the latest actual value to the target (drawn dashed). Absent for an upper bound,
     /// where the target is a limit to stay under, not a value to reach.
     pub projection: Option<Segment>,
-    /// The target's horizontal line across the plot.
-    pub target_y: f64,
+    /// The target's horizontal line across the plot, when there is a target.
+    pub target_y: Option<f64>,
     /// For an upper bound: the range within the limit, from the line down to the axis.
     pub band: Option<Band>,
     /// Whether the values fit above their points (they do unless there are many years).
@@ -62,7 +66,7 @@ pub struct Chart {
     pub baseline_display: Option<String>,
     pub latest_display: String,
     pub latest_year: String,
-    pub target_display: String,
+    pub target_display: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
