@@ -20,6 +20,7 @@ pub mod plan;
 pub mod proposals;
 pub mod refusal;
 pub mod staff;
+pub mod surveys;
 pub mod tokens;
 pub mod wareki;
 pub mod web;
