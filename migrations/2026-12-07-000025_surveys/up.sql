@@ -38,7 +38,8 @@ CREATE TABLE survey_sections (
     position     integer NOT NULL CHECK (position >= 0),
     title        text NOT NULL DEFAULT '' CHECK (char_length(title) <= 200),
     description  text NOT NULL DEFAULT '' CHECK (char_length(description) <= 4000),
-    UNIQUE (survey_id, position)
+    -- Deferred, so the builder may swap two positions in one transaction.
+    UNIQUE (survey_id, position) DEFERRABLE INITIALLY DEFERRED
 );
 
 CREATE TABLE survey_questions (
@@ -62,7 +63,7 @@ CREATE TABLE survey_questions (
     -- Said beside the question when its wording changed after answers arrived.
     wording_note           text CHECK (char_length(wording_note) <= 1000),
     wording_changed_at     timestamptz,
-    UNIQUE (survey_id, position),
+    UNIQUE (survey_id, position) DEFERRABLE INITIALLY DEFERRED,
     CHECK (max_choices IS NULL OR kind = 'multiple'),
     CHECK ((min_value IS NULL AND max_value IS NULL) OR kind = 'number'),
     CHECK (min_value IS NULL OR max_value IS NULL OR min_value <= max_value),
@@ -79,7 +80,7 @@ CREATE TABLE survey_choices (
     position     integer NOT NULL CHECK (position >= 0),
     label        text NOT NULL CHECK (char_length(label) BETWEEN 1 AND 500),
     role         text NOT NULL DEFAULT 'choice' CHECK (role IN ('choice', 'row')),
-    UNIQUE (question_id, role, position)
+    UNIQUE (question_id, role, position) DEFERRABLE INITIALLY DEFERRED
 );
 
 ALTER TABLE survey_questions
