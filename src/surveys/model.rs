@@ -3,8 +3,8 @@
 
 use super::rules::{self, Access, Condition, QuestionKind, ResultsMode, State, SurveyKind, Window};
 use crate::db::schema::{
-    departments, survey_choices as sc, survey_questions as sq, survey_responses as sr,
-    survey_sections as ss, surveys as s,
+    departments, survey_answers as sa, survey_choices as sc, survey_questions as sq,
+    survey_responses as sr, survey_sections as ss, surveys as s,
 };
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
@@ -337,4 +337,65 @@ pub fn submitted(conn: &mut PgConnection, id: i32) -> Result<i64> {
         .filter(sr::is_test.eq(false))
         .count()
         .get_result(conn)?)
+}
+
+/// The counts of a survey's submitted, non-test answers (集計), from which results and the
+/// satisfaction percentages are drawn. Keys are (question, matrix row or `None`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// How many chose each choice: (question, row, choice) → responses.
+    pub chosen: HashMap<(i32, Option<i32>, i32), i64>,
+    /// How many answered each question (each matrix row): the base of its percentages.
+    pub answered: HashMap<(i32, Option<i32>), i64>,
+}
+
+impl Tally {
+    pub fn chosen(&self, question: i32, row: Option<i32>, choice: i32) -> i64 {
+        self.chosen
+            .get(&(question, row, choice))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    pub fn answered(&self, question: i32, row: Option<i32>) -> i64 {
+        self.answered
+            .get(&(question, row))
+            .copied()
+            .unwrap_or_default()
+    }
+}
+
+/// The tally of survey `id`. Two queries.
+pub fn tally(conn: &mut PgConnection, id: i32) -> Result<Tally> {
+    use diesel::dsl::{count, count_star};
+    let counted = || {
+        sa::table
+            .inner_join(sr::table)
+            .filter(sr::survey_id.eq(id))
+            .filter(sr::status.eq("submitted"))
+            .filter(sr::is_test.eq(false))
+    };
+    let chosen: Vec<(i32, Option<i32>, Option<i32>, i64)> = counted()
+        .filter(sa::choice_id.is_not_null())
+        .group_by((sa::question_id, sa::row_id, sa::choice_id))
+        .select((sa::question_id, sa::row_id, sa::choice_id, count_star()))
+        .load(conn)?;
+    let answered: Vec<(i32, Option<i32>, i64)> = counted()
+        .group_by((sa::question_id, sa::row_id))
+        .select((
+            sa::question_id,
+            sa::row_id,
+            count(sa::response_id).aggregate_distinct(),
+        ))
+        .load(conn)?;
+    Ok(Tally {
+        chosen: chosen
+            .into_iter()
+            .filter_map(|(q, row, choice, n)| Some(((q, row, choice?), n)))
+            .collect(),
+        answered: answered
+            .into_iter()
+            .map(|(q, row, n)| ((q, row), n))
+            .collect(),
+    })
 }

@@ -34,6 +34,10 @@ pub const TESTS: &[(&str, fn())] = &[
         a_hidden_conditional_answer_is_not_stored,
     ),
     (
+        "surveys::the_tally_counts_sent_answers_per_choice_and_matrix_row",
+        the_tally_counts_sent_answers_per_choice_and_matrix_row,
+    ),
+    (
         "surveys::a_draft_resumes_and_staff_answers_are_their_own",
         a_draft_resumes_and_staff_answers_are_their_own,
     ),
@@ -505,6 +509,72 @@ fn a_draft_resumes_and_staff_answers_are_their_own() {
                 "SELECT count(*) AS n FROM survey_responses WHERE is_test"
             ),
             0
+        );
+    });
+}
+
+fn the_tally_counts_sent_answers_per_choice_and_matrix_row() {
+    run(async {
+        let app = TestApp::start().await;
+        let (id, q, choices) = yes_no(&app, Access::Anonymous);
+        let scale = [
+            "そう思う",
+            "ややそう思う",
+            "どちらともいえない",
+            "あまりそう思わない",
+            "そう思わない",
+        ];
+        let (m, points, rows) = question(
+            &app,
+            id,
+            2,
+            QuestionKind::Matrix,
+            false,
+            &scale,
+            &["駅前はにぎわっている", "公園は使いやすい"],
+        );
+        let survey = full(&app, id);
+        assert_eq!(survey.questions[1].rows.len(), 2);
+        let send = |pairs: Vec<(String, String)>| {
+            let who = Respondent::Browser(kyodo::tokens::new_secret());
+            respond::submit(&mut app.db(), &survey, &who, &form(&pairs), answer_day()).unwrap()
+        };
+        send(vec![
+            field(q, None, choices[0]),
+            field(m, Some(rows[0]), points[0]),
+        ]);
+        send(vec![
+            field(q, None, choices[0]),
+            field(m, Some(rows[0]), points[1]),
+        ]);
+        send(vec![
+            field(q, None, choices[1]),
+            field(m, Some(rows[1]), points[4]),
+        ]);
+        // A draft is not counted.
+        let drafter = Respondent::Browser(kyodo::tokens::new_secret());
+        respond::save_draft(
+            &mut app.db(),
+            &survey,
+            &drafter,
+            &form(&[field(q, None, choices[1])]),
+            answer_day(),
+        )
+        .unwrap();
+        let tally = model::tally(&mut app.db(), id).unwrap();
+        assert_eq!(tally.answered(q, None), 3);
+        assert_eq!(tally.chosen(q, None, choices[0]), 2);
+        assert_eq!(tally.chosen(q, None, choices[1]), 1);
+        assert_eq!(tally.answered(m, Some(rows[0])), 2);
+        assert_eq!(tally.answered(m, Some(rows[1])), 1);
+        let first_row: Vec<i64> = points
+            .iter()
+            .map(|p| tally.chosen(m, Some(rows[0]), *p))
+            .collect();
+        assert_eq!(first_row, [1, 1, 0, 0, 0]);
+        assert_eq!(
+            kyodo::surveys::rules::satisfaction(first_row.try_into().unwrap()),
+            Some(100.0)
         );
     });
 }
