@@ -6,8 +6,8 @@
 //!
 //! `rules` is the pure part (codes, state, conditions, reading a form into answers, what may
 //! change once answered, percentages); `model` the reads every page shares (a survey with its
-//! questions and choices, lists, the tally of answers per choice); `respond` the answer store (respondent keys, drafts, submit,
-//! paper entry, one-time codes, test answers).
+//! questions and choices, lists, the tally of answers per choice); `respond` the answer store
+//! (respondent keys, drafts, submit, paper entry, one-time codes, test answers).
 
 pub mod model;
 pub mod respond;
