@@ -79,6 +79,9 @@ pub enum Action {
     /// Create, change, cancel and record the meetings (意見を聴く場) of a department: its
     /// reviewers.
     RunMeetings { department: i32 },
+    /// Build, test, publish and enter paper answers to the surveys (アンケート) of a
+    /// department, moderate their free text and publish their results: its reviewers.
+    RunSurveys { department: i32 },
 }
 
 fn holds(grants: &[Grant], role: Role, department: Option<i32>) -> bool {
@@ -99,6 +102,7 @@ pub fn allows(grants: &[Grant], action: Action) -> bool {
         Action::ModerateComments { department } => holds(grants, Role::Moderator, Some(department)),
         Action::WorkConsultation { department } => holds(grants, Role::Reviewer, Some(department)),
         Action::RunMeetings { department } => holds(grants, Role::Reviewer, Some(department)),
+        Action::RunSurveys { department } => holds(grants, Role::Reviewer, Some(department)),
         Action::ManagePeople
         | Action::ManageDepartments
         | Action::VerifyOrganisations
@@ -124,6 +128,7 @@ pub fn refused(action: Action) -> Refusal {
         Action::CreateConsultations => "label.create_consultations",
         Action::WorkConsultation { .. } => "label.work_consultation",
         Action::RunMeetings { .. } => "label.run_meetings",
+        Action::RunSurveys { .. } => "label.run_surveys",
     };
     Refusal::new("msg.role_refused").label("what", what)
 }
@@ -274,6 +279,21 @@ mod tests {
     }
 
     #[test]
+    fn surveys_are_run_by_their_departments_reviewers() {
+        let reviewer = [grant(Role::Reviewer, Some(1))];
+        let moderator = [grant(Role::Moderator, Some(1))];
+        assert!(allows(&reviewer, Action::RunSurveys { department: 1 }));
+        assert!(!allows(&reviewer, Action::RunSurveys { department: 2 }));
+        assert!(!allows(&moderator, Action::RunSurveys { department: 1 }));
+        assert!(!allows(&[], Action::RunSurveys { department: 1 }));
+        assert!(allows(
+            &[grant(Role::Admin, None)],
+            Action::RunSurveys { department: 2 }
+        ));
+        assert!(ja(Action::RunSurveys { department: 1 }).contains("アンケート"));
+    }
+
+    #[test]
     fn roles_parse_and_print() {
         for role in Role::ALL {
             assert_eq!(Role::parse(role.code()), Some(role));
@@ -299,6 +319,7 @@ mod tests {
             Action::CreateConsultations,
             Action::WorkConsultation { department: 1 },
             Action::RunMeetings { department: 1 },
+            Action::RunSurveys { department: 1 },
         ]) {
             let japanese = ja(action);
             assert!(japanese.contains("権限がありません"), "{japanese}");

@@ -630,6 +630,117 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    surveys (id) {
+        id -> Int4,
+        kind -> Text,
+        access -> Text,
+        title -> Text,
+        description -> Text,
+        department_id -> Int4,
+        fiscal_year -> Nullable<Int4>,
+        opens_at -> Timestamptz,
+        closes_at -> Timestamptz,
+        published_at -> Nullable<Timestamptz>,
+        results_mode -> Text,
+        results_published_at -> Nullable<Timestamptz>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    survey_sections (id) {
+        id -> Int4,
+        survey_id -> Int4,
+        position -> Int4,
+        title -> Text,
+        description -> Text,
+    }
+}
+
+diesel::table! {
+    survey_questions (id) {
+        id -> Int4,
+        survey_id -> Int4,
+        section_id -> Nullable<Int4>,
+        position -> Int4,
+        kind -> Text,
+        text -> Text,
+        help -> Text,
+        required -> Bool,
+        max_choices -> Nullable<Int4>,
+        min_value -> Nullable<Int4>,
+        max_value -> Nullable<Int4>,
+        condition_question_id -> Nullable<Int4>,
+        condition_choice_id -> Nullable<Int4>,
+        measure_code -> Nullable<Text>,
+        wording_note -> Nullable<Text>,
+        wording_changed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    survey_choices (id) {
+        id -> Int4,
+        question_id -> Int4,
+        position -> Int4,
+        label -> Text,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    survey_responses (id) {
+        id -> Int4,
+        survey_id -> Int4,
+        respondent -> Text,
+        account_id -> Nullable<Uuid>,
+        status -> Text,
+        channel -> Text,
+        is_test -> Bool,
+        receipt -> Nullable<Text>,
+        entered_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        submitted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    survey_answers (id) {
+        id -> Int4,
+        response_id -> Int4,
+        question_id -> Int4,
+        row_id -> Nullable<Int4>,
+        choice_id -> Nullable<Int4>,
+        number -> Nullable<Int4>,
+        text -> Nullable<Text>,
+        text_state -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    survey_codes (survey_id, digest) {
+        survey_id -> Int4,
+        digest -> Text,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    measure_satisfaction (measure_code, fiscal_year) {
+        measure_code -> Text,
+        fiscal_year -> Int4,
+        percent -> Numeric,
+        respondents -> Int4,
+        survey_id -> Nullable<Int4>,
+        recorded_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(meetings -> departments (department_id));
 diesel::joinable!(meeting_measures -> meetings (meeting_id));
 diesel::joinable!(meeting_measures -> measures (measure_code));
@@ -638,6 +749,18 @@ diesel::joinable!(meeting_notices -> meetings (meeting_id));
 diesel::joinable!(meeting_minutes -> meetings (meeting_id));
 diesel::joinable!(meeting_proposals -> meetings (meeting_id));
 diesel::joinable!(meeting_proposals -> proposals (proposal_id));
+diesel::joinable!(surveys -> departments (department_id));
+diesel::joinable!(survey_sections -> surveys (survey_id));
+diesel::joinable!(survey_questions -> surveys (survey_id));
+diesel::joinable!(survey_questions -> survey_sections (section_id));
+diesel::joinable!(survey_questions -> measures (measure_code));
+diesel::joinable!(survey_choices -> survey_questions (question_id));
+diesel::joinable!(survey_responses -> surveys (survey_id));
+diesel::joinable!(survey_answers -> survey_responses (response_id));
+diesel::joinable!(survey_answers -> survey_questions (question_id));
+diesel::joinable!(survey_codes -> surveys (survey_id));
+diesel::joinable!(measure_satisfaction -> measures (measure_code));
+diesel::joinable!(measure_satisfaction -> surveys (survey_id));
 diesel::allow_tables_to_appear_in_same_query!(
     chapters,
     chapter_sections,
@@ -685,4 +808,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     meeting_notices,
     meeting_minutes,
     meeting_proposals,
+    surveys,
+    survey_sections,
+    survey_questions,
+    survey_choices,
+    survey_responses,
+    survey_answers,
+    survey_codes,
+    measure_satisfaction,
 );

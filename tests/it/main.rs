@@ -42,6 +42,7 @@ mod seeds;
 mod staff;
 mod statements;
 mod support;
+mod surveys;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
@@ -99,6 +100,7 @@ fn main() {
         meetings_staff::TESTS,
         meetings_browser::TESTS,
         meetings_files::TESTS,
+        surveys::TESTS,
     ]
     .iter()
     .flat_map(|tests| tests.iter())

@@ -32,6 +32,8 @@ pub mod meetings;
 pub mod people;
 /// Citizen proposals: written, submitted, commented on, moved on by staff.
 pub mod proposals;
+/// Surveys saved in SQL with their questions, read back through the model; forms to answer.
+pub mod surveys;
 
 pub use app::{run, TestApp, Visitor};
 pub use cluster::Cluster;
