@@ -592,22 +592,20 @@ pub struct OnMeasure {
 
 /// For a measure's page: how many public proposals answer it, and the newest few. One query.
 /// The count is the one triggers keep per measure (migration 000018): counting the measure's
-/// proposals grew with them.
+/// proposals grew with them. The newest are the first of the measure's own index (migration
+/// 000024); the page size is in the text (see [`crate::db::limited`]).
 pub fn for_measure(conn: &mut PgConnection, code: MeasureCode) -> Result<(i64, Vec<OnMeasure>)> {
-    let rows: Vec<OnMeasure> = crate::db::prepared(
+    let rows: Vec<OnMeasure> = crate::db::limited(
         diesel::sql_query(
             "SELECT p.id, p.title, p.state, p.created_at,
                 coalesce((SELECT proposals FROM measure_proposal_counts WHERE measure_code = $1), 0)
                     AS total
-         FROM proposals p
-         WHERE p.submitted_at IS NOT NULL
-           AND EXISTS (SELECT 1 FROM proposal_measures m
-                       WHERE m.proposal_id = p.id AND m.measure_code = $1)
-         ORDER BY p.created_at DESC, p.id DESC
-         LIMIT $2",
+         FROM proposal_measures m JOIN proposals p ON p.id = m.proposal_id
+         WHERE m.measure_code = $1 AND p.submitted_at IS NOT NULL
+         ORDER BY m.proposal_created_at DESC, m.proposal_id DESC",
         )
-        .bind::<diesel::sql_types::Text, _>(code.to_string())
-        .bind::<diesel::sql_types::BigInt, _>(ON_MEASURE_PAGE),
+        .bind::<diesel::sql_types::Text, _>(code.to_string()),
+        ON_MEASURE_PAGE,
     )
     .load(conn)?;
     Ok((rows.first().map_or(0, |r| r.total), rows))
