@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use embedded::LocalPostgres;
-pub use prepared::{prepared, Prepared};
+pub use prepared::{limited, prepared, Limited, Prepared};
 pub use statements::{QueryCounter, Statement, StatementKind};
 
 pub type Pool = diesel::r2d2::Pool<Manager>;

@@ -43,3 +43,33 @@ impl<Q: Query> Query for Prepared<Q> {
 }
 
 impl<Q, Conn> RunQueryDsl<Conn> for Prepared<Q> {}
+
+/// `query LIMIT rows`, the number written into the text rather than bound.
+///
+/// PostgreSQL plans a bound `LIMIT $n` as if a tenth of the rows were wanted, so the cached
+/// (generic) plan of a prepared page query looks dearer than one made for its values, and
+/// PostgreSQL plans the statement again on every execution. With the page size in the text the
+/// cached plan is made for that many rows and kept. `rows` is a constant of the caller (a page
+/// size), so the texts stay few, as [`Prepared`] requires. The query must have no limit itself.
+pub fn limited<Q>(query: Q, rows: i64) -> Prepared<Limited<Q>> {
+    Prepared(Limited { query, rows })
+}
+
+/// A query and the number of rows it stops at: see [`limited`].
+#[derive(Debug, Clone, Copy)]
+pub struct Limited<Q> {
+    query: Q,
+    rows: i64,
+}
+
+impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for Limited<Q> {
+    fn walk_ast<'b>(&'b self, mut pass: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        self.query.walk_ast(pass.reborrow())?;
+        pass.push_sql(&format!(" LIMIT {}", self.rows));
+        Ok(())
+    }
+}
+
+impl<Q: Query> Query for Limited<Q> {
+    type SqlType = Q::SqlType;
+}

@@ -296,6 +296,7 @@ diesel::table! {
         proposal_id -> Uuid,
         measure_code -> Text,
         position -> Int4,
+        proposal_created_at -> Timestamptz,
     }
 }
 
@@ -410,6 +411,7 @@ diesel::table! {
         tally -> Nullable<Jsonb>,
         published_at -> Nullable<Timestamptz>,
         withdrawn_at -> Nullable<Timestamptz>,
+        comment_count -> Int4,
     }
 }
 

@@ -375,23 +375,44 @@ type ListedColumns = (
     )>,
 );
 
+/// How a list reaches the proposals of one measure: `proposal_measures` joined on the measure
+/// code (NULL when the list is not filtered by measure: then no row matches, no column of it is
+/// used and PostgreSQL drops the join from the plan).
+type MeasureJoin = diesel::dsl::And<
+    diesel::dsl::Eq<pm::proposal_id, p::id>,
+    diesel::dsl::Eq<diesel::dsl::Nullable<pm::measure_code>, Option<String>>,
+>;
+
 /// The query of a list's rows, before its filters and order.
 type ListedQuery<'a> = diesel::dsl::IntoBoxed<
     'a,
     diesel::dsl::Select<
-        diesel::dsl::LeftJoin<
-            diesel::dsl::InnerJoin<p::table, accounts::table>,
-            organisations::table,
+        diesel::dsl::LeftJoinOn<
+            diesel::dsl::LeftJoin<
+                diesel::dsl::InnerJoin<p::table, accounts::table>,
+                organisations::table,
+            >,
+            pm::table,
+            MeasureJoin,
         >,
         ListedColumns,
     >,
     diesel::pg::Pg,
 >;
 
-fn listed_query<'a>() -> ListedQuery<'a> {
+/// The rows of a list, joined with the measure's `proposal_measures` when `measure` is given
+/// (filtered and, newest first, ordered by [`filtered`] and [`in_order`]).
+fn listed_query<'a>(measure: Option<MeasureCode>) -> ListedQuery<'a> {
     p::table
         .inner_join(accounts::table)
         .left_join(organisations::table)
+        .left_join(
+            pm::table.on(pm::proposal_id.eq(p::id).and(
+                pm::measure_code
+                    .nullable()
+                    .eq(measure.map(|m| m.to_string())),
+            )),
+        )
         .select((
             p::id,
             p::title,
@@ -422,7 +443,7 @@ pub fn list(conn: &mut PgConnection, filter: &Filter) -> Result<(Vec<Listed>, bo
     let query = in_order(filtered(filter), filter);
     // Its text is one of the few that the sort, the filters given and a cursor make (the values
     // are binds): safe to keep prepared, which diesel cannot tell for the `dsl::sql` in it.
-    let mut rows: Vec<ListedRow> = crate::db::prepared(query.limit(PAGE_SIZE + 1)).load(conn)?;
+    let mut rows: Vec<ListedRow> = crate::db::limited(query, PAGE_SIZE + 1).load(conn)?;
     let more = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
     Ok((listed(conn, rows)?, more))
@@ -430,18 +451,12 @@ pub fn list(conn: &mut PgConnection, filter: &Filter) -> Result<(Vec<Listed>, bo
 
 /// The public proposals the filter's measure, state, organisation and words choose.
 fn filtered<'a>(filter: &Filter) -> ListedQuery<'a> {
-    let mut query = listed_query().filter(p::submitted_at.is_not_null());
+    let mut query = listed_query(filter.measure).filter(p::submitted_at.is_not_null());
     if let Some(state) = filter.state {
         query = query.filter(p::state.eq(state.as_str()));
     }
-    if let Some(code) = filter.measure {
-        query = query.filter(
-            p::id.eq_any(
-                pm::table
-                    .filter(pm::measure_code.eq(code.to_string()))
-                    .select(pm::proposal_id),
-            ),
-        );
+    if filter.measure.is_some() {
+        query = query.filter(pm::proposal_id.nullable().is_not_null());
     }
     if let Some(org) = filter.organisation {
         query = query.filter(p::organisation_id.eq(org));
@@ -463,6 +478,23 @@ fn in_order<'a>(mut query: ListedQuery<'a>, filter: &Filter) -> ListedQuery<'a> 
     use diesel::sql_types::{Integer, Timestamptz, Uuid as SqlUuid};
     let c = filter.before;
     match filter.sort {
+        // Filtered by measure, in the order of the measure's index (migration 000024), which
+        // holds each proposal's creation time: a range of it, however many the measure has.
+        Sort::Newest if filter.measure.is_some() => {
+            if let Some(c) = c {
+                query = query.filter(
+                    after("\"proposal_measures\".\"proposal_created_at\", \"proposal_measures\".\"proposal_id\"")
+                        .bind::<Timestamptz, _>(c.at)
+                        .sql(", ")
+                        .bind::<SqlUuid, _>(c.id)
+                        .sql(")"),
+                );
+            }
+            query.order((
+                pm::proposal_created_at.nullable().desc(),
+                pm::proposal_id.nullable().desc(),
+            ))
+        }
         Sort::Newest => {
             if let Some(c) = c {
                 query = query.filter(
@@ -535,7 +567,7 @@ pub fn proposing_organisations(conn: &mut PgConnection) -> Result<Vec<(Uuid, Str
 
 /// The account's own proposals, drafts included, newest first. Two queries.
 pub fn mine(conn: &mut PgConnection, account: Uuid) -> Result<Vec<Listed>> {
-    let rows: Vec<ListedRow> = listed_query()
+    let rows: Vec<ListedRow> = listed_query(None)
         .filter(p::author_id.eq(account))
         .order((p::created_at.desc(), p::id.desc()))
         .limit(MINE_MAX)
@@ -560,22 +592,20 @@ pub struct OnMeasure {
 
 /// For a measure's page: how many public proposals answer it, and the newest few. One query.
 /// The count is the one triggers keep per measure (migration 000018): counting the measure's
-/// proposals grew with them.
+/// proposals grew with them. The newest are the first of the measure's own index (migration
+/// 000024); the page size is in the text (see [`crate::db::limited`]).
 pub fn for_measure(conn: &mut PgConnection, code: MeasureCode) -> Result<(i64, Vec<OnMeasure>)> {
-    let rows: Vec<OnMeasure> = crate::db::prepared(
+    let rows: Vec<OnMeasure> = crate::db::limited(
         diesel::sql_query(
             "SELECT p.id, p.title, p.state, p.created_at,
                 coalesce((SELECT proposals FROM measure_proposal_counts WHERE measure_code = $1), 0)
                     AS total
-         FROM proposals p
-         WHERE p.submitted_at IS NOT NULL
-           AND EXISTS (SELECT 1 FROM proposal_measures m
-                       WHERE m.proposal_id = p.id AND m.measure_code = $1)
-         ORDER BY p.created_at DESC, p.id DESC
-         LIMIT $2",
+         FROM proposal_measures m JOIN proposals p ON p.id = m.proposal_id
+         WHERE m.measure_code = $1 AND p.submitted_at IS NOT NULL
+         ORDER BY m.proposal_created_at DESC, m.proposal_id DESC",
         )
-        .bind::<diesel::sql_types::Text, _>(code.to_string())
-        .bind::<diesel::sql_types::BigInt, _>(ON_MEASURE_PAGE),
+        .bind::<diesel::sql_types::Text, _>(code.to_string()),
+        ON_MEASURE_PAGE,
     )
     .load(conn)?;
     Ok((rows.first().map_or(0, |r| r.total), rows))

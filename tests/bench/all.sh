@@ -28,6 +28,8 @@
 #   DURATION=4s  WARMUP=1s   each measured run (wrk, then pgbench) and its unrecorded warm-up
 #   CONNECTIONS=32  THREADS=2   wrk connections / pgbench clients, and their threads
 #   SCALES="small full"
+#   TARGETS="name …"   only these targets (names of tests/bench/sql/<name>.sql, e.g.
+#                      TARGETS="proposals-measure api-proposals-measure"); default: all
 #   SMALL_PROPOSALS=1000 SMALL_COMMENTS=10000 SMALL_OPINIONS=50
 #   FULL_PROPOSALS=100000 FULL_COMMENTS=1000000 FULL_OPINIONS=5000
 #   HOT_COMMENTS=500
@@ -60,6 +62,7 @@ WARMUP=${WARMUP:-1s}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 SCALES=${SCALES:-small full}
+TARGETS=${TARGETS:-}
 SMALL_PROPOSALS=${SMALL_PROPOSALS:-1000}
 SMALL_COMMENTS=${SMALL_COMMENTS:-10000}
 SMALL_OPINIONS=${SMALL_OPINIONS:-50}
@@ -124,6 +127,14 @@ target consultation "/consultations/{id}"
 target api-consultation "/api/v1/consultations/{id}"
 target consultation-result "/consultations/{id}/result"
 target api-consultation-result "/api/v1/consultations/{id}/result"
+if [ -n "$TARGETS" ]; then
+    chosen=()
+    for name in $TARGETS; do
+        [ -n "${SHOWN[$name]:-}" ] || die "TARGETS: no target named $name (see tests/bench/sql/)"
+        chosen+=("$name")
+    done
+    NAMES=("${chosen[@]}")
+fi
 
 APP_PID=""
 PG_SOCK=""

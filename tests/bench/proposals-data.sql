@@ -11,7 +11,9 @@
 --   comments      comments in all (default 1000000), hot_comments of them on the hot proposal
 --   hot_comments  comments on the hot proposal (default 10000; at most comments)
 --   accounts      residents who write, support and comment (default proposals / 5, at least 1000)
---   organisations organisations (default 300); a fifth of the proposals are in their name
+--   organisations organisations (default 300); a fifth of the proposals are in their name,
+--                 and one in 30 more in the name of the first, so that its list (the bench's
+--                 target filtered by organisation) is a full page at every scale
 -- Everything is generated with generate_series and derived ids (md5 of a label and a number),
 -- so a run takes minutes, not hours, and the same variables give the same rows. The hot
 -- proposal is the adopted one titled 「（ベンチマーク）コメントの多い提案」.
@@ -141,7 +143,8 @@ INSERT INTO proposals (id, author_id, organisation_id, state, title, summary, lo
                        created_at, updated_at, submitted_at, assignee_id)
 SELECT md5('proposal' || i)::uuid,
        md5('account' || ((i * 13) % :accounts + 1))::uuid,
-       CASE WHEN i % 5 = 0 THEN md5('organisation' || (i % :organisations + 1))::uuid END,
+       CASE WHEN i % 5 = 0 THEN md5('organisation' || (i % :organisations + 1))::uuid
+            WHEN i % 30 = 1 THEN md5('organisation1')::uuid END,
        s.state,
        CASE WHEN i = :hot THEN '（ベンチマーク）コメントの多い提案'
             ELSE t.topic || '（第' || i || '号）' END,

@@ -108,7 +108,8 @@ fn a_revision_locks_its_measures_counts_in_code_order() {
 }
 
 /// `n` proposals numbered from `from`, created in groups of seven at the same instant (the
-/// keyset must order ties by id), one in five a draft, each public one with its submission.
+/// keyset must order ties by id), one in five a draft, each public one with its submission;
+/// the odd ones answer measure 5-1 (its list is read from its own index, migration 000024).
 fn add_proposals(app: &TestApp, from: i32, n: i32) {
     let mut conn = app.db();
     diesel::sql_query(
@@ -125,6 +126,15 @@ fn add_proposals(app: &TestApp, from: i32, n: i32) {
          FROM generate_series({from}, {}) i,
               LATERAL (SELECT CASE WHEN i % 5 = 0 THEN 'draft' ELSE 'submitted' END AS state,
                               timestamptz '2026-04-01 09:00+09' + (i / 7) * interval '1 hour' AS at) s",
+        from + n - 1
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    diesel::sql_query(format!(
+        "INSERT INTO proposal_measures (proposal_id, measure_code, position)
+         SELECT id, '5-1', 1 FROM proposals
+         WHERE title ~ '^提案P[0-9]+Q$' AND substring(title from '[0-9]+')::int BETWEEN {from} AND {}
+           AND substring(title from '[0-9]+')::int % 2 = 1",
         from + n - 1
     ))
     .execute(&mut conn)
@@ -158,29 +168,14 @@ fn keyset_pages_show_each_proposal_once_at_a_fixed_cost() {
     run(async {
         let app = TestApp::start().await;
         add_proposals(&app, 1, 100);
-        // Walk every page: each public proposal once, in order, no draft.
-        let mut seen = Vec::new();
-        let mut path = Some("/proposals".to_owned());
-        let mut third = None;
-        while let Some(here) = path {
-            let html = app.page(&here).await;
-            let page = listed(&visible_text(&html));
-            assert!(page.len() <= 20, "{here}: {page:?}");
-            seen.extend(page);
-            path = next_link(&html);
-            if seen.len() == 40 {
-                third = path.clone();
-            }
-        }
+        // Walk every page: each public proposal once, in order, no draft; the same for the
+        // proposals of measure 5-1.
+        let (seen, third) = walk(&app, "/proposals").await;
         let public: Vec<i32> = (1..=100).filter(|i| i % 5 != 0).collect();
-        let mut sorted = seen.clone();
-        sorted.sort_unstable();
-        assert_eq!(sorted, public, "every public proposal exactly once");
-        let hours: Vec<i32> = seen.iter().map(|i| i / 7).collect();
-        assert!(
-            hours.windows(2).all(|w| w[0] >= w[1]),
-            "newest first: {seen:?}"
-        );
+        assert_once_newest_first(&seen, &public);
+        let (of_measure, _) = walk(&app, "/proposals?measure=5-1").await;
+        let public_of_measure: Vec<i32> = public.iter().copied().filter(|i| i % 2 == 1).collect();
+        assert_once_newest_first(&of_measure, &public_of_measure);
         // A deep page and the feed send as many statements after the data grew tenfold.
         let third = third.expect("a third page");
         let deep = statements(&app, &third).await;
@@ -191,4 +186,35 @@ fn keyset_pages_show_each_proposal_once_at_a_fixed_cost() {
         let text = visible_text(&app.page(&third).await);
         assert_eq!(listed(&text).len(), 20, "{text}");
     })
+}
+
+/// The proposals every page from `start` lists, following the "next" links, and the link to
+/// the third page.
+async fn walk(app: &TestApp, start: &str) -> (Vec<i32>, Option<String>) {
+    let mut seen = Vec::new();
+    let mut path = Some(start.to_owned());
+    let mut third = None;
+    while let Some(here) = path {
+        let html = app.page(&here).await;
+        let page = listed(&visible_text(&html));
+        assert!(page.len() <= 20, "{here}: {page:?}");
+        seen.extend(page);
+        path = next_link(&html);
+        if seen.len() == 40 {
+            third = path.clone();
+        }
+    }
+    (seen, third)
+}
+
+/// `seen` lists each of `expected` exactly once, newest first.
+fn assert_once_newest_first(seen: &[i32], expected: &[i32]) {
+    let mut sorted = seen.to_vec();
+    sorted.sort_unstable();
+    assert_eq!(sorted, expected, "every public proposal exactly once");
+    let hours: Vec<i32> = seen.iter().map(|i| i / 7).collect();
+    assert!(
+        hours.windows(2).all(|w| w[0] >= w[1]),
+        "newest first: {seen:?}"
+    );
 }

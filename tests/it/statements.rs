@@ -50,12 +50,13 @@ const PAGES: &[(&str, usize, usize)] = &[
     // also the resident's organisations.
     ("/proposals/{proposal}", 7, 9),
     ("/proposals/feed.atom", 1, 2),
-    ("/consultations", 2, 3),
-    // The consultation, its measures, sections, opinion count, files and notices.
-    ("/consultations/{open}", 6, 7),
-    ("/consultations/{published}", 6, 7),
-    // The consultation's six, then the kept counts, the result table and a page of opinions.
-    ("/consultations/{published}/result", 9, 10),
+    // The consultations with their opinion counts (kept by a trigger).
+    ("/consultations", 1, 2),
+    // The consultation with its opinion count, its measures, sections, files and notices.
+    ("/consultations/{open}", 5, 6),
+    ("/consultations/{published}", 5, 6),
+    // The consultation's five, then the kept counts, the result table and a page of opinions.
+    ("/consultations/{published}/result", 8, 9),
     ("/consultations/feed.atom", 2, 3),
     // The meetings (two: with their measures), their seats.
     ("/meetings", 3, 4),
@@ -72,10 +73,10 @@ const PAGES: &[(&str, usize, usize)] = &[
         3,
     ),
     ("/api/v1/proposals/{proposal}", 5, 5),
-    ("/api/v1/consultations", 2, 2),
-    ("/api/v1/consultations/{open}", 6, 6),
-    ("/api/v1/consultations/{published}", 6, 6),
-    ("/api/v1/consultations/{published}/result", 8, 8),
+    ("/api/v1/consultations", 1, 1),
+    ("/api/v1/consultations/{open}", 5, 5),
+    ("/api/v1/consultations/{published}", 5, 5),
+    ("/api/v1/consultations/{published}/result", 7, 7),
     // A page of meetings, their measures and seats.
     ("/api/v1/meetings", 3, 3),
     (

@@ -19,8 +19,8 @@ use super::period::{self, Milestones, Period, State};
 use crate::attachments::model::Attachment;
 use crate::attachments::OwnerKind;
 use crate::db::schema::{
-    consultation_comments as cc, consultation_measures as cm, consultation_notices as cn,
-    consultation_sections as cs, consultations as c, departments, measures,
+    consultation_measures as cm, consultation_notices as cn, consultation_sections as cs,
+    consultations as c, departments, measures,
 };
 use crate::error::{Error, Result};
 use crate::refusal::Refusal;
@@ -107,24 +107,16 @@ macro_rules! consultation_columns {
     };
 }
 
-/// Every consultation with its number of opinions, newest period first. Two queries.
+/// Every consultation with its number of opinions, newest period first. One query: the
+/// numbers are the ones a trigger keeps (migration 000024).
 pub fn list(conn: &mut PgConnection) -> Result<Vec<(Consultation, i64)>> {
-    let rows: Vec<Row> = c::table
+    let rows: Vec<(Row, i32)> = c::table
         .inner_join(departments::table)
         .order((c::opens_on.desc(), c::id.desc()))
-        .select(consultation_columns!())
+        .select((consultation_columns!(), c::comment_count))
         .load(conn)?;
-    let counts: std::collections::HashMap<i32, i64> = cc::table
-        .group_by(cc::consultation_id)
-        .select((cc::consultation_id, diesel::dsl::count_star()))
-        .load::<(i32, i64)>(conn)?
-        .into_iter()
-        .collect();
     rows.into_iter()
-        .map(|r| {
-            let n = counts.get(&r.0).copied().unwrap_or(0);
-            Ok((from_row(r)?, n))
-        })
+        .map(|(r, n)| Ok((from_row(r)?, i64::from(n))))
         .collect()
 }
 
@@ -139,13 +131,19 @@ pub fn public_list(
 }
 
 pub fn find(conn: &mut PgConnection, id: i32) -> Result<Option<Consultation>> {
+    Ok(counted(conn, id)?.map(|(consultation, _)| consultation))
+}
+
+/// The consultation and its number of opinions, which a trigger keeps (migration 000024)
+/// where the page counted them: one query, whatever the opinions.
+fn counted(conn: &mut PgConnection, id: i32) -> Result<Option<(Consultation, i64)>> {
     c::table
         .inner_join(departments::table)
         .filter(c::id.eq(id))
-        .select(consultation_columns!())
-        .first::<Row>(conn)
+        .select((consultation_columns!(), c::comment_count))
+        .first::<(Row, i32)>(conn)
         .optional()?
-        .map(from_row)
+        .map(|(r, n)| Ok((from_row(r)?, i64::from(n))))
         .transpose()
 }
 
@@ -247,7 +245,7 @@ fn notices(conn: &mut PgConnection, id: i32) -> Result<Vec<Notice>> {
 }
 
 pub fn detail(conn: &mut PgConnection, id: i32) -> Result<Option<Detail>> {
-    let Some(consultation) = find(conn, id)? else {
+    let Some((consultation, comment_count)) = counted(conn, id)? else {
         return Ok(None);
     };
     let measures = cm::table
@@ -261,10 +259,6 @@ pub fn detail(conn: &mut PgConnection, id: i32) -> Result<Option<Detail>> {
         .order(cs::number)
         .select((cs::id, cs::number, cs::heading, cs::body))
         .load(conn)?;
-    let comment_count = cc::table
-        .filter(cc::consultation_id.eq(id))
-        .count()
-        .get_result(conn)?;
     let documents =
         crate::attachments::model::list(conn, &crate::attachments::Owner::consultation(id))?;
     let notices = notices(conn, id)?;

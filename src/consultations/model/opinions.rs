@@ -285,26 +285,26 @@ pub struct PublicOpinion {
     pub body: String,
 }
 
-/// Published (not excluded) opinions after `after` (keyset pagination by id), `limit` rows.
+/// Published (not excluded) opinions after `after` (keyset pagination by id), `limit` rows
+/// (a page size: it is written into the statement, see [`crate::db::limited`]).
 pub fn public_opinions(
     conn: &mut PgConnection,
     id: i32,
     after: i32,
     limit: i64,
 ) -> Result<Vec<PublicOpinion>> {
-    Ok(cc::table
+    let query = cc::table
         .left_join(cs::table)
         .left_join(ri::table)
         .filter(cc::consultation_id.eq(id))
         .filter(cc::excluded_at.is_null())
         .filter(cc::id.gt(after))
         .order(cc::id)
-        .limit(limit)
         .select((
             cc::id,
             cs::number.nullable(),
             ri::number.nullable(),
             cc::body,
-        ))
-        .load(conn)?)
+        ));
+    Ok(crate::db::limited(query, limit).load(conn)?)
 }

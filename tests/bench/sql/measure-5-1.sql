@@ -1,34 +1,31 @@
 -- The SQL statements GET /measures/5-1 sends, in order, as one pgbench script
 -- (tests/bench/all.sh runs it with -M prepared: the ceiling of the page).
 -- Captured from PostgreSQL's log by `tests/bench/all.sh --capture` on 2026-12-07, at the small scale.
--- built: /work/target-api/debug/kyodo (given as APP).
+-- built: /work/target-perf/release/kyodo (given as APP).
 -- The bind parameters ($1 …) are written in as the literals the log shows.
 -- tests/bench/all.sh fails when what the page sends differs (instants and UUIDs aside).
 SELECT "proposal_state_counts"."proposals" FROM "proposal_state_counts" WHERE ("proposal_state_counts"."state" = ANY('{adopted,in_progress,completed}'));
 SELECT p.id, p.title, p.state, p.created_at,
                 coalesce((SELECT proposals FROM measure_proposal_counts WHERE measure_code = '5-1'), 0)
                     AS total
-         FROM proposals p
-         WHERE p.submitted_at IS NOT NULL
-           AND EXISTS (SELECT 1 FROM proposal_measures m
-                       WHERE m.proposal_id = p.id AND m.measure_code = '5-1')
-         ORDER BY p.created_at DESC, p.id DESC
-         LIMIT '5';
+         FROM proposal_measures m JOIN proposals p ON p.id = m.proposal_id
+         WHERE m.measure_code = '5-1' AND p.submitted_at IS NOT NULL
+         ORDER BY m.proposal_created_at DESC, m.proposal_id DESC LIMIT 5;
 (SELECT m.id, m.kind, m.title, m.starts_at, m.ends_at, false AS held, false AS minutes
               FROM meetings m
               WHERE EXISTS (SELECT 1 FROM meeting_measures mm
                             WHERE mm.meeting_id = m.id AND mm.measure_code = '5-1')
-                AND m.published_at <= '2026-12-07 13:38:01.760365+00' AND m.cancelled_at IS NULL
-                AND m.attendance_recorded_at IS NULL AND m.ends_at > '2026-12-07 13:38:01.760365+00'
+                AND m.published_at <= '2026-12-07 16:33:43.595597+00' AND m.cancelled_at IS NULL
+                AND m.attendance_recorded_at IS NULL AND m.ends_at > '2026-12-07 16:33:43.595597+00'
               ORDER BY m.starts_at, m.id
               LIMIT '5')
              UNION ALL
              (SELECT m.id, m.kind, m.title, m.starts_at, m.ends_at, true AS held,
-                     coalesce(m.minutes_published_at <= '2026-12-07 13:38:01.760365+00', false) AS minutes
+                     coalesce(m.minutes_published_at <= '2026-12-07 16:33:43.595597+00', false) AS minutes
               FROM meetings m
               WHERE EXISTS (SELECT 1 FROM meeting_measures mm
                             WHERE mm.meeting_id = m.id AND mm.measure_code = '5-1')
-                AND m.published_at <= '2026-12-07 13:38:01.760365+00' AND m.cancelled_at IS NULL
+                AND m.published_at <= '2026-12-07 16:33:43.595597+00' AND m.cancelled_at IS NULL
                 AND m.attendance_recorded_at IS NOT NULL
               ORDER BY m.starts_at DESC, m.id DESC
               LIMIT '3');

@@ -1,34 +1,31 @@
 -- The SQL statements GET /measures/6-1 sends, in order, as one pgbench script
 -- (tests/bench/all.sh runs it with -M prepared: the ceiling of the page).
 -- Captured from PostgreSQL's log by `tests/bench/all.sh --capture` on 2026-12-07, at the small scale.
--- built: /work/target-api/debug/kyodo (given as APP).
+-- built: /work/target-perf/release/kyodo (given as APP).
 -- The bind parameters ($1 …) are written in as the literals the log shows.
 -- tests/bench/all.sh fails when what the page sends differs (instants and UUIDs aside).
-(SELECT "meetings"."kind", COUNT(*) FROM "meetings" WHERE ((((("meetings"."published_at" <= '2026-12-07 13:38:00.574005+00') AND ("meetings"."cancelled_at" IS NULL)) AND ("meetings"."attendance_recorded_at" IS NOT NULL)) AND ("meetings"."starts_at" >= '2026-03-31 15:00:00+00')) AND ("meetings"."starts_at" < '2027-03-31 15:00:00+00')) GROUP BY "meetings"."kind") UNION ALL (SELECT 'consultation', COUNT(*) FROM "consultations" WHERE (((("consultations"."opens_on" >= '2026-04-01') AND ("consultations"."opens_on" <= '2026-12-07')) AND ("consultations"."published_at" IS NOT NULL)) AND (withdrawn_at IS NULL OR withdrawn_at >= opens_on::timestamp AT TIME ZONE 'Asia/Tokyo')));
+(SELECT "meetings"."kind", COUNT(*) FROM "meetings" WHERE ((((("meetings"."published_at" <= '2026-12-07 16:33:42.43255+00') AND ("meetings"."cancelled_at" IS NULL)) AND ("meetings"."attendance_recorded_at" IS NOT NULL)) AND ("meetings"."starts_at" >= '2026-03-31 15:00:00+00')) AND ("meetings"."starts_at" < '2027-03-31 15:00:00+00')) GROUP BY "meetings"."kind") UNION ALL (SELECT 'consultation', COUNT(*) FROM "consultations" WHERE (((("consultations"."opens_on" >= '2026-04-01') AND ("consultations"."opens_on" <= '2026-12-08')) AND ("consultations"."published_at" IS NOT NULL)) AND (withdrawn_at IS NULL OR withdrawn_at >= opens_on::timestamp AT TIME ZONE 'Asia/Tokyo')));
 SELECT p.id, p.title, p.state, p.created_at,
                 coalesce((SELECT proposals FROM measure_proposal_counts WHERE measure_code = '6-1'), 0)
                     AS total
-         FROM proposals p
-         WHERE p.submitted_at IS NOT NULL
-           AND EXISTS (SELECT 1 FROM proposal_measures m
-                       WHERE m.proposal_id = p.id AND m.measure_code = '6-1')
-         ORDER BY p.created_at DESC, p.id DESC
-         LIMIT '5';
+         FROM proposal_measures m JOIN proposals p ON p.id = m.proposal_id
+         WHERE m.measure_code = '6-1' AND p.submitted_at IS NOT NULL
+         ORDER BY m.proposal_created_at DESC, m.proposal_id DESC LIMIT 5;
 (SELECT m.id, m.kind, m.title, m.starts_at, m.ends_at, false AS held, false AS minutes
               FROM meetings m
               WHERE EXISTS (SELECT 1 FROM meeting_measures mm
                             WHERE mm.meeting_id = m.id AND mm.measure_code = '6-1')
-                AND m.published_at <= '2026-12-07 13:38:00.57397+00' AND m.cancelled_at IS NULL
-                AND m.attendance_recorded_at IS NULL AND m.ends_at > '2026-12-07 13:38:00.57397+00'
+                AND m.published_at <= '2026-12-07 16:33:42.432547+00' AND m.cancelled_at IS NULL
+                AND m.attendance_recorded_at IS NULL AND m.ends_at > '2026-12-07 16:33:42.432547+00'
               ORDER BY m.starts_at, m.id
               LIMIT '5')
              UNION ALL
              (SELECT m.id, m.kind, m.title, m.starts_at, m.ends_at, true AS held,
-                     coalesce(m.minutes_published_at <= '2026-12-07 13:38:00.57397+00', false) AS minutes
+                     coalesce(m.minutes_published_at <= '2026-12-07 16:33:42.432547+00', false) AS minutes
               FROM meetings m
               WHERE EXISTS (SELECT 1 FROM meeting_measures mm
                             WHERE mm.meeting_id = m.id AND mm.measure_code = '6-1')
-                AND m.published_at <= '2026-12-07 13:38:00.57397+00' AND m.cancelled_at IS NULL
+                AND m.published_at <= '2026-12-07 16:33:42.432547+00' AND m.cancelled_at IS NULL
                 AND m.attendance_recorded_at IS NOT NULL
               ORDER BY m.starts_at DESC, m.id DESC
               LIMIT '3');

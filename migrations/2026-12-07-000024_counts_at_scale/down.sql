@@ -1,0 +1,10 @@
+DROP TRIGGER consultation_comments_move_count ON consultation_comments;
+DROP TRIGGER consultation_comments_count ON consultation_comments;
+DROP FUNCTION consultation_comments_count();
+ALTER TABLE consultations DROP COLUMN comment_count;
+DROP INDEX proposal_measures_newest;
+DROP TRIGGER proposals_created_to_measures ON proposals;
+DROP FUNCTION proposals_created_to_measures();
+DROP TRIGGER proposal_measures_created ON proposal_measures;
+DROP FUNCTION proposal_measures_created();
+ALTER TABLE proposal_measures DROP COLUMN proposal_created_at;
