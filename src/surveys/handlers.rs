@@ -300,7 +300,7 @@ fn survey_page(
     let state = s.state(now);
     let mut v = summary_json(lang, s, now);
     v["description"] = json!(paragraphs(&s.description));
-    v["refusal"] = json!(state.refuses_answers());
+    v["open"] = json!(state == State::Open);
     v["login_href"] = json!(format!("/login?next=/surveys/{id}"));
     v["signed_out"] = json!(s.access == Access::Account && viewer(req).is_none());
     v["anonymous"] = json!(s.access == Access::Anonymous);
@@ -397,15 +397,11 @@ pub async fn show(
             (Some(Respondent::Browser(token)), cookie)
         }
         Access::Code => {
-            let page = survey_page(
-                &req,
-                &hb,
-                &full,
-                Body::CodeEntry(&crate::web::forms::EMPTY_FORM),
-                now,
-                StatusCode::OK,
-            )?;
-            return Ok(page);
+            let body = match full.survey.state(now) {
+                State::Open => Body::CodeEntry(&crate::web::forms::EMPTY_FORM),
+                _ => Body::Closed,
+            };
+            return survey_page(&req, &hb, &full, body, now, StatusCode::OK);
         }
     };
     let saved = match (&who, &cookie) {
@@ -685,6 +681,8 @@ mod tests {
                 "max_choices",
                 "any_choices",
                 "saved",
+                "page.not_yet",
+                "page.closed",
                 "receipt.title",
                 "receipt.next_live",
                 "receipt.next_later",
