@@ -37,6 +37,10 @@ pub const TESTS: &[(&str, fn())] = &[
         "surveys_pages::a_saved_draft_is_there_on_coming_back",
         a_saved_draft_is_there_on_coming_back,
     ),
+    (
+        "surveys_pages::anonymous_answers_and_code_guesses_are_rate_limited",
+        anonymous_answers_and_code_guesses_are_rate_limited,
+    ),
 ];
 
 const DEPT: &str = "企画課";
@@ -493,5 +497,55 @@ fn a_saved_draft_is_there_on_coming_back() {
             count(&app, "SELECT count(*) AS n FROM survey_responses WHERE status = 'submitted' AND account_id IS NOT NULL"),
             1
         );
+    });
+}
+
+/// Posts `body` to `action` `times` times; the last status.
+async fn flood(visitor: &Visitor, action: &str, body: &[(String, String)], times: usize) -> u16 {
+    let mut last = 0;
+    for _ in 0..times {
+        let response = visitor
+            .client
+            .post(visitor.url(action))
+            .form(body)
+            .send()
+            .await
+            .unwrap();
+        last = response.status().as_u16();
+        response.bytes().await.unwrap();
+    }
+    last
+}
+
+fn anonymous_answers_and_code_guesses_are_rate_limited() {
+    run(async {
+        let app = TestApp::start().await;
+        app.clock.set(answer_day());
+        let dept = department(&app, DEPT);
+        let id = survey(&app, dept, "匿名アンケート", Access::Anonymous);
+        let (q, _, _) = question(&app, id, 1, QuestionKind::LongText, true, &[], &[]);
+        let visitor = app.visitor();
+        let path = format!("/surveys/{id}");
+        let csrf = csrf_of(&visitor.page(&path).await);
+        let body = vec![
+            ("csrf".to_owned(), csrf.clone()),
+            field(q, OPINION),
+            action("save"),
+        ];
+        assert_eq!(flood(&visitor, &path, &body, 120).await, 200);
+        assert_eq!(
+            flood(&visitor, &path, &body, 1).await,
+            429,
+            "121st in an hour"
+        );
+
+        let coded = survey(&app, dept, "市民意識調査", Access::Code);
+        let body = vec![
+            ("csrf".to_owned(), csrf),
+            ("code".to_owned(), "ABCD-EFGH-JKMN".to_owned()),
+        ];
+        let guess = format!("/surveys/{coded}/code");
+        assert_eq!(flood(&visitor, &guess, &body, 30).await, 400);
+        assert_eq!(flood(&visitor, &guess, &body, 1).await, 429, "31st guess");
     });
 }
