@@ -188,6 +188,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(crate::consultations::handlers::routes)
     .configure(crate::comments::routes)
     .configure(crate::meetings::routes)
+    .configure(crate::surveys::routes)
     // Last: every path reaching it matched no route. Actix's 405 for a resource without routes
     // carries the methods of the routes whose path matched (`web::inputs` makes it a 405 page,
     // or a 404 when there were none), so a wrong method is never taken for a missing page.

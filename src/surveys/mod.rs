@@ -9,9 +9,16 @@
 //! questions and choices, lists, the tally of answers per choice); `respond` the answer store
 //! (respondent keys, drafts, submit, paper entry, one-time codes, test answers).
 //! `tally` shapes counts into what a results table shows, and `chart` draws them as bars.
+//! `handlers` are the public pages residents answer on.
 
 pub mod chart;
+pub mod handlers;
 pub mod model;
 pub mod respond;
 pub mod rules;
 pub mod tally;
+
+/// The public routes: the survey pages.
+pub fn routes(cfg: &mut actix_web::web::ServiceConfig) {
+    cfg.configure(handlers::routes);
+}

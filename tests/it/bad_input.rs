@@ -98,6 +98,8 @@ fn get_routes() -> Vec<String> {
         "/meetings/1",
         "/meetings/cancel",
         "/meetings/unsubscribe",
+        "/surveys",
+        "/surveys/1",
         "/lang/en",
         "/healthz",
         "/readyz",
@@ -147,6 +149,8 @@ fn post_routes() -> Vec<String> {
         "/meetings/1/cancel",
         "/meetings/cancel",
         "/meetings/unsubscribe",
+        "/surveys/1",
+        "/surveys/1/code",
     ]
     .into_iter()
     .map(|path| path.replace("{id}", ID))

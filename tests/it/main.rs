@@ -43,6 +43,8 @@ mod staff;
 mod statements;
 mod support;
 mod surveys;
+mod surveys_browser;
+mod surveys_pages;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
@@ -101,6 +103,8 @@ fn main() {
         meetings_browser::TESTS,
         meetings_files::TESTS,
         surveys::TESTS,
+        surveys_pages::TESTS,
+        surveys_browser::TESTS,
     ]
     .iter()
     .flat_map(|tests| tests.iter())

@@ -61,6 +61,8 @@ const PAGES: &[(&str, usize, usize)] = &[
     // The meetings (two: with their measures), their seats.
     ("/meetings", 3, 4),
     ("/meetings?measure=6-1&kind=workshop&month=2026-12", 3, 4),
+    // The published surveys.
+    ("/surveys", 1, 2),
     ("/api/v1/measures", 0, 0),
     ("/api/v1/measures/5-1", 1, 1),
     ("/api/v1/measures/6-1", 1, 1),
