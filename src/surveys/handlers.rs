@@ -303,6 +303,8 @@ fn survey_page(
     v["open"] = json!(state == State::Open);
     v["login_href"] = json!(format!("/login?next=/surveys/{id}"));
     v["signed_out"] = json!(s.access == Access::Account && viewer(req).is_none());
+    v["unverified"] =
+        json!(s.access == Access::Account && viewer(req).is_some_and(|v| !v.verified()));
     v["anonymous"] = json!(s.access == Access::Anonymous);
     match body {
         Body::Form {
@@ -534,8 +536,13 @@ pub async fn answer(
         survey_page(&req, &hb, &full, body, now, status)
     };
     let (who, cookie) = match full.survey.access {
+        // One answer per person: an account counts once its email is confirmed, as for
+        // registering to a meeting.
         Access::Account => match viewer(&req) {
-            Some(v) => (Respondent::Account(v.id), None),
+            Some(v) if v.verified() => (Respondent::Account(v.id), None),
+            Some(_) => {
+                return refused(Refusal::new("msg.email_unverified"), StatusCode::FORBIDDEN)
+            }
             None => return refused(Refusal::new("msg.survey_login"), StatusCode::FORBIDDEN),
         },
         Access::Anonymous => {
