@@ -442,7 +442,8 @@ mod tests {
 
     #[test]
     fn a_question_is_refused_for_what_its_kind_needs() {
-        let cases: [(&[(&str, &str)], &str, &str); 7] = [
+        type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+        let cases: [Case; 7] = [
             (
                 &[("kind", "single"), ("text", "問"), ("choices", "一つ")],
                 "choices",

@@ -291,7 +291,6 @@ fn posted_of(full: &Full, at: usize) -> Posted {
 }
 
 /// A question's form page: as saved, or as typed when refused.
-#[allow(clippy::too_many_arguments)]
 async fn question_page(
     req: &HttpRequest,
     hb: &Templates,
