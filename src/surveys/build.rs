@@ -463,6 +463,22 @@ pub fn publish_results(
     touch(conn, survey.id, now)
 }
 
+/// How many real (non-test) responses were submitted to each of `surveys`: the staff list's
+/// counts, in one query.
+pub fn submitted_counts(
+    conn: &mut PgConnection,
+    surveys: &[i32],
+) -> Result<std::collections::HashMap<i32, i64>> {
+    let rows: Vec<(i32, i64)> = sr::table
+        .filter(sr::survey_id.eq_any(surveys))
+        .filter(sr::status.eq("submitted"))
+        .filter(sr::is_test.eq(false))
+        .group_by(sr::survey_id)
+        .select((sr::survey_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
 /// A free-text answer waiting for moderation (or already moderated).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FreeText {

@@ -108,22 +108,21 @@ pub async fn list(
         drafts: true,
         ..model::Filter::default()
     };
-    let mut surveys = state
+    let (mut surveys, counts) = state
         .db(move |conn| {
-            model::list(conn, &filter, now)?
-                .into_iter()
-                .map(|s| Ok((model::submitted(conn, s.id)?, s)))
-                .collect::<Result<Vec<_>>>()
+            let surveys = model::list(conn, &filter, now)?;
+            let ids: Vec<i32> = surveys.iter().map(|s| s.id).collect();
+            Ok((surveys, super::build::submitted_counts(conn, &ids)?))
         })
         .await?;
-    surveys.retain(|(_, s)| {
+    surveys.retain(|s| {
         staff.may(Action::RunSurveys {
             department: s.department_id,
         })
     });
     let items: Vec<Value> = surveys
         .iter()
-        .map(|(n, s)| summary_json(lang, s, *n, now))
+        .map(|s| summary_json(lang, s, counts.get(&s.id).copied().unwrap_or_default(), now))
         .collect();
     let title = t(lang, "staff.surveys.title");
     crate::web::render_page_as(
