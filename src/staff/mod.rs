@@ -111,6 +111,7 @@ pub async fn dashboard(
             Action::ViewStaffArea,
         ),
         ("/staff/meetings", "meetings", Action::ViewStaffArea),
+        ("/staff/surveys", "surveys", Action::ViewStaffArea),
         (
             "/staff/moderation",
             "moderation",

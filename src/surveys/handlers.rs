@@ -540,9 +540,7 @@ pub async fn answer(
         // registering to a meeting.
         Access::Account => match viewer(&req) {
             Some(v) if v.verified() => (Respondent::Account(v.id), None),
-            Some(_) => {
-                return refused(Refusal::new("msg.email_unverified"), StatusCode::FORBIDDEN)
-            }
+            Some(_) => return refused(Refusal::new("msg.email_unverified"), StatusCode::FORBIDDEN),
             None => return refused(Refusal::new("msg.survey_login"), StatusCode::FORBIDDEN),
         },
         Access::Anonymous => {

@@ -8,14 +8,18 @@
 //! change once answered, percentages); `model` the reads every page shares (a survey with its
 //! questions and choices, lists, the tally of answers per choice); `respond` the answer store
 //! (respondent keys, drafts, submit, paper entry, one-time codes, test answers).
+//! `fields` reads the staff forms, `build` is the builder's writes and `staff` its pages.
 //! `tally` shapes counts into what a results table shows, and `chart` draws them as bars.
 //! `handlers` are the public pages residents answer on.
 
+pub mod build;
 pub mod chart;
+pub mod fields;
 pub mod handlers;
 pub mod model;
 pub mod respond;
 pub mod rules;
+pub mod staff;
 pub mod tally;
 
 /// The public routes: the survey pages.

@@ -439,6 +439,15 @@ pub fn new_codes(conn: &mut PgConnection, survey: i32, n: usize) -> Result<Vec<S
     Ok(printed)
 }
 
+/// How many test answers staff sent to a survey (shown on its builder page). One query.
+pub fn tests(conn: &mut PgConnection, survey: i32) -> Result<i64> {
+    Ok(sr::table
+        .filter(sr::survey_id.eq(survey))
+        .filter(sr::is_test.eq(true))
+        .count()
+        .get_result(conn)?)
+}
+
 /// Deletes a survey's test answers: the builder calls it when publishing. Returns how many.
 pub fn delete_tests(conn: &mut PgConnection, survey: i32) -> Result<usize> {
     Ok(diesel::delete(

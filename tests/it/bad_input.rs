@@ -161,7 +161,14 @@ fn post_routes() -> Vec<String> {
 fn staff_routes(method: StaffMethod) -> impl Iterator<Item = String> {
     kyodo::app::staff_routes()
         .filter(move |route| route.method == method)
-        .map(|route| route.path.replace("{id}", "1").replace("{code}", "5-1"))
+        .map(|route| {
+            route
+                .path
+                .replace("{id}", "1")
+                .replace("{code}", "5-1")
+                .replace("{question}", "1")
+                .replace("{answer}", "1")
+        })
 }
 
 /// Hiragana, katakana or kanji: a message a person here can read.

@@ -45,6 +45,7 @@ mod support;
 mod surveys;
 mod surveys_browser;
 mod surveys_pages;
+mod surveys_staff;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
@@ -105,6 +106,7 @@ fn main() {
         surveys::TESTS,
         surveys_pages::TESTS,
         surveys_browser::TESTS,
+        surveys_staff::TESTS,
     ]
     .iter()
     .flat_map(|tests| tests.iter())

@@ -224,6 +224,83 @@ const MATRIX: &[(&str, Method, Allowed)] = &[
         Method::Post,
         Allowed::Reviewers,
     ),
+    ("/staff/surveys", Method::Get, Allowed::AnyStaff),
+    ("/staff/surveys/new", Method::Get, Allowed::Reviewers),
+    ("/staff/surveys", Method::Post, Allowed::Reviewers),
+    ("/staff/surveys/{id}", Method::Get, Allowed::Reviewers),
+    ("/staff/surveys/{id}/edit", Method::Get, Allowed::Reviewers),
+    ("/staff/surveys/{id}/edit", Method::Post, Allowed::Reviewers),
+    (
+        "/staff/surveys/{id}/sections",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/surveys/{id}/questions",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/surveys/{id}/questions/{question}",
+        Method::Get,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/surveys/{id}/questions/{question}",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/surveys/{id}/questions/{question}/move",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    // A question added for each request deletes it.
+    (
+        "/staff/surveys/{id}/questions/{question}/delete",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/surveys/{id}/preview",
+        Method::Get,
+        Allowed::Reviewers,
+    ),
+    // The draft built above is published (the admin's second click changes nothing).
+    (
+        "/staff/surveys/{id}/publish",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    // An open survey of the matrix's department: paper answers, codes (a printable page,
+    // 200), free text, results, closed early.
+    ("/staff/surveys/{id}/enter", Method::Get, Allowed::Reviewers),
+    (
+        "/staff/surveys/{id}/enter",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/surveys/{id}/codes",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    ("/staff/surveys/{id}/texts", Method::Get, Allowed::Reviewers),
+    (
+        "/staff/surveys/{id}/texts/{answer}",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/surveys/{id}/results",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/surveys/{id}/close",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
     ("/staff/moderation", Method::Get, Allowed::Moderators),
     (
         "/staff/moderation/{id}/hide",
@@ -352,6 +429,14 @@ struct Fixture {
     meeting_upcoming: String,
     meeting_cancellable: String,
     meeting_held: String,
+    /// Surveys of the matrix's department: a draft being built (one question), and an open
+    /// one answered by code with a free-text answer.
+    survey_build: String,
+    survey_question: String,
+    survey_open: String,
+    survey_open_question: String,
+    survey_open_choice: String,
+    survey_answer: String,
 }
 
 fn concrete(pattern: &str, f: &Fixture) -> String {
@@ -396,6 +481,18 @@ fn concrete(pattern: &str, f: &Fixture) -> String {
             p.replace("{id}", &f.meeting_held)
         }
         p if p.starts_with("/staff/meetings/{id}") => p.replace("{id}", &f.meeting_upcoming),
+        p if p.starts_with("/staff/surveys/{id}/")
+            && matches!(
+                p.rsplit('/').next(),
+                Some("enter" | "codes" | "texts" | "{answer}" | "results" | "close")
+            ) =>
+        {
+            p.replace("{id}", &f.survey_open)
+                .replace("{answer}", &f.survey_answer)
+        }
+        p if p.starts_with("/staff/surveys/{id}") => p
+            .replace("{id}", &f.survey_build)
+            .replace("{question}", &f.survey_question),
         p => {
             assert!(
                 !p.contains('{'),
@@ -499,6 +596,35 @@ fn fields(app: &TestApp, pattern: &str, f: &Fixture) -> Vec<(&'static str, Strin
                 one(app, &format!("SELECT version::text AS id FROM meetings WHERE id = {}", f.meeting_draft)),
             ),
         ],
+        "/staff/surveys" | "/staff/surveys/{id}/edit" => vec![
+            ("title", "行列のアンケート".into()),
+            ("department", f.department.to_string()),
+            ("access", "code".into()),
+            ("opens_at", "2030-05-10T09:00".into()),
+            ("closes_at", "2030-06-10T17:00".into()),
+            ("results_mode", "on_publish".into()),
+            (
+                "version",
+                one(app, &format!("SELECT version::text AS id FROM surveys WHERE id = {}", f.survey_build)),
+            ),
+        ],
+        "/staff/surveys/{id}/sections" => vec![("title", "地域について".into())],
+        "/staff/surveys/{id}/questions" | "/staff/surveys/{id}/questions/{question}" => vec![
+            ("kind", "single".into()),
+            ("text", "行列の設問".into()),
+            ("choices", "はい\nいいえ".into()),
+        ],
+        "/staff/surveys/{id}/questions/{question}/move" => vec![("direction", "down".into())],
+        "/staff/surveys/{id}/enter" => vec![
+            ("channel", "paper".into()),
+            // The form's field of the question (`q{id}`), leaked: the matrix's fields are static.
+            (
+                Box::leak(format!("q{}", f.survey_open_question).into_boxed_str()),
+                f.survey_open_choice.clone(),
+            ),
+        ],
+        "/staff/surveys/{id}/codes" => vec![("count", "2".into()), ("format", "html".into())],
+        "/staff/surveys/{id}/texts/{answer}" => vec![("state", "shown".into())],
         "/staff/meetings/{id}/registrations" => vec![
             ("channel", "phone".into()),
             ("name", "電話 花子".into()),
@@ -643,6 +769,43 @@ fn authorisation_matrix() {
         ))
         .execute(&mut app.db())
         .unwrap();
+        let survey = |title: &str, published: &str| {
+            one(
+                &app,
+                &format!("INSERT INTO surveys (kind, access, title, department_id, opens_at, closes_at, published_at)
+                     VALUES ('general', 'code', '{title}', {department}, now() - interval '1 day', now() + interval '30 days', {published})
+                     RETURNING id::text AS id"),
+            )
+        };
+        let survey_question_of = |survey: &str, kind: &str| {
+            one(
+                &app,
+                &format!("INSERT INTO survey_questions (survey_id, position, kind, text)
+                     SELECT {survey}, coalesce(max(position) + 1, 0), '{kind}', '行列の設問' FROM survey_questions WHERE survey_id = {survey}
+                     RETURNING id::text AS id"),
+            )
+        };
+        let choices_of = |question: &str| {
+            one(
+                &app,
+                &format!("INSERT INTO survey_choices (question_id, position, label) VALUES ({question}, 0, 'はい'), ({question}, 1, 'いいえ')
+                     RETURNING id::text AS id"),
+            )
+        };
+        let survey_build = survey("作成中のアンケート", "NULL");
+        let survey_question = survey_question_of(&survey_build, "single");
+        let _ = choices_of(&survey_question);
+        let survey_open = survey("受付中のアンケート", "now() - interval '2 days'");
+        let survey_open_question = survey_question_of(&survey_open, "single");
+        let survey_open_choice = choices_of(&survey_open_question);
+        let survey_open_text = survey_question_of(&survey_open, "long_text");
+        let survey_answer = one(
+            &app,
+            &format!("WITH r AS (INSERT INTO survey_responses (survey_id, respondent, status, receipt, submitted_at)
+                 VALUES ({survey_open}, repeat('a', 64), 'submitted', 'MATRIX01', now()) RETURNING id)
+             INSERT INTO survey_answers (response_id, question_id, text, text_state)
+             SELECT r.id, {survey_open_text}, '行列の自由記述', 'pending' FROM r RETURNING id::text AS id"),
+        );
         let fixture = Fixture {
             target,
             revocable,
@@ -660,6 +823,12 @@ fn authorisation_matrix() {
             meeting_upcoming,
             meeting_cancellable,
             meeting_held,
+            survey_build,
+            survey_question,
+            survey_open,
+            survey_open_question,
+            survey_open_choice,
+            survey_answer,
         };
 
         let mut failures = Vec::new();
@@ -680,6 +849,16 @@ fn authorisation_matrix() {
                          VALUES (gen_random_uuid(), 'meeting', '{}', '資料.pdf', 'application/pdf', 4, encode(sha256('%PDF'::bytea), 'hex'), '%PDF'::bytea, '{}')
                          RETURNING id::text AS id", fixture.meeting_held, fixture.reviewer));
                     path = path.replace("{attachment}", &file);
+                }
+                if *pattern == "/staff/surveys/{id}/questions/{question}/delete" {
+                    // A question of the draft for each request to delete.
+                    let question = one(&app, &format!("INSERT INTO survey_questions (survey_id, position, kind, text)
+                         SELECT {0}, coalesce(max(position), 0) + 1, 'short_text', '消す設問' FROM survey_questions WHERE survey_id = {0}
+                         RETURNING id::text AS id", fixture.survey_build));
+                    path = format!(
+                        "/staff/surveys/{}/questions/{question}/delete",
+                        fixture.survey_build
+                    );
                 }
                 let response = match method {
                     Method::Get => visitor.get(&path).await,
@@ -716,6 +895,10 @@ fn authorisation_matrix() {
                     ("anonymous", _, _) => status == 303 && location.starts_with("/login?next="),
                     (_, false, _) => status == 403,
                     (_, true, Method::Get) => status == 200,
+                    // The codes are shown once, on the page the form answers with.
+                    (_, true, Method::Post) if *pattern == "/staff/surveys/{id}/codes" => {
+                        status == 200
+                    }
                     (_, true, Method::Post) => status == 303 && !location.starts_with("/login"),
                 };
                 if !ok {
@@ -776,6 +959,35 @@ fn authorisation_matrix() {
             ),
             1
         );
+        // Surveys: one created by each, the draft published, a paper answer each, two codes
+        // each, the free text shown, results published and the survey closed.
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM surveys WHERE title = '行列のアンケート'"
+            ),
+            3
+        );
+        assert_eq!(
+            count(
+                &app,
+                &format!(
+                    "SELECT count(*) AS n FROM surveys WHERE id = {} AND published_at IS NOT NULL",
+                    fixture.survey_build
+                )
+            ),
+            1
+        );
+        assert_eq!(count(&app, "SELECT count(*) AS n FROM survey_responses WHERE channel = 'paper' AND entered_by IS NOT NULL"), 2);
+        assert_eq!(count(&app, "SELECT count(*) AS n FROM survey_codes"), 4);
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM survey_answers WHERE text_state = 'shown'"
+            ),
+            1
+        );
+        assert_eq!(count(&app, &format!("SELECT count(*) AS n FROM surveys WHERE id = {} AND results_published_at IS NOT NULL AND closes_at <= now()", fixture.survey_open)), 1);
         // Meetings: one created by each, the draft published, a phone registration entered and
         // cancelled by each, the cancellation noticed once, the record kept.
         assert_eq!(
