@@ -32,6 +32,9 @@ use utoipa::OpenApi;
         crate::consultations::api::result,
         crate::meetings::api::list,
         crate::meetings::api::show,
+        crate::surveys::api::list,
+        crate::surveys::api::show,
+        crate::surveys::api::results,
         healthz,
         readyz,
     ),
@@ -41,11 +44,13 @@ use utoipa::OpenApi;
         crate::consultations::api::ConsultationJson, crate::consultations::api::SectionJson,
         crate::consultations::api::NoticeJson,
         crate::consultations::api::ResultJson, crate::consultations::api::ResultItemJson,
-        crate::meetings::api::When, crate::meetings::api::MeetingList, crate::meetings::api::MeetingDetail)),
+        crate::meetings::api::When, crate::meetings::api::MeetingList, crate::meetings::api::MeetingDetail,
+        crate::surveys::api::SurveyList, crate::surveys::api::SurveyDetail, crate::surveys::api::SurveyResultsJson)),
     tags((name = "plan", description = "Chapters, measures, KPIs and cross-measure plans"),
          (name = "proposals", description = "Public citizen proposals (市民提案) and their timelines"),
          (name = "consultations", description = "Public-comment consultations (意見公募) and their published results"),
          (name = "meetings", description = "Meetings and workshops (意見を聴く場), their seats and published minutes"),
+         (name = "surveys", description = "Surveys (アンケート), their questions and published results"),
          (name = "operations", description = "Probes for orchestrators")),
 )]
 pub struct ApiDoc;
@@ -188,6 +193,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(crate::consultations::handlers::routes)
     .configure(crate::comments::routes)
     .configure(crate::meetings::routes)
+    .configure(crate::surveys::routes)
     // Last: every path reaching it matched no route. Actix's 405 for a resource without routes
     // carries the methods of the routes whose path matched (`web::inputs` makes it a 405 page,
     // or a 404 when there were none), so a wrong method is never taken for a missing page.

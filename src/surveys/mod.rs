@@ -8,10 +8,20 @@
 //! change once answered, percentages); `model` the reads every page shares (a survey with its
 //! questions and choices, lists, the tally of answers per choice); `respond` the answer store
 //! (respondent keys, drafts, submit, paper entry, one-time codes, test answers).
-//! `tally` shapes counts into what a results table shows, and `chart` draws them as bars.
+//! `tally` shapes counts into what a results table shows, and `chart` draws them as bars;
+//! `summary` is each question's results and the CSV of every answer, `results` their page and
+//! CSV file, `api` the open-data JSON.
 
+pub mod api;
 pub mod chart;
 pub mod model;
 pub mod respond;
+pub mod results;
 pub mod rules;
+pub mod summary;
 pub mod tally;
+
+/// The public routes: results and their CSV, the API.
+pub fn routes(cfg: &mut actix_web::web::ServiceConfig) {
+    cfg.configure(results::routes).configure(api::routes);
+}
