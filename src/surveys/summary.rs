@@ -207,12 +207,11 @@ pub fn csv_table(
         .flat_map(|q| q.choices.iter())
         .map(|c| (c.id, c.label.as_str()))
         .collect();
-    let mut by_response: HashMap<i32, HashMap<(i32, Option<i32>), Vec<&Answer>>> = HashMap::new();
+    // (response, question, matrix row) → its answers.
+    let mut by_cell: HashMap<(i32, i32, Option<i32>), Vec<&Answer>> = HashMap::new();
     for a in answers {
-        by_response
-            .entry(a.response)
-            .or_default()
-            .entry((a.question, a.row))
+        by_cell
+            .entry((a.response, a.question, a.row))
             .or_default()
             .push(a);
     }
@@ -241,9 +240,7 @@ pub fn csv_table(
             .collect::<Vec<_>>()
             .join(JOIN)
     };
-    let empty = HashMap::new();
     let rows = responses.iter().enumerate().map(|(i, r)| {
-        let given = by_response.get(&r.id).unwrap_or(&empty);
         let mut row = vec![
             (i + 1).to_string(),
             t(lang, r.channel.label()),
@@ -252,7 +249,11 @@ pub fn csv_table(
                 .format("%Y-%m-%d %H:%M")
                 .to_string(),
         ];
-        row.extend(columns.iter().map(|key| cell(given.get(key))));
+        row.extend(
+            columns
+                .iter()
+                .map(|(question, row)| cell(by_cell.get(&(r.id, *question, *row)))),
+        );
         row
     });
     csv::text(std::iter::once(header).chain(rows))
