@@ -282,7 +282,7 @@ fn openapi_documents_every_route() {
         .unwrap();
         // A survey with public results, for `/api/v1/surveys/{id}…`.
         let survey = crate::support::surveys::answered(&app).await;
-        crate::support::surveys::change(&app, survey.id, "results_published_at = published_at");
+        crate::support::surveys::results_public(&app, survey.id);
         assert_eq!(survey.id, 1);
         for path in paths.keys() {
             let id = if path.starts_with("/api/v1/consultations/")

@@ -252,3 +252,12 @@ pub async fn answered(app: &TestApp) -> Answered {
         questions: [q1, q2, q3, q4, q5],
     }
 }
+
+/// Publishes survey `id` and its results in 2020, so they are public whatever the clock says.
+pub fn results_public(app: &TestApp, id: i32) {
+    change(
+        app,
+        id,
+        "published_at = '2020-01-01T00:00:00Z', results_published_at = '2020-01-01T00:00:00Z'",
+    );
+}
