@@ -9,20 +9,27 @@
 //! questions and choices, lists, the tally of answers per choice); `respond` the answer store
 //! (respondent keys, drafts, submit, paper entry, one-time codes, test answers).
 //! `fields` reads the staff forms, `build` is the builder's writes and `staff` its pages.
-//! `tally` shapes counts into what a results table shows, and `chart` draws them as bars.
 //! `handlers` are the public pages residents answer on.
+//! `tally` shapes counts into what a results table shows, and `chart` draws them as bars;
+//! `summary` is each question's results and the CSV of every answer, `results` their page and
+//! CSV file, `api` the open-data JSON.
 
+pub mod api;
 pub mod build;
 pub mod chart;
 pub mod fields;
 pub mod handlers;
 pub mod model;
 pub mod respond;
+pub mod results;
 pub mod rules;
 pub mod staff;
+pub mod summary;
 pub mod tally;
 
-/// The public routes: the survey pages.
+/// The public routes: the survey pages, their results and CSV, the API.
 pub fn routes(cfg: &mut actix_web::web::ServiceConfig) {
-    cfg.configure(handlers::routes);
+    cfg.configure(handlers::routes)
+        .configure(results::routes)
+        .configure(api::routes);
 }

@@ -245,6 +245,9 @@ fn openapi_documents_every_route() {
             "/api/v1/consultations/{id}/result",
             "/api/v1/meetings",
             "/api/v1/meetings/{id}",
+            "/api/v1/surveys",
+            "/api/v1/surveys/{id}",
+            "/api/v1/surveys/{id}/results",
             "/healthz",
             "/readyz",
         ] {
@@ -277,9 +280,14 @@ fn openapi_documents_every_route() {
             &mut app.db(),
         )
         .unwrap();
+        // A survey with public results, for `/api/v1/surveys/{id}…`.
+        let survey = crate::support::surveys::answered(&app).await;
+        crate::support::surveys::results_public(&app, survey.id);
+        assert_eq!(survey.id, 1);
         for path in paths.keys() {
             let id = if path.starts_with("/api/v1/consultations/")
                 || path.starts_with("/api/v1/meetings/")
+                || path.starts_with("/api/v1/surveys/")
             {
                 "1"
             } else {

@@ -45,6 +45,7 @@ mod support;
 mod surveys;
 mod surveys_browser;
 mod surveys_pages;
+mod surveys_results;
 mod surveys_staff;
 
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -107,6 +108,7 @@ fn main() {
         surveys_pages::TESTS,
         surveys_browser::TESTS,
         surveys_staff::TESTS,
+        surveys_results::TESTS,
     ]
     .iter()
     .flat_map(|tests| tests.iter())

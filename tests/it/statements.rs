@@ -15,7 +15,7 @@ pub const TESTS: &[(&str, fn())] = &[(
 /// Each public page and API twin, with the most statements it may send after a warm-up visit:
 /// anonymous, then signed in (the session: one statement more, an `UPDATE … RETURNING`).
 /// `{proposal}`, `{open}`, `{published}`, `{organisation}` and `{meeting}` stand for rows of the
-/// demo data.
+/// demo data, `{survey}` for a survey with public results.
 const PAGES: &[(&str, usize, usize)] = &[
     // The plan's rows come from memory (plan::cache): nothing, or the session for a resident.
     ("/", 0, 1),
@@ -89,6 +89,11 @@ const PAGES: &[(&str, usize, usize)] = &[
     ("/api/v1/meetings?month=2026-12&when=upcoming", 3, 3),
     // The meeting, its measures, seats, notices and minutes.
     ("/api/v1/meetings/{meeting}", 5, 5),
+    // The survey (4), its tally (2), numbers, shown texts and channels.
+    ("/surveys/{survey}/results", 9, 10),
+    ("/api/v1/surveys", 1, 1),
+    ("/api/v1/surveys/{survey}", 4, 4),
+    ("/api/v1/surveys/{survey}/results", 9, 9),
 ];
 
 /// A cursor for `?before=`: any well-formed one makes the keyset variant of the list's query.
@@ -128,6 +133,8 @@ fn public_pages_send_only_prepared_statements() {
             &app,
             "SELECT id::text FROM meetings WHERE minutes_published_at IS NOT NULL LIMIT 1",
         );
+        let survey = crate::support::surveys::answered(&app).await;
+        crate::support::surveys::results_public(&app, survey.id);
         let anonymous = app.visitor();
         let resident = sign_in(
             &app,
@@ -143,6 +150,7 @@ fn public_pages_send_only_prepared_statements() {
                 .replace("{published}", &published)
                 .replace("{organisation}", &organisation)
                 .replace("{meeting}", &meeting)
+                .replace("{survey}", &survey.id.to_string())
                 .replace("{before}", BEFORE);
             for (who, visitor, most) in [
                 ("anonymous", &anonymous, *most_anonymous),

@@ -129,3 +129,135 @@ pub fn form(pairs: &[(String, String)]) -> Submitted {
 pub fn field(question: i32, row: Option<i32>, value: impl ToString) -> (String, String) {
     (Submitted::field(question, row), value.to_string())
 }
+
+/// A survey with answers of every kind, from [`answered`].
+pub struct Answered {
+    pub id: i32,
+    /// 広報課's reviewer, who typed in the paper answer: signed in.
+    pub staff: super::Visitor,
+    /// Q1 single (はい / いいえ), Q2 multiple, Q3 matrix, Q4 number, Q5 short text.
+    pub questions: [i32; 5],
+}
+
+/// The free text moderation hid: a phone number must never be public.
+pub const HIDDEN_TEXT: &str = "電話は090-0000-0000です";
+/// A shown free text a spreadsheet would read as a formula.
+pub const FORMULA_TEXT: &str = "=HYPERLINK(\"http://evil.example\",\"x\")";
+
+/// 広報課's anonymous 「広報ほんじょうアンケート」 (results on publish, not yet published) with
+/// three web answers and a paper one typed in by its reviewer; free texts shown, hidden and
+/// pending. Q1: はい 2, いいえ 2; Q4: 5, 20, 8.
+pub async fn answered(app: &TestApp) -> Answered {
+    use kyodo::surveys::respond::{self, Respondent};
+    use kyodo::surveys::rules::Channel;
+    let dept = super::people::department(app, "広報課");
+    let staff = super::people::staff_member(
+        app,
+        "kohoka@example.jp",
+        "広報 花子",
+        &[("reviewer", Some("広報課"))],
+    )
+    .await;
+    let staff_id: uuid::Uuid = super::people::account_id(app, "kohoka@example.jp")
+        .parse()
+        .unwrap();
+    let id = survey(app, dept, "広報ほんじょうアンケート", Access::Anonymous);
+    let (q1, yes_no, _) = question(
+        app,
+        id,
+        1,
+        QuestionKind::Single,
+        true,
+        &["はい", "いいえ"],
+        &[],
+    );
+    let (q2, media, _) = question(
+        app,
+        id,
+        2,
+        QuestionKind::Multiple,
+        false,
+        &["広報紙", "ホームページ", "SNS"],
+        &[],
+    );
+    let (q3, points, rows) = question(
+        app,
+        id,
+        3,
+        QuestionKind::Matrix,
+        false,
+        &[
+            "そう思う",
+            "ややそう思う",
+            "どちらともいえない",
+            "あまりそう思わない",
+            "そう思わない",
+        ],
+        &["記事が読みやすい", "必要な情報がある"],
+    );
+    let (q4, _, _) = question(app, id, 4, QuestionKind::Number, false, &[], &[]);
+    let (q5, _, _) = question(app, id, 5, QuestionKind::ShortText, false, &[], &[]);
+    let full = full(app, id);
+    let answers = [
+        vec![
+            field(q1, None, yes_no[0]),
+            field(q2, None, media[0]),
+            field(q2, None, media[2]),
+            field(q3, Some(rows[0]), points[0]),
+            field(q4, None, 5),
+            field(q5, None, FORMULA_TEXT),
+        ],
+        vec![
+            field(q1, None, yes_no[0]),
+            field(q2, None, media[2]),
+            field(q3, Some(rows[0]), points[1]),
+            field(q3, Some(rows[1]), points[4]),
+            field(q4, None, 20),
+            field(q5, None, HIDDEN_TEXT),
+        ],
+        vec![
+            field(q1, None, yes_no[1]),
+            field(q4, None, 8),
+            field(q5, None, "見やすい紙面です"),
+        ],
+    ];
+    for pairs in answers {
+        let who = Respondent::Browser(kyodo::tokens::new_secret());
+        respond::submit(&mut app.db(), &full, &who, &form(&pairs), answer_day()).unwrap();
+    }
+    let paper = [
+        field(q1, None, yes_no[1]),
+        field(q5, None, "紙で回答しました"),
+    ];
+    respond::enter(
+        &mut app.db(),
+        &full,
+        staff_id,
+        Channel::Paper,
+        &form(&paper),
+        answer_day(),
+    )
+    .unwrap();
+    diesel::sql_query(
+        "UPDATE survey_answers SET text_state = CASE WHEN text = $1 THEN 'hidden' ELSE 'shown' END
+         WHERE text IN ($1, $2, '見やすい紙面です')",
+    )
+    .bind::<Text, _>(HIDDEN_TEXT)
+    .bind::<Text, _>(FORMULA_TEXT)
+    .execute(&mut app.db())
+    .unwrap();
+    Answered {
+        id,
+        staff,
+        questions: [q1, q2, q3, q4, q5],
+    }
+}
+
+/// Publishes survey `id` and its results in 2020, so they are public whatever the clock says.
+pub fn results_public(app: &TestApp, id: i32) {
+    change(
+        app,
+        id,
+        "published_at = '2020-01-01T00:00:00Z', results_published_at = '2020-01-01T00:00:00Z'",
+    );
+}
