@@ -16,6 +16,18 @@ use std::collections::HashMap;
 pub struct SatisfactionView {
     pub statement: String,
     pub percent_display: String,
+    /// On the measure page: each 年度's recorded value, oldest first, and their chart from the
+    /// plan's figure; empty and none on the cards.
+    pub yearly: Vec<YearlySatisfactionView>,
+    pub chart: Option<chart::Chart>,
+}
+
+/// 「令和7年度（2025年度）」「31.2 %」「1,204人」.
+#[derive(Serialize)]
+pub struct YearlySatisfactionView {
+    pub fiscal_year_display: String,
+    pub percent_display: String,
+    pub respondents_display: String,
 }
 
 #[derive(Serialize)]
@@ -153,10 +165,45 @@ fn fiscal_year(lang: Lang, year: i32) -> String {
     }
 }
 
+/// The plan's figure, as the cards show it.
 pub fn satisfaction(s: &Satisfaction) -> SatisfactionView {
     SatisfactionView {
         statement: s.statement.clone(),
         percent_display: with_unit(&s.percent, "%"),
+        yearly: Vec::new(),
+        chart: None,
+    }
+}
+
+/// The plan's figure → each 年度's, as the measure page shows it: a chart like a KPI's (the
+/// plan's figure as its baseline, no target) and the table of the same values.
+pub fn satisfaction_by_year(lang: Lang, s: &Satisfaction) -> SatisfactionView {
+    let series = chart::Series {
+        unit: "%",
+        baseline: Some(&s.percent),
+        actuals: s
+            .yearly
+            .iter()
+            .map(|y| (y.fiscal_year, &y.percent))
+            .collect(),
+        target: None,
+    };
+    SatisfactionView {
+        yearly: s
+            .yearly
+            .iter()
+            .map(|y| YearlySatisfactionView {
+                fiscal_year_display: fiscal_year(lang, y.fiscal_year),
+                percent_display: with_unit(&y.percent, "%"),
+                respondents_display: translate(
+                    lang,
+                    "satisfaction.respondents",
+                    &[("count", Quantity(y.respondents.into()).to_string())],
+                ),
+            })
+            .collect(),
+        chart: chart::trend(lang, &series),
+        ..satisfaction(s)
     }
 }
 
@@ -305,7 +352,10 @@ pub fn measure(lang: Lang, d: &MeasureDetail) -> MeasureView {
         situation: m.situation.clone(),
         collaboration: m.collaboration.clone(),
         sdgs: m.sdgs.clone(),
-        satisfaction: m.satisfaction.as_ref().map(satisfaction),
+        satisfaction: m
+            .satisfaction
+            .as_ref()
+            .map(|s| satisfaction_by_year(lang, s)),
         kpis: d.kpis.iter().map(|k| kpi(lang, k)).collect(),
         sub_measures: d.sub_measures.to_vec(),
         column: m.column.clone(),

@@ -8,10 +8,12 @@
 //! change once answered, percentages); `model` the reads every page shares (a survey with its
 //! questions and choices, lists, the tally of answers per choice); `respond` the answer store
 //! (respondent keys, drafts, submit, paper entry, one-time codes, test answers).
-//! `tally` shapes counts into what a results table shows, and `chart` draws them as bars.
+//! `tally` shapes counts into what a results table shows, and `chart` draws them as bars;
+//! `satisfaction` makes the 市民意識調査 from the plan and records its results per measure.
 
 pub mod chart;
 pub mod model;
 pub mod respond;
 pub mod rules;
+pub mod satisfaction;
 pub mod tally;

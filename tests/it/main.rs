@@ -43,6 +43,7 @@ mod staff;
 mod statements;
 mod support;
 mod surveys;
+mod surveys_satisfaction;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
@@ -101,6 +102,7 @@ fn main() {
         meetings_browser::TESTS,
         meetings_files::TESTS,
         surveys::TESTS,
+        surveys_satisfaction::TESTS,
     ]
     .iter()
     .flat_map(|tests| tests.iter())
