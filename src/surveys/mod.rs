@@ -12,6 +12,7 @@
 //! `satisfaction` makes the 市民意識調査 from the plan and records its results per measure.
 
 pub mod chart;
+pub mod demo;
 pub mod model;
 pub mod respond;
 pub mod rules;

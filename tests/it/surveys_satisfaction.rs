@@ -28,6 +28,10 @@ pub const TESTS: &[(&str, fn())] = &[
         "surveys_satisfaction::the_measure_page_passes_axe_and_the_nu_checker_with_the_chart",
         the_measure_page_passes_axe_and_the_nu_checker_with_the_chart,
     ),
+    (
+        "surveys_satisfaction::the_demo_has_a_survey_with_results_and_a_year_of_satisfaction",
+        the_demo_has_a_survey_with_results_and_a_year_of_satisfaction,
+    ),
 ];
 
 /// The 令和7年度 satisfaction survey of 企画課, made from the plan, published and open on
@@ -233,5 +237,49 @@ fn the_measure_page_passes_axe_and_the_nu_checker_with_the_chart() {
         }
         browser.close().await;
         assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    })
+}
+
+fn the_demo_has_a_survey_with_results_and_a_year_of_satisfaction() {
+    run(async {
+        let app = TestApp::start().await;
+        kyodo::demo::fill(&mut app.db(), &app.base).unwrap();
+        let text = visible_text(&app.page("/measures/5-1").await);
+        // 5-1 is asked first: 15 of the 36 agree or somewhat agree.
+        assert!(text.contains("計画策定時（現状値） 30.6 %"), "{text}");
+        assert!(text.contains("令和7年度（2025年度） 41.7 % 36人"), "{text}");
+        let every = count(
+            &app,
+            "SELECT count(*) AS n FROM measures WHERE satisfaction_statement IS NOT NULL",
+        );
+        let recorded = count(
+            &app,
+            "SELECT count(*) AS n FROM measure_satisfaction WHERE fiscal_year = 2025",
+        );
+        assert_eq!(recorded, every, "every measure's satisfaction is recorded");
+        // The general survey: every kind of question answered, results published, its free text
+        // moderated (an advertisement hidden).
+        let kinds = count(
+            &app,
+            "SELECT count(DISTINCT q.kind) AS n FROM survey_answers a
+             JOIN survey_questions q ON q.id = a.question_id
+             JOIN surveys s ON s.id = q.survey_id
+             WHERE s.kind = 'general' AND s.results_published_at IS NOT NULL",
+        );
+        assert_eq!(kinds, 7);
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM survey_answers WHERE text_state = 'pending'"
+            ),
+            0
+        );
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM survey_answers WHERE text_state = 'hidden'"
+            ),
+            1
+        );
     })
 }
