@@ -458,4 +458,36 @@ mod tests {
         assert_eq!(english.actuals[1].fiscal_year_display, "FY2024 (Reiwa 6)");
         assert_eq!(english.latest_display.as_deref(), Some("46 団体 (FY2024)"));
     }
+
+    #[test]
+    fn satisfaction_runs_from_the_plan_s_figure_through_each_year() {
+        let s = Satisfaction {
+            statement: "市民と行政の協働が進んでいる".into(),
+            percent: q("30.6"),
+            yearly: vec![YearlySatisfaction {
+                fiscal_year: 2025,
+                percent: q("41.7"),
+                respondents: 1204,
+            }],
+        };
+        let card = satisfaction(&s);
+        assert!(card.yearly.is_empty() && card.chart.is_none());
+        let page = satisfaction_by_year(Lang::Ja, &s);
+        assert_eq!(page.percent_display, "30.6 %");
+        assert_eq!(page.yearly[0].fiscal_year_display, "令和7年度（2025年度）");
+        assert_eq!(page.yearly[0].percent_display, "41.7 %");
+        assert_eq!(page.yearly[0].respondents_display, "1,204人");
+        let chart = page.chart.expect("a chart from the first year");
+        assert_eq!(chart.baseline_display.as_deref(), Some("30.6 %"));
+        assert_eq!(chart.latest_display, "41.7 %");
+        assert_eq!(chart.target_display, None);
+        let none = satisfaction_by_year(
+            Lang::En,
+            &Satisfaction {
+                yearly: vec![],
+                ..s
+            },
+        );
+        assert!(none.chart.is_none(), "no chart before the first survey");
+    }
 }
