@@ -4,10 +4,13 @@
 //! page and the API show after the plan's own figure.
 //!
 //! Whoever publishes a satisfaction survey's results calls [`record_satisfaction`] in the same
-//! request, then tells the plan cache (`plan::cache::of(req).changed()`).
+//! request, then tells the plan cache (`plan::cache::of(req).changed()`), as the staff route
+//! 「結果を満足度として記録」 ([`STAFF_ROUTES`]) does for results already published.
 
 use super::model::{self, Full, Tally};
 use super::rules::{self, Access, QuestionKind, SurveyKind, SCALE5};
+use crate::auth::roles::Action;
+use crate::auth::staff::{post, Staff, StaffRoute};
 use crate::db::schema::{
     measure_satisfaction as ms, survey_choices as sc, survey_questions as sq,
     survey_sections as ss, surveys as s,
@@ -16,10 +19,48 @@ use crate::error::{Error, Result};
 use crate::plan::queries::Snapshot;
 use crate::refusal::Refusal;
 use crate::web::i18n::{translate, Lang};
+use crate::web::visitor::check_csrf;
+use crate::web::{see_other, AppState};
+use actix_web::{web, HttpRequest, HttpResponse};
 use bigdecimal::BigDecimal;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
+
+/// 「結果を満足度として記録」: records (again) a satisfaction survey whose results are published.
+pub const STAFF_ROUTES: &[StaffRoute] =
+    &[post("/staff/surveys/{id}/satisfaction", |r| r.to(record))];
+
+#[derive(serde::Deserialize)]
+pub struct RecordForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Records the survey's results as its 年度's satisfaction, then back to the survey.
+pub async fn record(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<i32>,
+    form: web::Form<RecordForm>,
+) -> Result<HttpResponse> {
+    let id = path.into_inner();
+    let survey = state
+        .db(move |conn| model::find(conn, id))
+        .await?
+        .ok_or(Error::NotFound)?;
+    staff.require(Action::RunSurveys {
+        department: survey.department_id,
+    })?;
+    check_csrf(&req, &form.csrf)?;
+    if survey.results_published_at.is_none() {
+        return Err(Refusal::new("msg.satisfaction_results_unpublished").into());
+    }
+    state.db(move |conn| record_satisfaction(conn, id)).await?;
+    crate::plan::cache::of(&req).changed();
+    Ok(see_other(&format!("/staff/surveys/{id}")))
+}
 
 /// What staff choose for a new satisfaction survey; the questions come from the plan.
 #[derive(Debug, Clone)]

@@ -224,6 +224,11 @@ const MATRIX: &[(&str, Method, Allowed)] = &[
         Method::Post,
         Allowed::Reviewers,
     ),
+    (
+        "/staff/surveys/{id}/satisfaction",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
     ("/staff/moderation", Method::Get, Allowed::Moderators),
     (
         "/staff/moderation/{id}/hide",
@@ -352,6 +357,8 @@ struct Fixture {
     meeting_upcoming: String,
     meeting_cancellable: String,
     meeting_held: String,
+    /// A satisfaction survey of the matrix's department, its results published.
+    satisfaction: String,
 }
 
 fn concrete(pattern: &str, f: &Fixture) -> String {
@@ -396,6 +403,9 @@ fn concrete(pattern: &str, f: &Fixture) -> String {
             p.replace("{id}", &f.meeting_held)
         }
         p if p.starts_with("/staff/meetings/{id}") => p.replace("{id}", &f.meeting_upcoming),
+        p if p.starts_with("/staff/surveys/{id}/satisfaction") => {
+            p.replace("{id}", &f.satisfaction)
+        }
         p => {
             assert!(
                 !p.contains('{'),
@@ -643,6 +653,19 @@ fn authorisation_matrix() {
         ))
         .execute(&mut app.db())
         .unwrap();
+        diesel::sql_query(format!(
+            "INSERT INTO surveys (kind, access, title, department_id, fiscal_year, opens_at,
+                 closes_at, published_at, results_published_at)
+             VALUES ('satisfaction', 'code', '行列の市民意識調査', {department}, 2025,
+                 now() - interval '20 days', now() - interval '10 days',
+                 now() - interval '30 days', now() - interval '5 days')"
+        ))
+        .execute(&mut app.db())
+        .unwrap();
+        let satisfaction = crate::support::db::text(
+            &app,
+            "SELECT id::text FROM surveys WHERE title = '行列の市民意識調査'",
+        );
         let fixture = Fixture {
             target,
             revocable,
@@ -660,6 +683,7 @@ fn authorisation_matrix() {
             meeting_upcoming,
             meeting_cancellable,
             meeting_held,
+            satisfaction,
         };
 
         let mut failures = Vec::new();
