@@ -6,8 +6,9 @@ use crate::support::browser::Browser;
 use crate::support::db::count;
 use crate::support::meetings::account;
 use crate::support::people::department;
+use crate::support::people::staff_member;
 use crate::support::surveys::{answer_day, change, field, form, full};
-use crate::support::{run, visible_text, TestApp};
+use crate::support::{csrf_of, run, visible_text, TestApp};
 use diesel::prelude::*;
 use kyodo::surveys::model::Full;
 use kyodo::surveys::respond::{self, Submit};
@@ -31,6 +32,10 @@ pub const TESTS: &[(&str, fn())] = &[
     (
         "surveys_satisfaction::the_demo_has_a_survey_with_results_and_a_year_of_satisfaction",
         the_demo_has_a_survey_with_results_and_a_year_of_satisfaction,
+    ),
+    (
+        "surveys_satisfaction::staff_record_published_results_only",
+        staff_record_published_results_only,
     ),
 ];
 
@@ -281,5 +286,35 @@ fn the_demo_has_a_survey_with_results_and_a_year_of_satisfaction() {
             ),
             1
         );
+    })
+}
+
+fn staff_record_published_results_only() {
+    run(async {
+        let app = TestApp::start().await;
+        let (id, staff) = satisfaction_survey(&app);
+        let survey = full(&app, id);
+        answer(&app, &survey, staff, &[("5-1", 0)]);
+        let reviewer = staff_member(
+            &app,
+            "kikaku-b@example.jp",
+            "加藤 真理",
+            &[("reviewer", Some("企画課"))],
+        )
+        .await;
+        let csrf = csrf_of(&reviewer.page("/").await);
+        let path = format!("/staff/surveys/{id}/satisfaction");
+        let refused = reviewer.post(&path, &[("csrf", &csrf)]).await;
+        assert_eq!(refused.status(), 400);
+        assert!(visible_text(&refused.text().await.unwrap())
+            .contains("結果を公開してから、満足度として記録してください。"));
+        change(&app, id, "results_published_at = now()");
+        let before = app.plan.seen();
+        let done = reviewer.post(&path, &[("csrf", &csrf)]).await;
+        assert_eq!(done.status(), 303);
+        assert_eq!(done.headers()["location"], format!("/staff/surveys/{id}"));
+        app.plan_heard_since(before).await;
+        let text = visible_text(&app.page("/measures/5-1").await);
+        assert!(text.contains("令和7年度（2025年度） 100.0 % 1人"), "{text}");
     })
 }
