@@ -335,6 +335,10 @@ pub fn fill(conn: &mut PgConnection, public_url: &str) -> Result<()> {
         // up, full, with a waiting list.
         crate::meetings::demo::fill(conn, civic, planning, admin, civic_reviewer, &people, public_url, origin.now)?;
 
+        // Surveys of 企画課: a 広報 readers' survey with its results, and the 令和7年度 市民意識調査
+        // recorded as each measure's satisfaction.
+        crate::surveys::demo::fill(conn, planning, planning_reviewer, origin.now)?;
+
         // KPI actual values: like the staff KPI page records them (no domain function outside
         // its handler), matched by measure and name.
         for (measure, kpi, year, value) in [("5-1", "自治会の加入率", 2024, "68.4"), ("5-1", "市民提案型事業数", 2024, "1"), ("5-3", "備蓄食料", 2024, "45000"), ("6-1", "市ホームページへのアクセス数", 2024, "3012345")] {

@@ -89,11 +89,28 @@ pub struct Measure {
     pub column: Option<Column>,
 }
 
+/// 施策に係る市民満足度: the plan's statement and figure (計画策定時), and what each 年度's
+/// 市民意識調査 measured since.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Satisfaction {
     pub statement: String,
+    /// The plan's figure: the baseline.
     #[schema(value_type = f64)]
     pub percent: Quantity,
+    /// Recorded from satisfaction surveys, oldest first.
+    pub yearly: Vec<YearlySatisfaction>,
+}
+
+/// One 年度's satisfaction, recorded when its satisfaction survey's results were published.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct YearlySatisfaction {
+    /// The fiscal year by its first calendar year (2025 = 令和7年度).
+    pub fiscal_year: i32,
+    /// そう思う + ややそう思う, in percent of those who answered the statement.
+    #[schema(value_type = f64)]
+    pub percent: Quantity,
+    /// How many answered the statement.
+    pub respondents: i32,
 }
 
 /// Boxed text inside a measure (6-3 summarises its agreement with Waseda University).

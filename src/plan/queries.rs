@@ -4,12 +4,13 @@
 
 use super::model::{
     Actual, Chapter, Column, Initiative, Kpi, Measure, MeasureCode, Plan, Satisfaction, Section,
-    SubMeasure,
+    SubMeasure, YearlySatisfaction,
 };
 use super::progress::Direction;
 use super::quantity::Quantity;
 use crate::db::schema::{
-    chapter_sections, chapters, kpi_actuals, kpis, measures, plan_initiatives, plans, sub_measures,
+    chapter_sections, chapters, kpi_actuals, kpis, measure_satisfaction, measures,
+    plan_initiatives, plans, sub_measures,
 };
 use crate::error::{Error, Result};
 use bigdecimal::BigDecimal;
@@ -116,8 +117,8 @@ impl MeasureEntry {
     }
 }
 
-/// Every row of the plan the pages read: chapters, measures, KPIs with their actual values,
-/// sub-measures and plans with their initiatives. The plan is a few hundred rows that change
+/// Every row of the plan the pages read: chapters, measures with their yearly satisfaction,
+/// KPIs with their actual values, sub-measures and plans with their initiatives. The plan is a few hundred rows that change
 /// only when seeds load or staff record an actual value, so [`super::cache::PlanCache`] keeps
 /// one and pages answer from it.
 #[derive(Debug)]
@@ -135,14 +136,14 @@ fn code(raw: &str) -> Result<MeasureCode> {
         .map_err(|_| Error::Internal(format!("malformed measure code {raw:?} in the database")))
 }
 
-impl TryFrom<MeasureRow> for Measure {
-    type Error = Error;
-
-    fn try_from(row: MeasureRow) -> Result<Self> {
+impl Measure {
+    /// The measure of `row`, with the satisfaction its surveys recorded (oldest first).
+    fn of(row: MeasureRow, yearly: Vec<YearlySatisfaction>) -> Result<Self> {
         let satisfaction = match (row.satisfaction_statement, row.satisfaction_percent) {
             (Some(statement), Some(percent)) => Some(Satisfaction {
                 statement,
                 percent: Quantity(percent),
+                yearly,
             }),
             _ => None,
         };
@@ -174,11 +175,26 @@ fn chapter_from(row: ChapterRow, sections: Vec<Section>) -> Chapter {
     }
 }
 
-/// The whole plan, in eight statements.
+/// The whole plan, in nine statements.
 pub fn load(conn: &mut PgConnection) -> Result<Snapshot> {
     let chapters = load_chapters(conn)?;
     let mut kpis = group(load_kpis(conn)?, |k| k.measure);
     let mut sub_measures = group(load_sub_measures(conn)?, |(code, _)| *code);
+    let mut satisfaction = group(
+        measure_satisfaction::table
+            .order((
+                measure_satisfaction::measure_code,
+                measure_satisfaction::fiscal_year,
+            ))
+            .select((
+                measure_satisfaction::measure_code,
+                measure_satisfaction::fiscal_year,
+                measure_satisfaction::percent,
+                measure_satisfaction::respondents,
+            ))
+            .load::<(String, i32, BigDecimal, i32)>(conn)?,
+        |(code, _, _, _)| code.clone(),
+    );
     let measures = measures::table
         .order((measures::chapter_number, measures::number))
         .select(MeasureRow::as_select())
@@ -186,7 +202,19 @@ pub fn load(conn: &mut PgConnection) -> Result<Snapshot> {
         .into_iter()
         .map(|row| {
             let chapter = row.chapter_number;
-            let measure = Measure::try_from(row)?;
+            let yearly = satisfaction
+                .remove(&row.code)
+                .unwrap_or_default()
+                .into_iter()
+                .map(
+                    |(_, fiscal_year, percent, respondents)| YearlySatisfaction {
+                        fiscal_year,
+                        percent: Quantity(percent),
+                        respondents,
+                    },
+                )
+                .collect();
+            let measure = Measure::of(row, yearly)?;
             Ok(MeasureEntry {
                 chapter,
                 kpis: kpis.remove(&measure.code).unwrap_or_default(),

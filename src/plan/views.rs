@@ -16,6 +16,18 @@ use std::collections::HashMap;
 pub struct SatisfactionView {
     pub statement: String,
     pub percent_display: String,
+    /// On the measure page: each 年度's recorded value, oldest first, and their chart from the
+    /// plan's figure; empty and none on the cards.
+    pub yearly: Vec<YearlySatisfactionView>,
+    pub chart: Option<chart::Chart>,
+}
+
+/// 「令和7年度（2025年度）」「31.2 %」「1,204人」.
+#[derive(Serialize)]
+pub struct YearlySatisfactionView {
+    pub fiscal_year_display: String,
+    pub percent_display: String,
+    pub respondents_display: String,
 }
 
 #[derive(Serialize)]
@@ -153,10 +165,45 @@ fn fiscal_year(lang: Lang, year: i32) -> String {
     }
 }
 
+/// The plan's figure, as the cards show it.
 pub fn satisfaction(s: &Satisfaction) -> SatisfactionView {
     SatisfactionView {
         statement: s.statement.clone(),
         percent_display: with_unit(&s.percent, "%"),
+        yearly: Vec::new(),
+        chart: None,
+    }
+}
+
+/// The plan's figure → each 年度's, as the measure page shows it: a chart like a KPI's (the
+/// plan's figure as its baseline, no target) and the table of the same values.
+pub fn satisfaction_by_year(lang: Lang, s: &Satisfaction) -> SatisfactionView {
+    let series = chart::Series {
+        unit: "%",
+        baseline: Some(&s.percent),
+        actuals: s
+            .yearly
+            .iter()
+            .map(|y| (y.fiscal_year, &y.percent))
+            .collect(),
+        target: None,
+    };
+    SatisfactionView {
+        yearly: s
+            .yearly
+            .iter()
+            .map(|y| YearlySatisfactionView {
+                fiscal_year_display: fiscal_year(lang, y.fiscal_year),
+                percent_display: with_unit(&y.percent, "%"),
+                respondents_display: translate(
+                    lang,
+                    "satisfaction.respondents",
+                    &[("count", Quantity(y.respondents.into()).to_string())],
+                ),
+            })
+            .collect(),
+        chart: chart::trend(lang, &series),
+        ..satisfaction(s)
     }
 }
 
@@ -305,7 +352,10 @@ pub fn measure(lang: Lang, d: &MeasureDetail) -> MeasureView {
         situation: m.situation.clone(),
         collaboration: m.collaboration.clone(),
         sdgs: m.sdgs.clone(),
-        satisfaction: m.satisfaction.as_ref().map(satisfaction),
+        satisfaction: m
+            .satisfaction
+            .as_ref()
+            .map(|s| satisfaction_by_year(lang, s)),
         kpis: d.kpis.iter().map(|k| kpi(lang, k)).collect(),
         sub_measures: d.sub_measures.to_vec(),
         column: m.column.clone(),
@@ -407,5 +457,37 @@ mod tests {
         let english = kpi(Lang::En, &k);
         assert_eq!(english.actuals[1].fiscal_year_display, "FY2024 (Reiwa 6)");
         assert_eq!(english.latest_display.as_deref(), Some("46 団体 (FY2024)"));
+    }
+
+    #[test]
+    fn satisfaction_runs_from_the_plan_s_figure_through_each_year() {
+        let s = Satisfaction {
+            statement: "市民と行政の協働が進んでいる".into(),
+            percent: q("30.6"),
+            yearly: vec![YearlySatisfaction {
+                fiscal_year: 2025,
+                percent: q("41.7"),
+                respondents: 1204,
+            }],
+        };
+        let card = satisfaction(&s);
+        assert!(card.yearly.is_empty() && card.chart.is_none());
+        let page = satisfaction_by_year(Lang::Ja, &s);
+        assert_eq!(page.percent_display, "30.6 %");
+        assert_eq!(page.yearly[0].fiscal_year_display, "令和7年度（2025年度）");
+        assert_eq!(page.yearly[0].percent_display, "41.7 %");
+        assert_eq!(page.yearly[0].respondents_display, "1,204人");
+        let chart = page.chart.expect("a chart from the first year");
+        assert_eq!(chart.baseline_display.as_deref(), Some("30.6 %"));
+        assert_eq!(chart.latest_display, "41.7 %");
+        assert_eq!(chart.target_display, None);
+        let none = satisfaction_by_year(
+            Lang::En,
+            &Satisfaction {
+                yearly: vec![],
+                ..s
+            },
+        );
+        assert!(none.chart.is_none(), "no chart before the first survey");
     }
 }

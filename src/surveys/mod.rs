@@ -13,16 +13,20 @@
 //! `tally` shapes counts into what a results table shows, and `chart` draws them as bars;
 //! `summary` is each question's results and the CSV of every answer, `results` their page and
 //! CSV file, `api` the open-data JSON.
+//! `satisfaction` makes the 市民意識調査 from the plan and records its results per measure;
+//! `demo` is the surveys of `kyodo demo`.
 
 pub mod api;
 pub mod build;
 pub mod chart;
+pub mod demo;
 pub mod fields;
 pub mod handlers;
 pub mod model;
 pub mod respond;
 pub mod results;
 pub mod rules;
+pub mod satisfaction;
 pub mod staff;
 pub mod summary;
 pub mod tally;

@@ -46,6 +46,7 @@ mod surveys;
 mod surveys_browser;
 mod surveys_pages;
 mod surveys_results;
+mod surveys_satisfaction;
 mod surveys_staff;
 
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -109,6 +110,7 @@ fn main() {
         surveys_browser::TESTS,
         surveys_staff::TESTS,
         surveys_results::TESTS,
+        surveys_satisfaction::TESTS,
     ]
     .iter()
     .flat_map(|tests| tests.iter())

@@ -301,6 +301,11 @@ const MATRIX: &[(&str, Method, Allowed)] = &[
         Method::Post,
         Allowed::Reviewers,
     ),
+    (
+        "/staff/surveys/{id}/satisfaction",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
     ("/staff/moderation", Method::Get, Allowed::Moderators),
     (
         "/staff/moderation/{id}/hide",
@@ -437,6 +442,8 @@ struct Fixture {
     survey_open_question: String,
     survey_open_choice: String,
     survey_answer: String,
+    /// A satisfaction survey of the matrix's department, its results published.
+    satisfaction: String,
 }
 
 fn concrete(pattern: &str, f: &Fixture) -> String {
@@ -481,6 +488,9 @@ fn concrete(pattern: &str, f: &Fixture) -> String {
             p.replace("{id}", &f.meeting_held)
         }
         p if p.starts_with("/staff/meetings/{id}") => p.replace("{id}", &f.meeting_upcoming),
+        p if p.starts_with("/staff/surveys/{id}/satisfaction") => {
+            p.replace("{id}", &f.satisfaction)
+        }
         p if p.starts_with("/staff/surveys/{id}/")
             && matches!(
                 p.rsplit('/').next(),
@@ -806,6 +816,19 @@ fn authorisation_matrix() {
              INSERT INTO survey_answers (response_id, question_id, text, text_state)
              SELECT r.id, {survey_open_text}, '行列の自由記述', 'pending' FROM r RETURNING id::text AS id"),
         );
+        diesel::sql_query(format!(
+            "INSERT INTO surveys (kind, access, title, department_id, fiscal_year, opens_at,
+                 closes_at, published_at, results_published_at)
+             VALUES ('satisfaction', 'code', '行列の市民意識調査', {department}, 2025,
+                 now() - interval '20 days', now() - interval '10 days',
+                 now() - interval '30 days', now() - interval '5 days')"
+        ))
+        .execute(&mut app.db())
+        .unwrap();
+        let satisfaction = crate::support::db::text(
+            &app,
+            "SELECT id::text FROM surveys WHERE title = '行列の市民意識調査'",
+        );
         let fixture = Fixture {
             target,
             revocable,
@@ -829,6 +852,7 @@ fn authorisation_matrix() {
             survey_open_question,
             survey_open_choice,
             survey_answer,
+            satisfaction,
         };
 
         let mut failures = Vec::new();

@@ -1,0 +1,1 @@
+DROP TRIGGER plan_changed ON measure_satisfaction;
