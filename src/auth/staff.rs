@@ -89,6 +89,24 @@ impl Staff {
         allows(&self.grants, action)
     }
 
+    /// Whether the roles allow the action of `in_department` for some department (admins: for
+    /// all): who may create a meeting or a survey, before choosing its department.
+    pub fn may_somewhere(&self, in_department: impl Fn(i32) -> Action) -> bool {
+        // An admin's grant has no department: any one stands for all.
+        self.grants
+            .iter()
+            .any(|g| self.may(in_department(g.department.unwrap_or_default())))
+    }
+
+    /// `Error::Forbidden` unless [`Staff::may_somewhere`]: the form that creates one.
+    pub fn require_somewhere(&self, in_department: impl Fn(i32) -> Action) -> Result<()> {
+        if self.may_somewhere(&in_department) {
+            Ok(())
+        } else {
+            Err(Error::forbidden(roles::refused(in_department(0))))
+        }
+    }
+
     /// `Error::Forbidden` with a Japanese message unless the roles allow `action`.
     pub fn require(&self, action: Action) -> Result<()> {
         if self.may(action) {

@@ -11,7 +11,7 @@ mod work;
 use super::changes::Actor;
 use super::model::{self, Meeting};
 use super::rules::State;
-use crate::auth::roles::{self, Action};
+use crate::auth::roles::Action;
 use crate::auth::staff::Staff;
 use crate::auth::staff::{get, post, StaffRoute};
 use crate::error::{Error, Result};
@@ -129,19 +129,9 @@ pub async fn list(
         "staff/meetings/list",
         &title,
         &staff_crumbs(lang, &[(&title, None)]),
-        &json!({ "meetings": items, "may_create": may_create(&staff) }),
+        &json!({ "meetings": items, "may_create": staff.may_somewhere(|department| Action::RunMeetings { department }) }),
         StatusCode::OK,
     )
-}
-
-/// Whether the staff member runs the meetings of some department (admins: of all).
-fn may_create(staff: &Staff) -> bool {
-    // An admin's grant has no department: any one stands for all.
-    staff.grants.iter().any(|g| {
-        staff.may(Action::RunMeetings {
-            department: g.department.unwrap_or_default(),
-        })
-    })
 }
 
 /// The meeting, once its department's staff (or an admin) is known to be asking.
@@ -158,13 +148,7 @@ async fn authorise(state: &AppState, staff: &Staff, id: i32) -> Result<Meeting> 
 
 /// 403 unless the staff member runs some department's meetings: the new form.
 fn require_some_department(staff: &Staff) -> Result<()> {
-    if may_create(staff) {
-        Ok(())
-    } else {
-        Err(Error::forbidden(roles::refused(Action::RunMeetings {
-            department: 0,
-        })))
-    }
+    staff.require_somewhere(|department| Action::RunMeetings { department })
 }
 
 /// Runs `change` on the database as this staff member, now, from their address, with the

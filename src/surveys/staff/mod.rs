@@ -9,7 +9,7 @@ mod form;
 mod work;
 
 use super::model::{self, Survey};
-use crate::auth::roles::{self, Action};
+use crate::auth::roles::Action;
 use crate::auth::staff::Staff;
 use crate::auth::staff::{get, post, StaffRoute};
 use crate::error::{Error, Result};
@@ -131,30 +131,14 @@ pub async fn list(
         "surveys/staff/list",
         &title,
         &staff_crumbs(lang, &[(&title, None)]),
-        &json!({ "surveys": items, "may_create": may_create(&staff) }),
+        &json!({ "surveys": items, "may_create": staff.may_somewhere(|department| Action::RunSurveys { department }) }),
         StatusCode::OK,
     )
 }
 
-/// Whether the staff member runs the surveys of some department (admins: of all).
-fn may_create(staff: &Staff) -> bool {
-    // An admin's grant has no department: any one stands for all.
-    staff.grants.iter().any(|g| {
-        staff.may(Action::RunSurveys {
-            department: g.department.unwrap_or_default(),
-        })
-    })
-}
-
 /// 403 unless the staff member runs some department's surveys: the new form.
 fn require_some_department(staff: &Staff) -> Result<()> {
-    if may_create(staff) {
-        Ok(())
-    } else {
-        Err(Error::forbidden(roles::refused(Action::RunSurveys {
-            department: 0,
-        })))
-    }
+    staff.require_somewhere(|department| Action::RunSurveys { department })
 }
 
 /// The survey with its questions, once its department's staff (or an admin) is known to be
