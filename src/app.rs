@@ -239,7 +239,6 @@ pub fn staff_routes() -> impl Iterator<Item = &'static crate::auth::staff::Staff
         crate::consultations::staff::STAFF_ROUTES,
         crate::meetings::staff::STAFF_ROUTES,
         crate::surveys::staff::STAFF_ROUTES,
-        crate::surveys::satisfaction::STAFF_ROUTES,
     ]
     .into_iter()
     .flatten()

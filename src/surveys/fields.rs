@@ -4,6 +4,7 @@
 //! refusal is said next to its field, in Japanese first. Pure: no database.
 
 use super::rules::{Access, QuestionKind, ResultsMode};
+use super::satisfaction::NewSatisfaction;
 use crate::consultations::fields::text;
 use crate::meetings::fields::datetime;
 use crate::refusal::Refusal;
@@ -90,32 +91,13 @@ pub fn survey(posted: &Posted, page: &mut FormPage) -> Option<SurveyInput> {
             false,
         ),
     );
-    let department = page.check(
-        "department",
-        posted
-            .value("department")
-            .trim()
-            .parse::<i32>()
-            .map_err(|_| Refusal::new("msg.department_choose")),
-    );
+    let department = page.check("department", department(posted.value("department")));
     let access = page.check("access", Access::parse(posted.value("access")));
-    let opens = page.check(
-        "opens_at",
-        datetime(posted.value("opens_at"), "label.survey_opens_at", true),
-    );
-    let closes = page.check(
-        "closes_at",
-        datetime(posted.value("closes_at"), "label.survey_closes_at", true),
-    );
+    let (opens, closes) = window(posted, page);
     let results_mode = page.check(
         "results_mode",
         ResultsMode::parse(posted.value("results_mode")),
     );
-    if let (Some(Some(opens)), Some(Some(closes))) = (opens, closes) {
-        if closes <= opens {
-            page.refuse("closes_at", Refusal::new("msg.survey_window_order"));
-        }
-    }
     if page.has_errors() {
         return None;
     }
@@ -124,10 +106,74 @@ pub fn survey(posted: &Posted, page: &mut FormPage) -> Option<SurveyInput> {
         description: description?.unwrap_or_default(),
         department_id: department?,
         access: access?,
-        opens_at: opens??,
-        closes_at: closes??,
+        opens_at: opens?,
+        closes_at: closes?,
         results_mode: results_mode?,
     })
+}
+
+/// The satisfaction survey form's fields: the questions come from the plan.
+pub const SATISFACTION_FIELDS: [&str; 5] = [
+    "fiscal_year",
+    "department",
+    "access",
+    "opens_at",
+    "closes_at",
+];
+
+/// What was typed, kept in `page`; the year's satisfaction survey (年度, full-width digits
+/// too; answered by code or account), if nothing in it is to be fixed.
+pub fn satisfaction(posted: &Posted, page: &mut FormPage) -> Option<NewSatisfaction> {
+    posted.keep(page);
+    let fiscal_year = page.check(
+        "fiscal_year",
+        crate::plan::actuals::parse_fiscal_year(posted.value("fiscal_year")),
+    );
+    let department = page.check("department", department(posted.value("department")));
+    let access = page.check(
+        "access",
+        Access::parse(posted.value("access")).and_then(|a| match a {
+            Access::Code | Access::Account => Ok(a),
+            Access::Anonymous => Err(Refusal::new("msg.satisfaction_access")),
+        }),
+    );
+    let (opens, closes) = window(posted, page);
+    if page.has_errors() {
+        return None;
+    }
+    Some(NewSatisfaction {
+        fiscal_year: fiscal_year?,
+        department_id: department?,
+        access: access?,
+        opens_at: opens?,
+        closes_at: closes?,
+    })
+}
+
+/// The department chosen in a form.
+fn department(raw: &str) -> Result<i32, Refusal> {
+    raw.trim()
+        .parse::<i32>()
+        .map_err(|_| Refusal::new("msg.department_choose"))
+}
+
+/// The window as typed, read in Tokyo; it must close after it opens.
+fn window(posted: &Posted, page: &mut FormPage) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+    let opens = page.check(
+        "opens_at",
+        datetime(posted.value("opens_at"), "label.survey_opens_at", true),
+    );
+    let closes = page.check(
+        "closes_at",
+        datetime(posted.value("closes_at"), "label.survey_closes_at", true),
+    );
+    let (opens, closes) = (opens.flatten(), closes.flatten());
+    if let (Some(opens), Some(closes)) = (opens, closes) {
+        if closes <= opens {
+            page.refuse("closes_at", Refusal::new("msg.survey_window_order"));
+        }
+    }
+    (opens, closes)
 }
 
 /// The question form's fields.
@@ -383,6 +429,47 @@ mod tests {
         let json = serde_json::to_value(&page).unwrap();
         assert_eq!(json["values"]["opens_at"], "2026-12-25T17:00");
         assert!(json["errors"]["title"].is_object());
+    }
+
+    #[test]
+    fn a_satisfaction_survey_takes_a_full_width_year_and_code_or_account_only() {
+        let mut page = FormPage::default();
+        let good = posted(
+            &[
+                ("fiscal_year", "２０２６"),
+                ("department", "3"),
+                ("access", "account"),
+                ("opens_at", "2026-12-01T09:00"),
+                ("closes_at", "2026-12-25T17:00"),
+            ],
+            &SATISFACTION_FIELDS,
+        );
+        let new = satisfaction(&good, &mut page).unwrap();
+        assert_eq!((new.fiscal_year, new.department_id), (2026, 3));
+        assert_eq!(new.access, Access::Account);
+        assert_eq!(new.closes_at.to_rfc3339(), "2026-12-25T08:00:00+00:00");
+        let mut page = FormPage::default();
+        let bad = posted(
+            &[
+                ("fiscal_year", "令和8"),
+                ("access", "anonymous"),
+                ("opens_at", "2026-12-25T17:00"),
+                ("closes_at", "2026-12-01T09:00"),
+            ],
+            &SATISFACTION_FIELDS,
+        );
+        assert_eq!(satisfaction(&bad, &mut page), None);
+        assert_eq!(refused(&page, "fiscal_year"), "msg.year_format");
+        assert_eq!(refused(&page, "department"), "msg.department_choose");
+        assert_eq!(refused(&page, "access"), "msg.satisfaction_access");
+        assert_eq!(refused(&page, "closes_at"), "msg.survey_window_order");
+        let json = serde_json::to_value(&page).unwrap();
+        assert_eq!(json["values"]["fiscal_year"], "令和8");
+        let mut page = FormPage::default();
+        let unknown = posted(&[("access", "all")], &SATISFACTION_FIELDS);
+        assert_eq!(satisfaction(&unknown, &mut page), None);
+        assert_eq!(refused(&page, "access"), "msg.survey_value_unknown");
+        assert_eq!(refused(&page, "fiscal_year"), "msg.year_required");
     }
 
     #[test]

@@ -3,14 +3,11 @@
 //! each measure's satisfaction for the survey's 年度 (`measure_satisfaction`), which the measure
 //! page and the API show after the plan's own figure.
 //!
-//! Whoever publishes a satisfaction survey's results calls [`record_satisfaction`] in the same
-//! request, then tells the plan cache (`plan::cache::of(req).changed()`), as the staff route
-//! 「結果を満足度として記録」 ([`STAFF_ROUTES`]) does for results already published.
+//! Publishing a satisfaction survey's results (`staff::work::publish_results`) calls
+//! [`record_satisfaction`] in the same transaction, then tells the plan cache.
 
 use super::model::{self, Full, Tally};
 use super::rules::{self, Access, QuestionKind, SurveyKind, SCALE5};
-use crate::auth::roles::Action;
-use crate::auth::staff::{post, Staff, StaffRoute};
 use crate::db::schema::{
     measure_satisfaction as ms, survey_choices as sc, survey_questions as sq,
     survey_sections as ss, surveys as s,
@@ -19,51 +16,13 @@ use crate::error::{Error, Result};
 use crate::plan::queries::Snapshot;
 use crate::refusal::Refusal;
 use crate::web::i18n::{translate, Lang};
-use crate::web::visitor::check_csrf;
-use crate::web::{see_other, AppState};
-use actix_web::{web, HttpRequest, HttpResponse};
 use bigdecimal::BigDecimal;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-/// 「結果を満足度として記録」: records (again) a satisfaction survey whose results are published.
-pub const STAFF_ROUTES: &[StaffRoute] =
-    &[post("/staff/surveys/{id}/satisfaction", |r| r.to(record))];
-
-#[derive(serde::Deserialize)]
-pub struct RecordForm {
-    #[serde(default)]
-    csrf: String,
-}
-
-/// Records the survey's results as its 年度's satisfaction, then back to the survey.
-pub async fn record(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    staff: Staff,
-    path: web::Path<i32>,
-    form: web::Form<RecordForm>,
-) -> Result<HttpResponse> {
-    let id = path.into_inner();
-    let survey = state
-        .db(move |conn| model::find(conn, id))
-        .await?
-        .ok_or(Error::NotFound)?;
-    staff.require(Action::RunSurveys {
-        department: survey.department_id,
-    })?;
-    check_csrf(&req, &form.csrf)?;
-    if survey.results_published_at.is_none() {
-        return Err(Refusal::new("msg.satisfaction_results_unpublished").into());
-    }
-    state.db(move |conn| record_satisfaction(conn, id)).await?;
-    crate::plan::cache::of(&req).changed();
-    Ok(see_other(&format!("/staff/surveys/{id}")))
-}
-
 /// What staff choose for a new satisfaction survey; the questions come from the plan.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewSatisfaction {
     pub fiscal_year: i32,
     pub department_id: i32,
@@ -75,7 +34,7 @@ pub struct NewSatisfaction {
 
 /// Creates the year's satisfaction survey as a draft from the plan: a section per chapter, and
 /// in it a scale5 question per measure with a satisfaction statement, labelled with the plan's
-/// agreement scale. Returns its id.
+/// agreement scale. Returns its id. A 年度 has one satisfaction survey: a second is refused.
 pub fn create(
     conn: &mut PgConnection,
     plan: &Snapshot,
@@ -88,6 +47,16 @@ pub fn create(
     let ja = |key: &str, params: &[(&str, String)]| translate(Lang::Ja, key, params);
     let era = crate::wareki::fiscal_year_era(new.fiscal_year);
     conn.transaction(|conn| {
+        let taken: i64 = s::table
+            .filter(s::kind.eq(SurveyKind::Satisfaction.as_str()))
+            .filter(s::fiscal_year.eq(new.fiscal_year))
+            .count()
+            .get_result(conn)?;
+        if taken > 0 {
+            return Err(Refusal::new("msg.satisfaction_year_taken")
+                .with("year", &era)
+                .into());
+        }
         let survey: i32 = diesel::insert_into(s::table)
             .values((
                 s::kind.eq(SurveyKind::Satisfaction.as_str()),

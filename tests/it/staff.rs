@@ -227,6 +227,17 @@ const MATRIX: &[(&str, Method, Allowed)] = &[
     ("/staff/surveys", Method::Get, Allowed::AnyStaff),
     ("/staff/surveys/new", Method::Get, Allowed::Reviewers),
     ("/staff/surveys", Method::Post, Allowed::Reviewers),
+    // Each request makes a later year's satisfaction survey (one per 年度).
+    (
+        "/staff/surveys/satisfaction/new",
+        Method::Get,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/surveys/satisfaction/new",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
     ("/staff/surveys/{id}", Method::Get, Allowed::Reviewers),
     ("/staff/surveys/{id}/edit", Method::Get, Allowed::Reviewers),
     ("/staff/surveys/{id}/edit", Method::Post, Allowed::Reviewers),
@@ -298,11 +309,6 @@ const MATRIX: &[(&str, Method, Allowed)] = &[
     ),
     (
         "/staff/surveys/{id}/close",
-        Method::Post,
-        Allowed::Reviewers,
-    ),
-    (
-        "/staff/surveys/{id}/satisfaction",
         Method::Post,
         Allowed::Reviewers,
     ),
@@ -442,8 +448,6 @@ struct Fixture {
     survey_open_question: String,
     survey_open_choice: String,
     survey_answer: String,
-    /// A satisfaction survey of the matrix's department, its results published.
-    satisfaction: String,
 }
 
 fn concrete(pattern: &str, f: &Fixture) -> String {
@@ -488,9 +492,6 @@ fn concrete(pattern: &str, f: &Fixture) -> String {
             p.replace("{id}", &f.meeting_held)
         }
         p if p.starts_with("/staff/meetings/{id}") => p.replace("{id}", &f.meeting_upcoming),
-        p if p.starts_with("/staff/surveys/{id}/satisfaction") => {
-            p.replace("{id}", &f.satisfaction)
-        }
         p if p.starts_with("/staff/surveys/{id}/")
             && matches!(
                 p.rsplit('/').next(),
@@ -617,6 +618,16 @@ fn fields(app: &TestApp, pattern: &str, f: &Fixture) -> Vec<(&'static str, Strin
                 "version",
                 one(app, &format!("SELECT version::text AS id FROM surveys WHERE id = {}", f.survey_build)),
             ),
+        ],
+        "/staff/surveys/satisfaction/new" => vec![
+            (
+                "fiscal_year",
+                one(app, "SELECT (coalesce(max(fiscal_year), 2030) + 1)::text AS id FROM surveys WHERE kind = 'satisfaction'"),
+            ),
+            ("department", f.department.to_string()),
+            ("access", "code".into()),
+            ("opens_at", "2030-05-10T09:00".into()),
+            ("closes_at", "2030-06-10T17:00".into()),
         ],
         "/staff/surveys/{id}/sections" => vec![("title", "地域について".into())],
         "/staff/surveys/{id}/questions" | "/staff/surveys/{id}/questions/{question}" => vec![
@@ -816,19 +827,6 @@ fn authorisation_matrix() {
              INSERT INTO survey_answers (response_id, question_id, text, text_state)
              SELECT r.id, {survey_open_text}, '行列の自由記述', 'pending' FROM r RETURNING id::text AS id"),
         );
-        diesel::sql_query(format!(
-            "INSERT INTO surveys (kind, access, title, department_id, fiscal_year, opens_at,
-                 closes_at, published_at, results_published_at)
-             VALUES ('satisfaction', 'code', '行列の市民意識調査', {department}, 2025,
-                 now() - interval '20 days', now() - interval '10 days',
-                 now() - interval '30 days', now() - interval '5 days')"
-        ))
-        .execute(&mut app.db())
-        .unwrap();
-        let satisfaction = crate::support::db::text(
-            &app,
-            "SELECT id::text FROM surveys WHERE title = '行列の市民意識調査'",
-        );
         let fixture = Fixture {
             target,
             revocable,
@@ -852,7 +850,6 @@ fn authorisation_matrix() {
             survey_open_question,
             survey_open_choice,
             survey_answer,
-            satisfaction,
         };
 
         let mut failures = Vec::new();
@@ -1004,6 +1001,14 @@ fn authorisation_matrix() {
         );
         assert_eq!(count(&app, "SELECT count(*) AS n FROM survey_responses WHERE channel = 'paper' AND entered_by IS NOT NULL"), 2);
         assert_eq!(count(&app, "SELECT count(*) AS n FROM survey_codes"), 4);
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM surveys WHERE kind = 'satisfaction'"
+            ),
+            2,
+            "a satisfaction survey made by each"
+        );
         assert_eq!(
             count(
                 &app,

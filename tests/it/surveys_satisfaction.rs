@@ -34,8 +34,12 @@ pub const TESTS: &[(&str, fn())] = &[
         the_demo_has_a_survey_with_results_and_a_year_of_satisfaction,
     ),
     (
-        "surveys_satisfaction::staff_record_published_results_only",
-        staff_record_published_results_only,
+        "surveys_satisfaction::publishing_the_results_records_the_year_s_satisfaction",
+        publishing_the_results_records_the_year_s_satisfaction,
+    ),
+    (
+        "surveys_satisfaction::staff_create_the_year_s_survey_once_from_the_form",
+        staff_create_the_year_s_survey_once_from_the_form,
     ),
 ];
 
@@ -289,12 +293,13 @@ fn the_demo_has_a_survey_with_results_and_a_year_of_satisfaction() {
     })
 }
 
-fn staff_record_published_results_only() {
+fn publishing_the_results_records_the_year_s_satisfaction() {
     run(async {
         let app = TestApp::start().await;
         let (id, staff) = satisfaction_survey(&app);
         let survey = full(&app, id);
         answer(&app, &survey, staff, &[("5-1", 0)]);
+        answer(&app, &survey, staff, &[("5-1", 3)]);
         let reviewer = staff_member(
             &app,
             "kikaku-b@example.jp",
@@ -303,18 +308,94 @@ fn staff_record_published_results_only() {
         )
         .await;
         let csrf = csrf_of(&reviewer.page("/").await);
-        let path = format!("/staff/surveys/{id}/satisfaction");
-        let refused = reviewer.post(&path, &[("csrf", &csrf)]).await;
-        assert_eq!(refused.status(), 400);
-        assert!(visible_text(&refused.text().await.unwrap())
-            .contains("結果を公開してから、満足度として記録してください。"));
-        change(&app, id, "results_published_at = now()");
         let before = app.plan.seen();
-        let done = reviewer.post(&path, &[("csrf", &csrf)]).await;
+        let done = reviewer
+            .post(&format!("/staff/surveys/{id}/results"), &[("csrf", &csrf)])
+            .await;
         assert_eq!(done.status(), 303);
         assert_eq!(done.headers()["location"], format!("/staff/surveys/{id}"));
         app.plan_heard_since(before).await;
         let text = visible_text(&app.page("/measures/5-1").await);
-        assert!(text.contains("令和7年度（2025年度） 100.0 % 1人"), "{text}");
+        assert!(text.contains("令和7年度（2025年度） 50.0 % 2人"), "{text}");
+        let api = app.json("/api/v1/measures/5-1").await;
+        assert_eq!(
+            api["satisfaction"]["yearly"],
+            serde_json::json!([{ "fiscal_year": 2025, "percent": 50.0, "respondents": 2 }])
+        );
+    })
+}
+
+fn staff_create_the_year_s_survey_once_from_the_form() {
+    run(async {
+        let app = TestApp::start().await;
+        let dept = department(&app, "企画課");
+        let reviewer = staff_member(
+            &app,
+            "kikaku-b@example.jp",
+            "加藤 真理",
+            &[("reviewer", Some("企画課"))],
+        )
+        .await;
+        let list = reviewer.page("/staff/surveys").await;
+        assert!(
+            list.contains("href=\"/staff/surveys/satisfaction/new\""),
+            "{list}"
+        );
+        let new = "/staff/surveys/satisfaction/new";
+        let dept = dept.to_string();
+        let typed = |year: &'static str, closes: &'static str| {
+            [
+                ("fiscal_year", year),
+                ("department", dept.as_str()),
+                ("access", "account"),
+                ("opens_at", "2026-12-25T17:00"),
+                ("closes_at", closes),
+            ]
+        };
+        let bad = reviewer
+            .submit(new, new, &typed("", "2026-12-01T09:00"))
+            .await;
+        assert_eq!(bad.status(), 400);
+        let html = bad.text().await.unwrap();
+        let said = visible_text(&html);
+        for message in [
+            "年度を入力してください",
+            "受付終了は受付開始より後の日時にしてください",
+        ] {
+            assert!(said.contains(message), "{message}: {said}");
+        }
+        assert!(html.contains("value=\"2026-12-25T17:00\""), "{html}");
+        assert!(html.contains("id=\"access-account\" name=\"access\" value=\"account\" checked"));
+        assert_eq!(count(&app, "SELECT count(*) AS n FROM surveys"), 0);
+
+        let made = reviewer
+            .submit(new, new, &typed("２０２６", "2027-01-15T17:00"))
+            .await;
+        assert_eq!(made.status(), 303);
+        let page = made.headers()["location"].to_str().unwrap().to_owned();
+        let id: i32 = page.rsplit('/').next().unwrap().parse().unwrap();
+        let survey = full(&app, id);
+        assert_eq!(survey.survey.fiscal_year, Some(2026));
+        assert_eq!(survey.survey.access, Access::Account);
+        let statements = count(
+            &app,
+            "SELECT count(*) AS n FROM measures WHERE satisfaction_statement IS NOT NULL",
+        );
+        assert_eq!(survey.questions.len() as i64, statements);
+        assert!(survey.questions.iter().all(|q| q.measure_code.is_some()));
+        let shown = visible_text(&reviewer.page(&page).await);
+        assert!(shown.contains("令和8年度 市民意識調査"), "{shown}");
+
+        let again = reviewer
+            .submit(new, new, &typed("2026", "2027-01-15T17:00"))
+            .await;
+        assert_eq!(again.status(), 409);
+        let html = again.text().await.unwrap();
+        assert!(
+            visible_text(&html).contains("令和8年度の市民意識調査はすでにあります"),
+            "{html}"
+        );
+        assert!(html.contains("value=\"2026\""));
+        assert_eq!(count(&app, "SELECT count(*) AS n FROM surveys"), 1);
     })
 }

@@ -695,6 +695,11 @@ fn the_staff_pages_in_a_browser_pass_axe_and_the_nu_checker() {
                 "回答方法",
             ),
             (
+                "/staff/surveys/satisfaction/new".to_owned(),
+                "staff-survey-satisfaction-new",
+                "満足度調査を作成",
+            ),
+            (
                 format!("/staff/surveys/{id}"),
                 "staff-survey",
                 "設問を追加する",
@@ -742,6 +747,24 @@ fn the_staff_pages_in_a_browser_pass_axe_and_the_nu_checker() {
             .await
             .unwrap();
         if let Err(e) = browser.assert_accessible("staff-survey-refused").await {
+            failures.push(e);
+        }
+        browser
+            .goto(&app.url("/staff/surveys/satisfaction/new"))
+            .await
+            .unwrap();
+        browser
+            .click("main form.form button[type=submit]")
+            .await
+            .unwrap();
+        browser
+            .wait_for_text("main", "年度を入力してください")
+            .await
+            .unwrap();
+        if let Err(e) = browser
+            .assert_accessible("staff-survey-satisfaction-refused")
+            .await
+        {
             failures.push(e);
         }
         browser

@@ -1,11 +1,12 @@
 //! Staff pages of surveys (アンケート), for a department's reviewers and admins: the list; the
-//! survey form (`form`); the builder of sections and questions (`builder`); and the work on a
+//! survey form (`form`); the year's satisfaction survey made from the plan (`satisfaction`); the builder of sections and questions (`builder`); and the work on a
 //! survey: preview, test and paper answers, publication, closing, results, one-time codes and
 //! the moderation of free text (`work`). Every record is checked against
 //! `Action::RunSurveys` for its department.
 
 mod builder;
 mod form;
+mod satisfaction;
 mod work;
 
 use super::model::{self, Survey};
@@ -27,6 +28,12 @@ pub const STAFF_ROUTES: &[StaffRoute] = &[
     get("/staff/surveys", |r| r.to(list)),
     get("/staff/surveys/new", |r| r.to(form::new_form)),
     post("/staff/surveys", |r| r.to(form::create)),
+    get("/staff/surveys/satisfaction/new", |r| {
+        r.to(satisfaction::new_form)
+    }),
+    post("/staff/surveys/satisfaction/new", |r| {
+        r.to(satisfaction::create)
+    }),
     get("/staff/surveys/{id}", |r| r.to(builder::show)),
     get("/staff/surveys/{id}/edit", |r| r.to(form::edit_form)),
     post("/staff/surveys/{id}/edit", |r| r.to(form::update)),

@@ -11,7 +11,8 @@ use crate::refusal::Refusal;
 use crate::surveys::build;
 use crate::surveys::model::Full;
 use crate::surveys::respond::{self, Submit};
-use crate::surveys::rules::{Access, Channel, QuestionKind, State, Submitted};
+use crate::surveys::rules::{Access, Channel, QuestionKind, State, Submitted, SurveyKind};
+use crate::surveys::satisfaction;
 use crate::web::csv::{self, Encoding};
 use crate::web::forms::FormPage;
 use crate::web::i18n::{t, Lang};
@@ -21,6 +22,7 @@ use crate::web::AppState;
 use crate::web::Templates;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
+use diesel::Connection;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -311,7 +313,9 @@ pub async fn close(
     .await
 }
 
-/// `POST /staff/surveys/{id}/results`: the results become public.
+/// `POST /staff/surveys/{id}/results`: the results become public; a satisfaction survey's
+/// also become each measure's satisfaction for its 年度, in the same transaction, and the plan
+/// cache hears of it.
 pub async fn publish_results(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -323,10 +327,21 @@ pub async fn publish_results(
     let full = authorise(&state, &staff, id.into_inner()).await?;
     check_csrf(&req, &form.csrf)?;
     let now = state.clock.now();
-    change(&req, &hb, &state, full, move |conn, full| {
-        build::publish_results(conn, &full.survey, now)
+    let measured = full.survey.kind == SurveyKind::Satisfaction;
+    let response = change(&req, &hb, &state, full, move |conn, full| {
+        conn.transaction(|conn| {
+            build::publish_results(conn, &full.survey, now)?;
+            if measured {
+                satisfaction::record_satisfaction(conn, full.survey.id)?;
+            }
+            Ok(())
+        })
     })
-    .await
+    .await?;
+    if measured && response.status() == StatusCode::SEE_OTHER {
+        crate::plan::cache::of(&req).changed();
+    }
+    Ok(response)
 }
 
 #[derive(Debug, Default, Deserialize)]
