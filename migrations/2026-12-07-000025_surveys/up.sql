@@ -31,6 +31,8 @@ CREATE TABLE surveys (
 );
 CREATE INDEX surveys_opens ON surveys (opens_at, id);
 CREATE INDEX surveys_department ON surveys (department_id);
+-- One 市民意識調査 a 年度: its results become that year's satisfaction of every measure.
+CREATE UNIQUE INDEX surveys_satisfaction_year ON surveys (fiscal_year) WHERE kind = 'satisfaction';
 
 CREATE TABLE survey_sections (
     id           serial PRIMARY KEY,

@@ -47,22 +47,16 @@ pub fn create(
     let ja = |key: &str, params: &[(&str, String)]| translate(Lang::Ja, key, params);
     let era = crate::wareki::fiscal_year_era(new.fiscal_year);
     conn.transaction(|conn| {
-        let taken: i64 = s::table
-            .filter(s::kind.eq(SurveyKind::Satisfaction.as_str()))
-            .filter(s::fiscal_year.eq(new.fiscal_year))
-            .count()
-            .get_result(conn)?;
-        if taken > 0 {
-            return Err(Refusal::new("msg.satisfaction_year_taken")
-                .with("year", &era)
-                .into());
-        }
-        let survey: i32 = diesel::insert_into(s::table)
+        // One per 年度 (a unique index): a second, even sent at the same moment, inserts nothing.
+        let survey: Option<i32> = diesel::insert_into(s::table)
             .values((
                 s::kind.eq(SurveyKind::Satisfaction.as_str()),
                 s::access.eq(new.access.as_str()),
                 s::title.eq(ja("satisfaction.survey_title", &[("year", era.clone())])),
-                s::description.eq(ja("satisfaction.survey_description", &[("year", era)])),
+                s::description.eq(ja(
+                    "satisfaction.survey_description",
+                    &[("year", era.clone())],
+                )),
                 s::department_id.eq(new.department_id),
                 s::fiscal_year.eq(new.fiscal_year),
                 s::opens_at.eq(new.opens_at),
@@ -70,8 +64,15 @@ pub fn create(
                 s::results_mode.eq(rules::ResultsMode::OnPublish.as_str()),
                 s::created_by.eq(created_by),
             ))
+            .on_conflict_do_nothing()
             .returning(s::id)
-            .get_result(conn)?;
+            .get_result(conn)
+            .optional()?;
+        let Some(survey) = survey else {
+            return Err(Refusal::new("msg.satisfaction_year_taken")
+                .with("year", &era)
+                .into());
+        };
         let mut position = 0;
         for (section_position, chapter) in plan
             .overview()
