@@ -224,10 +224,7 @@ fn question_json(lang: Lang, q: &summary::QuestionResult) -> Value {
     let name = translate(
         lang,
         "survey_results.question",
-        &[
-            ("position", q.position.to_string()),
-            ("text", q.text.clone()),
-        ],
+        &[("number", q.number.to_string()), ("text", q.text.clone())],
     );
     let anchor = format!("q-{}", q.id);
     let mut value = json!({
@@ -318,6 +315,7 @@ pub async fn page(
         "questions": results.iter().map(|q| question_json(lang, q)).collect::<Vec<_>>(),
         "csv": format!("/surveys/{id}/results.csv"),
     });
+    let survey_href = format!("/surveys/{id}");
     render_page(
         &req,
         &hb,
@@ -326,7 +324,7 @@ pub async fn page(
         &crate::web::section_crumbs(
             lang,
             ("survey_results.list_crumb", "/surveys"),
-            Some((survey.title.as_str(), format!("/surveys/{id}"))),
+            Some((survey_href.as_str(), survey.title.clone())),
             &t(lang, "survey_results.crumb"),
         ),
         &context,

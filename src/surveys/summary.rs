@@ -57,6 +57,8 @@ pub enum Outcome {
 pub struct QuestionResult {
     pub id: i32,
     pub position: i32,
+    /// 問N as respondents read it: the question's place in the survey, from 1.
+    pub number: usize,
     pub kind: QuestionKind,
     pub text: String,
     /// How many people answered it (a matrix: any of its statements).
@@ -68,9 +70,11 @@ pub struct QuestionResult {
 pub fn questions(full: &Full, found: &Found) -> Vec<QuestionResult> {
     full.questions
         .iter()
-        .map(|q| QuestionResult {
+        .enumerate()
+        .map(|(at, q)| QuestionResult {
             id: q.id(),
             position: q.position,
+            number: at + 1,
             kind: q.kind(),
             text: q.text.clone(),
             answered: found.counts.answered(q.id(), None).max(
@@ -182,14 +186,11 @@ pub fn csv_table(
         t(lang, "survey_results.csv_channel"),
         t(lang, "survey_results.csv_submitted"),
     ];
-    for q in &full.questions {
+    for (at, q) in full.questions.iter().enumerate() {
         let name = translate(
             lang,
             "survey_results.csv_question",
-            &[
-                ("position", q.position.to_string()),
-                ("text", q.text.clone()),
-            ],
+            &[("number", (at + 1).to_string()), ("text", q.text.clone())],
         );
         if q.kind() == QuestionKind::Matrix {
             for r in &q.rows {
