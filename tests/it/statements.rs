@@ -90,6 +90,9 @@ const PAGES: &[(&str, usize, usize)] = &[
     // The meeting, its measures, seats, notices and minutes.
     ("/api/v1/meetings/{meeting}", 5, 5),
     // The survey (4), its tally (2), numbers, shown texts and channels.
+    // The survey with its sections, questions and choices (four), and the visitor's saved
+    // response (their answers, when there is one).
+    ("/surveys/{survey}", 5, 7),
     ("/surveys/{survey}/results", 9, 10),
     ("/api/v1/surveys", 1, 1),
     ("/api/v1/surveys/{survey}", 4, 4),
