@@ -15,6 +15,7 @@ use crate::auth::staff::Staff;
 use crate::auth::staff::{get, post, StaffRoute};
 use crate::error::{Error, Result};
 use crate::web::i18n::{t, Lang};
+use crate::web::present::date_time;
 use crate::web::staff_crumbs;
 use crate::web::AppState;
 use crate::web::Templates;
@@ -70,15 +71,6 @@ pub const STAFF_ROUTES: &[StaffRoute] = &[
     }),
 ];
 
-/// A time in Tokyo as the pages show it: 和暦 with the time in Japanese.
-fn jst_time(lang: Lang, at: DateTime<Utc>) -> String {
-    let local = at.with_timezone(&crate::wareki::jst());
-    match lang {
-        Lang::Ja => format!("{} {}", crate::wareki::date_ja(at), local.format("%H:%M")),
-        Lang::En => local.format("%-d %B %Y %H:%M").to_string(),
-    }
-}
-
 /// A survey's line in the list and the head of its pages.
 fn summary_json(lang: Lang, s: &Survey, responses: i64, now: DateTime<Utc>) -> Value {
     let state = s.state(now);
@@ -93,8 +85,8 @@ fn summary_json(lang: Lang, s: &Survey, responses: i64, now: DateTime<Utc>) -> V
         "access_label": t(lang, s.access.label()),
         "results_mode_label": t(lang, s.results_mode.label()),
         "results_published": s.results_published_at.is_some(),
-        "opens": jst_time(lang, s.window.opens_at),
-        "closes": jst_time(lang, s.window.closes_at),
+        "opens": date_time(lang, s.window.opens_at),
+        "closes": date_time(lang, s.window.closes_at),
         "responses": responses,
         "staff_href": format!("/staff/surveys/{}", s.id),
     })
