@@ -120,13 +120,15 @@ pub fn page(
         "AND $4::timestamptz IS NULL AND $5::uuid IS NULL"
     };
     // One row more than a page tells whether a next page exists; its replies are dropped.
-    // Two texts (first page or not), the values binds: safe to keep prepared.
+    // Two texts (first page or not), the values binds: safe to keep prepared. The page size is
+    // written in, not bound: a bound LIMIT re-plans on every view (see `crate::db::limited`).
+    let rows = PAGE_SIZE + 1;
     let sql = format!(
         "WITH top AS (
            SELECT c.id FROM comments c
            WHERE c.subject_type = $1 AND c.subject_id = $2 AND c.parent_id IS NULL
              AND (NOT c.pending OR c.author_id = $3) {keyset}
-           ORDER BY c.created_at, c.id LIMIT $6)
+           ORDER BY c.created_at, c.id LIMIT {rows})
          SELECT * FROM (
            {SELECT} JOIN top t ON t.id = c.id
            UNION ALL
@@ -139,8 +141,7 @@ pub fn page(
             .bind::<Text, _>(subject.key())
             .bind::<Nullable<SqlUuid>, _>(viewer)
             .bind::<Nullable<Timestamptz>, _>(after.map(|a| a.at))
-            .bind::<Nullable<SqlUuid>, _>(after.map(|a| a.id))
-            .bind::<diesel::sql_types::BigInt, _>(PAGE_SIZE + 1),
+            .bind::<Nullable<SqlUuid>, _>(after.map(|a| a.id)),
     )
     .load::<Row>(conn)?
     .into_iter()

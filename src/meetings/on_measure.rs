@@ -11,12 +11,8 @@ use crate::web::AppState;
 use actix_web::{web, HttpRequest};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Integer, Text, Timestamptz};
+use diesel::sql_types::{Bool, Integer, Text, Timestamptz};
 use serde_json::{json, Value};
-
-/// Coming meetings shown, and held ones.
-const UPCOMING: i64 = 5;
-const HELD: i64 = 3;
 
 /// 「この施策の意見を聴く場」 on the measure page.
 pub const SECTION: Section = Section {
@@ -58,7 +54,9 @@ struct OnMeasure {
 }
 
 /// The measure's published meetings not over yet (earliest first), then the last few held
-/// (latest first); cancelled ones are left out. One query.
+/// (latest first); cancelled ones are left out. One query. The five coming and three held are
+/// written into the text, not bound: a bound `LIMIT` makes PostgreSQL re-plan on every view
+/// (see [`crate::db::limited`]).
 fn for_measure(conn: &mut PgConnection, code: &str, now: DateTime<Utc>) -> Result<Vec<OnMeasure>> {
     Ok(crate::db::prepared(
         diesel::sql_query(
@@ -69,7 +67,7 @@ fn for_measure(conn: &mut PgConnection, code: &str, now: DateTime<Utc>) -> Resul
                 AND m.published_at <= $2 AND m.cancelled_at IS NULL
                 AND m.attendance_recorded_at IS NULL AND m.ends_at > $2
               ORDER BY m.starts_at, m.id
-              LIMIT $3)
+              LIMIT 5)
              UNION ALL
              (SELECT m.id, m.kind, m.title, m.starts_at, m.ends_at, true AS held,
                      coalesce(m.minutes_published_at <= $2, false) AS minutes
@@ -79,12 +77,10 @@ fn for_measure(conn: &mut PgConnection, code: &str, now: DateTime<Utc>) -> Resul
                 AND m.published_at <= $2 AND m.cancelled_at IS NULL
                 AND m.attendance_recorded_at IS NOT NULL
               ORDER BY m.starts_at DESC, m.id DESC
-              LIMIT $4)",
+              LIMIT 3)",
         )
         .bind::<Text, _>(code)
-        .bind::<Timestamptz, _>(now)
-        .bind::<BigInt, _>(UPCOMING)
-        .bind::<BigInt, _>(HELD),
+        .bind::<Timestamptz, _>(now),
     )
     .load(conn)?)
 }

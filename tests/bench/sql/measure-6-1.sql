@@ -18,7 +18,7 @@ SELECT p.id, p.title, p.state, p.created_at,
                 AND m.published_at <= '2026-12-07 16:33:42.432547+00' AND m.cancelled_at IS NULL
                 AND m.attendance_recorded_at IS NULL AND m.ends_at > '2026-12-07 16:33:42.432547+00'
               ORDER BY m.starts_at, m.id
-              LIMIT '5')
+              LIMIT 5)
              UNION ALL
              (SELECT m.id, m.kind, m.title, m.starts_at, m.ends_at, true AS held,
                      coalesce(m.minutes_published_at <= '2026-12-07 16:33:42.432547+00', false) AS minutes
@@ -28,12 +28,12 @@ SELECT p.id, p.title, p.state, p.created_at,
                 AND m.published_at <= '2026-12-07 16:33:42.432547+00' AND m.cancelled_at IS NULL
                 AND m.attendance_recorded_at IS NOT NULL
               ORDER BY m.starts_at DESC, m.id DESC
-              LIMIT '3');
+              LIMIT 3);
 WITH top AS (
            SELECT c.id FROM comments c
            WHERE c.subject_type = 'measure' AND c.subject_id = '6-1' AND c.parent_id IS NULL
              AND (NOT c.pending OR c.author_id = NULL) AND NULL::timestamptz IS NULL AND NULL::uuid IS NULL
-           ORDER BY c.created_at, c.id LIMIT '51')
+           ORDER BY c.created_at, c.id LIMIT 51)
          SELECT * FROM (
            SELECT c.id, c.parent_id, a.display_name, a.deleted_at IS NOT NULL AS author_deleted,
         o.id AS org_id, o.name AS org_name, o.verified_at IS NOT NULL AS org_verified,

@@ -20,7 +20,7 @@ WITH top AS (
            SELECT c.id FROM comments c
            WHERE c.subject_type = 'proposal' AND c.subject_id = '3da1bbea-29d5-70e2-7376-0303d0edd1de' AND c.parent_id IS NULL
              AND (NOT c.pending OR c.author_id = NULL) AND NULL::timestamptz IS NULL AND NULL::uuid IS NULL
-           ORDER BY c.created_at, c.id LIMIT '51')
+           ORDER BY c.created_at, c.id LIMIT 51)
          SELECT * FROM (
            SELECT c.id, c.parent_id, a.display_name, a.deleted_at IS NOT NULL AS author_deleted,
         o.id AS org_id, o.name AS org_name, o.verified_at IS NOT NULL AS org_verified,
