@@ -27,9 +27,11 @@ mod meetings_files;
 mod meetings_pages;
 mod meetings_staff;
 mod operations;
+mod operations_backup;
 mod orgs;
 mod pages;
 mod plan_cache;
+mod print;
 mod proposals;
 mod proposals_api;
 mod proposals_bad_input;
@@ -74,6 +76,8 @@ fn main() {
         pages::TESTS,
         plan_cache::TESTS,
         operations::TESTS,
+        operations_backup::TESTS,
+        print::TESTS,
         seeds::TESTS,
         cli::TESTS,
         mail::TESTS,
