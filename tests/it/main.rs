@@ -28,6 +28,7 @@ mod meetings_pages;
 mod meetings_staff;
 mod operations;
 mod operations_backup;
+mod operations_export;
 mod orgs;
 mod pages;
 mod plan_cache;
@@ -77,6 +78,7 @@ fn main() {
         plan_cache::TESTS,
         operations::TESTS,
         operations_backup::TESTS,
+        operations_export::TESTS,
         print::TESTS,
         seeds::TESTS,
         cli::TESTS,
