@@ -1,6 +1,7 @@
 # Kyodo (協働) — container image.
 # Templates, public assets, seeds and migrations are embedded in the binary at compile time,
-# so the runtime image holds only the binary (plus libpq and curl for the health check).
+# so the runtime image holds only the binary (plus libpq, curl for the health check, and
+# PostgreSQL's client programs for `kyodo backup` / `kyodo restore`).
 
 # ---- build ------------------------------------------------------------------------------
 FROM rust:1-bookworm AS builder
@@ -15,7 +16,7 @@ RUN cargo build --release --locked
 FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        libpq5 ca-certificates curl \
+        libpq5 ca-certificates curl postgresql-client-15 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --create-home --home-dir /var/lib/kyodo --shell /usr/sbin/nologin kyodo
 COPY --from=builder /src/target/release/kyodo /usr/local/bin/kyodo

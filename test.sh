@@ -2,8 +2,8 @@
 # Kyodo's whole test suite: ./test.sh [extra args for the final `cargo test`, e.g. a filter]
 #
 # Installs what the tests need when it is missing (Chromium + chromedriver, PostgreSQL,
-# libpq headers, Japanese fonts, axe-core, the Nu HTML checker and Java, aiosmtpd, icalendar,
-# schemathesis), then runs rustfmt, clippy and every test.
+# libpq headers, Japanese fonts, axe-core, the Nu HTML checker and Java, Docker Compose,
+# poppler-utils, aiosmtpd, icalendar, schemathesis), then runs rustfmt, clippy and every test.
 # A tool that cannot be installed makes this script fail; no test is ever skipped.
 set -euo pipefail
 
@@ -123,6 +123,22 @@ if [ ! -f "$AXE" ] || [ ! -f "$VNU" ]; then
         [ -f "$file" ] || die "$file is missing after npm install"
     done
 fi
+# Docker Compose, to check docker-compose.yml (`docker compose config`; there is no engine to
+# run it here): the compose plugin when the docker client has it, else Debian's docker-compose.
+if ! docker compose version >/dev/null 2>&1 && ! have docker-compose; then
+    apt_install docker-compose
+    have docker-compose || die "docker-compose is still not on PATH after installing the Debian package 'docker-compose'"
+fi
+# PyYAML reads what `docker compose config` prints (Debian's docker-compose depends on it).
+python3 -c 'import yaml' >/dev/null 2>&1 || apt_install python3-yaml
+
+# poppler-utils (pdfinfo, pdftotext, pdftoppm): the print stylesheet test reads the PDFs
+# Chromium prints (tests/it/print.rs).
+if ! have pdfinfo || ! have pdftotext; then
+    apt_install poppler-utils
+    have pdftotext || die "pdftotext is still not on PATH after installing the Debian package 'poppler-utils'"
+fi
+
 # aiosmtpd: the real SMTP server on loopback that the mail tests deliver to (tests/it/mail.rs).
 if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
     have python3 || apt_install python3

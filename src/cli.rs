@@ -1,6 +1,7 @@
 //! What each command does: prepare the database, then serve or exit.
 
 use crate::app;
+use crate::backup;
 use crate::config::{Cli, Command};
 use crate::db::{self, Database};
 use crate::error::{Error, Result};
@@ -14,7 +15,10 @@ pub fn prepare(url: &str, command: Command) -> Result<()> {
     let mut conn = PgConnection::establish(url)?;
     db::migrate(&mut conn)?;
     // The reminders' cron job needs the schema, not a fresh load of the plan every time.
-    if !matches!(command, Command::Migrate | Command::MeetingsRemind) {
+    if !matches!(
+        command,
+        Command::Migrate | Command::MeetingsRemind | Command::Export { .. }
+    ) {
         let report = seed::load(&mut conn)?;
         tracing::info!(
             rows_changed = report.rows_changed,
@@ -44,9 +48,31 @@ async fn shutdown_signal() {
     }
 }
 
+/// `backup` and `restore` open the database themselves: a backup never migrates what it
+/// copies, and a restore first checks that the data folder is empty.
+async fn backup_or_restore(settings: &crate::config::Settings, command: &Command) -> Result<bool> {
+    let (url, data_dir) = (settings.database_url.clone(), settings.data_dir.clone());
+    let manifest = match command.clone() {
+        Command::Backup { file } => {
+            actix_web::web::block(move || backup::backup(url.as_deref(), &data_dir, &file))
+                .await??
+        }
+        Command::Restore { file } => {
+            actix_web::web::block(move || backup::restore(url.as_deref(), &data_dir, &file))
+                .await??
+        }
+        _ => return Ok(false),
+    };
+    println!("{}", backup::summary(&manifest));
+    Ok(true)
+}
+
 pub async fn run(cli: Cli) -> Result<()> {
     let settings = cli.settings.clone();
     let command = cli.subcommand();
+    if backup_or_restore(&settings, &command).await? {
+        return Ok(());
+    }
     let database = {
         let data_dir = settings.data_dir.clone();
         let url = settings.database_url.clone();
@@ -72,6 +98,22 @@ pub async fn run(cli: Cli) -> Result<()> {
             let url = database.url.clone();
             let public_url = settings.public_url(settings.listen);
             actix_web::web::block(move || crate::demo::run(&url, &public_url)).await??;
+        }
+        if let Command::Export {
+            out, format, admin, ..
+        } = &command
+        {
+            let url = database.url.clone();
+            let options = crate::export::Options {
+                out: out.clone(),
+                format: *format,
+                private_as: admin.clone(),
+            };
+            let written =
+                actix_web::web::block(move || crate::export::run(&url, &options)).await??;
+            for (file, rows) in written {
+                println!("{file}: {rows} rows");
+            }
         }
         if command == Command::MeetingsRemind {
             let url = database.url.clone();

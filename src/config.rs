@@ -61,6 +61,49 @@ pub enum Command {
     /// Write the day-before reminders of meetings that are due and exit (for cron; `serve`
     /// also does it every minute). A running `serve` sends them.
     MeetingsRemind,
+    /// Back up the database (attachments included) and Kyodo's files into one FILE, with a
+    /// manifest (Kyodo version, schema version, time). Safe while `serve` runs.
+    Backup {
+        /// The backup file to write (e.g. kyodo-2026-12-07.kyodo-backup).
+        file: PathBuf,
+    },
+    /// Restore a backup FILE into an EMPTY data folder (a new private cluster) or the empty
+    /// database in DATABASE_URL. Refuses a folder or database that holds anything.
+    Restore {
+        /// The backup file `kyodo backup` wrote.
+        file: PathBuf,
+    },
+    /// Export proposals, comments, opinions and results for the city's records (公文書), as
+    /// the public pages show them (no personal data), or with it (--private, an admin only,
+    /// audited).
+    Export {
+        /// Folder to write the files into (created when missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// File format.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+        format: ExportFormat,
+        /// Include personal data (names, hidden texts); needs --as with an admin's email.
+        #[arg(long, requires = "admin")]
+        private: bool,
+        /// The admin on whose authority the private export is made (written to the audit log).
+        #[arg(
+            long = "as",
+            id = "admin",
+            value_name = "ADMIN_EMAIL",
+            requires = "private"
+        )]
+        admin: Option<String>,
+    },
+}
+
+/// The file format of `kyodo export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// UTF-8 with a BOM (opens in Excel), one file per record kind.
+    Csv,
+    /// One JSON array per record kind.
+    Json,
 }
 
 #[derive(Debug, Clone, Args)]

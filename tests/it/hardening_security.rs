@@ -65,7 +65,7 @@ fn python(script: &str, args: &[&str], input: &[u8]) -> String {
 }
 
 /// The rows of a CSV file as Python's `csv` module reads it, decoded strictly with `codec`.
-fn rows_by_python(bytes: &[u8], codec: &str) -> Vec<Vec<String>> {
+pub(crate) fn rows_by_python(bytes: &[u8], codec: &str) -> Vec<Vec<String>> {
     const PARSE: &str = "import csv, io, json, sys\n\
         text = sys.stdin.buffer.read().decode(sys.argv[1])\n\
         print(json.dumps(list(csv.reader(io.StringIO(text, newline='')))))";

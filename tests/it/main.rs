@@ -27,9 +27,12 @@ mod meetings_files;
 mod meetings_pages;
 mod meetings_staff;
 mod operations;
+mod operations_backup;
+mod operations_export;
 mod orgs;
 mod pages;
 mod plan_cache;
+mod print;
 mod proposals;
 mod proposals_api;
 mod proposals_bad_input;
@@ -74,6 +77,9 @@ fn main() {
         pages::TESTS,
         plan_cache::TESTS,
         operations::TESTS,
+        operations_backup::TESTS,
+        operations_export::TESTS,
+        print::TESTS,
         seeds::TESTS,
         cli::TESTS,
         mail::TESTS,

@@ -62,6 +62,28 @@ pub(super) fn find_bin_dir(data_dir: &Path) -> Result<PathBuf, Error> {
     }
 }
 
+/// A PostgreSQL client program (`pg_dump`, `pg_restore`) from the same places as the server
+/// binaries; a machine with only the client package (a container beside its database server)
+/// has it too. The first found is the newest (pg_config's, then Debian's newest version), which
+/// matters: pg_dump refuses a server newer than itself.
+pub(super) fn find_program(program: &str) -> Result<PathBuf, Error> {
+    let candidates: Vec<PathBuf> = pg_config_bindir()
+        .into_iter()
+        .chain(debian_bin_dirs())
+        .chain(path_bin_dirs_with(program))
+        .collect();
+    candidates
+        .iter()
+        .find(|dir| dir.join(program).is_file())
+        .map(|dir| dir.join(program))
+        .ok_or_else(|| {
+            setup(format!(
+                "{program} (PostgreSQL's client programs) not found in pg_config's folder,                  /usr/lib/postgresql/*/bin or the PATH. Install them (Debian/Ubuntu: `apt-get \
+                 install postgresql-client`)."
+            ))
+        })
+}
+
 fn wrong_version(data_dir: &Path, version: &str, found: &[&PathBuf]) -> Error {
     let found: Vec<String> = found
         .iter()
@@ -136,13 +158,18 @@ fn version_key(name: &str) -> Option<Vec<u32>> {
 /// PATH folders with a `pg_ctl`, resolved through symlinks (e.g. /usr/local/bin/pg_ctl →
 /// /usr/lib/postgresql/15/bin) so that psql and pgbench sit beside it too.
 fn path_bin_dirs() -> Vec<PathBuf> {
+    path_bin_dirs_with("pg_ctl")
+}
+
+/// PATH folders with `program`, each preceded by the folder its symlink resolves to.
+fn path_bin_dirs_with(program: &str) -> Vec<PathBuf> {
     let Some(path) = std::env::var_os("PATH") else {
         return Vec::new();
     };
     std::env::split_paths(&path)
-        .filter(|dir| dir.join("pg_ctl").is_file())
+        .filter(|dir| dir.join(program).is_file())
         .flat_map(|dir| {
-            let real = fs::canonicalize(dir.join("pg_ctl"))
+            let real = fs::canonicalize(dir.join(program))
                 .ok()
                 .and_then(|p| p.parent().map(Path::to_path_buf));
             real.into_iter().chain([dir])
@@ -183,6 +210,18 @@ mod tests {
         };
         assert!(
             message.contains("apt-get install postgresql-9.4"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn client_programs_are_found_or_named() {
+        assert!(find_program("pg_dump").expect("pg_dump").is_file());
+        let Err(Error::Setup(message)) = find_program("pg_nothing") else {
+            panic!("there is no pg_nothing");
+        };
+        assert!(
+            message.contains("apt-get install postgresql-client"),
             "{message}"
         );
     }

@@ -34,6 +34,7 @@ use std::time::Duration;
 use crate::error::Error;
 use account::ServerUser;
 use binaries::{cluster_version, find_bin_dir};
+use command::output_tail;
 use locks::open_locked_log;
 use paths::{choose_data_dir, libpq_url, socket_dir_for};
 use server::Status;
@@ -174,6 +175,22 @@ impl LocalPostgres {
     }
 }
 
+/// Runs PostgreSQL's client `program` (pg_dump, pg_restore …) with `args`, as `kyodo backup` and
+/// `kyodo restore` do; a failure says what it printed last.
+pub fn run_client(program: &str, args: &[&std::ffi::OsStr]) -> Result<(), Error> {
+    let path = binaries::find_program(program)?;
+    let out = command::run(Command::new(&path).args(args), program)?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(setup(format!(
+            "{program} failed ({}):\n{}",
+            out.status,
+            output_tail(&out)
+        )))
+    }
+}
+
 fn setup(message: impl Into<String>) -> Error {
     Error::Setup(message.into())
 }
@@ -185,7 +202,6 @@ fn setup_io(context: impl Display, err: impl Display) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use command::output_tail;
     use locks::{parse_pid, probe_process};
     use scratch::Scratch;
     use std::fs;
