@@ -233,6 +233,7 @@ fn registrations(cfg: &mut web::ServiceConfig) {
 pub fn staff_routes() -> impl Iterator<Item = &'static crate::auth::staff::StaffRoute> {
     [
         crate::staff::STAFF_ROUTES,
+        crate::staff::answers::STAFF_ROUTES,
         crate::plan::actuals::STAFF_ROUTES,
         crate::proposals::staff::STAFF_ROUTES,
         crate::comments::moderation::STAFF_ROUTES,

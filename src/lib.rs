@@ -1,6 +1,7 @@
 //! Kyodo (協働): Honjo City's citizen participation platform. The binary is a thin `main`
 //! over this library, so tests start the app exactly as production does.
 
+pub mod answers;
 pub mod app;
 pub mod attachments;
 pub mod audit;

@@ -187,6 +187,7 @@ pub fn fill(
             changed,
             change: change.map(str::to_owned),
             receipts,
+            draft: false,
         };
         model::result::add_item(conn, closed, &item, after, reviewer, None)?.map_err(refused)?;
     }

@@ -819,3 +819,44 @@ diesel::allow_tables_to_appear_in_same_query!(
     survey_codes,
     measure_satisfaction,
 );
+
+// Issue 15 (A): answer templates and draft answers (migration 000027).
+diesel::table! {
+    answer_templates (id) {
+        id -> Int4,
+        department_id -> Int4,
+        purpose -> Text,
+        title -> Text,
+        body -> Text,
+        created_by -> Uuid,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    proposal_decision_drafts (proposal_id) {
+        proposal_id -> Uuid,
+        action -> Text,
+        reason -> Text,
+        author_id -> Uuid,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    consultation_item_drafts (item_id) {
+        item_id -> Int4,
+        author_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(answer_templates -> departments (department_id));
+diesel::joinable!(proposal_decision_drafts -> proposals (proposal_id));
+diesel::joinable!(consultation_item_drafts -> consultation_result_items (item_id));
+diesel::allow_tables_to_appear_in_same_query!(answer_templates, departments);
+diesel::allow_tables_to_appear_in_same_query!(proposal_decision_drafts, proposals);
+diesel::allow_tables_to_appear_in_same_query!(consultation_item_drafts, consultation_result_items);
+diesel::allow_tables_to_appear_in_same_query!(consultation_item_drafts, consultations);
+diesel::allow_tables_to_appear_in_same_query!(consultation_item_drafts, consultation_comments);

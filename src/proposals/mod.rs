@@ -8,6 +8,7 @@
 pub mod api;
 pub mod author;
 pub mod changes;
+pub mod decisions;
 pub mod emails;
 pub mod export;
 pub mod feed;

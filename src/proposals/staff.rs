@@ -9,6 +9,7 @@ use crate::auth::staff::Staff;
 use crate::auth::staff::{get, post, StaffRoute};
 use crate::error::{Error, Result};
 use crate::proposals::changes::Rejected;
+use crate::proposals::decisions;
 use crate::proposals::model::{self, Proposal, Step};
 use crate::proposals::queue::{self, QueueFilter, Queued};
 use crate::proposals::review::{self, Op, StaffActor};
@@ -216,6 +217,11 @@ struct StaffView {
     assignee: Option<(Uuid, String)>,
     candidates: Vec<(Uuid, String)>,
     actor: Actor,
+    /// The decision kept as a draft, if any.
+    draft: Option<decisions::Draft>,
+    /// The answer templates offered, and the text of the one picked (placeholders filled).
+    templates: Vec<crate::answers::Template>,
+    picked: Option<(i32, String)>,
 }
 
 impl StaffView {
@@ -229,8 +235,17 @@ impl StaffView {
             assignee,
             candidates,
             actor,
+            draft,
+            templates,
+            picked,
         } = self;
-        let actions = actions_json(lang, proposal.state, *actor);
+        let filled = picked.as_ref().map(|(_, text)| text.as_str());
+        let mut actions = actions_json(lang, proposal.state, *actor);
+        for action in &mut actions {
+            if action["required"] == true {
+                action["value"] = json!(filled);
+            }
+        }
         json!({
             "id": proposal.id.to_string(),
             "title": proposal.title,
@@ -254,20 +269,62 @@ impl StaffView {
             "actions": actions,
             "message": banner.message.as_ref().map(|m| said(lang, m)),
             "done": banner.done.map(|d| t(lang, &format!("staff.proposal.done.{d}"))),
+            "templates": crate::answers::options_json(templates, picked.as_ref().map(|p| p.0)),
+            "draft": draft_json(lang, draft.as_ref(), filled),
         })
     }
 }
 
+/// The draft decision's form: the decisions to choose from, and its text (a picked template's,
+/// else the draft's).
+fn draft_json(lang: Lang, draft: Option<&decisions::Draft>, filled: Option<&str>) -> Value {
+    json!({
+        "saved": draft.is_some(),
+        "reason": filled.or(draft.map(|d| d.reason.as_str())),
+        "choices": decisions::DECISIONS.iter().map(|a| json!({
+            "action": a.as_str(),
+            "label": t(lang, &format!("proposals.button.{}", a.as_str())),
+            "checked": draft.map(|d| d.action) == Some(*a),
+        })).collect::<Vec<_>>(),
+    })
+}
+
 /// The staff page's proposal, if `grants` review it (an admin, or a reviewer of a responsible
-/// department).
-fn staff_view(conn: &mut PgConnection, id: Uuid, grants: &[Grant]) -> Result<StaffView> {
+/// department), with the text of answer template `template` if one was picked.
+fn staff_view(
+    conn: &mut PgConnection,
+    id: Uuid,
+    grants: &[Grant],
+    template: Option<i32>,
+) -> Result<StaffView> {
     let (proposal, timeline) = model::find(conn, id, None)?;
     let responsible = model::responsible_departments(conn, id)?;
     let actor = review::actor_for(grants, &responsible);
     if actor == Actor::Other {
         return Err(Error::forbidden(Refusal::new("msg.proposal_review_closed")));
     }
+    let purpose = crate::answers::Purpose::Decision;
+    let templates = crate::answers::offered(conn, grants, purpose, &responsible)?;
+    let picked = match template {
+        Some(t) => {
+            let measure = proposal
+                .measures
+                .first()
+                .map(|(code, title)| format!("{code} {title}"));
+            let values = crate::answers::fill::Values {
+                name: Some(&proposal.author_name),
+                title: Some(&proposal.title),
+                measure: measure.as_deref(),
+            };
+            let text = crate::answers::picked(conn, grants, purpose, &responsible, t, &values)?;
+            Some((t, text))
+        }
+        None => None,
+    };
     Ok(StaffView {
+        draft: decisions::draft(conn, id)?,
+        templates,
+        picked,
         proposal,
         timeline,
         responses: review::responses(conn, id)?,
@@ -302,6 +359,8 @@ struct Banner<'a> {
     message: Option<Message>,
     done: Option<&'a str>,
     status: StatusCode,
+    /// The answer template picked (`?template=`), whose text fills the decision's fields.
+    template: Option<i32>,
 }
 
 /// The staff page of a proposal, with its banner.
@@ -314,7 +373,10 @@ async fn render(
     banner: Banner<'_>,
 ) -> Result<HttpResponse> {
     let grants = staff.grants.clone();
-    let view = state.db(move |conn| staff_view(conn, id, &grants)).await?;
+    let template = banner.template;
+    let view = state
+        .db(move |conn| staff_view(conn, id, &grants, template))
+        .await?;
     let lang = Lang::of(req);
     let context = view.json(lang, &banner);
     let title = view.proposal.title.clone();
@@ -339,9 +401,10 @@ async fn render(
 #[derive(Deserialize)]
 pub struct DoneQuery {
     done: Option<String>,
+    template: Option<String>,
 }
 
-pub const DONE: [&str; 4] = ["assigned", "transition", "note", "response"];
+pub const DONE: [&str; 5] = ["assigned", "transition", "note", "response", "draft"];
 
 /// `/staff/proposals/{id}`
 pub async fn show(
@@ -354,10 +417,18 @@ pub async fn show(
 ) -> Result<HttpResponse> {
     staff.require(Action::ViewStaffArea)?;
     let done = query.done.as_deref().filter(|d| DONE.contains(d));
+    let template = match query.template.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => Some(
+            raw.parse::<i32>()
+                .map_err(|_| Refusal::new("msg.template_not_offered"))?,
+        ),
+    };
     let banner = Banner {
         message: None,
         done,
         status: StatusCode::OK,
+        template,
     };
     render(&req, &state, &hb, &staff, id.into_inner(), banner).await
 }
@@ -409,6 +480,7 @@ async fn perform(
             message: Some(message),
             done: None,
             status,
+            template: None,
         };
         async move { render(req, state, hb, staff, id, banner).await }
     };
@@ -544,6 +616,68 @@ pub async fn respond(
         done: "response",
     };
     perform(req, state, hb, staff, posted).await
+}
+
+/// POST `/staff/proposals/{id}/draft`: keeps a decision and its reason as a draft (nothing
+/// published, nobody told), to publish later from `/staff/drafts`.
+pub async fn save_draft(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    hb: Templates,
+    staff: Staff,
+    id: web::Path<Uuid>,
+    form: web::Form<ActForm>,
+) -> Result<HttpResponse> {
+    staff.require(Action::ViewStaffArea)?;
+    check_csrf(&req, &form.csrf)?;
+    let id = id.into_inner();
+    let parsed = form
+        .action
+        .trim()
+        .parse::<Flow>()
+        .ok()
+        .filter(|a| decisions::DECISIONS.contains(a))
+        .ok_or_else(|| Refusal::new("msg.decision_draft_action"))
+        .and_then(|action| {
+            let reason = form.reason.trim();
+            if reason.chars().count() > review::BODY_MAX {
+                return Err(Refusal::too_long("label.reason", review::BODY_MAX));
+            }
+            Ok(decisions::Draft {
+                action,
+                reason: reason.to_owned(),
+            })
+        });
+    let draft = match parsed {
+        Ok(draft) => draft,
+        Err(refusal) => {
+            let banner = Banner {
+                message: Some(refusal.into()),
+                done: None,
+                status: StatusCode::BAD_REQUEST,
+                template: None,
+            };
+            return render(&req, &state, &hb, &staff, id, banner).await;
+        }
+    };
+    let (actor, grants, ip, public_url) = (
+        staff.id(),
+        staff.grants.clone(),
+        crate::web::proxy::client_ip(&req),
+        state.public_url.clone(),
+    );
+    state
+        .db(move |conn| {
+            let who = StaffActor {
+                id: actor,
+                grants: &grants,
+                ip: ip.as_deref(),
+                public_url: &public_url,
+            };
+            decisions::save(conn, &who, id, &draft)
+        })
+        .await?;
+    Ok(see_other(&format!("/staff/proposals/{id}?done=draft")))
 }
 
 /// `/staff/measures`: which department is responsible for each measure (admins).

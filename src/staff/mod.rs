@@ -4,6 +4,7 @@
 //! `Staff` extractor and the route table type they all use.
 
 pub mod admin;
+pub mod answers;
 pub mod audit_log;
 pub mod departments;
 pub mod organisations;
@@ -104,6 +105,16 @@ pub async fn dashboard(
             "proposals",
             Action::ReviewProposals { department: -1 },
         ),
+        (
+            "/staff/drafts",
+            "drafts",
+            Action::ReviewProposals { department: -1 },
+        ),
+        (
+            "/staff/answer-templates",
+            "answer_templates",
+            Action::ReviewProposals { department: -1 },
+        ),
         ("/staff/measures", "measures", Action::ManageDepartments),
         (
             "/staff/consultations",
@@ -124,7 +135,10 @@ pub async fn dashboard(
         .into_iter()
         .filter(|(href, _, action)| {
             staff.may(*action)
-                || (*href == "/staff/proposals"
+                || (matches!(
+                    *href,
+                    "/staff/proposals" | "/staff/drafts" | "/staff/answer-templates"
+                )
                     && crate::proposals::review::reviewed_departments(&staff.grants)
                         .is_some_and(|d| !d.is_empty()))
                 || (*href == "/staff/moderation"

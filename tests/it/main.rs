@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod accounts;
+mod answers_bulk;
 mod api;
 mod api_contract;
 mod attachments;
@@ -72,6 +73,7 @@ fn main() {
     let args = Arguments::from_args();
     let trials: Vec<Trial> = [
         accounts::TESTS,
+        answers_bulk::TESTS,
         api::TESTS,
         api_contract::TESTS,
         pages::TESTS,

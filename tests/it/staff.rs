@@ -312,6 +312,33 @@ const MATRIX: &[(&str, Method, Allowed)] = &[
         Method::Post,
         Allowed::Reviewers,
     ),
+    // Answer templates and bulk answering (issue 15): a template of the matrix's department
+    // (each delete gets a fresh one), a proposal's draft decision, and the drafts page (each
+    // publication a fresh draft result item of the closed consultation).
+    ("/staff/answer-templates", Method::Get, Allowed::Reviewers),
+    ("/staff/answer-templates", Method::Post, Allowed::Reviewers),
+    (
+        "/staff/answer-templates/{id}",
+        Method::Get,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/answer-templates/{id}",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/answer-templates/{id}/delete",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/proposals/{id}/draft",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    ("/staff/drafts", Method::Get, Allowed::Reviewers),
+    ("/staff/drafts/publish", Method::Post, Allowed::Reviewers),
     ("/staff/moderation", Method::Get, Allowed::Moderators),
     (
         "/staff/moderation/{id}/hide",
@@ -448,6 +475,8 @@ struct Fixture {
     survey_open_question: String,
     survey_open_choice: String,
     survey_answer: String,
+    /// An answer template of the matrix's department.
+    answer_template: String,
 }
 
 fn concrete(pattern: &str, f: &Fixture) -> String {
@@ -460,6 +489,7 @@ fn concrete(pattern: &str, f: &Fixture) -> String {
         p if p.starts_with("/staff/outbox/{id}") => p.replace("{id}", &f.email),
         p if p.starts_with("/staff/kpis/{code}") => p.replace("{code}", "5-1"),
         p if p.starts_with("/staff/proposals/{id}") => p.replace("{id}", &f.proposal),
+        p if p.starts_with("/staff/answer-templates/{id}") => p.replace("{id}", &f.answer_template),
         p if p.starts_with("/staff/consultations/{id}/")
             && matches!(p.rsplit('/').next(), Some("edit" | "preview" | "announce")) =>
         {
@@ -530,6 +560,10 @@ fn fields(app: &TestApp, pattern: &str, f: &Fixture) -> Vec<(&'static str, Strin
         let mut fields = vec![("version", version.to_owned())];
         match pattern {
             "/staff/proposals/{id}/assign" => fields.push(("assignee", f.reviewer.clone())),
+            "/staff/proposals/{id}/draft" => {
+                fields.push(("action", "adopt".into()));
+                fields.push(("reason", "下書きの理由".into()));
+            }
             "/staff/proposals/{id}/transition" => {
                 let action = if state == "submitted" {
                     "start_review"
@@ -544,6 +578,23 @@ fn fields(app: &TestApp, pattern: &str, f: &Fixture) -> Vec<(&'static str, Strin
         return fields;
     }
     match pattern {
+        "/staff/answer-templates" | "/staff/answer-templates/{id}" => vec![
+            ("department", f.department.to_string()),
+            ("purpose", "decision".into()),
+            ("title", "行列の定型文".into()),
+            ("body", "{氏名}様".into()),
+        ],
+        "/staff/drafts/publish" => {
+            let item = one(
+                app,
+                &format!("WITH i AS (INSERT INTO consultation_result_items (consultation_id, number, summary, response, changed)
+                     SELECT {0}, coalesce(max(number), 0) + 1, '要旨', '市の考え方', false FROM consultation_result_items WHERE consultation_id = {0}
+                     RETURNING id)
+                 INSERT INTO consultation_item_drafts (item_id, author_id) SELECT id, '{1}' FROM i RETURNING item_id::text AS id",
+                    f.consultation, f.reviewer),
+            );
+            vec![("chosen", format!("item:{item}"))]
+        }
         "/staff/measures" => vec![
             ("measure", "5-2".into()),
             ("department", f.department.to_string()),
@@ -827,7 +878,13 @@ fn authorisation_matrix() {
              INSERT INTO survey_answers (response_id, question_id, text, text_state)
              SELECT r.id, {survey_open_text}, '行列の自由記述', 'pending' FROM r RETURNING id::text AS id"),
         );
+        let answer_template = one(
+            &app,
+            &format!("INSERT INTO answer_templates (department_id, purpose, title, body, created_by)
+                 VALUES ({department}, 'decision', '行列の定型文', '{{氏名}}様', '{reviewer_id}') RETURNING id::text AS id"),
+        );
         let fixture = Fixture {
+            answer_template,
             target,
             revocable,
             department,
@@ -870,6 +927,12 @@ fn authorisation_matrix() {
                          VALUES (gen_random_uuid(), 'meeting', '{}', '資料.pdf', 'application/pdf', 4, encode(sha256('%PDF'::bytea), 'hex'), '%PDF'::bytea, '{}')
                          RETURNING id::text AS id", fixture.meeting_held, fixture.reviewer));
                     path = path.replace("{attachment}", &file);
+                }
+                if *pattern == "/staff/answer-templates/{id}/delete" {
+                    // A template for each request to delete.
+                    let doomed = one(&app, &format!("INSERT INTO answer_templates (department_id, purpose, title, body, created_by)
+                         VALUES ({}, 'result', '消す定型文', '本文', '{}') RETURNING id::text AS id", fixture.department, fixture.reviewer));
+                    path = format!("/staff/answer-templates/{doomed}/delete");
                 }
                 if *pattern == "/staff/surveys/{id}/questions/{question}/delete" {
                     // A question of the draft for each request to delete.

@@ -81,7 +81,37 @@ pub(in crate::consultations) fn tell(
     template: &'static str,
     context: &serde_json::Value,
 ) -> Result<()> {
-    let mut accounts: Vec<Uuid> = cc::table
+    tell_some(conn, public_url, id, None, with_followers, template, context)
+}
+
+/// Emails `template` to the people whose opinions result item `item` of consultation `id`
+/// answers, as [`tell`] does (nobody twice; no followers).
+pub(in crate::consultations) fn tell_item(
+    conn: &mut PgConnection,
+    public_url: &str,
+    id: i32,
+    item: i32,
+    template: &'static str,
+    context: &serde_json::Value,
+) -> Result<()> {
+    tell_some(conn, public_url, id, Some(item), false, template, context)
+}
+
+/// [`tell`], to the submitters of one item's opinions with `item`.
+fn tell_some(
+    conn: &mut PgConnection,
+    public_url: &str,
+    id: i32,
+    item: Option<i32>,
+    with_followers: bool,
+    template: &'static str,
+    context: &serde_json::Value,
+) -> Result<()> {
+    let of_item = |q: cc::BoxedQuery<'static, diesel::pg::Pg>| match item {
+        Some(item) => q.filter(cc::item_id.eq(item)),
+        None => q,
+    };
+    let mut accounts: Vec<Uuid> = of_item(cc::table.into_boxed())
         .filter(cc::consultation_id.eq(id))
         .filter(cc::account_id.is_not_null())
         .select(cc::account_id)
@@ -98,7 +128,7 @@ pub(in crate::consultations) fn tell(
     for account in accounts {
         notify_account(conn, public_url, account, template, |_| context.clone())?;
     }
-    let offline: Vec<(Option<String>, Option<String>)> = cc::table
+    let offline: Vec<(Option<String>, Option<String>)> = of_item(cc::table.into_boxed())
         .filter(cc::consultation_id.eq(id))
         .filter(cc::account_id.is_null())
         .filter(cc::notify_token.is_not_null())

@@ -327,7 +327,9 @@ pub struct Work {
     pub detail: Detail,
     /// Every opinion, with who sent it.
     pub opinions: Vec<opinions::StaffOpinion>,
+    /// The result table, drafts included; `drafts` are the ids of those not yet published.
     pub items: Vec<result::Item>,
+    pub drafts: Vec<i32>,
     /// The scans of paper opinions by opinion id (web ones have none).
     pub scans: HashMap<String, Vec<Attachment>>,
 }
@@ -343,10 +345,12 @@ pub fn work(conn: &mut PgConnection, id: i32) -> Result<Work> {
         .collect();
     let scans =
         crate::attachments::model::list_by_owner(conn, OwnerKind::ConsultationComment, &paper)?;
+    let (items, drafts) = result::staff_items(conn, id)?;
     Ok(Work {
         detail,
         opinions,
-        items: result::items(conn, id)?,
+        items,
+        drafts,
         scans,
     })
 }

@@ -2,13 +2,14 @@
 //! 修正の有無) and the opinions each answers, exclusions with their reason, the publication,
 //! and the counts kept with it.
 
-use super::emails::tell;
+use super::emails::{tell, tell_item};
 use super::{lock, refused, Consultation, Refused};
 use crate::audit::{self, Entry};
 use crate::consultations::fields::Channel;
 use crate::consultations::period::State;
 use crate::db::schema::{
-    consultation_comments as cc, consultation_result_items as ri, consultations as c,
+    consultation_comments as cc, consultation_item_drafts as cid, consultation_result_items as ri,
+    consultations as c,
 };
 use crate::error::{Error, Result};
 use crate::refusal::Refusal;
@@ -28,9 +29,13 @@ pub struct Item {
     pub change: Option<String>,
 }
 
+/// The published rows of the result table: never a draft.
 pub fn items(conn: &mut PgConnection, id: i32) -> Result<Vec<Item>> {
     Ok(ri::table
         .filter(ri::consultation_id.eq(id))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            cid::table.filter(cid::item_id.eq(ri::id)),
+        )))
         .order(ri::number)
         .select((
             ri::id,
@@ -43,13 +48,37 @@ pub fn items(conn: &mut PgConnection, id: i32) -> Result<Vec<Item>> {
         .load(conn)?)
 }
 
-/// A new row of the result table and the opinions (by receipt number) it answers.
+/// Every row of the result table, drafts included, and the ids of the drafts. STAFF PAGE ONLY.
+pub fn staff_items(conn: &mut PgConnection, id: i32) -> Result<(Vec<Item>, Vec<i32>)> {
+    let drafts: Vec<i32> = cid::table
+        .inner_join(ri::table)
+        .filter(ri::consultation_id.eq(id))
+        .select(cid::item_id)
+        .load(conn)?;
+    let items = ri::table
+        .filter(ri::consultation_id.eq(id))
+        .order(ri::number)
+        .select((
+            ri::id,
+            ri::number,
+            ri::summary,
+            ri::response,
+            ri::changed,
+            ri::change,
+        ))
+        .load(conn)?;
+    Ok((items, drafts))
+}
+
+/// A new row of the result table and the opinions (by receipt number) it answers; a `draft`
+/// stays off the public result until published.
 pub struct NewItem {
     pub summary: String,
     pub response: String,
     pub changed: bool,
     pub change: Option<String>,
     pub receipts: Vec<String>,
+    pub draft: bool,
 }
 
 /// The consultation, locked, once it has closed: its result is written only then, and never
@@ -114,6 +143,11 @@ pub fn add_item(
         )
         .set(cc::item_id.eq(item_id))
         .execute(conn)?;
+        if item.draft {
+            diesel::insert_into(cid::table)
+                .values((cid::item_id.eq(item_id), cid::author_id.eq(actor)))
+                .execute(conn)?;
+        }
         audit::record(
             conn,
             Entry {
@@ -121,7 +155,7 @@ pub fn add_item(
                 action: "consultation.result_item",
                 record: Some(("consultation", id.to_string())),
                 ip,
-                details: json!({ "number": number, "changed": item.changed, "receipts": item.receipts }),
+                details: json!({ "number": number, "changed": item.changed, "receipts": item.receipts, "draft": item.draft }),
             },
         )?;
         Ok(Ok(number))
@@ -181,9 +215,14 @@ pub fn publish(
 ) -> Result<Result<(), Refused>> {
     conn.transaction(|conn| {
         let consultation = closed(conn, id, now)?;
+        // An opinion answered only by a draft is not answered yet.
         let open: Vec<String> = cc::table
             .filter(cc::consultation_id.eq(id))
-            .filter(cc::item_id.is_null())
+            .filter(
+                cc::item_id
+                    .is_null()
+                    .or(cc::item_id.eq_any(cid::table.select(cid::item_id.nullable()))),
+            )
             .filter(cc::excluded_at.is_null())
             .order(cc::receipt_seq)
             .select(cc::receipt_number)
@@ -215,6 +254,109 @@ pub fn publish(
                 record: Some(("consultation", id.to_string())),
                 ip,
                 details: json!({ "first": first }),
+            },
+        )?;
+        Ok(Ok(()))
+    })
+}
+
+/// A result item saved as a draft, as the drafts page lists it.
+#[derive(Debug, Clone)]
+pub struct PendingItem {
+    pub id: i32,
+    pub consultation: i32,
+    pub consultation_title: String,
+    pub department: i32,
+    pub number: i32,
+    pub summary: String,
+    pub response: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Every result item saved as a draft, oldest first (the caller keeps those its staff work).
+pub fn pending_items(conn: &mut PgConnection) -> Result<Vec<PendingItem>> {
+    let rows: Vec<(i32, i32, String, i32, i32, String, String, DateTime<Utc>)> = cid::table
+        .inner_join(ri::table.inner_join(c::table))
+        .order((cid::created_at, cid::item_id))
+        .select((
+            ri::id,
+            c::id,
+            c::title,
+            c::department_id,
+            ri::number,
+            ri::summary,
+            ri::response,
+            cid::created_at,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, consultation, consultation_title, department, number, summary, response, at)| {
+                PendingItem {
+                    id,
+                    consultation,
+                    consultation_title,
+                    department,
+                    number,
+                    summary,
+                    response,
+                    at,
+                }
+            },
+        )
+        .collect())
+}
+
+/// Publishes draft item `item`: it joins the result table. Once the result is public, the
+/// people whose opinions it answers are told at once (before that, the result's publication
+/// tells them). Refused (`Err(refusal)`) when it is no longer a draft, the consultation no
+/// longer takes a result, or the city's view is empty.
+pub fn publish_item(
+    conn: &mut PgConnection,
+    item: i32,
+    now: DateTime<Utc>,
+    actor: Uuid,
+    ip: Option<&str>,
+    public_url: &str,
+) -> Result<Result<(), Refusal>> {
+    conn.transaction(|conn| {
+        let found: Option<(i32, String)> = cid::table
+            .inner_join(ri::table)
+            .filter(cid::item_id.eq(item))
+            .select((ri::consultation_id, ri::response))
+            .for_update()
+            .first(conn)
+            .optional()?;
+        let Some((id, response)) = found else {
+            return Ok(Err(Refusal::new("msg.draft_gone")));
+        };
+        let consultation = match closed(conn, id, now) {
+            Ok(consultation) => consultation,
+            Err(Error::Refused(refusal)) => return Ok(Err(refusal)),
+            Err(e) => return Err(e),
+        };
+        if response.trim().is_empty() {
+            return Ok(Err(Refusal::required("label.city_response")));
+        }
+        diesel::delete(cid::table.find(item)).execute(conn)?;
+        if consultation.result_published_at.is_some() {
+            store_tally(conn, id)?;
+            let link = format!(
+                "{}/consultations/{id}/result",
+                public_url.trim_end_matches('/')
+            );
+            let context = json!({ "title": consultation.title, "link": link });
+            tell_item(conn, public_url, id, item, "consultation_result", &context)?;
+        }
+        audit::record(
+            conn,
+            Entry {
+                actor: Some(actor),
+                action: "consultation.publish_item",
+                record: Some(("consultation", id.to_string())),
+                ip,
+                details: json!({ "item": item }),
             },
         )?;
         Ok(Ok(()))

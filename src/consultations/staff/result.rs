@@ -30,6 +30,9 @@ pub struct ItemForm {
     change: String,
     #[serde(default)]
     receipts: String,
+    /// `yes` from the "save as draft" button.
+    #[serde(default)]
+    draft: String,
 }
 
 impl ItemForm {
@@ -87,6 +90,7 @@ impl ItemForm {
             changed,
             change: if changed { change } else { None },
             receipts,
+            draft: self.draft == "yes",
         })
     }
 }

@@ -42,6 +42,8 @@ struct Forms {
     /// Why a document (or, with `scan`, a scan) was refused.
     upload: Option<Refusal>,
     scan: Option<Refusal>,
+    /// The answer template picked for the result item's city's view (`?template=`).
+    template: Option<i32>,
 }
 
 /// The forms of the work page that post a change.
@@ -234,13 +236,43 @@ async fn work_page(
     forms: &Forms,
     status: StatusCode,
 ) -> Result<HttpResponse> {
-    let work = state.db(move |conn| model::work(conn, id)).await?;
+    let (grants, template) = (staff.grants.clone(), forms.template);
+    let (work, templates, filled) = state
+        .db(move |conn| {
+            let work = model::work(conn, id)?;
+            let department = [work.detail.consultation.department_id];
+            let purpose = crate::answers::Purpose::Result;
+            let templates = crate::answers::offered(conn, &grants, purpose, &department)?;
+            let filled = match template {
+                Some(t) => {
+                    let d = &work.detail;
+                    let measure = d.measures.first().map(|(code, title)| format!("{code} {title}"));
+                    let values = crate::answers::fill::Values {
+                        name: None,
+                        title: Some(&d.consultation.title),
+                        measure: measure.as_deref(),
+                    };
+                    Some(crate::answers::picked(
+                        conn, &grants, purpose, &department, t, &values,
+                    )?)
+                }
+                None => None,
+            };
+            Ok((work, templates, filled))
+        })
+        .await?;
     let c = &work.detail.consultation;
     staff.require(Action::WorkConsultation {
         department: c.department_id,
     })?;
     let lang = Lang::of(req);
-    let context = context(lang, state.clock.now(), staff, &work, forms);
+    let mut context = context(lang, state.clock.now(), staff, &work, forms);
+    context["templates"] = json!(crate::answers::options_json(&templates, template));
+    if let Some(text) = filled {
+        let mut item = FormPage::default();
+        item.keep("response", &text);
+        context["item_form"] = json!(item);
+    }
     crate::web::render_page_as(
         req,
         hb,
@@ -304,7 +336,14 @@ fn context(
         "channels": Channel::ALL.into_iter().filter(|ch| *ch != Channel::Web).map(|ch| json!({ "code": ch.code(), "label": channel_label(lang, ch) })).collect::<Vec<_>>(),
         "attachments": documents_json(lang, d, forms),
         "opinions": opinions_json(lang, work),
-        "items": work.items,
+        "items": work.items.iter().map(|i| json!({
+            "number": i.number,
+            "summary": i.summary,
+            "response": i.response,
+            "changed": i.changed,
+            "change": i.change,
+            "draft": work.drafts.contains(&i.id),
+        })).collect::<Vec<_>>(),
         "scan_message": forms.scan,
         "paper": forms.paper,
         "item_form": forms.item,
@@ -371,24 +410,33 @@ fn opinions_json(lang: Lang, work: &model::Work) -> Vec<Value> {
     })).collect()
 }
 
-/// `/staff/consultations/{id}`.
+#[derive(serde::Deserialize)]
+pub struct ShowQuery {
+    template: Option<String>,
+}
+
+/// `/staff/consultations/{id}`; with `?template=`, the result item's city's view filled with
+/// that answer template's text, to edit before saving.
 pub async fn show(
     req: HttpRequest,
     state: web::Data<AppState>,
     hb: Templates,
     staff: Staff,
     id: web::Path<i32>,
+    query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse> {
     let id = id.into_inner();
     authorise(&state, &staff, id).await?;
-    work_page(
-        &req,
-        &hb,
-        &state,
-        &staff,
-        id,
-        &Forms::default(),
-        StatusCode::OK,
-    )
-    .await
+    let template = match query.template.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => Some(
+            raw.parse::<i32>()
+                .map_err(|_| Refusal::new("msg.template_not_offered"))?,
+        ),
+    };
+    let forms = Forms {
+        template,
+        ..Forms::default()
+    };
+    work_page(&req, &hb, &state, &staff, id, &forms, StatusCode::OK).await
 }
