@@ -120,6 +120,31 @@ const MATRIX: &[(&str, Method, Allowed)] = &[
         Allowed::Reviewers,
     ),
     (
+        "/staff/consultations/{id}/imports",
+        Method::Get,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/consultations/{id}/imports/template.csv",
+        Method::Get,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/consultations/{id}/imports",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/consultations/{id}/imports/{batch}",
+        Method::Get,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/consultations/{id}/imports/{batch}",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    (
         "/staff/consultations/{id}/items",
         Method::Post,
         Allowed::Reviewers,
@@ -340,6 +365,10 @@ const MATRIX: &[(&str, Method, Allowed)] = &[
     ),
 ];
 
+/// A file of one paper opinion received within the matrix's closed consultation.
+const IMPORT_CSV: &str =
+    "受付日,意見,氏名,住所\r\n2020/1/12,行列の紙の意見,本庄 次郎,本庄市2-2\r\n";
+
 #[derive(QueryableByName)]
 struct Id {
     #[diesel(sql_type = Text)]
@@ -448,6 +477,9 @@ struct Fixture {
     survey_open_question: String,
     survey_open_choice: String,
     survey_answer: String,
+    /// A file of paper opinions uploaded for `consultation`, previewed (the reviewer imports
+    /// it; the admin's import adds nothing).
+    import_batch: String,
 }
 
 fn concrete(pattern: &str, f: &Fixture) -> String {
@@ -473,7 +505,9 @@ fn concrete(pattern: &str, f: &Fixture) -> String {
         {
             p.replace("{id}", &f.open)
         }
-        p if p.starts_with("/staff/consultations/{id}") => p.replace("{id}", &f.consultation),
+        p if p.starts_with("/staff/consultations/{id}") => p
+            .replace("{id}", &f.consultation)
+            .replace("{batch}", &f.import_batch),
         p if p.starts_with("/staff/moderation/{id}") => p.replace("{id}", &f.comment),
         p if p.starts_with("/staff/meetings/{id}/")
             && matches!(p.rsplit('/').next(), Some("edit" | "publish")) =>
@@ -827,6 +861,12 @@ fn authorisation_matrix() {
              INSERT INTO survey_answers (response_id, question_id, text, text_state)
              SELECT r.id, {survey_open_text}, '行列の自由記述', 'pending' FROM r RETURNING id::text AS id"),
         );
+        let import_batch = one(
+            &app,
+            &format!("INSERT INTO import_batches (consultation_id, sha256, filename, bytes, uploaded_by)
+                 VALUES ({consultation}, encode(sha256(convert_to('{IMPORT_CSV}', 'UTF8')), 'hex'), '紙の意見.csv', convert_to('{IMPORT_CSV}', 'UTF8'), '{reviewer_id}')
+                 RETURNING id::text AS id"),
+        );
         let fixture = Fixture {
             target,
             revocable,
@@ -850,6 +890,7 @@ fn authorisation_matrix() {
             survey_open_question,
             survey_open_choice,
             survey_answer,
+            import_batch,
         };
 
         let mut failures = Vec::new();
@@ -885,6 +926,10 @@ fn authorisation_matrix() {
                     Method::Get => visitor.get(&path).await,
                     Method::Post if *pattern == "/staff/meetings/{id}/attachments" => {
                         post_multipart(visitor, &path, Some(&token), "資料.pdf", &pdf()).await
+                    }
+                    Method::Post if *pattern == "/staff/consultations/{id}/imports" => {
+                        let csv = IMPORT_CSV.replace("行列", who);
+                        post_multipart(visitor, &path, Some(&token), "紙.csv", csv.as_bytes()).await
                     }
                     Method::Post => {
                         let mut body: Vec<(&str, String)> = vec![("csrf", token.clone())];
@@ -963,6 +1008,9 @@ fn authorisation_matrix() {
                 "{action} recorded with its actor and address"
             );
         }
+        // The reviewer imported the file; the admin's import of it added nothing.
+        assert_eq!(count(&app, "SELECT count(*) AS n FROM consultation_comments WHERE body = '行列の紙の意見' AND channel = 'paper' AND entered_by = (SELECT id FROM accounts WHERE email = 'reviewer@example.jp')"), 1);
+        assert_eq!(count(&app, "SELECT count(*) AS n FROM import_rows"), 1);
         // The reviewer started the review, the admin adopted; notes and responses of both.
         assert_eq!(
             count(&app, "SELECT count(*) AS n FROM proposal_transitions WHERE action IN ('start_review', 'adopt')"),
