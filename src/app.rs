@@ -238,6 +238,7 @@ pub fn staff_routes() -> impl Iterator<Item = &'static crate::auth::staff::Staff
         crate::proposals::staff::STAFF_ROUTES,
         crate::comments::moderation::STAFF_ROUTES,
         crate::consultations::staff::STAFF_ROUTES,
+        crate::consultations::staff::imports::STAFF_ROUTES,
         crate::meetings::staff::STAFF_ROUTES,
         crate::surveys::staff::STAFF_ROUTES,
     ]

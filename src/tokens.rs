@@ -21,7 +21,12 @@ pub fn is_secret(value: &str) -> bool {
 
 /// What the database keeps of a secret: a leaked table gives no working link or session.
 pub fn digest(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
+    sha256_hex(secret.as_bytes())
+}
+
+/// The SHA-256 of `bytes` in lower-case hex (a file's fingerprint).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()

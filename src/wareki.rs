@@ -18,6 +18,13 @@ fn era_year(year: i32) -> Option<(&'static str, i32)> {
         .map(|(start, name)| (*name, year - start + 1))
 }
 
+/// The Western year an era (`令和`, `平成`, `昭和`) began: 令和1年 is 2019.
+pub fn era_start(name: &str) -> Option<i32> {
+    ERAS.iter()
+        .find(|(_, n)| *n == name)
+        .map(|(start, _)| *start)
+}
+
 fn japanese_year(year: i32) -> String {
     match era_year(year) {
         Some((era, 1)) => format!("{era}元"),

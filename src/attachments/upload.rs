@@ -59,6 +59,19 @@ async fn drain(mut field: Field, form: &mut Multipart) {
 /// outer error is for a request no form of ours sends: a missing or wrong CSRF token (403),
 /// or a body that is not multipart (400).
 pub async fn read(req: &HttpRequest, payload: web::Payload) -> Result<Result<Checked, Refusal>> {
+    Ok(read_file(req, payload, sniff::MAX_BYTES)
+        .await?
+        .and_then(|(name, bytes)| sniff::check(&name, bytes)))
+}
+
+/// The name and bytes of an upload form's file of at most `max` bytes, not checked further
+/// (an import reads its own kinds of file); refused as [`Refusal::NoFile`] or
+/// [`Refusal::TooLarge`]. The outer error as for [`read`].
+pub async fn read_file(
+    req: &HttpRequest,
+    payload: web::Payload,
+    max: usize,
+) -> Result<Result<(String, Vec<u8>), Refusal>> {
     let mut form = Multipart::new(req.headers(), payload);
     let mut csrf = Vec::new();
     let mut file: Option<(String, Vec<u8>)> = None;
@@ -80,7 +93,7 @@ pub async fn read(req: &HttpRequest, payload: web::Payload) -> Result<Result<Che
                     .unwrap_or_default()
                     .to_owned();
                 let mut bytes = Vec::new();
-                if !read_field(&mut field, &mut bytes, sniff::MAX_BYTES).await? {
+                if !read_field(&mut field, &mut bytes, max).await? {
                     drain(field, &mut form).await;
                     return Ok(Err(Refusal::TooLarge));
                 }
@@ -95,8 +108,9 @@ pub async fn read(req: &HttpRequest, payload: web::Payload) -> Result<Result<Che
         }
     }
     check_csrf(req, &String::from_utf8_lossy(&csrf))?;
-    let Some((name, bytes)) = file else {
-        return Ok(Err(Refusal::NoFile));
-    };
-    Ok(sniff::check(&name, bytes))
+    match file {
+        Some((_, bytes)) if bytes.is_empty() => Ok(Err(Refusal::NoFile)),
+        Some(file) => Ok(Ok(file)),
+        None => Ok(Err(Refusal::NoFile)),
+    }
 }

@@ -1,10 +1,12 @@
 //! What the consultation forms send, parsed once: the consultation itself (staff), a
 //! submitted opinion (意見) and a paper opinion's channel and date. Pure: no database.
 
+use super::lifecycle::Change;
+use super::model::opinions::Opinion;
 use super::model::Refused;
-use super::period::{parse_day, Period};
+use super::period::{parse_day, start_of_day, Period};
 use crate::refusal::Refusal;
-use chrono::NaiveDate;
+use chrono::{Duration, NaiveDate};
 
 /// The longest opinion, in characters.
 pub const MAX_BODY: usize = 4000;
@@ -53,6 +55,38 @@ impl Channel {
     }
 }
 
+/// A paper opinion as staff typed it in, or as a row of an imported file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paper {
+    pub channel: Channel,
+    pub received: NaiveDate,
+    pub section: Option<i32>,
+    pub body: String,
+    pub organisation: Option<String>,
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub email: Option<String>,
+}
+
+impl Paper {
+    /// The opinion as typed in (or imported) by `at.actor`.
+    pub fn opinion(self, at: Change) -> Opinion {
+        Opinion {
+            channel: self.channel,
+            // The day it was received: noon in Tokyo, so that the day itself is what counts.
+            received_at: (start_of_day(self.received) + Duration::hours(12)).min(at.now),
+            section: self.section,
+            body: self.body,
+            account: None,
+            organisation_name: self.organisation,
+            submitter_name: self.name,
+            submitter_address: self.address,
+            submitter_email: self.email,
+            entered_by: Some(at.actor),
+        }
+    }
+}
+
 /// Trimmed text of at most `max` characters; `what` is the field's label key.
 pub fn text(
     raw: &str,
@@ -82,6 +116,16 @@ pub fn text(
         return Err(Refusal::bad_characters(what));
     }
     Ok(Some(value.to_owned()))
+}
+
+/// An optional email address to send the receipt and the result to.
+pub fn email(raw: &str) -> Result<Option<String>, Refusal> {
+    match text(raw, "label.email", 254, false)? {
+        Some(e) if e.parse::<lettre::Address>().is_err() => {
+            Err(Refusal::new("msg.email_malformed"))
+        }
+        e => Ok(e),
+    }
 }
 
 /// One numbered section of a draft (案の項目).

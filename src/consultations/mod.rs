@@ -13,6 +13,7 @@ pub mod demo;
 pub mod fields;
 pub mod files;
 pub mod handlers;
+pub mod imports;
 pub mod lifecycle;
 pub mod model;
 pub mod notices;

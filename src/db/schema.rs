@@ -860,3 +860,32 @@ diesel::allow_tables_to_appear_in_same_query!(proposal_decision_drafts, proposal
 diesel::allow_tables_to_appear_in_same_query!(consultation_item_drafts, consultation_result_items);
 diesel::allow_tables_to_appear_in_same_query!(consultation_item_drafts, consultations);
 diesel::allow_tables_to_appear_in_same_query!(consultation_item_drafts, consultation_comments);
+
+// 15 (B): imports of paper submissions.
+diesel::table! {
+    import_batches (id) {
+        id -> Int8,
+        consultation_id -> Int4,
+        sha256 -> Text,
+        filename -> Text,
+        bytes -> Bytea,
+        status -> Text,
+        row_count -> Nullable<Int4>,
+        uploaded_by -> Uuid,
+        imported_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        imported_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    import_rows (batch_id, line) {
+        batch_id -> Int8,
+        line -> Int4,
+        comment_id -> Int4,
+    }
+}
+
+diesel::joinable!(import_rows -> import_batches (batch_id));
+diesel::allow_tables_to_appear_in_same_query!(import_batches, import_rows);
+diesel::allow_tables_to_appear_in_same_query!(import_batches, accounts);

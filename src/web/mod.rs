@@ -10,6 +10,7 @@ pub mod inputs;
 pub mod paging;
 pub mod present;
 pub mod proxy;
+pub mod sheet;
 pub mod state;
 pub mod visitor;
 

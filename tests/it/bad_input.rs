@@ -173,6 +173,7 @@ fn staff_routes(method: StaffMethod) -> impl Iterator<Item = String> {
                 .replace("{code}", "5-1")
                 .replace("{question}", "1")
                 .replace("{answer}", "1")
+                .replace("{batch}", "1")
         })
 }
 

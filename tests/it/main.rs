@@ -16,6 +16,7 @@ mod cli;
 mod comments;
 mod consultations;
 mod consultations_browser;
+mod consultations_imports;
 mod consultations_lifecycle;
 mod hardening_security;
 mod harness;
@@ -101,6 +102,7 @@ fn main() {
         proposals_scale::TESTS,
         consultations::TESTS,
         consultations_browser::TESTS,
+        consultations_imports::TESTS,
         hardening_security::TESTS,
         statements::TESTS,
         residents::TESTS,

@@ -120,6 +120,31 @@ const MATRIX: &[(&str, Method, Allowed)] = &[
         Allowed::Reviewers,
     ),
     (
+        "/staff/consultations/{id}/imports",
+        Method::Get,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/consultations/{id}/imports/template.csv",
+        Method::Get,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/consultations/{id}/imports",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/consultations/{id}/imports/{batch}",
+        Method::Get,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/consultations/{id}/imports/{batch}",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
+    (
         "/staff/consultations/{id}/items",
         Method::Post,
         Allowed::Reviewers,
@@ -367,6 +392,10 @@ const MATRIX: &[(&str, Method, Allowed)] = &[
     ),
 ];
 
+/// A file of one paper opinion received within the matrix's closed consultation.
+const IMPORT_CSV: &str =
+    "受付日,意見,氏名,住所\r\n2020/1/12,行列の紙の意見,本庄 次郎,本庄市2-2\r\n";
+
 #[derive(QueryableByName)]
 struct Id {
     #[diesel(sql_type = Text)]
@@ -477,6 +506,9 @@ struct Fixture {
     survey_answer: String,
     /// An answer template of the matrix's department.
     answer_template: String,
+    /// A file of paper opinions uploaded for `consultation`, previewed (the reviewer imports
+    /// it; the admin's import adds nothing).
+    import_batch: String,
 }
 
 fn concrete(pattern: &str, f: &Fixture) -> String {
@@ -503,7 +535,9 @@ fn concrete(pattern: &str, f: &Fixture) -> String {
         {
             p.replace("{id}", &f.open)
         }
-        p if p.starts_with("/staff/consultations/{id}") => p.replace("{id}", &f.consultation),
+        p if p.starts_with("/staff/consultations/{id}") => p
+            .replace("{id}", &f.consultation)
+            .replace("{batch}", &f.import_batch),
         p if p.starts_with("/staff/moderation/{id}") => p.replace("{id}", &f.comment),
         p if p.starts_with("/staff/meetings/{id}/")
             && matches!(p.rsplit('/').next(), Some("edit" | "publish")) =>
@@ -883,6 +917,12 @@ fn authorisation_matrix() {
             &format!("INSERT INTO answer_templates (department_id, purpose, title, body, created_by)
                  VALUES ({department}, 'decision', '行列の定型文', '{{氏名}}様', '{reviewer_id}') RETURNING id::text AS id"),
         );
+        let import_batch = one(
+            &app,
+            &format!("INSERT INTO import_batches (consultation_id, sha256, filename, bytes, uploaded_by)
+                 VALUES ({consultation}, encode(sha256(convert_to('{IMPORT_CSV}', 'UTF8')), 'hex'), '紙の意見.csv', convert_to('{IMPORT_CSV}', 'UTF8'), '{reviewer_id}')
+                 RETURNING id::text AS id"),
+        );
         let fixture = Fixture {
             answer_template,
             target,
@@ -907,6 +947,7 @@ fn authorisation_matrix() {
             survey_open_question,
             survey_open_choice,
             survey_answer,
+            import_batch,
         };
 
         let mut failures = Vec::new();
@@ -948,6 +989,10 @@ fn authorisation_matrix() {
                     Method::Get => visitor.get(&path).await,
                     Method::Post if *pattern == "/staff/meetings/{id}/attachments" => {
                         post_multipart(visitor, &path, Some(&token), "資料.pdf", &pdf()).await
+                    }
+                    Method::Post if *pattern == "/staff/consultations/{id}/imports" => {
+                        let csv = IMPORT_CSV.replace("行列", who);
+                        post_multipart(visitor, &path, Some(&token), "紙.csv", csv.as_bytes()).await
                     }
                     Method::Post => {
                         let mut body: Vec<(&str, String)> = vec![("csrf", token.clone())];
@@ -1026,6 +1071,9 @@ fn authorisation_matrix() {
                 "{action} recorded with its actor and address"
             );
         }
+        // The reviewer imported the file; the admin's import of it added nothing.
+        assert_eq!(count(&app, "SELECT count(*) AS n FROM consultation_comments WHERE body = '行列の紙の意見' AND channel = 'paper' AND entered_by = (SELECT id FROM accounts WHERE email = 'reviewer@example.jp')"), 1);
+        assert_eq!(count(&app, "SELECT count(*) AS n FROM import_rows"), 1);
         // The reviewer started the review, the admin adopted; notes and responses of both.
         assert_eq!(
             count(&app, "SELECT count(*) AS n FROM proposal_transitions WHERE action IN ('start_review', 'adopt')"),

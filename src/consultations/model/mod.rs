@@ -11,6 +11,7 @@
 
 pub mod drafts;
 pub mod emails;
+pub mod imports;
 pub mod opinions;
 pub mod result;
 

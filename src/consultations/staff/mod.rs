@@ -7,6 +7,7 @@
 
 mod amendments;
 mod drafts;
+pub mod imports;
 mod opinions;
 mod result;
 mod work;

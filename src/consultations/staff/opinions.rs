@@ -2,19 +2,15 @@
 
 use super::work::{WorkForm, WorkPage};
 use crate::auth::staff::Staff;
-use crate::consultations::fields::{self, Channel, MAX_BODY};
+use crate::consultations::fields::{self, Channel, Paper, MAX_BODY};
 use crate::consultations::handlers::{identity, section, Posted};
-use crate::consultations::lifecycle::Change;
 use crate::consultations::model;
-use crate::consultations::model::opinions::Opinion;
-use crate::consultations::period::{parse_day, start_of_day};
+use crate::consultations::period::parse_day;
 use crate::error::Result;
-use crate::refusal::Refusal;
 use crate::web::forms::FormPage;
 use crate::web::AppState;
 use crate::web::Templates;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{Duration, NaiveDate};
 use serde::Deserialize;
 
 /// What the paper-opinion form sends: the on-line form's fields, how and when it came, and
@@ -58,15 +54,7 @@ impl PaperForm {
             &p.address,
             &p.organisation,
         );
-        let email = page.check(
-            "email",
-            fields::text(&email, "label.email", 254, false).and_then(|e| match e {
-                Some(e) if e.parse::<lettre::Address>().is_err() => {
-                    Err(Refusal::new("msg.email_malformed"))
-                }
-                e => Ok(e),
-            }),
-        );
+        let email = page.check("email", fields::email(&email));
         let (
             Some(channel),
             Some(received),
@@ -88,37 +76,6 @@ impl PaperForm {
             address,
             email,
         })
-    }
-}
-
-/// A paper opinion as typed in.
-struct Paper {
-    channel: Channel,
-    received: NaiveDate,
-    section: Option<i32>,
-    body: String,
-    organisation: Option<String>,
-    name: Option<String>,
-    address: Option<String>,
-    email: Option<String>,
-}
-
-impl Paper {
-    /// The opinion as typed in by `at.actor`.
-    fn opinion(self, at: Change) -> Opinion {
-        Opinion {
-            channel: self.channel,
-            // The day it was received: noon in Tokyo, so that the day itself is what counts.
-            received_at: (start_of_day(self.received) + Duration::hours(12)).min(at.now),
-            section: self.section,
-            body: self.body,
-            account: None,
-            organisation_name: self.organisation,
-            submitter_name: self.name,
-            submitter_address: self.address,
-            submitter_email: self.email,
-            entered_by: Some(at.actor),
-        }
     }
 }
 

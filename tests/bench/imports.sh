@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Kyodo (協働) benchmark of an import of paper opinions (issue 15). Not a test: nothing in the
+# test suite runs it, and it asserts no timing.
+#
+# Builds the release binary (or takes APP), starts `kyodo serve` with its private PostgreSQL
+# cluster in a scratch folder, makes an admin (kyodo create-admin) and a closed consultation,
+# writes a CSV file of ROWS paper opinions (each about 120 characters), then times with curl:
+#   1. the upload (the file kept as a batch),
+#   2. the preview page (every row read and checked, the page of all rows),
+#   3. the import (every row stored as a typed-in opinion would be, in one transaction),
+#   4. the same file uploaded and imported again (nothing added),
+# and checks that exactly ROWS opinions were added. Raw outputs and summary.md go to
+# target/bench/imports-<timestamp>/.
+#
+# Settings (environment):
+#   ROWS=10000        rows of the file
+#   BENCH_PORT=8097   the app's port
+#   BENCH_DIR=/tmp/kyodo-bench-imports   scratch folder, removed afterwards unless KEEP_DATA=1
+#   APP=path          a kyodo binary to measure instead of building the working tree
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+
+case "${1:-}" in
+    "") ;;
+    -h | --help)
+        sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
+        exit 0
+        ;;
+    *)
+        echo "unknown argument: $1 (try --help)" >&2
+        exit 2
+        ;;
+esac
+
+ROWS=${ROWS:-10000}
+BENCH_PORT=${BENCH_PORT:-8097}
+BENCH_DIR=${BENCH_DIR:-/tmp/kyodo-bench-imports}
+KEEP_DATA=${KEEP_DATA:-0}
+APP=${APP:-}
+BASE="http://127.0.0.1:$BENCH_PORT"
+CAPTURING=0
+APP_PID=""
+CLUSTER=""
+PG_SOCK=""
+
+# shellcheck source=tests/bench/lib.sh
+. tests/bench/lib.sh
+[[ $ROWS =~ ^[0-9]+$ ]] && [ "$ROWS" -gt 0 ] || die "ROWS must be a number above 0, not $ROWS"
+command -v curl >/dev/null || die "curl is needed"
+find_pg_bin psql
+build_app
+
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+OUT="target/bench/imports-$STAMP"
+mkdir -p "$OUT"
+curl -s -o /dev/null --max-time 2 "$BASE/" && die "something already answers on $BASE; stop it or set BENCH_PORT"
+[ -e "$BENCH_DIR" ] && die "$BENCH_DIR exists; remove it or set BENCH_DIR"
+mkdir -p "$BENCH_DIR"
+trap bench_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+start_app "$BENCH_DIR"
+SOCK_ENC=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$PG_SOCK")
+DB_URL="postgresql://postgres@localhost/kyodo?host=$SOCK_ENC&port=$PG_PORT"
+PASSWORD=kyodo-bench-imports-password
+printf '%s\n' "$PASSWORD" | DATABASE_URL="$DB_URL" RUST_LOG=warn "$APP" create-admin --email bench@example.jp --name 取込担当 \
+    >"$OUT/create-admin.log" 2>&1 || die "kyodo create-admin failed (see $OUT/create-admin.log)"
+ID=$(psql_kyodo -c "INSERT INTO consultations (title, department_id, summary, opens_on, closes_on, published_at, identity_required)
+    VALUES ('取込の計測', (SELECT min(id) FROM departments), '概要', '2020-01-01', '2020-01-31', '2019-12-01', false) RETURNING id")
+[ -n "$ID" ] || die "no department to hold the consultation"
+
+JAR="$OUT/cookies.txt"
+TOKEN=kyodo-bench-imports-csrf-token-0123456789ab
+printf '127.0.0.1\tFALSE\t/\tFALSE\t0\tkyodo_csrf\t%s\n' "$TOKEN" >"$JAR"
+code=$(curl -s -o /dev/null -w '%{http_code}' -b "$JAR" -c "$JAR" \
+    --data "csrf=$TOKEN&email=bench%40example.jp&password=$PASSWORD&next=%2F" "$BASE/login")
+[ "$code" = 303 ] || die "signing in answers $code, not 303"
+csrf() { curl -s -b "$JAR" "$BASE/staff/consultations/$ID/imports" | grep -o 'name="csrf" value="[^"]*"' | head -n 1 | sed 's/.*value="//; s/"$//'; }
+
+FILE="$OUT/opinions.csv"
+python3 - "$ROWS" >"$FILE" <<'PY'
+import sys
+rows = int(sys.argv[1])
+print("受付日,意見,氏名,住所", end="\r\n")
+for i in range(rows):
+    day = 1 + i % 31
+    body = f"駅前広場の整備について、第{i}号の意見です。歩道を広げ、ベンチと日よけを置き、自転車の置き場を駅の北側にも作ってください。"
+    print(f"2020/1/{day},{body},本庄 {i},本庄市本庄{i}", end="\r\n")
+PY
+say "$ROWS rows, $(du -h "$FILE" | cut -f1)"
+
+timed() { # label curl-arguments… → seconds, status in $OUT/<label>.status
+    local label=$1
+    shift
+    curl -s -o "$OUT/$label.html" -w '%{http_code} %{time_total}\n' -b "$JAR" "$@" >"$OUT/$label.status"
+    say "$label: $(cat "$OUT/$label.status")"
+}
+timed upload -F "csrf=$(csrf)" -F "file=@$FILE;filename=opinions.csv" "$BASE/staff/consultations/$ID/imports"
+PREVIEW=$(psql_kyodo -c "SELECT max(id) FROM import_batches")
+timed preview "$BASE/staff/consultations/$ID/imports/$PREVIEW"
+timed import --data "csrf=$(csrf)" "$BASE/staff/consultations/$ID/imports/$PREVIEW"
+timed upload_again -F "csrf=$(csrf)" -F "file=@$FILE;filename=opinions.csv" "$BASE/staff/consultations/$ID/imports"
+timed import_again --data "csrf=$(csrf)" "$BASE/staff/consultations/$ID/imports/$PREVIEW"
+ADDED=$(psql_kyodo -c "SELECT count(*) FROM consultation_comments WHERE consultation_id = $ID AND channel = 'paper'")
+[ "$ADDED" = "$ROWS" ] || die "$ADDED opinions added, not $ROWS"
+{
+    describe_machine
+    echo
+    echo "| step | HTTP | seconds |"
+    echo "| --- | --- | --- |"
+    for step in upload preview import upload_again import_again; do
+        read -r status seconds <"$OUT/$step.status"
+        echo "| $step | $status | $seconds |"
+    done
+    echo
+    echo "rows: $ROWS, file $(du -h "$FILE" | cut -f1), preview page $(du -h "$OUT/preview.html" | cut -f1), opinions added $ADDED"
+} >"$OUT/summary.md"
+cat "$OUT/summary.md"
