@@ -202,7 +202,12 @@ pub fn satisfaction_by_year(lang: Lang, s: &Satisfaction) -> SatisfactionView {
                 ),
             })
             .collect(),
-        chart: chart::trend(lang, &series),
+        chart: chart::trend(lang, &series).map(|c| {
+            c.named(
+                "satisfaction",
+                translate(lang, "satisfaction.chart_name", &[]),
+            )
+        }),
         ..satisfaction(s)
     }
 }
@@ -356,7 +361,16 @@ pub fn measure(lang: Lang, d: &MeasureDetail) -> MeasureView {
             .satisfaction
             .as_ref()
             .map(|s| satisfaction_by_year(lang, s)),
-        kpis: d.kpis.iter().map(|k| kpi(lang, k)).collect(),
+        kpis: d
+            .kpis
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                let mut view = kpi(lang, k);
+                view.chart = view.chart.map(|c| c.named(i.to_string(), &k.name));
+                view
+            })
+            .collect(),
         sub_measures: d.sub_measures.to_vec(),
         column: m.column.clone(),
         plans: d

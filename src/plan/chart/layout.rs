@@ -81,6 +81,8 @@ pub fn trend(lang: Lang, series: &Series) -> Option<Chart> {
         .find_map(|s| s.year)
         .expect("there is at least one actual value");
     Some(Chart {
+        id: String::new(),
+        name: String::new(),
         width: WIDTH as u32,
         height: HEIGHT as u32,
         plot,
@@ -592,8 +594,8 @@ mod tests {
             crate::web::templates()
                 .unwrap()
                 .render_template(
-                    r#"{{> plan/_kpi_chart chart=chart name="施策に係る市民満足度" index=0}}"#,
-                    &serde_json::json!({ "lang": lang, "chart": chart }),
+                    r#"{{> plan/_kpi_chart}}"#,
+                    &serde_json::json!({ "lang": lang, "chart": chart.clone().named("0", "施策に係る市民満足度") }),
                 )
                 .unwrap()
         };

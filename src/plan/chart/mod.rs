@@ -29,6 +29,12 @@ pub const HEIGHT: f64 = 260.0;
 /// target); `None` from [`chart`] or [`trend`] when there is no actual value to draw.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Chart {
+    /// Unique on the page, for the SVG's ids (`kpi-chart-{id}`): the KPI's position, or
+    /// `satisfaction`; and the series' name for the caption and the accessible name. Carried
+    /// by the chart, not passed to its partial as parameters: a partial given parameters
+    /// renders from a copy of its whole context (docs/PERFORMANCE.md, callgrind).
+    pub id: String,
+    pub name: String,
     /// The viewBox: `0 0 width height`.
     pub width: u32,
     pub height: u32,
@@ -67,6 +73,17 @@ pub struct Chart {
     pub latest_display: String,
     pub latest_year: String,
     pub target_display: Option<String>,
+}
+
+impl Chart {
+    /// The chart with its id on the page and its name.
+    pub fn named(self, id: impl Into<String>, name: impl Into<String>) -> Chart {
+        Chart {
+            id: id.into(),
+            name: name.into(),
+            ..self
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
