@@ -38,6 +38,20 @@ pub const TESTS: &[(&str, fn())] = &[
     ),
 ];
 
+#[derive(diesel::QueryableByName)]
+struct Id {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    id: String,
+}
+
+/// The `id` an INSERT … RETURNING gives.
+fn one(app: &TestApp, statement: &str) -> String {
+    diesel::sql_query(statement)
+        .get_result::<Id>(&mut app.db())
+        .unwrap_or_else(|e| panic!("{statement}: {e}"))
+        .id
+}
+
 fn sql(app: &TestApp, statement: &str) {
     diesel::sql_query(statement)
         .execute(&mut app.db())
@@ -47,12 +61,12 @@ fn sql(app: &TestApp, statement: &str) {
 /// A proposal on 5-1 by the resident `email`, under review; its id.
 fn under_review(app: &TestApp, email: &str, title: &str) -> String {
     let author = account_id(app, email);
-    text(
+    one(
         app,
         &format!("WITH p AS (INSERT INTO proposals (id, author_id, state, title, summary, submitted_at)
              VALUES (gen_random_uuid(), '{author}', 'under_review', '{title}', '概要', now()) RETURNING id)
          INSERT INTO proposal_measures (proposal_id, measure_code, position) SELECT id, '5-1', 0 FROM p
-         RETURNING proposal_id::text AS t"),
+         RETURNING proposal_id::text AS id"),
     )
 }
 
@@ -101,10 +115,10 @@ async fn template(app: &TestApp, staff: &Visitor, purpose: &str, title: &str, bo
 fn closed_consultation(app: &TestApp, first: &str, second: &str) -> String {
     let dept = department(app, DEPARTMENT);
     let (a, b) = (account_id(app, first), account_id(app, second));
-    let id = text(
+    let id = one(
         app,
         &format!("INSERT INTO consultations (title, department_id, summary, opens_on, closes_on, published_at)
-             VALUES ('公園再整備計画（案）', {dept}, '概要', '2020-01-01', '2020-01-31', '2019-12-01') RETURNING id::text AS t"),
+             VALUES ('公園再整備計画（案）', {dept}, '概要', '2020-01-01', '2020-01-31', '2019-12-01') RETURNING id::text AS id"),
     );
     sql(
         app,
