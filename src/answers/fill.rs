@@ -129,7 +129,10 @@ mod tests {
             fill("{氏名}様　ご提案「{件名}」は施策「{施策}」として{件名}…", &ALL),
             "本庄 花子様　ご提案「駅前に花壇を」は施策「1-2-3 花と緑のまちづくり」として駅前に花壇を…"
         );
-        assert_eq!(fill("{name} {title} {measure}", &ALL), "本庄 花子 駅前に花壇を 1-2-3 花と緑のまちづくり");
+        assert_eq!(
+            fill("{name} {title} {measure}", &ALL),
+            "本庄 花子 駅前に花壇を 1-2-3 花と緑のまちづくり"
+        );
         assert_eq!(fill("", &ALL), "");
         assert_eq!(fill("差し込みなし", &ALL), "差し込みなし");
     }
@@ -140,7 +143,10 @@ mod tests {
             title: Some("件名"),
             ..Values::default()
         };
-        assert_eq!(fill("{氏名}様 {件名} {施策}", &values), "{氏名}様 件名 {施策}");
+        assert_eq!(
+            fill("{氏名}様 {件名} {施策}", &values),
+            "{氏名}様 件名 {施策}"
+        );
     }
 
     #[test]
@@ -163,10 +169,7 @@ mod tests {
             Err(Refusal::new("msg.template_unknown_placeholder").with("names", "{名前}、{日付}"))
         );
         assert_eq!(
-            crate::web::i18n::refusal(
-                crate::web::i18n::Lang::Ja,
-                &check("{namae}").unwrap_err()
-            ),
+            crate::web::i18n::refusal(crate::web::i18n::Lang::Ja, &check("{namae}").unwrap_err()),
             "使えない差し込み項目があります：{namae}。使えるのは {氏名} {件名} {施策} です。"
         );
         crate::web::i18n::assert_english([check("{x}").unwrap_err()]);

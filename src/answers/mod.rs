@@ -288,7 +288,10 @@ mod tests {
             title: "採択".into(),
             body: "本文".into(),
         };
-        assert_eq!(options_json(std::slice::from_ref(&t), Some(3))[0]["selected"], true);
+        assert_eq!(
+            options_json(std::slice::from_ref(&t), Some(3))[0]["selected"],
+            true
+        );
         assert_eq!(options_json(&[t], None)[0]["selected"], false);
     }
 }

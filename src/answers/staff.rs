@@ -27,7 +27,10 @@ pub const DONE: [&str; 3] = ["created", "updated", "deleted"];
 /// The departments whose templates `grants` manage, by name.
 fn managed_departments(conn: &mut PgConnection, grants: &[Grant]) -> Result<Vec<(i32, String)>> {
     use crate::db::schema::departments as d;
-    let all: Vec<(i32, String)> = d::table.order(d::name).select((d::id, d::name)).load(conn)?;
+    let all: Vec<(i32, String)> = d::table
+        .order(d::name)
+        .select((d::id, d::name))
+        .load(conn)?;
     Ok(all
         .into_iter()
         .filter(|(id, _)| super::manages(grants, *id))
@@ -191,7 +194,15 @@ pub async fn list(
     query: web::Query<DoneQuery>,
 ) -> Result<HttpResponse> {
     let done = query.done.clone();
-    render_list(&req, &state, &hb, &staff, FormPage::default(), done.as_deref()).await
+    render_list(
+        &req,
+        &state,
+        &hb,
+        &staff,
+        FormPage::default(),
+        done.as_deref(),
+    )
+    .await
 }
 
 /// `POST /staff/answer-templates`: a new template.

@@ -58,14 +58,21 @@ fn authorise(conn: &mut PgConnection, grants: &[Grant], id: Uuid) -> Result<()> 
     }
     let responsible = responsible_departments(conn, id)?;
     if review::actor_for(grants, &responsible) == Actor::Other {
-        return Err(Error::forbidden(Refusal::new("msg.proposal_review_refused")));
+        return Err(Error::forbidden(Refusal::new(
+            "msg.proposal_review_refused",
+        )));
     }
     Ok(())
 }
 
 /// Keeps (or replaces) the draft decision of proposal `id`. The reason may still be empty: it
 /// is required when the draft is published, as for any decision.
-pub fn save(conn: &mut PgConnection, staff: &StaffActor<'_>, id: Uuid, draft: &Draft) -> Result<()> {
+pub fn save(
+    conn: &mut PgConnection,
+    staff: &StaffActor<'_>,
+    id: Uuid,
+    draft: &Draft,
+) -> Result<()> {
     if !DECISIONS.contains(&draft.action) {
         return Err(Error::Refused(Refusal::new("msg.decision_draft_action")));
     }

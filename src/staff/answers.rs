@@ -148,7 +148,10 @@ async fn render(
             let label = format!(
                 "{} → {}",
                 t(lang, p.state.label_key()),
-                t(lang, &format!("proposals.button.{}", p.draft.action.as_str()))
+                t(
+                    lang,
+                    &format!("proposals.button.{}", p.draft.action.as_str())
+                )
             );
             row_json(
                 lang,
@@ -214,7 +217,15 @@ pub async fn list(
     staff: Staff,
     query: web::Query<DoneQuery>,
 ) -> Result<HttpResponse> {
-    render(&req, &state, &hb, &staff, Outcome::default(), query.published).await
+    render(
+        &req,
+        &state,
+        &hb,
+        &staff,
+        Outcome::default(),
+        query.published,
+    )
+    .await
 }
 
 /// Publishes every chosen draft in one transaction; if any is refused, rolls all back and

@@ -138,9 +138,8 @@ pub async fn dashboard(
                 || (matches!(
                     *href,
                     "/staff/proposals" | "/staff/drafts" | "/staff/answer-templates"
-                )
-                    && crate::proposals::review::reviewed_departments(&staff.grants)
-                        .is_some_and(|d| !d.is_empty()))
+                ) && crate::proposals::review::reviewed_departments(&staff.grants)
+                    .is_some_and(|d| !d.is_empty()))
                 || (*href == "/staff/moderation"
                     && crate::comments::rules::moderated_departments(&staff.grants)
                         .is_some_and(|d| !d.is_empty()))

@@ -81,7 +81,15 @@ pub(in crate::consultations) fn tell(
     template: &'static str,
     context: &serde_json::Value,
 ) -> Result<()> {
-    tell_some(conn, public_url, id, None, with_followers, template, context)
+    tell_some(
+        conn,
+        public_url,
+        id,
+        None,
+        with_followers,
+        template,
+        context,
+    )
 }
 
 /// Emails `template` to the people whose opinions result item `item` of consultation `id`

@@ -261,7 +261,7 @@ pub fn publish(
 }
 
 /// A result item saved as a draft, as the drafts page lists it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Queryable)]
 pub struct PendingItem {
     pub id: i32,
     pub consultation: i32,
@@ -275,7 +275,7 @@ pub struct PendingItem {
 
 /// Every result item saved as a draft, oldest first (the caller keeps those its staff work).
 pub fn pending_items(conn: &mut PgConnection) -> Result<Vec<PendingItem>> {
-    let rows: Vec<(i32, i32, String, i32, i32, String, String, DateTime<Utc>)> = cid::table
+    Ok(cid::table
         .inner_join(ri::table.inner_join(c::table))
         .order((cid::created_at, cid::item_id))
         .select((
@@ -288,24 +288,7 @@ pub fn pending_items(conn: &mut PgConnection) -> Result<Vec<PendingItem>> {
             ri::response,
             cid::created_at,
         ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(id, consultation, consultation_title, department, number, summary, response, at)| {
-                PendingItem {
-                    id,
-                    consultation,
-                    consultation_title,
-                    department,
-                    number,
-                    summary,
-                    response,
-                    at,
-                }
-            },
-        )
-        .collect())
+        .load(conn)?)
 }
 
 /// Publishes draft item `item`: it joins the result table. Once the result is public, the

@@ -246,14 +246,22 @@ async fn work_page(
             let filled = match template {
                 Some(t) => {
                     let d = &work.detail;
-                    let measure = d.measures.first().map(|(code, title)| format!("{code} {title}"));
+                    let measure = d
+                        .measures
+                        .first()
+                        .map(|(code, title)| format!("{code} {title}"));
                     let values = crate::answers::fill::Values {
                         name: None,
                         title: Some(&d.consultation.title),
                         measure: measure.as_deref(),
                     };
                     Some(crate::answers::picked(
-                        conn, &grants, purpose, &department, t, &values,
+                        conn,
+                        &grants,
+                        purpose,
+                        &department,
+                        t,
+                        &values,
                     )?)
                 }
                 None => None,
