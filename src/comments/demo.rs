@@ -2,8 +2,12 @@
 //! the pages: residents' comments and replies, one as an organisation, the city's answer, open
 //! reports, and one comment hidden with its reason.
 
-use super::{moderate, post, report, CommentRefused, Moderation, Moderator, NewComment, Subject};
+use super::policy::Category;
+use super::{
+    moderate, post, report, CommentRefused, Moderation, Moderator, NewComment, Report, Subject,
+};
 use crate::error::{Error, Result};
+use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 use uuid::Uuid;
 
@@ -15,6 +19,7 @@ fn posted(
     organisation: Option<Uuid>,
     parent: Option<Uuid>,
     body: &str,
+    now: DateTime<Utc>,
 ) -> Result<Uuid> {
     let new = NewComment {
         author,
@@ -22,6 +27,7 @@ fn posted(
         parent,
         body,
         ip: None,
+        now,
     };
     match post(conn, public_url, &Subject::Measure(code.to_owned()), &new) {
         Ok(p) => Ok(p.id),
@@ -39,7 +45,7 @@ pub fn fill(
     staff: Uuid,
     people: &[Uuid],
     organisation: Uuid,
-    now: chrono::DateTime<chrono::Utc>,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     let question = posted(
         conn,
@@ -49,6 +55,7 @@ pub fn fill(
         None,
         None,
         "自治会の加入率を上げるために、転入された方への案内はどうなっていますか。",
+        now,
     )?;
     posted(
         conn,
@@ -58,6 +65,7 @@ pub fn fill(
         None,
         Some(question),
         "転入のときに市役所で自治会のチラシをもらえると助かります。",
+        now,
     )?;
     posted(
         conn,
@@ -67,6 +75,7 @@ pub fn fill(
         None,
         Some(question),
         "ご意見ありがとうございます。令和9年度から、転入手続きの窓口で各自治会の案内をお渡しする予定です。",
+        now,
     )?;
     posted(
         conn,
@@ -76,6 +85,7 @@ pub fn fill(
         Some(organisation),
         None,
         "本庄駅南自治会では、夏祭りの準備を手伝ってくださる方を募集しています。詳しくは https://www.city.honjo.lg.jp/ をご覧ください。",
+        now,
     )?;
     let advert = posted(
         conn,
@@ -85,6 +95,7 @@ pub fn fill(
         None,
         None,
         "格安で外壁塗装します！今すぐお電話を 0120-000-000",
+        now,
     )?;
     let heated = posted(
         conn,
@@ -94,6 +105,7 @@ pub fn fill(
         None,
         None,
         "役所の対応が遅すぎる。担当者は仕事をしていないのではないか。",
+        now,
     )?;
     posted(
         conn,
@@ -103,23 +115,30 @@ pub fn fill(
         None,
         None,
         "市のホームページで、イベントの情報を地区ごとに探せるようにしてほしいです。",
+        now,
     )?;
-    report(
-        conn,
-        public_url,
-        advert,
-        people[2],
-        "宣伝の書き込みです。",
-        None,
-    )?;
-    report(
-        conn,
-        public_url,
-        heated,
-        people[3],
-        "職員個人を中傷しているように読めます。",
-        None,
-    )?;
+    for (comment, reporter, category, note) in [
+        (advert, people[2], Category::Spam, "宣伝の書き込みです。"),
+        (
+            heated,
+            people[3],
+            Category::Offensive,
+            "職員個人を中傷しているように読めます。",
+        ),
+    ] {
+        report(
+            conn,
+            public_url,
+            &Report {
+                comment,
+                reporter,
+                category,
+                note,
+                ip: None,
+                now,
+            },
+        )?;
+    }
     let grants = crate::auth::staff::grants_of(conn, admin)?;
     moderate(
         conn,

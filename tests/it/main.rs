@@ -13,6 +13,7 @@ mod browser_pages;
 mod browser_proposals;
 mod cli;
 mod comments;
+mod comments_moderation;
 mod consultations;
 mod consultations_browser;
 mod consultations_lifecycle;
@@ -77,6 +78,7 @@ fn main() {
         seeds::TESTS,
         cli::TESTS,
         mail::TESTS,
+        comments_moderation::TESTS,
         browser_pages::TESTS,
         orgs::TESTS,
         staff::TESTS,
