@@ -53,7 +53,7 @@ fn require_blocker(by: &Moderator<'_>) -> Result<()> {
 }
 
 /// A block in force, as the blocks page lists it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Queryable)]
 pub struct Block {
     pub id: Uuid,
     pub account: Uuid,
@@ -65,7 +65,7 @@ pub struct Block {
 
 /// The blocks in force at `now`, ending soonest first.
 pub fn in_force(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<Vec<Block>> {
-    let rows: Vec<(Uuid, Uuid, String, String, DateTime<Utc>, DateTime<Utc>)> = pb::table
+    Ok(pb::table
         .inner_join(a::table)
         .filter(pb::lifted_at.is_null())
         .filter(pb::ends_at.gt(now))
@@ -78,18 +78,7 @@ pub fn in_force(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<Vec<Block
             pb::starts_at,
             pb::ends_at,
         ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, account, name, reason, starts_at, ends_at)| Block {
-            id,
-            account,
-            name,
-            reason,
-            starts_at,
-            ends_at,
-        })
-        .collect())
+        .load(conn)?)
 }
 
 /// The display name of a live account to block; `NotFound` otherwise.

@@ -11,16 +11,17 @@ use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 use uuid::Uuid;
 
+/// `at`: the public address and the time of posting.
 fn posted(
     conn: &mut PgConnection,
-    public_url: &str,
+    at: (&str, DateTime<Utc>),
     code: &str,
     author: Uuid,
     organisation: Option<Uuid>,
     parent: Option<Uuid>,
     body: &str,
-    now: DateTime<Utc>,
 ) -> Result<Uuid> {
+    let (public_url, now) = at;
     let new = NewComment {
         author,
         organisation,
@@ -49,73 +50,66 @@ pub fn fill(
 ) -> Result<()> {
     let question = posted(
         conn,
-        public_url,
+        (public_url, now),
         "5-1",
         people[1],
         None,
         None,
         "自治会の加入率を上げるために、転入された方への案内はどうなっていますか。",
-        now,
     )?;
     posted(
         conn,
-        public_url,
+        (public_url, now),
         "5-1",
         people[0],
         None,
         Some(question),
         "転入のときに市役所で自治会のチラシをもらえると助かります。",
-        now,
     )?;
     posted(
         conn,
-        public_url,
+        (public_url, now),
         "5-1",
         staff,
         None,
         Some(question),
         "ご意見ありがとうございます。令和9年度から、転入手続きの窓口で各自治会の案内をお渡しする予定です。",
-        now,
     )?;
     posted(
         conn,
-        public_url,
+        (public_url, now),
         "5-1",
         people[1],
         Some(organisation),
         None,
         "本庄駅南自治会では、夏祭りの準備を手伝ってくださる方を募集しています。詳しくは https://www.city.honjo.lg.jp/ をご覧ください。",
-        now,
     )?;
     let advert = posted(
         conn,
-        public_url,
+        (public_url, now),
         "5-1",
         people[5],
         None,
         None,
         "格安で外壁塗装します！今すぐお電話を 0120-000-000",
-        now,
     )?;
     let heated = posted(
         conn,
-        public_url,
+        (public_url, now),
         "5-1",
         people[6],
         None,
         None,
         "役所の対応が遅すぎる。担当者は仕事をしていないのではないか。",
-        now,
     )?;
     posted(
         conn,
-        public_url,
+        (public_url, now),
         "6-1",
         people[4],
         None,
         None,
         "市のホームページで、イベントの情報を地区ごとに探せるようにしてほしいです。",
-        now,
     )?;
     for (comment, reporter, category, note) in [
         (advert, people[2], Category::Spam, "宣伝の書き込みです。"),
