@@ -82,6 +82,8 @@ pub enum Action {
     /// Build, test, publish and enter paper answers to the surveys (アンケート) of a
     /// department, moderate their free text and publish their results: its reviewers.
     RunSurveys { department: i32 },
+    /// Set how many reports hide a comment automatically (自動非表示の件数). Admin only.
+    ConfigureModeration,
 }
 
 fn holds(grants: &[Grant], role: Role, department: Option<i32>) -> bool {
@@ -109,7 +111,8 @@ pub fn allows(grants: &[Grant], action: Action) -> bool {
         | Action::RecordKpiActuals { .. }
         | Action::ReadAudit
         | Action::ManageOutbox
-        | Action::CreateConsultations => false,
+        | Action::CreateConsultations
+        | Action::ConfigureModeration => false,
     }
 }
 
@@ -129,6 +132,7 @@ pub fn refused(action: Action) -> Refusal {
         Action::WorkConsultation { .. } => "label.work_consultation",
         Action::RunMeetings { .. } => "label.run_meetings",
         Action::RunSurveys { .. } => "label.run_surveys",
+        Action::ConfigureModeration => "label.configure_moderation",
     };
     Refusal::new("msg.role_refused").label("what", what)
 }

@@ -2,26 +2,33 @@
 //! the pages: residents' comments and replies, one as an organisation, the city's answer, open
 //! reports, and one comment hidden with its reason.
 
-use super::{moderate, post, report, CommentRefused, Moderation, Moderator, NewComment, Subject};
+use super::policy::Category;
+use super::{
+    moderate, post, report, CommentRefused, Moderation, Moderator, NewComment, Report, Subject,
+};
 use crate::error::{Error, Result};
+use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 use uuid::Uuid;
 
+/// `at`: the public address and the time of posting.
 fn posted(
     conn: &mut PgConnection,
-    public_url: &str,
+    at: (&str, DateTime<Utc>),
     code: &str,
     author: Uuid,
     organisation: Option<Uuid>,
     parent: Option<Uuid>,
     body: &str,
 ) -> Result<Uuid> {
+    let (public_url, now) = at;
     let new = NewComment {
         author,
         organisation,
         parent,
         body,
         ip: None,
+        now,
     };
     match post(conn, public_url, &Subject::Measure(code.to_owned()), &new) {
         Ok(p) => Ok(p.id),
@@ -39,11 +46,11 @@ pub fn fill(
     staff: Uuid,
     people: &[Uuid],
     organisation: Uuid,
-    now: chrono::DateTime<chrono::Utc>,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     let question = posted(
         conn,
-        public_url,
+        (public_url, now),
         "5-1",
         people[1],
         None,
@@ -52,7 +59,7 @@ pub fn fill(
     )?;
     posted(
         conn,
-        public_url,
+        (public_url, now),
         "5-1",
         people[0],
         None,
@@ -61,7 +68,7 @@ pub fn fill(
     )?;
     posted(
         conn,
-        public_url,
+        (public_url, now),
         "5-1",
         staff,
         None,
@@ -70,7 +77,7 @@ pub fn fill(
     )?;
     posted(
         conn,
-        public_url,
+        (public_url, now),
         "5-1",
         people[1],
         Some(organisation),
@@ -79,7 +86,7 @@ pub fn fill(
     )?;
     let advert = posted(
         conn,
-        public_url,
+        (public_url, now),
         "5-1",
         people[5],
         None,
@@ -88,7 +95,7 @@ pub fn fill(
     )?;
     let heated = posted(
         conn,
-        public_url,
+        (public_url, now),
         "5-1",
         people[6],
         None,
@@ -97,29 +104,35 @@ pub fn fill(
     )?;
     posted(
         conn,
-        public_url,
+        (public_url, now),
         "6-1",
         people[4],
         None,
         None,
         "市のホームページで、イベントの情報を地区ごとに探せるようにしてほしいです。",
     )?;
-    report(
-        conn,
-        public_url,
-        advert,
-        people[2],
-        "宣伝の書き込みです。",
-        None,
-    )?;
-    report(
-        conn,
-        public_url,
-        heated,
-        people[3],
-        "職員個人を中傷しているように読めます。",
-        None,
-    )?;
+    for (comment, reporter, category, note) in [
+        (advert, people[2], Category::Spam, "宣伝の書き込みです。"),
+        (
+            heated,
+            people[3],
+            Category::Offensive,
+            "職員個人を中傷しているように読めます。",
+        ),
+    ] {
+        report(
+            conn,
+            public_url,
+            &Report {
+                comment,
+                reporter,
+                category,
+                note,
+                ip: None,
+                now,
+            },
+        )?;
+    }
     let grants = crate::auth::staff::grants_of(conn, admin)?;
     moderate(
         conn,

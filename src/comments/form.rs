@@ -58,7 +58,7 @@ fn parse(posted: &PostedComment) -> Result<Parsed> {
         error: None,
         report: None,
         after: super::Cursor::parse(&posted.after),
-        reported: false,
+        reported: None,
     };
     Ok(Parsed {
         organisation: optional_uuid(&form.organisation)?,
@@ -107,6 +107,7 @@ where
             let public_url = state.public_url.clone();
             let author = viewer.id;
             let parent = form.parent;
+            let now = state.clock.now();
             let done = state
                 .db(move |conn| {
                     Ok(write(
@@ -118,6 +119,7 @@ where
                             parent,
                             body: &body,
                             ip: ip.as_deref(),
+                            now,
                         },
                     ))
                 })

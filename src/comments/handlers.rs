@@ -75,13 +75,16 @@ pub struct PostedReport {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
+    category: String,
+    #[serde(default)]
     reason: String,
     #[serde(default)]
     after: String,
 }
 
-/// POST `/comments/{id}/report`: a reason is required; without one the page shows again with
-/// the message at the comment's report form.
+/// POST `/comments/{id}/report`: a kind is required, the note optional; without a kind the
+/// page shows again with the message at the comment's report form. A second report by the same
+/// person is thanked as received before.
 pub async fn report(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -92,20 +95,36 @@ pub async fn report(
 ) -> Result<HttpResponse> {
     check_csrf(&req, &posted.csrf)?;
     let comment = id.into_inner();
-    match super::parse_reason(&posted.reason) {
-        Ok(reason) => {
+    match super::policy::parse_report(&posted.category, &posted.reason) {
+        Ok((category, note)) => {
             let ip = client_ip(&req);
             let public_url = state.public_url.clone();
             let reporter = viewer.id;
-            let subject = state
+            let now = state.clock.now();
+            let done = state
                 .db(move |conn| {
-                    super::report(conn, &public_url, comment, reporter, &reason, ip.as_deref())
+                    super::report(
+                        conn,
+                        &public_url,
+                        &super::Report {
+                            comment,
+                            reporter,
+                            category,
+                            note: &note,
+                            ip: ip.as_deref(),
+                            now,
+                        },
+                    )
                 })
                 .await?;
+            let reported = if done.counted { "1" } else { "again" };
             Ok(HttpResponse::SeeOther()
                 .insert_header((
                     "location",
-                    format!("{}?reported=1#comment-{comment}", subject.path()),
+                    format!(
+                        "{}?reported={reported}#comment-{comment}",
+                        done.subject.path()
+                    ),
                 ))
                 .finish())
         }
@@ -116,6 +135,7 @@ pub async fn report(
             let form = CommentForm {
                 report: Some(ReportForm {
                     comment,
+                    category: posted.category.clone(),
                     reason: posted.reason.clone(),
                     error,
                 }),

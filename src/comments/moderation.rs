@@ -33,12 +33,27 @@ pub const STAFF_ROUTES: &[StaffRoute] = &[
     post("/staff/moderation/{id}/approve", |r| r.to(approve)),
     post("/staff/moderation/{id}/dismiss", |r| r.to(dismiss)),
     post("/staff/moderation/premoderation", |r| r.to(premoderation)),
+    get("/staff/moderation/settings", |r| {
+        r.to(super::moderation_staff::settings)
+    }),
+    post("/staff/moderation/settings", |r| {
+        r.to(super::moderation_staff::save_settings)
+    }),
+    get("/staff/moderation/blocks", |r| {
+        r.to(super::moderation_staff::blocks)
+    }),
+    post("/staff/moderation/blocks", |r| {
+        r.to(super::moderation_staff::block)
+    }),
+    post("/staff/moderation/blocks/{id}/lift", |r| {
+        r.to(super::moderation_staff::lift)
+    }),
 ];
 
 const PATH: &str = "/staff/moderation";
 
 /// The departments this person moderates (`None`: all); `Forbidden` for staff who moderate none.
-fn scope(staff: &Staff) -> Result<Option<Vec<i32>>> {
+pub(super) fn scope(staff: &Staff) -> Result<Option<Vec<i32>>> {
     staff.require(Action::ViewStaffArea)?;
     let scope = moderated_departments(&staff.grants);
     if scope.as_ref().is_some_and(Vec::is_empty) {
@@ -79,9 +94,11 @@ fn queued_json(lang: Lang, q: &Queued, hide: Option<&HideError>) -> Value {
         // Staff read the text of hidden comments too, to decide on restoring them.
         "body_html": comments::body_html(&c.body),
         "subject": subject_json(lang, &q.subject),
-        "reasons": q.reasons,
+        "reports": q.reports.iter().map(|(category, note)| comments::report_line(lang, category, note)).collect::<Vec<_>>(),
         "pending": c.pending,
-        "hidden": c.hidden.as_ref().map(|reason| translate(lang, "comments.hidden", &[("reason", reason.clone())])),
+        "auto_hidden": c.auto_hidden,
+        "hidden": comments::view::hidden_notice(lang, c),
+        "block_href": format!("{PATH}/blocks?account={}", c.author_id),
         "hide": {
             "id": format!("hide-{}", c.id),
             "action": format!("{PATH}/{}/hide", c.id),
@@ -103,13 +120,14 @@ async fn show(
     status: StatusCode,
 ) -> Result<HttpResponse> {
     let scope = scope(staff)?;
-    let (open, hidden, measures) = state
+    let (open, hidden, measures, threshold) = state
         .db(move |conn| {
             let scope = scope.as_deref();
             Ok((
                 comments::queue(conn, scope, QueuePart::Open)?,
                 comments::queue(conn, scope, QueuePart::Hidden)?,
                 comments::moderated_measures(conn, scope)?,
+                comments::auto_hide_threshold(conn)?,
             ))
         })
         .await?;
@@ -118,6 +136,8 @@ async fn show(
     let on = translate(lang, "staff.moderation.premoderation_on", &[]);
     let off = translate(lang, "staff.moderation.premoderation_off", &[]);
     let context = json!({
+        "threshold": translate(lang, "staff.moderation.threshold_state", &[("count", threshold.to_string())]),
+        "admin": staff.grants.iter().any(|g| g.role == crate::auth::roles::Role::Admin),
         "open": open.iter().map(|q| queued_json(lang, q, hide.as_ref())).collect::<Vec<_>>(),
         "hidden": hidden.iter().map(|q| queued_json(lang, q, None)).collect::<Vec<_>>(),
         "measures": measures.iter().map(|(code, name, premoderated)| json!({
@@ -150,7 +170,7 @@ pub async fn queue(
     show(&req, &state, &hb, &staff, None, StatusCode::OK).await
 }
 
-fn moderator<'a>(
+pub(super) fn moderator<'a>(
     staff: &'a Staff,
     ip: Option<&'a str>,
     public_url: &'a str,

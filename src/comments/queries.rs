@@ -20,6 +20,7 @@ pub const PAGE_SIZE: i64 = 50;
 pub struct Comment {
     pub id: Uuid,
     pub parent_id: Option<Uuid>,
+    pub author_id: Uuid,
     pub author_name: String,
     /// Posted as this organisation (id, name, verified).
     pub organisation: Option<(Uuid, String, bool)>,
@@ -31,6 +32,8 @@ pub struct Comment {
     pub hidden: Option<String>,
     /// Waiting for a moderator (only its author sees it).
     pub pending: bool,
+    /// Hidden by reports (自動で非表示), waiting for a moderator to confirm or restore.
+    pub auto_hidden: bool,
 }
 
 #[derive(QueryableByName)]
@@ -39,6 +42,8 @@ struct Row {
     id: Uuid,
     #[diesel(sql_type = Nullable<SqlUuid>)]
     parent_id: Option<Uuid>,
+    #[diesel(sql_type = SqlUuid)]
+    author_id: Uuid,
     #[diesel(sql_type = Text)]
     display_name: String,
     #[diesel(sql_type = Bool)]
@@ -61,6 +66,8 @@ struct Row {
     hidden_reason: Option<String>,
     #[diesel(sql_type = Bool)]
     pending: bool,
+    #[diesel(sql_type = Bool)]
+    hidden_automatically: bool,
 }
 
 impl From<Row> for Comment {
@@ -68,6 +75,7 @@ impl From<Row> for Comment {
         Comment {
             id: r.id,
             parent_id: r.parent_id,
+            author_id: r.author_id,
             author_name: if r.author_deleted {
                 crate::auth::fields::DELETED_NAME.to_owned()
             } else {
@@ -82,14 +90,16 @@ impl From<Row> for Comment {
             created_at: r.created_at,
             hidden: r.hidden_at.map(|_| r.hidden_reason.unwrap_or_default()),
             pending: r.pending,
+            auto_hidden: r.hidden_automatically,
         }
     }
 }
 
 const SELECT: &str =
-    "SELECT c.id, c.parent_id, a.display_name, a.deleted_at IS NOT NULL AS author_deleted,
+    "SELECT c.id, c.parent_id, c.author_id, a.display_name, a.deleted_at IS NOT NULL AS author_deleted,
         o.id AS org_id, o.name AS org_name, o.verified_at IS NOT NULL AS org_verified,
-        d.name AS department, c.body, c.created_at, c.hidden_at, c.hidden_reason, c.pending
+        d.name AS department, c.body, c.created_at, c.hidden_at, c.hidden_reason, c.pending,
+        c.hidden_automatically
     FROM comments c
     JOIN accounts a ON a.id = c.author_id
     LEFT JOIN organisations o ON o.id = c.organisation_id
@@ -201,8 +211,8 @@ pub fn visible_subject(conn: &mut PgConnection, comment: Uuid) -> Result<Subject
 pub struct Queued {
     pub comment: Comment,
     pub subject: Subject,
-    /// The reasons of the open reports, oldest first.
-    pub reasons: Vec<String>,
+    /// The open reports, oldest first: (category, note; '' for none).
+    pub reports: Vec<(String, String)>,
 }
 
 #[derive(QueryableByName)]
@@ -214,7 +224,9 @@ struct QueuedRow {
     #[diesel(sql_type = Text)]
     subject_id: String,
     #[diesel(sql_type = Array<Text>)]
-    reasons: Vec<String>,
+    categories: Vec<String>,
+    #[diesel(sql_type = Array<Text>)]
+    notes: Vec<String>,
 }
 
 /// Which part of the queue.
@@ -245,12 +257,14 @@ pub fn queue(
     };
     // Two texts (the parts), the values binds: safe to keep prepared.
     let sql = format!(
-        "SELECT c.id, c.parent_id, a.display_name, a.deleted_at IS NOT NULL AS author_deleted,
+        "SELECT c.id, c.parent_id, c.author_id, a.display_name, a.deleted_at IS NOT NULL AS author_deleted,
             o.id AS org_id, o.name AS org_name, o.verified_at IS NOT NULL AS org_verified,
             d.name AS department, c.body, c.created_at, c.hidden_at, c.hidden_reason, c.pending,
-            c.subject_type, c.subject_id,
+            c.hidden_automatically, c.subject_type, c.subject_id,
+            ARRAY(SELECT r.category FROM comment_reports r WHERE r.comment_id = c.id
+                  AND r.resolved_at IS NULL ORDER BY r.created_at, r.id) AS categories,
             ARRAY(SELECT r.reason FROM comment_reports r WHERE r.comment_id = c.id
-                  AND r.resolved_at IS NULL ORDER BY r.created_at) AS reasons
+                  AND r.resolved_at IS NULL ORDER BY r.created_at, r.id) AS notes
          FROM comments c
          JOIN accounts a ON a.id = c.author_id
          LEFT JOIN organisations o ON o.id = c.organisation_id
@@ -275,7 +289,7 @@ pub fn queue(
             Ok(Queued {
                 subject: Subject::from_row(&r.subject_type, &r.subject_id)?,
                 comment: r.comment.into(),
-                reasons: r.reasons,
+                reports: r.categories.into_iter().zip(r.notes).collect(),
             })
         })
         .collect()

@@ -2,6 +2,7 @@
 //! state it shows again after an error (text kept, the refusal said in the page's language). Comment text reaches
 //! the page only through [`super::body_html`].
 
+use super::policy::Category;
 use super::{body_html, Comment, Cursor, Page};
 use crate::auth::fields::shown_name;
 use crate::refusal::Refusal;
@@ -18,6 +19,7 @@ use uuid::Uuid;
 #[derive(Debug, Clone)]
 pub struct ReportForm {
     pub comment: Uuid,
+    pub category: String,
     pub reason: String,
     pub error: Refusal,
 }
@@ -32,8 +34,8 @@ pub struct CommentForm {
     pub report: Option<ReportForm>,
     /// `?after=`: the page of comments to show.
     pub after: Option<Cursor>,
-    /// `?reported=1`: the viewer's report was received.
-    pub reported: bool,
+    /// `?reported=1`: the viewer's report was received (`again`: they had reported it before).
+    pub reported: Option<&'static str>,
 }
 
 impl CommentForm {
@@ -49,7 +51,11 @@ impl CommentForm {
         };
         Ok(CommentForm {
             after,
-            reported: query.is_some_and(|q| q.reported.as_deref() == Some("1")),
+            reported: match query.as_ref().and_then(|q| q.reported.as_deref()) {
+                Some("1") => Some("comments.reported"),
+                Some("again") => Some("comments.reported_again"),
+                _ => None,
+            },
             ..CommentForm::default()
         })
     }
@@ -83,6 +89,33 @@ pub struct Section<'a> {
     pub premoderated: bool,
 }
 
+/// The notice in place of a hidden comment's text: hidden automatically (自動で非表示), or
+/// with the moderator's reason.
+pub fn hidden_notice(lang: Lang, c: &Comment) -> Option<String> {
+    c.hidden.as_ref().map(|reason| {
+        if c.auto_hidden {
+            t(lang, "comments.hidden_automatically")
+        } else {
+            translate(lang, "comments.hidden", &[("reason", reason.clone())])
+        }
+    })
+}
+
+/// The report form's kinds as radio buttons, `checked` the one posted.
+fn categories(lang: Lang, comment: &Uuid, checked: Option<&str>) -> Vec<Value> {
+    Category::ALL
+        .iter()
+        .map(|c| {
+            json!({
+                "id": format!("report-{comment}-{}", c.as_str()),
+                "value": c.as_str(),
+                "label": t(lang, c.label()),
+                "checked": checked == Some(c.as_str()),
+            })
+        })
+        .collect()
+}
+
 fn comment_json(lang: Lang, c: &Comment, s: &Section<'_>) -> Value {
     let report = s.form.report.as_ref().filter(|r| r.comment == c.id);
     json!({
@@ -100,13 +133,15 @@ fn comment_json(lang: Lang, c: &Comment, s: &Section<'_>) -> Value {
         "datetime": crate::wareki::datetime_attr(&c.created_at),
         // Escaped, then linkified: the only comment text that reaches the page.
         "body_html": if c.hidden.is_some() { String::new() } else { body_html(&c.body) },
-        "hidden": c.hidden.as_ref().map(|reason| translate(lang, "comments.hidden", &[("reason", reason.clone())])),
+        "hidden": hidden_notice(lang, c),
         "pending": c.pending.then(|| t(lang, "comments.pending")),
         "report": (c.hidden.is_none() && !c.pending && s.viewer.is_some_and(Viewer::verified)).then(|| json!({
             "action": format!("/comments/{}/report", c.id),
             "id": format!("report-{}", c.id),
             "value": report.map(|r| r.reason.as_str()).unwrap_or(""),
-            "error": report.map(|r| &r.error),
+            "error": report.map(|r| &r.error).filter(|e| e.key() != "msg.report_category"),
+            "category_error": report.map(|r| &r.error).filter(|e| e.key() == "msg.report_category"),
+            "categories": categories(lang, &c.id, report.map(|r| r.category.as_str())),
             "open": report.is_some(),
             "after": s.form.after.map(|c| c.to_string()),
         })),
@@ -152,7 +187,7 @@ pub fn json(lang: Lang, s: &Section<'_>) -> Value {
         "comments": top,
         "later": form.after.is_some(),
         "after": form.after.map(|c| c.to_string()),
-        "reported": form.reported.then(|| t(lang, "comments.reported")),
+        "reported": form.reported.map(|key| t(lang, key)),
         "first_href": format!("{}#comments", s.path),
         "next_href": s.page.next.map(|c| format!("{}?after={c}#comments", s.path)),
         "premoderated": s.premoderated,

@@ -1,6 +1,7 @@
 //! Changing comments: posting, reporting, moderating and pre-moderation, each in one
 //! transaction with its audit entry and the outbox emails it causes.
 
+use super::policy::{hides_automatically, Category};
 use super::queries::{comment_subject, premoderated, visible_subject};
 use super::rules;
 use super::subject::{departments_of, link, title_of, Subject};
@@ -10,7 +11,7 @@ use crate::auth::roles::Action;
 use crate::auth::roles::Grant;
 use crate::db::schema::{
     comment_premoderation as cp, comment_reports as cr, comments as c, departments,
-    staff_roles as sr,
+    moderation_settings as ms, staff_roles as sr,
 };
 use crate::error::{Error, Result};
 use crate::refusal::Refusal;
@@ -46,6 +47,8 @@ pub struct NewComment<'a> {
     pub parent: Option<Uuid>,
     pub body: &'a str,
     pub ip: Option<&'a str>,
+    /// The app's clock: a posting block (投稿停止) is over at its end by this clock.
+    pub now: DateTime<Utc>,
 }
 
 /// What [`post`] did.
@@ -70,6 +73,9 @@ pub fn post(
     new: &NewComment<'_>,
 ) -> std::result::Result<Posted, CommentRefused> {
     conn.transaction(|conn| {
+        if let Some(refusal) = super::blocks::refusal(conn, new.author, new.now)? {
+            return Err(CommentRefused::Message(refusal));
+        }
         if let Some(org) = new.organisation {
             if !crate::orgs::can_act_for(conn, new.author, org)? {
                 return Err(message("msg.comment_organisation"));
@@ -157,40 +163,91 @@ pub fn post(
     })
 }
 
-/// Reports a visible comment with a reason (already parsed); the moderators of the subject's
-/// departments (the admins when it has none) hear of it. A second open report by the same
-/// person changes nothing. Returns the subject, to go back to its page.
-pub fn report(
-    conn: &mut PgConnection,
-    public_url: &str,
-    comment: Uuid,
-    reporter: Uuid,
-    reason: &str,
-    ip: Option<&str>,
-) -> Result<Subject> {
+/// A report as written: its kind and optional note, by whom, from where, when.
+pub struct Report<'a> {
+    pub comment: Uuid,
+    pub reporter: Uuid,
+    pub category: Category,
+    pub note: &'a str,
+    pub ip: Option<&'a str>,
+    pub now: DateTime<Utc>,
+}
+
+/// What [`report`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reported {
+    /// The comment's subject, to go back to its page.
+    pub subject: Subject,
+    /// False when this person had already reported the comment: nothing changed.
+    pub counted: bool,
+}
+
+/// A report's kind and note as one line in `lang`: 「スパム・宣伝：note」.
+pub fn report_line(lang: crate::web::i18n::Lang, category: &str, note: &str) -> String {
+    let kind = Category::parse(category)
+        .map(|c| crate::web::i18n::t(lang, c.label()))
+        .unwrap_or_else(|| category.to_owned());
+    if note.is_empty() {
+        kind
+    } else {
+        crate::web::i18n::translate(
+            lang,
+            "comments.report_line",
+            &[("kind", kind), ("note", note.to_owned())],
+        )
+    }
+}
+
+/// The admins' threshold of distinct reporters for hiding a comment automatically.
+pub fn auto_hide_threshold(conn: &mut PgConnection) -> Result<i32> {
+    Ok(ms::table
+        .select(ms::auto_hide_reports)
+        .first(conn)
+        .optional()?
+        .unwrap_or(super::policy::AUTO_HIDE_DEFAULT))
+}
+
+/// Reports a visible comment; the moderators of the subject's departments (the admins when it
+/// has none) hear of it. A person reports a comment once (a unique key): a second report
+/// changes nothing. When the open reports come from as many distinct people as the admins'
+/// threshold, the comment is hidden automatically (自動で非表示) until a moderator confirms or
+/// restores it, and its author is told. The comment's row is locked first, so two reports at
+/// the same moment count one after the other.
+pub fn report(conn: &mut PgConnection, public_url: &str, r: &Report<'_>) -> Result<Reported> {
     conn.transaction(|conn| {
-        let subject = visible_subject(conn, comment)?;
+        let subject = visible_subject(conn, r.comment)?;
+        let author: Uuid = c::table
+            .find(r.comment)
+            .select(c::author_id)
+            .for_update()
+            .first(conn)?;
         let id = Uuid::new_v4();
+        let category = r.category.as_str();
         let added = diesel::insert_into(cr::table)
             .values((
                 cr::id.eq(id),
-                cr::comment_id.eq(comment),
-                cr::reporter_id.eq(reporter),
-                cr::reason.eq(reason),
+                cr::comment_id.eq(r.comment),
+                cr::reporter_id.eq(r.reporter),
+                cr::category.eq(category),
+                cr::reason.eq(r.note),
+                cr::created_at.eq(r.now),
             ))
             .on_conflict_do_nothing()
             .execute(conn)?;
         if added == 0 {
-            return Ok(subject);
+            return Ok(Reported {
+                subject,
+                counted: false,
+            });
         }
         audit::record(
             conn,
             Entry {
-                actor: Some(reporter),
+                actor: Some(r.reporter),
                 action: "comment.report",
-                record: Some(("comment", comment.to_string())),
-                ip,
-                details: json!({ "report": id, "reason": reason }),
+                record: Some(("comment", r.comment.to_string())),
+                ip: r.ip,
+                details: json!({ "report": id, "category": category, "reason": r.note }),
             },
         )?;
         let responsible = departments_of(conn, &subject)?;
@@ -211,16 +268,66 @@ pub fn report(
         let title = title_of(conn, &subject)?;
         let queue = format!("{}/staff/moderation", public_url.trim_end_matches('/'));
         for moderator in moderators {
-            notify_account(
-                conn,
-                public_url,
-                moderator,
-                "comment_reported",
-                |_| json!({ "title": title, "link": queue, "reason": reason }),
-            )?;
+            notify_account(conn, public_url, moderator, "comment_reported", |lang| {
+                json!({ "title": title, "link": queue, "reason": report_line(lang, category, r.note) })
+            })?;
         }
-        Ok(subject)
+        // One row per person and comment (a unique key): the rows are the distinct reporters.
+        let reporters: i64 = cr::table
+            .filter(cr::comment_id.eq(r.comment))
+            .filter(cr::resolved_at.is_null())
+            .select(diesel::dsl::count_star())
+            .first(conn)?;
+        if hides_automatically(reporters, auto_hide_threshold(conn)?) {
+            hide_automatically(conn, public_url, r, &subject, author, reporters)?;
+        }
+        Ok(Reported {
+            subject,
+            counted: true,
+        })
     })
+}
+
+/// Hides a reported comment without a moderator, with its audit entry (no actor) and the
+/// author's email.
+fn hide_automatically(
+    conn: &mut PgConnection,
+    public_url: &str,
+    r: &Report<'_>,
+    subject: &Subject,
+    author: Uuid,
+    reporters: i64,
+) -> Result<()> {
+    let hidden = diesel::update(c::table.find(r.comment).filter(c::hidden_at.is_null()))
+        .set((
+            c::hidden_at.eq(r.now),
+            c::hidden_reason.eq(None::<String>),
+            c::hidden_by.eq(None::<Uuid>),
+            c::hidden_automatically.eq(true),
+        ))
+        .execute(conn)?;
+    if hidden == 0 {
+        return Ok(());
+    }
+    audit::record(
+        conn,
+        Entry {
+            actor: None,
+            action: "comment.auto_hide",
+            record: Some(("comment", r.comment.to_string())),
+            ip: None,
+            details: json!({ "reporters": reporters }),
+        },
+    )?;
+    let title = title_of(conn, subject)?;
+    let link = format!("{}{}", public_url.trim_end_matches('/'), subject.path());
+    notify_account(
+        conn,
+        public_url,
+        author,
+        "comment_auto_hidden",
+        |_| json!({ "title": title, "link": link }),
+    )
 }
 
 /// A moderator at work: who, with which roles, from where, and when (the app's clock, so that
@@ -236,8 +343,10 @@ pub struct Moderator<'a> {
 /// What a moderator does to one comment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Moderation {
-    /// Hide with a reason (already parsed); the author is emailed.
+    /// Hide with a reason (already parsed); the author is emailed. On a comment hidden
+    /// automatically this confirms it: it stays hidden, now with the moderator's reason.
     Hide(String),
+    /// Show a hidden comment again; its open reports are resolved and the author is emailed.
     Restore,
     /// Publish a pre-moderated comment.
     Approve,
@@ -302,22 +411,31 @@ pub fn moderate(
         };
         let changed = match what {
             Moderation::Hide(reason) => {
-                let n = diesel::update(row.filter(c::hidden_at.is_null()))
-                    .set((
-                        c::hidden_at.eq(now),
-                        c::hidden_reason.eq(reason),
-                        c::hidden_by.eq(by.id),
-                    ))
-                    .execute(conn)?;
+                let n =
+                    diesel::update(row.filter(c::hidden_at.is_null().or(c::hidden_automatically)))
+                        .set((
+                            c::hidden_at.eq(now),
+                            c::hidden_reason.eq(reason),
+                            c::hidden_by.eq(by.id),
+                            c::hidden_automatically.eq(false),
+                        ))
+                        .execute(conn)?;
                 resolve(conn, "hidden")?;
                 n
             }
-            Moderation::Restore => diesel::update(row.filter(c::hidden_at.is_not_null()))
-                .set((
-                    c::hidden_at.eq(None::<DateTime<Utc>>),
-                    c::hidden_by.eq(by.id),
-                ))
-                .execute(conn)?,
+            Moderation::Restore => {
+                let n = diesel::update(row.filter(c::hidden_at.is_not_null()))
+                    .set((
+                        c::hidden_at.eq(None::<DateTime<Utc>>),
+                        c::hidden_by.eq(by.id),
+                        c::hidden_automatically.eq(false),
+                    ))
+                    .execute(conn)?;
+                if n > 0 {
+                    resolve(conn, "restored")?;
+                }
+                n
+            }
             Moderation::Approve => diesel::update(row.filter(c::pending))
                 .set((
                     c::pending.eq(false),
@@ -343,16 +461,24 @@ pub fn moderate(
                 },
             },
         )?;
-        if let Moderation::Hide(reason) = what {
-            let title = title_of(conn, &subject)?;
-            let link = format!("{}{}", by.public_url.trim_end_matches('/'), subject.path());
-            notify_account(
+        let title = title_of(conn, &subject)?;
+        let link = format!("{}{}", by.public_url.trim_end_matches('/'), subject.path());
+        match what {
+            Moderation::Hide(reason) => notify_account(
                 conn,
                 by.public_url,
                 author,
                 "comment_hidden",
                 |_| json!({ "title": title, "link": link, "reason": reason }),
-            )?;
+            )?,
+            Moderation::Restore => notify_account(
+                conn,
+                by.public_url,
+                author,
+                "comment_restored",
+                |_| json!({ "title": title, "link": link }),
+            )?,
+            Moderation::Approve | Moderation::Dismiss => {}
         }
         Ok(subject)
     })

@@ -361,6 +361,7 @@ diesel::table! {
         pending -> Bool,
         approved_at -> Nullable<Timestamptz>,
         approved_by -> Nullable<Uuid>,
+        hidden_automatically -> Bool,
     }
 }
 
@@ -382,6 +383,7 @@ diesel::table! {
         resolved_at -> Nullable<Timestamptz>,
         resolved_by -> Nullable<Uuid>,
         outcome -> Nullable<Text>,
+        category -> Text,
     }
 }
 
@@ -889,3 +891,29 @@ diesel::table! {
 diesel::joinable!(import_rows -> import_batches (batch_id));
 diesel::allow_tables_to_appear_in_same_query!(import_batches, import_rows);
 diesel::allow_tables_to_appear_in_same_query!(import_batches, accounts);
+
+// Issue 15 (D): moderation settings and posting blocks (migration 000030).
+diesel::table! {
+    moderation_settings (id) {
+        id -> Bool,
+        auto_hide_reports -> Int4,
+        updated_by -> Nullable<Uuid>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    posting_blocks (id) {
+        id -> Uuid,
+        account_id -> Uuid,
+        reason -> Text,
+        starts_at -> Timestamptz,
+        ends_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+        lifted_at -> Nullable<Timestamptz>,
+        lifted_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::joinable!(posting_blocks -> accounts (account_id));
+diesel::allow_tables_to_appear_in_same_query!(posting_blocks, accounts);

@@ -21,7 +21,7 @@ use std::sync::OnceLock;
 struct EmailFiles;
 
 /// The emails the templates folder must provide, in every language.
-pub const NAMES: [&str; 22] = [
+pub const NAMES: [&str; 26] = [
     "verify",
     "reset",
     "account_exists",
@@ -44,6 +44,10 @@ pub const NAMES: [&str; 22] = [
     "meeting_registration",
     "meeting_reminder",
     "meeting_changed",
+    "comment_auto_hidden",
+    "comment_restored",
+    "posting_blocked",
+    "posting_unblocked",
 ];
 
 /// The parts of a rendered email.
@@ -213,6 +217,7 @@ mod tests {
             "cancel_url": null,
             "changes": "日時・会場",
             "cancelled": false,
+            "until": "令和8年12月14日 12:00",
         })
     }
 

@@ -80,8 +80,18 @@ pub async fn create(
     };
     let ip = client_ip(&req);
     let author = viewer.id;
+    let now = state.clock.now();
     let done = state
-        .db(move |conn| Ok(changes::create(conn, author, ip.as_deref(), &content)))
+        .db(move |conn| {
+            // A blocked account (投稿停止) is told until when, its text kept.
+            if let Some(message) = crate::comments::blocks::refusal(conn, author, now)? {
+                return Ok(Err(Rejected::Field {
+                    field: "form",
+                    message,
+                }));
+            }
+            Ok(changes::create(conn, author, ip.as_deref(), &content))
+        })
         .await?;
     match done {
         Ok(id) => Ok(see_other(&format!("/proposals/{id}/preview"))),
@@ -404,8 +414,14 @@ pub async fn act(
     let ip = client_ip(&req);
     let actor = viewer.id;
     let public_url = state.public_url.clone();
+    let now = state.clock.now();
     let done = state
         .db(move |conn| {
+            if action != Action::Withdraw {
+                if let Some(refusal) = crate::comments::blocks::refusal(conn, actor, now)? {
+                    return Err(Error::forbidden(refusal));
+                }
+            }
             let proposer = Proposer {
                 id: actor,
                 ip: ip.as_deref(),

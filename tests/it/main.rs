@@ -14,6 +14,7 @@ mod browser_pages;
 mod browser_proposals;
 mod cli;
 mod comments;
+mod comments_moderation;
 mod consultations;
 mod consultations_browser;
 mod consultations_imports;
@@ -86,6 +87,7 @@ fn main() {
         seeds::TESTS,
         cli::TESTS,
         mail::TESTS,
+        comments_moderation::TESTS,
         browser_pages::TESTS,
         orgs::TESTS,
         staff::TESTS,

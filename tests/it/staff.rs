@@ -390,6 +390,19 @@ const MATRIX: &[(&str, Method, Allowed)] = &[
         Method::Post,
         Allowed::Moderators,
     ),
+    ("/staff/moderation/settings", Method::Get, Allowed::Admin),
+    ("/staff/moderation/settings", Method::Post, Allowed::Admin),
+    ("/staff/moderation/blocks", Method::Get, Allowed::Moderators),
+    (
+        "/staff/moderation/blocks",
+        Method::Post,
+        Allowed::Moderators,
+    ),
+    (
+        "/staff/moderation/blocks/{id}/lift",
+        Method::Post,
+        Allowed::Moderators,
+    ),
 ];
 
 /// A file of one paper opinion received within the matrix's closed consultation.
@@ -490,6 +503,8 @@ struct Fixture {
     reviewer: String,
     /// A reported comment on measure 5-1, whose department the matrix's moderator moderates.
     comment: String,
+    /// A posting block (投稿停止) in force on Taro, to lift.
+    block: String,
     /// Meetings of the matrix's department: a draft (edited, then published), an upcoming one
     /// (registrations), another (cancelled) and one held two days ago (its record).
     meeting_draft: String,
@@ -538,6 +553,9 @@ fn concrete(pattern: &str, f: &Fixture) -> String {
         p if p.starts_with("/staff/consultations/{id}") => p
             .replace("{id}", &f.consultation)
             .replace("{batch}", &f.import_batch),
+        "/staff/moderation/blocks/{id}/lift" => {
+            "/staff/moderation/blocks/{id}/lift".replace("{id}", &f.block)
+        }
         p if p.starts_with("/staff/moderation/{id}") => p.replace("{id}", &f.comment),
         p if p.starts_with("/staff/meetings/{id}/")
             && matches!(p.rsplit('/').next(), Some("edit" | "publish")) =>
@@ -754,6 +772,12 @@ fn fields(app: &TestApp, pattern: &str, f: &Fixture) -> Vec<(&'static str, Strin
         "/staff/meetings/{id}/proposals/draft" => vec![("topic", "1".into())],
         "/staff/moderation/{id}/hide" => vec![("reason", "個人を中傷しているため".into())],
         "/staff/moderation/premoderation" => vec![("measure", "5-1".into()), ("on", "1".into())],
+        "/staff/moderation/settings" => vec![("threshold", "4".into())],
+        "/staff/moderation/blocks" => vec![
+            ("account", f.target.clone()),
+            ("length", "7".into()),
+            ("reason", "宣伝の書き込みを繰り返したため".into()),
+        ],
         "/staff/kpis/{code}" => vec![
             ("kpi", f.kpi.clone()),
             ("fiscal_year", "2024".into()),
@@ -821,6 +845,11 @@ fn authorisation_matrix() {
              RETURNING proposal_id::text AS id"),
         );
         let reviewer_id = account_id(&app, "reviewer@example.jp");
+        let block = one(
+            &app,
+            &format!("INSERT INTO posting_blocks (id, account_id, reason, starts_at, ends_at)
+                 VALUES (gen_random_uuid(), '{target}', '行列の停止', now(), now() + interval '30 days') RETURNING id::text AS id"),
+        );
         let consultation = one(
             &app,
             &format!("WITH c AS (INSERT INTO consultations (title, department_id, summary, opens_on, closes_on, published_at)
@@ -937,6 +966,7 @@ fn authorisation_matrix() {
             proposal,
             reviewer: reviewer_id,
             comment,
+            block,
             meeting_draft,
             meeting_upcoming,
             meeting_cancellable,
