@@ -27,6 +27,7 @@ mod meetings_files;
 mod meetings_pages;
 mod meetings_staff;
 mod operations;
+mod operations_metrics;
 mod orgs;
 mod pages;
 mod plan_cache;
@@ -74,6 +75,7 @@ fn main() {
         pages::TESTS,
         plan_cache::TESTS,
         operations::TESTS,
+        operations_metrics::TESTS,
         seeds::TESTS,
         cli::TESTS,
         mail::TESTS,
