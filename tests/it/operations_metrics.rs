@@ -392,6 +392,7 @@ fn serve_refuses_an_old_schema_until_kyodo_migrate() {
         )
         .unwrap();
         let (_, older) = migrations.split_last().unwrap();
+        diesel::migration::MigrationConnection::setup(&mut conn).unwrap();
         for migration in older {
             conn.run_migration(migration).unwrap();
         }
