@@ -168,6 +168,20 @@ if ! python3 -c 'import icalendar' >/dev/null 2>&1; then
     fi
     rm -f "$PIP_LOG"
 fi
+# prometheus_client: Prometheus' own Python client parses /metrics (tests/it/operations_metrics.rs).
+if ! python3 -c 'import prometheus_client.parser' >/dev/null 2>&1; then
+    have python3 || apt_install python3
+    python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
+    echo "    installing prometheus_client (pip)"
+    PIP_LOG="${TMPDIR:-/tmp}/kyodo-test-pip.$$.log"
+    python3 -m pip install --quiet prometheus_client >>"$PIP_LOG" 2>&1 ||
+        python3 -m pip install --quiet --break-system-packages prometheus_client >>"$PIP_LOG" 2>&1 || true
+    if ! python3 -c 'import prometheus_client.parser' >/dev/null 2>&1; then
+        tail -n 20 "$PIP_LOG" >&2 || true
+        die "could not install Python's prometheus_client, which parses /metrics in the tests (log: $PIP_LOG); try: python3 -m pip install prometheus_client"
+    fi
+    rm -f "$PIP_LOG"
+fi
 # schemathesis and openapi-spec-validator: the API against its OpenAPI document, and the
 # document itself (tests/it/api_contract.rs). A user's pip puts commands in ~/.local/bin.
 export PATH="$PATH:$HOME/.local/bin"

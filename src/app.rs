@@ -87,6 +87,23 @@ async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse> {
         .body("ready"))
 }
 
+/// The Prometheus metrics, to a scraper with the token when one is configured.
+async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse> {
+    if !kweb::metrics::authorised(&req, state.metrics_token.as_deref()) {
+        return Ok(HttpResponse::Unauthorized()
+            .insert_header((
+                actix_web::http::header::WWW_AUTHENTICATE,
+                "Bearer realm=\"kyodo-metrics\"",
+            ))
+            .finish());
+    }
+    let outbox = state.db(crate::notify::outbox::counts).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .body(kweb::metrics::render(&state.pool, outbox)))
+}
+
 /// Extractor failures (a malformed query string or path) are the user's to fix: 400.
 fn bad_input(refusal: Refusal) -> actix_web::Error {
     Error::Refused(refusal).into()
@@ -285,10 +302,16 @@ impl Future for Serving {
 
 /// Starts serving `state` on `listener`; the returned server runs until its handle stops it.
 pub fn server(state: AppState, listener: TcpListener) -> Result<Serving> {
+    serve(web::Data::new(state), listener)
+}
+
+/// `server`, with the state shared with another server (the metrics' own address).
+pub fn serve(state: web::Data<AppState>, listener: TcpListener) -> Result<Serving> {
     let trust_proxy = kweb::proxy::TrustProxy(state.trust_proxy);
     let plan = web::Data::new(PlanCache::default());
     let plan_listener = plan::cache::listen(plan.clone(), &state.database_url, state.plan_poll)?;
-    let state = web::Data::new(state);
+    // Never public without a token: only `KYODO_METRICS_TOKEN` puts /metrics beside the site.
+    let public_metrics = state.metrics_token.is_some();
     let templates = web::Data::new(kweb::templates()?);
     let cache = plan.clone();
     let server = HttpServer::new(move || {
@@ -301,7 +324,13 @@ pub fn server(state: AppState, listener: TcpListener) -> Result<Serving> {
             .wrap(middleware::from_fn(kweb::inputs::check))
             .wrap(middleware::from_fn(kweb::errors::render_errors))
             .wrap(middleware::Compress::default())
-            .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("kyodo::access"))
+            .wrap(middleware::from_fn(kweb::metrics::record))
+            .wrap(middleware::from_fn(kweb::request_id::tag))
+            .configure(|cfg| {
+                if public_metrics {
+                    cfg.route("/metrics", web::get().to(metrics));
+                }
+            })
             .configure(configure)
     })
     .listen(listener)
@@ -316,6 +345,22 @@ pub fn server(state: AppState, listener: TcpListener) -> Result<Serving> {
         plan,
         listener: Arc::new(plan_listener),
     })
+}
+
+/// The server of `KYODO_METRICS_LISTEN`: `/metrics` and nothing else, for a scraper on an
+/// internal network (the token is asked here too when one is set).
+pub fn metrics_server(state: web::Data<AppState>, listener: TcpListener) -> Result<Server> {
+    Ok(HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .wrap(middleware::from_fn(kweb::request_id::tag))
+            .route("/metrics", web::get().to(metrics))
+    })
+    .workers(1)
+    .listen(listener)
+    .map_err(|e| Error::Setup(format!("cannot listen for metrics: {e}")))?
+    .disable_signals()
+    .run())
 }
 
 #[cfg(test)]

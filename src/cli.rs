@@ -67,6 +67,25 @@ async fn backup_or_restore(settings: &crate::config::Settings, command: &Command
     Ok(true)
 }
 
+/// The listener that serves only `/metrics`, for a scraper on an internal network; it stops
+/// with the site.
+fn metrics_server(
+    state: actix_web::web::Data<AppState>,
+    at: std::net::SocketAddr,
+) -> Result<actix_web::dev::ServerHandle> {
+    let listener = std::net::TcpListener::bind(at)
+        .map_err(|e| Error::Setup(format!("cannot listen for metrics on {at}: {e}")))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| Error::Setup(e.to_string()))?;
+    let server = app::metrics_server(state, listener)?;
+    let handle = server.handle();
+    actix_web::rt::spawn(server);
+    tracing::info!("metrics on http://{address}/metrics");
+    println!("Metrics (Prometheus) on http://{address}/metrics");
+    Ok(handle)
+}
+
 pub async fn run(cli: Cli) -> Result<()> {
     let settings = cli.settings.clone();
     let command = cli.subcommand();
@@ -88,6 +107,11 @@ pub async fn run(cli: Cli) -> Result<()> {
     };
     let result = async {
         let url = database.url.clone();
+        if command != Command::Migrate && !settings.migrates_at_start() {
+            let url = url.clone();
+            actix_web::web::block(move || db::check_schema(&mut PgConnection::establish(&url)?))
+                .await??;
+        }
         let prepare_command = command.clone();
         actix_web::web::block(move || prepare(&url, prepare_command)).await??;
         if let Command::CreateAdmin { email, name } = &command {
@@ -134,6 +158,12 @@ pub async fn run(cli: Cli) -> Result<()> {
             let public_url = settings.public_url(address);
             let mut state = AppState::new(&database.url, &public_url);
             state.trust_proxy = settings.trust_proxy;
+            state.metrics_token = settings.metrics_token.clone();
+            let state = actix_web::web::Data::new(state);
+            let metrics = match settings.metrics_listen {
+                Some(at) => Some(metrics_server(state.clone(), at)?),
+                None => None,
+            };
             // Email: the outbox worker runs beside the server and stops with it.
             let mailer = notify::Mailer::from_settings(&settings)?;
             notify::templates::check()?;
@@ -148,7 +178,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 state.clock.clone(),
                 state.public_url.clone(),
             );
-            let server = app::server(state, listener)?;
+            let server = app::serve(state, listener)?;
             let mail_worker = notify::worker::spawn(mail_pool, mailer);
             tracing::info!("Kyodo is serving on http://{address}/");
             println!("Kyodo (協働) is serving on http://{address}/ — press Ctrl+C to stop.");
@@ -159,6 +189,9 @@ pub async fn run(cli: Cli) -> Result<()> {
                 handle.stop(true).await;
             });
             let served = server.await;
+            if let Some(metrics) = metrics {
+                metrics.stop(true).await;
+            }
             mail_worker.stop().await;
             notices.abort();
             reminders.abort();

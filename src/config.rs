@@ -1,7 +1,7 @@
 //! Command line and settings. Every setting comes from the environment with a default that
 //! runs out of the box; the flags override them.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::{net::SocketAddr, path::PathBuf};
 
 /// The default sender when `KYODO_MAIL_FROM` is unset.
@@ -23,7 +23,17 @@ Environment:
                   smtp://host:587?tls=required; unset → emails are written as .eml files to
                   $KYODO_DATA_DIR/mail and logged
   KYODO_MAIL_FROM sender of emails (default \"Kyodo 本庄市 <no-reply@kyodo.invalid>\")
-  RUST_LOG        log filter, e.g. info, kyodo=debug (default info)";
+  RUST_LOG        log filter, e.g. info, kyodo=debug (default info)
+  KYODO_LOG_FORMAT
+                  text (default) or json: one JSON object a line, with the request id
+  KYODO_MIGRATE   auto: migrate the database at start (default without DATABASE_URL);
+                  off: `kyodo migrate` does it, and the other commands refuse an old schema
+                  (default with DATABASE_URL)
+  KYODO_METRICS_LISTEN
+                  address that serves only /metrics (Prometheus), e.g. 127.0.0.1:9100
+  KYODO_METRICS_TOKEN
+                  bearer token a scraper must send for /metrics; with it /metrics is also
+                  served on KYODO_LISTEN. With neither, /metrics is served nowhere";
 
 /// Kyodo (協働): Honjo City's citizen participation platform.
 #[derive(Debug, Parser)]
@@ -37,10 +47,10 @@ pub struct Cli {
 
 #[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
 pub enum Command {
-    /// Migrate, load the plan and serve the site (the default). Without DATABASE_URL it starts
-    /// and later stops a private PostgreSQL cluster.
+    /// Load the plan and serve the site (the default). Without DATABASE_URL it starts and
+    /// later stops a private PostgreSQL cluster, and migrates it first (see KYODO_MIGRATE).
     Serve,
-    /// Apply pending database migrations and exit.
+    /// Apply pending database migrations and exit (with DATABASE_URL, run it on each upgrade).
     Migrate,
     /// Load the city's plan from the seed files (idempotent: a second load changes nothing).
     Seed,
@@ -136,6 +146,39 @@ pub struct Settings {
     /// Sender of emails.
     #[arg(long, env = "KYODO_MAIL_FROM", default_value = DEFAULT_FROM, global = true)]
     pub mail_from: String,
+    /// How log lines are written to standard error.
+    #[arg(long, env = "KYODO_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+    /// Whether commands migrate the database at start; default auto for the private cluster,
+    /// off with DATABASE_URL (run `kyodo migrate`).
+    #[arg(long, env = "KYODO_MIGRATE", value_enum, global = true)]
+    pub migrate: Option<Migrate>,
+    /// A separate address that serves only /metrics.
+    #[arg(long, env = "KYODO_METRICS_LISTEN", global = true)]
+    pub metrics_listen: Option<SocketAddr>,
+    /// Bearer token for /metrics; set, /metrics is also served on the public address.
+    #[arg(
+        long,
+        env = "KYODO_METRICS_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
+}
+
+/// One line a log event: for people (text) or for a log collector (json).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Whether the schema is brought up to date at start. A city's configured server is upgraded
+/// on purpose (`kyodo migrate`, after a backup); the private cluster is Kyodo's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Migrate {
+    Auto,
+    Off,
 }
 
 impl Settings {
@@ -143,6 +186,15 @@ impl Settings {
         self.public_url
             .clone()
             .unwrap_or_else(|| format!("http://{bound}"))
+    }
+
+    /// Whether commands other than `migrate` apply pending migrations themselves.
+    pub fn migrates_at_start(&self) -> bool {
+        let default = match self.database_url {
+            Some(_) => Migrate::Off,
+            None => Migrate::Auto,
+        };
+        self.migrate.unwrap_or(default) == Migrate::Auto
     }
 }
 
@@ -169,5 +221,24 @@ mod tests {
         let cli = Cli::try_parse_from(["kyodo", "seed", "--listen", "0.0.0.0:9000"]).unwrap();
         assert_eq!(cli.subcommand(), Command::Seed);
         assert_eq!(cli.settings.listen.port(), 9000);
+    }
+
+    #[test]
+    fn only_the_private_cluster_migrates_at_start_by_default() {
+        // Fields set here, not parsed: the environment of the test run may name a server.
+        let mut settings = Cli::try_parse_from(["kyodo"]).unwrap().settings;
+        let mut case = |url: Option<&str>, migrate: Option<Migrate>| {
+            settings.database_url = url.map(str::to_owned);
+            settings.migrate = migrate;
+            settings.migrates_at_start()
+        };
+        assert!(case(None, None));
+        assert!(!case(None, Some(Migrate::Off)));
+        assert!(!case(Some("postgres://db/kyodo"), None));
+        assert!(case(Some("postgres://db/kyodo"), Some(Migrate::Auto)));
+        let cli = Cli::try_parse_from(["kyodo", "--log-format", "json", "--migrate", "off"]);
+        let settings = cli.unwrap().settings;
+        assert_eq!(settings.log_format, LogFormat::Json);
+        assert_eq!(settings.migrate, Some(Migrate::Off));
     }
 }

@@ -255,6 +255,7 @@ pub async fn sign_in(
             Some(secret)
         }
         (found, _) => {
+            metrics::counter!(crate::web::metrics::SIGN_IN_FAILURES).increment(1);
             let failed = state
                 .db(move |conn| {
                     let entry = Entry {

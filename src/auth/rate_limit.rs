@@ -71,11 +71,18 @@ fn record(conn: &mut PgConnection, limit: Limit, subject: &str) -> Result<Hit> {
 pub fn hit(conn: &mut PgConnection, limit: Limit, subject: &str) -> Result<()> {
     let hit = record(conn, limit, subject)?;
     if hit.hits > limit.max {
-        return Err(Error::TooManyRequests {
-            retry_after: hit.remaining.ceil().max(1.0) as u64,
-        });
+        return Err(refused(limit, hit.remaining));
     }
     Ok(())
+}
+
+/// The refusal, counted for the metrics under the limit's bucket.
+fn refused(limit: Limit, remaining: f64) -> Error {
+    metrics::counter!(crate::web::metrics::RATE_LIMIT_REFUSALS, "limit" => limit.bucket)
+        .increment(1);
+    Error::TooManyRequests {
+        retry_after: remaining.ceil().max(1.0) as u64,
+    }
 }
 
 /// Whether the subject is over the limit now, without counting.
@@ -98,9 +105,7 @@ pub fn check(conn: &mut PgConnection, limit: Limit, subject: &str) -> Result<()>
     .get_result(conn)
     .optional()?;
     match current {
-        Some(c) if c.hits >= limit.max => Err(Error::TooManyRequests {
-            retry_after: c.remaining.ceil().max(1.0) as u64,
-        }),
+        Some(c) if c.hits >= limit.max => Err(refused(limit, c.remaining)),
         _ => Ok(()),
     }
 }

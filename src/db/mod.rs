@@ -32,6 +32,9 @@ const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(3);
 /// enough to open one when the database is back, little enough to answer 503 at once.
 const PROBE_TIMEOUT: Duration = Duration::from_millis(250);
 
+/// The time requests waited for a connection from the pool (a Prometheus histogram).
+pub const POOL_WAIT_SECONDS: &str = "kyodo_db_pool_wait_seconds";
+
 /// Remembers that the database was found away, so that during an outage each request answers
 /// 503 quickly instead of waiting the full check-out timeout; the first request that gets a
 /// connection again ends it.
@@ -45,7 +48,10 @@ impl Outage {
         } else {
             CHECKOUT_TIMEOUT
         };
-        match pool.get_timeout(timeout) {
+        let waited = std::time::Instant::now();
+        let got = pool.get_timeout(timeout);
+        metrics::histogram!(POOL_WAIT_SECONDS).record(waited.elapsed().as_secs_f64());
+        match got {
             Ok(conn) => {
                 self.0.store(false, Ordering::Relaxed);
                 Ok(conn)
@@ -134,6 +140,25 @@ pub fn migrate(conn: &mut PgConnection) -> Result<()> {
             }
         })
         .map_err(|e| Error::Setup(format!("database migration failed: {e}")))
+}
+
+/// Refuses a schema older than this binary, naming the command that upgrades it: with a
+/// configured server, migrating is the operator's step (`kyodo migrate`), never a side effect
+/// of starting.
+pub fn check_schema(conn: &mut PgConnection) -> Result<()> {
+    let pending = conn
+        .pending_migrations(MIGRATIONS)
+        .map_err(|e| Error::Setup(format!("cannot read the database's migrations: {e}")))?;
+    match pending.first() {
+        None => Ok(()),
+        Some(first) => Err(Error::Setup(format!(
+            "the database schema is older than this kyodo: {} migration(s) to apply, from {}. \
+             Run `kyodo migrate` (after a backup), then start again; or set KYODO_MIGRATE=auto \
+             to migrate at every start",
+            pending.len(),
+            first.name()
+        ))),
+    }
 }
 
 /// Creates `name` on the server `admin_url` points at, unless it exists.

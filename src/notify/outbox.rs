@@ -181,6 +181,31 @@ pub fn pending(conn: &mut PgConnection) -> Result<i64> {
         .get_result(conn)?)
 }
 
+/// The outbox's emails by state: waiting (due now or later), given up on, sent.
+pub fn counts(conn: &mut PgConnection) -> Result<crate::web::metrics::Outbox> {
+    #[derive(QueryableByName)]
+    struct Counts {
+        #[diesel(sql_type = BigInt)]
+        pending: i64,
+        #[diesel(sql_type = BigInt)]
+        failed: i64,
+        #[diesel(sql_type = BigInt)]
+        sent: i64,
+    }
+    let counts: Counts = crate::db::prepared(diesel::sql_query(
+        "SELECT count(*) FILTER (WHERE sent_at IS NULL AND failed_at IS NULL) AS pending,
+                count(*) FILTER (WHERE sent_at IS NULL AND failed_at IS NOT NULL) AS failed,
+                count(*) FILTER (WHERE sent_at IS NOT NULL) AS sent
+         FROM outbox",
+    ))
+    .get_result(conn)?;
+    Ok(crate::web::metrics::Outbox {
+        pending: counts.pending,
+        failed: counts.failed,
+        sent: counts.sent,
+    })
+}
+
 pub fn get(conn: &mut PgConnection, id: i64) -> Result<Option<OutboxEntry>> {
     Ok(outbox::table
         .find(id)

@@ -104,6 +104,8 @@ pub async fn render_errors(
             "message": detail,
             "home_href": "/",
             "kept": kept,
+            // What a resident quotes when reporting a server error, to find it in the logs.
+            "request_id": status.is_server_error().then(|| super::request_id::of(&request)).flatten(),
         });
         request
             .app_data::<web::Data<Handlebars<'static>>>()

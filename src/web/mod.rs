@@ -7,10 +7,12 @@ pub mod feed;
 pub mod forms;
 pub mod i18n;
 pub mod inputs;
+pub mod metrics;
 pub mod paging;
 pub mod present;
 pub mod proxy;
 pub mod sheet;
+pub mod request_id;
 pub mod state;
 pub mod visitor;
 

@@ -24,6 +24,9 @@ pub struct AppState {
     /// How often the plan's listener looks for notifications (no round trip: it reads its
     /// socket). A test that must not hear a change in time sets it long.
     pub plan_poll: std::time::Duration,
+    /// The bearer token for `/metrics` (`KYODO_METRICS_TOKEN`); set, the public address serves
+    /// it too.
+    pub metrics_token: Option<String>,
 }
 
 impl AppState {
@@ -38,6 +41,7 @@ impl AppState {
             trust_proxy: false,
             clock: crate::clock::Clock::system(),
             plan_poll: std::time::Duration::from_millis(100),
+            metrics_token: None,
         }
     }
 

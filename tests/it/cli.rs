@@ -34,7 +34,7 @@ pub const TESTS: &[(&str, fn())] = &[
     ),
 ];
 
-fn kyodo() -> Command {
+pub fn kyodo() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_kyodo"));
     command
         .env_remove("DATABASE_URL")
@@ -44,7 +44,7 @@ fn kyodo() -> Command {
 }
 
 /// Starts `kyodo serve` on a free port; returns it with the address it prints.
-fn serve(command: &mut Command) -> (Child, String) {
+pub fn serve(command: &mut Command) -> (Child, String) {
     let mut child = command
         .env("KYODO_LISTEN", "127.0.0.1:0")
         .stdout(Stdio::piped())
@@ -63,7 +63,7 @@ fn serve(command: &mut Command) -> (Child, String) {
     (child, address)
 }
 
-fn signal(child: &Child, signal: i32) {
+pub fn signal(child: &Child, signal: i32) {
     // SAFETY: kill(2) of a child this test started and has not reaped.
     assert_eq!(unsafe { libc::kill(child.id() as i32, signal) }, 0);
 }
@@ -191,6 +191,8 @@ fn demo_fills_an_empty_database_once() {
         kyodo()
             .arg("demo")
             .env("DATABASE_URL", &url)
+            // An empty configured server: migrating at start is asked for (the default is off).
+            .env("KYODO_MIGRATE", "auto")
             .output()
             .unwrap()
     };

@@ -32,6 +32,7 @@ mod meetings_staff;
 mod operations;
 mod operations_backup;
 mod operations_export;
+mod operations_metrics;
 mod orgs;
 mod pages;
 mod plan_cache;
@@ -84,6 +85,7 @@ fn main() {
         operations_backup::TESTS,
         operations_export::TESTS,
         print::TESTS,
+        operations_metrics::TESTS,
         seeds::TESTS,
         cli::TESTS,
         mail::TESTS,

@@ -198,7 +198,7 @@ fn docker_compose_runs_postgresql_the_app_and_mailpit() {
     let config = compose_config();
     let services = &config["services"];
     let names: Vec<&String> = services.as_object().unwrap().keys().collect();
-    assert_eq!(names, ["app", "db", "mailpit"]);
+    assert_eq!(names, ["app", "db", "mailpit", "migrate"]);
     for name in ["app", "db", "mailpit"] {
         assert!(
             services[name]["healthcheck"]["test"].is_array(),
@@ -217,6 +217,18 @@ fn docker_compose_runs_postgresql_the_app_and_mailpit() {
             "the app waits for {dependency}"
         );
     }
+    // A configured server is migrated explicitly, before the app starts (it refuses an older
+    // schema).
+    let migrate = &services["migrate"];
+    assert_eq!(migrate["command"], serde_json::json!(["kyodo", "migrate"]));
+    assert_eq!(
+        app["depends_on"]["migrate"]["condition"],
+        "service_completed_successfully"
+    );
+    assert_eq!(
+        migrate["environment"]["DATABASE_URL"],
+        app["environment"]["DATABASE_URL"]
+    );
     let published = |service: &str| -> Vec<String> {
         services[service]["ports"]
             .as_array()
