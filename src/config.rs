@@ -23,6 +23,8 @@ Environment:
                   smtp://host:587?tls=required; unset → emails are written as .eml files to
                   $KYODO_DATA_DIR/mail and logged
   KYODO_MAIL_FROM sender of emails (default \"Kyodo 本庄市 <no-reply@kyodo.invalid>\")
+  KYODO_DIGEST_HOUR
+                  hour (0-23, Japan time) daily and Monday's weekly digests go out (default 7)
   RUST_LOG        log filter, e.g. info, kyodo=debug (default info)";
 
 /// Kyodo (協働): Honjo City's citizen participation platform.
@@ -61,6 +63,9 @@ pub enum Command {
     /// Write the day-before reminders of meetings that are due and exit (for cron; `serve`
     /// also does it every minute). A running `serve` sends them.
     MeetingsRemind,
+    /// Write the daily and weekly digests that are due and exit (for cron; `serve` also does
+    /// it every minute). A running `serve` sends them.
+    Digests,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -93,6 +98,10 @@ pub struct Settings {
     /// Sender of emails.
     #[arg(long, env = "KYODO_MAIL_FROM", default_value = DEFAULT_FROM, global = true)]
     pub mail_from: String,
+    /// Hour (Japan time) the daily digests, and on Mondays the weekly ones, go out.
+    #[arg(long, env = "KYODO_DIGEST_HOUR", default_value_t = 7, global = true,
+          value_parser = clap::value_parser!(u32).range(0..24))]
+    pub digest_hour: u32,
 }
 
 impl Settings {

@@ -21,7 +21,7 @@ use std::sync::OnceLock;
 struct EmailFiles;
 
 /// The emails the templates folder must provide, in every language.
-pub const NAMES: [&str; 22] = [
+pub const NAMES: [&str; 23] = [
     "verify",
     "reset",
     "account_exists",
@@ -44,6 +44,7 @@ pub const NAMES: [&str; 22] = [
     "meeting_registration",
     "meeting_reminder",
     "meeting_changed",
+    "digest",
 ];
 
 /// The parts of a rendered email.

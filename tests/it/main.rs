@@ -26,6 +26,7 @@ mod meetings_calendar;
 mod meetings_files;
 mod meetings_pages;
 mod meetings_staff;
+mod notifications_digests;
 mod operations;
 mod orgs;
 mod pages;
@@ -69,6 +70,7 @@ fn main() {
     let args = Arguments::from_args();
     let trials: Vec<Trial> = [
         accounts::TESTS,
+        notifications_digests::TESTS,
         api::TESTS,
         api_contract::TESTS,
         pages::TESTS,

@@ -583,7 +583,9 @@ fn a_registrant_with_update_emails_off_still_hears_of_their_registration() {
         app.clock.set(registration_day());
         let quiet = account(&app, "quiet@example.jp", "静 かな子");
         diesel::sql_query(format!(
-            "UPDATE accounts SET notify_updates = false WHERE id = '{quiet}'"
+            "INSERT INTO notification_preferences (account_id, kind, delivery) \
+             SELECT '{quiet}', k, 'never' FROM unnest(ARRAY['proposals', 'comments', \
+             'consultations', 'organisation', 'staff']) AS k"
         ))
         .execute(&mut app.db())
         .unwrap();
