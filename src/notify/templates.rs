@@ -214,6 +214,16 @@ mod tests {
             "cancel_url": null,
             "changes": "日時・会場",
             "cancelled": false,
+            "weekly": false,
+            "count": 3,
+            "inbox": "https://kyodo.example/account/notifications",
+            "groups": [
+                { "proposal": "空き店舗を使った子ども食堂", "measure": null, "consultation": null,
+                  "items": [{ "summary": "提案「空き店舗」に新しいコメント", "link": "https://kyodo.example/proposals/1", "at": "令和8年12月8日 09:00" },
+                            { "summary": "提案「空き店舗」：受付", "link": null, "at": "令和8年12月8日 10:00" }] },
+                { "proposal": null, "measure": "6-1 協働の推進", "consultation": null,
+                  "items": [{ "summary": "あなたのコメントに市が回答しました", "link": "https://kyodo.example/measures/6-1", "at": "令和8年12月8日 11:00" }] },
+            ],
         })
     }
 
