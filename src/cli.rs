@@ -14,7 +14,10 @@ pub fn prepare(url: &str, command: Command) -> Result<()> {
     let mut conn = PgConnection::establish(url)?;
     db::migrate(&mut conn)?;
     // The reminders' cron job needs the schema, not a fresh load of the plan every time.
-    if !matches!(command, Command::Migrate | Command::MeetingsRemind | Command::Digests) {
+    if !matches!(
+        command,
+        Command::Migrate | Command::MeetingsRemind | Command::Digests
+    ) {
         let report = seed::load(&mut conn)?;
         tracing::info!(
             rows_changed = report.rows_changed,

@@ -337,8 +337,8 @@ pub async fn update_notifications(
     for kind in Kind::ALL.into_iter().filter(|k| k.choosable()) {
         let typed = form.get(kind.code()).map_or("", String::as_str);
         f.keep(kind.code(), typed);
-        let chosen = Delivery::parse(typed)
-            .ok_or_else(|| Refusal::new("account.notifications.choose"));
+        let chosen =
+            Delivery::parse(typed).ok_or_else(|| Refusal::new("account.notifications.choose"));
         if let Some(delivery) = f.check(kind.code(), chosen) {
             choices.push((kind, delivery));
         }

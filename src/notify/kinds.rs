@@ -302,7 +302,10 @@ mod tests {
         let staff = About::of_link(&format!("http://h/staff/proposals/{id}"));
         assert_eq!(staff.proposal_id, Some(id.parse().unwrap()));
         assert_eq!(About::of_link("http://h/proposals/12"), About::default());
-        assert_eq!(About::of_link("/consultations/4?x=1").consultation_id, Some(4));
+        assert_eq!(
+            About::of_link("/consultations/4?x=1").consultation_id,
+            Some(4)
+        );
         assert_eq!(
             About::of_link("http://h:8080/measures/1-2-3").measure_code,
             Some("1-2-3".into())
@@ -348,7 +351,10 @@ mod tests {
 
     #[test]
     fn a_summary_is_the_subject_without_the_site_tag() {
-        assert_eq!(summary("【協働 Kyodo】提案「道」：受付"), "提案「道」：受付");
+        assert_eq!(
+            summary("【協働 Kyodo】提案「道」：受付"),
+            "提案「道」：受付"
+        );
         assert_eq!(summary("[Kyodo] Your proposal"), "Your proposal");
         assert_eq!(summary("  plain "), "plain");
         assert_eq!(summary("【unclosed"), "【unclosed");

@@ -11,8 +11,14 @@ use diesel::PgConnection;
 use std::time::Duration;
 
 /// A pass: writes what is due at `now` (links to the site at the public URL) and says how many.
-pub trait Job: Fn(&mut PgConnection, DateTime<Utc>, &str) -> Result<usize> + Clone + Send + 'static {}
-impl<F> Job for F where F: Fn(&mut PgConnection, DateTime<Utc>, &str) -> Result<usize> + Clone + Send + 'static {}
+pub trait Job:
+    Fn(&mut PgConnection, DateTime<Utc>, &str) -> Result<usize> + Clone + Send + 'static
+{
+}
+impl<F> Job for F where
+    F: Fn(&mut PgConnection, DateTime<Utc>, &str) -> Result<usize> + Clone + Send + 'static
+{
+}
 
 /// Starts `job` on the current actix (tokio) runtime, every `interval`; abort the handle to stop
 /// it. `what` names its emails in the log.

@@ -84,7 +84,8 @@ FROM generate_series(1, $PEOPLE) AS i;
 INSERT INTO notifications (account_id, kind, template, summary, link, proposal_id, cadence, created_at)
 SELECT ('00000000-0000-4000-8000-' || lpad(i::text, 12, '0'))::uuid, 'proposals', 'proposal_comment',
        '提案「駅前の花壇づくり ' || (i % $PROPOSALS) || '」に新しいコメント',
-       '$BASE/proposals/' || (i % $PROPOSALS + 1000000), (i % $PROPOSALS + 1000000), 'daily',
+       '$BASE/proposals/' || ('00000000-0000-4000-9000-' || lpad((i % $PROPOSALS)::text, 12, '0')),
+       ('00000000-0000-4000-9000-' || lpad((i % $PROPOSALS)::text, 12, '0'))::uuid, 'daily',
        now() - interval '2 days' + e * interval '1 minute'
 FROM generate_series(1, $PEOPLE) AS i, generate_series(1, $EVENTS) AS e;
 ANALYZE accounts, notification_preferences, notifications;

@@ -78,9 +78,13 @@ fn uuid(app: &TestApp, email: &str) -> Uuid {
 /// A new comment on proposal `id` titled `title`, for `to`.
 fn commented(app: &TestApp, to: Uuid, id: &str, title: &str, excerpt: &str) {
     let link = app.url(&format!("/proposals/{id}"));
-    notify_account(&mut app.db(), &app.url(""), to, "proposal_comment", |_| {
-        json!({ "title": title, "link": link, "commenter": "本庄花子", "excerpt": excerpt })
-    })
+    notify_account(
+        &mut app.db(),
+        &app.url(""),
+        to,
+        "proposal_comment",
+        |_| json!({ "title": title, "link": link, "commenter": "本庄花子", "excerpt": excerpt }),
+    )
     .unwrap();
 }
 
@@ -96,18 +100,26 @@ fn answered(app: &TestApp, to: Uuid, code: &str) {
 /// Organisation `name` of `to` was verified.
 fn verified(app: &TestApp, to: Uuid, name: &str) {
     let link = app.url("/organisations/mine");
-    notify_account(&mut app.db(), &app.url(""), to, "org_verified", |_| {
-        json!({ "organisation": name, "link": link })
-    })
+    notify_account(
+        &mut app.db(),
+        &app.url(""),
+        to,
+        "org_verified",
+        |_| json!({ "organisation": name, "link": link }),
+    )
     .unwrap();
 }
 
 /// A consultation opened on a measure `to` follows.
 fn opened(app: &TestApp, to: Uuid, title: &str) {
     let link = app.url("/consultations/9");
-    notify_account(&mut app.db(), &app.url(""), to, "consultation_opened", |_| {
-        json!({ "title": title, "link": link, "closes": "令和9年1月31日" })
-    })
+    notify_account(
+        &mut app.db(),
+        &app.url(""),
+        to,
+        "consultation_opened",
+        |_| json!({ "title": title, "link": link, "closes": "令和9年1月31日" }),
+    )
     .unwrap();
 }
 
@@ -166,16 +178,35 @@ fn a_daily_digest_groups_what_happened_once_a_day() {
         assert_eq!(outbox_to(&app, TARO, "回答しました"), 0);
         assert_eq!(outbox_to(&app, TARO, "確認が完了"), 0);
         assert_eq!(
-            count(&app, &format!("SELECT count(*) AS n FROM notifications WHERE account_id = '{to}'")),
+            count(
+                &app,
+                &format!("SELECT count(*) AS n FROM notifications WHERE account_id = '{to}'")
+            ),
             5
         );
 
         let seven = next_seven(Utc::now());
-        assert_eq!(digests_at(&app, seven - Duration::minutes(1)), 0, "not before 07:00");
-        assert_eq!(digests_at(&app, seven + Duration::minutes(5)), 1, "one digest");
-        assert_eq!(digests_at(&app, seven + Duration::hours(3)), 0, "once a day");
+        assert_eq!(
+            digests_at(&app, seven - Duration::minutes(1)),
+            0,
+            "not before 07:00"
+        );
+        assert_eq!(
+            digests_at(&app, seven + Duration::minutes(5)),
+            1,
+            "one digest"
+        );
+        assert_eq!(
+            digests_at(&app, seven + Duration::hours(3)),
+            0,
+            "once a day"
+        );
         assert_eq!(outbox_to(&app, TARO, "まとめ"), 1);
-        assert_eq!(outbox_to(&app, "quiet@example.jp", "まとめ"), 0, "nothing empty");
+        assert_eq!(
+            outbox_to(&app, "quiet@example.jp", "まとめ"),
+            0,
+            "nothing empty"
+        );
         let body = text(
             &app,
             &format!("SELECT text_body FROM outbox WHERE to_address = '{TARO}' AND subject LIKE '%まとめ%'"),
@@ -188,9 +219,20 @@ fn a_daily_digest_groups_what_happened_once_a_day() {
         let on_proposal = body.find("■ 提案「駅前の花壇づくり」").expect(&body);
         let on_measure = body.find("■ 施策 6-1").expect(&body);
         assert!(on_proposal < on_measure, "proposals first: {body}");
-        assert_eq!(body.matches("提案「駅前の花壇づくり」に新しいコメント").count(), 2, "{body}");
-        assert!(body.contains("あなたのコメントに市が回答しました"), "{body}");
-        assert!(!body.contains("意見募集") && !body.contains("本庄ボランティアの会"), "{body}");
+        assert_eq!(
+            body.matches("提案「駅前の花壇づくり」に新しいコメント")
+                .count(),
+            2,
+            "{body}"
+        );
+        assert!(
+            body.contains("あなたのコメントに市が回答しました"),
+            "{body}"
+        );
+        assert!(
+            !body.contains("意見募集") && !body.contains("本庄ボランティアの会"),
+            "{body}"
+        );
         assert!(body.contains(&app.url("/account/notifications")), "{body}");
         assert_eq!(
             count(&app, &format!("SELECT count(*) AS n FROM outbox WHERE to_address = '{TARO}' AND subject LIKE '%まとめ%' AND unsubscribe_url LIKE '%/unsubscribe?token=%'")),
@@ -200,16 +242,30 @@ fn a_daily_digest_groups_what_happened_once_a_day() {
 
         // The next day: only what happened since.
         answered(&app, to, "5-1");
-        assert_eq!(digests_at(&app, seven + Duration::hours(23)), 0, "not before the next 07:00");
-        assert_eq!(digests_at(&app, seven + Duration::days(1) + Duration::minutes(1)), 1);
+        assert_eq!(
+            digests_at(&app, seven + Duration::hours(23)),
+            0,
+            "not before the next 07:00"
+        );
+        assert_eq!(
+            digests_at(&app, seven + Duration::days(1) + Duration::minutes(1)),
+            1
+        );
         assert_eq!(outbox_to(&app, TARO, "まとめ"), 2);
         let second = text(
             &app,
             &format!("SELECT text_body FROM outbox WHERE to_address = '{TARO}' AND subject LIKE '%まとめ%' ORDER BY id DESC LIMIT 1"),
         );
         assert!(second.contains("■ 施策 5-1"), "{second}");
-        assert!(!second.contains("提案「駅前の花壇づくり」") && !second.contains("6-1"), "{second}");
-        assert_eq!(digests_at(&app, seven + Duration::days(2) + Duration::minutes(1)), 0, "nothing new");
+        assert!(
+            !second.contains("提案「駅前の花壇づくり」") && !second.contains("6-1"),
+            "{second}"
+        );
+        assert_eq!(
+            digests_at(&app, seven + Duration::days(2) + Duration::minutes(1)),
+            0,
+            "nothing new"
+        );
         assert_eq!(outbox_to(&app, "quiet@example.jp", "まとめ"), 0);
     })
 }
@@ -244,11 +300,21 @@ fn two_runners_send_each_digest_exactly_once() {
         let sent: usize = runners.into_iter().map(|r| r.join().unwrap()).sum();
         assert_eq!(sent, people.len(), "each digest once between the two");
         for i in 0..people.len() {
-            assert_eq!(outbox_to(&app, &format!("p{i}@example.jp"), "まとめ"), 1, "p{i}");
+            assert_eq!(
+                outbox_to(&app, &format!("p{i}@example.jp"), "まとめ"),
+                1,
+                "p{i}"
+            );
         }
-        assert_eq!(count(&app, "SELECT count(*) AS n FROM digests"), people.len() as i64);
         assert_eq!(
-            count(&app, "SELECT count(*) AS n FROM notifications WHERE digest_id IS NULL"),
+            count(&app, "SELECT count(*) AS n FROM digests"),
+            people.len() as i64
+        );
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM notifications WHERE digest_id IS NULL"
+            ),
             0
         );
     })
@@ -272,21 +338,36 @@ fn never_is_the_inbox_only_and_security_stays_immediate() {
             .unwrap();
         assert_eq!(one_click.status(), 200);
         let to = uuid(&app, TARO);
-        let before = count(&app, &format!("SELECT count(*) AS n FROM outbox WHERE to_address = '{TARO}'"));
+        let before = count(
+            &app,
+            &format!("SELECT count(*) AS n FROM outbox WHERE to_address = '{TARO}'"),
+        );
         answered(&app, to, "6-1");
         verified(&app, to, "本庄ボランティアの会");
         assert_eq!(
-            count(&app, &format!("SELECT count(*) AS n FROM outbox WHERE to_address = '{TARO}'")),
+            count(
+                &app,
+                &format!("SELECT count(*) AS n FROM outbox WHERE to_address = '{TARO}'")
+            ),
             before,
             "never: no email"
         );
         assert_eq!(
-            count(&app, &format!("SELECT count(*) AS n FROM notifications WHERE account_id = '{to}'")),
+            count(
+                &app,
+                &format!("SELECT count(*) AS n FROM notifications WHERE account_id = '{to}'")
+            ),
             2,
             "but in the inbox"
         );
-        assert_eq!(digests_at(&app, next_seven(Utc::now()) + Duration::days(7)), 0);
-        assert!(taro.page("/account/notifications").await.contains("本庄ボランティアの会"));
+        assert_eq!(
+            digests_at(&app, next_seven(Utc::now()) + Duration::days(7)),
+            0
+        );
+        assert!(taro
+            .page("/account/notifications")
+            .await
+            .contains("本庄ボランティアの会"));
         // A security email is still sent at once.
         let security = format!(
             "SELECT count(*) AS n FROM outbox WHERE to_address = '{TARO}' AND category = 'security'"
@@ -359,7 +440,10 @@ fn the_inbox_lists_newest_first_and_marks_read() {
         assert_eq!(all.status(), 303);
         let html = taro.page("/account/notifications").await;
         assert!(visible_text(&html).contains("未読のお知らせはありません。"));
-        assert!(!html.contains("未読2件") && !html.contains("未読1件"), "no count");
+        assert!(
+            !html.contains("未読2件") && !html.contains("未読1件"),
+            "no count"
+        );
         assert!(hanako.page("/").await.contains("未読1件"));
     })
 }
@@ -388,10 +472,23 @@ fn the_settings_form_keeps_choices_and_says_what_to_fix() {
             .await;
         assert_eq!(refused.status(), 400);
         let html = refused.text().await.unwrap();
-        assert_eq!(html.matches("受け取り方を選んでください。").count(), 2, "comments and consultations");
-        assert!(html.contains(r#"name="proposals" value="weekly" checked"#), "kept");
-        assert!(html.contains(r#"name="staff" value="daily" checked"#), "kept");
-        assert_eq!(count(&app, "SELECT count(*) AS n FROM notification_preferences"), 0);
+        assert_eq!(
+            html.matches("受け取り方を選んでください。").count(),
+            2,
+            "comments and consultations"
+        );
+        assert!(
+            html.contains(r#"name="proposals" value="weekly" checked"#),
+            "kept"
+        );
+        assert!(
+            html.contains(r#"name="staff" value="daily" checked"#),
+            "kept"
+        );
+        assert_eq!(
+            count(&app, "SELECT count(*) AS n FROM notification_preferences"),
+            0
+        );
         choose(
             &taro,
             &[
@@ -430,16 +527,25 @@ fn the_pages_pass_axe_and_the_nu_checker() {
                 failures.push(e);
             }
         }
-        browser.goto(&app.url("/account/notifications")).await.unwrap();
+        browser
+            .goto(&app.url("/account/notifications"))
+            .await
+            .unwrap();
         browser.click(".inbox__read button").await.unwrap();
         browser.wait_for_text("main", "お知らせ一覧").await.unwrap();
-        browser.goto(&app.url("/account/notifications")).await.unwrap();
+        browser
+            .goto(&app.url("/account/notifications"))
+            .await
+            .unwrap();
         let after = browser
             .wait_for_text("main", "未読のお知らせが1件あります。")
             .await
             .unwrap();
         assert!(after.contains("本庄ボランティアの会"), "{after}");
-        browser.click("main form[action='/account/notifications/read'] button").await.unwrap();
+        browser
+            .click("main form[action='/account/notifications/read'] button")
+            .await
+            .unwrap();
         browser
             .wait_for_text("main", "未読のお知らせはありません。")
             .await
