@@ -622,7 +622,8 @@ fn a_registrant_with_update_emails_off_still_hears_of_their_registration() {
             &app.base,
             quiet,
             "comment_answered",
-            |_| serde_json::json!({}),
+            // Recorded in the inbox (so rendered) even though it is not emailed.
+            |_| serde_json::json!({ "title": "施策 6-1", "link": "http://h/measures/6-1", "department": "企画課", "excerpt": "回答" }),
         )
         .unwrap();
         assert_eq!(
