@@ -203,6 +203,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(plan::handlers::routes)
     .configure(auth::handlers::routes)
     .configure(auth::account::routes)
+    .configure(auth::inbox::routes)
     .configure(crate::orgs::routes)
     .configure(|cfg| crate::auth::staff::register(cfg, staff_routes()))
     .configure(crate::attachments::routes)

@@ -17,7 +17,7 @@ pub fn prepare(url: &str, command: Command) -> Result<()> {
     // The reminders' cron job needs the schema, not a fresh load of the plan every time.
     if !matches!(
         command,
-        Command::Migrate | Command::MeetingsRemind | Command::Export { .. }
+        Command::Migrate | Command::MeetingsRemind | Command::Export { .. } | Command::Digests
     ) {
         let report = seed::load(&mut conn)?;
         tracing::info!(
@@ -149,6 +149,17 @@ pub async fn run(cli: Cli) -> Result<()> {
             .await??;
             println!("Reminded {reminded} people with a seat.");
         }
+        if command == Command::Digests {
+            let url = database.url.clone();
+            let public_url = settings.public_url(settings.listen);
+            let hour = settings.digest_hour;
+            let sent = actix_web::web::block(move || -> Result<usize> {
+                let mut conn = PgConnection::establish(&url)?;
+                notify::digest::send_due(&mut conn, chrono::Utc::now(), &public_url, hour)
+            })
+            .await??;
+            println!("Wrote {sent} digests.");
+        }
         if command == Command::Serve {
             let listener = std::net::TcpListener::bind(settings.listen)
                 .map_err(|e| Error::Setup(format!("cannot listen on {}: {e}", settings.listen)))?;
@@ -178,6 +189,12 @@ pub async fn run(cli: Cli) -> Result<()> {
                 state.clock.clone(),
                 state.public_url.clone(),
             );
+            let digests = notify::digest::spawn(
+                state.pool.clone(),
+                state.clock.clone(),
+                state.public_url.clone(),
+                settings.digest_hour,
+            );
             let server = app::serve(state, listener)?;
             let mail_worker = notify::worker::spawn(mail_pool, mailer);
             tracing::info!("Kyodo is serving on http://{address}/");
@@ -195,6 +212,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             mail_worker.stop().await;
             notices.abort();
             reminders.abort();
+            digests.abort();
             served.map_err(|e| Error::Internal(e.to_string()))?;
         }
         Ok(())

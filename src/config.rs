@@ -23,6 +23,8 @@ Environment:
                   smtp://host:587?tls=required; unset → emails are written as .eml files to
                   $KYODO_DATA_DIR/mail and logged
   KYODO_MAIL_FROM sender of emails (default \"Kyodo 本庄市 <no-reply@kyodo.invalid>\")
+  KYODO_DIGEST_HOUR
+                  hour (0-23, Japan time) daily and Monday's weekly digests go out (default 7)
   RUST_LOG        log filter, e.g. info, kyodo=debug (default info)
   KYODO_LOG_FORMAT
                   text (default) or json: one JSON object a line, with the request id
@@ -105,6 +107,9 @@ pub enum Command {
         )]
         admin: Option<String>,
     },
+    /// Write the daily and weekly digests that are due and exit (for cron; `serve` also does
+    /// it every minute). A running `serve` sends them.
+    Digests,
 }
 
 /// The file format of `kyodo export`.
@@ -164,6 +169,10 @@ pub struct Settings {
         hide_env_values = true
     )]
     pub metrics_token: Option<String>,
+    /// Hour (Japan time) the daily digests, and on Mondays the weekly ones, go out.
+    #[arg(long, env = "KYODO_DIGEST_HOUR", default_value_t = 7, global = true,
+          value_parser = clap::value_parser!(u32).range(0..24))]
+    pub digest_hour: u32,
 }
 
 /// One line a log event: for people (text) or for a log collector (json).

@@ -7,6 +7,8 @@ use super::fields::{optional_text, DisplayName, Email, NewPassword};
 use super::store::{self, Profile};
 use super::{password, session};
 use crate::error::{Error, Result};
+use crate::notify::inbox;
+use crate::notify::kinds::{Delivery, Kind};
 use crate::refusal::Refusal;
 use crate::web::forms::FormPage;
 use crate::web::forms::{CsrfOnly, TokenQuery};
@@ -21,6 +23,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use handlebars::Handlebars;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// Which form of the page a message belongs to, so it shows next to the right fields.
@@ -29,6 +32,7 @@ struct Forms {
     profile: FormPage,
     email: FormPage,
     password: FormPage,
+    notifications: FormPage,
     delete: FormPage,
 }
 
@@ -41,14 +45,20 @@ async fn page(
     done: Option<&str>,
 ) -> Result<HttpResponse> {
     let id = viewer.id;
-    let (account, staff) = state
+    let (account, staff, choices) = state
         .db(move |conn| {
             Ok((
                 store::account(conn, id)?,
                 crate::auth::staff::has_any_role(conn, id)?,
+                inbox::preferences(conn, id)?,
             ))
         })
         .await?;
+    if forms.notifications.is_untouched() {
+        for (kind, delivery) in &choices {
+            forms.notifications.keep(kind.code(), delivery.code());
+        }
+    }
     if forms.profile.is_untouched() {
         let stored = |v: &Option<String>| v.clone().unwrap_or_default();
         forms
@@ -70,10 +80,32 @@ async fn page(
             href: None,
         },
     ];
-    let failed = [&forms.profile, &forms.email, &forms.password, &forms.delete]
+    let failed = [
+        &forms.profile,
+        &forms.email,
+        &forms.password,
+        &forms.notifications,
+        &forms.delete,
+    ]
+    .iter()
+    .any(|f| f.has_errors());
+    let kinds: Vec<_> = choices
         .iter()
-        .any(|f| f.has_errors());
+        .map(|(kind, _)| {
+            let kept = forms.notifications.value(kind.code());
+            json!({
+                "code": kind.code(),
+                "label": translate(lang, &format!("account.notifications.kind.{}", kind.code()), &[]),
+                "options": Delivery::ALL.map(|d| json!({
+                    "code": d.code(),
+                    "label": translate(lang, &format!("account.notifications.delivery.{}", d.code()), &[]),
+                    "checked": kept == Some(d.code()),
+                })),
+            })
+        })
+        .collect();
     let context = json!({
+        "kinds": kinds,
         "account": account,
         "verified": account.email_verified_at.is_some(),
         "staff": staff,
@@ -289,25 +321,34 @@ pub async fn change_password(
     Ok(back_to_account("password"))
 }
 
-#[derive(Deserialize)]
-pub struct NotificationsForm {
-    #[serde(default)]
-    csrf: String,
-    /// A checkbox: present when ticked.
-    notify_updates: Option<String>,
-}
-
+/// The choices per kind of notification: `<kind>=<delivery>` for every kind one chooses.
 pub async fn update_notifications(
     req: HttpRequest,
     state: web::Data<AppState>,
+    hb: Templates,
     viewer: Viewer,
-    form: web::Form<NotificationsForm>,
+    form: web::Form<HashMap<String, String>>,
 ) -> Result<HttpResponse> {
-    check_csrf(&req, &form.csrf)?;
-    let on = form.notify_updates.is_some();
+    let form = form.into_inner();
+    check_csrf(&req, form.get("csrf").map_or("", String::as_str))?;
+    let mut forms = Forms::default();
+    let f = &mut forms.notifications;
+    let mut choices = Vec::new();
+    for kind in Kind::ALL.into_iter().filter(|k| k.choosable()) {
+        let typed = form.get(kind.code()).map_or("", String::as_str);
+        f.keep(kind.code(), typed);
+        let chosen =
+            Delivery::parse(typed).ok_or_else(|| Refusal::new("account.notifications.choose"));
+        if let Some(delivery) = f.check(kind.code(), chosen) {
+            choices.push((kind, delivery));
+        }
+    }
+    if f.has_errors() {
+        return page(&req, &state, &hb, &viewer, forms, None).await;
+    }
     let id = viewer.id;
     state
-        .db(move |conn| store::set_notify_updates(conn, id, on))
+        .db(move |conn| inbox::set_preferences(conn, id, &choices))
         .await?;
     Ok(back_to_account("notifications"))
 }

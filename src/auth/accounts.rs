@@ -6,7 +6,7 @@ use super::session;
 use crate::audit::{self, Entry};
 use crate::db::schema::{accounts, email_tokens};
 use crate::error::{Error, Result};
-use crate::notify::{self, Category, Message};
+use crate::notify::{self, kinds::Delivery, Category, Message};
 use crate::tokens;
 use crate::web::i18n::Lang;
 use chrono::{DateTime, Duration, Utc};
@@ -336,15 +336,9 @@ pub fn reset_password(
     })
 }
 
-/// The unsubscribe link of notification emails, for `List-Unsubscribe`.
-pub fn unsubscribe_url(public_url: &str, token: &str) -> String {
-    format!(
-        "{}/unsubscribe?token={token}",
-        public_url.trim_end_matches('/')
-    )
-}
+pub use crate::notify::unsubscribe_url;
 
-type Recipient = (Option<String>, String, bool, String, String);
+type Recipient = (Option<String>, String, String, String);
 
 fn recipient(conn: &mut PgConnection, account: Uuid) -> Result<Option<Recipient>> {
     Ok(accounts::table
@@ -353,7 +347,6 @@ fn recipient(conn: &mut PgConnection, account: Uuid) -> Result<Option<Recipient>
         .select((
             accounts::email,
             accounts::display_name,
-            accounts::notify_updates,
             accounts::unsubscribe_token,
             accounts::lang,
         ))
@@ -361,7 +354,8 @@ fn recipient(conn: &mut PgConnection, account: Uuid) -> Result<Option<Recipient>
         .optional()?)
 }
 
-/// A notification to one account, unless it turned update emails off (or has no address).
+/// A notification to one account: in its inbox, and emailed as it chose for the template's
+/// kind (at once, in a digest, or never).
 pub fn notify_account(
     conn: &mut PgConnection,
     public_url: &str,
@@ -380,19 +374,19 @@ pub fn notify_account(
     )
 }
 
-/// Whether an email to an account follows its update-email preference.
+/// Whether an email to an account follows its choices per kind of notification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Regarding {
-    /// News (a proposal moved, a comment answered …): only while update emails are on.
+    /// News (a proposal moved, a comment answered …): as the person chose for its kind.
     Updates,
     /// The person's own booking (a meeting registration's confirmation, change, cancellation
-    /// …), like a receipt: sent whatever the preference says. It still carries the one-click
-    /// link, which turns the update emails off.
+    /// …), like a receipt: emailed at once whatever the choices. It still carries the one-click
+    /// link, which turns the news off.
     OwnBooking,
 }
 
 /// [`notify_account`] with a file attached (a meeting's `.ics`), and `regarding` saying whether
-/// the update-email preference applies.
+/// the person's choices apply.
 pub fn notify_account_with(
     conn: &mut PgConnection,
     public_url: &str,
@@ -402,15 +396,17 @@ pub fn notify_account_with(
     attachment: Option<crate::notify::Attachment>,
     regarding: Regarding,
 ) -> Result<()> {
-    let Some((Some(email), name, updates, token, lang)) = recipient(conn, account)? else {
+    let Some((Some(email), name, token, lang)) = recipient(conn, account)? else {
         return Ok(());
     };
-    if !updates && regarding == Regarding::Updates {
-        return Ok(());
-    }
+    let delivery = match (regarding, crate::notify::kinds::kind_of(template)) {
+        (Regarding::Updates, Some(kind)) => crate::notify::inbox::delivery(conn, account, kind)?,
+        _ => Delivery::Immediate,
+    };
     let lang = Lang::parse(&lang).unwrap_or(Lang::Ja);
-    notify::enqueue(
+    notify::deliver(
         conn,
+        account,
         Message {
             to_address: email,
             to_name: Some(name),
@@ -421,6 +417,6 @@ pub fn notify_account_with(
             unsubscribe_url: Some(unsubscribe_url(public_url, &token)),
             attachment,
         },
-    )?;
-    Ok(())
+        delivery,
+    )
 }

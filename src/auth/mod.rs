@@ -5,6 +5,7 @@ pub mod account;
 pub mod accounts;
 pub mod fields;
 pub mod handlers;
+pub mod inbox;
 pub mod password;
 pub mod rate_limit;
 pub mod roles;

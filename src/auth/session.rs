@@ -33,7 +33,9 @@ fn lookup(conn: &mut PgConnection, secret: &str) -> Result<Option<Viewer>> {
          WHERE s.id_hash = $1 AND a.id = s.account_id AND a.deleted_at IS NULL
            AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2)
          RETURNING a.id, a.display_name, a.email, a.email_verified_at, s.id_hash AS session_hash,
-           EXISTS (SELECT 1 FROM staff_roles r WHERE r.account_id = a.id) AS staff",
+           EXISTS (SELECT 1 FROM staff_roles r WHERE r.account_id = a.id) AS staff,
+           (SELECT count(*) FROM notifications n WHERE n.account_id = a.id AND n.read_at IS NULL)
+             AS unread",
         )
         .bind::<Text, _>(tokens::digest(secret))
         .bind::<diesel::sql_types::Double, _>(IDLE.num_seconds() as f64),

@@ -28,7 +28,6 @@ pub struct Account {
     pub real_name: Option<String>,
     pub address: Option<String>,
     pub phone: Option<String>,
-    pub notify_updates: bool,
 }
 
 pub fn account(conn: &mut PgConnection, id: Uuid) -> Result<Account> {
@@ -41,7 +40,6 @@ pub fn account(conn: &mut PgConnection, id: Uuid) -> Result<Account> {
             a::real_name,
             a::address,
             a::phone,
-            a::notify_updates,
         ))
         .first(conn)?)
 }
@@ -188,14 +186,6 @@ pub fn change_password(
     })
 }
 
-/// Whether the account hears of updates to what it follows.
-pub fn set_notify_updates(conn: &mut PgConnection, id: Uuid, on: bool) -> Result<()> {
-    diesel::update(a::table.find(id))
-        .set(a::notify_updates.eq(on))
-        .execute(conn)?;
-    Ok(())
-}
-
 /// Sends the verification link again (rate-limited per recipient).
 pub fn resend_verification(
     conn: &mut PgConnection,
@@ -251,7 +241,6 @@ pub fn delete_account(conn: &mut PgConnection, origin: &Origin, id: Uuid) -> Res
                 a::real_name.eq(None::<String>),
                 a::address.eq(None::<String>),
                 a::phone.eq(None::<String>),
-                a::notify_updates.eq(false),
                 a::deleted_at.eq(origin.now),
             ))
             .execute(conn)?;
@@ -272,13 +261,16 @@ pub fn delete_account(conn: &mut PgConnection, origin: &Origin, id: Uuid) -> Res
 }
 
 /// The one-click unsubscribe of an email's link; false for an unknown token.
+/// Every kind of news is then never emailed (the inbox keeps them).
 pub fn unsubscribe_by_token(conn: &mut PgConnection, token: &str) -> Result<bool> {
-    Ok(diesel::update(
-        a::table
-            .filter(a::unsubscribe_token.eq(token))
-            .filter(a::deleted_at.is_null()),
-    )
-    .set(a::notify_updates.eq(false))
-    .execute(conn)?
-        == 1)
+    let account: Option<Uuid> = a::table
+        .filter(a::unsubscribe_token.eq(token))
+        .filter(a::deleted_at.is_null())
+        .select(a::id)
+        .first(conn)
+        .optional()?;
+    match account {
+        Some(account) => crate::notify::inbox::never(conn, account).map(|()| true),
+        None => Ok(false),
+    }
 }

@@ -108,7 +108,6 @@ diesel::table! {
         real_name -> Nullable<Text>,
         address -> Nullable<Text>,
         phone -> Nullable<Text>,
-        notify_updates -> Bool,
         unsubscribe_token -> Text,
         lang -> Text,
         created_at -> Timestamptz,
@@ -917,3 +916,43 @@ diesel::table! {
 
 diesel::joinable!(posting_blocks -> accounts (account_id));
 diesel::allow_tables_to_appear_in_same_query!(posting_blocks, accounts);
+
+// 15 (C): notification preferences, the inbox and digests.
+diesel::table! {
+    notification_preferences (account_id, kind) {
+        account_id -> Uuid,
+        kind -> Text,
+        delivery -> Text,
+    }
+}
+
+diesel::table! {
+    digests (id) {
+        id -> Int8,
+        account_id -> Uuid,
+        cadence -> Text,
+        period -> Date,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Int8,
+        account_id -> Uuid,
+        kind -> Text,
+        template -> Text,
+        summary -> Text,
+        link -> Nullable<Text>,
+        proposal_id -> Nullable<Uuid>,
+        measure_code -> Nullable<Text>,
+        consultation_id -> Nullable<Int4>,
+        cadence -> Nullable<Text>,
+        digest_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        read_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(notifications -> accounts (account_id));
+diesel::allow_tables_to_appear_in_same_query!(notifications, accounts, digests);

@@ -8,6 +8,9 @@
 //! over up to [`SMTP_CONNECTIONS`] connections at once (see [`worker`] for why, and for the
 //! exactly-once argument).
 
+pub mod digest;
+pub mod inbox;
+pub mod kinds;
 pub mod outbox;
 pub mod periodic;
 pub mod templates;
@@ -21,6 +24,7 @@ use lettre::message::Mailbox;
 use lettre::transport::smtp::PoolConfig;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use uuid::Uuid;
 
 pub use outbox::{retry, OutboxEntry};
 pub use worker::{drain, RetryPolicy};
@@ -76,6 +80,51 @@ pub struct Attachment {
 /// Renders subject/text/html from templates/emails and inserts one outbox row ON THIS CONNECTION
 /// (the caller's transaction), so the email exists iff the change commits. Returns the row's id.
 pub fn enqueue(conn: &mut PgConnection, message: Message) -> Result<i64> {
+    let email = compose(message)?;
+    outbox::insert(conn, &email)
+}
+
+/// A news notification to `account`: recorded in its inbox (a one-line summary in its
+/// language, the link) and, if `delivery` says at once, emailed now; a daily or weekly delivery
+/// waits for the digest ([`digest`]), never is the inbox only. The kind comes from the
+/// template ([`kinds::EMAILS`]).
+pub fn deliver(
+    conn: &mut PgConnection,
+    account: Uuid,
+    message: Message,
+    delivery: kinds::Delivery,
+) -> Result<()> {
+    let template = message.template;
+    let kind = kinds::kind_of(template).ok_or_else(|| {
+        Error::Internal(format!(
+            "email {template}: no kind of notification in notify::kinds::EMAILS"
+        ))
+    })?;
+    let link = message
+        .context
+        .get("link")
+        .and_then(|l| l.as_str())
+        .map(str::to_owned);
+    let email = compose(message)?;
+    inbox::record(
+        conn,
+        &inbox::NewNotification {
+            account,
+            kind,
+            template,
+            summary: &kinds::summary(&email.subject),
+            link: link.as_deref(),
+            cadence: delivery.cadence(),
+        },
+    )?;
+    if delivery == kinds::Delivery::Immediate {
+        outbox::insert(conn, &email)?;
+    }
+    Ok(())
+}
+
+/// The outbox row of a message: its address checked, its parts rendered.
+fn compose(message: Message) -> Result<outbox::NewEmail> {
     let address: lettre::Address = message.to_address.trim().parse().map_err(|_| {
         Refusal::new("msg.email_address_invalid").with("address", &message.to_address)
     })?;
@@ -120,20 +169,25 @@ pub fn enqueue(conn: &mut PgConnection, message: Message) -> Result<i64> {
         Some(a) => (Some(a.name), Some(a.content_type), Some(a.body)),
         None => (None, None, None),
     };
-    outbox::insert(
-        conn,
-        &outbox::NewEmail {
-            to_address: address.to_string(),
-            to_name,
-            subject: rendered.subject,
-            text_body: rendered.text,
-            html_body: rendered.html,
-            category: message.category.code().to_owned(),
-            unsubscribe_url,
-            attachment_name,
-            attachment_type,
-            attachment_body,
-        },
+    Ok(outbox::NewEmail {
+        to_address: address.to_string(),
+        to_name,
+        subject: rendered.subject,
+        text_body: rendered.text,
+        html_body: rendered.html,
+        category: message.category.code().to_owned(),
+        unsubscribe_url,
+        attachment_name,
+        attachment_type,
+        attachment_body,
+    })
+}
+
+/// The unsubscribe link of an account's notification emails, for `List-Unsubscribe`.
+pub fn unsubscribe_url(public_url: &str, token: &str) -> String {
+    format!(
+        "{}/unsubscribe?token={token}",
+        public_url.trim_end_matches('/')
     )
 }
 

@@ -11,7 +11,14 @@ use diesel::PgConnection;
 use std::time::Duration;
 
 /// A pass: writes what is due at `now` (links to the site at the public URL) and says how many.
-pub type Job = fn(&mut PgConnection, DateTime<Utc>, &str) -> Result<usize>;
+pub trait Job:
+    Fn(&mut PgConnection, DateTime<Utc>, &str) -> Result<usize> + Clone + Send + 'static
+{
+}
+impl<F> Job for F where
+    F: Fn(&mut PgConnection, DateTime<Utc>, &str) -> Result<usize> + Clone + Send + 'static
+{
+}
 
 /// Starts `job` on the current actix (tokio) runtime, every `interval`; abort the handle to stop
 /// it. `what` names its emails in the log.
@@ -21,11 +28,12 @@ pub fn spawn(
     pool: Pool,
     clock: Clock,
     public_url: String,
-    job: Job,
+    job: impl Job,
 ) -> tokio::task::JoinHandle<()> {
     actix_web::rt::spawn(async move {
         loop {
             let (pool, now, url) = (pool.clone(), clock.now(), public_url.clone());
+            let job = job.clone();
             let pass = actix_web::web::block(move || -> Result<usize> {
                 let mut conn = pool.get()?;
                 job(&mut conn, now, &url)

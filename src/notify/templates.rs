@@ -21,7 +21,7 @@ use std::sync::OnceLock;
 struct EmailFiles;
 
 /// The emails the templates folder must provide, in every language.
-pub const NAMES: [&str; 26] = [
+pub const NAMES: [&str; 27] = [
     "verify",
     "reset",
     "account_exists",
@@ -48,6 +48,7 @@ pub const NAMES: [&str; 26] = [
     "comment_restored",
     "posting_blocked",
     "posting_unblocked",
+    "digest",
 ];
 
 /// The parts of a rendered email.
@@ -183,7 +184,7 @@ mod tests {
     use serde_json::json;
 
     fn sample(name: &str) -> serde_json::Value {
-        json!({
+        let mut sample = json!({
             "display_name": "本庄 花子 <b>",
             "link": "https://kyodo.example/verify?token=abc&x=1",
             "link_login": "https://kyodo.example/login",
@@ -218,7 +219,19 @@ mod tests {
             "changes": "日時・会場",
             "cancelled": false,
             "until": "令和8年12月14日 12:00",
-        })
+            "weekly": false,
+            "count": 3,
+            "inbox": "https://kyodo.example/account/notifications",
+        });
+        // The digest's groups (apart: one json! of it all exceeds the macro recursion limit).
+        sample["groups"] = json!([
+                { "proposal": "空き店舗を使った子ども食堂", "measure": null, "consultation": null,
+                  "items": [{ "summary": "提案「空き店舗」に新しいコメント", "link": "https://kyodo.example/proposals/1", "at": "令和8年12月8日 09:00" },
+                            { "summary": "提案「空き店舗」：受付", "link": null, "at": "令和8年12月8日 10:00" }] },
+                { "proposal": null, "measure": "6-1 協働の推進", "consultation": null,
+                  "items": [{ "summary": "あなたのコメントに市が回答しました", "link": "https://kyodo.example/measures/6-1", "at": "令和8年12月8日 11:00" }] },
+        ]);
+        sample
     }
 
     fn extra(unsubscribe: Option<&str>) -> serde_json::Map<String, serde_json::Value> {

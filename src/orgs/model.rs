@@ -5,7 +5,7 @@
 
 use super::fields::{Contact, Description, Kind, Name};
 use crate::audit::{self, Entry};
-use crate::auth::accounts::unsubscribe_url;
+use crate::auth::accounts::notify_account;
 use crate::auth::accounts::Origin;
 use crate::auth::fields::Email;
 use crate::db::schema::{
@@ -293,36 +293,20 @@ pub fn verify(
                 details: json!({ "name": org.name }),
             },
         )?;
-        let representative: Option<(Option<String>, String, bool, String, String)> = om::table
-            .inner_join(accounts::table)
+        let representative: Option<Uuid> = om::table
             .filter(om::organisation_id.eq(organisation))
             .filter(om::role.eq(Role::Representative.code()))
-            .filter(accounts::deleted_at.is_null())
-            .select((
-                accounts::email,
-                accounts::display_name,
-                accounts::notify_updates,
-                accounts::unsubscribe_token,
-                accounts::lang,
-            ))
+            .select(om::account_id)
             .first(conn)
             .optional()?;
-        if let Some((Some(email), name, true, unsubscribe_token, lang)) = representative {
-            notify::enqueue(
+        if let Some(representative) = representative {
+            let link = origin.to(&format!("/organisations/{organisation}"));
+            notify_account(
                 conn,
-                Message {
-                    to_address: email,
-                    to_name: Some(name),
-                    lang: Lang::parse(&lang).unwrap_or(Lang::Ja),
-                    template: "org_verified",
-                    context: json!({
-                        "organisation": org.name,
-                        "link": origin.to(&format!("/organisations/{organisation}")),
-                    }),
-                    category: Category::Notification,
-                    unsubscribe_url: Some(unsubscribe_url(&origin.public_url, &unsubscribe_token)),
-                    attachment: None,
-                },
+                &origin.public_url,
+                representative,
+                "org_verified",
+                |_| json!({ "organisation": org.name, "link": link }),
             )?;
         }
         Ok(())

@@ -42,6 +42,11 @@ impl FormPage {
         self.errors.entry(field.to_owned()).or_insert(message);
     }
 
+    /// The value kept for `field`, if any.
+    pub fn value(&self, field: &str) -> Option<&str> {
+        self.values.get(field).map(String::as_str)
+    }
+
     pub fn is_untouched(&self) -> bool {
         self.values.is_empty() && self.errors.is_empty()
     }

@@ -34,6 +34,10 @@ pub struct Viewer {
     /// Holds a staff role: the header links to the staff area (the area checks the roles).
     #[diesel(sql_type = diesel::sql_types::Bool)]
     pub staff: bool,
+    /// Unread notifications, shown beside the account link (read with the session, in the
+    /// same statement).
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub unread: i64,
 }
 
 impl Viewer {

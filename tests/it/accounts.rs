@@ -629,44 +629,43 @@ fn notifications_can_be_turned_off_in_one_click() {
         let app = TestApp::start().await;
         let visitor = app.visitor();
         resident(&app, &visitor, "hachiro@example.jp", "八郎").await;
+        let never = "SELECT count(*) AS n FROM notification_preferences WHERE delivery = 'never'";
         let off = visitor
-            .submit("/account", "/account/notifications", &[])
+            .submit(
+                "/account",
+                "/account/notifications",
+                &[
+                    ("proposals", "never"),
+                    ("comments", "never"),
+                    ("consultations", "never"),
+                    ("organisation", "never"),
+                    ("staff", "never"),
+                ],
+            )
             .await;
         assert_eq!(off.status(), 303);
-        assert_eq!(
-            count(
-                &app,
-                "SELECT count(*) AS n FROM accounts WHERE notify_updates"
-            ),
-            0
-        );
+        assert_eq!(count(&app, never), 5);
         visitor
             .submit(
                 "/account",
                 "/account/notifications",
-                &[("notify_updates", "on")],
+                &[
+                    ("proposals", "immediate"),
+                    ("comments", "daily"),
+                    ("consultations", "weekly"),
+                    ("organisation", "immediate"),
+                    ("staff", "immediate"),
+                ],
             )
             .await;
-        assert_eq!(
-            count(
-                &app,
-                "SELECT count(*) AS n FROM accounts WHERE notify_updates"
-            ),
-            1
-        );
+        assert_eq!(count(&app, never), 0);
         let token: Token = diesel::sql_query("SELECT unsubscribe_token FROM accounts")
             .get_result(&mut app.db())
             .unwrap();
         let path = format!("/unsubscribe?token={}", token.unsubscribe_token);
         // Opening the link changes nothing (mail scanners open links); the one-click POST does.
         assert_eq!(app.get(&path).await.status(), 200);
-        assert_eq!(
-            count(
-                &app,
-                "SELECT count(*) AS n FROM accounts WHERE notify_updates"
-            ),
-            1
-        );
+        assert_eq!(count(&app, never), 0);
         let one_click = app
             .client
             .post(app.url(&path))
@@ -675,13 +674,8 @@ fn notifications_can_be_turned_off_in_one_click() {
             .await
             .unwrap();
         assert_eq!(one_click.status(), 200);
-        assert_eq!(
-            count(
-                &app,
-                "SELECT count(*) AS n FROM accounts WHERE notify_updates"
-            ),
-            0
-        );
+        // Every kind one chooses: never.
+        assert_eq!(count(&app, never), 5);
         let forged = app
             .client
             .post(app.url("/unsubscribe?token=forged"))

@@ -29,6 +29,7 @@ mod meetings_calendar;
 mod meetings_files;
 mod meetings_pages;
 mod meetings_staff;
+mod notifications_digests;
 mod operations;
 mod operations_backup;
 mod operations_export;
@@ -77,6 +78,7 @@ fn main() {
     let trials: Vec<Trial> = [
         accounts::TESTS,
         answers_bulk::TESTS,
+        notifications_digests::TESTS,
         api::TESTS,
         api_contract::TESTS,
         pages::TESTS,

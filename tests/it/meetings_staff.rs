@@ -583,7 +583,9 @@ fn a_registrant_with_update_emails_off_still_hears_of_their_registration() {
         app.clock.set(registration_day());
         let quiet = account(&app, "quiet@example.jp", "静 かな子");
         diesel::sql_query(format!(
-            "UPDATE accounts SET notify_updates = false WHERE id = '{quiet}'"
+            "INSERT INTO notification_preferences (account_id, kind, delivery) \
+             SELECT '{quiet}', k, 'never' FROM unnest(ARRAY['proposals', 'comments', \
+             'consultations', 'organisation', 'staff']) AS k"
         ))
         .execute(&mut app.db())
         .unwrap();
@@ -620,7 +622,8 @@ fn a_registrant_with_update_emails_off_still_hears_of_their_registration() {
             &app.base,
             quiet,
             "comment_answered",
-            |_| serde_json::json!({}),
+            // Recorded in the inbox (so rendered) even though it is not emailed.
+            |_| serde_json::json!({ "title": "施策 6-1", "link": "http://h/measures/6-1", "department": "企画課", "excerpt": "回答" }),
         )
         .unwrap();
         assert_eq!(

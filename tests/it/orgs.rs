@@ -256,7 +256,8 @@ fn create_verify_and_list_publicly() {
         // A representative who turned update emails off is not emailed.
         let quiet = create_org(&stranger, "静かな会").await;
         diesel::sql_query(
-            "UPDATE accounts SET notify_updates = false WHERE email = 'jiro@example.jp'",
+            "INSERT INTO notification_preferences (account_id, kind, delivery) \
+             SELECT id, 'organisation', 'never' FROM accounts WHERE email = 'jiro@example.jp'",
         )
         .execute(&mut app.db())
         .unwrap();
