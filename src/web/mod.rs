@@ -11,8 +11,8 @@ pub mod metrics;
 pub mod paging;
 pub mod present;
 pub mod proxy;
-pub mod sheet;
 pub mod request_id;
+pub mod sheet;
 pub mod state;
 pub mod visitor;
 

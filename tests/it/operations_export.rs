@@ -102,33 +102,53 @@ fn exports_keep_personal_data_to_admins_and_audit_them() {
         let public = scratch("public");
         let said = succeeded(&export(&url, &public, &[]));
         assert!(said.contains("proposals.csv:"), "{said}");
-        let [proposals, comments, opinions, results] = <[_; 4]>::try_from(read_csv(&public)).unwrap();
+        let [proposals, comments, opinions, results] =
+            <[_; 4]>::try_from(read_csv(&public)).unwrap();
         assert_eq!(&proposals[0][..3], ["ID", "件名", "状態"]);
         assert_eq!(
             proposals.len() - 1,
-            count(&mut conn, "(SELECT count(*) FROM proposals WHERE submitted_at IS NOT NULL)"),
+            count(
+                &mut conn,
+                "(SELECT count(*) FROM proposals WHERE submitted_at IS NOT NULL)"
+            ),
             "every submitted proposal, no draft"
         );
         assert_eq!(
             comments.len() - 1,
-            count(&mut conn, "(SELECT count(*) FROM comments WHERE NOT pending)"),
+            count(
+                &mut conn,
+                "(SELECT count(*) FROM comments WHERE NOT pending)"
+            ),
         );
         let hidden = comments
             .iter()
             .find(|row| row.contains(&"個人情報を含むため".to_owned()))
             .expect("the hidden comment is listed with its reason");
         assert_eq!(hidden.last().unwrap(), "", "without its text");
-        assert!(opinions.len() > 1 && results.len() > 1, "the published result");
+        assert!(
+            opinions.len() > 1 && results.len() > 1,
+            "the published result"
+        );
         assert_eq!(
             opinions[0],
-            ["意見募集ID", "意見募集", "ID", "章・節", "結果の番号", "本文"]
+            [
+                "意見募集ID",
+                "意見募集",
+                "ID",
+                "章・節",
+                "結果の番号",
+                "本文"
+            ]
         );
         let text = all_text(&public);
         for secret in [HIDDEN_TEXT, ADDRESS, SUBMITTER_EMAIL] {
             assert!(!text.contains(secret), "{secret} is not in a public export");
         }
         for email in emails.iter().flatten() {
-            assert!(!text.contains(email.as_str()), "{email} is not in a public export");
+            assert!(
+                !text.contains(email.as_str()),
+                "{email} is not in a public export"
+            );
         }
 
         // JSON holds the same records.
@@ -141,7 +161,10 @@ fn exports_keep_personal_data_to_admins_and_audit_them() {
 
         // Personal data only on an admin's authority, and audited.
         let audited = |conn: &mut PgConnection| {
-            count(conn, "(SELECT count(*) FROM audit_log WHERE action = 'export.private')")
+            count(
+                conn,
+                "(SELECT count(*) FROM audit_log WHERE action = 'export.private')",
+            )
         };
         let refused_dir = scratch("refused");
         let refused = export(
@@ -149,7 +172,10 @@ fn exports_keep_personal_data_to_admins_and_audit_them() {
             &refused_dir,
             &["--private", "--as", kyodo::demo::RESIDENT_EMAIL],
         );
-        assert!(!refused.status.success(), "a resident cannot export personal data");
+        assert!(
+            !refused.status.success(),
+            "a resident cannot export personal data"
+        );
         let message = String::from_utf8_lossy(&refused.stderr);
         assert!(message.contains("is not an administrator"), "{message}");
         assert!(!refused_dir.exists(), "nothing written");
@@ -159,9 +185,18 @@ fn exports_keep_personal_data_to_admins_and_audit_them() {
 
         let private = scratch("private");
         let admin_email = kyodo::demo::ADMIN_EMAIL.to_uppercase();
-        succeeded(&export(&url, &private, &["--private", "--as", &admin_email]));
+        succeeded(&export(
+            &url,
+            &private,
+            &["--private", "--as", &admin_email],
+        ));
         let text = all_text(&private);
-        for secret in [HIDDEN_TEXT, ADDRESS, SUBMITTER_EMAIL, kyodo::demo::RESIDENT_EMAIL] {
+        for secret in [
+            HIDDEN_TEXT,
+            ADDRESS,
+            SUBMITTER_EMAIL,
+            kyodo::demo::RESIDENT_EMAIL,
+        ] {
             assert!(text.contains(secret), "{secret} is in a private export");
         }
         let [_, _, opinions, _] = <[_; 4]>::try_from(read_csv(&private)).unwrap();
