@@ -113,7 +113,7 @@ pub enum Class {
 }
 
 /// Every email template and its class: a template missing here fails the unit test below.
-pub const EMAILS: [(&str, Class); 27] = [
+pub const EMAILS: [(&str, Class); 28] = [
     ("verify", Class::Security),
     ("reset", Class::Security),
     ("account_exists", Class::Security),
@@ -133,6 +133,7 @@ pub const EMAILS: [(&str, Class); 27] = [
     ("consultation_receipt", Class::News(Kind::Consultations)),
     ("consultation_opened", Class::News(Kind::Consultations)),
     ("consultation_result", Class::News(Kind::Consultations)),
+    ("consultation_notice", Class::News(Kind::Consultations)),
     ("meeting_registration", Class::News(Kind::Meetings)),
     ("meeting_reminder", Class::News(Kind::Meetings)),
     ("meeting_changed", Class::News(Kind::Meetings)),

@@ -21,7 +21,7 @@ use std::sync::OnceLock;
 struct EmailFiles;
 
 /// The emails the templates folder must provide, in every language.
-pub const NAMES: [&str; 27] = [
+pub const NAMES: [&str; 28] = [
     "verify",
     "reset",
     "account_exists",
@@ -41,6 +41,7 @@ pub const NAMES: [&str; 27] = [
     "consultation_receipt",
     "consultation_opened",
     "consultation_result",
+    "consultation_notice",
     "meeting_registration",
     "meeting_reminder",
     "meeting_changed",
@@ -197,6 +198,8 @@ mod tests {
             "title": "空き店舗を使った子ども食堂",
             "state": "修正依頼中",
             "what": "修正の依頼がありました。",
+            "extension": true,
+            "body": "説明会の開催に合わせ、締切を延ばします。",
             "message": "予算の内訳を添えてください。",
             "next": "提案を修正して、再提出してください。",
             "resubmitted": false,
@@ -240,6 +243,19 @@ mod tests {
         m.insert("unsubscribe_url".into(), json!(unsubscribe));
         m.insert("security".into(), json!(unsubscribe.is_none()));
         m
+    }
+
+    /// An email file outside `NAMES` would be sent without its sample render nor its kind of
+    /// notification (the notice of a correction once was).
+    #[test]
+    fn every_email_file_is_named() {
+        for file in EmailFiles::iter() {
+            let stem = file.split('.').next().unwrap_or_default();
+            assert!(
+                stem.starts_with('_') || NAMES.contains(&stem),
+                "templates/emails/{file} is not in NAMES"
+            );
+        }
     }
 
     #[test]

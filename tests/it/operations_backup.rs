@@ -26,7 +26,10 @@ fn kyodo(args: &[&str], database_url: Option<&str>, data_dir: &Path) -> Output {
         .env_remove("DATABASE_URL")
         .env("KYODO_DATA_DIR", data_dir);
     if let Some(url) = database_url {
-        command.env("DATABASE_URL", url);
+        // A configured server is migrated only when asked: the demo that fills it first asks.
+        command
+            .env("DATABASE_URL", url)
+            .env("KYODO_MIGRATE", "auto");
     }
     command.output().unwrap()
 }
