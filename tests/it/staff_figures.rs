@@ -74,7 +74,7 @@ async fn seed(app: &TestApp) {
                 app,
                 &format!(
                     "INSERT INTO consultation_comments (consultation_id, receipt_seq, receipt_number, channel, received_at, body)
-                     SELECT id, {i} + 1, 'R-{i}', '{channel}', now(), '意見' FROM consultations WHERE title = '{title}'"
+                     SELECT id, {i} + 1, 'R-' || id || '-{i}', '{channel}', now(), '意見' FROM consultations WHERE title = '{title}'"
                 ),
             );
         }
