@@ -7,6 +7,7 @@ pub mod admin;
 pub mod answers;
 pub mod audit_log;
 pub mod departments;
+pub mod figures;
 pub mod organisations;
 pub mod outbox;
 pub mod people;
@@ -25,7 +26,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use serde_json::json;
 
-/// The staff area's own routes: dashboard, people and roles, departments, organisations, the audit log and the outbox.
+/// The staff area's own routes: dashboard, people and roles, departments, organisations, the figures, the audit log and the outbox.
 pub const STAFF_ROUTES: &[StaffRoute] = &[
     get("/staff", |r| r.to(dashboard)),
     get("/staff/people", |r| r.to(people::list)),
@@ -41,6 +42,7 @@ pub const STAFF_ROUTES: &[StaffRoute] = &[
     }),
     get("/staff/audit", |r| r.to(audit_log::list)),
     get("/staff/outbox", |r| r.to(outbox::list)),
+    get("/staff/figures", |r| r.to(figures::page)),
     post("/staff/outbox/{id}/retry", |r| r.to(outbox::retry)),
 ];
 
@@ -128,6 +130,7 @@ pub async fn dashboard(
             "moderation",
             Action::ModerateComments { department: -1 },
         ),
+        ("/staff/figures", "figures", Action::ViewStaffArea),
         ("/staff/audit", "audit", Action::ReadAudit),
         ("/staff/outbox", "outbox", Action::ManageOutbox),
     ];

@@ -57,8 +57,32 @@ pub struct LabelLine {
     pub text: String,
 }
 
-/// The chart of `tally` with its values in `lang`, or `None` when nobody answered.
+/// What a bar counts: people who answered (人, a survey's results) or records (件, the staff
+/// figures); the partial takes `unit="items"` for the table's words to match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    People,
+    Items,
+}
+
+impl Unit {
+    /// The keys of a bar's value and of the total.
+    fn keys(self) -> (&'static str, &'static str) {
+        match self {
+            Unit::People => ("survey_chart.value", "survey_chart.people"),
+            Unit::Items => ("chart_items.value", "chart_items.total"),
+        }
+    }
+}
+
+/// The chart of `tally` with its values in `lang`, in people, or `None` when nobody answered.
 pub fn bar_chart(lang: Lang, tally: &Tally) -> Option<BarChart> {
+    bar_chart_in(lang, tally, Unit::People)
+}
+
+/// The chart of `tally` with its values counted in `unit`, or `None` when the total is 0.
+pub fn bar_chart_in(lang: Lang, tally: &Tally, unit: Unit) -> Option<BarChart> {
+    let (value_key, total_key) = unit.keys();
     if tally.answered == 0 {
         return None;
     }
@@ -68,7 +92,7 @@ pub fn bar_chart(lang: Lang, tally: &Tally) -> Option<BarChart> {
         .map(|row| {
             translate(
                 lang,
-                "survey_chart.value",
+                value_key,
                 &[
                     ("count", row.count.to_string()),
                     ("percent", row.percent_display.clone()),
@@ -116,11 +140,7 @@ pub fn bar_chart(lang: Lang, tally: &Tally) -> Option<BarChart> {
         axis_top: LEFT,
         axis_bottom: round(height - LEFT),
         bars,
-        answered_display: translate(
-            lang,
-            "survey_chart.people",
-            &[("count", tally.answered.to_string())],
-        ),
+        answered_display: translate(lang, total_key, &[("count", tally.answered.to_string())]),
     })
 }
 
@@ -272,6 +292,28 @@ mod tests {
         assert_eq!(c.bars[0].value, "1 person (33.3%)");
         assert_eq!(c.bars[1].value, "2 people (66.7%)");
         assert_eq!(c.answered_display, "3 people");
+    }
+
+    #[test]
+    fn items_are_counted_in_ken() {
+        let t = single(&choices(&[("受付", 1), ("審査中", 2)]));
+        let c = bar_chart_in(Lang::Ja, &t, Unit::Items).unwrap();
+        assert_eq!(c.bars[1].value, "2件 (66.7%)");
+        assert_eq!(c.answered_display, "3件");
+        let c = bar_chart_in(Lang::En, &t, Unit::Items).unwrap();
+        assert_eq!(c.bars[0].value, "1 item (33.3%)");
+        assert_eq!(c.answered_display, "3 items");
+        let hb = crate::web::templates().unwrap();
+        let html = hb
+            .render_template(
+                r#"{{> surveys/_bar_chart chart=chart tally=tally name="状態" id="s" unit="items"}}"#,
+                &serde_json::json!({"lang": "ja", "chart": bar_chart_in(Lang::Ja, &t, Unit::Items), "tally": t}),
+            )
+            .unwrap();
+        assert!(html.contains("<th scope=\"col\">件数</th>"), "{html}");
+        assert!(html.contains("合計 3件"), "{html}");
+        assert!(html.contains(">状態（棒グラフ）</title>"), "{html}");
+        assert!(!html.contains("回答"), "{html}");
     }
 
     #[test]

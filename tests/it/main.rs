@@ -48,6 +48,7 @@ mod proposals_scale;
 mod residents;
 mod seeds;
 mod staff;
+mod staff_figures;
 mod statements;
 mod support;
 mod surveys;
@@ -95,6 +96,7 @@ fn main() {
         browser_pages::TESTS,
         orgs::TESTS,
         staff::TESTS,
+        staff_figures::TESTS,
         proposals::TESTS,
         proposals_review::TESTS,
         proposals_api::TESTS,

@@ -74,6 +74,7 @@ const MATRIX: &[(&str, Method, Allowed)] = &[
     ("/staff/kpis/{code}", Method::Post, Allowed::Admin),
     ("/staff/audit", Method::Get, Allowed::Admin),
     ("/staff/outbox", Method::Get, Allowed::Admin),
+    ("/staff/figures", Method::Get, Allowed::AnyStaff),
     ("/staff/outbox/{id}/retry", Method::Post, Allowed::Admin),
     ("/staff/proposals.csv", Method::Get, Allowed::Reviewers),
     ("/staff/proposals", Method::Get, Allowed::Reviewers),
