@@ -239,11 +239,7 @@ pub fn publish(
             diesel::update(c::table.filter(c::id.eq(id)))
                 .set(c::result_published_at.eq(now))
                 .execute(conn)?;
-            let link = format!(
-                "{}/consultations/{id}/result",
-                public_url.trim_end_matches('/')
-            );
-            let context = json!({ "title": consultation.title, "link": link });
+            let context = result_email(public_url, id, &consultation.title);
             tell(conn, public_url, id, false, "consultation_result", &context)?;
         }
         audit::record(
@@ -325,11 +321,7 @@ pub fn publish_item(
         diesel::delete(cid::table.find(item)).execute(conn)?;
         if consultation.result_published_at.is_some() {
             store_tally(conn, id)?;
-            let link = format!(
-                "{}/consultations/{id}/result",
-                public_url.trim_end_matches('/')
-            );
-            let context = json!({ "title": consultation.title, "link": link });
+            let context = result_email(public_url, id, &consultation.title);
             tell_item(conn, public_url, id, item, "consultation_result", &context)?;
         }
         audit::record(
@@ -440,6 +432,16 @@ fn counts(conn: &mut PgConnection, id: i32) -> Result<Counts> {
         comments: by_channel.iter().map(|(_, n)| n).sum(),
         by_channel,
     })
+}
+
+/// What the email of a published result (the whole, or one item published later) says: the
+/// consultation's title and the result page's address.
+fn result_email(public_url: &str, id: i32, title: &str) -> serde_json::Value {
+    let link = format!(
+        "{}/consultations/{id}/result",
+        public_url.trim_end_matches('/')
+    );
+    json!({ "title": title, "link": link })
 }
 
 #[cfg(test)]
