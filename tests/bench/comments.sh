@@ -39,17 +39,9 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
-case "${1:-}" in
-    "") ;;
-    -h | --help)
-        sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
-        exit 0
-        ;;
-    *)
-        echo "unknown argument: $1 (try --help)" >&2
-        exit 2
-        ;;
-esac
+# shellcheck source=tests/bench/lib.sh
+. tests/bench/lib.sh
+no_arguments "$@"
 
 SCALES=${SCALES:-small full}
 SMALL_COMMENTS=${SMALL_COMMENTS:-100}
@@ -80,8 +72,6 @@ declare -A PATHS=([measure]="/measures/$MEASURE")
 # Tables whose sequential scan means the cost grows with the data.
 BIG_TABLES='comments|consultation_comments'
 
-# seconds, psql_kyodo, capture, accounted, start_app, stop_app, measure_target …
-source tests/bench/lib.sh
 check_settings "$DURATION" "$WARMUP" "$POST_DURATION"
 [[ $MEASURE =~ ^[0-9]+-[0-9]+$ ]] || die "MEASURE is a measure's code like 5-1, not $MEASURE"
 

@@ -24,17 +24,9 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
-case "${1:-}" in
-    "") ;;
-    -h | --help)
-        sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
-        exit 0
-        ;;
-    *)
-        echo "unknown argument: $1 (try --help)" >&2
-        exit 2
-        ;;
-esac
+# shellcheck source=tests/bench/lib.sh
+. tests/bench/lib.sh
+no_arguments "$@"
 
 PEOPLE=${PEOPLE:-10000}
 EVENTS=${EVENTS:-3}
@@ -46,8 +38,6 @@ APP=${APP:-}
 BASE="http://127.0.0.1:$BENCH_PORT"
 CAPTURING=0 APP_PID="" PG_SOCK="" PG_PORT="" CLUSTER=""
 
-# shellcheck source=tests/bench/lib.sh
-. tests/bench/lib.sh
 [[ $PEOPLE =~ ^[0-9]+$ ]] && [ "$PEOPLE" -ge 10 ] || die "PEOPLE must be a number from 10, not $PEOPLE"
 [[ $EVENTS =~ ^[0-9]+$ ]] && [ "$EVENTS" -ge 1 ] || die "EVENTS must be a number from 1, not $EVENTS"
 [[ $RUNNERS =~ ^[0-9]+$ ]] && [ "$RUNNERS" -ge 1 ] || die "RUNNERS must be a number from 1, not $RUNNERS"

@@ -21,17 +21,9 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
-case "${1:-}" in
-    "") ;;
-    -h | --help)
-        sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
-        exit 0
-        ;;
-    *)
-        echo "unknown argument: $1 (try --help)" >&2
-        exit 2
-        ;;
-esac
+# shellcheck source=tests/bench/lib.sh
+. tests/bench/lib.sh
+no_arguments "$@"
 
 ROWS=${ROWS:-10000}
 BENCH_PORT=${BENCH_PORT:-8097}
@@ -44,8 +36,6 @@ APP_PID=""
 CLUSTER=""
 PG_SOCK=""
 
-# shellcheck source=tests/bench/lib.sh
-. tests/bench/lib.sh
 [[ $ROWS =~ ^[0-9]+$ ]] && [ "$ROWS" -gt 0 ] || die "ROWS must be a number above 0, not $ROWS"
 command -v curl >/dev/null || die "curl is needed"
 find_pg_bin psql

@@ -1,9 +1,25 @@
 #!/usr/bin/env bash
-# Shared by tests/bench/all.sh, proposals.sh, comments.sh and outbox.sh (sourced, never run): the build,
+# Shared by the scripts in tests/bench/ but people.sh (sourced, never run): the build,
 # the app with its private cluster, the SQL a request sends (captured from PostgreSQL's log),
 # the load of a target and the CPU accounting of a run.
 # Uses the caller's globals: PG_BIN, PG_SOCK, PG_PORT, PG_LOG, BASE, OUT, CLUSTER, APP_PID,
 # CAPTURING; start_app also APP and BENCH_PORT.
+
+# A script that takes no argument: --help prints its header comment (up to `set -euo`), anything
+# else is refused.
+no_arguments() { # "$@" of the script
+    case "${1:-}" in
+        "") ;;
+        -h | --help)
+            sed -n '2,/^set -euo/p' "${BASH_SOURCE[-1]}" | sed '$d; s/^# \{0,1\}//'
+            exit 0
+            ;;
+        *)
+            echo "unknown argument: $1 (try --help)" >&2
+            exit 2
+            ;;
+    esac
+}
 
 # Messages name the script that sourced this file: "[all] …", "[outbox] …".
 say() { printf '[%s] %s\n' "$(basename "$0" .sh)" "$*" >&2; }

@@ -27,17 +27,9 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
-case "${1:-}" in
-    "") ;;
-    -h | --help)
-        sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
-        exit 0
-        ;;
-    *)
-        echo "unknown argument: $1 (try --help)" >&2
-        exit 2
-        ;;
-esac
+# shellcheck source=tests/bench/lib.sh
+. tests/bench/lib.sh
+no_arguments "$@"
 
 MAILS=${MAILS:-2000}
 INSTANCES=${INSTANCES:-1}
@@ -49,8 +41,6 @@ APP=${APP:-}
 BASE="http://127.0.0.1:$BENCH_PORT"
 CAPTURING=0
 
-# shellcheck source=tests/bench/lib.sh
-. tests/bench/lib.sh
 [[ $MAILS =~ ^[0-9]+$ ]] && [ "$MAILS" -gt 1 ] || die "MAILS must be a number above 1, not $MAILS"
 [[ $INSTANCES =~ ^[12]$ ]] || die "INSTANCES must be 1 or 2, not $INSTANCES"
 

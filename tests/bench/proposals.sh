@@ -34,17 +34,9 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
-case "${1:-}" in
-    "") ;;
-    -h | --help)
-        sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
-        exit 0
-        ;;
-    *)
-        echo "unknown argument: $1 (try --help)" >&2
-        exit 2
-        ;;
-esac
+# shellcheck source=tests/bench/lib.sh
+. tests/bench/lib.sh
+no_arguments "$@"
 
 SCALES=${SCALES:-small full}
 SMALL_PROPOSALS=${SMALL_PROPOSALS:-1000}
@@ -73,8 +65,6 @@ declare -A PATHS=([list]=/proposals [list-adopted]='/proposals?state=adopted'
 # Tables whose sequential scan means the cost grows with the data.
 BIG_TABLES='proposals|proposal_measures|proposal_transitions|proposal_supports|proposal_follows|comments'
 
-# seconds, psql_kyodo, capture, accounted, start_app, stop_app, measure_target …
-source tests/bench/lib.sh
 check_settings "$DURATION" "$WARMUP"
 
 # The globals tests/bench/lib.sh works with; set per scale.

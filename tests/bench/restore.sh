@@ -26,17 +26,9 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
-case "${1:-}" in
-    "") ;;
-    -h | --help)
-        sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
-        exit 0
-        ;;
-    *)
-        echo "unknown argument: $1 (try --help)" >&2
-        exit 2
-        ;;
-esac
+# shellcheck source=tests/bench/lib.sh
+. tests/bench/lib.sh
+no_arguments "$@"
 
 COMMENTS=${COMMENTS:-1000000}
 OPINIONS=${OPINIONS:-10000}
@@ -47,7 +39,6 @@ APP=${APP:-}
 BASE="http://127.0.0.1:${BENCH_PORT}"
 
 # say, die, psql_kyodo, find_pg_bin, build_app, start_app, stop_app, bench_cleanup …
-source tests/bench/lib.sh
 [[ $COMMENTS =~ ^[0-9]+$ && $OPINIONS =~ ^[0-9]+$ ]] || die "COMMENTS and OPINIONS are numbers"
 
 # The globals tests/bench/lib.sh works with.
