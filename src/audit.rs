@@ -14,21 +14,55 @@ pub struct Entry<'a> {
     pub details: serde_json::Value,
 }
 
-pub fn record(conn: &mut PgConnection, entry: Entry<'_>) -> Result<()> {
-    use crate::db::schema::audit_log::dsl as a;
+use crate::db::schema::audit_log::dsl as a;
+use diesel::dsl::Eq;
+
+/// An entry's columns.
+type Row<'a> = (
+    Eq<a::actor_id, Option<Uuid>>,
+    Eq<a::action, &'a str>,
+    Eq<a::record_type, Option<&'a str>>,
+    Eq<a::record_id, Option<String>>,
+    Eq<a::ip, Option<&'a str>>,
+    Eq<a::details, serde_json::Value>,
+);
+
+fn row(entry: Entry<'_>) -> Row<'_> {
     let (record_type, record_id) = entry
         .record
         .map_or((None, None), |(t, id)| (Some(t), Some(id)));
+    (
+        a::actor_id.eq(entry.actor),
+        a::action.eq(entry.action),
+        a::record_type.eq(record_type),
+        a::record_id.eq(record_id),
+        a::ip.eq(entry.ip),
+        a::details.eq(entry.details),
+    )
+}
+
+pub fn record(conn: &mut PgConnection, entry: Entry<'_>) -> Result<()> {
     diesel::insert_into(a::audit_log)
-        .values((
-            a::actor_id.eq(entry.actor),
-            a::action.eq(entry.action),
-            a::record_type.eq(record_type),
-            a::record_id.eq(record_id),
-            a::ip.eq(entry.ip),
-            a::details.eq(entry.details),
-        ))
+        .values(row(entry))
         .execute(conn)?;
+    Ok(())
+}
+
+/// Entries written by one `INSERT`: 6 values each, below PostgreSQL's 65,535 parameters.
+const PER_STATEMENT: usize = 10_000;
+
+/// Records many entries (an import's rows) in a few statements instead of one each.
+pub fn record_all<'a>(
+    conn: &mut PgConnection,
+    entries: impl IntoIterator<Item = Entry<'a>>,
+) -> Result<()> {
+    let mut rows = entries.into_iter().map(row).peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Row<'a>> = rows.by_ref().take(PER_STATEMENT).collect();
+        diesel::insert_into(a::audit_log)
+            .values(chunk)
+            .execute(conn)?;
+    }
     Ok(())
 }
 

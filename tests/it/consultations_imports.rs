@@ -176,6 +176,31 @@ fn a_file_is_previewed_then_imported_once() {
                  AND (c.received_at AT TIME ZONE 'Asia/Tokyo')::date IN ('2020-01-05', '2020-01-06', '2020-01-07')")),
             3
         );
+        // Numbered one after another, counted on the consultation, each in the audit log.
+        assert_eq!(
+            count(
+                &app,
+                &format!(
+                    "SELECT count(DISTINCT receipt_number) AS n FROM consultation_comments
+                 WHERE consultation_id = {id} AND receipt_seq BETWEEN 1 AND 3"
+                )
+            ),
+            3
+        );
+        assert_eq!(
+            count(
+                &app,
+                &format!("SELECT comment_count::bigint AS n FROM consultations WHERE id = {id}")
+            ),
+            3
+        );
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM audit_log WHERE action = 'consultation.opinion_entered'"
+            ),
+            3
+        );
         let page = visible_text(&staff.page(&preview).await);
         assert!(page.contains("3件を取り込みました"), "{page}");
 

@@ -1,8 +1,8 @@
 //! Import batches (取込): a file of paper opinions kept from its preview to its import, and
 //! the import itself, all its rows or none, each through the same store as an opinion typed
-//! in by staff ([`super::opinions::submit`]), linked to the batch and its line.
+//! in by staff ([`super::opinions::submit_all`]), linked to the batch and its line.
 
-use super::opinions::submit;
+use super::opinions::submit_all;
 use crate::audit::{self, Entry};
 use crate::consultations::fields::Paper;
 use crate::consultations::imports::Fingerprint;
@@ -159,23 +159,26 @@ pub fn import(
             return Ok(None);
         }
         let count = papers.len();
-        for (line, paper) in papers {
-            let opinion = paper.opinion(at);
-            // A refusal rolls back every row before it.
-            let number = submit(conn, consultation, &opinion, at.now, at.ip, public_url)?
-                .map_err(|refused| Error::Refused(refused.refusal))?;
-            let comment: i32 = cc::table
-                .filter(cc::consultation_id.eq(consultation))
-                .filter(cc::receipt_number.eq(&number))
-                .select(cc::id)
-                .first(conn)?;
-            diesel::insert_into(r::table)
-                .values((
+        let (lines, opinions): (Vec<usize>, Vec<_>) = papers
+            .into_iter()
+            .map(|(line, paper)| (line, paper.opinion(at)))
+            .unzip();
+        // A refusal (the consultation withdrawn meanwhile …) rolls back the whole file.
+        let recorded = submit_all(conn, consultation, &opinions, at.now, at.ip, public_url)?
+            .map_err(|(_, refused)| Error::Refused(refused.refusal))?;
+        let links: Vec<_> = lines
+            .into_iter()
+            .zip(&recorded)
+            .map(|(line, opinion)| {
+                (
                     r::batch_id.eq(batch),
                     r::line.eq(i32::try_from(line).unwrap_or(i32::MAX)),
-                    r::comment_id.eq(comment),
-                ))
-                .execute(conn)?;
+                    r::comment_id.eq(opinion.id),
+                )
+            })
+            .collect();
+        for chunk in links.chunks(10_000) {
+            diesel::insert_into(r::table).values(chunk).execute(conn)?;
         }
         let rows = i32::try_from(count).unwrap_or(i32::MAX);
         diesel::update(b::table.filter(b::id.eq(batch)))
