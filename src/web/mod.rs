@@ -9,6 +9,7 @@ pub mod i18n;
 pub mod inputs;
 pub mod metrics;
 pub mod paging;
+mod partials;
 pub mod present;
 pub mod proxy;
 pub mod request_id;
@@ -46,6 +47,9 @@ pub fn templates() -> Result<Handlebars<'static>> {
     hb.set_prevent_indent(true);
     hb.register_helper("t", Box::new(i18n::PageHelper(i18n::translate_helper)));
     hb.register_helper("msg", Box::new(i18n::PageHelper(i18n::message_helper)));
+    for (name, helper) in partials::helpers() {
+        hb.register_helper(name, helper);
+    }
     hb.register_embed_templates_with_extension::<TemplateFiles>(".hbs")
         .map_err(|e| Error::Setup(format!("templates: {e}")))?;
     Ok(hb)

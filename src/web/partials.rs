@@ -1,0 +1,184 @@
+//! Partials (部分テンプレート) rendered in place. Handlebars' own `{{> partial}}` copies the
+//! object it is called in (`{{#> layout}}` the whole page) and then copies every value a lookup
+//! inside it finds: on the measure page that was 58 % of the instructions (callgrind, see
+//! docs/PERFORMANCE.md). These two helpers render the template where it is called, reading the
+//! caller's data where it lies.
+//!
+//! - `{{include "name" [context] key=value …}}`: the template `name`, its `this` the caller's
+//!   (or `context`), the hash as values it can look up, `@index` & co. as the caller's;
+//! - `{{#layout}}…{{/layout}}`: the page inside `layout.hbs`, which places it with
+//!   `{{include "content"}}`.
+
+use handlebars::{
+    BlockContext, BlockParamHolder, Context, Handlebars, Helper, HelperDef, HelperResult, Output,
+    PathAndJson, RenderContext, RenderErrorReason, Renderable,
+};
+
+/// The helpers, to register under these names.
+pub fn helpers() -> [(&'static str, Box<dyn HelperDef + Send + Sync>); 2] {
+    [("include", Box::new(Include)), ("layout", Box::new(Layout))]
+}
+
+/// The name `layout.hbs` gives the page it surrounds.
+const CONTENT: &str = "content";
+
+struct Include;
+
+impl HelperDef for Include {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        r: &'reg Handlebars<'reg>,
+        ctx: &'rc Context,
+        rc: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        let name = h
+            .param(0)
+            .and_then(|p| p.value().as_str())
+            .ok_or(RenderErrorReason::ParamNotFoundForIndex("include", 0))?;
+        let template = rc
+            .get_partial(name)
+            .or_else(|| r.get_template(name))
+            .ok_or_else(|| RenderErrorReason::PartialNotFound(name.to_owned()))?;
+        let mut block = enter(rc, h.param(1));
+        for (key, value) in h.hash() {
+            block.set_block_param(key, BlockParamHolder::Value(value.value().clone()));
+        }
+        rc.push_block(block);
+        let rendered = template.render(r, ctx, rc, out);
+        rc.pop_block();
+        rendered
+    }
+}
+
+struct Layout;
+
+impl HelperDef for Layout {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        r: &'reg Handlebars<'reg>,
+        ctx: &'rc Context,
+        rc: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        let layout = r
+            .get_template("layout")
+            .ok_or_else(|| RenderErrorReason::PartialNotFound("layout".to_owned()))?;
+        let mut block = enter(rc, None);
+        if let Some(page) = h.template() {
+            block.set_local_partial(CONTENT.to_owned(), page);
+        }
+        rc.push_block(block);
+        let rendered = layout.render(r, ctx, rc, out);
+        rc.pop_block();
+        rendered
+    }
+}
+
+/// A block whose `this` is the caller's (or `context`'s) and whose `@index`, `@first` … are
+/// the caller's. A value found in the page's data is reached by its path: nothing is copied
+/// but a value computed in the template itself.
+fn enter<'rc>(
+    rc: &RenderContext<'_, 'rc>,
+    context: Option<&PathAndJson<'rc>>,
+) -> BlockContext<'rc> {
+    let mut block = BlockContext::new();
+    let current = rc.block();
+    if let Some(current) = current {
+        block
+            .local_variables_mut()
+            .clone_from(current.local_variables());
+    }
+    match context {
+        Some(param) => match param.context_path() {
+            Some(path) => block.base_path_mut().clone_from(path),
+            None => block.set_base_value(param.value().clone()),
+        },
+        None => {
+            if let Some(current) = current {
+                block.base_path_mut().clone_from(current.base_path());
+                if let Some(value) = current.base_value() {
+                    block.set_base_value(value.clone());
+                }
+            }
+        }
+    }
+    block
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn registry(templates: &[(&str, &str)]) -> Handlebars<'static> {
+        let mut hb = Handlebars::new();
+        hb.set_prevent_indent(true);
+        for (name, helper) in helpers() {
+            hb.register_helper(name, helper);
+        }
+        for (name, source) in templates {
+            hb.register_template_string(name, source).unwrap();
+        }
+        hb
+    }
+
+    #[test]
+    fn an_include_reads_the_callers_this_its_hash_and_its_index() {
+        let hb = registry(&[
+            ("item", "{{@index}}:{{name}}/{{label}}/{{@root.site}};"),
+            (
+                "page",
+                r#"{{#each items}}{{include "item" label="L"}}{{/each}}{{#with one}}{{include "item"}}{{/with}}"#,
+            ),
+        ]);
+        let data = json!({"site": "S", "items": [{"name": "a"}, {"name": "b", "label": "own"}], "one": {"name": "c"}});
+        assert_eq!(hb.render("page", &data).unwrap(), "0:a/L/S;1:b/L/S;:c//S;");
+    }
+
+    #[test]
+    fn an_include_takes_a_context_found_or_computed() {
+        let hb = registry(&[
+            ("name", "{{name}}"),
+            (
+                "page",
+                r#"{{include "name" one}}|{{#each items as |item|}}{{include "name" item}}{{/each}}"#,
+            ),
+        ]);
+        let data = json!({"one": {"name": "c"}, "items": [{"name": "a"}, {"name": "b"}]});
+        assert_eq!(hb.render("page", &data).unwrap(), "c|ab");
+    }
+
+    #[test]
+    fn the_layout_surrounds_the_page_and_reads_the_same_data() {
+        let hb = registry(&[
+            (
+                "layout",
+                r#"<title>{{title}}</title>{{include "content"}}<footer>"#,
+            ),
+            (
+                "page",
+                "{{#layout}}<h1>{{title}}</h1>{{#with body}}{{text}}{{/with}}{{/layout}}",
+            ),
+        ]);
+        let data = json!({"title": "T", "body": {"text": "B"}});
+        assert_eq!(
+            hb.render("page", &data).unwrap(),
+            "<title>T</title><h1>T</h1>B<footer>"
+        );
+    }
+
+    #[test]
+    fn an_unknown_template_or_no_name_is_an_error() {
+        let hb = registry(&[
+            ("missing", r#"{{include "nowhere"}}"#),
+            ("nameless", "{{include}}"),
+            ("bare", "{{#layout}}x{{/layout}}"),
+        ]);
+        for page in ["missing", "nameless", "bare"] {
+            assert!(hb.render(page, &json!({})).is_err(), "{page}");
+        }
+    }
+}
