@@ -74,6 +74,9 @@ fn registry(escape: bool) -> std::result::Result<Handlebars<'static>, String> {
     if !escape {
         hb.register_escape_fn(handlebars::no_escape);
     }
+    for (name, helper) in crate::web::partials::helpers() {
+        hb.register_helper(name, helper);
+    }
     for file in EmailFiles::iter() {
         let data = EmailFiles::get(&file).ok_or_else(|| format!("{file} vanished"))?;
         let source = std::str::from_utf8(&data.data).map_err(|e| format!("{file}: {e}"))?;
@@ -272,6 +275,11 @@ mod tests {
                     "{name}"
                 );
                 assert!(!r.text.contains("\n\n\n"), "{name}: {}", r.text);
+                if let Ok(dir) = std::env::var("DUMP_EMAILS") {
+                    std::fs::create_dir_all(&dir).unwrap();
+                    std::fs::write(format!("{dir}/{name}.{lang:?}.txt"), &r.text).unwrap();
+                    std::fs::write(format!("{dir}/{name}.{lang:?}.html"), &r.html).unwrap();
+                }
                 if lang == Lang::Ja {
                     assert!(r.subject.contains("協働 Kyodo"), "{}", r.subject);
                 }

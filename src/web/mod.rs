@@ -9,7 +9,7 @@ pub mod i18n;
 pub mod inputs;
 pub mod metrics;
 pub mod paging;
-mod partials;
+pub mod partials;
 pub mod present;
 pub mod proxy;
 pub mod request_id;

@@ -6,15 +6,15 @@
 //!
 //! - `{{include "name" [context] key=value …}}`: the template `name`, its `this` the caller's
 //!   (or `context`), the hash as values it can look up, `@index` & co. as the caller's;
-//! - `{{#layout}}…{{/layout}}`: the page inside `layout.hbs`, which places it with
-//!   `{{include "content"}}`.
+//! - `{{#layout ["name"]}}…{{/layout}}`: the page inside `layout.hbs` (or the template `name`:
+//!   an email's `_layout`), which places it with `{{include "content"}}`.
 
 use handlebars::{
     BlockContext, BlockParamHolder, Context, Handlebars, Helper, HelperDef, HelperResult, Output,
     PathAndJson, RenderContext, RenderErrorReason, Renderable,
 };
 
-/// The helpers, to register under these names.
+/// The helpers, to register under these names (pages' and emails' registries alike).
 pub fn helpers() -> [(&'static str, Box<dyn HelperDef + Send + Sync>); 2] {
     [("include", Box::new(Include)), ("layout", Box::new(Layout))]
 }
@@ -63,9 +63,13 @@ impl HelperDef for Layout {
         rc: &mut RenderContext<'reg, 'rc>,
         out: &mut dyn Output,
     ) -> HelperResult {
+        let name = h
+            .param(0)
+            .and_then(|p| p.value().as_str())
+            .unwrap_or("layout");
         let layout = r
-            .get_template("layout")
-            .ok_or_else(|| RenderErrorReason::PartialNotFound("layout".to_owned()))?;
+            .get_template(name)
+            .ok_or_else(|| RenderErrorReason::PartialNotFound(name.to_owned()))?;
         let mut block = enter(rc, None);
         if let Some(page) = h.template() {
             block.set_local_partial(CONTENT.to_owned(), page);
@@ -162,12 +166,15 @@ mod tests {
                 "page",
                 "{{#layout}}<h1>{{title}}</h1>{{#with body}}{{text}}{{/with}}{{/layout}}",
             ),
+            ("_mail", r#"[{{include "content"}}]"#),
+            ("mail", r#"{{#layout "_mail"}}{{title}}{{/layout}}"#),
         ]);
         let data = json!({"title": "T", "body": {"text": "B"}});
         assert_eq!(
             hb.render("page", &data).unwrap(),
             "<title>T</title><h1>T</h1>B<footer>"
         );
+        assert_eq!(hb.render("mail", &data).unwrap(), "[T]");
     }
 
     #[test]
