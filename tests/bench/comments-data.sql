@@ -162,10 +162,8 @@ SELECT :consultation, n,
        CASE WHEN n % 3 = 0 THEN '第' || (n % 10 + 1) || '章に対象地域を追記しました。' END
 FROM generate_series(1, 20) AS n;
 
--- The trigger that keeps consultations.comment_count (migration 000024) would update the
--- consultation's row once per opinion, leaving thousands of dead versions of it in one
--- transaction: off for the insert, the count set once after.
-ALTER TABLE consultation_comments DISABLE TRIGGER consultation_comments_count;
+-- consultations.comment_count is kept by a statement trigger (migration 000031): this one
+-- INSERT updates the consultation's row once.
 INSERT INTO consultation_comments (consultation_id, receipt_seq, receipt_number, channel,
     received_at, section_id, body, account_id, organisation_name, submitter_name,
     submitter_address, submitter_email, entered_by, item_id, excluded_reason, excluded_by,
@@ -189,11 +187,6 @@ SELECT :consultation, n, 'PC-BENCH-' || :consultation || '-' || lpad(n::text, 6,
 FROM generate_series(1, :opinions) AS n,
      LATERAL (SELECT (ARRAY['web', 'web', 'web', 'paper', 'post', 'fax', 'email', 'counter',
                             'web', 'paper'])[n % 10 + 1] AS channel) AS ch;
-ALTER TABLE consultation_comments ENABLE TRIGGER consultation_comments_count;
-UPDATE consultations
-   SET comment_count = (SELECT count(*) FROM consultation_comments
-                         WHERE consultation_id = :consultation)
- WHERE id = :consultation;
 
 -- Publishing keeps the counts with the consultation (model::publish, migration 000014): the
 -- same JSON, made here with the same rules.
