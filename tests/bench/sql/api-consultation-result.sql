@@ -1,7 +1,7 @@
 -- The SQL statements GET /api/v1/consultations/{id}/result sends, in order, as one pgbench script
 -- (tests/bench/all.sh runs it with -M prepared: the ceiling of the page).
 -- Captured from PostgreSQL's log by `tests/bench/all.sh --capture` on 2026-12-07, at the small scale.
--- built: /work/target-perf/release/kyodo (given as APP).
+-- built: /tmp/kyodo-b4f949e (given as APP).
 -- The bind parameters ($1 …) are written in as the literals the log shows.
 -- tests/bench/all.sh fails when what the page sends differs (instants and UUIDs aside).
 SELECT "consultations"."id", "consultations"."title", "consultations"."department_id", "departments"."name", "consultations"."summary", "consultations"."opens_on", "consultations"."closes_on", "consultations"."short_period_reason", "consultations"."identity_required", "consultations"."published_at", "consultations"."withdrawn_at", "consultations"."result_published_at", "consultations"."comment_count" FROM ("consultations" INNER JOIN "departments" ON ("consultations"."department_id" = "departments"."id")) WHERE ("consultations"."id" = '1') LIMIT '1';
@@ -10,4 +10,4 @@ SELECT "consultation_sections"."id", "consultation_sections"."number", "consulta
 SELECT "attachments"."id", "attachments"."filename", "attachments"."content_type", "attachments"."byte_size", "attachments"."sha256", "attachments"."created_at" FROM "attachments" WHERE (("attachments"."owner_type" = 'consultation') AND ("attachments"."owner_id" = '1')) ORDER BY "attachments"."created_at", "attachments"."id";
 SELECT "consultation_notices"."kind", "consultation_notices"."body", "consultation_notices"."closes_on_before", "consultation_notices"."closes_on_after", "consultation_notices"."posted_at" FROM "consultation_notices" WHERE ("consultation_notices"."consultation_id" = '1') ORDER BY "consultation_notices"."id";
 SELECT "consultations"."tally" FROM "consultations" WHERE ("consultations"."id" = '1') LIMIT '1';
-SELECT "consultation_result_items"."id", "consultation_result_items"."number", "consultation_result_items"."summary", "consultation_result_items"."response", "consultation_result_items"."changed", "consultation_result_items"."change" FROM "consultation_result_items" WHERE ("consultation_result_items"."consultation_id" = '1') ORDER BY "consultation_result_items"."number";
+SELECT "consultation_result_items"."id", "consultation_result_items"."number", "consultation_result_items"."summary", "consultation_result_items"."response", "consultation_result_items"."changed", "consultation_result_items"."change" FROM "consultation_result_items" WHERE (("consultation_result_items"."consultation_id" = '1') AND  NOT (EXISTS (SELECT "consultation_item_drafts"."item_id", "consultation_item_drafts"."author_id", "consultation_item_drafts"."created_at" FROM "consultation_item_drafts" WHERE ("consultation_item_drafts"."item_id" = "consultation_result_items"."id")))) ORDER BY "consultation_result_items"."number";

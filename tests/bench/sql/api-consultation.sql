@@ -1,7 +1,7 @@
 -- The SQL statements GET /api/v1/consultations/{id} sends, in order, as one pgbench script
 -- (tests/bench/all.sh runs it with -M prepared: the ceiling of the page).
 -- Captured from PostgreSQL's log by `tests/bench/all.sh --capture` on 2026-12-07, at the small scale.
--- built: /work/target-perf/release/kyodo (given as APP).
+-- built: /tmp/kyodo-b4f949e (given as APP).
 -- The bind parameters ($1 …) are written in as the literals the log shows.
 -- tests/bench/all.sh fails when what the page sends differs (instants and UUIDs aside).
 SELECT "consultations"."id", "consultations"."title", "consultations"."department_id", "departments"."name", "consultations"."summary", "consultations"."opens_on", "consultations"."closes_on", "consultations"."short_period_reason", "consultations"."identity_required", "consultations"."published_at", "consultations"."withdrawn_at", "consultations"."result_published_at", "consultations"."comment_count" FROM ("consultations" INNER JOIN "departments" ON ("consultations"."department_id" = "departments"."id")) WHERE ("consultations"."id" = '1') LIMIT '1';

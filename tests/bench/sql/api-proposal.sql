@@ -1,7 +1,7 @@
 -- The SQL statements GET /api/v1/proposals/{hot} sends, in order, as one pgbench script
 -- (tests/bench/all.sh runs it with -M prepared: the ceiling of the page).
 -- Captured from PostgreSQL's log by `tests/bench/all.sh --capture` on 2026-12-07, at the small scale.
--- built: /work/target-perf/release/kyodo (given as APP).
+-- built: /tmp/kyodo-b4f949e (given as APP).
 -- The bind parameters ($1 …) are written in as the literals the log shows.
 -- tests/bench/all.sh fails when what the page sends differs (instants and UUIDs aside).
 SELECT "proposals"."id", "proposals"."author_id", "proposals"."state", "proposals"."title", "proposals"."summary", "proposals"."local_issue", "proposals"."activity_plan", "proposals"."expected_effect", "proposals"."partners", "proposals"."period", "proposals"."budget_yen", "proposals"."version", "proposals"."created_at", "proposals"."updated_at", "proposals"."submitted_at", "accounts"."display_name", "accounts"."deleted_at", "organisations"."id", "organisations"."name", "organisations"."verified_at" FROM (("proposals" INNER JOIN "accounts" ON ("proposals"."author_id" = "accounts"."id")) LEFT OUTER JOIN "organisations" ON ("proposals"."organisation_id" = "organisations"."id")) WHERE ("proposals"."id" = '3da1bbea-29d5-70e2-7376-0303d0edd1de') LIMIT '1';

@@ -1,7 +1,7 @@
 -- The SQL statements GET /proposals/{hot} sends, in order, as one pgbench script
 -- (tests/bench/all.sh runs it with -M prepared: the ceiling of the page).
 -- Captured from PostgreSQL's log by `tests/bench/all.sh --capture` on 2026-12-07, at the small scale.
--- built: /work/target-perf/release/kyodo (given as APP).
+-- built: /tmp/kyodo-b4f949e (given as APP).
 -- The bind parameters ($1 …) are written in as the literals the log shows.
 -- tests/bench/all.sh fails when what the page sends differs (instants and UUIDs aside).
 SELECT "proposals"."id", "proposals"."author_id", "proposals"."state", "proposals"."title", "proposals"."summary", "proposals"."local_issue", "proposals"."activity_plan", "proposals"."expected_effect", "proposals"."partners", "proposals"."period", "proposals"."budget_yen", "proposals"."version", "proposals"."created_at", "proposals"."updated_at", "proposals"."submitted_at", "accounts"."display_name", "accounts"."deleted_at", "organisations"."id", "organisations"."name", "organisations"."verified_at" FROM (("proposals" INNER JOIN "accounts" ON ("proposals"."author_id" = "accounts"."id")) LEFT OUTER JOIN "organisations" ON ("proposals"."organisation_id" = "organisations"."id")) WHERE ("proposals"."id" = '3da1bbea-29d5-70e2-7376-0303d0edd1de') LIMIT '1';
@@ -22,17 +22,19 @@ WITH top AS (
              AND (NOT c.pending OR c.author_id = NULL) AND NULL::timestamptz IS NULL AND NULL::uuid IS NULL
            ORDER BY c.created_at, c.id LIMIT 51)
          SELECT * FROM (
-           SELECT c.id, c.parent_id, a.display_name, a.deleted_at IS NOT NULL AS author_deleted,
+           SELECT c.id, c.parent_id, c.author_id, a.display_name, a.deleted_at IS NOT NULL AS author_deleted,
         o.id AS org_id, o.name AS org_name, o.verified_at IS NOT NULL AS org_verified,
-        d.name AS department, c.body, c.created_at, c.hidden_at, c.hidden_reason, c.pending
+        d.name AS department, c.body, c.created_at, c.hidden_at, c.hidden_reason, c.pending,
+        c.hidden_automatically
     FROM comments c
     JOIN accounts a ON a.id = c.author_id
     LEFT JOIN organisations o ON o.id = c.organisation_id
     LEFT JOIN departments d ON d.id = c.answered_as_department JOIN top t ON t.id = c.id
            UNION ALL
-           SELECT c.id, c.parent_id, a.display_name, a.deleted_at IS NOT NULL AS author_deleted,
+           SELECT c.id, c.parent_id, c.author_id, a.display_name, a.deleted_at IS NOT NULL AS author_deleted,
         o.id AS org_id, o.name AS org_name, o.verified_at IS NOT NULL AS org_verified,
-        d.name AS department, c.body, c.created_at, c.hidden_at, c.hidden_reason, c.pending
+        d.name AS department, c.body, c.created_at, c.hidden_at, c.hidden_reason, c.pending,
+        c.hidden_automatically
     FROM comments c
     JOIN accounts a ON a.id = c.author_id
     LEFT JOIN organisations o ON o.id = c.organisation_id
