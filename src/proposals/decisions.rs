@@ -5,7 +5,7 @@
 //! the audit are exactly those of a decision taken on the proposal's page.
 
 use super::changes::Rejected;
-use super::model::responsible_departments;
+use super::model::{responsible_departments, responsible_departments_of};
 use super::review::{self, Op, StaffActor};
 use super::workflow::{Action, Actor, State};
 use crate::auth::roles::Grant;
@@ -156,9 +156,12 @@ pub fn pending(conn: &mut PgConnection, grants: &[Grant]) -> Result<Vec<Pending>
             dd::updated_at,
         ))
         .load(conn)?;
+    let ids: Vec<Uuid> = rows.iter().map(|row| row.0).collect();
+    let responsible = responsible_departments_of(conn, &ids)?;
     let mut out = Vec::new();
     for (id, title, state, action, reason, updated_at) in rows {
-        if review::actor_for(grants, &responsible_departments(conn, id)?) == Actor::Other {
+        let departments = responsible.get(&id).map_or(&[][..], Vec::as_slice);
+        if review::actor_for(grants, departments) == Actor::Other {
             continue;
         }
         let bad = |e: Refusal| Error::Internal(e.to_string());

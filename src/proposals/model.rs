@@ -613,12 +613,28 @@ pub fn for_measure(conn: &mut PgConnection, code: MeasureCode) -> Result<(i64, V
 
 /// The departments responsible for one of the proposal's measures.
 pub fn responsible_departments(conn: &mut PgConnection, proposal: Uuid) -> Result<Vec<i32>> {
-    let mut ids: Vec<i32> = pm::table
+    Ok(responsible_departments_of(conn, &[proposal])?
+        .remove(&proposal)
+        .unwrap_or_default())
+}
+
+/// The departments responsible for each of `proposals` (sorted, once each), in one statement.
+pub fn responsible_departments_of(
+    conn: &mut PgConnection,
+    proposals: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<i32>>> {
+    let rows: Vec<(Uuid, i32)> = pm::table
         .inner_join(md::table.on(md::measure_code.eq(pm::measure_code)))
-        .filter(pm::proposal_id.eq(proposal))
-        .select(md::department_id)
+        .filter(pm::proposal_id.eq_any(proposals))
+        .select((pm::proposal_id, md::department_id))
         .load(conn)?;
-    ids.sort_unstable();
-    ids.dedup();
-    Ok(ids)
+    let mut of: HashMap<Uuid, Vec<i32>> = HashMap::new();
+    for (proposal, department) in rows {
+        of.entry(proposal).or_default().push(department);
+    }
+    for ids in of.values_mut() {
+        ids.sort_unstable();
+        ids.dedup();
+    }
+    Ok(of)
 }

@@ -177,6 +177,35 @@ mod tests {
         assert_eq!(hb.render("mail", &data).unwrap(), "[T]");
     }
 
+    /// Every template under `dir`, with its path.
+    fn templates_in(dir: &std::path::Path, found: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                templates_in(&path, found);
+            } else if path.extension().is_some_and(|e| e == "hbs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                found.push((path.display().to_string(), text));
+            }
+        }
+    }
+
+    #[test]
+    fn no_template_uses_handlebars_own_partials() {
+        let mut found = Vec::new();
+        templates_in(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates"),
+            &mut found,
+        );
+        assert!(found.len() > 100, "{}", found.len());
+        for (path, text) in found {
+            assert!(
+                !text.contains("{{>") && !text.contains("{{#>") && !text.contains("{{~>"),
+                "{path}: use {{{{include \"name\"}}}} or {{{{#layout}}}}"
+            );
+        }
+    }
+
     #[test]
     fn an_unknown_template_or_no_name_is_an_error() {
         let hb = registry(&[
