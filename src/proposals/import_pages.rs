@@ -197,11 +197,12 @@ async fn checked(
     sees: Uploader,
     batch: i64,
 ) -> Result<(Batch, std::result::Result<Checked, Refusal>)> {
-    let (found, measures) = state
+    let (found, measures, known) = state
         .db(move |conn| {
             Ok((
                 store::find(conn, batch, sees)?,
                 store::measure_departments(conn)?,
+                store::known(conn)?,
             ))
         })
         .await?;
@@ -210,6 +211,7 @@ async fn checked(
         today: day_of(state.clock.now()),
         measures: &measures,
         departments: scope.as_deref(),
+        known: &known,
     };
     let checked = sheet::read(&batch.filename, &bytes).and_then(|s| imports::check(&s, &rules));
     Ok((batch, checked))
@@ -251,6 +253,7 @@ impl Preview<'_> {
         let lang = Lang::of(self.req);
         let (batch, checked) = checked(self.state, self.scope, self.sees, self.batch).await?;
         let imported = batch.imported();
+        // An imported file's rows are proposals now: checked again, each would be "known".
         let (rows, errors, ignored, unreadable) = match (&checked, imported) {
             (_, true) => (Vec::new(), 0, Vec::new(), None),
             (Ok(checked), false) => (

@@ -5,7 +5,7 @@
 //! no password: nobody signs in as it and no email goes to it.
 
 use super::changes::{write_measures, Rejected};
-use super::imports::{PaperProposal, Proposer};
+use super::imports::{Fingerprint, PaperProposal, Proposer};
 use super::workflow::{Action, State};
 use crate::audit::{self, Entry};
 use crate::db::schema::{
@@ -14,12 +14,12 @@ use crate::db::schema::{
 };
 use crate::error::{Error, Result};
 use crate::imports::{columns, kept_name, Batch};
-use crate::wareki::start_of_day;
+use crate::wareki::{day_of, start_of_day};
 use crate::web::i18n::{t, Lang};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde_json::json;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 const KIND: &str = "proposals";
@@ -95,6 +95,18 @@ pub fn measure_departments(conn: &mut PgConnection) -> Result<HashMap<String, Op
         .select((measures::code, md::department_id.nullable()))
         .load::<(String, Option<i32>)>(conn)?
         .into_iter()
+        .collect())
+}
+
+/// The paper proposals already imported (or typed in), by their fingerprint.
+pub fn known(conn: &mut PgConnection) -> Result<HashSet<Fingerprint>> {
+    Ok(p::table
+        .inner_join(a::table.on(a::id.eq(p::author_id)))
+        .filter(p::channel.eq("paper"))
+        .select((p::submitted_at, a::real_name, p::title))
+        .load::<(Option<DateTime<Utc>>, Option<String>, String)>(conn)?
+        .into_iter()
+        .filter_map(|(at, name, title)| Some((day_of(at?), name?, title)))
         .collect())
 }
 

@@ -12,7 +12,7 @@ use crate::refusal::Refusal;
 use crate::wareki::start_of_day;
 use crate::web::sheet::{self, Row, Sheet};
 use chrono::NaiveDate;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A column of the file: its heading (as the template writes it), another heading read as
 /// the same column, and whether a file without it is refused.
@@ -88,6 +88,10 @@ pub struct PaperProposal {
     pub content: Content,
 }
 
+/// What a paper proposal is the same as another by: the day received, the proposer's name
+/// and the title.
+pub type Fingerprint = (NaiveDate, String, String);
+
 /// What a row is checked against.
 pub struct Rules<'a> {
     /// Today in Tokyo: a paper proposal was received at the latest today.
@@ -96,6 +100,8 @@ pub struct Rules<'a> {
     pub measures: &'a HashMap<String, Option<i32>>,
     /// The importer's departments (a reviewer's); `None`: an admin, every measure.
     pub departments: Option<&'a [i32]>,
+    /// The paper proposals already imported.
+    pub known: &'a HashSet<Fingerprint>,
 }
 
 /// A row as checked: its line in the file, its cells in the order of [`COLUMNS`], and the
@@ -151,7 +157,7 @@ pub fn check(sheet: &Sheet, rules: &Rules) -> Result<Checked, Refusal> {
         .filter(|h| !h.is_empty() && !COLUMNS.iter().any(|c| c.is(h)))
         .cloned()
         .collect();
-    let mut seen: HashMap<(NaiveDate, String, String), usize> = HashMap::new();
+    let mut seen: HashMap<Fingerprint, usize> = HashMap::new();
     let lines = sheet
         .rows
         .iter()
@@ -167,6 +173,9 @@ pub fn check(sheet: &Sheet, rules: &Rules) -> Result<Checked, Refusal> {
                     paper.proposer.real_name.clone(),
                     paper.content.title.as_str().to_owned(),
                 );
+                if rules.known.contains(&key) {
+                    return Err(vec![Refusal::new("msg.import_proposal_known")]);
+                }
                 if let Some(first) = seen.get(&key) {
                     return Err(vec![
                         Refusal::new("msg.import_proposal_duplicate").with("line", first)
@@ -344,10 +353,13 @@ mod tests {
             ("1-1".to_owned(), None),
         ]
         .into();
+        let known: HashSet<Fingerprint> =
+            [(day(2026, 1, 6), "既出 太郎".into(), "既出".into())].into();
         let rules = Rules {
             today: day(2026, 1, 20),
             measures: &measures,
             departments,
+            known: &known,
         };
         f(&rules)
     }
@@ -535,7 +547,7 @@ mod tests {
     }
 
     #[test]
-    fn a_row_given_twice_is_refused() {
+    fn a_row_given_twice_or_already_imported_is_refused() {
         let s = sheet(
             &headings(),
             &[
@@ -636,6 +648,7 @@ mod tests {
             Refusal::new("msg.import_received_future").with("day", "2026-01-21"),
             Refusal::new("msg.import_measure_department").with("code", "6-1"),
             Refusal::new("msg.import_proposal_duplicate").with("line", 2),
+            Refusal::new("msg.import_proposal_known"),
         ]);
     }
 }

@@ -220,6 +220,15 @@ fn a_file_is_previewed_then_imported_once() {
         assert_eq!(import(&staff, &preview).await.status().as_u16(), 303);
         assert_eq!(count(&app, PAPER), 2);
         assert_eq!(count(&app, audits), 1);
+        // The same row in another file: already imported.
+        let again = format!(
+            "{HEADINGS}\r\n2025/4/5,紙野 花子,本庄市1,,,駅前花壇の手入れ,別の概要,5-1,\r\n"
+        );
+        let other_file = upload(&staff, "同じ行.csv", again.as_bytes()).await;
+        let page = visible_text(&staff.page(&other_file).await);
+        assert!(page.contains("すでに取り込まれています"), "{page}");
+        assert_eq!(import(&staff, &other_file).await.status().as_u16(), 400);
+        assert_eq!(count(&app, PAPER), 2);
 
         // In the department's review queue.
         let queue = visible_text(&staff.page("/staff/proposals?state=submitted").await);
