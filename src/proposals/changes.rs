@@ -102,11 +102,7 @@ fn check_references(
 /// revisions swapping the same two measures would then wait for each other. So the count rows
 /// of the old and new measures are locked first, in code order, as every other writer of
 /// them does (`measure_proposal_counts_add`), and the new rows go in in code order too.
-pub(super) fn write_measures(
-    conn: &mut PgConnection,
-    id: Uuid,
-    content: &Content,
-) -> Result<(), Rejected> {
+fn write_measures(conn: &mut PgConnection, id: Uuid, content: &Content) -> Result<(), Rejected> {
     let mut rows: Vec<_> = content
         .measures
         .codes()

@@ -4,13 +4,13 @@
 //! dated the day the paper was received, by an account of the proposer that has no email and
 //! no password: nobody signs in as it and no email goes to it.
 
-use super::changes::{write_measures, Rejected};
 use super::imports::{Fingerprint, PaperProposal, Proposer};
 use super::workflow::{Action, State};
 use crate::audit::{self, Entry};
 use crate::db::schema::{
-    accounts as a, import_batches as b, import_rows as r, measure_departments as md, measures,
-    proposal_transitions as pt, proposals as p,
+    accounts as a, import_batches as b, import_rows as r, measure_departments as md,
+    measure_proposal_counts as mpc, measures, proposal_measures as pm, proposal_transitions as pt,
+    proposals as p,
 };
 use crate::error::{Error, Result};
 use crate::imports::{columns, kept_name, Batch};
@@ -120,7 +120,7 @@ pub struct Importer<'a> {
 }
 
 /// Imports the batch's proposals (each with its line) in one transaction: a batch already
-/// imported adds nothing (`Ok(None)`); a measure removed meanwhile refuses the whole file.
+/// imported adds nothing (`Ok(None)`); any statement that fails rolls back every row.
 pub fn import(
     conn: &mut PgConnection,
     batch: i64,
@@ -143,28 +143,18 @@ pub fn import(
             return Ok(None);
         }
         let count = proposals.len();
-        // A proposer with several proposals in the file is one account.
-        let mut authors: HashMap<(String, String, String), Uuid> = HashMap::new();
-        for (line, paper) in proposals {
-            let who = &paper.proposer;
-            let key = (who.real_name.clone(), who.address.clone(), shown_name(who));
-            let author = match authors.get(&key) {
-                Some(id) => *id,
-                None => {
-                    let id = proposer_account(conn, who, &key.2)?;
-                    authors.insert(key, id);
-                    id
-                }
-            };
-            let id = insert(conn, author, &paper, by.id)?;
-            diesel::insert_into(r::table)
-                .values((
-                    r::batch_id.eq(batch),
-                    r::line.eq(i32::try_from(line).unwrap_or(i32::MAX)),
-                    r::proposal_id.eq(id),
-                ))
-                .execute(conn)?;
-        }
+        let authors = proposer_accounts(conn, &proposals)?;
+        let made: Vec<Made> = proposals
+            .iter()
+            .zip(authors)
+            .map(|((line, paper), author)| Made {
+                id: Uuid::new_v4(),
+                line: i32::try_from(*line).unwrap_or(i32::MAX),
+                author,
+                paper,
+            })
+            .collect();
+        insert(conn, batch, &made, by.id)?;
         let rows = i32::try_from(count).unwrap_or(i32::MAX);
         diesel::update(b::table.filter(b::id.eq(batch)))
             .set((
@@ -188,52 +178,119 @@ pub fn import(
     })
 }
 
-/// The proposal as a resident's is after 提出: submitted (on the received day), version 2,
-/// its measures and the first step of its timeline, by its proposer.
-fn insert(
-    conn: &mut PgConnection,
+/// A row of the file about to be a proposal.
+struct Made<'a> {
+    id: Uuid,
+    line: i32,
     author: Uuid,
-    paper: &PaperProposal,
-    entered_by: Uuid,
-) -> Result<Uuid> {
-    let (id, c) = (Uuid::new_v4(), &paper.content);
-    let received = start_of_day(paper.received);
-    diesel::insert_into(p::table)
-        .values((
-            p::id.eq(id),
-            p::author_id.eq(author),
-            p::state.eq(State::Submitted.as_str()),
-            p::title.eq(c.title.as_str()),
-            p::summary.eq(c.summary.as_str()),
-            p::local_issue.eq(c.local_issue.as_str()),
-            p::activity_plan.eq(c.activity_plan.as_str()),
-            p::expected_effect.eq(c.expected_effect.as_str()),
-            p::partners.eq(c.partners.as_str()),
-            p::period.eq(c.period.as_str()),
-            p::budget_yen.eq(c.budget.0),
-            p::version.eq(2),
-            p::created_at.eq(received),
-            p::submitted_at.eq(received),
-            p::channel.eq("paper"),
-            p::entered_by.eq(entered_by),
-        ))
-        .execute(conn)?;
-    write_measures(conn, id, c).map_err(|rejected| match rejected {
-        Rejected::Other(e) => e,
-        other => Error::Internal(other.to_string()),
-    })?;
-    diesel::insert_into(pt::table)
-        .values((
-            pt::proposal_id.eq(id),
-            pt::from_state.eq(State::Draft.as_str()),
-            pt::to_state.eq(State::Submitted.as_str()),
-            pt::action.eq(Action::Submit.as_str()),
-            pt::actor_id.eq(author),
-            pt::actor_role.eq("proposer"),
-            pt::at.eq(received),
-        ))
-        .execute(conn)?;
-    Ok(id)
+    paper: &'a PaperProposal,
+}
+
+/// Rows per INSERT statement (PostgreSQL takes at most 65 535 values in one).
+const CHUNK: usize = 1000;
+
+/// The proposals as a resident's are after 提出: submitted (on the received day), version 2,
+/// their measures, the first step of their timeline by their proposer, and each linked to its
+/// line of the batch; a few statements per thousand rows.
+fn insert(conn: &mut PgConnection, batch: i64, made: &[Made<'_>], entered_by: Uuid) -> Result<()> {
+    for chunk in made.chunks(CHUNK) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|m| {
+                let c = &m.paper.content;
+                let received = start_of_day(m.paper.received);
+                (
+                    (
+                        p::id.eq(m.id),
+                        p::author_id.eq(m.author),
+                        p::state.eq(State::Submitted.as_str()),
+                        p::title.eq(c.title.as_str()),
+                        p::summary.eq(c.summary.as_str()),
+                        p::local_issue.eq(c.local_issue.as_str()),
+                        p::activity_plan.eq(c.activity_plan.as_str()),
+                        p::expected_effect.eq(c.expected_effect.as_str()),
+                    ),
+                    (
+                        p::partners.eq(c.partners.as_str()),
+                        p::period.eq(c.period.as_str()),
+                        p::budget_yen.eq(c.budget.0),
+                        p::version.eq(2),
+                        p::created_at.eq(received),
+                        p::submitted_at.eq(received),
+                        p::channel.eq("paper"),
+                        p::entered_by.eq(entered_by),
+                    ),
+                )
+            })
+            .collect();
+        diesel::insert_into(p::table).values(rows).execute(conn)?;
+    }
+    // The measures' public counts are kept by triggers row by row: their rows are locked first
+    // in code order, and the new rows go in in code order, as every writer of them does
+    // (`changes::write_measures`), so concurrent writers never wait for each other in a circle.
+    let mut measures: Vec<(String, Uuid, i32)> = made
+        .iter()
+        .flat_map(|m| {
+            m.paper
+                .content
+                .measures
+                .codes()
+                .iter()
+                .enumerate()
+                .map(|(i, code)| (code.to_string(), m.id, i32::try_from(i).unwrap_or(i32::MAX)))
+        })
+        .collect();
+    measures.sort();
+    let mut codes: Vec<&str> = measures.iter().map(|(code, _, _)| code.as_str()).collect();
+    codes.dedup();
+    mpc::table
+        .filter(mpc::measure_code.eq_any(&codes))
+        .order(mpc::measure_code)
+        .select(mpc::measure_code)
+        .for_update()
+        .load::<String>(conn)?;
+    for chunk in measures.chunks(CHUNK) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(code, id, position)| {
+                (
+                    pm::proposal_id.eq(*id),
+                    pm::measure_code.eq(code),
+                    pm::position.eq(*position),
+                )
+            })
+            .collect();
+        diesel::insert_into(pm::table).values(rows).execute(conn)?;
+    }
+    for chunk in made.chunks(CHUNK) {
+        let steps: Vec<_> = chunk
+            .iter()
+            .map(|m| {
+                (
+                    pt::proposal_id.eq(m.id),
+                    pt::from_state.eq(State::Draft.as_str()),
+                    pt::to_state.eq(State::Submitted.as_str()),
+                    pt::action.eq(Action::Submit.as_str()),
+                    pt::actor_id.eq(m.author),
+                    pt::actor_role.eq("proposer"),
+                    pt::at.eq(start_of_day(m.paper.received)),
+                )
+            })
+            .collect();
+        diesel::insert_into(pt::table).values(steps).execute(conn)?;
+        let lines: Vec<_> = chunk
+            .iter()
+            .map(|m| {
+                (
+                    r::batch_id.eq(batch),
+                    r::line.eq(m.line),
+                    r::proposal_id.eq(m.id),
+                )
+            })
+            .collect();
+        diesel::insert_into(r::table).values(lines).execute(conn)?;
+    }
+    Ok(())
 }
 
 /// The name shown beside the proposal: the public name given, else "a proposer on paper" (in
@@ -246,33 +303,63 @@ fn shown_name(proposer: &Proposer) -> String {
         .unwrap_or_else(|| t(Lang::Ja, "proposals.paper_proposer"))
 }
 
-/// The proposer's account without email or password: the one an earlier paper proposal of
-/// the same name, address and public name made, else a new one.
-fn proposer_account(conn: &mut PgConnection, proposer: &Proposer, shown: &str) -> Result<Uuid> {
-    let known = a::table
+/// Each proposal's proposer, an account without email or password: the one an earlier paper
+/// proposal of the same name, address and public name made, else a new one (one for all the
+/// rows of a person in the file). Two statements, and one more per thousand new accounts.
+fn proposer_accounts(
+    conn: &mut PgConnection,
+    proposals: &[(usize, PaperProposal)],
+) -> Result<Vec<Uuid>> {
+    let keys: Vec<(String, String, String)> = proposals
+        .iter()
+        .map(|(_, paper)| {
+            let who = &paper.proposer;
+            (who.real_name.clone(), who.address.clone(), shown_name(who))
+        })
+        .collect();
+    let names: Vec<&str> = keys.iter().map(|(name, _, _)| name.as_str()).collect();
+    let mut known: HashMap<(String, String, String), Uuid> = HashMap::new();
+    for (id, name, address, shown) in a::table
         .filter(a::email.is_null())
         .filter(a::password_hash.is_null())
         .filter(a::deleted_at.is_null())
-        .filter(a::real_name.eq(&proposer.real_name))
-        .filter(a::address.eq(&proposer.address))
-        .filter(a::display_name.eq(shown))
-        .select(a::id)
-        .first(conn)
-        .optional()?;
-    if let Some(id) = known {
-        return Ok(id);
+        .filter(a::real_name.eq_any(&names))
+        .order(a::created_at)
+        .select((a::id, a::real_name, a::address, a::display_name))
+        .load::<(Uuid, Option<String>, Option<String>, String)>(conn)?
+    {
+        if let (Some(name), Some(address)) = (name, address) {
+            known.entry((name, address, shown)).or_insert(id);
+        }
     }
-    let id = Uuid::new_v4();
-    diesel::insert_into(a::table)
-        .values((
-            a::id.eq(id),
-            a::display_name.eq(shown),
-            a::real_name.eq(&proposer.real_name),
-            a::address.eq(&proposer.address),
-            a::phone.eq(&proposer.phone),
-            a::unsubscribe_token.eq(crate::tokens::new_secret()),
-            a::lang.eq(Lang::Ja.code()),
-        ))
-        .execute(conn)?;
-    Ok(id)
+    let mut new = Vec::new();
+    let ids = proposals
+        .iter()
+        .zip(&keys)
+        .map(|((_, paper), key)| {
+            *known.entry(key.clone()).or_insert_with(|| {
+                let id = Uuid::new_v4();
+                new.push((id, &paper.proposer, &key.2));
+                id
+            })
+        })
+        .collect();
+    for chunk in new.chunks(CHUNK) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(id, who, shown)| {
+                (
+                    a::id.eq(*id),
+                    a::display_name.eq(shown.as_str()),
+                    a::real_name.eq(&who.real_name),
+                    a::address.eq(&who.address),
+                    a::phone.eq(&who.phone),
+                    a::unsubscribe_token.eq(crate::tokens::new_secret()),
+                    a::lang.eq(Lang::Ja.code()),
+                )
+            })
+            .collect();
+        diesel::insert_into(a::table).values(rows).execute(conn)?;
+    }
+    Ok(ids)
 }

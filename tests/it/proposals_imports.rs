@@ -208,6 +208,11 @@ fn a_file_is_previewed_then_imported_once() {
             ),
             1
         );
+        // One account per proposer and public name, with neither email nor password.
+        assert_eq!(
+            count(&app, "SELECT count(*) AS n FROM accounts WHERE real_name = '紙野 花子' AND email IS NULL"),
+            2
+        );
         let audits = "SELECT count(*) AS n FROM audit_log WHERE action = 'proposal.import'";
         assert_eq!(count(&app, audits), 1);
         // No email: the proposer has no address, and the importer is the reviewer.
@@ -229,6 +234,21 @@ fn a_file_is_previewed_then_imported_once() {
         assert!(page.contains("すでに取り込まれています"), "{page}");
         assert_eq!(import(&staff, &other_file).await.status().as_u16(), 400);
         assert_eq!(count(&app, PAPER), 2);
+
+        // A later file of the same proposer: the same account.
+        let later = format!(
+            "{HEADINGS}\r\n2025/5/1,紙野 花子,本庄市秘密町9-9-9,,,公園の清掃,概要,5-1,\r\n"
+        );
+        let later = upload(&staff, "後日.csv", later.as_bytes()).await;
+        assert_eq!(import(&staff, &later).await.status().as_u16(), 303);
+        assert_eq!(count(&app, PAPER), 3);
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM accounts WHERE real_name = '紙野 花子'"
+            ),
+            2
+        );
 
         // In the department's review queue.
         let queue = visible_text(&staff.page("/staff/proposals?state=submitted").await);
@@ -302,7 +322,7 @@ fn a_file_is_previewed_then_imported_once() {
             "{page}"
         );
         assert_eq!(import(&other, &theirs).await.status().as_u16(), 400);
-        assert_eq!(count(&app, PAPER), 2);
+        assert_eq!(count(&app, PAPER), 3);
         // A resident: refused.
         let resident = staff_member(&app, "resident@example.jp", "住民", &[]).await;
         assert_eq!(resident.get(LIST).await.status().as_u16(), 403);
@@ -381,10 +401,26 @@ fn broken_files_answer_a_clear_page() {
             page.contains("10000行のうち、エラーのある行は0行です。"),
             "{page:.400}"
         );
+        // And imported, in one transaction.
+        assert_eq!(import(&staff, &preview).await.status().as_u16(), 303);
+        assert_eq!(count(&app, PAPER), 10_000);
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM import_rows WHERE proposal_id IS NOT NULL"
+            ),
+            10_000
+        );
+        assert_eq!(
+            count(
+                &app,
+                "SELECT proposals AS n FROM measure_proposal_counts WHERE measure_code = '5-1'"
+            ),
+            10_000
+        );
         let token = csrf_of(&staff.page(LIST).await);
         let response = post_multipart(&staff, LIST, Some(&token), "empty.csv", b"").await;
         assert_eq!(response.status().as_u16(), 400);
-        assert_eq!(count(&app, PAPER), 0);
     })
 }
 
