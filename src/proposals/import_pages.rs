@@ -94,6 +94,7 @@ async fn list_page(
         &title,
         &crumbs(lang, &title, None),
         &json!({
+            "imports": BASE,
             "batches": batches,
             "refusal": refusal,
             "columns": COLUMNS.iter().map(|c| json!({ "heading": c.heading, "required": c.required })).collect::<Vec<_>>(),
@@ -276,6 +277,8 @@ impl Preview<'_> {
                 Some(&batch.filename),
             ),
             &json!({
+                "imports": BASE,
+                "done_href": "/staff/proposals",
                 "batch": batch_json(lang, &batch),
                 "action": format!("{BASE}/{}", batch.id),
                 "imported": imported,

@@ -125,6 +125,14 @@ fn a_file_is_previewed_then_imported_once() {
         assert!(list.contains("紙で届いた提案をファイル"), "{list}");
         let list = visible_text(&staff.page(LIST).await);
         assert!(list.contains("見本のCSVファイルをダウンロード"), "{list}");
+        assert!(
+            list.contains("紙で届いた市民提案を一覧にしたファイル"),
+            "{list}"
+        );
+        assert!(
+            list.contains("氏名・住所・電話は公開されません。"),
+            "{list}"
+        );
         let template = staff
             .get(&format!("{LIST}/template.csv"))
             .await
@@ -180,6 +188,10 @@ fn a_file_is_previewed_then_imported_once() {
             "{page}"
         );
         assert!(page.contains("次の列は取り込みません：備考"), "{page}");
+        assert!(
+            page.contains("2件の提案を、提出方法「紙」の提出済みの提案として取り込みます。"),
+            "{page}"
+        );
         assert_eq!(count(&app, PAPER), 0);
         let outbox = "SELECT count(*) AS n FROM outbox";
         let emails = count(&app, outbox);
@@ -219,6 +231,7 @@ fn a_file_is_previewed_then_imported_once() {
         assert_eq!(count(&app, outbox), emails);
         let page = visible_text(&staff.page(&preview).await);
         assert!(page.contains("2件を取り込みました"), "{page}");
+        assert!(page.contains("審査の一覧へ"), "{page}");
 
         // The same file again: the same batch, and importing it adds nothing.
         assert_eq!(upload(&staff, "もう一度.xlsx", &book).await, preview);
