@@ -110,6 +110,41 @@ pub fn known(conn: &mut PgConnection) -> Result<HashSet<Fingerprint>> {
         .collect())
 }
 
+/// A paper proposal's proposer as the city reaches them (by post: they have no email), and
+/// who entered it. Staff only: never on a public page.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Contact {
+    pub real_name: Option<String>,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    /// Who entered it (their display name).
+    pub entered_by: String,
+}
+
+/// The contact of the proposal's proposer, if it was received on paper.
+pub fn contact(conn: &mut PgConnection, proposal: Uuid) -> Result<Option<Contact>> {
+    let Some((real_name, address, phone, entered_by)) = p::table
+        .inner_join(a::table.on(a::id.eq(p::author_id)))
+        .filter(p::id.eq(proposal))
+        .filter(p::channel.eq("paper"))
+        .select((a::real_name, a::address, a::phone, p::entered_by))
+        .first::<(Option<String>, Option<String>, Option<String>, Option<Uuid>)>(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let entered_by = a::table
+        .filter(a::id.nullable().eq(entered_by))
+        .select(a::display_name)
+        .first(conn)?;
+    Ok(Some(Contact {
+        real_name,
+        address,
+        phone,
+        entered_by,
+    }))
+}
+
 /// Who imports, when and from where.
 #[derive(Debug, Clone, Copy)]
 pub struct Importer<'a> {

@@ -280,6 +280,16 @@ fn a_file_is_previewed_then_imported_once() {
             public.contains("紙で提出された提案です（市が代理で登録）"),
             "{public}"
         );
+        // The reviewer's page of it: the proposer's contact, to answer by post.
+        let review = visible_text(&staff.page(&format!("/staff/proposals/{id}")).await);
+        for said in [
+            "紙野 花子",
+            "本庄市秘密町9-9-9",
+            "0495-00-0000",
+            "審査 一郎が紙の提案をファイルから登録しました",
+        ] {
+            assert!(review.contains(said), "{said}: {review}");
+        }
         let named = text(
             &app,
             "SELECT id::text FROM proposals WHERE title = '子ども食堂の開設'",
@@ -483,6 +493,13 @@ fn the_pages_pass_axe_and_the_nu_checker() {
             .await
             .unwrap();
         if let Err(e) = browser.assert_accessible("proposal-on-paper").await {
+            failures.push(e);
+        }
+        browser
+            .goto(&app.url(&format!("/staff/proposals/{id}")))
+            .await
+            .unwrap();
+        if let Err(e) = browser.assert_accessible("staff-proposal-on-paper").await {
             failures.push(e);
         }
         browser.close().await;
