@@ -253,6 +253,7 @@ pub fn staff_routes() -> impl Iterator<Item = &'static crate::auth::staff::Staff
         crate::staff::STAFF_ROUTES,
         crate::staff::answers::STAFF_ROUTES,
         crate::plan::actuals::STAFF_ROUTES,
+        crate::proposals::import_pages::STAFF_ROUTES,
         crate::proposals::staff::STAFF_ROUTES,
         crate::comments::moderation::STAFF_ROUTES,
         crate::consultations::staff::STAFF_ROUTES,

@@ -16,6 +16,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod imports;
 pub mod meetings;
 pub mod notify;
 pub mod orgs;

@@ -1,11 +1,25 @@
 //! Japanese calendar (和暦) for what the city dates that way: fiscal years (年度, April–March)
 //! and dates in Asia/Tokyo.
 
-use chrono::{DateTime, Datelike, FixedOffset, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Utc};
 
 /// Japan Standard Time. Japan has no daylight saving time, so a fixed offset is exact.
 pub fn jst() -> FixedOffset {
     FixedOffset::east_opt(9 * 3600).expect("UTC+9 is a valid offset")
+}
+
+/// Midnight JST at the start of `day`, as an instant.
+pub fn start_of_day(day: NaiveDate) -> DateTime<Utc> {
+    jst()
+        .from_local_datetime(&day.and_hms_opt(0, 0, 0).expect("midnight exists"))
+        .single()
+        .expect("JST has no gaps")
+        .with_timezone(&Utc)
+}
+
+/// The calendar day in Tokyo of an instant.
+pub fn day_of(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&jst()).date_naive()
 }
 
 /// Eras by the Western year they began; a fiscal year takes the era current in the year it

@@ -3,7 +3,9 @@
 //! deleting the account. Also the one-click unsubscribe link of notification emails.
 
 use super::accounts::Origin;
-use super::fields::{optional_text, DisplayName, Email, NewPassword};
+use super::fields::{
+    optional_text, DisplayName, Email, NewPassword, ADDRESS_MAX, PHONE_MAX, REAL_NAME_MAX,
+};
 use super::store::{self, Profile};
 use super::{password, session};
 use crate::error::{Error, Result};
@@ -194,13 +196,16 @@ pub async fn update_profile(
     let name = f.check("display_name", DisplayName::parse(&form.display_name));
     let real_name = f.check(
         "real_name",
-        optional_text(&form.real_name, "label.real_name", 100),
+        optional_text(&form.real_name, "label.real_name", REAL_NAME_MAX),
     );
     let address = f.check(
         "address",
-        optional_text(&form.address, "label.address", 200),
+        optional_text(&form.address, "label.address", ADDRESS_MAX),
     );
-    let phone = f.check("phone", optional_text(&form.phone, "label.phone", 30));
+    let phone = f.check(
+        "phone",
+        optional_text(&form.phone, "label.phone", PHONE_MAX),
+    );
     let (Some(name), Some(real_name), Some(address), Some(phone)) =
         (name, real_name, address, phone)
     else {

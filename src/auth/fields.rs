@@ -108,6 +108,11 @@ pub fn shown_name(lang: crate::web::i18n::Lang, name: &str) -> String {
     }
 }
 
+/// The longest real name (氏名), address (住所) and phone number (電話番号) an account keeps.
+pub const REAL_NAME_MAX: usize = 100;
+pub const ADDRESS_MAX: usize = 200;
+pub const PHONE_MAX: usize = 30;
+
 /// Optional private text (real name, address, phone): trimmed, bounded, empty → None. `what`
 /// is the field name's i18n key (`label.address`).
 pub fn optional_text(raw: &str, what: &'static str, max: usize) -> Result<Option<String>, Refusal> {

@@ -7,8 +7,8 @@
 //! the next day, so "in time" is `opens_at <= at < closes_at` with nothing lost to rounding.
 
 use crate::refusal::Refusal;
-use crate::wareki::jst;
-use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Utc};
+pub use crate::wareki::{day_of, start_of_day};
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 
 /// The shortest period without a recorded reason: 行政手続法 第39条第3項 (「公示の日から起算
 /// して三十日以上」), which the city's procedure follows. Counted inclusively — the first day
@@ -101,20 +101,6 @@ impl std::str::FromStr for State {
 pub struct Period {
     opens_on: NaiveDate,
     closes_on: NaiveDate,
-}
-
-/// Midnight JST at the start of `day`, as an instant.
-pub fn start_of_day(day: NaiveDate) -> DateTime<Utc> {
-    jst()
-        .from_local_datetime(&day.and_hms_opt(0, 0, 0).expect("midnight exists"))
-        .single()
-        .expect("JST has no gaps")
-        .with_timezone(&Utc)
-}
-
-/// The calendar day in Tokyo of an instant.
-pub fn day_of(at: DateTime<Utc>) -> NaiveDate {
-    at.with_timezone(&jst()).date_naive()
 }
 
 /// A date as a form sends it (`2026-12-01`); `what` is the field's label key.
@@ -256,6 +242,8 @@ pub fn fiscal_year_days(year: i32) -> (NaiveDate, NaiveDate) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wareki::jst;
+    use chrono::TimeZone;
 
     /// The refusal as a Japanese page says it.
     fn ja(refusal: &Refusal) -> String {

@@ -258,6 +258,8 @@ diesel::table! {
         assignee_id -> Nullable<Uuid>,
         support_count -> Int4,
         decided_at -> Nullable<Timestamptz>,
+        channel -> Text,
+        entered_by -> Nullable<Uuid>,
     }
 }
 
@@ -866,7 +868,7 @@ diesel::allow_tables_to_appear_in_same_query!(consultation_item_drafts, consulta
 diesel::table! {
     import_batches (id) {
         id -> Int8,
-        consultation_id -> Int4,
+        consultation_id -> Nullable<Int4>,
         sha256 -> Text,
         filename -> Text,
         bytes -> Bytea,
@@ -876,6 +878,7 @@ diesel::table! {
         imported_by -> Nullable<Uuid>,
         created_at -> Timestamptz,
         imported_at -> Nullable<Timestamptz>,
+        kind -> Text,
     }
 }
 
@@ -883,7 +886,8 @@ diesel::table! {
     import_rows (batch_id, line) {
         batch_id -> Int8,
         line -> Int4,
-        comment_id -> Int4,
+        comment_id -> Nullable<Int4>,
+        proposal_id -> Nullable<Uuid>,
     }
 }
 

@@ -18,7 +18,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 /// What the form produced, every field parsed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Content {
     pub title: Title,
     pub summary: Summary,

@@ -45,6 +45,8 @@ pub struct Proposal {
     pub updated_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub measures: Vec<(MeasureCode, String)>,
+    /// Received on paper and entered by the city (紙で提出).
+    pub on_paper: bool,
 }
 
 impl Proposal {
@@ -146,7 +148,7 @@ type ProposalRow = (
         Option<i64>,
         i32,
     ),
-    (DateTime<Utc>, DateTime<Utc>, Option<DateTime<Utc>>),
+    (DateTime<Utc>, DateTime<Utc>, Option<DateTime<Utc>>, String),
     (String, Option<DateTime<Utc>>),
     Option<(Uuid, String, Option<DateTime<Utc>>)>,
 );
@@ -161,7 +163,7 @@ pub fn find(
     let Some(row) = proposal_row(conn, id)? else {
         return Err(Error::NotFound);
     };
-    let (main, (_, _, submitted_at), _, _) = &row;
+    let (main, (_, _, submitted_at, _), _, _) = &row;
     let state = state_of(&main.2)?;
     if submitted_at.is_none() && viewer != Some(main.1) {
         return Err(Error::NotFound);
@@ -192,7 +194,7 @@ fn proposal_row(conn: &mut PgConnection, id: Uuid) -> Result<Option<ProposalRow>
                 p::budget_yen,
                 p::version,
             ),
-            (p::created_at, p::updated_at, p::submitted_at),
+            (p::created_at, p::updated_at, p::submitted_at, p::channel),
             (accounts::display_name, accounts::deleted_at),
             (
                 organisations::id,
@@ -264,7 +266,7 @@ fn org_ref((id, name, verified_at): (Uuid, String, Option<DateTime<Utc>>)) -> Or
 }
 
 fn proposal_of(
-    (main, (created_at, updated_at, submitted_at), (name, deleted), org): ProposalRow,
+    (main, (created_at, updated_at, submitted_at, channel), (name, deleted), org): ProposalRow,
     state: State,
     measures: Vec<(MeasureCode, String)>,
 ) -> Proposal {
@@ -287,6 +289,7 @@ fn proposal_of(
         updated_at,
         submitted_at,
         measures,
+        on_paper: channel == "paper",
     }
 }
 

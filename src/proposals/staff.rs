@@ -222,6 +222,8 @@ struct StaffView {
     /// The answer templates offered, and the text of the one picked (placeholders filled).
     templates: Vec<crate::answers::Template>,
     picked: Option<(i32, String)>,
+    /// The proposer's contact, for a proposal received on paper.
+    paper: Option<crate::proposals::import_store::Contact>,
 }
 
 impl StaffView {
@@ -238,6 +240,7 @@ impl StaffView {
             draft,
             templates,
             picked,
+            paper,
         } = self;
         let filled = picked.as_ref().map(|(_, text)| text.as_str());
         let mut actions = actions_json(lang, proposal.state, *actor);
@@ -271,6 +274,7 @@ impl StaffView {
             "done": banner.done.map(|d| t(lang, &format!("staff.proposal.done.{d}"))),
             "templates": crate::answers::options_json(templates, picked.as_ref().map(|p| p.0)),
             "draft": draft_json(lang, draft.as_ref(), filled),
+            "paper": paper,
         })
     }
 }
@@ -305,14 +309,17 @@ fn staff_view(
     }
     let purpose = crate::answers::Purpose::Decision;
     let templates = crate::answers::offered(conn, grants, purpose, &responsible)?;
+    let paper = crate::proposals::import_store::contact(conn, id)?;
     let picked = match template {
         Some(t) => {
             let measure = proposal
                 .measures
                 .first()
                 .map(|(code, title)| format!("{code} {title}"));
+            // A letter to a paper proposer names them, not their shown name.
+            let name = paper.as_ref().and_then(|p| p.real_name.as_deref());
             let values = crate::answers::fill::Values {
-                name: Some(&proposal.author_name),
+                name: Some(name.unwrap_or(&proposal.author_name)),
                 title: Some(&proposal.title),
                 measure: measure.as_deref(),
             };
@@ -332,6 +339,7 @@ fn staff_view(
         assignee: review::assignee(conn, id)?,
         candidates: review::candidates(conn, &responsible)?,
         actor,
+        paper,
     })
 }
 

@@ -64,6 +64,7 @@ pub(super) fn proposal_json(lang: Lang, p: &Proposal, timeline: &[Step]) -> Valu
         "state": p.state.as_str(),
         "state_label": state_label(lang, p.state),
         "author": shown_name(lang, &p.author_name),
+        "on_paper": p.on_paper,
         "organisation": p.organisation.as_ref().map(|o| org_json(lang, o)),
         "created": date(lang, p.created_at),
         "budget": p.budget_yen.map(|y| translate(lang, "proposals.yen", &[("amount", grouped(y))])),

@@ -41,6 +41,7 @@ mod print;
 mod proposals;
 mod proposals_api;
 mod proposals_bad_input;
+mod proposals_imports;
 mod proposals_list;
 mod proposals_participation;
 mod proposals_review;
@@ -104,6 +105,7 @@ fn main() {
         comments::TESTS,
         attachments::TESTS,
         proposals_bad_input::TESTS,
+        proposals_imports::TESTS,
         bad_input::TESTS,
         browser_proposals::TESTS,
         proposals_list::TESTS,

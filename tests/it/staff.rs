@@ -78,6 +78,23 @@ const MATRIX: &[(&str, Method, Allowed)] = &[
     ("/staff/outbox/{id}/retry", Method::Post, Allowed::Admin),
     ("/staff/proposals.csv", Method::Get, Allowed::Reviewers),
     ("/staff/proposals", Method::Get, Allowed::Reviewers),
+    ("/staff/proposals/imports", Method::Get, Allowed::Reviewers),
+    (
+        "/staff/proposals/imports/template.csv",
+        Method::Get,
+        Allowed::Reviewers,
+    ),
+    ("/staff/proposals/imports", Method::Post, Allowed::Reviewers),
+    (
+        "/staff/proposals/imports/{batch}",
+        Method::Get,
+        Allowed::Reviewers,
+    ),
+    (
+        "/staff/proposals/imports/{batch}",
+        Method::Post,
+        Allowed::Reviewers,
+    ),
     ("/staff/proposals/{id}", Method::Get, Allowed::Reviewers),
     (
         "/staff/proposals/{id}/assign",
@@ -410,6 +427,10 @@ const MATRIX: &[(&str, Method, Allowed)] = &[
 const IMPORT_CSV: &str =
     "受付日,意見,氏名,住所\r\n2020/1/12,行列の紙の意見,本庄 次郎,本庄市2-2\r\n";
 
+/// A paper proposal on 5-1 (the matrix's reviewer's measure).
+const PROPOSALS_CSV: &str =
+    "受付日,氏名,住所,事業名,概要,施策\r\n2020/1/12,本庄 三郎,本庄市3-3,行列の紙の提案,概要,5-1\r\n";
+
 #[derive(QueryableByName)]
 struct Id {
     #[diesel(sql_type = Text)]
@@ -525,6 +546,9 @@ struct Fixture {
     /// A file of paper opinions uploaded for `consultation`, previewed (the reviewer imports
     /// it; the admin's import adds nothing).
     import_batch: String,
+    /// A file of paper proposals on 5-1 the reviewer uploaded, previewed (the reviewer imports
+    /// it; the admin's import adds nothing).
+    proposal_batch: String,
 }
 
 fn concrete(pattern: &str, f: &Fixture) -> String {
@@ -536,6 +560,9 @@ fn concrete(pattern: &str, f: &Fixture) -> String {
         p if p.starts_with("/staff/organisations/{id}") => p.replace("{id}", &f.organisation),
         p if p.starts_with("/staff/outbox/{id}") => p.replace("{id}", &f.email),
         p if p.starts_with("/staff/kpis/{code}") => p.replace("{code}", "5-1"),
+        "/staff/proposals/imports/{batch}" => {
+            "/staff/proposals/imports/{batch}".replace("{batch}", &f.proposal_batch)
+        }
         p if p.starts_with("/staff/proposals/{id}") => p.replace("{id}", &f.proposal),
         p if p.starts_with("/staff/answer-templates/{id}") => p.replace("{id}", &f.answer_template),
         p if p.starts_with("/staff/consultations/{id}/")
@@ -953,7 +980,14 @@ fn authorisation_matrix() {
                  VALUES ({consultation}, encode(sha256(convert_to('{IMPORT_CSV}', 'UTF8')), 'hex'), '紙の意見.csv', convert_to('{IMPORT_CSV}', 'UTF8'), '{reviewer_id}')
                  RETURNING id::text AS id"),
         );
+        let proposal_batch = one(
+            &app,
+            &format!("INSERT INTO import_batches (kind, sha256, filename, bytes, uploaded_by)
+                 VALUES ('proposals', encode(sha256(convert_to('{PROPOSALS_CSV}', 'UTF8')), 'hex'), '紙の提案.csv', convert_to('{PROPOSALS_CSV}', 'UTF8'), '{reviewer_id}')
+                 RETURNING id::text AS id"),
+        );
         let fixture = Fixture {
+            proposal_batch,
             answer_template,
             target,
             revocable,
@@ -1020,6 +1054,10 @@ fn authorisation_matrix() {
                     Method::Get => visitor.get(&path).await,
                     Method::Post if *pattern == "/staff/meetings/{id}/attachments" => {
                         post_multipart(visitor, &path, Some(&token), "資料.pdf", &pdf()).await
+                    }
+                    Method::Post if *pattern == "/staff/proposals/imports" => {
+                        let csv = PROPOSALS_CSV.replace("行列", who);
+                        post_multipart(visitor, &path, Some(&token), "紙.csv", csv.as_bytes()).await
                     }
                     Method::Post if *pattern == "/staff/consultations/{id}/imports" => {
                         let csv = IMPORT_CSV.replace("行列", who);
@@ -1104,7 +1142,21 @@ fn authorisation_matrix() {
         }
         // The reviewer imported the file; the admin's import of it added nothing.
         assert_eq!(count(&app, "SELECT count(*) AS n FROM consultation_comments WHERE body = '行列の紙の意見' AND channel = 'paper' AND entered_by = (SELECT id FROM accounts WHERE email = 'reviewer@example.jp')"), 1);
-        assert_eq!(count(&app, "SELECT count(*) AS n FROM import_rows"), 1);
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM import_rows WHERE comment_id IS NOT NULL"
+            ),
+            1
+        );
+        assert_eq!(count(&app, "SELECT count(*) AS n FROM proposals WHERE title = '行列の紙の提案' AND channel = 'paper' AND entered_by = (SELECT id FROM accounts WHERE email = 'reviewer@example.jp')"), 1);
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) AS n FROM import_rows WHERE proposal_id IS NOT NULL"
+            ),
+            1
+        );
         // The reviewer started the review, the admin adopted; notes and responses of both.
         assert_eq!(
             count(&app, "SELECT count(*) AS n FROM proposal_transitions WHERE action IN ('start_review', 'adopt')"),

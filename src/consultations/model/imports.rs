@@ -19,40 +19,8 @@ use serde_json::json;
 use std::collections::HashSet;
 use uuid::Uuid;
 
-/// A batch (取込ファイル) as staff see it in the list and the preview.
-#[derive(Debug, Clone, Queryable, serde::Serialize)]
-pub struct Batch {
-    pub id: i64,
-    pub sha256: String,
-    pub filename: String,
-    pub status: String,
-    pub row_count: Option<i32>,
-    pub created_at: DateTime<Utc>,
-    pub imported_at: Option<DateTime<Utc>>,
-    /// Who imported it (their display name).
-    pub importer: Option<String>,
-}
-
-impl Batch {
-    pub fn imported(&self) -> bool {
-        self.status == "imported"
-    }
-}
-
-macro_rules! batch_columns {
-    () => {
-        (
-            b::id,
-            b::sha256,
-            b::filename,
-            b::status,
-            b::row_count,
-            b::created_at,
-            b::imported_at,
-            accounts::display_name.nullable(),
-        )
-    };
-}
+use crate::imports::columns;
+pub use crate::imports::Batch;
 
 /// Keeps an uploaded file for its preview: a new batch, or the one the same file already has
 /// for this consultation (previewed or imported: the same file is never imported twice).
@@ -64,7 +32,7 @@ pub fn keep(
     by: Uuid,
 ) -> Result<i64> {
     let sha = crate::tokens::sha256_hex(bytes);
-    let name: String = filename.chars().take(200).collect();
+    let name = crate::imports::kept_name(filename);
     diesel::insert_into(b::table)
         .values((
             b::consultation_id.eq(consultation),
@@ -89,7 +57,7 @@ pub fn list(conn: &mut PgConnection, consultation: i32) -> Result<Vec<Batch>> {
         .left_join(accounts::table.on(accounts::id.nullable().eq(b::imported_by)))
         .filter(b::consultation_id.eq(consultation))
         .order(b::id.desc())
-        .select(batch_columns!())
+        .select(columns())
         .load(conn)?)
 }
 
@@ -103,7 +71,7 @@ pub fn find(
         .left_join(accounts::table.on(accounts::id.nullable().eq(b::imported_by)))
         .filter(b::consultation_id.eq(consultation))
         .filter(b::id.eq(batch))
-        .select((batch_columns!(), b::bytes))
+        .select((columns(), b::bytes))
         .first(conn)
         .optional()?)
 }

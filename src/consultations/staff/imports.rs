@@ -74,6 +74,7 @@ async fn list_page(
         &crumbs(lang, c, &title, None),
         &json!({
             "consultation": { "id": id, "title": c.title },
+            "imports": format!("/staff/consultations/{id}/imports"),
             "batches": batches,
             "refusal": refusal,
             "columns": COLUMNS.iter().map(|c| json!({ "heading": c.heading, "required": c.required })).collect::<Vec<_>>(),
@@ -256,6 +257,8 @@ async fn preview_page(
         ),
         &json!({
             "consultation": { "id": c.id, "title": c.title },
+            "imports": format!("/staff/consultations/{}/imports", c.id),
+            "done_href": format!("/staff/consultations/{}#opinions", c.id),
             "batch": batch_json(lang, c.id, &batch),
             "action": format!("/staff/consultations/{}/imports/{}", c.id, batch.id),
             "imported": imported,
