@@ -5,48 +5,21 @@
 
 use super::fields::{self, Channel, Paper, MAX_BODY};
 use super::period::{start_of_day, Period};
+use crate::imports::{Column, Repeats};
 use crate::refusal::Refusal;
 use crate::web::sheet::{self, Row, Sheet};
 use chrono::{Duration, NaiveDate};
-use std::collections::{HashMap, HashSet};
-
-/// A column of the file: its heading (as the template writes it) and whether a file without
-/// it is refused.
-pub struct Column {
-    pub heading: &'static str,
-    pub required: bool,
-}
+use std::collections::HashSet;
 
 /// The columns, in the template's order.
 pub const COLUMNS: [Column; 7] = [
-    Column {
-        heading: "受付日",
-        required: true,
-    },
-    Column {
-        heading: "意見",
-        required: true,
-    },
-    Column {
-        heading: "項目番号",
-        required: false,
-    },
-    Column {
-        heading: "氏名",
-        required: false,
-    },
-    Column {
-        heading: "住所",
-        required: false,
-    },
-    Column {
-        heading: "団体名",
-        required: false,
-    },
-    Column {
-        heading: "メールアドレス",
-        required: false,
-    },
+    Column::new("受付日", true),
+    Column::new("意見", true),
+    Column::new("項目番号", false),
+    Column::new("氏名", false),
+    Column::new("住所", false),
+    Column::new("団体名", false),
+    Column::new("メールアドレス", false),
 ];
 
 /// The template's example row (a file staff download and fill in).
@@ -75,84 +48,22 @@ pub struct Rules<'a> {
     pub known: &'a HashSet<Fingerprint>,
 }
 
-/// A row as checked: its line in the file, its cells in the order of [`COLUMNS`], and the
-/// opinion or every reason it cannot be one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Line {
-    pub line: usize,
-    pub cells: Vec<String>,
-    pub result: Result<Paper, Vec<Refusal>>,
-}
+/// A row as checked, with the opinion it makes.
+pub type Line = crate::imports::Line<Paper>;
 
-/// A file checked row by row, and the headings it had that are not read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Checked {
-    pub lines: Vec<Line>,
-    pub ignored: Vec<String>,
-}
-
-impl Checked {
-    /// How many rows cannot be imported.
-    pub fn errors(&self) -> usize {
-        self.lines.iter().filter(|l| l.result.is_err()).count()
-    }
-
-    /// Every row's opinion with its line, when no row has an error: a file is imported whole.
-    pub fn papers(self) -> Option<Vec<(usize, Paper)>> {
-        self.lines
-            .into_iter()
-            .map(|l| l.result.ok().map(|p| (l.line, p)))
-            .collect()
-    }
-}
+/// A file of opinions checked row by row.
+pub type Checked = crate::imports::Checked<Paper>;
 
 /// Checks every row of `sheet`; a file without a required column is refused whole.
 pub fn check(sheet: &Sheet, rules: &Rules) -> Result<Checked, Refusal> {
-    let mut at: Vec<Option<usize>> = Vec::with_capacity(COLUMNS.len());
-    for column in &COLUMNS {
-        let index = sheet.headings.iter().position(|h| h == column.heading);
-        if index.is_none() && column.required {
-            return Err(Refusal::new("msg.import_missing_column").with("column", column.heading));
-        }
-        at.push(index);
-    }
-    let ignored = sheet
-        .headings
-        .iter()
-        .filter(|h| !h.is_empty() && !COLUMNS.iter().any(|c| c.heading == h.as_str()))
-        .cloned()
-        .collect();
-    let mut seen: HashMap<Fingerprint, usize> = HashMap::new();
-    let lines = sheet
-        .rows
-        .iter()
-        .map(|row| {
-            let cells: [String; 7] = std::array::from_fn(|k| {
-                at[k]
-                    .map(|i| row.cell(i).trim().to_owned())
-                    .unwrap_or_default()
-            });
-            let result = line(row, &cells, rules).and_then(|paper| {
-                let key = fingerprint(&paper);
-                if rules.known.contains(&key) {
-                    return Err(vec![Refusal::new("msg.import_known")]);
-                }
-                if let Some(first) = seen.get(&key) {
-                    return Err(vec![
-                        Refusal::new("msg.import_duplicate").with("line", first)
-                    ]);
-                }
-                seen.insert(key, row.line);
-                Ok(paper)
-            });
-            Line {
-                line: row.line,
-                cells: cells.into(),
-                result,
-            }
-        })
-        .collect();
-    Ok(Checked { lines, ignored })
+    let repeats = Repeats {
+        known: rules.known,
+        known_message: "msg.import_known",
+        twice_message: "msg.import_duplicate",
+    };
+    crate::imports::check(sheet, &COLUMNS, repeats, fingerprint, |row, cells| {
+        line(row, cells, rules)
+    })
 }
 
 /// The opinion's fingerprint.
@@ -318,7 +229,7 @@ mod tests {
         assert_eq!(checked.errors(), 0);
         assert_eq!(checked.lines[0].cells[0], "令和8年1月5日");
         assert_eq!(
-            checked.papers(),
+            checked.records(),
             Some(vec![(
                 2,
                 Paper {
@@ -339,7 +250,7 @@ mod tests {
     fn columns_in_any_order_and_missing_optional_ones() {
         let s = sheet(&["意見", "受付日"], &[&["ベンチを", "2026/1/7"]]);
         let checked = with_rules(false, |r| check(&s, r)).unwrap();
-        let papers = checked.papers().unwrap();
+        let papers = checked.records().unwrap();
         assert_eq!(papers[0].1.received, day(2026, 1, 7));
         assert_eq!(papers[0].1.name, None);
         for missing in ["受付日", "意見"] {
@@ -403,7 +314,7 @@ mod tests {
                 "msg.required"
             ]
         );
-        assert_eq!(checked.clone().papers(), None);
+        assert_eq!(checked.clone().records(), None);
     }
 
     #[test]

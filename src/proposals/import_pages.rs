@@ -258,7 +258,7 @@ impl Preview<'_> {
         let (rows, errors, ignored, unreadable) = match (&checked, imported) {
             (_, true) => (Vec::new(), 0, Vec::new(), None),
             (Ok(checked), false) => (
-                checked.lines.iter().map(row_json).collect(),
+                checked.lines.iter().map(imports::Line::json).collect(),
                 checked.errors(),
                 checked.ignored.clone(),
                 None,
@@ -296,14 +296,6 @@ impl Preview<'_> {
     }
 }
 
-fn row_json(line: &imports::Line) -> Value {
-    json!({
-        "line": line.line,
-        "cells": line.cells,
-        "errors": line.result.as_ref().err(),
-    })
-}
-
 /// What the import form sends.
 #[derive(Debug, Default, Deserialize)]
 pub struct ImportForm {
@@ -338,7 +330,7 @@ pub async fn import(
         scope: &scope,
         batch,
     };
-    let proposals = match checked.map(Checked::proposals) {
+    let proposals = match checked.map(Checked::records) {
         Ok(Some(proposals)) => proposals,
         Ok(None) => {
             return page

@@ -8,48 +8,29 @@
 use super::changes::Content;
 use super::fields::{Budget, LongText, Measures, Summary, Title};
 use crate::auth::fields::{optional_text, DisplayName, ADDRESS_MAX, PHONE_MAX, REAL_NAME_MAX};
+use crate::imports::{Column, Repeats};
 use crate::refusal::Refusal;
 use crate::wareki::start_of_day;
 use crate::web::sheet::{self, Row, Sheet};
 use chrono::NaiveDate;
 use std::collections::{HashMap, HashSet};
 
-/// A column of the file: its heading (as the template writes it), another heading read as
-/// the same column, and whether a file without it is refused.
-pub struct Column {
-    pub heading: &'static str,
-    pub alias: Option<&'static str>,
-    pub required: bool,
-}
-
-const fn column(heading: &'static str, required: bool) -> Column {
-    Column {
-        heading,
-        alias: None,
-        required,
-    }
-}
-
 /// The columns, in the template's order.
 pub const COLUMNS: [Column; 14] = [
-    column("受付日", true),
-    column("氏名", true),
-    column("住所", true),
-    column("電話", false),
-    column("公開名", false),
-    Column {
-        heading: "事業名",
-        alias: Some("件名"),
-        required: true,
-    },
-    column("概要", true),
-    column("施策", true),
-    column("地域の課題", false),
-    column("活動計画", false),
-    column("期待される効果", false),
-    column("協働の相手", false),
-    column("実施期間", false),
-    column("予算", false),
+    Column::new("受付日", true),
+    Column::new("氏名", true),
+    Column::new("住所", true),
+    Column::new("電話", false),
+    Column::new("公開名", false),
+    Column::new("事業名", true).or("件名"),
+    Column::new("概要", true),
+    Column::new("施策", true),
+    Column::new("地域の課題", false),
+    Column::new("活動計画", false),
+    Column::new("期待される効果", false),
+    Column::new("協働の相手", false),
+    Column::new("実施期間", false),
+    Column::new("予算", false),
 ];
 
 /// The template's example row (a file staff download and fill in).
@@ -104,94 +85,31 @@ pub struct Rules<'a> {
     pub known: &'a HashSet<Fingerprint>,
 }
 
-/// A row as checked: its line in the file, its cells in the order of [`COLUMNS`], and the
-/// proposal or every reason it cannot be one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Line {
-    pub line: usize,
-    pub cells: Vec<String>,
-    pub result: Result<PaperProposal, Vec<Refusal>>,
-}
+/// A row as checked, with the proposal it makes.
+pub type Line = crate::imports::Line<PaperProposal>;
 
-/// A file checked row by row, and the headings it had that are not read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Checked {
-    pub lines: Vec<Line>,
-    pub ignored: Vec<String>,
-}
-
-impl Checked {
-    /// How many rows cannot be imported.
-    pub fn errors(&self) -> usize {
-        self.lines.iter().filter(|l| l.result.is_err()).count()
-    }
-
-    /// Every row's proposal with its line, when no row has an error: a file is imported whole.
-    pub fn proposals(self) -> Option<Vec<(usize, PaperProposal)>> {
-        self.lines
-            .into_iter()
-            .map(|l| l.result.ok().map(|p| (l.line, p)))
-            .collect()
-    }
-}
-
-impl Column {
-    fn is(&self, heading: &str) -> bool {
-        self.heading == heading || self.alias == Some(heading)
-    }
-}
+/// A file of proposals checked row by row.
+pub type Checked = crate::imports::Checked<PaperProposal>;
 
 /// Checks every row of `sheet`; a file without a required column is refused whole.
 pub fn check(sheet: &Sheet, rules: &Rules) -> Result<Checked, Refusal> {
-    let mut at: Vec<Option<usize>> = Vec::with_capacity(COLUMNS.len());
-    for column in &COLUMNS {
-        let index = sheet.headings.iter().position(|h| column.is(h));
-        if index.is_none() && column.required {
-            return Err(Refusal::new("msg.import_missing_column").with("column", column.heading));
-        }
-        at.push(index);
-    }
-    let ignored = sheet
-        .headings
-        .iter()
-        .filter(|h| !h.is_empty() && !COLUMNS.iter().any(|c| c.is(h)))
-        .cloned()
-        .collect();
-    let mut seen: HashMap<Fingerprint, usize> = HashMap::new();
-    let lines = sheet
-        .rows
-        .iter()
-        .map(|row| {
-            let cells: [String; 14] = std::array::from_fn(|k| {
-                at[k]
-                    .map(|i| row.cell(i).trim().to_owned())
-                    .unwrap_or_default()
-            });
-            let result = line(row, &cells, rules).and_then(|paper| {
-                let key = (
-                    paper.received,
-                    paper.proposer.real_name.clone(),
-                    paper.content.title.as_str().to_owned(),
-                );
-                if rules.known.contains(&key) {
-                    return Err(vec![Refusal::new("msg.import_proposal_known")]);
-                }
-                if let Some(first) = seen.get(&key) {
-                    return Err(vec![
-                        Refusal::new("msg.import_proposal_duplicate").with("line", first)
-                    ]);
-                }
-                seen.insert(key, row.line);
-                Ok(paper)
-            });
-            Line {
-                line: row.line,
-                cells: cells.into(),
-                result,
-            }
-        })
-        .collect();
-    Ok(Checked { lines, ignored })
+    let repeats = Repeats {
+        known: rules.known,
+        known_message: "msg.import_proposal_known",
+        twice_message: "msg.import_proposal_duplicate",
+    };
+    crate::imports::check(sheet, &COLUMNS, repeats, fingerprint, |row, cells| {
+        line(row, cells, rules)
+    })
+}
+
+/// The proposal's fingerprint.
+pub fn fingerprint(paper: &PaperProposal) -> Fingerprint {
+    (
+        paper.received,
+        paper.proposer.real_name.clone(),
+        paper.content.title.as_str().to_owned(),
+    )
 }
 
 /// One row's proposal, or every reason it cannot be one.
@@ -390,7 +308,7 @@ mod tests {
         assert_eq!(checked.ignored, ["備考"]);
         assert_eq!(checked.errors(), 0);
         assert_eq!(checked.lines[0].cells[0], "令和8年1月5日");
-        let (line, paper) = checked.proposals().unwrap().remove(0);
+        let (line, paper) = checked.records().unwrap().remove(0);
         assert_eq!(line, 2);
         assert_eq!(paper.received, day(2026, 1, 5));
         assert_eq!(
@@ -425,7 +343,7 @@ mod tests {
         );
         let paper = with_rules(None, |r| check(&s, r))
             .unwrap()
-            .proposals()
+            .records()
             .unwrap()
             .remove(0)
             .1;
@@ -541,7 +459,7 @@ mod tests {
         // A measure no department is responsible for yet: only an admin may import it.
         assert_eq!(keys(&checked, 3), ["msg.import_measure_department"]);
         assert_eq!(keys(&checked, 4), ["msg.measure_code"]);
-        assert_eq!(checked.clone().proposals(), None);
+        assert_eq!(checked.clone().records(), None);
         let admin = with_rules(None, |r| check(&s, r)).unwrap();
         assert!(admin.lines[3].result.is_ok());
     }

@@ -11,20 +11,26 @@
 
 use handlebars::{
     BlockContext, BlockParamHolder, Context, Handlebars, Helper, HelperDef, HelperResult, Output,
-    PathAndJson, RenderContext, RenderErrorReason, Renderable,
+    PathAndJson, RenderContext, RenderError, RenderErrorReason, Renderable, Template,
 };
 
 /// The helpers, to register under these names (pages' and emails' registries alike).
 pub fn helpers() -> [(&'static str, Box<dyn HelperDef + Send + Sync>); 2] {
-    [("include", Box::new(Include)), ("layout", Box::new(Layout))]
+    [
+        ("include", Box::new(InPlace::Include)),
+        ("layout", Box::new(InPlace::Layout)),
+    ]
 }
 
 /// The name `layout.hbs` gives the page it surrounds.
 const CONTENT: &str = "content";
 
-struct Include;
+enum InPlace {
+    Include,
+    Layout,
+}
 
-impl HelperDef for Include {
+impl HelperDef for InPlace {
     fn call<'reg: 'rc, 'rc>(
         &self,
         h: &Helper<'rc>,
@@ -33,18 +39,10 @@ impl HelperDef for Include {
         rc: &mut RenderContext<'reg, 'rc>,
         out: &mut dyn Output,
     ) -> HelperResult {
-        let name = h
-            .param(0)
-            .and_then(|p| p.value().as_str())
-            .ok_or(RenderErrorReason::ParamNotFoundForIndex("include", 0))?;
-        let template = rc
-            .get_partial(name)
-            .or_else(|| r.get_template(name))
-            .ok_or_else(|| RenderErrorReason::PartialNotFound(name.to_owned()))?;
-        let mut block = enter(rc, h.param(1));
-        for (key, value) in h.hash() {
-            block.set_block_param(key, BlockParamHolder::Value(value.value().clone()));
-        }
+        let (template, block) = match self {
+            InPlace::Include => include(h, r, rc)?,
+            InPlace::Layout => layout(h, r, rc)?,
+        };
         rc.push_block(block);
         let rendered = template.render(r, ctx, rc, out);
         rc.pop_block();
@@ -52,33 +50,48 @@ impl HelperDef for Include {
     }
 }
 
-struct Layout;
+/// A template and the block it is rendered in.
+type Placed<'rc> = (&'rc Template, BlockContext<'rc>);
 
-impl HelperDef for Layout {
-    fn call<'reg: 'rc, 'rc>(
-        &self,
-        h: &Helper<'rc>,
-        r: &'reg Handlebars<'reg>,
-        ctx: &'rc Context,
-        rc: &mut RenderContext<'reg, 'rc>,
-        out: &mut dyn Output,
-    ) -> HelperResult {
-        let name = h
-            .param(0)
-            .and_then(|p| p.value().as_str())
-            .unwrap_or("layout");
-        let layout = r
-            .get_template(name)
-            .ok_or_else(|| RenderErrorReason::PartialNotFound(name.to_owned()))?;
-        let mut block = enter(rc, None);
-        if let Some(page) = h.template() {
-            block.set_local_partial(CONTENT.to_owned(), page);
-        }
-        rc.push_block(block);
-        let rendered = layout.render(r, ctx, rc, out);
-        rc.pop_block();
-        rendered
+/// `{{include "name" [context] key=value …}}`.
+fn include<'reg: 'rc, 'rc>(
+    h: &Helper<'rc>,
+    r: &'reg Handlebars<'reg>,
+    rc: &RenderContext<'reg, 'rc>,
+) -> Result<Placed<'rc>, RenderError> {
+    let name = h
+        .param(0)
+        .and_then(|p| p.value().as_str())
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex("include", 0))?;
+    let template = rc
+        .get_partial(name)
+        .or_else(|| r.get_template(name))
+        .ok_or_else(|| RenderErrorReason::PartialNotFound(name.to_owned()))?;
+    let mut block = enter(rc, h.param(1));
+    for (key, value) in h.hash() {
+        block.set_block_param(key, BlockParamHolder::Value(value.value().clone()));
     }
+    Ok((template, block))
+}
+
+/// `{{#layout ["name"]}}page{{/layout}}`: the layout, the page as its `content`.
+fn layout<'reg: 'rc, 'rc>(
+    h: &Helper<'rc>,
+    r: &'reg Handlebars<'reg>,
+    rc: &RenderContext<'reg, 'rc>,
+) -> Result<Placed<'rc>, RenderError> {
+    let name = h
+        .param(0)
+        .and_then(|p| p.value().as_str())
+        .unwrap_or("layout");
+    let template = r
+        .get_template(name)
+        .ok_or_else(|| RenderErrorReason::PartialNotFound(name.to_owned()))?;
+    let mut block = enter(rc, None);
+    if let Some(page) = h.template() {
+        block.set_local_partial(CONTENT.to_owned(), page);
+    }
+    Ok((template, block))
 }
 
 /// A block whose `this` is the caller's (or `context`'s) and whose `@index`, `@first` … are

@@ -236,7 +236,7 @@ async fn preview_page(
     let (rows, errors, ignored, unreadable) = match (&checked, imported) {
         (_, true) => (Vec::new(), 0, Vec::new(), None),
         (Ok(checked), false) => (
-            checked.lines.iter().map(row_json).collect(),
+            checked.lines.iter().map(imports::Line::json).collect(),
             checked.errors(),
             checked.ignored.clone(),
             None,
@@ -275,14 +275,6 @@ async fn preview_page(
     )
 }
 
-fn row_json(line: &imports::Line) -> Value {
-    json!({
-        "line": line.line,
-        "cells": line.cells,
-        "errors": line.result.as_ref().err(),
-    })
-}
-
 /// What the import form sends.
 #[derive(Debug, Default, Deserialize)]
 pub struct ImportForm {
@@ -319,7 +311,7 @@ pub async fn import(
             StatusCode::BAD_REQUEST,
         )
     };
-    let papers = match checked.map(Checked::papers) {
+    let papers = match checked.map(Checked::records) {
         Ok(Some(papers)) => papers,
         Ok(None) => return refused(Refusal::new("msg.import_has_errors")).await,
         Err(r) => return refused(r).await,
