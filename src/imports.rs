@@ -196,3 +196,33 @@ pub fn check<T, K: Hash + Eq, const N: usize>(
         .collect();
     Ok(Checked { lines, ignored })
 }
+
+/// What the preview (`staff/_import_preview.hbs`) shows of a file, previewed or imported: its
+/// rows with their errors, or why it cannot be read. An imported file's rows are records now:
+/// checked again, each would be "already imported", so they are not listed.
+pub fn preview<T>(
+    columns: &[Column],
+    checked: &Result<Checked<T>, Refusal>,
+    imported: bool,
+) -> serde_json::Value {
+    let (rows, errors, ignored, unreadable) = match (checked, imported) {
+        (_, true) => (Vec::new(), 0, Vec::new(), None),
+        (Ok(checked), false) => (
+            checked.lines.iter().map(Line::json).collect(),
+            checked.errors(),
+            checked.ignored.clone(),
+            None,
+        ),
+        (Err(refusal), false) => (Vec::new(), 0, Vec::new(), Some(refusal)),
+    };
+    serde_json::json!({
+        "imported": imported,
+        "unreadable": unreadable,
+        "columns": columns.iter().map(|c| c.heading).collect::<Vec<_>>(),
+        "row_count": rows.len(),
+        "rows": rows,
+        "errors": errors,
+        "ignored": ignored.join("、"),
+        "importable": !imported && unreadable.is_none() && errors == 0,
+    })
+}

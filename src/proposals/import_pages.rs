@@ -253,18 +253,12 @@ impl Preview<'_> {
     async fn render(&self, refusal: Option<Refusal>, status: StatusCode) -> Result<HttpResponse> {
         let lang = Lang::of(self.req);
         let (batch, checked) = checked(self.state, self.scope, self.sees, self.batch).await?;
-        let imported = batch.imported();
-        // An imported file's rows are proposals now: checked again, each would be "known".
-        let (rows, errors, ignored, unreadable) = match (&checked, imported) {
-            (_, true) => (Vec::new(), 0, Vec::new(), None),
-            (Ok(checked), false) => (
-                checked.lines.iter().map(imports::Line::json).collect(),
-                checked.errors(),
-                checked.ignored.clone(),
-                None,
-            ),
-            (Err(refusal), false) => (Vec::new(), 0, Vec::new(), Some(refusal.clone())),
-        };
+        let mut page = crate::imports::preview(&COLUMNS, &checked, batch.imported());
+        page["imports"] = json!(BASE);
+        page["done_href"] = json!("/staff/proposals");
+        page["batch"] = batch_json(lang, &batch);
+        page["action"] = json!(format!("{BASE}/{}", batch.id));
+        page["refusal"] = json!(refusal);
         let title = t(lang, "staff.imports.preview");
         crate::web::render_page_as(
             self.req,
@@ -276,21 +270,7 @@ impl Preview<'_> {
                 &t(lang, "staff.proposal_imports.title"),
                 Some(&batch.filename),
             ),
-            &json!({
-                "imports": BASE,
-                "done_href": "/staff/proposals",
-                "batch": batch_json(lang, &batch),
-                "action": format!("{BASE}/{}", batch.id),
-                "imported": imported,
-                "unreadable": unreadable,
-                "refusal": refusal,
-                "columns": COLUMNS.iter().map(|c| c.heading).collect::<Vec<_>>(),
-                "rows": rows,
-                "row_count": rows.len(),
-                "errors": errors,
-                "ignored": ignored.join("、"),
-                "importable": !imported && unreadable.is_none() && errors == 0,
-            }),
+            &page,
             status,
         )
     }

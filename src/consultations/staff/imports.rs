@@ -231,18 +231,16 @@ async fn preview_page(
 ) -> Result<HttpResponse> {
     let lang = Lang::of(req);
     let (batch, checked) = checked(state, c, batch).await?;
-    let imported = batch.imported();
-    // An imported file's rows are in the opinions now: checked again, each would be "known".
-    let (rows, errors, ignored, unreadable) = match (&checked, imported) {
-        (_, true) => (Vec::new(), 0, Vec::new(), None),
-        (Ok(checked), false) => (
-            checked.lines.iter().map(imports::Line::json).collect(),
-            checked.errors(),
-            checked.ignored.clone(),
-            None,
-        ),
-        (Err(refusal), false) => (Vec::new(), 0, Vec::new(), Some(refusal.clone())),
-    };
+    let mut page = crate::imports::preview(&COLUMNS, &checked, batch.imported());
+    page["consultation"] = json!({ "id": c.id, "title": c.title });
+    page["imports"] = json!(format!("/staff/consultations/{}/imports", c.id));
+    page["done_href"] = json!(format!("/staff/consultations/{}#opinions", c.id));
+    page["batch"] = batch_json(lang, c.id, &batch);
+    page["action"] = json!(format!(
+        "/staff/consultations/{}/imports/{}",
+        c.id, batch.id
+    ));
+    page["refusal"] = json!(refusal);
     let title = t(lang, "staff.imports.preview");
     crate::web::render_page_as(
         req,
@@ -255,22 +253,7 @@ async fn preview_page(
             &t(lang, "staff.imports.title"),
             Some(&batch.filename),
         ),
-        &json!({
-            "consultation": { "id": c.id, "title": c.title },
-            "imports": format!("/staff/consultations/{}/imports", c.id),
-            "done_href": format!("/staff/consultations/{}#opinions", c.id),
-            "batch": batch_json(lang, c.id, &batch),
-            "action": format!("/staff/consultations/{}/imports/{}", c.id, batch.id),
-            "imported": imported,
-            "unreadable": unreadable,
-            "refusal": refusal,
-            "columns": COLUMNS.iter().map(|c| c.heading).collect::<Vec<_>>(),
-            "rows": rows,
-            "row_count": rows.len(),
-            "errors": errors,
-            "ignored": ignored.join("、"),
-            "importable": !imported && unreadable.is_none() && errors == 0,
-        }),
+        &page,
         status,
     )
 }
