@@ -133,10 +133,8 @@ SELECT count(*) AS measure_count FROM bench_measures \gset
 -- The hot proposal: the newest adopted one.
 SELECT :proposals - ((:proposals - 10) % 20 + 20) % 20 AS hot \gset
 
--- The triggers that keep the counts by state and by measure (migration 000018) would update
--- the same few rows once per proposal and measure: off for the inserts, the counts set once after.
-ALTER TABLE proposals DISABLE TRIGGER proposals_state_count;
-ALTER TABLE proposal_measures DISABLE TRIGGER proposal_measures_count;
+-- The counts by state and by measure are kept once per INSERT statement (migration 000033):
+-- each insert below updates them once.
 
 INSERT INTO proposals (id, author_id, organisation_id, state, title, summary, local_issue,
                        activity_plan, expected_effect, partners, period, budget_yen, version,
@@ -172,9 +170,6 @@ JOIN bench_measures m ON m.r = (i * k * 7 + k) % :measure_count
 WHERE k <= i % 3 + 1
 ORDER BY i, m.code, k;
 
-ALTER TABLE proposals ENABLE TRIGGER proposals_state_count;
-ALTER TABLE proposal_measures ENABLE TRIGGER proposal_measures_count;
-SELECT proposal_counts_recount();
 
 INSERT INTO proposal_transitions (proposal_id, from_state, to_state, action, actor_id,
                                   actor_role, reason, at)

@@ -441,6 +441,17 @@ fn broken_files_answer_a_clear_page() {
             ),
             10_000
         );
+        // The count by state is the rows' own (kept once per statement, migration 000033).
+        assert_eq!(
+            count(
+                &app,
+                "SELECT proposals AS n FROM proposal_state_counts WHERE state = 'submitted'"
+            ),
+            count(
+                &app,
+                "SELECT count(*) AS n FROM proposals WHERE state = 'submitted'"
+            )
+        );
         let token = csrf_of(&staff.page(LIST).await);
         let response = post_multipart(&staff, LIST, Some(&token), "empty.csv", b"").await;
         assert_eq!(response.status().as_u16(), 400);
