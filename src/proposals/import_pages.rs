@@ -16,6 +16,7 @@ use crate::imports::Batch;
 use crate::refusal::Refusal;
 use crate::wareki::day_of;
 use crate::web::csv::{self, Encoding};
+use crate::web::forms::CsrfOnly;
 use crate::web::i18n::{t, Lang};
 use crate::web::present::date_time;
 use crate::web::sheet;
@@ -23,7 +24,6 @@ use crate::web::visitor::check_csrf;
 use crate::web::{see_other, staff_crumbs, AppState, Templates};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 const BASE: &str = "/staff/proposals/imports";
@@ -276,13 +276,6 @@ impl Preview<'_> {
     }
 }
 
-/// What the import form sends.
-#[derive(Debug, Default, Deserialize)]
-pub struct ImportForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// `POST /staff/proposals/imports/{batch}`: imports every row of the file, or none (a file
 /// with any row to fix is refused). Importing it again adds nothing.
 pub async fn import(
@@ -291,7 +284,7 @@ pub async fn import(
     hb: Templates,
     staff: Staff,
     batch: web::Path<i64>,
-    form: web::Form<ImportForm>,
+    form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse> {
     let scope = scope(&staff)?;
     check_csrf(&req, &form.csrf)?;

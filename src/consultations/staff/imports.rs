@@ -15,6 +15,7 @@ use crate::consultations::period::day_of;
 use crate::error::{Error, Result};
 use crate::refusal::Refusal;
 use crate::web::csv::{self, Encoding};
+use crate::web::forms::CsrfOnly;
 use crate::web::i18n::{t, Lang};
 use crate::web::present::date_time;
 use crate::web::sheet;
@@ -22,7 +23,6 @@ use crate::web::visitor::check_csrf;
 use crate::web::{see_other, staff_crumbs, AppState, Templates};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// The staff routes of imports (the template before `{batch}`, which it would match).
@@ -258,13 +258,6 @@ async fn preview_page(
     )
 }
 
-/// What the import form sends.
-#[derive(Debug, Default, Deserialize)]
-pub struct ImportForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// `POST /staff/consultations/{id}/imports/{batch}`: imports every row of the file, or none
 /// (a file with any row to fix is refused). Importing it again adds nothing.
 pub async fn import(
@@ -273,7 +266,7 @@ pub async fn import(
     hb: Templates,
     staff: Staff,
     path: web::Path<(i32, i64)>,
-    form: web::Form<ImportForm>,
+    form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse> {
     let (id, batch) = path.into_inner();
     let c = authorise(&state, &staff, id).await?;
